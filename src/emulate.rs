@@ -1,0 +1,178 @@
+//! Emulation, the main job: compile a machine, run the predictor from the prompt of an
+//! input, and check every generated token against the interpreter's trace.
+//!
+//! `emulate_cells` ties the stages together in the order of the pipeline: window (from the
+//! interpreter's run, or given) → `machine_to_cells_predictor` → [`Executor`] → [`run_verified`]
+//! against the streaming [`ReferenceTrace`].
+
+use crate::compiler::machine_to_cells_predictor;
+use crate::encoding::cells::{
+    locate, CellsHalt, Dictionary, ReferenceTrace, TraceEnd, Window, WindowError,
+};
+use crate::executor::Executor;
+use crate::interpreter;
+use crate::machine::{Machine, Stop, SymbolId};
+use crate::predictor::TokenId;
+use crate::verify::{overrun, run_verified, Divergence};
+use serde::Serialize;
+
+/// What to emulate.
+#[derive(Clone, Debug)]
+pub struct EmulateOptions {
+    /// The input word.
+    pub input: Vec<SymbolId>,
+    /// The tape window; `None` takes the cells the interpreter's run visits.
+    pub window: Option<Window>,
+    /// Step limit.
+    pub max_steps: u64,
+}
+
+/// The first divergence, with names.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DivergenceReport {
+    /// 0-based trace position.
+    pub position: u64,
+    /// The step (row) whose token differs; row 0 is the prompt.
+    pub step: u64,
+    /// The window cell (`null` for a separator).
+    pub cell: Option<usize>,
+    /// The interpreter's token (`null`: its trace had ended).
+    pub expected: Option<String>,
+    /// The predictor's token (`null`: it had stopped).
+    pub got: Option<String>,
+    /// The two best tokens and their scores.
+    pub top: Vec<(String, f64)>,
+    /// The tokens at offsets S+2, S+1, S (left, centre, right in the previous row).
+    pub context: Vec<String>,
+}
+
+/// The outcome of an emulation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EmulationReport {
+    /// The machine's name.
+    pub machine: String,
+    /// The encoding used.
+    pub encoding: &'static str,
+    /// The input word.
+    pub input: String,
+    /// Steps of the reference run that the trace covers.
+    pub steps: u64,
+    /// Why the reference run ended: halted, no-rule, step-limit or left-window.
+    pub stop: String,
+    /// Window size S.
+    pub tape_cells: usize,
+    /// Window cell where the input starts.
+    pub origin: usize,
+    /// |D|.
+    pub dictionary: usize,
+    /// Offsets the predictor reads.
+    pub offsets: Vec<usize>,
+    /// Prompt length (S+1).
+    pub prompt_tokens: u64,
+    /// Length complexity: tokens generated.
+    pub generated_tokens: u64,
+    /// The formula's count T·(S+1), for comparison.
+    pub expected_tokens: u64,
+    /// Whether every generated token equals the interpreter's and the trace ends where it should.
+    pub agree: bool,
+    /// The first divergence, if any.
+    pub first_divergence: Option<DivergenceReport>,
+    /// Generated tokens per second (generation and comparison together).
+    pub tokens_per_second: f64,
+    /// Seconds in the generate-and-compare loop.
+    pub seconds: f64,
+    /// Why the run left the window, when it did.
+    pub left_window: Option<String>,
+}
+
+/// Errors that stop an emulation before it starts.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EmulateError {
+    /// The input cannot be laid on the window.
+    #[error(transparent)]
+    Window(#[from] WindowError),
+}
+
+/// The window of a run: the cells it visits plus the input's, from the interpreter.
+pub fn window_of_run(machine: &Machine, input: &[SymbolId], max_steps: u64) -> Window {
+    let run = interpreter::run(machine, input, max_steps);
+    let (size, origin) = run.window(input.len());
+    Window { size, origin }
+}
+
+/// Emulates `machine` with its compiled `cells` predictor and verifies every token.
+pub fn emulate_cells(
+    machine: &Machine,
+    opts: &EmulateOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    let window = opts
+        .window
+        .unwrap_or_else(|| window_of_run(machine, &opts.input, opts.max_steps));
+    let mut reference = ReferenceTrace::new(machine, &opts.input, window, opts.max_steps)?;
+    let predictor = machine_to_cells_predictor(machine, window);
+    let offsets = predictor.layout().offsets.clone();
+    let mut exec = Executor::new(predictor);
+    let mut halt = CellsHalt::new(machine, window);
+    let v = run_verified(
+        &mut exec,
+        &mut halt,
+        &mut reference,
+        window.size + 1,
+        progress,
+    );
+    let mut divergence = v.divergence.clone();
+    let end = reference.end().cloned();
+    if divergence.is_none() && matches!(end, Some(TraceEnd::Final(_))) && !v.predictor_stopped {
+        divergence = Some(overrun(&mut exec));
+    }
+    let dict = Dictionary::new(machine);
+    let steps = reference.steps();
+    let (stop, left_window) = match &end {
+        Some(TraceEnd::Final(s)) => (s.name().to_string(), None),
+        Some(TraceEnd::StepLimit) | None => (Stop::StepLimit.name().to_string(), None),
+        Some(TraceEnd::LeftWindow(e)) => ("left-window".to_string(), Some(e.to_string())),
+    };
+    let name = |t: TokenId| dict.name(machine, t);
+    let first_divergence = divergence.map(|d: Divergence| {
+        let (step, cell) = locate(window, d.position);
+        let k = d.context.len();
+        DivergenceReport {
+            position: d.position,
+            step,
+            cell,
+            expected: d.expected.map(name),
+            got: d.got.map(name),
+            top: d.top.iter().map(|&(t, s)| (name(t), s)).collect(),
+            context: offsets
+                .iter()
+                .rev()
+                .map(|&j| name(d.context[k - j]))
+                .collect(),
+        }
+    });
+    let s1 = window.size as u64 + 1;
+    Ok(EmulationReport {
+        machine: machine.name().to_string(),
+        encoding: "cells",
+        input: machine.render(&opts.input),
+        steps,
+        stop,
+        tape_cells: window.size,
+        origin: window.origin,
+        dictionary: dict.len(),
+        offsets,
+        prompt_tokens: v.prompt_tokens,
+        generated_tokens: v.generated,
+        expected_tokens: steps * s1,
+        agree: first_divergence.is_none(),
+        first_divergence,
+        tokens_per_second: if v.seconds > 0.0 {
+            v.generated as f64 / v.seconds
+        } else {
+            0.0
+        },
+        seconds: v.seconds,
+        left_window,
+    })
+}

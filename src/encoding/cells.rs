@@ -1,0 +1,526 @@
+//! The `cells` encoding: a run as rows of cell tokens, time-invariant (see `proofs/cells.md`).
+//!
+//! Dictionary D = {SEP} ∪ {⟨s⟩ : s ∈ Γ} ∪ {⟨q,s⟩ : q ∈ Q, s ∈ Γ}. A configuration on a tape
+//! window of S cells is the row of its S cell tokens (the head cell carries the state), and a
+//! run C0..CT is the trace `SEP enc(C0) SEP enc(C1) … SEP enc(CT)`. The prompt is
+//! `SEP enc(C0)`; a predictor generates the remaining T·(S+1) tokens.
+//!
+//! Cell i of row t+1 depends only on cells i-1, i, i+1 of row t, which stand S+2, S+1 and S
+//! tokens back; [`next_cell`] is that local rule, written from the machine's semantics alone
+//! (the compiler's weights are checked against it by the certificate, never the other way).
+
+use crate::machine::{Machine, StateId, Stop, SymbolId};
+use crate::predictor::TokenId;
+use serde::Serialize;
+
+/// A tape window: S cells, with cell 0 of the machine's tape (where the input starts and the
+/// head begins) at window index `origin`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// Number of cells S (at least 1).
+    pub size: usize,
+    /// Window index of the start cell.
+    pub origin: usize,
+}
+
+/// A token of the `cells` dictionary, decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CellToken {
+    /// Row separator.
+    Sep,
+    /// A cell: its symbol and, if the head is on it, the state.
+    Cell {
+        /// The cell's symbol.
+        symbol: SymbolId,
+        /// The state, where the head is on this cell.
+        head: Option<StateId>,
+    },
+    /// What positions before the start of the trace read as.
+    Pad,
+}
+
+/// The `cells` dictionary of a machine: token ids and names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dictionary {
+    symbols: usize,
+    states: usize,
+}
+
+impl Dictionary {
+    /// The dictionary of `machine`.
+    pub fn new(machine: &Machine) -> Dictionary {
+        Dictionary {
+            symbols: machine.num_symbols(),
+            states: machine.num_states(),
+        }
+    }
+
+    /// |D| = 1 + |Γ| + |Q|·|Γ|.
+    pub fn len(&self) -> usize {
+        1 + self.symbols * (self.states + 1)
+    }
+
+    /// Never true: SEP is always there.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The padding token's id (`len()`, outside the dictionary).
+    pub fn pad(&self) -> TokenId {
+        TokenId(self.len() as u32)
+    }
+
+    /// The id of a token.
+    #[inline]
+    pub fn encode(&self, t: CellToken) -> TokenId {
+        TokenId(match t {
+            CellToken::Sep => 0,
+            CellToken::Cell { symbol, head: None } => 1 + symbol.0 as u32,
+            CellToken::Cell {
+                symbol,
+                head: Some(q),
+            } => 1 + ((1 + q.0 as usize) * self.symbols + symbol.index()) as u32,
+            CellToken::Pad => self.len() as u32,
+        })
+    }
+
+    /// The token of an id (ids past the dictionary read as padding).
+    #[inline]
+    pub fn decode(&self, id: TokenId) -> CellToken {
+        let i = id.index();
+        if i == 0 {
+            CellToken::Sep
+        } else if i >= self.len() {
+            CellToken::Pad
+        } else {
+            let c = i - 1;
+            let (h, s) = (c / self.symbols, c % self.symbols);
+            CellToken::Cell {
+                symbol: SymbolId(s as u8),
+                head: (h > 0).then(|| StateId((h - 1) as u16)),
+            }
+        }
+    }
+
+    /// A token's name: `SEP`, `⟨1⟩`, `⟨A,1⟩`, `PAD`.
+    pub fn name(&self, machine: &Machine, id: TokenId) -> String {
+        match self.decode(id) {
+            CellToken::Sep => "SEP".into(),
+            CellToken::Pad => "PAD".into(),
+            CellToken::Cell { symbol, head: None } => format!("⟨{}⟩", machine.symbol_char(symbol)),
+            CellToken::Cell {
+                symbol,
+                head: Some(q),
+            } => {
+                format!(
+                    "⟨{},{}⟩",
+                    machine.state_name(q),
+                    machine.symbol_char(symbol)
+                )
+            }
+        }
+    }
+
+    /// Every token's name, indexed by id.
+    pub fn names(&self, machine: &Machine) -> Vec<String> {
+        (0..self.len())
+            .map(|i| self.name(machine, TokenId(i as u32)))
+            .collect()
+    }
+
+    /// Every cell token (every token but SEP).
+    pub fn cells(&self) -> impl Iterator<Item = CellToken> + '_ {
+        (1..self.len()).map(|i| self.decode(TokenId(i as u32)))
+    }
+}
+
+/// The local rule: the token of cell i in row t+1 from cells i-1, i, i+1 of row t.
+///
+/// `left`/`right` are [`CellToken::Sep`] at the window's edges. The new symbol is the centre's
+/// (rewritten if its head has a rule); the new head comes from the centre (a stay move, or a
+/// final head, which is absorbing), from the left (it moved R), from the right (it moved L),
+/// or from nowhere. With at most one head among the three, at most one of these applies.
+pub fn next_cell(
+    machine: &Machine,
+    left: CellToken,
+    centre: CellToken,
+    right: CellToken,
+) -> CellToken {
+    let CellToken::Cell { symbol, head } = centre else {
+        return CellToken::Sep;
+    };
+    let mut new_symbol = symbol;
+    let mut new_head = None;
+    if let Some(q) = head {
+        match machine.rule(q, symbol).filter(|_| !machine.is_halting(q)) {
+            None => new_head = Some(q),
+            Some(t) => {
+                new_symbol = t.write;
+                if t.movement == crate::machine::Move::S {
+                    new_head = Some(t.next);
+                }
+            }
+        }
+    }
+    let sent = |neighbour: CellToken, towards: crate::machine::Move| match neighbour {
+        CellToken::Cell {
+            symbol: s,
+            head: Some(q),
+        } if !machine.is_final(q, s) => machine
+            .rule(q, s)
+            .filter(|t| t.movement == towards)
+            .map(|t| t.next),
+        _ => None,
+    };
+    if let Some(q) = sent(left, crate::machine::Move::R) {
+        new_head = Some(q);
+    }
+    if let Some(q) = sent(right, crate::machine::Move::L) {
+        new_head = Some(q);
+    }
+    CellToken::Cell {
+        symbol: new_symbol,
+        head: new_head,
+    }
+}
+
+/// A configuration on a fixed window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WindowConfig {
+    /// The S cells.
+    pub cells: Vec<SymbolId>,
+    /// Head index in the window.
+    pub head: usize,
+    /// Current state.
+    pub state: StateId,
+}
+
+/// Why a run could not be laid on a window, or left it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
+pub enum WindowError {
+    /// The window has no cells.
+    #[error("the tape window must have at least one cell")]
+    Empty,
+    /// The input does not fit right of the origin.
+    #[error("the input ({input} cells from window cell {origin}) does not fit in a window of {size} cells")]
+    InputTooLong {
+        /// Input length.
+        input: usize,
+        /// Start cell.
+        origin: usize,
+        /// Window size.
+        size: usize,
+    },
+    /// Step `step` moves the head off the window.
+    #[error("the run leaves the tape window of {size} cells at step {step} (head moves {direction} from window cell {from})")]
+    LeftWindow {
+        /// The step (1-based) that leaves.
+        step: u64,
+        /// Window size.
+        size: usize,
+        /// Head's window cell before the step.
+        from: usize,
+        /// "left" or "right".
+        direction: &'static str,
+    },
+}
+
+impl WindowConfig {
+    /// C0: blanks, the input from the origin on, head on the origin in the start state.
+    pub fn initial(
+        machine: &Machine,
+        input: &[SymbolId],
+        window: Window,
+    ) -> Result<WindowConfig, WindowError> {
+        if window.size == 0 {
+            return Err(WindowError::Empty);
+        }
+        if window.origin >= window.size || window.origin + input.len() > window.size {
+            return Err(WindowError::InputTooLong {
+                input: input.len(),
+                origin: window.origin,
+                size: window.size,
+            });
+        }
+        let mut cells = vec![machine.blank(); window.size];
+        cells[window.origin..window.origin + input.len()].copy_from_slice(input);
+        Ok(WindowConfig {
+            cells,
+            head: window.origin,
+            state: machine.start(),
+        })
+    }
+
+    /// Whether the configuration is final (halting state, or no rule).
+    pub fn is_final(&self, machine: &Machine) -> bool {
+        machine.is_final(self.state, self.cells[self.head])
+    }
+
+    /// Applies one step; `Ok(false)` if the configuration is final (nothing changes).
+    /// `step` numbers the step for the error message.
+    pub fn step(&mut self, machine: &Machine, step: u64) -> Result<bool, WindowError> {
+        let read = self.cells[self.head];
+        let Some(t) = machine
+            .rule(self.state, read)
+            .filter(|_| !machine.is_halting(self.state))
+        else {
+            return Ok(false);
+        };
+        let to = self.head as i64 + t.movement.delta();
+        if to < 0 || to >= self.cells.len() as i64 {
+            return Err(WindowError::LeftWindow {
+                step,
+                size: self.cells.len(),
+                from: self.head,
+                direction: if to < 0 { "left" } else { "right" },
+            });
+        }
+        self.cells[self.head] = t.write;
+        self.head = to as usize;
+        self.state = t.next;
+        Ok(true)
+    }
+
+    /// The token of window cell `i`.
+    #[inline]
+    pub fn token(&self, i: usize) -> CellToken {
+        CellToken::Cell {
+            symbol: self.cells[i],
+            head: (i == self.head).then_some(self.state),
+        }
+    }
+
+    /// The row as text, e.g. `1 1 [B]0 1`.
+    pub fn render(&self, machine: &Machine) -> String {
+        (0..self.cells.len())
+            .map(|i| {
+                let c = machine.symbol_char(self.cells[i]);
+                if i == self.head {
+                    format!("[{}]{}", machine.state_name(self.state), c)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// How a reference trace ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum TraceEnd {
+    /// The last row is final (halting state or no rule).
+    Final(Stop),
+    /// The step limit was reached.
+    StepLimit,
+    /// The next step would leave the window.
+    LeftWindow(WindowError),
+}
+
+/// The interpreter's run as a stream of `cells` tokens, produced row by row: memory is one
+/// row, whatever the length of the run.
+#[derive(Clone, Debug)]
+pub struct ReferenceTrace<'m> {
+    machine: &'m Machine,
+    dict: Dictionary,
+    config: WindowConfig,
+    max_steps: u64,
+    /// Steps applied so far (= index of the row being emitted).
+    row: u64,
+    /// Column within the row: 0 = SEP, 1..=S = cells.
+    col: usize,
+    end: Option<TraceEnd>,
+}
+
+impl<'m> ReferenceTrace<'m> {
+    /// The trace of `machine` on `input` in `window`, at most `max_steps` steps.
+    pub fn new(
+        machine: &'m Machine,
+        input: &[SymbolId],
+        window: Window,
+        max_steps: u64,
+    ) -> Result<ReferenceTrace<'m>, WindowError> {
+        Ok(ReferenceTrace {
+            machine,
+            dict: Dictionary::new(machine),
+            config: WindowConfig::initial(machine, input, window)?,
+            max_steps,
+            row: 0,
+            col: 0,
+            end: None,
+        })
+    }
+
+    /// How the trace ended (`None` while tokens remain).
+    pub fn end(&self) -> Option<&TraceEnd> {
+        self.end.as_ref()
+    }
+
+    /// Steps taken so far (rows emitted after the first).
+    pub fn steps(&self) -> u64 {
+        self.row
+    }
+
+    /// The configuration of the row being emitted.
+    pub fn config(&self) -> &WindowConfig {
+        &self.config
+    }
+}
+
+impl Iterator for ReferenceTrace<'_> {
+    type Item = TokenId;
+
+    #[inline]
+    fn next(&mut self) -> Option<TokenId> {
+        let s = self.config.cells.len();
+        if self.col > s {
+            // The row is done: the next row exists only if the run goes on.
+            if self.end.is_some() {
+                return None;
+            }
+            if self.config.is_final(self.machine) {
+                let stop = if self.machine.is_halting(self.config.state) {
+                    Stop::Halted
+                } else {
+                    Stop::NoRule
+                };
+                self.end = Some(TraceEnd::Final(stop));
+                return None;
+            }
+            if self.row >= self.max_steps {
+                self.end = Some(TraceEnd::StepLimit);
+                return None;
+            }
+            if let Err(e) = self.config.step(self.machine, self.row + 1) {
+                self.end = Some(TraceEnd::LeftWindow(e));
+                return None;
+            }
+            self.row += 1;
+            self.col = 0;
+        }
+        let t = if self.col == 0 {
+            CellToken::Sep
+        } else {
+            self.config.token(self.col - 1)
+        };
+        self.col += 1;
+        Some(self.dict.encode(t))
+    }
+}
+
+/// Where a trace position falls: (row = step index, column: `None` for SEP, else the cell).
+pub fn locate(window: Window, position: u64) -> (u64, Option<usize>) {
+    let w = window.size as u64 + 1;
+    let col = (position % w) as usize;
+    (position / w, col.checked_sub(1))
+}
+
+/// The stop rule a `cells` emulation uses: the run is over at the end of a row whose head is
+/// final. It reads only generated token ids, like the executor.
+#[derive(Clone, Debug)]
+pub struct CellsHalt {
+    /// Row length S+1.
+    row: usize,
+    col: usize,
+    /// `is_final_token[id]`: the token is a head in a final configuration.
+    is_final_token: Vec<bool>,
+    seen_final: bool,
+}
+
+impl CellsHalt {
+    /// The stop rule for `machine` on rows of `window.size` cells; positions start at the prompt.
+    pub fn new(machine: &Machine, window: Window) -> CellsHalt {
+        let dict = Dictionary::new(machine);
+        let is_final_token = (0..dict.len())
+            .map(|i| match dict.decode(TokenId(i as u32)) {
+                CellToken::Cell {
+                    symbol,
+                    head: Some(q),
+                } => machine.is_final(q, symbol),
+                _ => false,
+            })
+            .collect();
+        CellsHalt {
+            row: window.size + 1,
+            col: 0,
+            is_final_token,
+            seen_final: false,
+        }
+    }
+}
+
+impl crate::executor::StopRule for CellsHalt {
+    #[inline]
+    fn after(&mut self, token: TokenId) -> bool {
+        self.seen_final |= self
+            .is_final_token
+            .get(token.index())
+            .copied()
+            .unwrap_or(false);
+        self.col += 1;
+        if self.col == self.row {
+            self.col = 0;
+            let done = self.seen_final;
+            self.seen_final = false;
+            return done;
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::load::from_standard;
+
+    #[test]
+    fn dictionary_round_trips() {
+        let m = from_standard("1RB2LB1RZ_2LA2RB1LB", "bb2x3").unwrap();
+        let d = Dictionary::new(&m);
+        assert_eq!(d.len(), 1 + 3 * 4);
+        for i in 0..=d.len() {
+            let id = TokenId(i as u32);
+            assert_eq!(d.encode(d.decode(id)), id);
+        }
+        assert_eq!(d.name(&m, TokenId(0)), "SEP");
+        assert_eq!(
+            d.name(
+                &m,
+                d.encode(CellToken::Cell {
+                    symbol: SymbolId(2),
+                    head: Some(StateId(1))
+                })
+            ),
+            "⟨B,2⟩"
+        );
+    }
+
+    #[test]
+    fn reference_trace_has_t_plus_one_rows() {
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let w = Window { size: 4, origin: 2 };
+        let mut tr = ReferenceTrace::new(&m, &[], w, 100).unwrap();
+        let n = tr.by_ref().count();
+        assert_eq!(n, 7 * 5);
+        assert_eq!(tr.end(), Some(&TraceEnd::Final(Stop::Halted)));
+        assert_eq!(locate(w, 5 + 2), (1, Some(1)));
+    }
+
+    #[test]
+    fn leaving_the_window_is_reported() {
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let mut tr = ReferenceTrace::new(&m, &[], Window { size: 2, origin: 0 }, 100).unwrap();
+        let _ = tr.by_ref().count();
+        assert!(
+            matches!(
+                tr.end(),
+                Some(TraceEnd::LeftWindow(WindowError::LeftWindow {
+                    step: 3,
+                    ..
+                }))
+            ),
+            "{:?}",
+            tr.end()
+        );
+    }
+}

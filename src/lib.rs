@@ -1,0 +1,35 @@
+//! arsim: auto-regressive next-token predictors, even linear ones, emulate Turing machines
+//! when given chain-of-thought tokens (Malach, ICML 2024), made executable.
+//!
+//! The pipeline, stage by stage (see `ARCHITECTURE.md`):
+//!
+//! 1. [`machine`]: load (`.ron`, bbchallenge standard format) and validate a [`Machine`];
+//! 2. [`interpreter`]: the reference run;
+//! 3. [`encoding`]: runs as token traces (`cells`);
+//! 4. [`compiler`]: machine → [`predictor::LinearAr`] weights;
+//! 5. [`certify`]: the exhaustive local check of those weights;
+//! 6. [`executor`] + [`verify`]: generate token by token, streaming, and compare every token;
+//! 7. [`emulate`]: stages 2-6 in order, as `arsim emulate` runs them; [`export`] writes weights.
+//!
+//! ```
+//! use arsim::{emulate::{emulate_cells, EmulateOptions}, machine::load_machine};
+//! let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
+//! let opts = EmulateOptions { input: vec![], window: None, max_steps: 1_000 };
+//! let report = emulate_cells(&bb2, &opts, &mut |_| {}).unwrap();
+//! assert!(report.agree);
+//! assert_eq!(report.steps, 6);
+//! assert_eq!(report.generated_tokens, 6 * (report.tape_cells as u64 + 1));
+//! ```
+
+pub mod certify;
+pub mod compiler;
+pub mod emulate;
+pub mod encoding;
+pub mod executor;
+pub mod export;
+pub mod interpreter;
+pub mod machine;
+pub mod predictor;
+pub mod verify;
+
+pub use machine::Machine;

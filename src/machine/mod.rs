@@ -1,0 +1,326 @@
+//! The machine model: a deterministic one-tape Turing machine after validation.
+//!
+//! This is the first stage of the pipeline (`machines/*.ron` → [`Machine`] → run, compile).
+//! A [`Machine`] can only be built by [`validate`](validate::validate), so every
+//! later stage trusts it: states and symbols are dense ids, the transition table is total
+//! (a missing rule is an explicit `None`), halting states have no rules.
+//!
+//! Loading lives in the submodules: [`ron_format`] for arsim's own `.ron` files,
+//! [`standard`] for the bbchallenge standard text format, [`load`] to pick one.
+
+pub mod load;
+pub mod ron_format;
+pub mod spec;
+pub mod standard;
+pub mod validate;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub use load::{load_machine, LoadError};
+pub use spec::{ExampleSpec, MachineSpec, RuleSpec};
+pub use validate::{validate, ValidationError, ValidationErrors};
+
+/// Index of a state in [`Machine::states`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct StateId(pub u16);
+
+/// Index of a symbol in [`Machine::symbols`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SymbolId(pub u8);
+
+impl StateId {
+    /// The id as an index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl SymbolId {
+    /// The id as an index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Head movement of one step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Move {
+    /// One cell to the left.
+    L,
+    /// One cell to the right.
+    R,
+    /// Stay on the same cell.
+    S,
+}
+
+impl Move {
+    /// The change of head position.
+    #[inline]
+    pub fn delta(self) -> i64 {
+        match self {
+            Move::L => -1,
+            Move::R => 1,
+            Move::S => 0,
+        }
+    }
+
+    /// The letter used in every text format.
+    pub fn letter(self) -> char {
+        match self {
+            Move::L => 'L',
+            Move::R => 'R',
+            Move::S => 'S',
+        }
+    }
+}
+
+/// One rule's right-hand side: δ(q, s) = (write, move, next).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Transition {
+    /// Symbol written on the current cell.
+    pub write: SymbolId,
+    /// Where the head goes.
+    pub movement: Move,
+    /// State after the step.
+    pub next: StateId,
+}
+
+/// Why a run (or a configuration) is final, or why a run was cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stop {
+    /// The state is a halting state.
+    Halted,
+    /// No rule for (state, read symbol).
+    NoRule,
+    /// The step limit was reached first.
+    StepLimit,
+}
+
+impl Stop {
+    /// The name used in files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stop::Halted => "halted",
+            Stop::NoRule => "no-rule",
+            Stop::StepLimit => "step-limit",
+        }
+    }
+
+    /// Parses a name written by [`Stop::name`].
+    pub fn from_name(name: &str) -> Option<Stop> {
+        match name {
+            "halted" => Some(Stop::Halted),
+            "no-rule" => Some(Stop::NoRule),
+            "step-limit" => Some(Stop::StepLimit),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An example run listed in a machine file, already checked against the alphabet and states.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Example {
+    /// The input written at cells 0..n.
+    pub input: Vec<SymbolId>,
+    /// The input as written in the file.
+    pub input_text: String,
+    /// Expected number of steps.
+    pub steps: u64,
+    /// Expected reason for stopping.
+    pub stop: Stop,
+    /// Expected final state.
+    pub state: Option<StateId>,
+    /// Expected tape, leftmost to rightmost non-blank cell.
+    pub tape: Option<String>,
+    /// Expected number of non-blank cells.
+    pub nonblank: Option<u64>,
+    /// Step limit for this example (runs that do not halt).
+    pub max_steps: Option<u64>,
+    /// 1-based line of the example in its file, where known.
+    pub line: Option<usize>,
+}
+
+/// A validated deterministic one-tape Turing machine.
+///
+/// Built only by [`validate`]; the fields are read-only to the rest of the crate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Machine {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) symbols: Vec<char>,
+    pub(crate) blank: SymbolId,
+    pub(crate) states: Vec<String>,
+    pub(crate) start: StateId,
+    pub(crate) halting: Vec<bool>,
+    /// `table[state * symbols + symbol]`.
+    pub(crate) table: Vec<Option<Transition>>,
+    pub(crate) examples: Vec<Example>,
+}
+
+impl Machine {
+    /// The machine's name (the file stem when the file gives none).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// What the machine computes, from its file.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+    /// The tape alphabet Γ, blank included.
+    pub fn symbols(&self) -> &[char] {
+        &self.symbols
+    }
+    /// Number of symbols |Γ|.
+    pub fn num_symbols(&self) -> usize {
+        self.symbols.len()
+    }
+    /// The blank symbol.
+    pub fn blank(&self) -> SymbolId {
+        self.blank
+    }
+    /// State names, halting states included.
+    pub fn states(&self) -> &[String] {
+        &self.states
+    }
+    /// Number of states |Q|, halting states included.
+    pub fn num_states(&self) -> usize {
+        self.states.len()
+    }
+    /// The start state.
+    pub fn start(&self) -> StateId {
+        self.start
+    }
+    /// Whether `q` is a halting state.
+    #[inline]
+    pub fn is_halting(&self, q: StateId) -> bool {
+        self.halting[q.index()]
+    }
+    /// The rule for (q, s), if any.
+    #[inline]
+    pub fn rule(&self, q: StateId, s: SymbolId) -> Option<Transition> {
+        self.table[q.index() * self.symbols.len() + s.index()]
+    }
+    /// Whether a configuration in state `q` reading `s` is final (halting, or no rule).
+    #[inline]
+    pub fn is_final(&self, q: StateId, s: SymbolId) -> bool {
+        self.is_halting(q) || self.rule(q, s).is_none()
+    }
+    /// The examples listed in the machine's file.
+    pub fn examples(&self) -> &[Example] {
+        &self.examples
+    }
+    /// Every rule as (state, read, transition), in table order.
+    pub fn rules(&self) -> impl Iterator<Item = (StateId, SymbolId, Transition)> + '_ {
+        let k = self.symbols.len();
+        self.table.iter().enumerate().filter_map(move |(i, t)| {
+            t.map(|t| (StateId((i / k) as u16), SymbolId((i % k) as u8), t))
+        })
+    }
+    /// A symbol's character.
+    pub fn symbol_char(&self, s: SymbolId) -> char {
+        self.symbols[s.index()]
+    }
+    /// A state's name.
+    pub fn state_name(&self, q: StateId) -> &str {
+        &self.states[q.index()]
+    }
+    /// Looks a symbol up by its character.
+    pub fn symbol_id(&self, c: char) -> Option<SymbolId> {
+        self.symbols
+            .iter()
+            .position(|&x| x == c)
+            .map(|i| SymbolId(i as u8))
+    }
+    /// Looks a state up by name.
+    pub fn state_id(&self, name: &str) -> Option<StateId> {
+        self.states
+            .iter()
+            .position(|x| x == name)
+            .map(|i| StateId(i as u16))
+    }
+
+    /// Turns an input word into symbol ids, naming the first character outside the alphabet.
+    pub fn parse_input(&self, word: &str) -> Result<Vec<SymbolId>, InputError> {
+        word.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                self.symbol_id(c).ok_or_else(|| InputError {
+                    position: i,
+                    symbol: c,
+                    alphabet: self.symbols.iter().collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// Renders symbol ids as a string.
+    pub fn render(&self, tape: &[SymbolId]) -> String {
+        tape.iter().map(|&s| self.symbol_char(s)).collect()
+    }
+
+    /// Converts back to the serialisable spec (the inverse of validation, examples included).
+    pub fn to_spec(&self) -> MachineSpec {
+        MachineSpec {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            symbols: self.symbols.iter().map(|c| c.to_string()).collect(),
+            blank: self.symbol_char(self.blank).to_string(),
+            states: self.states.clone(),
+            start: self.state_name(self.start).to_string(),
+            halting: self
+                .states
+                .iter()
+                .zip(&self.halting)
+                .filter(|(_, &h)| h)
+                .map(|(s, _)| s.clone())
+                .collect(),
+            rules: self
+                .rules()
+                .map(|(q, s, t)| {
+                    RuleSpec(
+                        self.state_name(q).to_string(),
+                        self.symbol_char(s).to_string(),
+                        self.symbol_char(t.write).to_string(),
+                        t.movement,
+                        self.state_name(t.next).to_string(),
+                    )
+                })
+                .collect(),
+            examples: self
+                .examples
+                .iter()
+                .map(|e| ExampleSpec {
+                    input: e.input_text.clone(),
+                    steps: e.steps,
+                    stop: Some(e.stop.name().to_string()),
+                    state: e.state.map(|q| self.state_name(q).to_string()),
+                    tape: e.tape.clone(),
+                    nonblank: e.nonblank,
+                    max_steps: e.max_steps,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An input word with a character outside the machine's alphabet.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("input symbol '{symbol}' at position {position} is not in the alphabet {{{alphabet}}}")]
+pub struct InputError {
+    /// 0-based character position in the word.
+    pub position: usize,
+    /// The offending character.
+    pub symbol: char,
+    /// The machine's alphabet, as one string.
+    pub alphabet: String,
+}

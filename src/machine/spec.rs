@@ -1,0 +1,63 @@
+//! The serialisable form of a machine: what a `.ron` file (or any other format) says,
+//! before validation. Names are strings here; [`validate`](super::validate) turns them into ids.
+
+use super::Move;
+use serde::{Deserialize, Serialize};
+
+/// A machine as written in a file, unchecked.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MachineSpec {
+    /// Short name; defaults to the file stem.
+    #[serde(default)]
+    pub name: String,
+    /// What the machine computes.
+    #[serde(default)]
+    pub description: String,
+    /// The tape alphabet, blank included; each a one-character string.
+    pub symbols: Vec<String>,
+    /// The blank symbol.
+    pub blank: String,
+    /// All states, halting states included.
+    pub states: Vec<String>,
+    /// The start state.
+    pub start: String,
+    /// The halting states (a subset of `states`).
+    #[serde(default)]
+    pub halting: Vec<String>,
+    /// The rules `(state, read, write, move, next)`.
+    pub rules: Vec<RuleSpec>,
+    /// Example runs that the tests check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<ExampleSpec>,
+}
+
+/// One rule `(state, read, write, move, next)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSpec(pub String, pub String, pub String, pub Move, pub String);
+
+/// An example run with its expected outcome.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleSpec {
+    /// The input word, written at cells 0..n with the head on cell 0.
+    #[serde(default)]
+    pub input: String,
+    /// Exact number of steps.
+    pub steps: u64,
+    /// `halted` (default), `no-rule` or `step-limit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<String>,
+    /// Final state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Final tape from the leftmost to the rightmost non-blank cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tape: Option<String>,
+    /// Number of non-blank cells at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonblank: Option<u64>,
+    /// Step limit for the example (for runs that do not halt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_steps: Option<u64>,
+}
