@@ -1,1 +1,595 @@
-fn main() {}
+//! The `arsim` command line: a thin layer over the library. It parses arguments, calls the
+//! library, prints (text, or one JSON object with `--json`) and maps outcomes to exit codes:
+//! 0 success, 1 a verification or certification failure, 2 bad input or usage.
+
+use anyhow::{anyhow, Context as _, Result};
+use arsim::certify::certify_cells;
+use arsim::compiler::machine_to_cells_predictor;
+use arsim::emulate::{emulate_cells, window_of_run, EmulateOptions, EmulationReport};
+use arsim::encoding::cells::{Window, WindowConfig, WindowError};
+use arsim::encoding::EncodingKind;
+use arsim::export::write_safetensors;
+use arsim::interpreter::Interpreter;
+use arsim::machine::{load_machine, Machine, Stop, SymbolId};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Auto-regressive linear predictors that emulate Turing machines, token by token, verified.
+///
+/// arsim makes executable the theorem that linear next-token predictors, given chain-of-thought
+/// tokens, can emulate any Turing machine (Malach, ICML 2024). A MACHINE is a `.ron` file
+/// (see machines/) or a bbchallenge standard-format string such as 1RB1LB_1LA1RZ.
+///
+/// Exit codes: 0 success; 1 a verification or certification failed; 2 bad input or usage.
+#[derive(Parser, Debug)]
+#[command(name = "arsim", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the reference interpreter: steps, why it stopped, final state and tape.
+    ///
+    /// Example: arsim run machines/bb5.ron   (47,176,870 steps, 4,098 non-blank cells)
+    Run {
+        #[command(flatten)]
+        machine: MachineArgs,
+        /// Step limit.
+        #[arg(long, default_value_t = 1_000_000_000)]
+        max_steps: u64,
+    },
+    /// Compile the machine, run the linear predictor token by token from the prompt, and check
+    /// every generated token against the interpreter.
+    ///
+    /// Prints the length complexity (generated tokens), agreement, the first divergence if any,
+    /// and tokens per second. Without --tape the window is the cells the run visits.
+    /// Example: arsim emulate machines/bb4.ron
+    Emulate {
+        #[command(flatten)]
+        machine: MachineArgs,
+        #[command(flatten)]
+        window: WindowArgs,
+        /// The encoding of runs as token traces.
+        #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
+        encoding: EncodingKind,
+        /// Step limit (the emulation covers at most this many steps).
+        #[arg(long, default_value_t = 10_000_000)]
+        max_steps: u64,
+    },
+    /// Compile the machine to a linear predictor and describe or write its weights.
+    ///
+    /// --out FILE.safetensors writes one int32 matrix per offset with every row and column
+    /// labelled in the metadata (numpy/PyTorch can load it). --list prints every non-zero
+    /// weight as W[output ← (offset, input)] = value.
+    Compile {
+        #[command(flatten)]
+        machine: MachineArgs,
+        #[command(flatten)]
+        window: WindowArgs,
+        /// The encoding.
+        #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
+        encoding: EncodingKind,
+        /// Write the weights to this safetensors file (whole, or not at all).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print every non-zero weight with its labels.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Check the compiled weights on every local context a valid trace can contain.
+    ///
+    /// Together with proofs/cells.md this proves the emulation right for every input that stays
+    /// inside the window. Prints the contexts checked and the minimum margin.
+    Certify {
+        #[command(flatten)]
+        machine: MachineArgs,
+        #[command(flatten)]
+        window: WindowArgs,
+        /// The encoding.
+        #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
+        encoding: EncodingKind,
+    },
+    /// Print the chain of thought: one row per step, the head's cell marked [state].
+    Trace {
+        #[command(flatten)]
+        machine: MachineArgs,
+        #[command(flatten)]
+        window: WindowArgs,
+        /// Step limit.
+        #[arg(long, default_value_t = 10_000)]
+        max_steps: u64,
+        /// Print the token names instead of the compact row.
+        #[arg(long)]
+        tokens: bool,
+    },
+}
+
+/// The machine and its input.
+#[derive(Args, Debug)]
+struct MachineArgs {
+    /// A machine file (.ron) or a bbchallenge standard-format string.
+    machine: String,
+    /// The input word, written from cell 0 with the head on cell 0.
+    #[arg(long, short, default_value = "")]
+    input: String,
+}
+
+/// The tape window of the `cells` encoding.
+#[derive(Args, Debug)]
+struct WindowArgs {
+    /// Window size S; by default the cells the run visits (plus the input's).
+    #[arg(long)]
+    tape: Option<usize>,
+    /// Window cell where the input starts (with --tape; default 0).
+    #[arg(long, requires = "tape")]
+    origin: Option<usize>,
+}
+
+/// A failure and its exit code.
+enum Failure {
+    /// Bad input or usage: exit 2.
+    Input(anyhow::Error),
+    /// The predictor or certificate failed: exit 1 (the report has been printed).
+    Verification,
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Input(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Verification) => ExitCode::from(1),
+        Err(Failure::Input(e)) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "error": format!("{e:#}"), "exit_code": 2 })
+                );
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let json = cli.json;
+    match cli.command {
+        Command::Run { machine, max_steps } => cmd_run(&machine, max_steps, json),
+        Command::Emulate {
+            machine,
+            window,
+            encoding,
+            max_steps,
+        } => cmd_emulate(&machine, &window, encoding, max_steps, json),
+        Command::Compile {
+            machine,
+            window,
+            encoding,
+            out,
+            list,
+        } => cmd_compile(&machine, &window, encoding, out, list, json),
+        Command::Certify {
+            machine,
+            window,
+            encoding,
+        } => cmd_certify(&machine, &window, encoding, json),
+        Command::Trace {
+            machine,
+            window,
+            max_steps,
+            tokens,
+        } => cmd_trace(&machine, &window, max_steps, tokens, json),
+    }
+}
+
+/// Loads the machine and parses the input against its alphabet.
+fn load(args: &MachineArgs) -> Result<(Machine, Vec<SymbolId>)> {
+    let m = load_machine(&args.machine)?;
+    let input = m
+        .parse_input(&args.input)
+        .with_context(|| format!("bad --input for machine {}", args.machine))?;
+    Ok((m, input))
+}
+
+/// The window from --tape/--origin, or from the run.
+fn window(args: &WindowArgs, m: &Machine, input: &[SymbolId], max_steps: u64) -> Window {
+    match args.tape {
+        Some(size) => Window {
+            size,
+            origin: args.origin.unwrap_or(0),
+        },
+        None => window_of_run(m, input, max_steps),
+    }
+}
+
+fn print_json(value: &impl Serialize) {
+    // Our report types serialise infallibly.
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+fn cmd_run(args: &MachineArgs, max_steps: u64, json: bool) -> Result<(), Failure> {
+    let (m, input) = load(args)?;
+    let mut it = Interpreter::new(&m, &input);
+    let bar = spinner(json, "steps");
+    // Run in slices so the spinner moves on long runs; the loop itself is the same.
+    let slice = 50_000_000;
+    while it.steps() < max_steps {
+        let limit = (it.steps() + slice).min(max_steps);
+        if it.run(limit) != Stop::StepLimit {
+            break;
+        }
+        bar.set_position(it.steps());
+    }
+    bar.finish_and_clear();
+    let r = it.summary();
+    if json {
+        print_json(&serde_json::json!({
+            "machine": m.name(),
+            "input": args.input,
+            "steps": r.steps,
+            "stop": r.stop,
+            "state": r.state,
+            "nonblank": r.nonblank,
+            "cells": r.cells,
+            "head": r.head,
+            "tape": r.tape,
+            "tape_start": r.tape_start,
+        }));
+    } else {
+        println!("machine   {}", m.name());
+        println!("steps     {}", r.steps);
+        println!("stop      {}", r.stop);
+        println!("state     {}", r.state);
+        println!("nonblank  {}", r.nonblank);
+        println!(
+            "cells     {} .. {} (head positions visited; input starts at 0)",
+            r.cells[0], r.cells[1]
+        );
+        let shown = if r.tape.chars().count() > 200 {
+            format!(
+                "{}… ({} cells from {})",
+                r.tape.chars().take(200).collect::<String>(),
+                r.tape.chars().count(),
+                r.tape_start
+            )
+        } else {
+            format!("{} (from cell {})", r.tape, r.tape_start)
+        };
+        println!("tape      {shown}");
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr, hidden with --json or when stderr is not a terminal.
+fn progress_bar(json: bool, total: u64, unit: &str) -> ProgressBar {
+    if json {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{human_pos}}/{{human_len}} {unit} ({{per_sec}}, eta {{eta}})"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn spinner(json: bool, unit: &str) -> ProgressBar {
+    if json {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} [{{elapsed_precise}}] {{human_pos}} {unit} ({{per_sec}})"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar
+}
+
+fn cmd_emulate(
+    args: &MachineArgs,
+    wargs: &WindowArgs,
+    encoding: EncodingKind,
+    max_steps: u64,
+    json: bool,
+) -> Result<(), Failure> {
+    let (m, input) = load(args)?;
+    let w = window(wargs, &m, &input, max_steps);
+    // The interpreter is cheap next to the emulation: run it first to size the progress bar.
+    let steps = arsim::interpreter::run(&m, &input, max_steps).steps;
+    let bar = progress_bar(json, steps.saturating_mul(w.size as u64 + 1), "tokens");
+    let opts = EmulateOptions {
+        input,
+        window: Some(w),
+        max_steps,
+    };
+    let report = match encoding {
+        EncodingKind::Cells => emulate_cells(&m, &opts, &mut |n| bar.set_position(n)),
+    }
+    .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
+    bar.finish_and_clear();
+    if json {
+        print_json(&report);
+    } else {
+        print_emulation(&report);
+    }
+    if let Some(why) = &report.left_window {
+        return Err(Failure::Input(anyhow!(
+            "{why}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)"
+        )));
+    }
+    if !report.agree {
+        return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+fn print_emulation(r: &EmulationReport) {
+    println!("machine      {} (input \"{}\")", r.machine, r.input);
+    println!(
+        "encoding     {}: {} tokens, offsets {:?}",
+        r.encoding, r.dictionary, r.offsets
+    );
+    println!(
+        "window       {} cells, input from cell {}",
+        r.tape_cells, r.origin
+    );
+    println!("reference    {} steps, {}", r.steps, r.stop);
+    println!(
+        "generated    {} tokens after a prompt of {} (T·(S+1) = {}·{} = {})",
+        r.generated_tokens,
+        r.prompt_tokens,
+        r.steps,
+        r.tape_cells + 1,
+        r.expected_tokens
+    );
+    match &r.first_divergence {
+        None => println!("agree        yes: every generated token equals the interpreter's"),
+        Some(d) => {
+            println!("agree        NO");
+            let cell = d.cell.map_or("SEP".to_string(), |c| format!("cell {c}"));
+            println!(
+                "divergence   position {} (step {}, {}): expected {}, got {}",
+                d.position,
+                d.step,
+                cell,
+                d.expected.as_deref().unwrap_or("end of trace"),
+                d.got.as_deref().unwrap_or("end of trace")
+            );
+            println!(
+                "             context (S+2, S+1, S) = {:?}; top scores {:?}",
+                d.context, d.top
+            );
+        }
+    }
+    println!(
+        "speed        {:.1} M tokens/s ({:.3} s)",
+        r.tokens_per_second / 1e6,
+        r.seconds
+    );
+}
+
+fn cmd_compile(
+    args: &MachineArgs,
+    wargs: &WindowArgs,
+    encoding: EncodingKind,
+    out: Option<PathBuf>,
+    list: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let (m, input) = load(args)?;
+    let w = window(wargs, &m, &input, 1_000_000);
+    let p = match encoding {
+        EncodingKind::Cells => machine_to_cells_predictor(&m, w),
+    };
+    let layout = p.layout();
+    let mut nonzero = Vec::new();
+    for (o, wm) in p.weights().iter().enumerate() {
+        for d in 0..wm.nrows() {
+            for x in 0..wm.ncols() {
+                if wm[(d, x)] != 0 {
+                    nonzero.push(p.label(
+                        o,
+                        arsim::predictor::TokenId(d as u32),
+                        arsim::predictor::TokenId(x as u32),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(path) = &out {
+        let extra = [
+            ("machine", m.name().to_string()),
+            ("encoding", encoding.name().to_string()),
+            ("window_size", w.size.to_string()),
+            ("origin", w.origin.to_string()),
+        ];
+        write_safetensors(&p, &extra, path).map_err(anyhow::Error::from)?;
+    }
+    if json {
+        print_json(&serde_json::json!({
+            "machine": m.name(),
+            "encoding": encoding.name(),
+            "tape_cells": w.size,
+            "origin": w.origin,
+            "dictionary": layout.tokens,
+            "offsets": layout.offsets,
+            "offset_names": layout.offset_names,
+            "nonzero_weights": nonzero.len(),
+            "weights": if list { Some(&nonzero) } else { None },
+            "out": out.as_ref().map(|p| p.display().to_string()),
+        }));
+    } else {
+        println!("machine      {}", m.name());
+        println!(
+            "encoding     {} on a window of {} cells",
+            encoding.name(),
+            w.size
+        );
+        println!(
+            "dictionary   {} tokens: {}",
+            layout.tokens.len(),
+            layout.tokens.join(" ")
+        );
+        println!(
+            "offsets      {} = {:?}",
+            layout.offset_names.join(", "),
+            layout.offsets
+        );
+        println!(
+            "weights      {} matrices of {}×{}, {} non-zero",
+            layout.offsets.len(),
+            layout.tokens.len(),
+            layout.tokens.len(),
+            nonzero.len()
+        );
+        if list {
+            for l in &nonzero {
+                println!("  {l}");
+            }
+        }
+        if let Some(path) = &out {
+            println!("wrote        {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn cmd_certify(
+    args: &MachineArgs,
+    wargs: &WindowArgs,
+    encoding: EncodingKind,
+    json: bool,
+) -> Result<(), Failure> {
+    let (m, input) = load(args)?;
+    // The contexts do not depend on S; S only fixes the offsets. Any window will do.
+    let w = window(wargs, &m, &input, 100_000);
+    let cert = match encoding {
+        EncodingKind::Cells => {
+            certify_cells(&m, &machine_to_cells_predictor(&m, w), w).map_err(anyhow::Error::from)?
+        }
+    };
+    if json {
+        print_json(&serde_json::json!({
+            "machine": m.name(),
+            "encoding": encoding.name(),
+            "tape_cells": w.size,
+            "certified": cert.certified,
+            "contexts": cert.contexts,
+            "min_margin": cert.min_margin,
+            "failed": cert.failed,
+            "failures": cert.failures,
+        }));
+    } else {
+        println!("machine      {}", m.name());
+        println!(
+            "encoding     {} (offsets S, S+1, S+2 with S = {})",
+            encoding.name(),
+            w.size
+        );
+        println!("contexts     {} local contexts checked", cert.contexts);
+        println!("min margin   {}", cert.min_margin);
+        if cert.certified {
+            println!("certified    yes: by proofs/cells.md, the predictor emulates every run that stays in the window");
+        } else {
+            println!("certified    NO: {} contexts fail", cert.failed);
+            for f in &cert.failures {
+                println!(
+                    "  ({}, {}, {}) → expected {}, got {} (margin {})",
+                    f.context[0], f.context[1], f.context[2], f.expected, f.got, f.margin
+                );
+            }
+        }
+    }
+    if !cert.certified {
+        return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+fn cmd_trace(
+    args: &MachineArgs,
+    wargs: &WindowArgs,
+    max_steps: u64,
+    tokens: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let (m, input) = load(args)?;
+    let w = window(wargs, &m, &input, max_steps);
+    let mut config = WindowConfig::initial(&m, &input, w)
+        .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
+    let dict = arsim::encoding::cells::Dictionary::new(&m);
+    let render = |c: &WindowConfig| {
+        if tokens {
+            let mut names = vec!["SEP".to_string()];
+            names.extend((0..w.size).map(|i| dict.name(&m, dict.encode(c.token(i)))));
+            names.join(" ")
+        } else {
+            c.render(&m)
+        }
+    };
+    let mut rows = Vec::new();
+    let mut left: Option<WindowError> = None;
+    let mut step = 0u64;
+    loop {
+        let row = render(&config);
+        if json {
+            rows.push(serde_json::json!({ "step": step, "state": m.state_name(config.state), "head": config.head, "row": row }));
+        } else {
+            println!("{step:>6}  {row}");
+        }
+        if step >= max_steps {
+            break;
+        }
+        match config.step(&m, step + 1) {
+            Ok(true) => step += 1,
+            Ok(false) => break,
+            Err(e) => {
+                left = Some(e);
+                break;
+            }
+        }
+    }
+    if json {
+        print_json(&serde_json::json!({
+            "machine": m.name(),
+            "tape_cells": w.size,
+            "origin": w.origin,
+            "steps": step,
+            "final": config.is_final(&m),
+            "rows": rows,
+            "left_window": left.as_ref().map(|e| e.to_string()),
+        }));
+    }
+    if let Some(e) = left {
+        return Err(Failure::Input(anyhow!("machine {}: {e}", args.machine)));
+    }
+    Ok(())
+}
