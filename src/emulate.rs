@@ -12,7 +12,7 @@ use crate::encoding::cells::{
 use crate::executor::Executor;
 use crate::interpreter;
 use crate::machine::{Machine, Stop, SymbolId};
-use crate::predictor::TokenId;
+use crate::predictor::{LinearAr, Predictor, TokenId};
 use crate::verify::{overrun, run_verified, Divergence};
 use serde::Serialize;
 
@@ -42,7 +42,8 @@ pub struct DivergenceReport {
     pub got: Option<String>,
     /// The two best tokens and their scores.
     pub top: Vec<(String, f64)>,
-    /// The tokens at offsets S+2, S+1, S (left, centre, right in the previous row).
+    /// The tokens at the predictor's offsets, largest first (for `cells`: S+2, S+1, S =
+    /// left, centre, right in the previous row).
     pub context: Vec<String>,
 }
 
@@ -85,12 +86,26 @@ pub struct EmulationReport {
     pub left_window: Option<String>,
 }
 
+/// The largest offset a predictor may read (the executor's ring is at most 64 MiB).
+pub const MAX_OFFSET: usize = 1 << 24;
+
 /// Errors that stop an emulation before it starts.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EmulateError {
     /// The input cannot be laid on the window.
     #[error(transparent)]
     Window(#[from] WindowError),
+    /// The predictor's dictionary is not the machine's `cells` dictionary.
+    #[error("the predictor's tokens {got:?} are not the machine's cells dictionary {expected:?}")]
+    Dictionary {
+        /// The predictor's token names.
+        got: Vec<String>,
+        /// The machine's.
+        expected: Vec<String>,
+    },
+    /// The predictor reads further back than any trace needs.
+    #[error("the predictor reads {0} tokens back; that is more than arsim will buffer")]
+    Offsets(usize),
 }
 
 /// The window of a run: the cells it visits plus the input's, from the interpreter.
@@ -109,8 +124,41 @@ pub fn emulate_cells(
     let window = opts
         .window
         .unwrap_or_else(|| window_of_run(machine, &opts.input, opts.max_steps));
-    let mut reference = ReferenceTrace::new(machine, &opts.input, window, opts.max_steps)?;
     let predictor = machine_to_cells_predictor(machine, window);
+    emulate_cells_with(
+        machine,
+        predictor,
+        &EmulateOptions {
+            window: Some(window),
+            ..opts.clone()
+        },
+        progress,
+    )
+}
+
+/// Emulates `machine` with any `cells` predictor (compiled, learned, or loaded from a weight
+/// file) and verifies every token against the interpreter.
+pub fn emulate_cells_with(
+    machine: &Machine,
+    predictor: LinearAr,
+    opts: &EmulateOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    let window = opts
+        .window
+        .unwrap_or_else(|| window_of_run(machine, &opts.input, opts.max_steps));
+    let dict = Dictionary::new(machine);
+    let names = dict.names(machine);
+    if predictor.layout().tokens != names {
+        return Err(EmulateError::Dictionary {
+            got: predictor.layout().tokens.clone(),
+            expected: names,
+        });
+    }
+    if predictor.max_offset() > MAX_OFFSET {
+        return Err(EmulateError::Offsets(predictor.max_offset()));
+    }
+    let mut reference = ReferenceTrace::new(machine, &opts.input, window, opts.max_steps)?;
     let offsets = predictor.layout().offsets.clone();
     let mut exec = Executor::new(predictor);
     let mut halt = CellsHalt::new(machine, window);
@@ -126,7 +174,6 @@ pub fn emulate_cells(
     if divergence.is_none() && matches!(end, Some(TraceEnd::Final(_))) && !v.predictor_stopped {
         divergence = Some(overrun(&mut exec));
     }
-    let dict = Dictionary::new(machine);
     let steps = reference.steps();
     let (stop, left_window) = match &end {
         Some(TraceEnd::Final(s)) => (s.name().to_string(), None),

@@ -5,16 +5,17 @@
 use anyhow::{anyhow, Context as _, Result};
 use arsim::certify::certify_cells;
 use arsim::compiler::machine_to_cells_predictor;
-use arsim::emulate::{emulate_cells, window_of_run, EmulateOptions, EmulationReport};
+use arsim::emulate::{emulate_cells_with, window_of_run, EmulateOptions, EmulationReport};
 use arsim::encoding::cells::{Window, WindowConfig, WindowError};
 use arsim::encoding::EncodingKind;
-use arsim::export::write_safetensors;
+use arsim::export::{read_safetensors, write_safetensors};
 use arsim::interpreter::Interpreter;
 use arsim::machine::{load_machine, Machine, Stop, SymbolId};
+use arsim::predictor::LinearAr;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Auto-regressive linear predictors that emulate Turing machines, token by token, verified.
@@ -63,6 +64,10 @@ enum Command {
         /// Step limit (the emulation covers at most this many steps).
         #[arg(long, default_value_t = 10_000_000)]
         max_steps: u64,
+        /// Run these weights (a safetensors file from `compile --out`, possibly edited or
+        /// learned) instead of compiling the machine.
+        #[arg(long)]
+        weights: Option<PathBuf>,
     },
     /// Compile the machine to a linear predictor and describe or write its weights.
     ///
@@ -96,6 +101,9 @@ enum Command {
         /// The encoding.
         #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
         encoding: EncodingKind,
+        /// Certify these weights (a safetensors file) instead of the compiled ones.
+        #[arg(long)]
+        weights: Option<PathBuf>,
     },
     /// Print the chain of thought: one row per step, the head's cell marked [state].
     Trace {
@@ -139,6 +147,9 @@ enum Failure {
     Input(anyhow::Error),
     /// The predictor or certificate failed: exit 1 (the report has been printed).
     Verification,
+    /// Bad input found after the report was printed (a run that left the window): exit 2,
+    /// the message on stderr only, so `--json` still prints one object.
+    InputAfterReport(anyhow::Error),
 }
 
 impl From<anyhow::Error> for Failure {
@@ -159,6 +170,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Verification) => ExitCode::from(1),
+        Err(Failure::InputAfterReport(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
         Err(Failure::Input(e)) => {
             if json {
                 println!(
@@ -181,7 +196,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             window,
             encoding,
             max_steps,
-        } => cmd_emulate(&machine, &window, encoding, max_steps, json),
+            weights,
+        } => cmd_emulate(&machine, &window, encoding, max_steps, weights, json),
         Command::Compile {
             machine,
             window,
@@ -193,7 +209,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             machine,
             window,
             encoding,
-        } => cmd_certify(&machine, &window, encoding, json),
+            weights,
+        } => cmd_certify(&machine, &window, encoding, weights, json),
         Command::Trace {
             machine,
             window,
@@ -221,6 +238,28 @@ fn window(args: &WindowArgs, m: &Machine, input: &[SymbolId], max_steps: u64) ->
         },
         None => window_of_run(m, input, max_steps),
     }
+}
+
+/// The compiled predictor, or the one in a weight file; and its window (from --tape, else the
+/// file's metadata, else the run).
+fn predictor(
+    m: &Machine,
+    input: &[SymbolId],
+    wargs: &WindowArgs,
+    weights: Option<&Path>,
+    max_steps: u64,
+) -> Result<(LinearAr, Window)> {
+    let Some(path) = weights else {
+        let w = window(wargs, m, input, max_steps);
+        return Ok((machine_to_cells_predictor(m, w), w));
+    };
+    let (p, meta) = read_safetensors(path)?;
+    let from_meta = |k: &str| meta.get(k).and_then(|v| v.parse::<usize>().ok());
+    let w = match (wargs.tape, from_meta("window_size"), from_meta("origin")) {
+        (None, Some(size), Some(origin)) => Window { size, origin },
+        _ => window(wargs, m, input, max_steps),
+    };
+    Ok((p, w))
 }
 
 fn print_json(value: &impl Serialize) {
@@ -318,10 +357,11 @@ fn cmd_emulate(
     wargs: &WindowArgs,
     encoding: EncodingKind,
     max_steps: u64,
+    weights: Option<PathBuf>,
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
-    let w = window(wargs, &m, &input, max_steps);
+    let (predictor, w) = predictor(&m, &input, wargs, weights.as_deref(), max_steps)?;
     // The interpreter is cheap next to the emulation: run it first to size the progress bar.
     let steps = arsim::interpreter::run(&m, &input, max_steps).steps;
     let bar = progress_bar(json, steps.saturating_mul(w.size as u64 + 1), "tokens");
@@ -331,7 +371,9 @@ fn cmd_emulate(
         max_steps,
     };
     let report = match encoding {
-        EncodingKind::Cells => emulate_cells(&m, &opts, &mut |n| bar.set_position(n)),
+        EncodingKind::Cells => {
+            emulate_cells_with(&m, predictor, &opts, &mut |n| bar.set_position(n))
+        }
     }
     .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
     bar.finish_and_clear();
@@ -341,7 +383,7 @@ fn cmd_emulate(
         print_emulation(&report);
     }
     if let Some(why) = &report.left_window {
-        return Err(Failure::Input(anyhow!(
+        return Err(Failure::InputAfterReport(anyhow!(
             "{why}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)"
         )));
     }
@@ -486,15 +528,14 @@ fn cmd_certify(
     args: &MachineArgs,
     wargs: &WindowArgs,
     encoding: EncodingKind,
+    weights: Option<PathBuf>,
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
     // The contexts do not depend on S; S only fixes the offsets. Any window will do.
-    let w = window(wargs, &m, &input, 100_000);
+    let (predictor, w) = predictor(&m, &input, wargs, weights.as_deref(), 100_000)?;
     let cert = match encoding {
-        EncodingKind::Cells => {
-            certify_cells(&m, &machine_to_cells_predictor(&m, w), w).map_err(anyhow::Error::from)?
-        }
+        EncodingKind::Cells => certify_cells(&m, &predictor, w).map_err(anyhow::Error::from)?,
     };
     if json {
         print_json(&serde_json::json!({
@@ -589,7 +630,10 @@ fn cmd_trace(
         }));
     }
     if let Some(e) = left {
-        return Err(Failure::Input(anyhow!("machine {}: {e}", args.machine)));
+        return Err(Failure::InputAfterReport(anyhow!(
+            "machine {}: {e}",
+            args.machine
+        )));
     }
     Ok(())
 }

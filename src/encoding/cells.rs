@@ -408,6 +408,48 @@ impl Iterator for ReferenceTrace<'_> {
     }
 }
 
+/// A row of tokens that is not a configuration.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The row does not have S+1 tokens, or does not start with SEP.
+    #[error("a row must be SEP followed by {size} cell tokens")]
+    Shape {
+        /// Window size.
+        size: usize,
+    },
+    /// A cell position holds SEP or padding.
+    #[error("cell {0} of the row is not a cell token")]
+    NotACell(usize),
+    /// The row has no head, or more than one.
+    #[error("the row has {0} heads; a configuration has exactly one")]
+    Heads(usize),
+}
+
+/// Decodes one row `SEP enc(C)` back into the configuration C (the inverse of the encoding).
+pub fn decode_row(dict: &Dictionary, row: &[TokenId]) -> Result<WindowConfig, DecodeError> {
+    let size = row.len().saturating_sub(1);
+    if row.first().map(|&t| dict.decode(t)) != Some(CellToken::Sep) || size == 0 {
+        return Err(DecodeError::Shape { size });
+    }
+    let mut cells = Vec::with_capacity(size);
+    let mut heads = Vec::new();
+    for (i, &t) in row[1..].iter().enumerate() {
+        match dict.decode(t) {
+            CellToken::Cell { symbol, head } => {
+                cells.push(symbol);
+                if let Some(q) = head {
+                    heads.push((i, q));
+                }
+            }
+            _ => return Err(DecodeError::NotACell(i)),
+        }
+    }
+    match heads[..] {
+        [(head, state)] => Ok(WindowConfig { cells, head, state }),
+        _ => Err(DecodeError::Heads(heads.len())),
+    }
+}
+
 /// Where a trace position falls: (row = step index, column: `None` for SEP, else the cell).
 pub fn locate(window: Window, position: u64) -> (u64, Option<usize>) {
     let w = window.size as u64 + 1;
@@ -504,6 +546,26 @@ mod tests {
         assert_eq!(n, 7 * 5);
         assert_eq!(tr.end(), Some(&TraceEnd::Final(Stop::Halted)));
         assert_eq!(locate(w, 5 + 2), (1, Some(1)));
+    }
+
+    #[test]
+    fn rows_decode_back_to_configurations() {
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let w = Window { size: 4, origin: 2 };
+        let dict = Dictionary::new(&m);
+        let tokens: Vec<TokenId> = ReferenceTrace::new(&m, &[], w, 100).unwrap().collect();
+        let mut config = WindowConfig::initial(&m, &[], w).unwrap();
+        for (t, row) in tokens.chunks(5).enumerate() {
+            assert_eq!(decode_row(&dict, row).unwrap(), config, "row {t}");
+            config.step(&m, t as u64 + 1).unwrap();
+        }
+        assert_eq!(
+            decode_row(&dict, &tokens[1..6]),
+            Err(DecodeError::Shape { size: 4 })
+        );
+        let mut two_heads = tokens[..5].to_vec();
+        two_heads[1] = two_heads[3];
+        assert_eq!(decode_row(&dict, &two_heads), Err(DecodeError::Heads(2)));
     }
 
     #[test]

@@ -1,0 +1,373 @@
+//! The command line's contract: outputs, `--json`, and exit codes (0 ok, 1 verification
+//! failed, 2 bad input) with messages that name the file, line, state or symbol.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn arsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_arsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Writes `text` to a file in a fresh temporary directory (kept alive by the returned guard).
+fn file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+const GOOD: &str = r#"(
+    symbols: ["0", "1"],
+    blank: "0",
+    states: ["A", "Z"],
+    start: "A",
+    halting: ["Z"],
+    rules: [
+        ("A", "0", "1", R, "Z"),
+    ],
+)
+"#;
+
+/// Runs `arsim run FILE` on GOOD with one line replaced, and checks exit 2 and the message.
+fn bad_machine(from: &str, to: &str, expect: &[&str]) {
+    let text = GOOD.replace(from, to);
+    assert_ne!(text, GOOD, "the replacement applies");
+    let (_dir, path) = file("bad.ron", &text);
+    let out = arsim(&["run", path.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("bad.ron"), "names the file: {err}");
+    for e in expect {
+        assert!(err.contains(e), "expected {e:?} in: {err}");
+    }
+}
+
+#[test]
+fn run_bb5_json() {
+    let out = arsim(&["run", "machines/bb5.ron", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["steps"], 47_176_870);
+    assert_eq!(v["nonblank"], 4_098);
+    assert_eq!(v["stop"], "halted");
+    assert_eq!(v["state"], "Z");
+    assert!(v["cells"].is_array() && v["tape"].is_string());
+}
+
+#[test]
+fn standard_string_is_a_machine_argument() {
+    let out = arsim(&["run", "1RB1LB_1LA1RZ", "--json"]);
+    assert_eq!(json(&out)["steps"], 6);
+}
+
+#[test]
+fn emulate_json_agrees() {
+    let out = arsim(&["emulate", "machines/bb4.ron", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["encoding"], "cells");
+    assert_eq!(v["steps"], 107);
+    assert_eq!(v["agree"], true);
+    assert!(v["first_divergence"].is_null());
+    let s = v["tape_cells"].as_u64().unwrap();
+    assert_eq!(v["generated_tokens"].as_u64().unwrap(), 107 * (s + 1));
+    assert!(v["tokens_per_second"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn certify_json() {
+    let out = arsim(&["certify", "machines/binary-add.ron", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["certified"], true);
+    assert_eq!(v["min_margin"], 1);
+    assert!(v["contexts"].as_u64().unwrap() > 100);
+}
+
+#[test]
+fn step_limit_is_reported_not_an_error() {
+    let out = arsim(&["run", "machines/loop.ron", "--max-steps", "1000", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["stop"], "step-limit");
+    assert_eq!(v["steps"], 1000);
+    let out = arsim(&[
+        "emulate",
+        "machines/loop.ron",
+        "--max-steps",
+        "200",
+        "--json",
+    ]);
+    let v = json(&out);
+    assert_eq!(
+        (
+            v["stop"].as_str(),
+            v["steps"].as_u64(),
+            v["agree"].as_bool()
+        ),
+        (Some("step-limit"), Some(200), Some(true))
+    );
+}
+
+#[test]
+fn compile_writes_labelled_safetensors_and_emulate_runs_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bb3.safetensors");
+    let out = arsim(&[
+        "compile",
+        "machines/bb3.ron",
+        "--out",
+        path.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["offsets"], serde_json::json!([5, 6, 7]));
+    let out = arsim(&[
+        "emulate",
+        "machines/bb3.ron",
+        "--weights",
+        path.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(json(&out)["agree"], true);
+}
+
+/// A wrong weight is caught by the verifier (exit 1, first divergence named) and by the
+/// certificate (exit 1, failing context named).
+#[test]
+fn broken_weights_fail_verification_with_exit_1() {
+    use arsim::compiler::{machine_to_cells_predictor, CENTRE};
+    use arsim::emulate::window_of_run;
+    use arsim::predictor::LinearAr;
+    let m = arsim::machine::load_machine(&manifest("machines/bb3.ron")).unwrap();
+    let w = window_of_run(&m, &[], 1000);
+    let p = machine_to_cells_predictor(&m, w);
+    let mut weights = p.weights().to_vec();
+    // ⟨A,0⟩ (id 3) in the centre now votes to keep symbol 0 (token ⟨0⟩, id 1).
+    weights[CENTRE][(1, 3)] += 8;
+    let broken = LinearAr::new(p.layout().clone(), weights);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.safetensors");
+    let meta = [
+        ("window_size", w.size.to_string()),
+        ("origin", w.origin.to_string()),
+    ];
+    arsim::export::write_safetensors(&broken, &meta, &path).unwrap();
+    let out = arsim(&[
+        "emulate",
+        "machines/bb3.ron",
+        "--weights",
+        path.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["agree"], false);
+    let d = &v["first_divergence"];
+    assert_eq!(
+        (
+            d["step"].as_u64(),
+            d["expected"].as_str(),
+            d["got"].as_str()
+        ),
+        (Some(1), Some("⟨1⟩"), Some("⟨0⟩"))
+    );
+    let out = arsim(&[
+        "certify",
+        "machines/bb3.ron",
+        "--weights",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("⟨A,0⟩"));
+}
+
+fn manifest(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(rel)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn malformed_ron_names_file_and_line() {
+    bad_machine(
+        "start: \"A\",",
+        "start: \"A\"",
+        &["bad.ron:6:5: Expected comma"],
+    );
+}
+
+#[test]
+fn unknown_state_in_rule() {
+    bad_machine(
+        "(\"A\", \"0\", \"1\", R, \"Z\")",
+        "(\"A\", \"0\", \"1\", R, \"Q\")",
+        &["bad.ron:8:", "unknown state \"Q\""],
+    );
+}
+
+#[test]
+fn duplicate_rule() {
+    bad_machine(
+        "(\"A\", \"0\", \"1\", R, \"Z\"),",
+        "(\"A\", \"0\", \"1\", R, \"Z\"),\n        (\"A\", \"0\", \"0\", L, \"Z\"),",
+        &[
+            "bad.ron:9:",
+            "duplicate rule for state \"A\" reading '0'",
+            "line 8",
+        ],
+    );
+}
+
+#[test]
+fn missing_rules_stop_with_no_rule() {
+    // A missing rule is not an error: the run stops there.
+    let out = arsim(&["run", "1RB---_1LA---", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["stop"], "no-rule");
+}
+
+#[test]
+fn rule_out_of_halting_state() {
+    bad_machine(
+        "(\"A\", \"0\", \"1\", R, \"Z\"),",
+        "(\"A\", \"0\", \"1\", R, \"Z\"),\n        (\"Z\", \"0\", \"1\", R, \"A\"),",
+        &["bad.ron:9:", "rule out of halting state \"Z\""],
+    );
+}
+
+#[test]
+fn multi_character_symbol() {
+    bad_machine(
+        "symbols: [\"0\", \"1\"]",
+        "symbols: [\"0\", \"1\", \"10\"]",
+        &[
+            "bad.ron:2:",
+            "symbol \"10\" in symbols is not a single character",
+        ],
+    );
+}
+
+#[test]
+fn blank_not_in_alphabet() {
+    bad_machine(
+        "blank: \"0\"",
+        "blank: \"_\"",
+        &["bad.ron:3:", "blank '_' is not in the alphabet"],
+    );
+}
+
+#[test]
+fn empty_machine() {
+    bad_machine(
+        "states: [\"A\", \"Z\"]",
+        "states: []",
+        &["empty machine: no states"],
+    );
+}
+
+#[test]
+fn unknown_field_is_a_ron_error() {
+    bad_machine(
+        "blank: \"0\",",
+        "blank: \"0\",\n    colour: \"red\",",
+        &["bad.ron:4:", "colour"],
+    );
+}
+
+#[test]
+fn input_outside_the_alphabet() {
+    let out = arsim(&["run", "machines/binary-add.ron", "--input", "10+2"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains("input symbol '2' at position 3"), "{err}");
+}
+
+#[test]
+fn run_that_leaves_the_window() {
+    let out = arsim(&["emulate", "machines/bb3.ron", "--tape", "3", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("leaves the tape window of 3 cells"),
+        "{}",
+        stderr(&out)
+    );
+    let v = json(&out);
+    assert_eq!(v["stop"], "left-window");
+    assert_eq!(v["agree"], true, "the trace up to there was verified");
+}
+
+#[test]
+fn input_longer_than_the_window() {
+    let out = arsim(&[
+        "emulate",
+        "machines/binary-increment.ron",
+        "--input",
+        "1011",
+        "--tape",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("does not fit in a window of 2 cells"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn missing_file_and_bad_standard_string() {
+    let out = arsim(&["run", "machines/nope.ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no such machine file: machines/nope.ron"));
+    let out = arsim(&["run", "1RB1LX_1LA"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn json_errors_are_json_too() {
+    let out = arsim(&["run", "machines/nope.ron", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(json(&out)["exit_code"], 2);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = arsim(&["emulate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = arsim(&["emulate", "machines/bb2.ron", "--encoding", "nonsense"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn trace_prints_rows() {
+    let out = arsim(&["trace", "machines/bb2.ron", "--json"]);
+    let v = json(&out);
+    assert_eq!(v["steps"], 6);
+    assert_eq!(v["rows"].as_array().unwrap().len(), 7);
+    assert_eq!(v["rows"][6]["row"], "1 1 [Z]1 1");
+}
+
+#[test]
+fn help_teaches() {
+    let out = arsim(&["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in ["emulate", "certify", "compile", "Exit codes"] {
+        assert!(text.contains(word), "{text}");
+    }
+}
