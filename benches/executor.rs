@@ -1,1 +1,176 @@
-fn main() {}
+//! Executor speed on `cells` traces: tokens per second of the compiled linear predictor
+//! (real scores and argmax for every token), alone and with every token verified against the
+//! interpreter, against two baselines in the same run:
+//! - `naive-dense`: the full one-hot window vector (offsets 1..S+2) times the full weight
+//!   matrix, then argmax — the textbook evaluation of the same linear map;
+//! - `lookup-table`: the local rule tabulated over (left, centre, right) — the fastest way to
+//!   produce the same trace, with no scores at all.
+//!
+//! `cargo bench --bench executor`
+
+use arsim::compiler::machine_to_cells_predictor;
+use arsim::emulate::window_of_run;
+use arsim::encoding::cells::{next_cell, CellsHalt, Dictionary, ReferenceTrace, Window};
+use arsim::executor::Executor;
+use arsim::machine::{load_machine, Machine, SymbolId};
+use arsim::predictor::{argmax, LinearAr, Predictor, TokenId};
+use arsim::verify::run_verified;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+
+/// The prompt and the number of tokens to generate for `machine` on `input`.
+fn setup(m: &Machine, input: &[SymbolId]) -> (Window, Vec<TokenId>, u64) {
+    let w = window_of_run(m, input, u64::MAX);
+    let trace = ReferenceTrace::new(m, input, w, u64::MAX).unwrap();
+    let prompt: Vec<TokenId> = trace.clone().take(w.size + 1).collect();
+    let total = trace.count() as u64 - prompt.len() as u64;
+    (w, prompt, total)
+}
+
+fn generate<P: Predictor>(p: P, prompt: &[TokenId], n: u64) -> TokenId {
+    let mut e = Executor::new(p);
+    for &t in prompt {
+        e.feed(t);
+    }
+    let mut last = TokenId(0);
+    for _ in 0..n {
+        last = e.step();
+    }
+    last
+}
+
+/// The same predictor evaluated the textbook way: a dense |D| × (K·(|D|+1)) matrix over the
+/// one-hot encoding of the last K = S+2 tokens.
+struct NaiveDense {
+    vocab: usize,
+    k: usize,
+    w: Vec<i32>,
+    x: Vec<i32>,
+    scores: Vec<i32>,
+}
+
+impl NaiveDense {
+    fn new(p: &LinearAr) -> NaiveDense {
+        let v = p.vocab();
+        let k = p.max_offset();
+        let cols = k * (v + 1);
+        let mut w = vec![0; v * cols];
+        for (o, &j) in p.layout().offsets.iter().enumerate() {
+            for d in 0..v {
+                for x in 0..v {
+                    w[d * cols + (j - 1) * (v + 1) + x] = p.weights()[o][(d, x)];
+                }
+            }
+        }
+        NaiveDense { vocab: v, k, w, x: vec![0; cols], scores: vec![0; v] }
+    }
+}
+
+impl Predictor for NaiveDense {
+    fn vocab(&self) -> usize {
+        self.vocab
+    }
+    fn max_offset(&self) -> usize {
+        self.k
+    }
+    fn predict(&mut self, ctx: &arsim::predictor::Context<'_>, _: u64) -> TokenId {
+        let v1 = self.vocab + 1;
+        self.x.fill(0);
+        for j in 1..=self.k {
+            self.x[(j - 1) * v1 + ctx.back(j).index()] = 1;
+        }
+        let cols = self.x.len();
+        for d in 0..self.vocab {
+            let row = &self.w[d * cols..(d + 1) * cols];
+            self.scores[d] = row.iter().zip(&self.x).map(|(a, b)| a * b).sum();
+        }
+        TokenId(argmax(&self.scores) as u32)
+    }
+    fn scores(&self, _: &arsim::predictor::Context<'_>, _: u64) -> Vec<f64> {
+        Vec::new()
+    }
+}
+
+/// The local rule as a table over (left, centre, right) at offsets S+2, S+1, S.
+struct Lookup {
+    v1: usize,
+    s: usize,
+    table: Vec<TokenId>,
+}
+
+impl Lookup {
+    fn new(m: &Machine, w: Window) -> Lookup {
+        let dict = Dictionary::new(m);
+        let v1 = dict.len() + 1;
+        let mut table = vec![TokenId(0); v1 * v1 * v1];
+        for l in 0..v1 {
+            for c in 0..v1 {
+                for r in 0..v1 {
+                    let t = |i: usize| dict.decode(TokenId(i as u32));
+                    table[(l * v1 + c) * v1 + r] = dict.encode(next_cell(m, t(l), t(c), t(r)));
+                }
+            }
+        }
+        Lookup { v1, s: w.size, table }
+    }
+}
+
+impl Predictor for Lookup {
+    fn vocab(&self) -> usize {
+        self.v1 - 1
+    }
+    fn max_offset(&self) -> usize {
+        self.s + 2
+    }
+    #[inline]
+    fn predict(&mut self, ctx: &arsim::predictor::Context<'_>, _: u64) -> TokenId {
+        let (l, c, r) = (ctx.back(self.s + 2).index(), ctx.back(self.s + 1).index(), ctx.back(self.s).index());
+        self.table[(l * self.v1 + c) * self.v1 + r]
+    }
+    fn scores(&self, _: &arsim::predictor::Context<'_>, _: u64) -> Vec<f64> {
+        Vec::new()
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut g = c.benchmark_group("executor/cells");
+    g.sample_size(10);
+    for (name, input) in [("bb4", ""), ("counter-13", "0000000000000"), ("binary-multiply-9999x9999", "10011100001111*10011100001111")] {
+        let file = name.split('-').next().unwrap();
+        let file = if file == "binary" { "binary-multiply" } else { file };
+        let m = load_machine(&format!("{root}/machines/{file}.ron")).expect("corpus machine");
+        let input = m.parse_input(input).unwrap();
+        let (w, prompt, total) = setup(&m, &input);
+        let mut compiled = machine_to_cells_predictor(&m, w);
+        let mut lookup = Lookup::new(&m, w);
+        let mut naive = NaiveDense::new(&compiled);
+        let id = format!("{name}/S={}/D={}", w.size, compiled.vocab());
+        g.throughput(Throughput::Elements(total));
+        g.bench_with_input(BenchmarkId::new("compiled", &id), &(), |b, _| {
+            b.iter(|| generate(&mut compiled, black_box(&prompt), total))
+        });
+        g.bench_with_input(BenchmarkId::new("compiled+verify", &id), &(), |b, _| {
+            b.iter(|| {
+                let mut e = Executor::new(&mut compiled);
+                let mut reference = ReferenceTrace::new(&m, &input, w, u64::MAX).unwrap();
+                let v = run_verified(&mut e, &mut CellsHalt::new(&m, w), &mut reference, w.size + 1, &mut |_| {});
+                assert!(v.divergence.is_none());
+                v.generated
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("lookup-table", &id), &(), |b, _| {
+            b.iter(|| generate(&mut lookup, black_box(&prompt), total))
+        });
+        // The naive evaluation is slow: time a prefix, and report it per token like the others.
+        let n = total.min(20_000);
+        g.throughput(Throughput::Elements(n));
+        g.bench_with_input(BenchmarkId::new("naive-dense", &id), &(), |b, _| {
+            b.iter(|| generate(&mut naive, black_box(&prompt), n))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
