@@ -74,6 +74,23 @@ pub trait Predictor {
     fn scores(&self, ctx: &Context<'_>, pos: u64) -> Vec<f64>;
 }
 
+/// A borrowed predictor is a predictor, so an executor can run one without taking it.
+impl<P: Predictor + ?Sized> Predictor for &mut P {
+    fn vocab(&self) -> usize {
+        (**self).vocab()
+    }
+    fn max_offset(&self) -> usize {
+        (**self).max_offset()
+    }
+    #[inline]
+    fn predict(&mut self, ctx: &Context<'_>, pos: u64) -> TokenId {
+        (**self).predict(ctx, pos)
+    }
+    fn scores(&self, ctx: &Context<'_>, pos: u64) -> Vec<f64> {
+        (**self).scores(ctx, pos)
+    }
+}
+
 /// Names of a predictor's tokens and offsets, so every weight can be printed and exported
 /// as `W[⟨B,1⟩ ← (S+1, ⟨A,0⟩)]`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
