@@ -2,13 +2,14 @@
 //!
 //! For every (left, centre, right) triple of row-t tokens with at most one head, and every
 //! separator context, the predictor's exact integer scores must put the token of the local rule
-//! ([`next_cell`]) first with a margin of at least 1. With the induction in `proofs/cells.md`
+//! ([`next_cell`]) first with a margin of at least 1, and the executor's own argmax (the SIMD
+//! kernel of [`LinearAr::argmax_of`]) must pick it. With the induction in `proofs/cells.md`
 //! this proves the emulation right for every input that stays inside the window.
 
 use crate::compiler::{CENTRE, LEFT, RIGHT};
 use crate::encoding::cells::{next_cell, CellToken, Dictionary, Window};
 use crate::machine::Machine;
-use crate::predictor::{LinearAr, TokenId};
+use crate::predictor::LinearAr;
 use serde::Serialize;
 
 /// The outcome of a certification.
@@ -94,6 +95,8 @@ pub fn certify_cells(
         failed: 0,
     };
     let mut scores = vec![0i32; dict.len()];
+    // The executor's own argmax (the SIMD kernel) must agree with the exact scores too.
+    let mut executor_view = predictor.clone();
     let mut check = |left: CellToken, centre: CellToken, right: CellToken, expected: CellToken| {
         let mut inputs = [dict.pad(); 3];
         inputs[LEFT] = dict.encode(left);
@@ -108,17 +111,17 @@ pub fn certify_cells(
             .map(|(_, &x)| x)
             .max();
         let margin = (scores[e] - best_other.unwrap_or(scores[e] - 1)) as i64;
+        let got = executor_view.argmax_of(&inputs);
         cert.contexts += 1;
         cert.min_margin = cert.min_margin.min(margin);
-        if margin < 1 {
+        if margin < 1 || got.index() != e {
             cert.certified = false;
             cert.failed += 1;
             if cert.failures.len() < KEEP_FAILURES {
-                let got = crate::predictor::argmax(&scores);
                 cert.failures.push(ContextFailure {
                     context: [left, centre, right].map(|t| dict.name(machine, dict.encode(t))),
                     expected: dict.name(machine, dict.encode(expected)),
-                    got: dict.name(machine, TokenId(got as u32)),
+                    got: dict.name(machine, got),
                     margin,
                 });
             }

@@ -28,6 +28,7 @@ pub mod encoding;
 pub mod executor;
 pub mod export;
 pub mod interpreter;
+pub mod kernel;
 pub mod machine;
 pub mod predictor;
 pub mod verify;

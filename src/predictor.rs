@@ -12,6 +12,7 @@
 //! (token names and offsets), and also kept in an input-major flat copy so that a token
 //! costs one contiguous column add per offset and an argmax: the real scores, every time.
 
+use crate::kernel::Kernel;
 use nalgebra::DMatrix;
 use serde::Serialize;
 
@@ -112,8 +113,12 @@ pub struct LinearAr {
     weights: Vec<DMatrix<i32>>,
     /// Input-major copy: `flat[(o * (vocab + 1) + x) * vocab + d]`; column `x = vocab` (padding) is zero.
     flat: Vec<i32>,
-    /// Score scratch for [`Predictor::predict`].
+    /// Score scratch for the `i32` path of [`Predictor::predict`].
     scratch: Vec<i32>,
+    /// The `i16` SIMD kernel, when every score fits (always, for compiled weights).
+    kernel: Option<Kernel>,
+    /// The tokens at each offset, gathered for the kernel.
+    inputs: Vec<TokenId>,
 }
 
 impl LinearAr {
@@ -133,12 +138,9 @@ impl LinearAr {
                 }
             }
         }
-        LinearAr {
-            layout,
-            weights,
-            flat,
-            scratch: vec![0; v],
-        }
+        let kernel = Kernel::new(&flat, v, weights.len());
+        let inputs = vec![TokenId(0); weights.len()];
+        LinearAr { layout, weights, flat, scratch: vec![0; v], kernel, inputs }
     }
 
     /// The names of tokens and offsets.
@@ -163,6 +165,26 @@ impl LinearAr {
                 *s += w;
             }
         }
+    }
+
+    /// The predicted token when the token at offset `layout.offsets[o]` is `inputs[o]`: the
+    /// executor's own computation (the SIMD kernel where it applies), which the certificate
+    /// calls too.
+    pub fn argmax_of(&mut self, inputs: &[TokenId]) -> TokenId {
+        self.inputs.copy_from_slice(inputs);
+        self.argmax_of_inputs()
+    }
+
+    #[inline]
+    fn argmax_of_inputs(&mut self) -> TokenId {
+        if let Some(k) = &mut self.kernel {
+            return k.argmax(&self.inputs);
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        self.scores_into(self.inputs.iter().copied(), &mut scratch);
+        let best = argmax(&scratch);
+        self.scratch = scratch;
+        TokenId(best as u32)
     }
 
     /// One weight with its label, e.g. `W[⟨B,1⟩ ← (S+1, ⟨A,0⟩)] = 2`.
@@ -202,14 +224,10 @@ impl Predictor for LinearAr {
 
     #[inline]
     fn predict(&mut self, ctx: &Context<'_>, _pos: u64) -> TokenId {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        self.scores_into(
-            self.layout.offsets.iter().map(|&j| ctx.back(j)),
-            &mut scratch,
-        );
-        let best = argmax(&scratch);
-        self.scratch = scratch;
-        TokenId(best as u32)
+        for (slot, &j) in self.inputs.iter_mut().zip(&self.layout.offsets) {
+            *slot = ctx.back(j);
+        }
+        self.argmax_of_inputs()
     }
 
     fn scores(&self, ctx: &Context<'_>, _pos: u64) -> Vec<f64> {
