@@ -62,7 +62,13 @@ impl NaiveDense {
                 }
             }
         }
-        NaiveDense { vocab: v, k, w, x: vec![0; cols], scores: vec![0; v] }
+        NaiveDense {
+            vocab: v,
+            k,
+            w,
+            x: vec![0; cols],
+            scores: vec![0; v],
+        }
     }
 }
 
@@ -111,7 +117,11 @@ impl Lookup {
                 }
             }
         }
-        Lookup { v1, s: w.size, table }
+        Lookup {
+            v1,
+            s: w.size,
+            table,
+        }
     }
 }
 
@@ -124,7 +134,11 @@ impl Predictor for Lookup {
     }
     #[inline]
     fn predict(&mut self, ctx: &arsim::predictor::Context<'_>, _: u64) -> TokenId {
-        let (l, c, r) = (ctx.back(self.s + 2).index(), ctx.back(self.s + 1).index(), ctx.back(self.s).index());
+        let (l, c, r) = (
+            ctx.back(self.s + 2).index(),
+            ctx.back(self.s + 1).index(),
+            ctx.back(self.s).index(),
+        );
         self.table[(l * self.v1 + c) * self.v1 + r]
     }
     fn scores(&self, _: &arsim::predictor::Context<'_>, _: u64) -> Vec<f64> {
@@ -136,9 +150,17 @@ fn bench(c: &mut Criterion) {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut g = c.benchmark_group("executor/cells");
     g.sample_size(10);
-    for (name, input) in [("bb4", ""), ("counter-13", "0000000000000"), ("binary-multiply-9999x9999", "10011100001111*10011100001111")] {
+    for (name, input) in [
+        ("bb4", ""),
+        ("counter-13", "0000000000000"),
+        ("binary-multiply-9999x9999", "10011100001111*10011100001111"),
+    ] {
         let file = name.split('-').next().unwrap();
-        let file = if file == "binary" { "binary-multiply" } else { file };
+        let file = if file == "binary" {
+            "binary-multiply"
+        } else {
+            file
+        };
         let m = load_machine(&format!("{root}/machines/{file}.ron")).expect("corpus machine");
         let input = m.parse_input(input).unwrap();
         let (w, prompt, total) = setup(&m, &input);
@@ -154,7 +176,13 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let mut e = Executor::new(&mut compiled);
                 let mut reference = ReferenceTrace::new(&m, &input, w, u64::MAX).unwrap();
-                let v = run_verified(&mut e, &mut CellsHalt::new(&m, w), &mut reference, w.size + 1, &mut |_| {});
+                let v = run_verified(
+                    &mut e,
+                    &mut CellsHalt::new(&m, w),
+                    &mut reference,
+                    w.size + 1,
+                    &mut |_| {},
+                );
                 assert!(v.divergence.is_none());
                 v.generated
             })

@@ -17,11 +17,15 @@ fn plain_loop(m: &Machine) -> (u64, usize) {
     let k = m.num_symbols();
     // (write, delta, next); next = usize::MAX for halt or no rule.
     let table: Vec<(u8, isize, usize)> = (0..m.num_states() * k)
-        .map(|i| match m.rule(StateId((i / k) as u16), SymbolId((i % k) as u8)) {
-            Some(t) if !m.is_halting(t.next) => (t.write.0, t.movement.delta() as isize, t.next.index()),
-            Some(t) => (t.write.0, t.movement.delta() as isize, usize::MAX),
-            None => (0, 0, usize::MAX - 1),
-        })
+        .map(
+            |i| match m.rule(StateId((i / k) as u16), SymbolId((i % k) as u8)) {
+                Some(t) if !m.is_halting(t.next) => {
+                    (t.write.0, t.movement.delta() as isize, t.next.index())
+                }
+                Some(t) => (t.write.0, t.movement.delta() as isize, usize::MAX),
+                None => (0, 0, usize::MAX - 1),
+            },
+        )
         .collect();
     let mut tape = vec![0u8; 1 << 15];
     let mut pos = 1usize << 14;

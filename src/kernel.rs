@@ -64,7 +64,10 @@ impl Kernel {
         for d in 0..vocab {
             let mut sum = 0i64;
             for o in 0..offsets {
-                let m = (0..=vocab).map(|x| (flat[(o * (vocab + 1) + x) * vocab + d] as i64).abs()).max().unwrap_or(0);
+                let m = (0..=vocab)
+                    .map(|x| (flat[(o * (vocab + 1) + x) * vocab + d] as i64).abs())
+                    .max()
+                    .unwrap_or(0);
                 sum += m;
             }
             bound = bound.max(sum);
@@ -88,7 +91,13 @@ impl Kernel {
                 }
             }
         }
-        Some(Kernel { vocab, width, cols, scratch: vec![0; width], isa: Isa::detect() })
+        Some(Kernel {
+            vocab,
+            width,
+            cols,
+            scratch: vec![0; width],
+            isa: Isa::detect(),
+        })
     }
 
     /// The argmax of the scores for input tokens `inputs[o]` at each offset (first maximum wins).
@@ -98,16 +107,17 @@ impl Kernel {
             // Other offset counts (learned predictors): the generic path.
             return self.argmax_many(inputs);
         }
-        let col = |o: usize, x: TokenId| (o * (self.vocab + 1) + x.index().min(self.vocab)) * self.width;
+        let col =
+            |o: usize, x: TokenId| (o * (self.vocab + 1) + x.index().min(self.vocab)) * self.width;
         let start_list = &[col(0, inputs[0]), col(1, inputs[1]), col(2, inputs[2])];
         let best = match self.isa {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the ISA was detected at run time.
-            Isa::Avx512 => unsafe { sum3_avx512(&self.cols, start_list, self.width, &mut self.scratch) },
+            Isa::Avx512 => unsafe { sum3_avx512(&self.cols, start_list, self.width) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
-            Isa::Avx2 => unsafe { sum3_avx2(&self.cols, start_list, self.width, &mut self.scratch) },
-            Isa::Portable => sum3(&self.cols, start_list, self.width, &mut self.scratch),
+            Isa::Avx2 => unsafe { sum3_avx2(&self.cols, start_list, self.width) },
+            Isa::Portable => sum3(&self.cols, start_list, self.width),
         };
         TokenId(best as u32)
     }
@@ -125,21 +135,35 @@ impl Kernel {
     }
 }
 
-/// Sums three padded columns into `out` and returns the first maximal lane.
+/// Sums three padded columns and returns the first maximal lane. The work goes in blocks of
+/// 32 lanes held in fixed-size arrays, so the compiler emits whole-register operations; the
+/// argmax is one running maximum of the keys `score · 2^16 + (65535 − index)`: the largest key
+/// holds the largest score at the lowest index (widths stay below 2^16, see [`Kernel::new`]).
 #[inline(always)]
-fn sum3(cols: &[i16], starts: &[usize], width: usize, out: &mut [i16]) -> usize {
-    let (a, b, c) = (&cols[starts[0]..][..width], &cols[starts[1]..][..width], &cols[starts[2]..][..width]);
-    let out = &mut out[..width];
-    for i in 0..width {
-        out[i] = a[i] + b[i] + c[i];
+fn sum3(cols: &[i16], starts: &[usize; 3], width: usize) -> usize {
+    let mut best = [i32::MIN; LANES];
+    for block in (0..width).step_by(LANES) {
+        let a = lanes(cols, starts[0] + block);
+        let b = lanes(cols, starts[1] + block);
+        let c = lanes(cols, starts[2] + block);
+        for l in 0..LANES {
+            let score = (a[l] + b[l] + c[l]) as i32;
+            best[l] = best[l].max((score << 16) | (0xFFFF - (block + l) as i32));
+        }
     }
-    first_max(out)
+    let best = best.iter().copied().fold(i32::MIN, i32::max);
+    (0xFFFF - (best & 0xFFFF)) as usize
 }
 
-/// Index of the first maximal element, in one vectorisable pass: each lane becomes the key
-/// `score · 2^16 + (65535 − index)`, so the largest key holds the largest score at the lowest
-/// index (widths are below 2^16, checked in [`Kernel::new`]).
+/// The block of 32 lanes at `at` (in bounds: columns are whole blocks).
 #[inline(always)]
+fn lanes(cols: &[i16], at: usize) -> &[i16; LANES] {
+    cols[at..at + LANES]
+        .try_into()
+        .expect("columns are whole blocks")
+}
+
+/// Index of the first maximal element (the generic path for other offset counts).
 fn first_max(v: &[i16]) -> usize {
     let mut best = i32::MIN;
     for (i, &s) in v.iter().enumerate() {
@@ -150,14 +174,14 @@ fn first_max(v: &[i16]) -> usize {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw")]
-unsafe fn sum3_avx512(cols: &[i16], starts: &[usize], width: usize, out: &mut [i16]) -> usize {
-    sum3(cols, starts, width, out)
+unsafe fn sum3_avx512(cols: &[i16], starts: &[usize; 3], width: usize) -> usize {
+    sum3(cols, starts, width)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn sum3_avx2(cols: &[i16], starts: &[usize], width: usize, out: &mut [i16]) -> usize {
-    sum3(cols, starts, width, out)
+unsafe fn sum3_avx2(cols: &[i16], starts: &[usize; 3], width: usize) -> usize {
+    sum3(cols, starts, width)
 }
 
 #[cfg(test)]
@@ -180,7 +204,9 @@ mod tests {
         let v = 37;
         let mut seed = 12345u64;
         let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((seed >> 33) % 9) as i32 - 4
         };
         let mut flat: Vec<i32> = (0..3 * (v + 1) * v).map(|_| next()).collect();
@@ -204,7 +230,8 @@ mod tests {
             }
         }
         // More offsets take the generic path.
-        let mut k4 = Kernel::new(&[flat.clone(), flat[..(v + 1) * v].to_vec()].concat(), v, 4).unwrap();
+        let mut k4 =
+            Kernel::new(&[flat.clone(), flat[..(v + 1) * v].to_vec()].concat(), v, 4).unwrap();
         let inputs = [TokenId(1), TokenId(2), TokenId(3), TokenId(4)];
         let all = [flat.clone(), flat[..(v + 1) * v].to_vec()].concat();
         assert_eq!(k4.argmax(&inputs).index(), reference(&all, v, &inputs));

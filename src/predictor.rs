@@ -140,7 +140,14 @@ impl LinearAr {
         }
         let kernel = Kernel::new(&flat, v, weights.len());
         let inputs = vec![TokenId(0); weights.len()];
-        LinearAr { layout, weights, flat, scratch: vec![0; v], kernel, inputs }
+        LinearAr {
+            layout,
+            weights,
+            flat,
+            scratch: vec![0; v],
+            kernel,
+            inputs,
+        }
     }
 
     /// The names of tokens and offsets.
