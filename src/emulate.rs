@@ -27,6 +27,14 @@ pub struct EmulateOptions {
     pub max_steps: u64,
 }
 
+impl EmulateOptions {
+    /// The given window, or else the cells the interpreter's run visits.
+    pub fn window_for(&self, machine: &Machine) -> Window {
+        self.window
+            .unwrap_or_else(|| window_of_run(machine, &self.input, self.max_steps))
+    }
+}
+
 /// The first divergence, with names.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DivergenceReport {
@@ -121,9 +129,7 @@ pub fn emulate_cells(
     opts: &EmulateOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
-    let window = opts
-        .window
-        .unwrap_or_else(|| window_of_run(machine, &opts.input, opts.max_steps));
+    let window = opts.window_for(machine);
     let predictor = machine_to_cells_predictor(machine, window);
     emulate_cells_with(
         machine,
@@ -144,9 +150,7 @@ pub fn emulate_cells_with(
     opts: &EmulateOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
-    let window = opts
-        .window
-        .unwrap_or_else(|| window_of_run(machine, &opts.input, opts.max_steps));
+    let window = opts.window_for(machine);
     let dict = Dictionary::new(machine);
     let names = dict.names(machine);
     if predictor.layout().tokens != names {
