@@ -8,6 +8,7 @@
 //! Loading lives in the submodules: [`ron_format`] for arsim's own `.ron` files,
 //! [`standard`] for the bbchallenge standard text format, [`load`] to pick one.
 
+pub mod inputs;
 pub mod load;
 pub mod ron_format;
 pub mod spec;
@@ -17,6 +18,7 @@ pub mod validate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use inputs::{InputDistribution, InputSpec};
 pub use load::{load_machine, LoadError};
 pub use spec::{ExampleSpec, MachineSpec, RuleSpec};
 pub use validate::{validate, ValidationError, ValidationErrors};
@@ -165,6 +167,7 @@ pub struct Machine {
     /// `table[state * symbols + symbol]`.
     pub(crate) table: Vec<Option<Transition>>,
     pub(crate) examples: Vec<Example>,
+    pub(crate) inputs: Option<InputDistribution>,
 }
 
 impl Machine {
@@ -214,6 +217,10 @@ impl Machine {
     #[inline]
     pub fn is_final(&self, q: StateId, s: SymbolId) -> bool {
         self.is_halting(q) || self.rule(q, s).is_none()
+    }
+    /// What a random input looks like: the file's `inputs`, or [`InputDistribution::default_for`].
+    pub fn input_distribution(&self) -> InputDistribution {
+        self.inputs.clone().unwrap_or_else(|| InputDistribution::default_for(self))
     }
     /// The examples listed in the machine's file.
     pub fn examples(&self) -> &[Example] {
@@ -309,6 +316,7 @@ impl Machine {
                     max_steps: e.max_steps,
                 })
                 .collect(),
+            inputs: self.inputs.as_ref().map(|d| d.to_spec(self)),
         }
     }
 }

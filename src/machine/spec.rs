@@ -1,6 +1,7 @@
 //! The serialisable form of a machine: what a `.ron` file (or any other format) says,
 //! before validation. Names are strings here; [`validate`](super::validate) turns them into ids.
 
+use super::inputs::InputSpec;
 use super::Move;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,9 @@ pub struct MachineSpec {
     pub halting: Vec<String>,
     /// The rules `(state, read, write, move, next)`.
     pub rules: Vec<RuleSpec>,
+    /// What a random input looks like (see [`InputSpec`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<InputSpec>,
     /// Example runs that the tests check.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<ExampleSpec>,

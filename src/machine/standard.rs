@@ -128,7 +128,7 @@ pub fn parse(text: &str) -> Result<MachineSpec, StandardError> {
         start: "A".into(),
         halting: halting.iter().map(|c| c.to_string()).collect(),
         rules,
-        examples: Vec::new(),
+        ..MachineSpec::default()
     })
 }
 

@@ -6,7 +6,7 @@
 
 use super::ron_format::SourceMap;
 use super::spec::MachineSpec;
-use super::{Example, Machine, StateId, Stop, SymbolId, Transition};
+use super::{Example, InputDistribution, Machine, StateId, Stop, SymbolId, Transition};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -72,6 +72,9 @@ pub enum ValidationErrorKind {
     /// An example's `stop` is not a known reason.
     #[error("unknown stop \"{0}\" in example (expected halted, no-rule or step-limit)")]
     UnknownStop(String),
+    /// An `inputs` distribution with no parts or an empty part.
+    #[error("inputs: every part needs at least one character")]
+    EmptyInputPart,
     /// An example that stops at the step limit but gives no `max_steps`.
     #[error("example stops at the step limit but gives no max_steps")]
     MissingMaxSteps,
@@ -430,6 +433,30 @@ impl Validator<'_> {
             }
         }
 
+        let inputs = spec.inputs.as_ref().and_then(|d| {
+            let line = self.key_line("inputs");
+            if d.parts.is_empty() || d.parts.iter().any(String::is_empty) {
+                self.push(line, ValidationErrorKind::EmptyInputPart);
+                return None;
+            }
+            let mut word = |w: &str, place: &str| -> Option<Vec<SymbolId>> {
+                w.chars()
+                    .map(|c| {
+                        let id = sym_ids.get(&c).copied();
+                        if id.is_none() {
+                            self.push(
+                                line,
+                                ValidationErrorKind::UnknownSymbol { symbol: c, place: place.into(), alphabet: alphabet.clone() },
+                            );
+                        }
+                        id
+                    })
+                    .collect()
+            };
+            let parts: Option<Vec<_>> = d.parts.iter().map(|p| word(p, "inputs parts")).collect();
+            let separator = word(&d.separator, "inputs separator");
+            Some(InputDistribution::new(parts?, separator?))
+        });
         let (blank, start) = (blank?, start?);
         if symbols.is_empty() || spec.states.is_empty() {
             return None;
@@ -444,6 +471,7 @@ impl Validator<'_> {
             halting,
             table,
             examples,
+            inputs,
         })
     }
 }
