@@ -9,6 +9,7 @@ use crate::compiler::machine_to_cells_predictor;
 use crate::encoding::cells::{
     locate, CellsHalt, Dictionary, ReferenceTrace, TraceEnd, Window, WindowError,
 };
+use crate::encoding::EncodingKind;
 use crate::executor::Executor;
 use crate::interpreter;
 use crate::machine::{Machine, Stop, SymbolId};
@@ -121,6 +122,18 @@ pub fn window_of_run(machine: &Machine, input: &[SymbolId], max_steps: u64) -> W
     let run = interpreter::run(machine, input, max_steps);
     let (size, origin) = run.window(input.len());
     Window { size, origin }
+}
+
+/// Emulates `machine` under `encoding` with its compiled predictor, every token verified.
+pub fn emulate(
+    encoding: EncodingKind,
+    machine: &Machine,
+    opts: &EmulateOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    match encoding {
+        EncodingKind::Cells => emulate_cells(machine, opts, progress),
+    }
 }
 
 /// Emulates `machine` with its compiled `cells` predictor and verifies every token.

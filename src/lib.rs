@@ -29,6 +29,7 @@ pub mod executor;
 pub mod export;
 pub mod interpreter;
 pub mod kernel;
+pub mod length;
 pub mod machine;
 pub mod predictor;
 pub mod verify;

@@ -371,3 +371,44 @@ fn help_teaches() {
         assert!(text.contains(word), "{text}");
     }
 }
+
+#[test]
+fn length_rows_match_the_formula() {
+    let out = arsim(&[
+        "length",
+        "machines/binary-increment.ron",
+        "--tapes",
+        "8,16,32,64",
+        "--input",
+        "1011",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    for (r, s) in rows.iter().zip([8u64, 16, 32, 64]) {
+        assert_eq!(r["tape_cells"], s);
+        assert_eq!(
+            r["generated_tokens"].as_u64().unwrap(),
+            r["steps"].as_u64().unwrap() * (s + 1)
+        );
+        assert_eq!(r["matches_formula"], true);
+    }
+    let out = arsim(&[
+        "length",
+        "machines/binary-add.ron",
+        "--inputs",
+        "random",
+        "--lengths",
+        "4,8,16",
+        "--json",
+    ]);
+    let v = json(&out);
+    let fit = &v["fits"][0];
+    assert!(
+        fit["exponent"].as_f64().unwrap() > 1.5,
+        "binary-add is quadratic-ish: {fit}"
+    );
+    assert_eq!(v["all_match"], true);
+}

@@ -10,6 +10,7 @@ use arsim::encoding::cells::{Window, WindowConfig, WindowError};
 use arsim::encoding::EncodingKind;
 use arsim::export::{read_safetensors, write_safetensors};
 use arsim::interpreter::Interpreter;
+use arsim::length::{measure, Plan};
 use arsim::machine::{load_machine, Machine, Stop, SymbolId};
 use arsim::predictor::LinearAr;
 use clap::{Args, Parser, Subcommand};
@@ -104,6 +105,38 @@ enum Command {
         /// Certify these weights (a safetensors file) instead of the compiled ones.
         #[arg(long)]
         weights: Option<PathBuf>,
+    },
+    /// Measure length complexity (generated tokens) against tape size or input length.
+    ///
+    /// Every count is measured by running the predictor with every token verified, and checked
+    /// against the encoding's formula (cells: T·(S+1)). With --inputs random, a log-log fit
+    /// gives the growth exponent of tokens against input length.
+    /// Examples: arsim length machines/binary-increment.ron --tapes 8,16,32,64
+    ///           arsim length machines/binary-add.ron --inputs random --lengths 2,4,8,16
+    Length {
+        #[command(flatten)]
+        machine: MachineArgs,
+        /// Encodings to measure, comma-separated.
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "cells")]
+        encoding: Vec<EncodingKind>,
+        /// Window sizes S for a fixed input (--input).
+        #[arg(long, value_delimiter = ',', conflicts_with = "inputs")]
+        tapes: Vec<usize>,
+        /// `random`: draw inputs from the machine's input distribution (its `inputs` field).
+        #[arg(long, value_parser = ["random"], requires = "lengths")]
+        inputs: Option<String>,
+        /// Input lengths for --inputs random.
+        #[arg(long, value_delimiter = ',')]
+        lengths: Vec<usize>,
+        /// Inputs drawn per length.
+        #[arg(long, default_value_t = 3)]
+        samples: usize,
+        /// Seed for the inputs.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Step limit per run.
+        #[arg(long, default_value_t = 1_000_000)]
+        max_steps: u64,
     },
     /// Print the chain of thought: one row per step, the head's cell marked [state].
     Trace {
@@ -211,6 +244,34 @@ fn run(cli: Cli) -> Result<(), Failure> {
             encoding,
             weights,
         } => cmd_certify(&machine, &window, encoding, weights, json),
+        Command::Length {
+            machine,
+            encoding,
+            tapes,
+            inputs,
+            lengths,
+            samples,
+            seed,
+            max_steps,
+        } => {
+            let plan = if inputs.is_some() {
+                Plan::Inputs {
+                    lengths,
+                    samples,
+                    seed,
+                }
+            } else if !tapes.is_empty() {
+                Plan::Tapes {
+                    input: load(&machine)?.1,
+                    tapes,
+                }
+            } else {
+                return Err(Failure::Input(anyhow!(
+                    "give --tapes S1,S2,… or --inputs random --lengths N1,N2,…"
+                )));
+            };
+            cmd_length(&machine, &encoding, &plan, max_steps, json)
+        }
         Command::Trace {
             machine,
             window,
@@ -388,6 +449,77 @@ fn cmd_emulate(
         )));
     }
     if !report.agree {
+        return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+fn cmd_length(
+    args: &MachineArgs,
+    encodings: &[EncodingKind],
+    plan: &Plan,
+    max_steps: u64,
+    json: bool,
+) -> Result<(), Failure> {
+    let (m, _) = load(args)?;
+    let bar = progress_bar(json, 0, "runs");
+    let report = measure(&m, encodings, plan, max_steps, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
+    bar.finish_and_clear();
+    if json {
+        print_json(&report);
+    } else {
+        println!("machine {} ({} mode)", report.machine, report.mode);
+        println!(
+            "{:<9} {:<24} {:>5} {:>10} {:<12} {:>6} {:>14} {:>11} {:<16} {}",
+            "encoding",
+            "input",
+            "n",
+            "steps",
+            "stop",
+            "S",
+            "tokens",
+            "tokens/step",
+            "formula",
+            "agree"
+        );
+        for r in &report.rows {
+            let input = if r.input.chars().count() > 24 {
+                format!("{}…", r.input.chars().take(23).collect::<String>())
+            } else {
+                r.input.clone()
+            };
+            let formula = format!(
+                "{} {}",
+                r.formula,
+                if r.matches_formula { "=" } else { "≠" }
+            );
+            println!(
+                "{:<9} {:<24} {:>5} {:>10} {:<12} {:>6} {:>14} {:>11.1} {:<16} {}",
+                r.encoding,
+                input,
+                r.input_len,
+                r.steps,
+                r.stop,
+                r.tape_cells,
+                r.generated_tokens,
+                r.tokens_per_step,
+                formula,
+                if r.agree { "yes" } else { "NO" }
+            );
+        }
+        let against = if report.mode == "tapes" { "S" } else { "n" };
+        for f in &report.fits {
+            println!(
+                "fit {:<9} tokens ≈ {:.3}·{against}^{:.3}  (R² = {:.4}, {} runs)",
+                f.encoding, f.constant, f.exponent, f.r2, f.points
+            );
+        }
+    }
+    if !report.all_match {
         return Err(Failure::Verification);
     }
     Ok(())

@@ -23,4 +23,11 @@ impl EncodingKind {
             EncodingKind::Cells => "cells",
         }
     }
+
+    /// The closed formula for the number of generated tokens (T steps, window S).
+    pub fn length_formula(self) -> &'static str {
+        match self {
+            EncodingKind::Cells => "T·(S+1)",
+        }
+    }
 }

@@ -38,18 +38,31 @@ impl InputDistribution {
     /// The default for `m`: one part over the characters of its example inputs, or over every
     /// non-blank symbol when the examples have no input characters.
     pub fn default_for(m: &Machine) -> InputDistribution {
-        let mut used: Vec<SymbolId> = m.examples().iter().flat_map(|e| e.input.iter().copied()).collect();
+        let mut used: Vec<SymbolId> = m
+            .examples()
+            .iter()
+            .flat_map(|e| e.input.iter().copied())
+            .collect();
         used.sort_unstable();
         used.dedup();
         if used.is_empty() {
-            used = (0..m.num_symbols() as u8).map(SymbolId).filter(|&s| s != m.blank()).collect();
+            used = (0..m.num_symbols() as u8)
+                .map(SymbolId)
+                .filter(|&s| s != m.blank())
+                .collect();
         }
-        InputDistribution { parts: vec![used], separator: Vec::new() }
+        InputDistribution {
+            parts: vec![used],
+            separator: Vec::new(),
+        }
     }
 
     /// The spec that describes this distribution.
     pub fn to_spec(&self, m: &Machine) -> InputSpec {
-        InputSpec { parts: self.parts.iter().map(|p| m.render(p)).collect(), separator: m.render(&self.separator) }
+        InputSpec {
+            parts: self.parts.iter().map(|p| m.render(p)).collect(),
+            separator: m.render(&self.separator),
+        }
     }
 
     /// The shortest length with one character in every part.
@@ -106,6 +119,9 @@ mod tests {
         let m = from_ron_text(text, "t.ron", "t").unwrap();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
         let w = m.render(&m.input_distribution().sample(50, &mut rng));
-        assert!(w.contains('a') && w.contains('b') && !w.contains('c'), "{w}");
+        assert!(
+            w.contains('a') && w.contains('b') && !w.contains('c'),
+            "{w}"
+        );
     }
 }

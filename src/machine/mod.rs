@@ -220,7 +220,9 @@ impl Machine {
     }
     /// What a random input looks like: the file's `inputs`, or [`InputDistribution::default_for`].
     pub fn input_distribution(&self) -> InputDistribution {
-        self.inputs.clone().unwrap_or_else(|| InputDistribution::default_for(self))
+        self.inputs
+            .clone()
+            .unwrap_or_else(|| InputDistribution::default_for(self))
     }
     /// The examples listed in the machine's file.
     pub fn examples(&self) -> &[Example] {

@@ -446,7 +446,11 @@ impl Validator<'_> {
                         if id.is_none() {
                             self.push(
                                 line,
-                                ValidationErrorKind::UnknownSymbol { symbol: c, place: place.into(), alphabet: alphabet.clone() },
+                                ValidationErrorKind::UnknownSymbol {
+                                    symbol: c,
+                                    place: place.into(),
+                                    alphabet: alphabet.clone(),
+                                },
                             );
                         }
                         id

@@ -1,0 +1,265 @@
+//! Length complexity, measured: how many chain-of-thought tokens a run needs as the tape window
+//! or the input grows, per encoding.
+//!
+//! Every figure is measured by running the encoding's predictor through the executor and the
+//! verifier (so each counted token was also checked), then compared with the encoding's closed
+//! formula (for `cells`, T·(S+1)). Growth against input length is summarised by a log-log
+//! least-squares fit, tokens ≈ c·n^k, with its R².
+
+use crate::emulate::{emulate, EmulateError, EmulateOptions, EmulationReport};
+use crate::encoding::cells::Window;
+use crate::encoding::EncodingKind;
+use crate::interpreter;
+use crate::machine::{Machine, SymbolId};
+use rand::SeedableRng;
+use serde::Serialize;
+
+/// What to vary.
+#[derive(Clone, Debug)]
+pub enum Plan {
+    /// A fixed input on windows of the given sizes (the start cell placed as far right as the
+    /// run needs, so that it stays inside whenever the window is large enough).
+    Tapes {
+        /// The input.
+        input: Vec<SymbolId>,
+        /// Window sizes S.
+        tapes: Vec<usize>,
+    },
+    /// Random inputs of the given lengths (from the machine's input distribution), each on the
+    /// window its run visits.
+    Inputs {
+        /// Input lengths.
+        lengths: Vec<usize>,
+        /// Inputs drawn per length.
+        samples: usize,
+        /// Seed of the draw.
+        seed: u64,
+    },
+}
+
+/// One measured run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LengthRow {
+    /// The encoding.
+    pub encoding: &'static str,
+    /// The input word.
+    pub input: String,
+    /// Its length n.
+    pub input_len: usize,
+    /// Steps T of the run covered.
+    pub steps: u64,
+    /// How the run ended (halted, no-rule, step-limit, left-window).
+    pub stop: String,
+    /// Window size S.
+    pub tape_cells: usize,
+    /// Tokens the predictor generated (measured).
+    pub generated_tokens: u64,
+    /// Generated tokens per step.
+    pub tokens_per_step: f64,
+    /// The encoding's formula, e.g. `T·(S+1)`.
+    pub formula: &'static str,
+    /// The formula's value for this run.
+    pub formula_tokens: u64,
+    /// Whether the measured count equals the formula.
+    pub matches_formula: bool,
+    /// Whether every generated token agreed with the interpreter.
+    pub agree: bool,
+}
+
+/// A fit of tokens ≈ c·n^k over the rows of one encoding.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Fit {
+    /// The encoding.
+    pub encoding: &'static str,
+    /// The growth exponent k.
+    pub exponent: f64,
+    /// The constant c.
+    pub constant: f64,
+    /// Coefficient of determination of the log-log fit.
+    pub r2: f64,
+    /// Rows used (those with n > 0 and tokens > 0).
+    pub points: usize,
+}
+
+/// The measurements of `arsim length`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LengthReport {
+    /// The machine.
+    pub machine: String,
+    /// `tapes` or `inputs`.
+    pub mode: &'static str,
+    /// One row per run and encoding.
+    pub rows: Vec<LengthRow>,
+    /// Growth exponents against input length (`inputs` mode; against S in `tapes` mode).
+    pub fits: Vec<Fit>,
+    /// Whether every row matched its formula and agreed with the interpreter.
+    pub all_match: bool,
+}
+
+/// Measures length complexity for `machine` under each encoding.
+pub fn measure(
+    machine: &Machine,
+    encodings: &[EncodingKind],
+    plan: &Plan,
+    max_steps: u64,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<LengthReport, EmulateError> {
+    // The runs: (input, window).
+    let runs: Vec<(Vec<SymbolId>, Option<Window>)> = match plan {
+        Plan::Tapes { input, tapes } => {
+            let run = interpreter::run(machine, input, max_steps);
+            let origin = (-run.cells[0].min(0)) as usize;
+            tapes
+                .iter()
+                .map(|&s| {
+                    (
+                        input.clone(),
+                        Some(Window {
+                            size: s,
+                            origin: origin.min(s.saturating_sub(1)),
+                        }),
+                    )
+                })
+                .collect()
+        }
+        Plan::Inputs {
+            lengths,
+            samples,
+            seed,
+        } => {
+            let dist = machine.input_distribution();
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(*seed);
+            lengths
+                .iter()
+                .flat_map(|&n| (0..*samples).map(move |_| n))
+                .map(|n| (dist.sample(n, &mut rng), None))
+                .collect()
+        }
+    };
+    let total = runs.len() * encodings.len();
+    let mut rows = Vec::with_capacity(total);
+    for (input, window) in &runs {
+        for &kind in encodings {
+            let opts = EmulateOptions {
+                input: input.clone(),
+                window: *window,
+                max_steps,
+            };
+            let r = emulate(kind, machine, &opts, &mut |_| {})?;
+            rows.push(row(kind, input.len(), &r));
+            progress(rows.len(), total);
+        }
+    }
+    let x = |r: &LengthRow| match plan {
+        Plan::Tapes { .. } => r.tape_cells as f64,
+        Plan::Inputs { .. } => r.input_len as f64,
+    };
+    let fits = encodings
+        .iter()
+        .filter_map(|&k| {
+            let pts: Vec<(f64, f64)> = rows
+                .iter()
+                .filter(|r| r.encoding == k.name() && x(r) > 0.0 && r.generated_tokens > 0)
+                .map(|r| (x(r), r.generated_tokens as f64))
+                .collect();
+            fit_power_law(&pts).map(|(exponent, constant, r2)| Fit {
+                encoding: k.name(),
+                exponent,
+                constant,
+                r2,
+                points: pts.len(),
+            })
+        })
+        .collect();
+    let all_match = rows.iter().all(|r| r.matches_formula && r.agree);
+    Ok(LengthReport {
+        machine: machine.name().to_string(),
+        mode: match plan {
+            Plan::Tapes { .. } => "tapes",
+            Plan::Inputs { .. } => "inputs",
+        },
+        rows,
+        fits,
+        all_match,
+    })
+}
+
+fn row(kind: EncodingKind, input_len: usize, r: &EmulationReport) -> LengthRow {
+    LengthRow {
+        encoding: kind.name(),
+        input: r.input.clone(),
+        input_len,
+        steps: r.steps,
+        stop: r.stop.clone(),
+        tape_cells: r.tape_cells,
+        generated_tokens: r.generated_tokens,
+        tokens_per_step: if r.steps > 0 {
+            r.generated_tokens as f64 / r.steps as f64
+        } else {
+            0.0
+        },
+        formula: kind.length_formula(),
+        formula_tokens: r.expected_tokens,
+        matches_formula: r.generated_tokens == r.expected_tokens,
+        agree: r.agree,
+    }
+}
+
+/// Least squares of ln y = ln c + k ln x: returns (k, c, R²), or `None` with fewer than two
+/// distinct x.
+pub fn fit_power_law(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
+    let pts: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x.ln(), y.ln())).collect();
+    let n = pts.len() as f64;
+    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let syy: f64 = pts.iter().map(|p| (p.1 - my).powi(2)).sum();
+    if pts.len() < 2 || sxx <= 1e-12 {
+        return None;
+    }
+    let k = sxy / sxx;
+    let r2 = if syy <= 1e-12 {
+        1.0
+    } else {
+        (sxy * sxy) / (sxx * syy)
+    };
+    Some((k, (my - k * mx).exp(), r2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::load::from_standard;
+
+    #[test]
+    fn power_law_fit_recovers_exponent() {
+        let pts: Vec<(f64, f64)> = [2.0, 4.0, 8.0, 16.0]
+            .iter()
+            .map(|&x: &f64| (x, 3.0 * x.powf(2.5)))
+            .collect();
+        let (k, c, r2) = fit_power_law(&pts).unwrap();
+        assert!((k - 2.5).abs() < 1e-9 && (c - 3.0).abs() < 1e-9 && (r2 - 1.0).abs() < 1e-9);
+        assert!(fit_power_law(&[(2.0, 1.0)]).is_none());
+    }
+
+    #[test]
+    fn tapes_rows_match_the_formula() {
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let plan = Plan::Tapes {
+            input: vec![],
+            tapes: vec![4, 8, 16],
+        };
+        let r = measure(&m, &[EncodingKind::Cells], &plan, 1000, &mut |_, _| {}).unwrap();
+        assert!(r.all_match);
+        let tokens: Vec<u64> = r.rows.iter().map(|r| r.generated_tokens).collect();
+        assert_eq!(tokens, [6 * 5, 6 * 9, 6 * 17]);
+        // A window too small is measured too: the run leaves it.
+        let plan = Plan::Tapes {
+            input: vec![],
+            tapes: vec![2],
+        };
+        let r = measure(&m, &[EncodingKind::Cells], &plan, 1000, &mut |_, _| {}).unwrap();
+        assert_eq!(r.rows[0].stop, "left-window");
+    }
+}
