@@ -6,20 +6,26 @@
 //! (a missing rule is an explicit `None`), halting states have no rules.
 //!
 //! Loading lives in the submodules: [`ron_format`] for arsim's own `.ron` files,
-//! [`standard`] for the bbchallenge standard text format, [`load`] to pick one.
+//! [`standard`] for the bbchallenge standard text format, [`seed`] for its binary seed
+//! format, [`morphett`] and [`yaml`] for the Morphett and turingmachine.io formats, [`load`]
+//! to pick one; [`convert`] writes a machine in any of them.
 
+pub mod convert;
 pub mod inputs;
 pub mod load;
+pub mod morphett;
 pub mod ron_format;
+pub mod seed;
 pub mod spec;
 pub mod standard;
 pub mod validate;
+pub mod yaml;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub use inputs::{InputDistribution, InputSpec};
-pub use load::{load_machine, LoadError};
+pub use load::{load_machine, load_machine_as, LoadError, MachineFormat};
 pub use spec::{ExampleSpec, MachineSpec, RuleSpec};
 pub use validate::{validate, ValidationError, ValidationErrors};
 

@@ -1,0 +1,466 @@
+//! turingmachine.io's YAML format, to and from a [`MachineSpec`]: one of the machine formats
+//! that [`load`](super::load) reads and [`convert`](super::convert) writes.
+//!
+//! ```yaml
+//! input: '1011'          # optional: kept in the description, its characters join the alphabet
+//! blank: ' '
+//! start state: right
+//! table:
+//!   right:
+//!     [1,0]: R           # a list key gives several symbols one instruction
+//!     ' '  : {L: carry}
+//!   carry:
+//!     1      : {write: 0, L}        # no state: stay in this one
+//!     [0,' ']: {write: 1, L: done}
+//!   done:                # an empty state halts
+//! ```
+//!
+//! An instruction is a move (`L`, `R`, or `N` for stay; arsim's `S`), a synonym defined under
+//! `synonyms:`, or a mapping with one move key (whose value, if any, is the next state) and an
+//! optional `write`. A state whose entry is empty is a halting state; a (state, symbol) pair
+//! without an instruction stops the run with `no-rule`, as in turingmachine.io. A document
+//! saved by the site (`source code: |` plus `positions:`) is read through its source code.
+//! The alphabet is the blank, every symbol the table reads or writes, and the characters of
+//! `input`, in that order of first appearance.
+
+use super::spec::{MachineSpec, RuleSpec};
+use super::{Machine, Move};
+use serde_yaml_ng::{Mapping, Value};
+
+/// A problem in a YAML machine, with the line where it can be found.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+pub struct YamlError {
+    /// 1-based line, where known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A parsed turingmachine.io document: the machine and its optional input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YamlMachine {
+    /// The machine, not yet validated.
+    pub spec: MachineSpec,
+    /// The document's `input`, if any.
+    pub input: Option<String>,
+}
+
+/// A scalar as the site reads it (JavaScript's `String(x)`); `None` for null and collections.
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Tagged(t) => scalar(&t.value),
+        _ => None,
+    }
+}
+
+fn one_char(s: &str) -> Option<char> {
+    let mut it = s.chars();
+    match (it.next(), it.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
+}
+
+/// Finds the line of a mapping key in the text (best effort: the first line that starts,
+/// after indentation, with the key, plain or quoted, followed by a colon).
+fn find_key_line(text: &str, key: &str) -> Option<usize> {
+    let forms = [
+        format!("{key}:"),
+        format!("'{}':", key.replace('\'', "''")),
+        format!("{}:", serde_json::to_string(key).unwrap_or_default()),
+        format!("{key} :"),
+    ];
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            forms.iter().any(|f| t.starts_with(f.as_str()))
+        })
+        .map(|i| i + 1)
+}
+
+/// One instruction: optional symbol to write, the move, optional next state.
+#[derive(Clone, Debug)]
+struct Instr {
+    write: Option<char>,
+    movement: Move,
+    next: Option<String>,
+}
+
+fn parse_instr(v: &Value, synonyms: &[(String, Instr)]) -> Result<Instr, String> {
+    let mv = |s: &str| match s {
+        "L" => Some(Move::L),
+        "R" => Some(Move::R),
+        "N" => Some(Move::S),
+        _ => None,
+    };
+    match v {
+        Value::String(s) => {
+            if let Some(m) = mv(s) {
+                return Ok(Instr {
+                    write: None,
+                    movement: m,
+                    next: None,
+                });
+            }
+            synonyms
+                .iter()
+                .find(|(k, _)| k == s)
+                .map(|(_, i)| i.clone())
+                .ok_or_else(|| format!("\"{s}\" is neither a move (L, R, N) nor a synonym"))
+        }
+        Value::Mapping(map) => {
+            let mut write = None;
+            let mut movement: Option<(Move, Option<String>)> = None;
+            for (k, val) in map {
+                let key = scalar(k).unwrap_or_default();
+                if key == "write" {
+                    let w = scalar(val).ok_or("write needs a symbol")?;
+                    write = Some(
+                        one_char(&w)
+                            .ok_or_else(|| format!("write \"{w}\" is not a single character"))?,
+                    );
+                } else if let Some(m) = mv(&key) {
+                    if movement.is_some() {
+                        return Err("two moves in one instruction".into());
+                    }
+                    let next = match val {
+                        Value::Null => None,
+                        other => Some(scalar(other).ok_or("a next state must be a name")?),
+                    };
+                    movement = Some((m, next));
+                } else {
+                    return Err(format!(
+                        "unknown key \"{key}\" in an instruction (expected L, R, N or write)"
+                    ));
+                }
+            }
+            let (movement, next) = movement.ok_or("an instruction needs a move L, R or N")?;
+            Ok(Instr {
+                write,
+                movement,
+                next,
+            })
+        }
+        Value::Tagged(t) => parse_instr(&t.value, synonyms),
+        _ => Err("an instruction is a move (L, R, N), a synonym, or a mapping such as {write: 1, L: next}".into()),
+    }
+}
+
+/// Parses a turingmachine.io document into a spec (not yet validated) and its input.
+pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
+    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| YamlError {
+        line: e.location().map(|l| l.line()),
+        message: e.to_string(),
+    })?;
+    let fail = |line: Option<usize>, message: String| YamlError { line, message };
+    let Value::Mapping(top) = doc else {
+        return Err(fail(
+            None,
+            "a machine is a mapping with blank, start state and table".into(),
+        ));
+    };
+    // A document saved by the site wraps the machine's own text.
+    if let Some(src) = top.get("source code").and_then(Value::as_str) {
+        if !top.contains_key("table") {
+            let offset = find_key_line(text, "source code").unwrap_or(0);
+            return parse(src).map_err(|e| YamlError {
+                line: e.line.map(|l| l + offset),
+                message: e.message,
+            });
+        }
+    }
+    let get = |k: &str| top.get(k).filter(|v| !v.is_null());
+    let blank_text = get("blank")
+        .and_then(scalar)
+        .ok_or_else(|| fail(None, "no blank symbol (e.g. blank: ' ')".into()))?;
+    let blank = one_char(&blank_text).ok_or_else(|| {
+        fail(
+            find_key_line(text, "blank"),
+            format!("blank \"{blank_text}\" is not a single character"),
+        )
+    })?;
+    let start = get("start state")
+        .and_then(scalar)
+        .ok_or_else(|| fail(None, "no start state (e.g. start state: A)".into()))?;
+    let input = get("input").and_then(scalar);
+    let table: &Mapping = match get("table") {
+        Some(Value::Mapping(t)) => t,
+        Some(_) => {
+            return Err(fail(
+                find_key_line(text, "table"),
+                "the table must map states to symbols to instructions".into(),
+            ))
+        }
+        None => return Err(fail(None, "no transition table (table:)".into())),
+    };
+    let mut synonyms: Vec<(String, Instr)> = Vec::new();
+    match get("synonyms") {
+        None => {}
+        Some(Value::Mapping(syn)) => {
+            for (k, v) in syn {
+                let name = scalar(k).unwrap_or_default();
+                let i = parse_instr(v, &[])
+                    .map_err(|m| fail(find_key_line(text, &name), format!("synonym \"{name}\": {m}")))?;
+                synonyms.push((name, i));
+            }
+        }
+        Some(_) => {
+            return Err(fail(
+                find_key_line(text, "synonyms"),
+                "synonyms must map names to instructions".into(),
+            ))
+        }
+    }
+    let mut states: Vec<String> = Vec::new();
+    for k in table.keys() {
+        let name = scalar(k).ok_or_else(|| fail(None, "a state name must be a scalar".into()))?;
+        if states.contains(&name) {
+            return Err(fail(find_key_line(text, &name), format!("state \"{name}\" is listed twice")));
+        }
+        states.push(name);
+    }
+    if !states.contains(&start) {
+        return Err(fail(
+            find_key_line(text, "start state"),
+            format!("the start state \"{start}\" is not in the table"),
+        ));
+    }
+    let mut symbols: Vec<char> = vec![blank];
+    let mut add_symbol = |c: char| {
+        if !symbols.contains(&c) {
+            symbols.push(c);
+        }
+    };
+    let mut halting = Vec::new();
+    let mut rules = Vec::new();
+    for (k, entry) in table {
+        let q = scalar(k).unwrap_or_default();
+        let line = find_key_line(text, &q);
+        let row = match entry {
+            Value::Null => {
+                halting.push(q.clone());
+                continue;
+            }
+            Value::Mapping(row) => row,
+            _ => {
+                return Err(fail(
+                    line,
+                    format!("state \"{q}\": expected a mapping from symbols to instructions, or nothing for a halting state"),
+                ))
+            }
+        };
+        for (key, v) in row {
+            let keys: Vec<&Value> = match key {
+                Value::Sequence(items) => items.iter().collect(),
+                one => vec![one],
+            };
+            let instr = parse_instr(v, &synonyms).map_err(|m| fail(line, format!("state \"{q}\": {m}")))?;
+            if let Some(n) = &instr.next {
+                if !states.contains(n) {
+                    return Err(fail(
+                        line,
+                        format!("state \"{q}\": next state \"{n}\" is not in the table"),
+                    ));
+                }
+            }
+            for sym in keys {
+                let text_sym = scalar(sym).ok_or_else(|| {
+                    fail(line, format!("state \"{q}\": a symbol must be a single character"))
+                })?;
+                let s = one_char(&text_sym).ok_or_else(|| {
+                    fail(
+                        line,
+                        format!("state \"{q}\": symbol \"{text_sym}\" is not a single character"),
+                    )
+                })?;
+                add_symbol(s);
+                let w = instr.write.unwrap_or(s);
+                add_symbol(w);
+                if rules
+                    .iter()
+                    .any(|r: &RuleSpec| r.0 == q && r.1 == s.to_string())
+                {
+                    return Err(fail(line, format!("state \"{q}\": two instructions for symbol '{s}'")));
+                }
+                rules.push(RuleSpec(
+                    q.clone(),
+                    s.to_string(),
+                    w.to_string(),
+                    instr.movement,
+                    instr.next.clone().unwrap_or_else(|| q.clone()),
+                ));
+            }
+        }
+    }
+    if let Some(i) = &input {
+        i.chars().for_each(&mut add_symbol);
+    }
+    let description = match &input {
+        Some(i) => format!("turingmachine.io machine; its input: '{i}'"),
+        None => "turingmachine.io machine".to_string(),
+    };
+    Ok(YamlMachine {
+        spec: MachineSpec {
+            name: get("name").and_then(scalar).unwrap_or_default(),
+            description,
+            symbols: symbols.iter().map(|c| c.to_string()).collect(),
+            blank: blank.to_string(),
+            states,
+            start,
+            halting,
+            rules,
+            inputs: None,
+            examples: Vec::new(),
+        },
+        input,
+    })
+}
+
+/// A YAML double-quoted scalar (JSON's string syntax is a subset of it).
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// Writes a machine as a turingmachine.io document. Every machine can be written: stay
+/// moves become `N`, halting states empty entries; symbols sharing one instruction share a
+/// list key.
+pub fn to_yaml(m: &Machine) -> String {
+    let mut out = String::new();
+    for l in [m.name(), m.description()]
+        .iter()
+        .flat_map(|t| t.lines())
+        .filter(|l| !l.trim().is_empty())
+    {
+        out.push_str(&format!("# {l}\n"));
+    }
+    out.push_str(&format!("name: {}\n", quote(m.name())));
+    out.push_str(&format!(
+        "blank: {}\n",
+        quote(&m.symbol_char(m.blank()).to_string())
+    ));
+    out.push_str(&format!("start state: {}\n", quote(m.state_name(m.start()))));
+    out.push_str("table:\n");
+    for (qi, q) in m.states().iter().enumerate() {
+        let qid = super::StateId(qi as u16);
+        if m.is_halting(qid) {
+            out.push_str(&format!("  {}:\n", quote(q)));
+            continue;
+        }
+        // Group symbols by the text of their instruction (relative: unchanged parts omitted).
+        let mut groups: Vec<(String, Vec<char>)> = Vec::new();
+        for (si, &c) in m.symbols().iter().enumerate() {
+            let Some(t) = m.rule(qid, super::SymbolId(si as u8)) else {
+                continue;
+            };
+            let mv = match t.movement {
+                Move::L => "L",
+                Move::R => "R",
+                Move::S => "N",
+            };
+            let same_state = t.next == qid;
+            let w = m.symbol_char(t.write);
+            let instr = match (w == c, same_state) {
+                (true, true) => mv.to_string(),
+                (true, false) => format!("{{{mv}: {}}}", quote(m.state_name(t.next))),
+                (false, true) => format!("{{write: {}, {mv}}}", quote(&w.to_string())),
+                (false, false) => format!(
+                    "{{write: {}, {mv}: {}}}",
+                    quote(&w.to_string()),
+                    quote(m.state_name(t.next))
+                ),
+            };
+            match groups.iter_mut().find(|(i, _)| *i == instr) {
+                Some((_, cs)) => cs.push(c),
+                None => groups.push((instr, vec![c])),
+            }
+        }
+        if groups.is_empty() {
+            out.push_str(&format!("  {}: {{}}\n", quote(q)));
+            continue;
+        }
+        out.push_str(&format!("  {}:\n", quote(q)));
+        for (instr, cs) in groups {
+            let key = if cs.len() == 1 {
+                quote(&cs[0].to_string())
+            } else {
+                let items: Vec<String> = cs.iter().map(|c| quote(&c.to_string())).collect();
+                format!("[{}]", items.join(", "))
+            };
+            out.push_str(&format!("    {key}: {instr}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interpreter;
+    use crate::machine::{validate, Stop};
+
+    const INCREMENT: &str = "\
+# Adds 1 to a binary number.
+input: '1011'
+blank: ' '
+start state: right
+table:
+  # scan to the rightmost digit
+  right:
+    [1,0]: R
+    ' '  : {L: carry}
+  # then carry the 1
+  carry:
+    1      : {write: 0, L}
+    [0,' ']: {write: 1, L: done}
+  done:
+";
+
+    #[test]
+    fn binary_increment_example_runs() {
+        let y = parse(INCREMENT).unwrap();
+        assert_eq!(y.input.as_deref(), Some("1011"));
+        assert_eq!(y.spec.halting, ["done"]);
+        let m = validate(&y.spec, None, None).unwrap();
+        let run = interpreter::run(&m, &m.parse_input("1011").unwrap(), 1000);
+        assert_eq!(run.stop, Stop::Halted);
+        assert_eq!(run.tape, "1100");
+    }
+
+    #[test]
+    fn saved_documents_and_synonyms() {
+        let doc = "name: x\nsource code: |\n  blank: '0'\n  start state: A\n  synonyms:\n    go: {write: 1, R: B}\n  table:\n    A:\n      0: go\n    B:\n";
+        let y = parse(doc).unwrap();
+        assert_eq!(y.spec.rules.len(), 1);
+        assert_eq!(y.spec.rules[0].4, "B");
+    }
+
+    #[test]
+    fn errors_are_specific() {
+        let e = parse("blank: ' '\nstart state: A\ntable:\n  A:\n    a: {R: B}\n").unwrap_err();
+        assert!(e.message.contains("next state \"B\""), "{e}");
+        assert_eq!(e.line, Some(4));
+        let e = parse("blank: '  '\nstart state: A\ntable:\n  A:\n").unwrap_err();
+        assert!(e.message.contains("blank"));
+        let e = parse("blank: a\nstart state: A\ntable: [").unwrap_err();
+        assert!(e.line.is_some());
+        assert!(parse("blank: a\nstart state: A\ntable:\n  A:\n    b: {L: A, R: A}\n").is_err());
+        assert!(parse("blank: a\nstart state: A\ntable:\n  A:\n    b: U\n").is_err());
+        assert!(parse("- 1\n- 2\n").is_err());
+    }
+
+    #[test]
+    fn export_round_trips() {
+        let spec = crate::machine::standard::parse("1RB2LB1RZ_2LA2RB1LB").unwrap();
+        let m = validate(&spec, None, None).unwrap();
+        let text = to_yaml(&m);
+        let back = validate(&parse(&text).unwrap().spec, None, None).unwrap();
+        assert_eq!(back.states(), m.states());
+        assert_eq!(back.symbols(), m.symbols());
+        assert_eq!(back.rules().collect::<Vec<_>>(), m.rules().collect::<Vec<_>>());
+        assert!(back.is_halting(back.state_id("Z").unwrap()));
+    }
+}
