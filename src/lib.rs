@@ -11,6 +11,9 @@
 //! 6. [`executor`] + [`verify`]: generate token by token, streaming, and compare every token;
 //! 7. [`emulate`]: stages 2-6 in order, as `arsim emulate` runs them; [`export`] writes weights.
 //!
+//! Beside the pipeline, [`draw`] pictures runs (space-time diagrams) and weights (heatmaps),
+//! and [`graph`] writes a machine's state graph as Graphviz DOT.
+//!
 //! ```
 //! use arsim::{emulate::{emulate_cells, EmulateOptions}, machine::load_machine};
 //! let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
@@ -23,10 +26,12 @@
 
 pub mod certify;
 pub mod compiler;
+pub mod draw;
 pub mod emulate;
 pub mod encoding;
 pub mod executor;
 pub mod export;
+pub mod graph;
 pub mod interpreter;
 pub mod kernel;
 pub mod length;
