@@ -50,8 +50,7 @@ pub fn state_graph(m: &Machine) -> StateGraph {
     for (i, name) in m.states().iter().enumerate() {
         let q = StateId(i as u16);
         let partial = !m.is_halting(q)
-            && (0..m.num_symbols())
-                .any(|s| m.rule(q, crate::machine::SymbolId(s as u8)).is_none());
+            && (0..m.num_symbols()).any(|s| m.rule(q, crate::machine::SymbolId(s as u8)).is_none());
         g.add_node(StateNode {
             name: name.clone(),
             start: q == m.start(),

@@ -5,13 +5,17 @@
 use anyhow::{anyhow, Context as _, Result};
 use arsim::certify::certify_cells;
 use arsim::compiler::machine_to_cells_predictor;
+use arsim::draw::heatmap::Heatmap;
+use arsim::draw::spacetime::{self, SpaceTimeOptions};
 use arsim::emulate::{emulate_cells_with, window_of_run, EmulateOptions, EmulationReport};
 use arsim::encoding::cells::{Window, WindowConfig, WindowError};
 use arsim::encoding::EncodingKind;
+use arsim::export::write_atomic;
 use arsim::export::{read_safetensors, write_safetensors};
 use arsim::interpreter::Interpreter;
 use arsim::length::{measure, Plan};
-use arsim::machine::{load_machine, Machine, Stop, SymbolId};
+use arsim::machine::convert::write_machine;
+use arsim::machine::{load_machine_as, Machine, MachineFormat, Stop, SymbolId};
 use arsim::predictor::LinearAr;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -23,7 +27,9 @@ use std::process::ExitCode;
 ///
 /// arsim makes executable the theorem that linear next-token predictors, given chain-of-thought
 /// tokens, can emulate any Turing machine (Malach, ICML 2024). A MACHINE is a `.ron` file
-/// (see machines/) or a bbchallenge standard-format string such as 1RB1LB_1LA1RZ.
+/// (see machines/), a Morphett (.tm), turingmachine.io (.yaml) or bbchallenge seed (.seed, with
+/// FILE#N for machine N of a database) file, or a bbchallenge standard-format string such as
+/// 1RB1LB_1LA1RZ. The format comes from the extension, else the content; --format forces it.
 ///
 /// Exit codes: 0 success; 1 a verification or certification failed; 2 bad input or usage.
 #[derive(Parser, Debug)]
@@ -89,6 +95,12 @@ enum Command {
         /// Print every non-zero weight with its labels.
         #[arg(long)]
         list: bool,
+        /// Draw the weights as labelled heatmaps (one panel per offset) in a PNG file.
+        #[arg(long)]
+        png: Option<PathBuf>,
+        /// Draw the heatmaps as an SVG file.
+        #[arg(long)]
+        svg: Option<PathBuf>,
     },
     /// Check the compiled weights on every local context a valid trace can contain.
     ///
@@ -150,14 +162,110 @@ enum Command {
         /// Print the token names instead of the compact row.
         #[arg(long)]
         tokens: bool,
+        #[command(flatten)]
+        picture: PictureArgs,
     },
+    /// Write a machine in another format: ron, standard, seed, morphett or yaml.
+    ///
+    /// Prints the text (or writes --out whole). A format that cannot express the machine
+    /// (e.g. the standard format and a stay move, the seed format and a halting transition)
+    /// says why and exits 2.
+    /// Example: arsim convert machines/bb5.ron --to standard
+    Convert {
+        #[command(flatten)]
+        machine: MachineSource,
+        /// The format to write.
+        #[arg(long, value_enum)]
+        to: MachineFormat,
+        /// Write to this file instead of stdout (whole, or not at all).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write the state graph as Graphviz DOT: edges labelled read/write,move, halting states
+    /// as double circles, the start state filled.
+    ///
+    /// --png renders it with Graphviz's `dot` program, which must be installed.
+    Dot {
+        #[command(flatten)]
+        machine: MachineSource,
+        /// Write the DOT text to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Render a PNG picture with Graphviz `dot -Tpng`.
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
+}
+
+/// A machine without input (for convert and dot).
+#[derive(Args, Debug)]
+struct MachineSource {
+    /// A machine file (.ron, .tm, .yaml, .seed[#N]) or a bbchallenge standard-format string.
+    machine: String,
+    /// Read the machine in this format, whatever its extension or content.
+    #[arg(long, value_enum)]
+    format: Option<MachineFormat>,
+}
+
+/// Pictures of a trace: a space-time diagram, one row per step, one column per cell.
+#[derive(Args, Debug)]
+struct PictureArgs {
+    /// Draw the space-time diagram as a PNG file (instead of printing rows).
+    #[arg(long)]
+    png: Option<PathBuf>,
+    /// Draw the space-time diagram as an SVG file.
+    #[arg(long)]
+    svg: Option<PathBuf>,
+    /// Draw only these steps, A..B (B excluded; A.. and ..B also work).
+    #[arg(long, value_parser = parse_steps)]
+    steps: Option<std::ops::Range<u64>>,
+    /// Largest diagram width in pixels; wider tapes are downsampled, keeping the head.
+    #[arg(long, default_value_t = 1200)]
+    width: usize,
+    /// Largest diagram height in pixels; longer runs show every k-th row.
+    #[arg(long, default_value_t = 2000)]
+    height: usize,
+    /// Only the diagram's pixels: no title, step labels or legend.
+    #[arg(long)]
+    plain: bool,
+    /// Draw the rows the compiled predictor generates (checked against the interpreter;
+    /// differing tokens in red) instead of the interpreter's run.
+    #[arg(long)]
+    emulate: bool,
+    /// With --emulate: run these weights (safetensors from `compile --out`) instead.
+    #[arg(long, requires = "emulate")]
+    weights: Option<PathBuf>,
+}
+
+/// Parses `A..B`, `A..` or `..B`.
+fn parse_steps(s: &str) -> Result<std::ops::Range<u64>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("expected A..B, got \"{s}\""))?;
+    let num = |t: &str, default: u64| -> Result<u64, String> {
+        if t.is_empty() {
+            Ok(default)
+        } else {
+            t.replace('_', "")
+                .parse()
+                .map_err(|_| format!("\"{t}\" is not a step number"))
+        }
+    };
+    let (a, b) = (num(a, 0)?, num(b, u64::MAX)?);
+    if a >= b {
+        return Err(format!("empty step range {a}..{b}"));
+    }
+    Ok(a..b)
 }
 
 /// The machine and its input.
 #[derive(Args, Debug)]
 struct MachineArgs {
-    /// A machine file (.ron) or a bbchallenge standard-format string.
+    /// A machine file (.ron, .tm, .yaml, .seed[#N]) or a bbchallenge standard-format string.
     machine: String,
+    /// Read the machine in this format, whatever its extension or content.
+    #[arg(long, value_enum)]
+    format: Option<MachineFormat>,
     /// The input word, written from cell 0 with the head on cell 0.
     #[arg(long, short, default_value = "")]
     input: String,
@@ -237,7 +345,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             encoding,
             out,
             list,
-        } => cmd_compile(&machine, &window, encoding, out, list, json),
+            png,
+            svg,
+        } => cmd_compile(&machine, &window, encoding, out, list, [png, svg], json),
         Command::Certify {
             machine,
             window,
@@ -277,13 +387,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
             window,
             max_steps,
             tokens,
-        } => cmd_trace(&machine, &window, max_steps, tokens, json),
+            picture,
+        } => {
+            if picture.png.is_some() || picture.svg.is_some() {
+                cmd_trace_picture(&machine, &window, max_steps, &picture, json)
+            } else {
+                cmd_trace(&machine, &window, max_steps, tokens, json)
+            }
+        }
+        Command::Convert { machine, to, out } => cmd_convert(&machine, to, out, json),
+        Command::Dot { machine, out, png } => cmd_dot(&machine, out, png, json),
     }
 }
 
 /// Loads the machine and parses the input against its alphabet.
 fn load(args: &MachineArgs) -> Result<(Machine, Vec<SymbolId>)> {
-    let m = load_machine(&args.machine)?;
+    let m = load_machine_as(&args.machine, args.format)?;
     let input = m
         .parse_input(&args.input)
         .with_context(|| format!("bad --input for machine {}", args.machine))?;
@@ -570,12 +689,14 @@ fn print_emulation(r: &EmulationReport) {
     );
 }
 
+#[allow(clippy::too_many_arguments)]
 fn cmd_compile(
     args: &MachineArgs,
     wargs: &WindowArgs,
     encoding: EncodingKind,
     out: Option<PathBuf>,
     list: bool,
+    pictures: [Option<PathBuf>; 2],
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
@@ -607,6 +728,24 @@ fn cmd_compile(
         ];
         write_safetensors(&p, &extra, path).map_err(anyhow::Error::from)?;
     }
+    let [png, svg] = pictures;
+    if png.is_some() || svg.is_some() {
+        let title = format!(
+            "{}: {} encoding on a window of {} cells, {} tokens",
+            m.name(),
+            encoding.name(),
+            w.size,
+            layout.tokens.len()
+        );
+        let h = Heatmap::new(&p, &title);
+        if let Some(path) = &png {
+            let bytes = h.to_png().map_err(anyhow::Error::from)?;
+            write_atomic(path, &bytes).map_err(anyhow::Error::from)?;
+        }
+        if let Some(path) = &svg {
+            write_atomic(path, h.to_svg().as_bytes()).map_err(anyhow::Error::from)?;
+        }
+    }
     if json {
         print_json(&serde_json::json!({
             "machine": m.name(),
@@ -619,6 +758,8 @@ fn cmd_compile(
             "nonzero_weights": nonzero.len(),
             "weights": if list { Some(&nonzero) } else { None },
             "out": out.as_ref().map(|p| p.display().to_string()),
+            "png": png.as_ref().map(|p| p.display().to_string()),
+            "svg": svg.as_ref().map(|p| p.display().to_string()),
         }));
     } else {
         println!("machine      {}", m.name());
@@ -649,7 +790,7 @@ fn cmd_compile(
                 println!("  {l}");
             }
         }
-        if let Some(path) = &out {
+        for path in [&out, &png, &svg].into_iter().flatten() {
             println!("wrote        {}", path.display());
         }
     }
@@ -766,6 +907,173 @@ fn cmd_trace(
             "machine {}: {e}",
             args.machine
         )));
+    }
+    Ok(())
+}
+
+/// Loads a machine for convert and dot.
+fn load_source(src: &MachineSource) -> Result<Machine> {
+    Ok(load_machine_as(&src.machine, src.format)?)
+}
+
+fn cmd_convert(
+    src: &MachineSource,
+    to: MachineFormat,
+    out: Option<PathBuf>,
+    json: bool,
+) -> Result<(), Failure> {
+    let m = load_source(src)?;
+    let bytes = write_machine(&m, to).map_err(|e| anyhow!("machine {}: {e}", src.machine))?;
+    let text = String::from_utf8(bytes.clone()).ok();
+    match &out {
+        Some(path) => write_atomic(path, &bytes).map_err(anyhow::Error::from)?,
+        None if text.is_none() && !json => {
+            return Err(Failure::Input(anyhow!(
+                "the {} format is binary: give --out FILE",
+                to.name()
+            )))
+        }
+        None => {}
+    }
+    if json {
+        print_json(&serde_json::json!({
+            "machine": m.name(),
+            "to": to,
+            "out": out.as_ref().map(|p| p.display().to_string()),
+            "bytes": bytes.len(),
+            "text": if out.is_none() { text } else { None },
+            "hex": if out.is_none() && to == MachineFormat::Seed {
+                Some(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            } else {
+                None
+            },
+        }));
+    } else if let Some(path) = &out {
+        println!(
+            "wrote {} ({}, {} bytes)",
+            path.display(),
+            to.name(),
+            bytes.len()
+        );
+    } else if let Some(t) = text {
+        print!("{t}");
+    }
+    Ok(())
+}
+
+fn cmd_dot(
+    src: &MachineSource,
+    out: Option<PathBuf>,
+    png: Option<PathBuf>,
+    json: bool,
+) -> Result<(), Failure> {
+    let m = load_source(src)?;
+    let dot = arsim::graph::to_dot(&m);
+    if let Some(path) = &png {
+        let bytes = arsim::graph::dot_to_png(&dot).map_err(anyhow::Error::from)?;
+        write_atomic(path, &bytes).map_err(anyhow::Error::from)?;
+    }
+    if let Some(path) = &out {
+        write_atomic(path, dot.as_bytes()).map_err(anyhow::Error::from)?;
+    }
+    if json {
+        let g = arsim::graph::state_graph(&m);
+        print_json(&serde_json::json!({
+            "machine": m.name(),
+            "states": g.node_count(),
+            "edges": g.edge_count(),
+            "rules": m.rules().count(),
+            "dot": if out.is_none() { Some(&dot) } else { None },
+            "out": out.as_ref().map(|p| p.display().to_string()),
+            "png": png.as_ref().map(|p| p.display().to_string()),
+        }));
+    } else if out.is_none() && png.is_none() {
+        print!("{dot}");
+    } else {
+        for path in [&out, &png].into_iter().flatten() {
+            println!("wrote {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn cmd_trace_picture(
+    args: &MachineArgs,
+    wargs: &WindowArgs,
+    max_steps: u64,
+    pic: &PictureArgs,
+    json: bool,
+) -> Result<(), Failure> {
+    let (m, input) = load(args)?;
+    let opts = SpaceTimeOptions {
+        steps: pic.steps.clone(),
+        max_width: pic.width,
+        max_height: pic.height,
+        plain: pic.plain,
+        ..SpaceTimeOptions::default()
+    };
+    let (diagram, w) = if pic.emulate {
+        let (p, w) = predictor(&m, &input, wargs, pic.weights.as_deref(), max_steps)?;
+        let d = spacetime::emulated(&m, p, &input, w, max_steps, &opts);
+        (d, w)
+    } else {
+        let w = window(wargs, &m, &input, max_steps);
+        (spacetime::reference(&m, &input, w, max_steps, &opts), w)
+    };
+    let d = diagram.map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
+    let mut written = Vec::new();
+    if let Some(path) = &pic.png {
+        let bytes = d.to_png().map_err(anyhow::Error::from)?;
+        write_atomic(path, &bytes).map_err(anyhow::Error::from)?;
+        written.push(path.display().to_string());
+    }
+    if let Some(path) = &pic.svg {
+        write_atomic(path, d.to_svg().as_bytes()).map_err(anyhow::Error::from)?;
+        written.push(path.display().to_string());
+    }
+    let layout = d.layout();
+    if json {
+        print_json(&serde_json::json!({
+            "machine": m.name(),
+            "input": args.input,
+            "tape_cells": w.size,
+            "origin": w.origin,
+            "emulate": pic.emulate,
+            "rows": d.rows,
+            "first_step": d.row_steps.first(),
+            "last_step": d.row_steps.last(),
+            "columns": d.cols,
+            "cells_per_column": d.cells_per_col,
+            "scale": d.scale,
+            "width": layout.width,
+            "height": layout.height,
+            "differing_tokens": d.wrong_tokens,
+            "files": written,
+        }));
+    } else {
+        println!("machine    {} (input \"{}\")", m.name(), args.input);
+        println!(
+            "diagram    {} rows (steps {}..={}), {} columns ({} cells each), {}×{} pixels",
+            d.rows,
+            d.row_steps.first().copied().unwrap_or(0),
+            d.row_steps.last().copied().unwrap_or(0),
+            d.cols,
+            d.cells_per_col,
+            layout.width,
+            layout.height
+        );
+        if pic.emulate {
+            println!(
+                "differing  {} drawn cells differ from the interpreter",
+                d.wrong_tokens
+            );
+        }
+        for f in &written {
+            println!("wrote      {f}");
+        }
+    }
+    if pic.emulate && d.wrong_tokens > 0 {
+        return Err(Failure::Verification);
     }
     Ok(())
 }

@@ -203,7 +203,13 @@ impl Heatmap {
             c.fill(x, sy - 2, 20, 12, col);
             c.outline(x, sy - 2, 20, 12, GREY);
             let s = val.to_string();
-            c.text(x + (20usize.saturating_sub(text_width(&s))) / 2, sy + 12, &s, 1, GREY);
+            c.text(
+                x + (20usize.saturating_sub(text_width(&s))) / 2,
+                sy + 12,
+                &s,
+                1,
+                GREY,
+            );
             x += 22;
             if x > width.saturating_sub(30) {
                 break;

@@ -127,13 +127,19 @@ pub fn symbol_colour(m: &Machine, s: SymbolId) -> Rgb {
     } else {
         s.index()
     };
-    shade(SYMBOL_PALETTE[rank % SYMBOL_PALETTE.len()], rank / SYMBOL_PALETTE.len())
+    shade(
+        SYMBOL_PALETTE[rank % SYMBOL_PALETTE.len()],
+        rank / SYMBOL_PALETTE.len(),
+    )
 }
 
 /// The head colour of state `q`.
 pub fn state_colour(q: StateId) -> Rgb {
     let i = q.index();
-    shade(STATE_PALETTE[i % STATE_PALETTE.len()], i / STATE_PALETTE.len())
+    shade(
+        STATE_PALETTE[i % STATE_PALETTE.len()],
+        i / STATE_PALETTE.len(),
+    )
 }
 
 /// Darkens a palette colour for its `round`-th reuse, so long palettes stay distinct.
@@ -252,8 +258,8 @@ pub fn reference(
     max_steps: u64,
     opts: &SpaceTimeOptions,
 ) -> Result<Diagram, DrawError> {
-    let config = WindowConfig::initial(m, input, window)
-        .map_err(|e| DrawError::Size(e.to_string()))?;
+    let config =
+        WindowConfig::initial(m, input, window).map_err(|e| DrawError::Size(e.to_string()))?;
     let steps = count_steps(m, config.clone(), max_steps);
     let src = Reference { m, config, step: 0 };
     let title = format!(
@@ -284,8 +290,8 @@ pub fn emulated<P: Predictor>(
     max_steps: u64,
     opts: &SpaceTimeOptions,
 ) -> Result<Diagram, DrawError> {
-    let config = WindowConfig::initial(m, input, window)
-        .map_err(|e| DrawError::Size(e.to_string()))?;
+    let config =
+        WindowConfig::initial(m, input, window).map_err(|e| DrawError::Size(e.to_string()))?;
     let steps = count_steps(m, config.clone(), max_steps);
     let mut reference = ReferenceTrace::new(m, input, window, max_steps)
         .map_err(|e| DrawError::Size(e.to_string()))?;
@@ -401,7 +407,10 @@ fn sample(
         .collect();
     legend.extend(
         (0..m.num_states())
-            .filter(|&q| !m.is_halting(StateId(q as u16)) || grid.iter().any(|c| c.head == Some(StateId(q as u16))))
+            .filter(|&q| {
+                !m.is_halting(StateId(q as u16))
+                    || grid.iter().any(|c| c.head == Some(StateId(q as u16)))
+            })
             .map(|q| (state_colours[q], format!("head in {}", m.states()[q]))),
     );
     if emulated {
@@ -411,9 +420,17 @@ fn sample(
     let mut second = format!(
         "rows: steps {start}..{}{}  columns: cells {first_cell}..{}{}",
         end - 1,
-        if kr > 1 { format!(" (every {kr}th)") } else { String::new() },
+        if kr > 1 {
+            format!(" (every {kr}th)")
+        } else {
+            String::new()
+        },
         first_cell + cells as i64 - 1,
-        if kc > 1 { format!(" ({kc} per pixel)") } else { String::new() },
+        if kc > 1 {
+            format!(" ({kc} per pixel)")
+        } else {
+            String::new()
+        },
     );
     if emulated {
         second.push_str(&format!("  differing tokens drawn: {wrong_tokens}"));
@@ -507,10 +524,11 @@ impl Diagram {
             .iter()
             .map(|(_, l)| SWATCH + 6 + text_width(l))
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            .max(self.note().map_or(0, text_width));
         let title_w = self.title.iter().map(|t| text_width(t)).max().unwrap_or(0);
         let width = (legend_x + legend_w + MARGIN).max(MARGIN * 2 + title_w);
-        let legend_h = LINE + self.legend.len() * (SWATCH + 4);
+        let legend_h = LINE + self.legend.len() * (SWATCH + 4) + LINE;
         let height = (grid_y + gh).max(grid_y + legend_h) + MARGIN;
         Layout {
             width,
@@ -519,6 +537,11 @@ impl Diagram {
             grid_y,
             legend_x,
         }
+    }
+
+    /// The line under the legend, when heads show the symbol they read.
+    fn note(&self) -> Option<&'static str> {
+        (self.scale >= 6).then_some("inner square: symbol under the head")
     }
 
     /// The colour of a grid cell (and of its inner square, for heads on large cells).
@@ -621,6 +644,9 @@ impl Diagram {
             c.text(l.legend_x + SWATCH + 6, y + 2, label, 1, BLACK);
             y += SWATCH + 4;
         }
+        if let Some(note) = self.note() {
+            c.text(l.legend_x, y + 2, note, 1, GREY);
+        }
         c.to_png()
     }
 
@@ -639,9 +665,7 @@ impl Diagram {
             while col < self.cols {
                 let (outer, inner) = self.colours(&row[col]);
                 let mut end = col + 1;
-                while inner.is_none()
-                    && end < self.cols
-                    && self.colours(&row[end]) == (outer, None)
+                while inner.is_none() && end < self.cols && self.colours(&row[end]) == (outer, None)
                 {
                     end += 1;
                 }
@@ -699,6 +723,13 @@ impl Diagram {
                 ));
                 y += SWATCH + 4;
             }
+            if let Some(note) = self.note() {
+                out.push_str(&format!(
+                    "<text x=\"{}\" y=\"{}\" fill=\"#6e6e6e\">{note}</text>\n",
+                    l.legend_x,
+                    y + 10
+                ));
+            }
         }
         out.push_str("</svg>\n");
         out
@@ -739,7 +770,11 @@ mod tests {
         let (gw, gh) = d.grid_size();
         assert_eq!(
             &png[16..24],
-            &[&(gw as u32).to_be_bytes()[..], &(gh as u32).to_be_bytes()[..]].concat()[..]
+            &[
+                &(gw as u32).to_be_bytes()[..],
+                &(gh as u32).to_be_bytes()[..]
+            ]
+            .concat()[..]
         );
     }
 
@@ -781,10 +816,7 @@ mod tests {
         // Zero weights: the predictor emits token 0 (SEP) everywhere: every cell is wrong.
         let layout = p.layout().clone();
         let v = layout.tokens.len();
-        let zero = crate::predictor::LinearAr::new(
-            layout,
-            vec![nalgebra::DMatrix::zeros(v, v); 3],
-        );
+        let zero = crate::predictor::LinearAr::new(layout, vec![nalgebra::DMatrix::zeros(v, v); 3]);
         let d = emulated(&m, zero, &[], w, 100, &opts).unwrap();
         assert_eq!(d.wrong_tokens as usize, (d.rows - 1) * d.cols);
         assert!(d.to_png().is_ok());

@@ -77,10 +77,9 @@ impl MachineFormat {
         if standard::looks_standard(text) {
             return MachineFormat::Standard;
         }
-        let code = text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with(';') && !l.starts_with('#'));
+        let code = text.lines().map(str::trim).find(|l| {
+            !l.is_empty() && !l.starts_with("//") && !l.starts_with(';') && !l.starts_with('#')
+        });
         if code.is_some_and(|l| l.starts_with('(') || l.starts_with("/*")) {
             return MachineFormat::Ron;
         }

@@ -47,7 +47,9 @@ pub struct MorphettError {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MorphettErrorKind {
     /// A rule line without exactly five fields.
-    #[error("expected 5 fields `<state> <symbol> <new symbol> <direction> <new state>`, found {0}")]
+    #[error(
+        "expected 5 fields `<state> <symbol> <new symbol> <direction> <new state>`, found {0}"
+    )]
     FieldCount(usize),
     /// A symbol field that is not one character.
     #[error("{field} \"{token}\" is not a single character")]
@@ -457,7 +459,7 @@ mod tests {
     use crate::machine::{validate, Stop};
 
     /// The palindrome detector from Morphett's own examples (wildcards and `*` moves).
-    pub(crate) const PALINDROME: &str = "\
+    const PALINDROME: &str = "\
 ; This example program checks if the input string is a binary palindrome.
 ; Input: a string of 0's and 1's, eg '1001001'
 
@@ -542,12 +544,18 @@ reject2 * ( * halt-reject
         let e = parse("0 a b x 1").unwrap_err();
         assert!(e.to_string().contains("line 1: direction \"x\""));
         let e = parse("0 a b r 1\n0 a c l 1").unwrap_err();
-        assert!(matches!(e.kind, MorphettErrorKind::Duplicate { first: 1, .. }));
+        assert!(matches!(
+            e.kind,
+            MorphettErrorKind::Duplicate { first: 1, .. }
+        ));
         let e = parse("halt a b r 1").unwrap_err();
         assert!(matches!(e.kind, MorphettErrorKind::FromHalting(_)));
         let e = parse("0 ab b r 1").unwrap_err();
         assert!(matches!(e.kind, MorphettErrorKind::NotSingleChar { .. }));
-        assert_eq!(parse("; only a comment\n").unwrap_err().kind, MorphettErrorKind::Empty);
+        assert_eq!(
+            parse("; only a comment\n").unwrap_err().kind,
+            MorphettErrorKind::Empty
+        );
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub enum SeedError {
         count: usize,
     },
     /// A machine the seed format cannot express.
-    #[error("cannot write {0} in the seed format")]
+    #[error("the seed format cannot express {0}")]
     Inexpressible(String),
 }
 
@@ -77,10 +77,8 @@ pub fn header(bytes: &[u8]) -> Option<Header> {
     let h = bytes.get(..HEADER_LEN)?;
     let records = bytes.len() - HEADER_LEN;
     let be = |i: usize| u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
-    let shape = records > 0
-        && records % HEADER_LEN == 0
-        && h[12] <= 1
-        && h[13..].iter().all(|&b| b == 0);
+    let shape =
+        records > 0 && records % HEADER_LEN == 0 && h[12] <= 1 && h[13..].iter().all(|&b| b == 0);
     shape.then(|| Header {
         time_limit: be(0),
         space_limit: be(4),
@@ -205,7 +203,7 @@ pub fn from_standard_string(text: &str) -> Result<Vec<u8>, SeedError> {
             let goto = t[2].wrapping_sub(b'A') as usize;
             if goto >= n {
                 return Err(SeedError::Inexpressible(format!(
-                    "a transition into halting state {} (state {} of the standard string {text}); the seed format has only undefined transitions (---)",
+                    "a transition into halting state {} (state {} of {text}): its machines stop only at undefined transitions (---)",
                     t[2] as char,
                     (b'A' + q as u8) as char
                 )));
@@ -264,10 +262,17 @@ mod tests {
 
     #[test]
     fn bad_bytes_and_inexpressible_machines() {
-        assert_eq!(to_standard_string(&[1, 0, 2, 0], 0), Err(SeedError::Length(4)));
+        assert_eq!(
+            to_standard_string(&[1, 0, 2, 0], 0),
+            Err(SeedError::Length(4))
+        );
         assert!(matches!(
             to_standard_string(&[1, 2, 1, 0, 0, 0], 0),
-            Err(SeedError::BadByte { what: "move", offset: 1, .. })
+            Err(SeedError::BadByte {
+                what: "move",
+                offset: 1,
+                ..
+            })
         ));
         assert!(matches!(
             to_standard_string(&[1, 0, 9, 0, 0, 0], 0),

@@ -203,8 +203,12 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
         Some(Value::Mapping(syn)) => {
             for (k, v) in syn {
                 let name = scalar(k).unwrap_or_default();
-                let i = parse_instr(v, &[])
-                    .map_err(|m| fail(find_key_line(text, &name), format!("synonym \"{name}\": {m}")))?;
+                let i = parse_instr(v, &[]).map_err(|m| {
+                    fail(
+                        find_key_line(text, &name),
+                        format!("synonym \"{name}\": {m}"),
+                    )
+                })?;
                 synonyms.push((name, i));
             }
         }
@@ -219,7 +223,10 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
     for k in table.keys() {
         let name = scalar(k).ok_or_else(|| fail(None, "a state name must be a scalar".into()))?;
         if states.contains(&name) {
-            return Err(fail(find_key_line(text, &name), format!("state \"{name}\" is listed twice")));
+            return Err(fail(
+                find_key_line(text, &name),
+                format!("state \"{name}\" is listed twice"),
+            ));
         }
         states.push(name);
     }
@@ -258,7 +265,8 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
                 Value::Sequence(items) => items.iter().collect(),
                 one => vec![one],
             };
-            let instr = parse_instr(v, &synonyms).map_err(|m| fail(line, format!("state \"{q}\": {m}")))?;
+            let instr =
+                parse_instr(v, &synonyms).map_err(|m| fail(line, format!("state \"{q}\": {m}")))?;
             if let Some(n) = &instr.next {
                 if !states.contains(n) {
                     return Err(fail(
@@ -269,7 +277,10 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
             }
             for sym in keys {
                 let text_sym = scalar(sym).ok_or_else(|| {
-                    fail(line, format!("state \"{q}\": a symbol must be a single character"))
+                    fail(
+                        line,
+                        format!("state \"{q}\": a symbol must be a single character"),
+                    )
                 })?;
                 let s = one_char(&text_sym).ok_or_else(|| {
                     fail(
@@ -284,7 +295,10 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
                     .iter()
                     .any(|r: &RuleSpec| r.0 == q && r.1 == s.to_string())
                 {
-                    return Err(fail(line, format!("state \"{q}\": two instructions for symbol '{s}'")));
+                    return Err(fail(
+                        line,
+                        format!("state \"{q}\": two instructions for symbol '{s}'"),
+                    ));
                 }
                 rules.push(RuleSpec(
                     q.clone(),
@@ -342,7 +356,10 @@ pub fn to_yaml(m: &Machine) -> String {
         "blank: {}\n",
         quote(&m.symbol_char(m.blank()).to_string())
     ));
-    out.push_str(&format!("start state: {}\n", quote(m.state_name(m.start()))));
+    out.push_str(&format!(
+        "start state: {}\n",
+        quote(m.state_name(m.start()))
+    ));
     out.push_str("table:\n");
     for (qi, q) in m.states().iter().enumerate() {
         let qid = super::StateId(qi as u16);
@@ -460,7 +477,10 @@ table:
         let back = validate(&parse(&text).unwrap().spec, None, None).unwrap();
         assert_eq!(back.states(), m.states());
         assert_eq!(back.symbols(), m.symbols());
-        assert_eq!(back.rules().collect::<Vec<_>>(), m.rules().collect::<Vec<_>>());
+        assert_eq!(
+            back.rules().collect::<Vec<_>>(),
+            m.rules().collect::<Vec<_>>()
+        );
         assert!(back.is_halting(back.state_id("Z").unwrap()));
     }
 }
