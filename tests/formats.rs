@@ -489,14 +489,43 @@ fn input_for(format: MachineFormat) -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// Whatever arsim writes, in any format, it reads back.
+fn writes_load_back(m: &Machine) {
+    for to in ALL {
+        if let Ok(bytes) = write_machine(m, to) {
+            if let Err(e) = from_bytes(&bytes, to, "back", "back", 0) {
+                panic!("{to:?} output of {} does not load back: {e}", m.name());
+            }
+        }
+    }
+}
+
+/// Inputs the fuzz targets found (each file is named `<format>-<hash>`): a machine whose
+/// Morphett form was an empty file (no rules), and YAML quoting of DEL and C1 controls.
+#[test]
+fn regression_fuzz_findings_write_and_load_back() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(manifest("tests/data/fuzz")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let format = ALL
+            .into_iter()
+            .find(|f| name.starts_with(&format!("{}-", f.name())))
+            .unwrap_or_else(|| panic!("{name}: named for its format"));
+        let bytes = std::fs::read(&path).unwrap();
+        load_and_run(format, &bytes);
+        n += 1;
+    }
+    assert!(n >= 5);
+}
+
 /// Parses and validates in `format` and, when that works, runs the machine a little.
 fn load_and_run(format: MachineFormat, bytes: &[u8]) {
     for index in [0, 1] {
         if let Ok(m) = from_bytes(bytes, format, "fuzz", "fuzz", index) {
             let _ = interpreter::run(&m, &[], 200);
-            let _ = write_machine(&m, MachineFormat::Morphett);
-            let _ = write_machine(&m, MachineFormat::Standard);
             let _ = arsim::graph::to_dot(&m);
+            writes_load_back(&m);
         }
     }
     let _ = MachineFormat::detect(bytes);
@@ -530,4 +559,101 @@ proptest! {
     fn yaml_parser_never_panics(b in input_for(MachineFormat::Yaml)) {
         load_and_run(MachineFormat::Yaml, &b);
     }
+}
+
+fn arsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_arsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn cli_convert_trace_compile_and_dot() {
+    let out = arsim(&["convert", "machines/bb5.ron", "--to", "standard"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, b"1RB1LC_1RC1RB_1RD0LE_1LA1LD_1RZ0LA\n");
+    // Inexpressible: exit 2 with the reason.
+    let out = arsim(&["convert", "machines/palindrome.ron", "--to", "standard"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write symbol '_'"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    // A converted file loads again by its extension and runs the same.
+    let tm = path("bb4.tm");
+    let out = arsim(&[
+        "convert",
+        "machines/bb4.ron",
+        "--to",
+        "morphett",
+        "--out",
+        &tm,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = arsim(&["run", &tm, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["steps"], 107);
+
+    let png = path("bb4.png");
+    let out = arsim(&[
+        "trace",
+        "machines/bb4.ron",
+        "--png",
+        &png,
+        "--plain",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rows"], 108);
+    let bytes = std::fs::read(&png).unwrap();
+    let cols = v["columns"].as_u64().unwrap() as u32;
+    let scale = v["scale"].as_u64().unwrap() as u32;
+    assert_eq!(png_size(&bytes), (cols * scale, 108 * scale));
+
+    let svg = path("bb4.svg");
+    let out = arsim(&[
+        "trace",
+        "machines/bb4.ron",
+        "--svg",
+        &svg,
+        "--emulate",
+        "--steps",
+        "10..20",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+
+    let w = path("w.png");
+    let out = arsim(&["compile", "machines/bb3.ron", "--png", &w]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(&std::fs::read(&w).unwrap()[1..4], b"PNG");
+
+    let out = arsim(&["dot", "machines/bb2.ron", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["states"].as_u64(), v["edges"].as_u64()),
+        (Some(3), Some(3))
+    );
+    let out = arsim(&[
+        "trace",
+        "machines/bb4.ron",
+        "--png",
+        &png,
+        "--steps",
+        "5..3",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -330,9 +330,26 @@ pub fn parse(text: &str) -> Result<MachineSpec, MorphettError> {
     })
 }
 
+/// Text for a comment line: control characters (line breaks among them) escaped.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Whether `name` can stand as a Morphett state as it is.
 fn plain_state_name(name: &str) -> bool {
-    !name.is_empty() && name != "*" && !name.contains(';') && !name.chars().any(char::is_whitespace)
+    !name.is_empty()
+        && name != "*"
+        && name != "!"
+        && !name.contains(';')
+        && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// The Morphett names of a machine's states: start → `0`, halting → `halt…`, others kept
@@ -405,6 +422,9 @@ pub fn to_morphett(m: &Machine) -> Result<String, MorphettExportError> {
             ));
         }
     }
+    if m.rules().next().is_none() {
+        return Err(MorphettExportError("a machine without rules".into()));
+    }
     let names = morphett_names(m);
     let show = |c: char| if c == blank { '_' } else { c };
     let mut out = String::new();
@@ -414,7 +434,13 @@ pub fn to_morphett(m: &Machine) -> Result<String, MorphettExportError> {
         format!("{}: {}", m.name(), m.description())
     };
     for l in title.lines().filter(|l| !l.trim().is_empty()) {
-        out.push_str(&format!("; {l}\n"));
+        // A title line must not read as a directive.
+        let l = printable(l);
+        if l.trim_start().starts_with("arsim-") {
+            out.push_str(&format!("; ({l})\n"));
+        } else {
+            out.push_str(&format!("; {l}\n"));
+        }
     }
     out.push_str("; Morphett format, written by arsim; start state 0.\n");
     if blank != '_' {
@@ -424,7 +450,7 @@ pub fn to_morphett(m: &Machine) -> Result<String, MorphettExportError> {
     out.push_str(&format!("; {SYMBOLS_DIRECTIVE} {alphabet}\n"));
     let renamed: Vec<String> = (0..m.num_states())
         .filter(|&i| names[i] != m.states()[i])
-        .map(|i| format!("{} = {}", names[i], m.states()[i]))
+        .map(|i| format!("{} = {}", names[i], printable(&m.states()[i])))
         .collect();
     if !renamed.is_empty() {
         out.push_str(&format!("; states renamed: {}\n", renamed.join(", ")));

@@ -72,13 +72,17 @@ pub struct Header {
 }
 
 /// The header of `bytes`, if they look like a database: a header of the documented shape
-/// and at least one whole 30-byte record after it.
+/// (zero padding, a 0/1 sorted flag, and the two undecided counts adding up to the total, as
+/// in bbchallenge's files) and at least one whole 30-byte record after it.
 pub fn header(bytes: &[u8]) -> Option<Header> {
     let h = bytes.get(..HEADER_LEN)?;
     let records = bytes.len() - HEADER_LEN;
     let be = |i: usize| u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
-    let shape =
-        records > 0 && records % HEADER_LEN == 0 && h[12] <= 1 && h[13..].iter().all(|&b| b == 0);
+    let shape = records > 0
+        && records % HEADER_LEN == 0
+        && h[12] <= 1
+        && h[13..].iter().all(|&b| b == 0)
+        && be(0) as u64 + be(4) as u64 == be(8) as u64;
     shape.then(|| Header {
         time_limit: be(0),
         space_limit: be(4),
@@ -145,7 +149,14 @@ pub fn to_standard_string(bytes: &[u8], index: usize) -> Result<String, SeedErro
             return Err(SeedError::NoSuchMachine { index, count });
         }
         let base = HEADER_LEN * (index + 1);
-        (&bytes[base..base + HEADER_LEN], base)
+        match record_to_standard(&bytes[base..base + HEADER_LEN], index, base) {
+            Ok(text) => return Ok(text),
+            // Not a database after all, if the whole file is a valid bare machine.
+            Err(e) => match (index, record_to_standard(bytes, 0, 0)) {
+                (0, Ok(text)) if bytes.len() / 6 <= 26 => return Ok(text),
+                _ => return Err(e),
+            },
+        }
     } else {
         if bytes.is_empty() || bytes.len() % 6 != 0 {
             return Err(SeedError::Length(bytes.len()));
@@ -178,7 +189,13 @@ pub fn to_seed(m: &Machine) -> Result<Vec<u8>, SeedError> {
         StandardError::Inexpressible(what) => SeedError::Inexpressible(what),
         other => SeedError::Inexpressible(other.to_string()),
     })?;
-    from_standard_string(&text)
+    let bytes = from_standard_string(&text)?;
+    if header(&bytes).is_some() {
+        return Err(SeedError::Inexpressible(format!(
+            "{text}: its first 30 bytes would read as a seed database header"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Turns a 2-symbol standard-format string into a seed record.
@@ -244,6 +261,7 @@ mod tests {
     #[test]
     fn database_records_are_indexed() {
         let mut db = vec![0u8; HEADER_LEN];
+        db[4..8].copy_from_slice(&2u32.to_be_bytes());
         db[8..12].copy_from_slice(&2u32.to_be_bytes());
         db.extend(from_standard_string("1RB---_1LC0RB_1LD1LA_0RE1RC_1RA0LE").unwrap());
         db.extend(from_standard_string("1RB1LC_0LA1RD_1LA0LE_1RC0RB_---1RE").unwrap());
@@ -258,6 +276,18 @@ mod tests {
             to_standard_string(&db, 2),
             Err(SeedError::NoSuchMachine { index: 2, count: 2 })
         );
+    }
+
+    #[test]
+    fn bare_machines_that_look_like_databases() {
+        // Ten states, A to E without rules: the first 30 bytes are all zero, a header.
+        let text = "------_------_------_------_------_1RF---_1RG---_1RH---_1RI---_1RJ---";
+        let bytes = from_standard_string(text).unwrap();
+        assert!(header(&bytes).is_some());
+        // F..J read as a 5-state record has gotos past E: the file is read as one machine.
+        assert_eq!(to_standard_string(&bytes, 0).unwrap(), text);
+        let m = validate(&parse(&bytes, 0).unwrap(), None, None).unwrap();
+        assert!(matches!(to_seed(&m), Err(SeedError::Inexpressible(_))));
     }
 
     #[test]

@@ -334,9 +334,38 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
     })
 }
 
-/// A YAML double-quoted scalar (JSON's string syntax is a subset of it).
+/// Whether YAML lets `c` stand as itself in a double-quoted scalar or a comment: printable,
+/// and not one of YAML 1.1's extra line breaks.
+fn plain_char(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+/// A YAML double-quoted scalar; everything YAML does not print raw is escaped.
 fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if plain_char(c) => out.push(c),
+            c if (c as u32) <= 0xffff => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// One mapping entry `key:value` (`value` empty for null, else starting with a space). YAML
+/// limits simple keys to 1024 characters; longer ones are written as explicit `? key` entries.
+fn key(indent: &str, k: &str, value: &str) -> String {
+    if k.len() <= 512 {
+        format!("{indent}{k}:{value}\n")
+    } else {
+        format!("{indent}? {k}\n{indent}:{value}\n")
+    }
 }
 
 /// Writes a machine as a turingmachine.io document. Every machine can be written: stay
@@ -349,6 +378,10 @@ pub fn to_yaml(m: &Machine) -> String {
         .flat_map(|t| t.lines())
         .filter(|l| !l.trim().is_empty())
     {
+        let l: String = l
+            .chars()
+            .map(|c| if plain_char(c) { c } else { ' ' })
+            .collect();
         out.push_str(&format!("# {l}\n"));
     }
     out.push_str(&format!("name: {}\n", quote(m.name())));
@@ -364,7 +397,7 @@ pub fn to_yaml(m: &Machine) -> String {
     for (qi, q) in m.states().iter().enumerate() {
         let qid = super::StateId(qi as u16);
         if m.is_halting(qid) {
-            out.push_str(&format!("  {}:\n", quote(q)));
+            out.push_str(&key("  ", &quote(q), ""));
             continue;
         }
         // Group symbols by the text of their instruction (relative: unchanged parts omitted).
@@ -396,18 +429,18 @@ pub fn to_yaml(m: &Machine) -> String {
             }
         }
         if groups.is_empty() {
-            out.push_str(&format!("  {}: {{}}\n", quote(q)));
+            out.push_str(&key("  ", &quote(q), " {}"));
             continue;
         }
-        out.push_str(&format!("  {}:\n", quote(q)));
+        out.push_str(&key("  ", &quote(q), ""));
         for (instr, cs) in groups {
-            let key = if cs.len() == 1 {
+            let k = if cs.len() == 1 {
                 quote(&cs[0].to_string())
             } else {
                 let items: Vec<String> = cs.iter().map(|c| quote(&c.to_string())).collect();
                 format!("[{}]", items.join(", "))
             };
-            out.push_str(&format!("    {key}: {instr}\n"));
+            out.push_str(&key("    ", &k, &format!(" {instr}")));
         }
     }
     out
@@ -467,6 +500,39 @@ table:
         assert!(parse("blank: a\nstart state: A\ntable:\n  A:\n    b: {L: A, R: A}\n").is_err());
         assert!(parse("blank: a\nstart state: A\ntable:\n  A:\n    b: U\n").is_err());
         assert!(parse("- 1\n- 2\n").is_err());
+    }
+
+    #[test]
+    fn quoting_escapes_what_yaml_does_not_print() {
+        assert_eq!(quote("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(quote("\u{7f}\u{85}\n"), r#""\u007f\u0085\u000a""#);
+        let v: Value = serde_yaml_ng::from_str(&quote("x\u{7f}\u{2028}\u{1f600}")).unwrap();
+        assert_eq!(v.as_str(), Some("x\u{7f}\u{2028}\u{1f600}"));
+    }
+
+    #[test]
+    fn long_keys_are_explicit() {
+        let long = "q".repeat(2000);
+        let spec = MachineSpec {
+            symbols: vec!["0".into(), "1".into()],
+            blank: "0".into(),
+            states: vec![long.clone(), "Z".into()],
+            start: long.clone(),
+            halting: vec!["Z".into()],
+            rules: vec![RuleSpec(
+                long.clone(),
+                "0".into(),
+                "1".into(),
+                Move::R,
+                "Z".into(),
+            )],
+            ..MachineSpec::default()
+        };
+        let m = validate(&spec, None, None).unwrap();
+        let text = to_yaml(&m);
+        assert!(text.contains(&format!("  ? \"{long}\"\n  :\n")));
+        let back = validate(&parse(&text).unwrap().spec, None, None).unwrap();
+        assert_eq!(back.states(), m.states());
     }
 
     #[test]
