@@ -202,6 +202,9 @@ pub fn to_seed(m: &Machine) -> Result<Vec<u8>, SeedError> {
 pub fn from_standard_string(text: &str) -> Result<Vec<u8>, SeedError> {
     let groups: Vec<&str> = text.split('_').collect();
     let n = groups.len();
+    if n > 26 {
+        return Err(SeedError::TooManyStates(n));
+    }
     let mut out = Vec::with_capacity(6 * n);
     for (q, g) in groups.iter().enumerate() {
         let b = g.as_bytes();
