@@ -3,12 +3,14 @@
 //!
 //! `emulate_cells` ties the stages together in the order of the pipeline: window (from the
 //! interpreter's run, or given) → `machine_to_cells_predictor` → [`Executor`] → [`run_verified`]
-//! against the streaming [`ReferenceTrace`].
+//! against the streaming [`ReferenceTrace`]. `emulate_sweep` does the same for the `sweep`
+//! encoding (proofs/sweep.md), whose reference is [`sweep::ReferenceTrace`].
 
-use crate::compiler::machine_to_cells_predictor;
+use crate::compiler::{folded_to_sweep_predictor, machine_to_cells_predictor};
 use crate::encoding::cells::{
     locate, CellsHalt, Dictionary, ReferenceTrace, TraceEnd, Window, WindowError,
 };
+use crate::encoding::sweep::{self, FoldedMachine, StayLoops, SweepHalt};
 use crate::encoding::EncodingKind;
 use crate::executor::Executor;
 use crate::interpreter;
@@ -93,6 +95,9 @@ pub struct EmulationReport {
     pub seconds: f64,
     /// Why the run left the window, when it did.
     pub left_window: Option<String>,
+    /// `sweep` only: left moves in the covered run; generated = `(left moves + [final])·(S+1)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_moves: Option<u64>,
 }
 
 /// The largest offset a predictor may read (the executor's ring is at most 64 MiB).
@@ -104,8 +109,8 @@ pub enum EmulateError {
     /// The input cannot be laid on the window.
     #[error(transparent)]
     Window(#[from] WindowError),
-    /// The predictor's dictionary is not the machine's `cells` dictionary.
-    #[error("the predictor's tokens {got:?} are not the machine's cells dictionary {expected:?}")]
+    /// The predictor's dictionary is not the machine's dictionary for the encoding.
+    #[error("the predictor's tokens {got:?} are not the machine's dictionary for this encoding {expected:?}")]
     Dictionary {
         /// The predictor's token names.
         got: Vec<String>,
@@ -115,6 +120,9 @@ pub enum EmulateError {
     /// The predictor reads further back than any trace needs.
     #[error("the predictor reads {0} tokens back; that is more than arsim will buffer")]
     Offsets(usize),
+    /// The machine has stay moves that never end, which the `sweep` encoding cannot fold.
+    #[error(transparent)]
+    StayLoops(#[from] StayLoops),
 }
 
 /// The window of a run: the cells it visits plus the input's, from the interpreter.
@@ -133,6 +141,7 @@ pub fn emulate(
 ) -> Result<EmulationReport, EmulateError> {
     match encoding {
         EncodingKind::Cells => emulate_cells(machine, opts, progress),
+        EncodingKind::Sweep => emulate_sweep(machine, opts, progress),
     }
 }
 
@@ -238,5 +247,118 @@ pub fn emulate_cells_with(
         },
         seconds: v.seconds,
         left_window,
+        left_moves: None,
+    })
+}
+
+/// Emulates `machine` with its compiled `sweep` predictor and verifies every token against the
+/// interpreter's run, row by row (proofs/sweep.md#theorem).
+pub fn emulate_sweep(
+    machine: &Machine,
+    opts: &EmulateOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    let window = opts.window_for(machine);
+    let folded = FoldedMachine::new(machine)?;
+    let predictor = folded_to_sweep_predictor(machine, &folded, window);
+    emulate_sweep_with(
+        machine,
+        predictor,
+        &EmulateOptions {
+            window: Some(window),
+            ..opts.clone()
+        },
+        progress,
+    )
+}
+
+/// Emulates `machine` with any `sweep` predictor (compiled, or loaded from a weight file) and
+/// verifies every token against the interpreter's run.
+///
+/// The report's `steps` are those the complete rows cover, `expected_tokens` is
+/// `(left moves + [final])·(S+1)` (proofs/sweep.md#length), and `step` in a divergence is the row.
+pub fn emulate_sweep_with(
+    machine: &Machine,
+    predictor: LinearAr,
+    opts: &EmulateOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    let window = opts.window_for(machine);
+    let folded = FoldedMachine::new(machine)?;
+    let dict = sweep::Dictionary::new(machine);
+    let names = dict.names(machine);
+    if predictor.layout().tokens != names {
+        return Err(EmulateError::Dictionary {
+            got: predictor.layout().tokens.clone(),
+            expected: names,
+        });
+    }
+    if predictor.max_offset() > MAX_OFFSET {
+        return Err(EmulateError::Offsets(predictor.max_offset()));
+    }
+    let mut reference = sweep::ReferenceTrace::new(machine, &opts.input, window, opts.max_steps)?;
+    let offsets = predictor.layout().offsets.clone();
+    let mut exec = Executor::new(predictor);
+    let mut halt = SweepHalt::new(&folded, &dict, window);
+    let v = run_verified(
+        &mut exec,
+        &mut halt,
+        &mut reference,
+        window.size + 1,
+        progress,
+    );
+    let mut divergence = v.divergence.clone();
+    let end = reference.end().cloned();
+    let is_final = matches!(end, Some(TraceEnd::Final(_)));
+    if divergence.is_none() && is_final && !v.predictor_stopped {
+        divergence = Some(overrun(&mut exec));
+    }
+    let (stop, left_window) = match &end {
+        Some(TraceEnd::Final(s)) => (s.name().to_string(), None),
+        Some(TraceEnd::StepLimit) | None => (Stop::StepLimit.name().to_string(), None),
+        Some(TraceEnd::LeftWindow(e)) => ("left-window".to_string(), Some(e.to_string())),
+    };
+    let name = |t: TokenId| dict.name(machine, t);
+    let first_divergence = divergence.map(|d: Divergence| {
+        let (step, cell) = locate(window, d.position);
+        let k = d.context.len();
+        DivergenceReport {
+            position: d.position,
+            step,
+            cell,
+            expected: d.expected.map(name),
+            got: d.got.map(name),
+            top: d.top.iter().map(|&(t, s)| (name(t), s)).collect(),
+            context: offsets
+                .iter()
+                .rev()
+                .map(|&j| name(d.context[k - j]))
+                .collect(),
+        }
+    });
+    let left_moves = reference.left_moves();
+    Ok(EmulationReport {
+        machine: machine.name().to_string(),
+        encoding: "sweep",
+        input: machine.render(&opts.input),
+        steps: reference.steps(),
+        stop,
+        tape_cells: window.size,
+        origin: window.origin,
+        dictionary: dict.len(),
+        offsets,
+        prompt_tokens: v.prompt_tokens,
+        generated_tokens: v.generated,
+        expected_tokens: (left_moves + is_final as u64) * (window.size as u64 + 1),
+        agree: first_divergence.is_none(),
+        first_divergence,
+        tokens_per_second: if v.seconds > 0.0 {
+            v.generated as f64 / v.seconds
+        } else {
+            0.0
+        },
+        seconds: v.seconds,
+        left_window,
+        left_moves: Some(left_moves),
     })
 }

@@ -5,7 +5,7 @@
 //!
 //! 1. [`machine`]: load (`.ron`, bbchallenge standard format) and validate a [`Machine`];
 //! 2. [`interpreter`]: the reference run;
-//! 3. [`encoding`]: runs as token traces (`cells`);
+//! 3. [`encoding`]: runs as token traces (`cells`, `sweep`);
 //! 4. [`compiler`]: machine → [`predictor::LinearAr`] weights;
 //! 5. [`certify`]: the exhaustive local check of those weights;
 //! 6. [`executor`] + [`verify`]: generate token by token, streaming, and compare every token;

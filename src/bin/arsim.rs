@@ -3,11 +3,13 @@
 //! 0 success, 1 a verification or certification failure, 2 bad input or usage.
 
 use anyhow::{anyhow, Context as _, Result};
-use arsim::certify::certify_cells;
-use arsim::compiler::machine_to_cells_predictor;
+use arsim::certify::{certify_cells, certify_sweep};
+use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
 use arsim::draw::heatmap::Heatmap;
 use arsim::draw::spacetime::{self, SpaceTimeOptions};
-use arsim::emulate::{emulate_cells_with, window_of_run, EmulateOptions, EmulationReport};
+use arsim::emulate::{
+    emulate_cells_with, emulate_sweep_with, window_of_run, EmulateOptions, EmulationReport,
+};
 use arsim::encoding::cells::{Window, WindowConfig, WindowError};
 use arsim::encoding::EncodingKind;
 use arsim::export::write_atomic;
@@ -104,8 +106,9 @@ enum Command {
     },
     /// Check the compiled weights on every local context a valid trace can contain.
     ///
-    /// Together with proofs/cells.md this proves the emulation right for every input that stays
-    /// inside the window. Prints the contexts checked and the minimum margin.
+    /// Together with proofs/cells.md (or proofs/sweep.md) this proves the emulation right for
+    /// every input that stays inside the window. Prints the contexts checked and the minimum
+    /// margin.
     Certify {
         #[command(flatten)]
         machine: MachineArgs,
@@ -121,8 +124,9 @@ enum Command {
     /// Measure length complexity (generated tokens) against tape size or input length.
     ///
     /// Every count is measured by running the predictor with every token verified, and checked
-    /// against the encoding's formula (cells: T·(S+1)). With --inputs random, a log-log fit
-    /// gives the growth exponent of tokens against input length.
+    /// against the encoding's formula (cells: T·(S+1); sweep: (L+[final])·(S+1), L left moves).
+    /// With --inputs random, a log-log fit gives the growth exponent of tokens against input
+    /// length.
     /// Examples: arsim length machines/binary-increment.ron --tapes 8,16,32,64
     ///           arsim length machines/binary-add.ron --inputs random --lengths 2,4,8,16
     Length {
@@ -426,12 +430,13 @@ fn predictor(
     m: &Machine,
     input: &[SymbolId],
     wargs: &WindowArgs,
+    encoding: EncodingKind,
     weights: Option<&Path>,
     max_steps: u64,
 ) -> Result<(LinearAr, Window)> {
     let Some(path) = weights else {
         let w = window(wargs, m, input, max_steps);
-        return Ok((machine_to_cells_predictor(m, w), w));
+        return Ok((compile(m, encoding, w)?, w));
     };
     let (p, meta) = read_safetensors(path)?;
     let from_meta = |k: &str| meta.get(k).and_then(|v| v.parse::<usize>().ok());
@@ -440,6 +445,14 @@ fn predictor(
         _ => window(wargs, m, input, max_steps),
     };
     Ok((p, w))
+}
+
+/// The compiled predictor of `encoding` (a machine the encoding cannot take is bad input).
+fn compile(m: &Machine, encoding: EncodingKind, w: Window) -> Result<LinearAr> {
+    Ok(match encoding {
+        EncodingKind::Cells => machine_to_cells_predictor(m, w),
+        EncodingKind::Sweep => machine_to_sweep_predictor(m, w)?,
+    })
 }
 
 fn print_json(value: &impl Serialize) {
@@ -541,7 +554,7 @@ fn cmd_emulate(
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
-    let (predictor, w) = predictor(&m, &input, wargs, weights.as_deref(), max_steps)?;
+    let (predictor, w) = predictor(&m, &input, wargs, encoding, weights.as_deref(), max_steps)?;
     // The interpreter is cheap next to the emulation: run it first to size the progress bar.
     let steps = arsim::interpreter::run(&m, &input, max_steps).steps;
     let bar = progress_bar(json, steps.saturating_mul(w.size as u64 + 1), "tokens");
@@ -553,6 +566,9 @@ fn cmd_emulate(
     let report = match encoding {
         EncodingKind::Cells => {
             emulate_cells_with(&m, predictor, &opts, &mut |n| bar.set_position(n))
+        }
+        EncodingKind::Sweep => {
+            emulate_sweep_with(&m, predictor, &opts, &mut |n| bar.set_position(n))
         }
     }
     .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
@@ -593,7 +609,7 @@ fn cmd_length(
     } else {
         println!("machine {} ({} mode)", report.machine, report.mode);
         println!(
-            "{:<9} {:<24} {:>5} {:>10} {:<12} {:>6} {:>14} {:>11} {:<16} {}",
+            "{:<9} {:<24} {:>5} {:>10} {:<12} {:>6} {:>14} {:>11} {:<20} {}",
             "encoding",
             "input",
             "n",
@@ -617,7 +633,7 @@ fn cmd_length(
                 if r.matches_formula { "=" } else { "≠" }
             );
             println!(
-                "{:<9} {:<24} {:>5} {:>10} {:<12} {:>6} {:>14} {:>11.1} {:<16} {}",
+                "{:<9} {:<24} {:>5} {:>10} {:<12} {:>6} {:>14} {:>11.1} {:<20} {}",
                 r.encoding,
                 input,
                 r.input_len,
@@ -655,13 +671,18 @@ fn print_emulation(r: &EmulationReport) {
         r.tape_cells, r.origin
     );
     println!("reference    {} steps, {}", r.steps, r.stop);
+    let formula = match r.left_moves {
+        // sweep: one row per left move, plus the final row (proofs/sweep.md#length).
+        Some(l) => format!(
+            "(L+[final])·(S+1) = ({l}+{})·{}",
+            r.expected_tokens / (r.tape_cells as u64 + 1) - l,
+            r.tape_cells + 1
+        ),
+        None => format!("T·(S+1) = {}·{}", r.steps, r.tape_cells + 1),
+    };
     println!(
-        "generated    {} tokens after a prompt of {} (T·(S+1) = {}·{} = {})",
-        r.generated_tokens,
-        r.prompt_tokens,
-        r.steps,
-        r.tape_cells + 1,
-        r.expected_tokens
+        "generated    {} tokens after a prompt of {} ({formula} = {})",
+        r.generated_tokens, r.prompt_tokens, r.expected_tokens
     );
     match &r.first_divergence {
         None => println!("agree        yes: every generated token equals the interpreter's"),
@@ -701,9 +722,7 @@ fn cmd_compile(
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
     let w = window(wargs, &m, &input, 1_000_000);
-    let p = match encoding {
-        EncodingKind::Cells => machine_to_cells_predictor(&m, w),
-    };
+    let p = compile(&m, encoding, w)?;
     let layout = p.layout();
     let mut nonzero = Vec::new();
     for (o, wm) in p.weights().iter().enumerate() {
@@ -806,10 +825,12 @@ fn cmd_certify(
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
     // The contexts do not depend on S; S only fixes the offsets. Any window will do.
-    let (predictor, w) = predictor(&m, &input, wargs, weights.as_deref(), 100_000)?;
+    let (predictor, w) = predictor(&m, &input, wargs, encoding, weights.as_deref(), 100_000)?;
     let cert = match encoding {
-        EncodingKind::Cells => certify_cells(&m, &predictor, w).map_err(anyhow::Error::from)?,
-    };
+        EncodingKind::Cells => certify_cells(&m, &predictor, w),
+        EncodingKind::Sweep => certify_sweep(&m, &predictor, w),
+    }
+    .map_err(anyhow::Error::from)?;
     if json {
         print_json(&serde_json::json!({
             "machine": m.name(),
@@ -823,15 +844,19 @@ fn cmd_certify(
         }));
     } else {
         println!("machine      {}", m.name());
+        let (offsets, proof) = match encoding {
+            EncodingKind::Cells => ("S, S+1, S+2", "proofs/cells.md"),
+            EncodingKind::Sweep => ("1, S, S+1", "proofs/sweep.md"),
+        };
         println!(
-            "encoding     {} (offsets S, S+1, S+2 with S = {})",
+            "encoding     {} (offsets {offsets} with S = {})",
             encoding.name(),
             w.size
         );
         println!("contexts     {} local contexts checked", cert.contexts);
         println!("min margin   {}", cert.min_margin);
         if cert.certified {
-            println!("certified    yes: by proofs/cells.md, the predictor emulates every run that stays in the window");
+            println!("certified    yes: by {proof}, the predictor emulates every run that stays in the window");
         } else {
             println!("certified    NO: {} contexts fail", cert.failed);
             for f in &cert.failures {
@@ -1013,7 +1038,14 @@ fn cmd_trace_picture(
         ..SpaceTimeOptions::default()
     };
     let (diagram, w) = if pic.emulate {
-        let (p, w) = predictor(&m, &input, wargs, pic.weights.as_deref(), max_steps)?;
+        let (p, w) = predictor(
+            &m,
+            &input,
+            wargs,
+            EncodingKind::Cells,
+            pic.weights.as_deref(),
+            max_steps,
+        )?;
         let d = spacetime::emulated(&m, p, &input, w, max_steps, &opts);
         (d, w)
     } else {

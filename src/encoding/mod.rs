@@ -2,9 +2,11 @@
 //!
 //! Each encoding states its dictionary, the offsets its next token depends on, and its length
 //! complexity. [`cells`] is the time-invariant encoding (T·(S+1) generated tokens for T steps
-//! on a window of S cells).
+//! on a window of S cells); [`sweep`] spells a whole run of right moves per row ((L+1)·(S+1)
+//! tokens for a run with L left moves).
 
 pub mod cells;
+pub mod sweep;
 
 use serde::Serialize;
 
@@ -14,6 +16,8 @@ use serde::Serialize;
 pub enum EncodingKind {
     /// One token per cell, rows of S cells; time-invariant weights at offsets S, S+1, S+2.
     Cells,
+    /// One row per run of right moves (proofs/sweep.md); offsets 1, S, S+1.
+    Sweep,
 }
 
 impl EncodingKind {
@@ -21,13 +25,16 @@ impl EncodingKind {
     pub fn name(self) -> &'static str {
         match self {
             EncodingKind::Cells => "cells",
+            EncodingKind::Sweep => "sweep",
         }
     }
 
-    /// The closed formula for the number of generated tokens (T steps, window S).
+    /// The closed formula for the number of generated tokens (T steps, L of them left moves,
+    /// window S).
     pub fn length_formula(self) -> &'static str {
         match self {
             EncodingKind::Cells => "T·(S+1)",
+            EncodingKind::Sweep => "(L+[final])·(S+1)",
         }
     }
 }
