@@ -4,18 +4,22 @@
 //! `emulate_cells` ties the stages together in the order of the pipeline: window (from the
 //! interpreter's run, or given) → `machine_to_cells_predictor` → [`Executor`] → [`run_verified`]
 //! against the streaming [`ReferenceTrace`]. `emulate_sweep` does the same for the `sweep`
-//! encoding (proofs/sweep.md), whose reference is [`sweep::ReferenceTrace`].
+//! encoding (proofs/sweep.md), whose reference is [`sweep::ReferenceTrace`]. `emulate_gates`
+//! does it for the `gates` encoding: `machine_to_gates_predictor` (the threshold circuit's
+//! time-dependent maps) against the interpreter's [`BitTrace`], every bit checked.
 
 use crate::compiler::{folded_to_sweep_predictor, machine_to_cells_predictor};
 use crate::encoding::cells::{
     locate, CellsHalt, Dictionary, ReferenceTrace, TraceEnd, Window, WindowError,
 };
+use crate::encoding::gates::{machine_to_gates_predictor, BitLayout, BitTrace, GatesHalt};
 use crate::encoding::sweep::{self, FoldedMachine, StayLoops, SweepHalt};
 use crate::encoding::EncodingKind;
 use crate::executor::Executor;
 use crate::interpreter;
 use crate::machine::{Machine, Stop, SymbolId};
 use crate::predictor::{LinearAr, Predictor, TokenId};
+use crate::time_dependent::TimeDependentAr;
 use crate::verify::{overrun, run_verified, Divergence};
 use serde::Serialize;
 
@@ -56,6 +60,9 @@ pub struct DivergenceReport {
     /// The tokens at the predictor's offsets, largest first (for `cells`: S+2, S+1, S =
     /// left, centre, right in the previous row).
     pub context: Vec<String>,
+    /// `gates` only: the bit of the cell that differs, as its `cells` token (e.g. `⟨B,1⟩`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bit: Option<String>,
 }
 
 /// The outcome of an emulation.
@@ -98,6 +105,12 @@ pub struct EmulationReport {
     /// `sweep` only: left moves in the covered run; generated = `(left moves + [final])·(S+1)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_moves: Option<u64>,
+    /// `gates` only: gates of the circuit for the steps run (T·S·|Γ|(|Q|+1)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gates: Option<u64>,
+    /// `gates` only: the `cells` length complexity of the same run, T·(S+1), for comparison.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cells_tokens: Option<u64>,
 }
 
 /// The largest offset a predictor may read (the executor's ring is at most 64 MiB).
@@ -142,6 +155,7 @@ pub fn emulate(
     match encoding {
         EncodingKind::Cells => emulate_cells(machine, opts, progress),
         EncodingKind::Sweep => emulate_sweep(machine, opts, progress),
+        EncodingKind::Gates => emulate_gates(machine, opts, progress),
     }
 }
 
@@ -222,6 +236,7 @@ pub fn emulate_cells_with(
                 .rev()
                 .map(|&j| name(d.context[k - j]))
                 .collect(),
+            bit: None,
         }
     });
     let s1 = window.size as u64 + 1;
@@ -248,6 +263,8 @@ pub fn emulate_cells_with(
         seconds: v.seconds,
         left_window,
         left_moves: None,
+        gates: None,
+        cells_tokens: None,
     })
 }
 
@@ -334,6 +351,7 @@ pub fn emulate_sweep_with(
                 .rev()
                 .map(|&j| name(d.context[k - j]))
                 .collect(),
+            bit: None,
         }
     });
     let left_moves = reference.left_moves();
@@ -360,5 +378,138 @@ pub fn emulate_sweep_with(
         seconds: v.seconds,
         left_window,
         left_moves: Some(left_moves),
+        gates: None,
+        cells_tokens: None,
+    })
+}
+
+/// Emulates `machine` with its `gates` predictor (one threshold gate per bit, time-dependent
+/// weights) and verifies every bit against the interpreter.
+///
+/// ```
+/// use arsim::{emulate::{emulate_gates, EmulateOptions}, machine::load_machine};
+/// let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
+/// let opts = EmulateOptions { input: vec![], window: None, max_steps: 1_000 };
+/// let report = emulate_gates(&bb2, &opts, &mut |_| {}).unwrap();
+/// assert!(report.agree);
+/// // T·S·|Γ|(|Q|+1) = 6 · 4 · 2 · 4 bits.
+/// assert_eq!(report.generated_tokens, 6 * 4 * 2 * 4);
+/// assert_eq!(report.gates, Some(report.generated_tokens));
+/// ```
+pub fn emulate_gates(
+    machine: &Machine,
+    opts: &EmulateOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    let window = opts.window_for(machine);
+    let predictor = machine_to_gates_predictor(machine, window)?;
+    emulate_gates_with(
+        machine,
+        &predictor,
+        &EmulateOptions {
+            window: Some(window),
+            ..opts.clone()
+        },
+        progress,
+    )
+}
+
+/// Emulates `machine` with any `gates` predictor (compiled, or loaded from a weight file) and
+/// verifies every bit against the interpreter.
+pub fn emulate_gates_with(
+    machine: &Machine,
+    predictor: &TimeDependentAr,
+    opts: &EmulateOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    let window = opts.window_for(machine);
+    if predictor.max_offset() > MAX_OFFSET {
+        return Err(EmulateError::Offsets(predictor.max_offset()));
+    }
+    let mut reference = BitTrace::new(machine, &opts.input, window, opts.max_steps)?;
+    let layout = BitLayout::new(machine, window);
+    let (r, b) = (layout.row_bits(), layout.bits_per_cell());
+    let mut offsets: Vec<usize> = predictor
+        .csr()
+        .1
+        .iter()
+        .map(|e| e.offset as usize)
+        .collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    let mut exec = Executor::new(predictor);
+    let mut halt = GatesHalt::new(machine, window);
+    let v = run_verified(&mut exec, &mut halt, &mut reference, r, progress);
+    let mut divergence = v.divergence.clone();
+    let end = reference.end().cloned();
+    if divergence.is_none() && matches!(end, Some(TraceEnd::Final(_))) && !v.predictor_stopped {
+        divergence = Some(overrun(&mut exec));
+    }
+    let steps = reference.steps();
+    let (stop, left_window) = match &end {
+        Some(TraceEnd::Final(s)) => (s.name().to_string(), None),
+        Some(TraceEnd::StepLimit) | None => (Stop::StepLimit.name().to_string(), None),
+        Some(TraceEnd::LeftWindow(e)) => ("left-window".to_string(), Some(e.to_string())),
+    };
+    let dict = Dictionary::new(machine);
+    let bit_name = |t: TokenId| t.0.to_string();
+    let first_divergence = divergence.map(|d: Divergence| {
+        let (step, cell, bit) = layout.locate(d.position);
+        let k = d.context.len();
+        // The previous row's cells cell−1, cell, cell+1, decoded from their one-hot bits.
+        let context = [cell.checked_sub(1), Some(cell), Some(cell + 1)]
+            .into_iter()
+            .map(|c| match c.filter(|&c| c < window.size) {
+                None => "SEP".to_string(),
+                Some(c) => {
+                    let ones: Vec<usize> = (0..b)
+                        .filter(|&b2| {
+                            let j = r + cell * b + bit - (c * b + b2);
+                            j <= k && d.context[k - j].0 == 1
+                        })
+                        .collect();
+                    match ones[..] {
+                        [one] => dict.name(machine, TokenId(one as u32 + 1)),
+                        _ => format!("invalid({} bits set)", ones.len()),
+                    }
+                }
+            })
+            .collect();
+        DivergenceReport {
+            position: d.position,
+            step,
+            cell: Some(cell),
+            expected: d.expected.map(bit_name),
+            got: d.got.map(bit_name),
+            top: d.top.iter().map(|&(t, s)| (bit_name(t), s)).collect(),
+            context,
+            bit: Some(layout.bit_name(machine, bit)),
+        }
+    });
+    Ok(EmulationReport {
+        machine: machine.name().to_string(),
+        encoding: "gates",
+        input: machine.render(&opts.input),
+        steps,
+        stop,
+        tape_cells: window.size,
+        origin: window.origin,
+        dictionary: crate::time_dependent::VOCAB,
+        offsets,
+        prompt_tokens: v.prompt_tokens,
+        generated_tokens: v.generated,
+        expected_tokens: layout.length(steps),
+        agree: first_divergence.is_none(),
+        first_divergence,
+        tokens_per_second: if v.seconds > 0.0 {
+            v.generated as f64 / v.seconds
+        } else {
+            0.0
+        },
+        seconds: v.seconds,
+        left_window,
+        left_moves: None,
+        gates: Some(layout.length(steps)),
+        cells_tokens: Some(steps * (window.size as u64 + 1)),
     })
 }

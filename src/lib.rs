@@ -5,8 +5,11 @@
 //!
 //! 1. [`machine`]: load (`.ron`, bbchallenge standard format) and validate a [`Machine`];
 //! 2. [`interpreter`]: the reference run;
-//! 3. [`encoding`]: runs as token traces (`cells`, `sweep`);
-//! 4. [`compiler`]: machine → [`predictor::LinearAr`] weights;
+//! 3. [`encoding`]: runs as token traces (`cells`, `sweep`; `gates`, the one-hot bits of the
+//!    `cells` rows);
+//! 4. [`compiler`]: machine → [`predictor::LinearAr`] weights; for `gates`, machine →
+//!    [`circuit::ThresholdCircuit`] → [`time_dependent::TimeDependentAr`] (one sparse map per
+//!    position), and [`parity`]'s circuits the same way;
 //! 5. [`certify`]: the exhaustive local check of those weights;
 //! 6. [`executor`] + [`verify`]: generate token by token, streaming, and compare every token;
 //! 7. [`emulate`]: stages 2-6 in order, as `arsim emulate` runs them; [`export`] writes weights.
@@ -25,6 +28,7 @@
 //! ```
 
 pub mod certify;
+pub mod circuit;
 pub mod compiler;
 pub mod draw;
 pub mod emulate;
@@ -36,7 +40,9 @@ pub mod interpreter;
 pub mod kernel;
 pub mod length;
 pub mod machine;
+pub mod parity;
 pub mod predictor;
+pub mod time_dependent;
 pub mod verify;
 
 pub use machine::Machine;

@@ -3,14 +3,16 @@
 //! 0 success, 1 a verification or certification failure, 2 bad input or usage.
 
 use anyhow::{anyhow, Context as _, Result};
-use arsim::certify::{certify_cells, certify_sweep};
+use arsim::certify::{certify_cells, certify_gates_with, certify_sweep, GatesCertificate};
 use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
 use arsim::draw::heatmap::Heatmap;
 use arsim::draw::spacetime::{self, SpaceTimeOptions};
 use arsim::emulate::{
-    emulate_cells_with, emulate_sweep_with, window_of_run, EmulateOptions, EmulationReport,
+    emulate_cells_with, emulate_gates_with, emulate_sweep_with, window_of_run, EmulateOptions,
+    EmulationReport,
 };
 use arsim::encoding::cells::{Window, WindowConfig, WindowError};
+use arsim::encoding::gates::{machine_to_gates_predictor, BitLayout};
 use arsim::encoding::EncodingKind;
 use arsim::export::write_atomic;
 use arsim::export::{read_safetensors, write_safetensors};
@@ -18,7 +20,9 @@ use arsim::interpreter::Interpreter;
 use arsim::length::{measure, Plan};
 use arsim::machine::convert::write_machine;
 use arsim::machine::{load_machine_as, Machine, MachineFormat, Stop, SymbolId};
+use arsim::parity::{parity_circuit, parity_task, ParityCot, ParityReport};
 use arsim::predictor::LinearAr;
+use arsim::time_dependent::TimeDependentAr;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -154,6 +158,11 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         max_steps: u64,
     },
+    /// The experiments: `parity` (chains of thought of different lengths for n-bit parity).
+    Task {
+        #[command(subcommand)]
+        task: TaskCommand,
+    },
     /// Print the chain of thought: one row per step, the head's cell marked [state].
     Trace {
         #[command(flatten)]
@@ -260,6 +269,43 @@ fn parse_steps(s: &str) -> Result<std::ops::Range<u64>, String> {
         return Err(format!("empty step range {a}..{b}"));
     }
     Ok(a..b)
+}
+
+/// The experiments of `arsim task`.
+#[derive(Subcommand, Debug)]
+enum TaskCommand {
+    /// Parity of n bits as a threshold circuit whose gates are the chain of thought, compiled to
+    /// a time-dependent linear predictor over {0, 1} and run on random inputs (every input when
+    /// n ≤ 20), every token checked.
+    ///
+    /// --cot popcount emits the bits of the popcount, most significant first: ⌈log2(n+1)⌉ tokens.
+    /// --cot running-xor carries the running parity: 2 tokens per input. --cot kbounded --k K
+    /// builds the chain whose every token reads at most K bits: Θ(n/K) blocks, against the
+    /// bound ⌈(n−1)/(K−1)⌉. Example: arsim task parity --n 1000 --cot popcount
+    Parity(ParityArgs),
+}
+
+/// Arguments of `arsim task parity`.
+#[derive(Args, Debug)]
+struct ParityArgs {
+    /// Input bits.
+    #[arg(long)]
+    n: usize,
+    /// The chain of thought.
+    #[arg(long, value_enum, default_value_t = ParityCot::Popcount)]
+    cot: ParityCot,
+    /// The most bits a token may read (with --cot kbounded).
+    #[arg(long)]
+    k: Option<usize>,
+    /// Random inputs to try when n > 20 (every input is tried when n ≤ 20).
+    #[arg(long, default_value_t = 1000)]
+    samples: u64,
+    /// Seed of the random inputs.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Also write the circuit to this .ron file.
+    #[arg(long)]
+    circuit: Option<PathBuf>,
 }
 
 /// The machine and its input.
@@ -386,6 +432,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             cmd_length(&machine, &encoding, &plan, max_steps, json)
         }
+        Command::Task {
+            task: TaskCommand::Parity(args),
+        } => cmd_task_parity(&args, json),
         Command::Trace {
             machine,
             window,
@@ -452,6 +501,11 @@ fn compile(m: &Machine, encoding: EncodingKind, w: Window) -> Result<LinearAr> {
     Ok(match encoding {
         EncodingKind::Cells => machine_to_cells_predictor(m, w),
         EncodingKind::Sweep => machine_to_sweep_predictor(m, w)?,
+        EncodingKind::Gates => {
+            return Err(anyhow!(
+                "the gates encoding compiles to a time-dependent predictor over {{0, 1}}, not to offset matrices"
+            ))
+        }
     })
 }
 
@@ -554,6 +608,9 @@ fn cmd_emulate(
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
+    if encoding == EncodingKind::Gates {
+        return cmd_emulate_gates(args, &m, input, wargs, max_steps, weights, json);
+    }
     let (predictor, w) = predictor(&m, &input, wargs, encoding, weights.as_deref(), max_steps)?;
     // The interpreter is cheap next to the emulation: run it first to size the progress bar.
     let steps = arsim::interpreter::run(&m, &input, max_steps).steps;
@@ -570,6 +627,7 @@ fn cmd_emulate(
         EncodingKind::Sweep => {
             emulate_sweep_with(&m, predictor, &opts, &mut |n| bar.set_position(n))
         }
+        EncodingKind::Gates => unreachable!("gates is emulated by cmd_emulate_gates"),
     }
     .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
     bar.finish_and_clear();
@@ -662,10 +720,16 @@ fn cmd_length(
 
 fn print_emulation(r: &EmulationReport) {
     println!("machine      {} (input \"{}\")", r.machine, r.input);
-    println!(
-        "encoding     {}: {} tokens, offsets {:?}",
-        r.encoding, r.dictionary, r.offsets
-    );
+    match (r.gates, r.offsets.first(), r.offsets.last()) {
+        (Some(_), Some(lo), Some(hi)) => println!(
+            "encoding     {}: {} tokens {{0, 1}}, time-dependent maps reading offsets {lo}..={hi}",
+            r.encoding, r.dictionary
+        ),
+        _ => println!(
+            "encoding     {}: {} tokens, offsets {:?}",
+            r.encoding, r.dictionary, r.offsets
+        ),
+    }
     println!(
         "window       {} cells, input from cell {}",
         r.tape_cells, r.origin
@@ -680,15 +744,30 @@ fn print_emulation(r: &EmulationReport) {
         ),
         None => format!("T·(S+1) = {}·{}", r.steps, r.tape_cells + 1),
     };
-    println!(
-        "generated    {} tokens after a prompt of {} ({formula} = {})",
-        r.generated_tokens, r.prompt_tokens, r.expected_tokens
-    );
+    match r.gates {
+        Some(gates) => {
+            let b = r.prompt_tokens / (r.tape_cells.max(1) as u64);
+            println!(
+                "generated    {} bits after a prompt of {} (T·S·|Γ|(|Q|+1) = {}·{}·{} = {gates} gates)",
+                r.generated_tokens, r.prompt_tokens, r.steps, r.tape_cells, b
+            );
+            if let Some(c) = r.cells_tokens {
+                println!("             the cells encoding generates {c} tokens for the same run");
+            }
+        }
+        None => println!(
+            "generated    {} tokens after a prompt of {} ({formula} = {})",
+            r.generated_tokens, r.prompt_tokens, r.expected_tokens
+        ),
+    }
     match &r.first_divergence {
         None => println!("agree        yes: every generated token equals the interpreter's"),
         Some(d) => {
             println!("agree        NO");
-            let cell = d.cell.map_or("SEP".to_string(), |c| format!("cell {c}"));
+            let mut cell = d.cell.map_or("SEP".to_string(), |c| format!("cell {c}"));
+            if let Some(bit) = &d.bit {
+                cell = format!("{cell}, bit {bit}");
+            }
             println!(
                 "divergence   position {} (step {}, {}): expected {}, got {}",
                 d.position,
@@ -697,14 +776,20 @@ fn print_emulation(r: &EmulationReport) {
                 d.expected.as_deref().unwrap_or("end of trace"),
                 d.got.as_deref().unwrap_or("end of trace")
             );
+            let which = if d.bit.is_some() {
+                "cells i-1, i, i+1 of the previous row"
+            } else {
+                "S+2, S+1, S"
+            };
             println!(
-                "             context (S+2, S+1, S) = {:?}; top scores {:?}",
+                "             context ({which}) = {:?}; top scores {:?}",
                 d.context, d.top
             );
         }
     }
+    let unit = if r.gates.is_some() { "bits" } else { "tokens" };
     println!(
-        "speed        {:.1} M tokens/s ({:.3} s)",
+        "speed        {:.1} M {unit}/s ({:.3} s)",
         r.tokens_per_second / 1e6,
         r.seconds
     );
@@ -722,6 +807,14 @@ fn cmd_compile(
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
     let w = window(wargs, &m, &input, 1_000_000);
+    if encoding == EncodingKind::Gates {
+        if pictures.iter().any(Option::is_some) {
+            return Err(Failure::Input(anyhow!(
+                "--png/--svg draw offset matrices (cells, sweep); gates weights are one sparse map per position"
+            )));
+        }
+        return cmd_compile_gates(&m, w, out, list, json);
+    }
     let p = compile(&m, encoding, w)?;
     let layout = p.layout();
     let mut nonzero = Vec::new();
@@ -824,11 +917,15 @@ fn cmd_certify(
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
+    if encoding == EncodingKind::Gates {
+        return cmd_certify_gates(&m, &input, wargs, weights, json);
+    }
     // The contexts do not depend on S; S only fixes the offsets. Any window will do.
     let (predictor, w) = predictor(&m, &input, wargs, encoding, weights.as_deref(), 100_000)?;
     let cert = match encoding {
         EncodingKind::Cells => certify_cells(&m, &predictor, w),
         EncodingKind::Sweep => certify_sweep(&m, &predictor, w),
+        EncodingKind::Gates => unreachable!("gates is certified by cmd_certify_gates"),
     }
     .map_err(anyhow::Error::from)?;
     if json {
@@ -847,6 +944,7 @@ fn cmd_certify(
         let (offsets, proof) = match encoding {
             EncodingKind::Cells => ("S, S+1, S+2", "proofs/cells.md"),
             EncodingKind::Sweep => ("1, S, S+1", "proofs/sweep.md"),
+            EncodingKind::Gates => unreachable!("gates is certified by cmd_certify_gates"),
         };
         println!(
             "encoding     {} (offsets {offsets} with S = {})",
@@ -1105,6 +1203,257 @@ fn cmd_trace_picture(
         }
     }
     if pic.emulate && d.wrong_tokens > 0 {
+        return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+/// The compiled `gates` predictor, or the one in a time-dependent weight file; and its window
+/// (from --tape, else the file's metadata, else the run).
+fn gates_predictor(
+    m: &Machine,
+    input: &[SymbolId],
+    wargs: &WindowArgs,
+    weights: Option<&Path>,
+    max_steps: u64,
+) -> Result<(TimeDependentAr, Window)> {
+    let Some(path) = weights else {
+        let w = window(wargs, m, input, max_steps);
+        let p = machine_to_gates_predictor(m, w)?;
+        return Ok((p, w));
+    };
+    let (p, meta) = arsim::time_dependent::read_safetensors(path)?;
+    let from_meta = |k: &str| meta.get(k).and_then(|v| v.parse::<usize>().ok());
+    let w = match (wargs.tape, from_meta("window_size"), from_meta("origin")) {
+        (None, Some(size), Some(origin)) => Window { size, origin },
+        _ => window(wargs, m, input, max_steps),
+    };
+    Ok((p, w))
+}
+
+/// `arsim emulate --encoding gates`: the compiled (or loaded) time-dependent predictor against
+/// the interpreter's bits.
+fn cmd_emulate_gates(
+    args: &MachineArgs,
+    m: &Machine,
+    input: Vec<SymbolId>,
+    wargs: &WindowArgs,
+    max_steps: u64,
+    weights: Option<PathBuf>,
+    json: bool,
+) -> Result<(), Failure> {
+    let (p, w) = gates_predictor(m, &input, wargs, weights.as_deref(), max_steps)
+        .map_err(|e| anyhow!("machine {}: {e:#}", args.machine))?;
+    let steps = arsim::interpreter::run(m, &input, max_steps).steps;
+    let r = BitLayout::new(m, w).row_bits() as u64;
+    let bar = progress_bar(json, steps.saturating_mul(r), "bits");
+    let opts = EmulateOptions {
+        input,
+        window: Some(w),
+        max_steps,
+    };
+    let report = emulate_gates_with(m, &p, &opts, &mut |n| bar.set_position(n))
+        .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
+    bar.finish_and_clear();
+    if json {
+        print_json(&report);
+    } else {
+        print_emulation(&report);
+    }
+    if let Some(why) = &report.left_window {
+        return Err(Failure::InputAfterReport(anyhow!(
+            "{why}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)"
+        )));
+    }
+    if !report.agree {
+        return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+fn cmd_compile_gates(
+    m: &Machine,
+    w: Window,
+    out: Option<PathBuf>,
+    list: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let p = machine_to_gates_predictor(m, w).map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
+    let layout = BitLayout::new(m, w);
+    let labels: Vec<String> = (0..p.num_maps())
+        .flat_map(|k| p.map(k).iter().map(move |e| (k, *e)))
+        .map(|(k, e)| p.label(k, &e))
+        .collect();
+    if let Some(path) = &out {
+        let extra = [
+            ("machine", m.name().to_string()),
+            ("encoding", "gates".to_string()),
+            ("window_size", w.size.to_string()),
+            ("origin", w.origin.to_string()),
+            ("bits_per_cell", layout.bits_per_cell().to_string()),
+            ("row_bits", layout.row_bits().to_string()),
+        ];
+        arsim::time_dependent::write_safetensors(&p, &extra, path).map_err(anyhow::Error::from)?;
+    }
+    let (lo, hi) = (
+        p.csr().1.iter().map(|e| e.offset).min().unwrap_or(0),
+        p.csr().1.iter().map(|e| e.offset).max().unwrap_or(0),
+    );
+    if json {
+        print_json(&serde_json::json!({
+            "machine": m.name(),
+            "encoding": "gates",
+            "tape_cells": w.size,
+            "origin": w.origin,
+            "dictionary": ["0", "1"],
+            "bits_per_cell": layout.bits_per_cell(),
+            "row_bits": layout.row_bits(),
+            "schedule": p.schedule(),
+            "maps": p.num_maps(),
+            "offsets": [lo, hi],
+            "nonzero_weights": p.nonzeros(),
+            "weights": if list { Some(&labels) } else { None },
+            "out": out.as_ref().map(|p| p.display().to_string()),
+        }));
+    } else {
+        println!("machine      {}", m.name());
+        println!(
+            "encoding     gates on a window of {} cells: rows of R = S·|Γ|(|Q|+1) = {}·{} = {} bits",
+            w.size,
+            w.size,
+            layout.bits_per_cell(),
+            layout.row_bits()
+        );
+        println!("dictionary   2 tokens: 0 1");
+        println!(
+            "weights      {} maps, one per bit of a row, served periodically from position {} \
+             (row t+1 reads row t at offsets {lo}..={hi}); {} non-zero",
+            p.num_maps(),
+            p.schedule().start(),
+            p.nonzeros()
+        );
+        if list {
+            for l in &labels {
+                println!("  {l}");
+            }
+        }
+        if let Some(path) = &out {
+            println!("wrote        {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn cmd_certify_gates(
+    m: &Machine,
+    input: &[SymbolId],
+    wargs: &WindowArgs,
+    weights: Option<PathBuf>,
+    json: bool,
+) -> Result<(), Failure> {
+    const MAX_STEPS: u64 = 100_000;
+    let (p, w) = gates_predictor(m, input, wargs, weights.as_deref(), MAX_STEPS)
+        .map_err(|e| anyhow!("machine {}: {e:#}", m.name()))?;
+    // The circuit is built for the run's steps (the certificate of a row holds for every T).
+    let steps = arsim::interpreter::run(m, input, MAX_STEPS).steps;
+    let cert: GatesCertificate =
+        certify_gates_with(m, &p, w, steps).map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
+    if json {
+        print_json(&cert);
+    } else {
+        println!("machine      {}", m.name());
+        println!(
+            "encoding     gates on a window of {} cells: {} gates a row (S·|Γ|(|Q|+1) = {}·{})",
+            cert.tape_cells, cert.row_bits, cert.tape_cells, cert.bits_per_cell
+        );
+        println!(
+            "circuit      {} steps: {} gates; {} rows unrolled and checked against the predictor gate by gate",
+            cert.steps, cert.gates, cert.rows_unrolled
+        );
+        println!(
+            "gates        {} enumerated (every assignment of the ≤ {} tokens read), {} proved from the weights",
+            cert.enumerated,
+            arsim::circuit::certify::ENUMERATE_MAX_SUPPORT,
+            cert.proved
+        );
+        println!(
+            "contexts     {} local contexts checked against the machine's rule",
+            cert.contexts
+        );
+        println!("min margin   {}", cert.min_margin);
+        if cert.certified {
+            println!("certified    yes: by proofs/gates.md, the predictor emulates every run that stays in the window");
+        } else {
+            println!(
+                "certified    NO: {} contexts fail, {} gates differ from the circuit",
+                cert.failed, cert.circuit.failed
+            );
+            for f in &cert.failures {
+                println!(
+                    "  {} on ({}, {}, {}) → expected {}, got {} (margin {})",
+                    f.gate, f.context[0], f.context[1], f.context[2], f.expected, f.got, f.margin
+                );
+            }
+            for f in &cert.circuit.failures {
+                println!("  {} (position {}): {}", f.gate, f.position, f.reason);
+            }
+            for s in &cert.stray_reads {
+                println!("  {s}");
+            }
+        }
+    }
+    if !cert.certified {
+        return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+fn cmd_task_parity(args: &ParityArgs, json: bool) -> Result<(), Failure> {
+    if let Some(path) = &args.circuit {
+        let c = parity_circuit(args.n, args.cot, args.k).map_err(anyhow::Error::from)?;
+        arsim::circuit::file::write_circuit(&c, path).map_err(anyhow::Error::from)?;
+    }
+    let r: ParityReport = parity_task(args.n, args.cot, args.k, args.samples, args.seed)
+        .map_err(anyhow::Error::from)?;
+    if json {
+        print_json(&r);
+    } else {
+        println!("task         parity of n = {} bits, chain {}", r.n, r.cot);
+        println!(
+            "circuit      {} tokens (gates) in {} blocks, each reading at most {} bits; depth {}, largest weight {}",
+            r.tokens, r.blocks, r.max_fan_in, r.depth, r.max_abs_weight
+        );
+        println!(
+            "bound        no chain whose tokens read at most {} bits is shorter than ⌈(n−1)/(k−1)⌉ = {}",
+            r.k, r.lower_bound
+        );
+        println!(
+            "certified    {} ({} gates enumerated, {} proved from the weights)",
+            if r.certified { "yes" } else { "NO" },
+            r.enumerated,
+            r.proved
+        );
+        let how = if r.exhaustive {
+            "every input".to_string()
+        } else {
+            format!("random inputs, seed {}", r.seed)
+        };
+        println!(
+            "accuracy     {:.4}: {}/{} ({how}); {} with a wrong token",
+            r.accuracy, r.correct, r.samples, r.token_errors
+        );
+        if let Some(f) = &r.first_failure {
+            println!("first wrong  input {} (parity {})", f.input, f.parity);
+        }
+        println!(
+            "speed        {:.0} generated tokens/s, prompts included ({:.3} s)",
+            r.tokens_per_second, r.seconds
+        );
+        if let Some(path) = &args.circuit {
+            println!("wrote        {}", path.display());
+        }
+    }
+    if !r.certified || r.correct != r.samples {
         return Err(Failure::Verification);
     }
     Ok(())

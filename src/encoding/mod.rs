@@ -3,9 +3,11 @@
 //! Each encoding states its dictionary, the offsets its next token depends on, and its length
 //! complexity. [`cells`] is the time-invariant encoding (T·(S+1) generated tokens for T steps
 //! on a window of S cells); [`sweep`] spells a whole run of right moves per row ((L+1)·(S+1)
-//! tokens for a run with L left moves).
+//! tokens for a run with L left moves); [`gates`] is the paper's threshold-circuit encoding
+//! (T·S·|Γ|(|Q|+1) bits, time-dependent).
 
 pub mod cells;
+pub mod gates;
 pub mod sweep;
 
 use serde::Serialize;
@@ -18,6 +20,8 @@ pub enum EncodingKind {
     Cells,
     /// One row per run of right moves (proofs/sweep.md); offsets 1, S, S+1.
     Sweep,
+    /// One-hot bits of the `cells` rows, each one threshold gate; time-dependent weights.
+    Gates,
 }
 
 impl EncodingKind {
@@ -26,6 +30,7 @@ impl EncodingKind {
         match self {
             EncodingKind::Cells => "cells",
             EncodingKind::Sweep => "sweep",
+            EncodingKind::Gates => "gates",
         }
     }
 
@@ -35,6 +40,7 @@ impl EncodingKind {
         match self {
             EncodingKind::Cells => "T·(S+1)",
             EncodingKind::Sweep => "(L+[final])·(S+1)",
+            EncodingKind::Gates => "T·S·|Γ|(|Q|+1)",
         }
     }
 }
