@@ -667,17 +667,8 @@ fn cmd_length(
     } else {
         println!("machine {} ({} mode)", report.machine, report.mode);
         println!(
-            "{:<9} {:<24} {:>5} {:>10} {:<12} {:>6} {:>14} {:>11} {:<20} {}",
-            "encoding",
-            "input",
-            "n",
-            "steps",
-            "stop",
-            "S",
-            "tokens",
-            "tokens/step",
-            "formula",
-            "agree"
+            "{:<9} {:<24} {:>5} {:>10} {:<12} {:>6} {:>14} {:>11} {:<20} agree",
+            "encoding", "input", "n", "steps", "stop", "S", "tokens", "tokens/step", "formula",
         );
         for r in &report.rows {
             let input = if r.input.chars().count() > 24 {

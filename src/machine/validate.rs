@@ -277,11 +277,14 @@ impl Validator<'_> {
         for (i, s) in spec.symbols.iter().enumerate() {
             let line = self.item_line("symbols", i);
             if let Some(c) = self.single_char(s, "symbols", line) {
-                if sym_ids.contains_key(&c) {
-                    self.push(line, ValidationErrorKind::DuplicateSymbol(c));
-                } else {
-                    sym_ids.insert(c, SymbolId(symbols.len() as u8));
-                    symbols.push(c);
+                match sym_ids.entry(c) {
+                    std::collections::hash_map::Entry::Occupied(_) => {
+                        self.push(line, ValidationErrorKind::DuplicateSymbol(c));
+                    }
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(SymbolId(symbols.len() as u8));
+                        symbols.push(c);
+                    }
                 }
             }
         }
