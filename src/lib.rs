@@ -15,7 +15,8 @@
 //! 7. [`emulate`]: stages 2-6 in order, as `arsim emulate` runs them; [`export`] writes weights.
 //!
 //! Beside the pipeline, [`draw`] pictures runs (space-time diagrams) and weights (heatmaps),
-//! and [`graph`] writes a machine's state graph as Graphviz DOT.
+//! and [`graph`] writes a machine's state graph as Graphviz DOT; [`tasks`] holds the paper's
+//! experiments as data (4-digit multiplication's vocabulary, split and chains of thought).
 //!
 //! ```
 //! use arsim::{emulate::{emulate_cells, EmulateOptions}, machine::load_machine};
@@ -42,6 +43,7 @@ pub mod length;
 pub mod machine;
 pub mod parity;
 pub mod predictor;
+pub mod tasks;
 pub mod time_dependent;
 pub mod verify;
 

@@ -22,6 +22,7 @@ use arsim::machine::convert::write_machine;
 use arsim::machine::{load_machine_as, Machine, MachineFormat, Stop, SymbolId};
 use arsim::parity::{parity_circuit, parity_task, ParityCot, ParityReport};
 use arsim::predictor::LinearAr;
+use arsim::tasks::multiply::{CotFormat, Pair, Split, Vocabulary};
 use arsim::time_dependent::TimeDependentAr;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -158,7 +159,8 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         max_steps: u64,
     },
-    /// The experiments: `parity` (chains of thought of different lengths for n-bit parity).
+    /// The experiments: `parity` (chains of thought of different lengths for n-bit parity),
+    /// `multiply` (4-digit multiplication's data).
     Task {
         #[command(subcommand)]
         task: TaskCommand,
@@ -283,6 +285,25 @@ enum TaskCommand {
     /// builds the chain whose every token reads at most K bits: Θ(n/K) blocks, against the
     /// bound ⌈(n−1)/(K−1)⌉. Example: arsim task parity --n 1000 --cot popcount
     Parity(ParityArgs),
+    /// 4-digit multiplication, the paper's experiment: its data. --show A B prints the chain of
+    /// thought of A × B (operands 1111..9999) with its length, prompt and answer positions and
+    /// split; --stats prints the vocabulary size, every format's length and the split counts.
+    /// Example: arsim task multiply --cot carry --show 1234 5678
+    Multiply(MultiplyArgs),
+}
+
+/// Arguments of `arsim task multiply`.
+#[derive(Args, Debug)]
+struct MultiplyArgs {
+    /// The chain of thought.
+    #[arg(long, value_enum, default_value_t = CotFormat::Paper)]
+    cot: CotFormat,
+    /// Print the chain of thought of the pair A × B.
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    show: Option<Vec<u32>>,
+    /// Print the vocabulary size, every format's length and the split counts.
+    #[arg(long)]
+    stats: bool,
 }
 
 /// Arguments of `arsim task parity`.
@@ -435,6 +456,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Task {
             task: TaskCommand::Parity(args),
         } => cmd_task_parity(&args, json),
+        Command::Task {
+            task: TaskCommand::Multiply(args),
+        } => cmd_task_multiply(&args, json),
         Command::Trace {
             machine,
             window,
@@ -1395,6 +1419,115 @@ fn cmd_certify_gates(
     }
     if !cert.certified {
         return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+/// One chain of `arsim task multiply --show`.
+#[derive(Serialize)]
+struct MultiplyShow {
+    a: u32,
+    b: u32,
+    product: u64,
+    split: Split,
+    cot: CotFormat,
+    tokens: usize,
+    prompt_len: usize,
+    answer_start: usize,
+    chain: String,
+}
+
+/// One format's shape in `arsim task multiply --stats`.
+#[derive(Serialize)]
+struct MultiplyFormatStats {
+    cot: CotFormat,
+    tokens: usize,
+    prompt_len: usize,
+    answer_start: usize,
+}
+
+/// `arsim task multiply --stats`.
+#[derive(Serialize)]
+struct MultiplyStats {
+    vocab_size: usize,
+    formats: Vec<MultiplyFormatStats>,
+    total_pairs: u64,
+    train_pairs: u64,
+    validation_pairs: u64,
+}
+
+fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
+    let vocab = Vocabulary::new();
+    if let Some(ab) = &args.show {
+        let pair = Pair::new(ab[0], ab[1]).map_err(anyhow::Error::from)?;
+        let chain = args.cot.chain(pair);
+        let r = MultiplyShow {
+            a: pair.a,
+            b: pair.b,
+            product: pair.product(),
+            split: pair.split(),
+            cot: args.cot,
+            tokens: chain.tokens.len(),
+            prompt_len: chain.prompt_len(),
+            answer_start: chain.answer_range().start,
+            chain: vocab.decode(&chain.tokens).map_err(anyhow::Error::from)?,
+        };
+        if json {
+            print_json(&r);
+        } else {
+            println!(
+                "pair         {} × {} = {} ({:?})",
+                r.a, r.b, r.product, r.split
+            );
+            println!(
+                "chain        {}: {} tokens, generation from {}, answer at {}..{}",
+                r.cot, r.tokens, r.prompt_len, r.answer_start, r.tokens
+            );
+            println!("{}", r.chain);
+        }
+        return Ok(());
+    }
+    if !args.stats {
+        return Err(Failure::Input(anyhow!(
+            "give --show A B or --stats (arsim task multiply --help)"
+        )));
+    }
+    let r = MultiplyStats {
+        vocab_size: vocab.len(),
+        formats: CotFormat::ALL
+            .into_iter()
+            .map(|f| MultiplyFormatStats {
+                cot: f,
+                tokens: f.len(),
+                prompt_len: f.prompt_len(),
+                answer_start: f.answer_range().start,
+            })
+            .collect(),
+        total_pairs: arsim::tasks::multiply::TOTAL_PAIRS,
+        train_pairs: Split::Train.len(),
+        validation_pairs: Split::Validation.len(),
+    };
+    if json {
+        print_json(&r);
+    } else {
+        println!("vocabulary   {} tokens", r.vocab_size);
+        for f in &r.formats {
+            println!(
+                "cot {:<8} {} tokens, generation from {}, answer at {}..{}",
+                f.cot.name(),
+                f.tokens,
+                f.prompt_len,
+                f.answer_start,
+                f.tokens
+            );
+        }
+        println!(
+            "pairs        {} (operands 1111..9999): train {} ({:.3}%), validation {}",
+            r.total_pairs,
+            r.train_pairs,
+            100.0 * r.train_pairs as f64 / r.total_pairs as f64,
+            r.validation_pairs
+        );
     }
     Ok(())
 }

@@ -1,0 +1,10 @@
+//! The experiments of the paper (Malach, ICML 2024), as data a model can be trained and scored
+//! on, beside the Turing-machine pipeline rather than inside it.
+//!
+//! - [`multiply`]: 4-digit multiplication, the paper's headline experiment: the 117-token
+//!   vocabulary, the fixed hash-based train/validation split of all operand pairs, and the chains
+//!   of thought (`paper`, `none`, and the finer `carry`) as token sequences.
+//!
+//! The `parity` experiment lives in [`crate::parity`] (its chains are threshold circuits).
+
+pub mod multiply;

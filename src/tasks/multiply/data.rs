@@ -1,0 +1,272 @@
+//! The operand pairs of 4-digit multiplication and their fixed train/validation split, and the
+//! [`Dataset`] that iterates one split's chains of thought.
+//!
+//! Operands run over `1111..=9999` (the paper's range: 8,889 values, 79,014,321 ordered pairs).
+//! A pair's split is a pure function of the pair, [`split_of`]: the top two bits of a 64-bit
+//! SplitMix64 mix of `10000·a + b` are `00` for validation, anything else for train. No
+//! randomized hasher, no platform-dependent state: the split is the same on every run and
+//! machine, and the counts are pinned ([`TRAIN_PAIRS`], [`VALIDATION_PAIRS`]).
+
+use super::cot::{Chain, CotFormat};
+use super::MultiplyError;
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// The smallest operand.
+pub const MIN_OPERAND: u32 = 1111;
+/// The largest operand.
+pub const MAX_OPERAND: u32 = 9999;
+/// Operands in `MIN_OPERAND..=MAX_OPERAND`: 8,889.
+pub const PAIRS_PER_OPERAND: u64 = (MAX_OPERAND - MIN_OPERAND + 1) as u64;
+/// All ordered pairs: 8,889² = 79,014,321.
+pub const TOTAL_PAIRS: u64 = PAIRS_PER_OPERAND * PAIRS_PER_OPERAND;
+/// The pairs [`split_of`] puts in [`Split::Train`]: 59,258,093 (74.997%).
+pub const TRAIN_PAIRS: u64 = 59_258_093;
+/// The pairs [`split_of`] puts in [`Split::Validation`]: 19,756,228.
+pub const VALIDATION_PAIRS: u64 = TOTAL_PAIRS - TRAIN_PAIRS;
+
+/// Two operands, each in `1111..=9999`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Pair {
+    /// The first operand (its digits drive the outer loop of the chains).
+    pub a: u32,
+    /// The second operand.
+    pub b: u32,
+}
+
+impl Pair {
+    /// The pair, if both operands are in range.
+    pub fn new(a: u32, b: u32) -> Result<Pair, MultiplyError> {
+        for x in [a, b] {
+            if !(MIN_OPERAND..=MAX_OPERAND).contains(&x) {
+                return Err(MultiplyError::OperandOutOfRange(x));
+            }
+        }
+        Ok(Pair { a, b })
+    }
+
+    /// The pair of index `k` in `0..TOTAL_PAIRS`, in order of `a`, then `b`.
+    pub fn from_index(k: u64) -> Pair {
+        debug_assert!(k < TOTAL_PAIRS);
+        Pair {
+            a: MIN_OPERAND + (k / PAIRS_PER_OPERAND) as u32,
+            b: MIN_OPERAND + (k % PAIRS_PER_OPERAND) as u32,
+        }
+    }
+
+    /// The index of this pair in `0..TOTAL_PAIRS`.
+    pub fn index(self) -> u64 {
+        u64::from(self.a - MIN_OPERAND) * PAIRS_PER_OPERAND + u64::from(self.b - MIN_OPERAND)
+    }
+
+    /// The product `a·b` (at most 8 digits).
+    pub fn product(self) -> u64 {
+        u64::from(self.a) * u64::from(self.b)
+    }
+
+    /// The digits of `a`, least significant first.
+    pub fn digits_a(self) -> [u32; 4] {
+        digits(self.a)
+    }
+
+    /// The digits of `b`, least significant first.
+    pub fn digits_b(self) -> [u32; 4] {
+        digits(self.b)
+    }
+
+    /// The split this pair belongs to.
+    pub fn split(self) -> Split {
+        split_of(self.a, self.b)
+    }
+}
+
+/// The 4 digits of `x`, least significant first.
+fn digits(x: u32) -> [u32; 4] {
+    [x % 10, x / 10 % 10, x / 100 % 10, x / 1000 % 10]
+}
+
+/// The train or the validation pairs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Split {
+    /// About 75% of the pairs, for training.
+    Train,
+    /// The other 25%, for evaluation.
+    Validation,
+}
+
+impl Split {
+    /// The number of pairs in this split.
+    pub fn len(self) -> u64 {
+        match self {
+            Split::Train => TRAIN_PAIRS,
+            Split::Validation => VALIDATION_PAIRS,
+        }
+    }
+
+    /// Always false: both splits hold millions of pairs.
+    pub fn is_empty(self) -> bool {
+        false
+    }
+}
+
+/// SplitMix64's output function (Steele, Lea, Flood 2014): a fixed bijective 64-bit mix,
+/// `z += 0x9E3779B97F4A7C15; z = (z ^ z>>30)·0xBF58476D1CE4E5B9; z = (z ^ z>>27)·0x94D049BB133111EB;
+/// z ^ z>>31`, all wrapping.
+#[inline]
+pub fn mix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The split of the pair `(a, b)`: validation when the top two bits of `mix64(10000·a + b)`
+/// are both zero (a quarter of the hash space), train otherwise.
+#[inline]
+pub fn split_of(a: u32, b: u32) -> Split {
+    if mix64(10_000 * u64::from(a) + u64::from(b)) >> 62 == 0 {
+        Split::Validation
+    } else {
+        Split::Train
+    }
+}
+
+/// A deterministic stream of 64-bit values: SplitMix64 seeded by `seed`.
+#[derive(Clone, Debug)]
+struct SplitMix {
+    state: u64,
+}
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        let s = self.state;
+        self.state = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        mix64(s)
+    }
+
+    /// A value in `0..n` (multiply-high; the bias is below n/2⁶⁴).
+    fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
+    }
+}
+
+/// One split's chains of thought in one format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dataset {
+    /// The pairs it draws from.
+    pub split: Split,
+    /// The chain of thought each pair becomes.
+    pub format: CotFormat,
+}
+
+impl Dataset {
+    /// The chains of `format` over the pairs of `split`.
+    pub fn new(split: Split, format: CotFormat) -> Dataset {
+        Dataset { split, format }
+    }
+
+    /// Every pair of the split, in order of `a`, then `b` ([`Split::len`] of them).
+    pub fn pairs(&self) -> impl Iterator<Item = Pair> {
+        let split = self.split;
+        (0..TOTAL_PAIRS)
+            .map(Pair::from_index)
+            .filter(move |p| p.split() == split)
+    }
+
+    /// Every chain of the split, in the order of [`Dataset::pairs`].
+    pub fn chains(&self) -> impl Iterator<Item = Chain> {
+        let format = self.format;
+        self.pairs().map(move |p| format.chain(p))
+    }
+
+    /// A fixed sample of `n` distinct pairs of the split, the same for the same `(n, seed)`:
+    /// pairs drawn uniformly by SplitMix64 seeded with `seed`, kept if in the split and new, in
+    /// draw order. When more than half the split is asked for, the half or less left out is
+    /// drawn that way instead and the rest is returned in the order of [`Dataset::pairs`]; `n`
+    /// at or above the split's size gives the whole split.
+    pub fn sample(&self, n: usize, seed: u64) -> Vec<Pair> {
+        let size = self.split.len();
+        let n64 = n as u64;
+        if n64 >= size {
+            return self.pairs().collect();
+        }
+        let mut rng = SplitMix { state: seed };
+        let mut draw = |k: u64| {
+            let mut seen = HashSet::with_capacity(k as usize);
+            let mut order = Vec::with_capacity(k as usize);
+            while (order.len() as u64) < k {
+                let p = Pair::from_index(rng.below(TOTAL_PAIRS));
+                if p.split() == self.split && seen.insert(p) {
+                    order.push(p);
+                }
+            }
+            (seen, order)
+        };
+        if 2 * n64 <= size {
+            draw(n64).1
+        } else {
+            let (left_out, _) = draw(size - n64);
+            self.pairs().filter(|p| !left_out.contains(p)).collect()
+        }
+    }
+
+    /// The chains of [`Dataset::sample`]`(n, seed)`, in the same order.
+    pub fn sample_chains(&self, n: usize, seed: u64) -> Vec<Chain> {
+        self.sample(n, seed)
+            .into_iter()
+            .map(|p| self.format.chain(p))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_check_their_range_and_index_round_trips() {
+        assert_eq!(
+            Pair::new(1110, 5000),
+            Err(MultiplyError::OperandOutOfRange(1110))
+        );
+        assert_eq!(
+            Pair::new(5000, 10_000),
+            Err(MultiplyError::OperandOutOfRange(10_000))
+        );
+        let p = Pair::new(1234, 5678).unwrap();
+        assert_eq!(p.digits_a(), [4, 3, 2, 1]);
+        assert_eq!(p.digits_b(), [8, 7, 6, 5]);
+        assert_eq!(p.product(), 7_006_652);
+        for k in [0, 1, 8888, 8889, TOTAL_PAIRS - 1] {
+            assert_eq!(Pair::from_index(k).index(), k);
+        }
+        assert_eq!(Pair::from_index(0), Pair::new(1111, 1111).unwrap());
+        assert_eq!(
+            Pair::from_index(TOTAL_PAIRS - 1),
+            Pair::new(9999, 9999).unwrap()
+        );
+    }
+
+    #[test]
+    fn mix64_is_splitmix64() {
+        // SplitMix64 seeded with 0 yields these first (reference values of the algorithm).
+        let mut r = SplitMix { state: 0 };
+        assert_eq!(r.next(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(r.next(), 0x6E78_9E6A_A1B9_65F4);
+    }
+
+    #[test]
+    fn small_samples_are_distinct_fixed_and_in_the_split() {
+        for split in [Split::Train, Split::Validation] {
+            let d = Dataset::new(split, CotFormat::None);
+            let s = d.sample(1000, 7);
+            assert_eq!(s.len(), 1000);
+            assert_eq!(s, d.sample(1000, 7));
+            assert_ne!(s, d.sample(1000, 8));
+            assert!(s.iter().all(|p| p.split() == split));
+            assert_eq!(s.iter().collect::<HashSet<_>>().len(), 1000);
+            assert_eq!(d.sample_chains(3, 7)[2].pair, s[2]);
+        }
+    }
+}
