@@ -16,7 +16,8 @@
 //!
 //! Beside the pipeline, [`draw`] pictures runs (space-time diagrams) and weights (heatmaps),
 //! and [`graph`] writes a machine's state graph as Graphviz DOT; [`tasks`] holds the paper's
-//! experiments as data (4-digit multiplication's vocabulary, split and chains of thought).
+//! experiments: 4-digit multiplication's vocabulary, split and chains of thought; TinyStories'
+//! corpus, BPE and n-gram baselines.
 //!
 //! ```
 //! use arsim::{emulate::{emulate_cells, EmulateOptions}, machine::load_machine};

@@ -160,7 +160,7 @@ enum Command {
         max_steps: u64,
     },
     /// The experiments: `parity` (chains of thought of different lengths for n-bit parity),
-    /// `multiply` (4-digit multiplication's data).
+    /// `multiply` (4-digit multiplication's data), `text` (TinyStories baselines).
     Task {
         #[command(subcommand)]
         task: TaskCommand,
@@ -290,6 +290,12 @@ enum TaskCommand {
     /// split; --stats prints the vocabulary size, every format's length and the split counts.
     /// Example: arsim task multiply --cot carry --show 1234 5678
     Multiply(MultiplyArgs),
+    /// TinyStories baselines: split a TinyStories-format corpus by story (seeded), train a
+    /// byte-level BPE on the training stories, fit unigram, bigram and trigram Kneser-Ney
+    /// models and measure them on the validation stories (cross-entropy, perplexity, bits per
+    /// byte); with --prompt, sample from the trigram, greedy and with --temperature.
+    /// Example: arsim task text --corpus ../shared/data/tinystories-sample.txt --baselines
+    Text(TextArgs),
 }
 
 /// Arguments of `arsim task multiply`.
@@ -304,6 +310,38 @@ struct MultiplyArgs {
     /// Print the vocabulary size, every format's length and the split counts.
     #[arg(long)]
     stats: bool,
+}
+
+/// Arguments of `arsim task text`.
+#[derive(Args, Debug)]
+struct TextArgs {
+    /// The corpus: stories separated by lines `<|endoftext|>`.
+    #[arg(long)]
+    corpus: PathBuf,
+    /// Tokenizer vocabulary size (bytes, `<|endoftext|>` and merges).
+    #[arg(long, default_value_t = 1024)]
+    vocab: usize,
+    /// Seed of the story-level split (and of sampling).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Share of stories held out for validation.
+    #[arg(long, default_value_t = 0.1)]
+    validation: f64,
+    /// Run the n-gram baselines (the only models so far).
+    #[arg(long)]
+    baselines: bool,
+    /// Continue this prompt with the trigram model.
+    #[arg(long)]
+    prompt: Option<String>,
+    /// Tokens to sample after the prompt.
+    #[arg(long, default_value_t = 50)]
+    tokens: usize,
+    /// Temperature of the sampled continuation (the greedy one is printed too).
+    #[arg(long, default_value_t = 0.8)]
+    temperature: f64,
+    /// Also write the tokenizer to this JSON file.
+    #[arg(long)]
+    tokenizer: Option<PathBuf>,
 }
 
 /// Arguments of `arsim task parity`.
@@ -459,6 +497,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Task {
             task: TaskCommand::Multiply(args),
         } => cmd_task_multiply(&args, json),
+        Command::Task {
+            task: TaskCommand::Text(args),
+        } => cmd_task_text(&args, json),
         Command::Trace {
             machine,
             window,
@@ -1528,6 +1569,91 @@ fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
             100.0 * r.train_pairs as f64 / r.total_pairs as f64,
             r.validation_pairs
         );
+    }
+    Ok(())
+}
+
+fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
+    use arsim::tasks::text::{baselines, corpus, sample};
+    if !args.baselines {
+        return Err(anyhow!(
+            "give --baselines: the n-gram baselines are the text task's only models so far"
+        )
+        .into());
+    }
+    if !(0.0..1.0).contains(&args.validation) || args.validation == 0.0 {
+        return Err(anyhow!("--validation {} must be in (0, 1)", args.validation).into());
+    }
+    let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from)?;
+    let opts = baselines::BaselineOptions {
+        vocab: args.vocab,
+        seed: args.seed,
+        validation_fraction: args.validation,
+    };
+    let b = baselines::run_baselines(&corpus, &opts);
+    if let Some(path) = &args.tokenizer {
+        b.bpe.save(path).map_err(anyhow::Error::from)?;
+    }
+    let samples: Vec<(String, String)> = match &args.prompt {
+        None => vec![],
+        Some(p) => {
+            let tri = &b.models[2];
+            let greedy = sample::complete(
+                tri,
+                &b.bpe,
+                p,
+                args.tokens,
+                sample::Sampling::Greedy,
+                args.seed,
+            );
+            let t = sample::Sampling::Temperature(args.temperature);
+            let hot = sample::complete(tri, &b.bpe, p, args.tokens, t, args.seed);
+            vec![
+                ("greedy".to_string(), greedy),
+                (format!("temperature {}", args.temperature), hot),
+            ]
+        }
+    };
+    let r = &b.report;
+    if json {
+        let samples: Vec<_> = samples
+            .iter()
+            .map(|(how, text)| serde_json::json!({"model": "trigram", "sampling": how, "text": text}))
+            .collect();
+        print_json(&serde_json::json!({"baselines": r, "samples": samples}));
+    } else {
+        println!("corpus       {} ({} stories)", r.corpus, r.stories);
+        println!(
+            "split        {} training, {} validation stories (seed {}, {:.0} % held out)",
+            r.train_stories,
+            r.validation_stories,
+            args.seed,
+            100.0 * args.validation
+        );
+        println!(
+            "tokenizer    byte-level BPE, {} tokens, trained in {:.2} s; {} training tokens",
+            r.vocab_size, r.tokenizer_seconds, r.train_tokens
+        );
+        println!("model      n-grams   val tokens  val bytes  nats/token  perplexity  bits/byte");
+        for m in &r.models {
+            let v = &m.validation;
+            println!(
+                "{:<9} {:>9} {:>11} {:>10} {:>11.4} {:>11.2} {:>10.4}",
+                m.model,
+                m.parameters,
+                v.tokens,
+                v.bytes,
+                v.cross_entropy,
+                v.perplexity,
+                v.bits_per_byte
+            );
+        }
+        for (how, text) in &samples {
+            println!("--- trigram, {how}\n{text}");
+        }
+        if let Some(path) = &args.tokenizer {
+            println!("wrote        {}", path.display());
+        }
     }
     Ok(())
 }

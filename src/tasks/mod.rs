@@ -4,7 +4,10 @@
 //! - [`multiply`]: 4-digit multiplication, the paper's headline experiment: the 117-token
 //!   vocabulary, the fixed hash-based train/validation split of all operand pairs, and the chains
 //!   of thought (`paper`, `none`, and the finer `carry`) as token sequences.
+//! - [`text`]: TinyStories: the corpus, a story-level split, a byte-level BPE, and the n-gram
+//!   baselines with their cross-entropy, perplexity and bits per byte, and sampling.
 //!
 //! The `parity` experiment lives in [`crate::parity`] (its chains are threshold circuits).
 
 pub mod multiply;
+pub mod text;

@@ -1,0 +1,135 @@
+//! The whole non-neural text task in one call: split, train the tokenizer, fit the unigram,
+//! bigram and trigram baselines and measure them on the validation stories.
+
+use super::bpe::Bpe;
+use super::corpus::Corpus;
+use super::metrics::{evaluate, EvalReport, EvalSet};
+use super::ngram::{NgramModel, Order};
+use super::split::split_stories;
+use serde::Serialize;
+use std::time::Instant;
+
+/// What [`run_baselines`] needs besides the corpus.
+#[derive(Clone, Copy, Debug)]
+pub struct BaselineOptions {
+    /// Tokenizer vocabulary size (at least 257).
+    pub vocab: usize,
+    /// Seed of the story-level split.
+    pub seed: u64,
+    /// Share of stories held out for validation.
+    pub validation_fraction: f64,
+}
+
+/// One baseline's line of the table.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelRow {
+    /// "unigram", "bigram" or "trigram".
+    pub model: String,
+    /// Stored n-grams, all orders.
+    pub parameters: usize,
+    /// Its measures on the validation stories.
+    pub validation: EvalReport,
+}
+
+/// The baselines' table and what it was computed on.
+#[derive(Clone, Debug, Serialize)]
+pub struct BaselineReport {
+    /// The corpus file.
+    pub corpus: String,
+    /// Stories in the corpus.
+    pub stories: usize,
+    /// Training stories.
+    pub train_stories: usize,
+    /// Validation stories.
+    pub validation_stories: usize,
+    /// The tokenizer's vocabulary size (merges stop early on tiny corpora).
+    pub vocab_size: usize,
+    /// Seconds to train the tokenizer.
+    pub tokenizer_seconds: f64,
+    /// Training tokens (end tokens included).
+    pub train_tokens: usize,
+    /// One row per model, unigram first.
+    pub models: Vec<ModelRow>,
+}
+
+/// The trained tokenizer and models beside their report.
+#[derive(Clone, Debug)]
+pub struct Baselines {
+    /// The tokenizer, trained on the training stories.
+    pub bpe: Bpe,
+    /// Unigram, bigram and trigram models, in that order.
+    pub models: Vec<NgramModel>,
+    /// The table.
+    pub report: BaselineReport,
+}
+
+/// Runs the baselines on `corpus`.
+pub fn run_baselines(corpus: &Corpus, opts: &BaselineOptions) -> Baselines {
+    let stories = corpus.stories();
+    let split = split_stories(stories, opts.seed, opts.validation_fraction);
+    let train: Vec<&str> = split.train.iter().map(|&i| stories[i].as_str()).collect();
+    let valid: Vec<&str> = split
+        .validation
+        .iter()
+        .map(|&i| stories[i].as_str())
+        .collect();
+    let t0 = Instant::now();
+    let bpe = Bpe::train(&train, opts.vocab);
+    let tokenizer_seconds = t0.elapsed().as_secs_f64();
+    let train_seqs = bpe.encode_stories(&train);
+    let set = EvalSet::new(&valid, &bpe);
+    let mut models = Vec::new();
+    let mut rows = Vec::new();
+    for order in [Order::Unigram, Order::Bigram, Order::Trigram] {
+        let m = NgramModel::fit(order, bpe.vocab_size(), &train_seqs);
+        rows.push(ModelRow {
+            model: order.name().to_string(),
+            parameters: m.parameters(),
+            validation: evaluate(&m, &set),
+        });
+        models.push(m);
+    }
+    let report = BaselineReport {
+        corpus: corpus.path().display().to_string(),
+        stories: stories.len(),
+        train_stories: train.len(),
+        validation_stories: valid.len(),
+        vocab_size: bpe.vocab_size(),
+        tokenizer_seconds,
+        train_tokens: train_seqs.iter().map(Vec::len).sum(),
+        models: rows,
+    };
+    Baselines {
+        bpe,
+        models,
+        report,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tasks::text::corpus::parse_corpus;
+
+    #[test]
+    fn baselines_on_a_tiny_corpus() {
+        let text = "The dog ran. The dog sat.\n<|endoftext|>\n".repeat(1)
+            + &(0..40)
+                .map(|i| format!("The cat {i} ran to the dog.\n<|endoftext|>\n"))
+                .collect::<String>();
+        let c = parse_corpus(text.as_bytes(), "tiny".as_ref()).unwrap();
+        let opts = BaselineOptions {
+            vocab: 300,
+            seed: 1,
+            validation_fraction: 0.25,
+        };
+        let b = run_baselines(&c, &opts);
+        let r = &b.report;
+        assert_eq!(r.train_stories + r.validation_stories, 41);
+        assert_eq!(r.models.len(), 3);
+        assert!(r
+            .models
+            .iter()
+            .all(|m| m.validation.bits_per_byte.is_finite()));
+    }
+}

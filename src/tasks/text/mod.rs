@@ -1,0 +1,29 @@
+//! The TinyStories task's non-neural foundation: corpus reading, the story-level split, a
+//! byte-level BPE tokenizer, n-gram baselines (interpolated Kneser-Ney), their measures
+//! (cross-entropy, perplexity, bits per byte) and sampling.
+//!
+//! Pipeline ([`baselines::run_baselines`] runs it): [`corpus::read_corpus`] →
+//! [`split::split_stories`] → [`bpe::Bpe::train`] on the training stories →
+//! [`bpe::Bpe::encode_stories`] → [`ngram::NgramModel::fit`] → [`metrics::evaluate`] on the
+//! validation stories, and [`sample::generate`] from a prompt.
+//!
+//! ```
+//! use arsim::tasks::text::{bpe::Bpe, corpus::parse_corpus, metrics::{evaluate, EvalSet}};
+//! use arsim::tasks::text::ngram::{NgramModel, Order};
+//! let text = "Once upon a time.\n<|endoftext|>\nThe cat sat.\n<|endoftext|>\n";
+//! let corpus = parse_corpus(text.as_bytes(), "inline".as_ref()).unwrap();
+//! let bpe = Bpe::train(corpus.stories(), 300);
+//! let seqs = bpe.encode_stories(corpus.stories());
+//! let model = NgramModel::fit(Order::Trigram, bpe.vocab_size(), &seqs);
+//! let report = evaluate(&model, &EvalSet::new(corpus.stories(), &bpe));
+//! assert_eq!(report.bytes, corpus.story_bytes());
+//! assert!(report.bits_per_byte > 0.0);
+//! ```
+
+pub mod baselines;
+pub mod bpe;
+pub mod corpus;
+pub mod metrics;
+pub mod ngram;
+pub mod sample;
+pub mod split;

@@ -1,0 +1,241 @@
+//! The text task's non-neural foundation on the TinyStories sample
+//! (`../shared/data/tinystories-sample.txt`), or, where that file is absent (a clone without
+//! `../shared/`), on a small corpus the test writes itself.
+
+use arsim::tasks::text::baselines::{run_baselines, BaselineOptions, Baselines};
+use arsim::tasks::text::bpe::{Bpe, END_OF_TEXT_ID};
+use arsim::tasks::text::corpus::{read_corpus, Corpus, CorpusError};
+use arsim::tasks::text::metrics::{evaluate, EvalSet};
+use arsim::tasks::text::sample::{complete, Sampling};
+use arsim::tasks::text::split::split_stories;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+const SEED: u64 = 0;
+const FRACTION: f64 = 0.1;
+const VOCAB: usize = 1024;
+
+/// The sample's story count (from its README) and its validation share under seed 0, 10 %.
+const SAMPLE_STORIES: usize = 4042;
+const SAMPLE_VALIDATION: usize = 425;
+
+struct Fixture {
+    corpus: Corpus,
+    real: bool,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A corpus of templated stories, for clones without the sample.
+fn own_corpus_text() -> String {
+    let names = ["Lily", "Ben", "Tom", "Mia", "Sam", "Anna", "Max"];
+    let things = ["ball", "cat", "dog", "tree", "box", "kite"];
+    let feelings = ["happy", "sad", "scared", "proud"];
+    let mut text = String::new();
+    for i in 0..300 {
+        let (n, t, f) = (names[i % 7], things[(i / 7) % 6], feelings[(i / 3) % 4]);
+        text += &format!(
+            "Once upon a time, there was a girl named {n}. {n} had a big {t}.\n\
+             One day, the {t} was lost. {n} was {f}. She looked for the {t} all day.\n\
+             At last {n} found the {t} under a tree, and they were friends again.\n<|endoftext|>\n"
+        );
+    }
+    text
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let sample =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/tinystories-sample.txt");
+        if sample.exists() {
+            Fixture {
+                corpus: read_corpus(&sample).unwrap(),
+                real: true,
+                _dir: None,
+            }
+        } else {
+            eprintln!(
+                "{} not found: testing on a small corpus written by the test instead",
+                sample.display()
+            );
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("own-stories.txt");
+            std::fs::write(&path, own_corpus_text()).unwrap();
+            Fixture {
+                corpus: read_corpus(&path).unwrap(),
+                real: false,
+                _dir: Some(dir),
+            }
+        }
+    })
+}
+
+fn baselines() -> &'static Baselines {
+    static B: OnceLock<Baselines> = OnceLock::new();
+    B.get_or_init(|| {
+        let opts = BaselineOptions {
+            vocab: VOCAB,
+            seed: SEED,
+            validation_fraction: FRACTION,
+        };
+        run_baselines(&fixture().corpus, &opts)
+    })
+}
+
+#[test]
+fn tokenizer_round_trips_on_the_corpus() {
+    let f = fixture();
+    let b = baselines();
+    let text = std::fs::read_to_string(f.corpus.path()).unwrap();
+    let ids = b.bpe.encode(&text);
+    assert_eq!(b.bpe.decode(&ids), text);
+    assert_eq!(
+        ids.iter().filter(|&&t| t == END_OF_TEXT_ID).count(),
+        f.corpus.stories().len()
+    );
+    for story in f.corpus.stories() {
+        let ids = b.bpe.encode_story(story);
+        assert_eq!(b.bpe.decode(&ids[..ids.len() - 1]), *story);
+    }
+    if f.real {
+        assert_eq!(b.bpe.vocab_size(), VOCAB);
+        // BPE compresses: well under half a token per byte.
+        assert!(ids.len() * 3 < text.len(), "{} tokens", ids.len());
+    }
+}
+
+#[test]
+fn tokenizer_saved_and_loaded_encodes_the_same() {
+    let b = baselines();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokenizer.json");
+    b.bpe.save(&path).unwrap();
+    let back = Bpe::load(&path).unwrap();
+    assert_eq!(back.vocab_size(), b.bpe.vocab_size());
+    let stories = &fixture().corpus.stories()[..20];
+    assert_eq!(back.encode_stories(stories), b.bpe.encode_stories(stories));
+}
+
+#[test]
+fn split_is_stable_and_disjoint() {
+    let f = fixture();
+    let stories = f.corpus.stories();
+    let s = split_stories(stories, SEED, FRACTION);
+    let again = split_stories(stories, SEED, FRACTION);
+    assert_eq!((&s.train, &s.validation), (&again.train, &again.validation));
+    assert_eq!(s.train.len() + s.validation.len(), stories.len());
+    let mut all: Vec<usize> = s.train.iter().chain(&s.validation).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), stories.len());
+    assert!(!s.validation.is_empty() && !s.train.is_empty());
+    if f.real {
+        assert_eq!(stories.len(), SAMPLE_STORIES);
+        assert_eq!(s.validation.len(), SAMPLE_VALIDATION);
+        // The sample's stories are all different, so no text is on both sides.
+        let train: std::collections::HashSet<&String> =
+            s.train.iter().map(|&i| &stories[i]).collect();
+        assert!(s.validation.iter().all(|&i| !train.contains(&stories[i])));
+    }
+}
+
+#[test]
+fn bits_per_byte_divide_by_bytes_not_tokens() {
+    let f = fixture();
+    let b = baselines();
+    let stories = f.corpus.stories();
+    let s = split_stories(stories, SEED, FRACTION);
+    let valid: Vec<&str> = s.validation.iter().map(|&i| stories[i].as_str()).collect();
+    let coarse = EvalSet::new(&valid, &b.bpe);
+    let bytes_only = EvalSet::new(&valid, &Bpe::train(&valid, 257));
+    assert_eq!(coarse.bytes, bytes_only.bytes);
+    assert_eq!(coarse.bytes, valid.iter().map(|v| v.len()).sum::<usize>());
+    assert!(coarse.tokens() < bytes_only.tokens());
+    let r = evaluate(&b.models[2], &coarse);
+    assert_eq!(r.bytes, coarse.bytes);
+    let expect = r.total_nats / std::f64::consts::LN_2 / coarse.bytes as f64;
+    assert!((r.bits_per_byte - expect).abs() < 1e-12);
+    assert!((r.cross_entropy - r.total_nats / coarse.tokens() as f64).abs() < 1e-12);
+}
+
+#[test]
+fn trigram_beats_bigram_beats_unigram() {
+    let rows = &baselines().report.models;
+    let ce: Vec<f64> = rows.iter().map(|r| r.validation.cross_entropy).collect();
+    assert_eq!(
+        rows.iter().map(|r| r.model.as_str()).collect::<Vec<_>>(),
+        ["unigram", "bigram", "trigram"]
+    );
+    assert!(ce[2] < ce[1] && ce[1] < ce[0], "{ce:?}");
+    for r in rows {
+        let v = &r.validation;
+        assert!((v.perplexity - v.cross_entropy.exp()).abs() < 1e-9 * v.perplexity);
+        assert!(v.bits_per_byte > 0.0 && v.bits_per_byte < 8.0);
+    }
+}
+
+#[test]
+fn trigram_samples_from_a_prompt() {
+    let b = baselines();
+    let tri = &b.models[2];
+    let greedy = complete(tri, &b.bpe, "Once upon a", 30, Sampling::Greedy, 0);
+    assert!(greedy.starts_with("Once upon a") && greedy.len() > "Once upon a".len());
+    assert_eq!(
+        greedy,
+        complete(tri, &b.bpe, "Once upon a", 30, Sampling::Greedy, 9)
+    );
+    let hot = complete(
+        tri,
+        &b.bpe,
+        "Once upon a",
+        30,
+        Sampling::Temperature(0.8),
+        1,
+    );
+    assert_eq!(
+        hot,
+        complete(
+            tri,
+            &b.bpe,
+            "Once upon a",
+            30,
+            Sampling::Temperature(0.8),
+            1
+        )
+    );
+}
+
+#[test]
+fn missing_corpus_is_a_typed_error_naming_the_file() {
+    let path = PathBuf::from("/nonexistent/stories.txt");
+    let e = read_corpus(&path).unwrap_err();
+    assert!(matches!(&e, CorpusError::Io { path: p, .. } if *p == path));
+    assert!(e.to_string().contains("/nonexistent/stories.txt"), "{e}");
+}
+
+#[test]
+fn invalid_utf8_is_a_typed_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.txt");
+    std::fs::write(
+        &path,
+        b"One day.\n<|endoftext|>\nA \xc3\x28 cat.\n<|endoftext|>\n",
+    )
+    .unwrap();
+    let e = read_corpus(&path).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            CorpusError::InvalidUtf8 {
+                line: 3,
+                byte: 25,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("bad.txt") && e.to_string().contains("line 3"),
+        "{e}"
+    );
+}
