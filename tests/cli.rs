@@ -412,3 +412,50 @@ fn length_rows_match_the_formula() {
     );
     assert_eq!(v["all_match"], true);
 }
+
+#[test]
+fn task_text_missing_corpus_is_exit_2_naming_the_file() {
+    let out = arsim(&[
+        "task",
+        "text",
+        "--corpus",
+        "no/such/stories.txt",
+        "--baselines",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no/such/stories.txt"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn task_text_baselines_json() {
+    let text: String = (0..30)
+        .map(|i| format!("Once upon a time, a cat named Tom{i} sat.\n<|endoftext|>\n"))
+        .collect();
+    let (_dir, path) = file("stories.txt", &text);
+    let p = path.to_str().unwrap();
+    let args = [
+        "task",
+        "text",
+        "--corpus",
+        p,
+        "--vocab",
+        "300",
+        "--baselines",
+    ];
+    let out = arsim(
+        &[
+            &args[..],
+            &["--prompt", "Once upon a", "--tokens", "10", "--json"],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["baselines"]["stories"], 30);
+    assert_eq!(v["baselines"]["models"][2]["model"], "trigram");
+    assert_eq!(v["samples"].as_array().unwrap().len(), 2);
+}

@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn baselines_on_a_tiny_corpus() {
-        let text = "The dog ran. The dog sat.\n<|endoftext|>\n".repeat(1)
+        let text = "The dog ran. The dog sat.\n<|endoftext|>\n".to_string()
             + &(0..40)
                 .map(|i| format!("The cat {i} ran to the dog.\n<|endoftext|>\n"))
                 .collect::<String>();

@@ -34,8 +34,11 @@ pub const MIN_VOCAB: usize = FIRST_MERGE as usize;
 /// Why a tokenizer file could not be saved or loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenizerError {
-    /// The file could not be read or written.
-    #[error("cannot read or write tokenizer file {}", path.display())]
+    /// The file could not be written.
+    #[error(transparent)]
+    Write(#[from] crate::export::ExportError),
+    /// The file could not be read.
+    #[error("cannot read tokenizer file {}", path.display())]
     Io {
         /// The tokenizer file.
         path: PathBuf,
@@ -361,12 +364,12 @@ impl Bpe {
         Ok(Bpe::from_merges(file.merges))
     }
 
-    /// Writes the tokenizer to `path` as JSON.
+    /// Writes the tokenizer to `path` as JSON, whole (see [`crate::export::write_atomic`]).
     pub fn save(&self, path: &Path) -> Result<(), TokenizerError> {
-        std::fs::write(path, self.to_json()).map_err(|source| TokenizerError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+        Ok(crate::export::write_atomic(
+            path,
+            self.to_json().as_bytes(),
+        )?)
     }
 
     /// Reads a tokenizer written by [`Bpe::save`].
