@@ -1,6 +1,7 @@
 //! Executor speed on `cells` traces: tokens per second of the compiled linear predictor
 //! (real scores and argmax for every token), alone and with every token verified against the
-//! interpreter, against two baselines in the same run:
+//! interpreter, and of the `sweep` predictor on the same run (`benches/gates.rs` has `gates`),
+//! against two baselines in the same run:
 //! - `naive-dense`: the full one-hot window vector (offsets 1..S+2) times the full weight
 //!   matrix, then argmax — the textbook evaluation of the same linear map;
 //! - `lookup-table`: the local rule tabulated over (left, centre, right) — the fastest way to
@@ -187,6 +188,17 @@ fn bench(c: &mut Criterion) {
                 v.generated
             })
         });
+        // The sweep encoding of the same run: fewer tokens, each computed the same way.
+        let mut sweep = arsim::compiler::machine_to_sweep_predictor(&m, w).expect("no stay loops");
+        let sweep_trace =
+            arsim::encoding::sweep::ReferenceTrace::new(&m, &input, w, u64::MAX).unwrap();
+        let sweep_prompt: Vec<TokenId> = sweep_trace.clone().take(w.size + 1).collect();
+        let sweep_total = sweep_trace.count() as u64 - sweep_prompt.len() as u64;
+        g.throughput(Throughput::Elements(sweep_total));
+        g.bench_with_input(BenchmarkId::new("sweep-compiled", &id), &(), |b, _| {
+            b.iter(|| generate(&mut sweep, black_box(&sweep_prompt), sweep_total))
+        });
+        g.throughput(Throughput::Elements(total));
         g.bench_with_input(BenchmarkId::new("lookup-table", &id), &(), |b, _| {
             b.iter(|| generate(&mut lookup, black_box(&prompt), total))
         });
