@@ -1,13 +1,13 @@
 //! Weights out: a [`LinearAr`] as a safetensors file that numpy and PyTorch can load.
 //!
-//! One `int32` tensor per offset, named `W.<offset name>` (e.g. `W.S+1`), of shape
+//! One `int32` tensor per offset (`float32` for learned float weights, [`to_safetensors_f32`]), named `W.<offset name>` (e.g. `W.S+1`), of shape
 //! `[vocab, vocab]`: row = output token, column = input token. The header metadata labels
 //! everything: `tokens` and `offsets` (JSON arrays), `offset_names`, `encoding`, `machine`,
 //! `window_size`, `origin`, and the rule `next = argmax_d sum_j W_j[d, x[p-j]]` (positions
 //! before the trace read as a zero column). Files are written whole: a temporary file in the
 //! same directory, then a rename.
 
-use crate::predictor::{Layout, LinearAr};
+use crate::predictor::{Layout, LinearAr, LinearArF32};
 use nalgebra::DMatrix;
 use safetensors::tensor::{Dtype, TensorView};
 use std::collections::HashMap;
@@ -67,34 +67,51 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
 
 /// Serialises a predictor with its labels and extra metadata (e.g. `machine`, `encoding`).
 pub fn to_safetensors(p: &LinearAr, extra: &[(&str, String)]) -> Vec<u8> {
-    let layout = p.layout();
-    let v = layout.tokens.len();
-    let data: Vec<Vec<u8>> = p
-        .weights()
+    let data = row_major_bytes(p.weights(), |w| w.to_le_bytes());
+    serialize(p.layout(), Dtype::I32, &data, extra)
+}
+
+/// Serialises a float predictor (learned weights) in the same layout, as `float32` tensors
+/// with the same metadata; `dtype` in the metadata says `F32`.
+pub fn to_safetensors_f32(p: &LinearArF32, extra: &[(&str, String)]) -> Vec<u8> {
+    let data = row_major_bytes(p.weights(), |w| w.to_le_bytes());
+    serialize(p.layout(), Dtype::F32, &data, extra)
+}
+
+/// Each matrix as row-major `[output, input]` little-endian bytes, as numpy expects.
+fn row_major_bytes<T: nalgebra::Scalar + Copy>(
+    weights: &[DMatrix<T>],
+    bytes: impl Fn(T) -> [u8; 4],
+) -> Vec<Vec<u8>> {
+    weights
         .iter()
         .map(|w| {
-            // Row-major [output, input], as numpy expects.
-            let mut bytes = Vec::with_capacity(v * v * 4);
-            for d in 0..v {
-                for x in 0..v {
-                    bytes.extend_from_slice(&w[(d, x)].to_le_bytes());
+            let mut out = Vec::with_capacity(w.len() * 4);
+            for d in 0..w.nrows() {
+                for x in 0..w.ncols() {
+                    out.extend_from_slice(&bytes(w[(d, x)]));
                 }
             }
-            bytes
+            out
         })
-        .collect();
+        .collect()
+}
+
+fn serialize(layout: &Layout, dtype: Dtype, data: &[Vec<u8>], extra: &[(&str, String)]) -> Vec<u8> {
+    let v = layout.tokens.len();
     let tensors: Vec<(String, TensorView<'_>)> = layout
         .offset_names
         .iter()
-        .zip(&data)
+        .zip(data)
         .map(|(name, bytes)| {
             // Shape and byte length agree by construction.
-            let view = TensorView::new(Dtype::I32, vec![v, v], bytes).expect("shape matches data");
+            let view = TensorView::new(dtype, vec![v, v], bytes).expect("shape matches data");
             (format!("W.{name}"), view)
         })
         .collect();
     let mut meta: HashMap<String, String> = HashMap::new();
     meta.insert("format".into(), FORMAT.into());
+    meta.insert("dtype".into(), format!("{dtype:?}"));
     meta.insert(
         "tokens".into(),
         serde_json::to_string(&layout.tokens).unwrap_or_default(),
@@ -127,8 +144,36 @@ pub fn write_safetensors(
     write_atomic(path, &to_safetensors(p, extra))
 }
 
+/// Writes a float predictor to `path` (whole, or not at all).
+pub fn write_safetensors_f32(
+    p: &LinearArF32,
+    extra: &[(&str, String)],
+    path: &Path,
+) -> Result<(), ExportError> {
+    write_atomic(path, &to_safetensors_f32(p, extra))
+}
+
 /// Reads a predictor written by [`write_safetensors`], with its metadata.
 pub fn read_safetensors(path: &Path) -> Result<(LinearAr, HashMap<String, String>), ExportError> {
+    let (layout, weights, meta) = read_weights(path, Dtype::I32, i32::from_le_bytes)?;
+    Ok((LinearAr::new(layout, weights), meta))
+}
+
+/// Reads a float predictor written by [`write_safetensors_f32`], with its metadata.
+pub fn read_safetensors_f32(
+    path: &Path,
+) -> Result<(LinearArF32, HashMap<String, String>), ExportError> {
+    let (layout, weights, meta) = read_weights(path, Dtype::F32, f32::from_le_bytes)?;
+    Ok((LinearArF32::new(layout, weights), meta))
+}
+
+/// The layout, matrices and metadata of an arsim weight file whose tensors are `dtype`.
+#[allow(clippy::type_complexity)]
+fn read_weights<T: nalgebra::Scalar + Copy>(
+    path: &Path,
+    dtype: Dtype,
+    decode: fn([u8; 4]) -> T,
+) -> Result<(Layout, Vec<DMatrix<T>>, HashMap<String, String>), ExportError> {
     let shown = path.display().to_string();
     let bad = |message: String| ExportError::Format {
         path: shown.clone(),
@@ -167,29 +212,27 @@ pub fn read_safetensors(path: &Path) -> Result<(LinearAr, HashMap<String, String
         let t = st
             .tensor(&format!("W.{name}"))
             .map_err(|e| bad(format!("tensor W.{name}: {e}")))?;
-        if t.dtype() != Dtype::I32 || t.shape() != [v, v] {
+        if t.dtype() != dtype || t.shape() != [v, v] {
             return Err(bad(format!(
-                "tensor W.{name} is {:?} {:?}, expected I32 [{v}, {v}]",
+                "tensor W.{name} is {:?} {:?}, expected {dtype:?} [{v}, {v}]",
                 t.dtype(),
                 t.shape()
             )));
         }
-        let vals: Vec<i32> = t
+        let vals: Vec<T> = t
             .data()
             .chunks_exact(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .map(|c| decode([c[0], c[1], c[2], c[3]]))
             .collect();
         weights.push(DMatrix::from_row_slice(v, v, &vals));
     }
     Ok((
-        LinearAr::new(
-            Layout {
-                tokens,
-                offsets,
-                offset_names,
-            },
-            weights,
-        ),
+        Layout {
+            tokens,
+            offsets,
+            offset_names,
+        },
+        weights,
         meta,
     ))
 }
@@ -213,6 +256,26 @@ mod tests {
         assert_eq!(meta["machine"], "bb2");
         // No temporary file is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn float_weights_round_trip_and_are_not_read_as_integers() {
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let c = machine_to_cells_predictor(&m, Window { size: 4, origin: 2 });
+        let weights = c
+            .weights()
+            .iter()
+            .map(|w| w.map(|x| x as f32 * 0.5))
+            .collect();
+        let p = LinearArF32::new(c.layout().clone(), weights);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.safetensors");
+        write_safetensors_f32(&p, &[("machine", "bb2".into())], &path).unwrap();
+        let (q, meta) = read_safetensors_f32(&path).unwrap();
+        assert_eq!(p, q);
+        assert_eq!(meta["dtype"], "F32");
+        let err = read_safetensors(&path).unwrap_err().to_string();
+        assert!(err.contains("expected I32"), "{err}");
     }
 
     #[test]

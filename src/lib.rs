@@ -12,7 +12,9 @@
 //!    position), and [`parity`]'s circuits the same way;
 //! 5. [`certify`]: the exhaustive local check of those weights;
 //! 6. [`executor`] + [`verify`]: generate token by token, streaming, and compare every token;
-//! 7. [`emulate`]: stages 2-6 in order, as `arsim emulate` runs them; [`export`] writes weights.
+//! 7. [`emulate`]: stages 2-6 in order, as `arsim emulate` runs them; [`export`] writes weights;
+//! 8. [`learn`]: predictors learned from traces (perceptron, softmax regression, one
+//!    perceptron per position), compared with the compiled ones on held-out inputs.
 //!
 //! Beside the pipeline, [`draw`] pictures runs (space-time diagrams) and weights (heatmaps),
 //! and [`graph`] writes a machine's state graph as Graphviz DOT; [`tasks`] holds the paper's
@@ -40,6 +42,7 @@ pub mod export;
 pub mod graph;
 pub mod interpreter;
 pub mod kernel;
+pub mod learn;
 pub mod length;
 pub mod machine;
 pub mod parity;

@@ -12,6 +12,10 @@
 //! (token names and offsets), and also kept in an input-major flat copy so that a token
 //! costs one contiguous column add per offset and an argmax: the real scores, every time.
 
+pub mod float;
+
+pub use float::LinearArF32;
+
 use crate::kernel::Kernel;
 use nalgebra::DMatrix;
 use serde::Serialize;

@@ -15,8 +15,16 @@ use arsim::encoding::cells::{Window, WindowConfig, WindowError};
 use arsim::encoding::gates::{machine_to_gates_predictor, BitLayout};
 use arsim::encoding::EncodingKind;
 use arsim::export::write_atomic;
-use arsim::export::{read_safetensors, write_safetensors};
+use arsim::export::{read_safetensors, write_safetensors, write_safetensors_f32};
 use arsim::interpreter::Interpreter;
+use arsim::learn::dataset::WindowKind;
+use arsim::learn::inputs::{InputSpec, Pattern};
+use arsim::learn::outputs::OutputKind;
+use arsim::learn::softmax::SoftmaxOptions;
+use arsim::learn::sweep::{sweep, SweepReport};
+use arsim::learn::{
+    learn, Algo, LearnOptions, LearnReport, LearnedPredictor, LearnerKind, Progress,
+};
 use arsim::length::{measure, Plan};
 use arsim::machine::convert::write_machine;
 use arsim::machine::{load_machine_as, Machine, MachineFormat, Stop, SymbolId};
@@ -210,6 +218,72 @@ enum Command {
         #[arg(long)]
         png: Option<PathBuf>,
     },
+    /// Learn a linear predictor from chain-of-thought traces and compare it with the compiled one.
+    ///
+    /// Runs the machine on random inputs (--lengths over --alphabet; by default lengths 1-8 over
+    /// the symbols of the machine file's example inputs) or on --inputs, trains on the traces of
+    /// --train inputs, then runs the learned predictor with the executor on --test held-out inputs.
+    /// Prints token, trace and answer error, agreement with the compiled predictor and, for the
+    /// perceptron, its mistakes against the bound (R² + 2τ)/γ² from the compiled weights. Exit 1 when a
+    /// held-out trace is wrong. --sweep 1,2,4,8 instead reports held-out trace error against
+    /// training traces for the time-invariant and the time-dependent learner (exit 0); --plot
+    /// draws it. Example: arsim learn machines/binary-add.ron --train 50 --test 500 --seed 1
+    Learn {
+        /// A machine file (.ron, .tm, .yaml, .seed[#N]) or a bbchallenge standard-format string.
+        machine: String,
+        /// Read the machine in this format, whatever its extension or content.
+        #[arg(long, value_enum)]
+        format: Option<MachineFormat>,
+        /// The encoding of runs as token traces.
+        #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
+        encoding: EncodingKind,
+        /// Training traces (the largest --sweep size replaces it).
+        #[arg(long, default_value_t = 50)]
+        train: usize,
+        /// Held-out traces (inputs disjoint from the training ones).
+        #[arg(long, default_value_t = 500)]
+        test: usize,
+        /// Seed of the inputs, the shuffles and the learner.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The learning algorithm.
+        #[arg(long, value_enum, default_value_t = Algo::Perceptron)]
+        algo: Algo,
+        /// The offsets the learner reads: all = 1..S+2, local = S, S+1, S+2.
+        #[arg(long, value_enum, default_value_t = WindowKind::All)]
+        window: WindowKind,
+        /// Output features: tokens = one weight row per token; parts = a cell token's row is
+        /// its symbol part plus its head part (the form of the compiled weights).
+        #[arg(long, value_enum, default_value_t = OutputKind::Parts)]
+        outputs: OutputKind,
+        /// One set of weights for every position, or one classifier per position.
+        #[arg(long, value_enum, default_value_t = LearnerKind::TimeInvariant)]
+        learner: LearnerKind,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Step limit of every run.
+        #[arg(long, default_value_t = 2_000)]
+        max_steps: u64,
+        /// Perceptron: stop after this many passes.
+        #[arg(long, default_value_t = 1_000)]
+        max_passes: usize,
+        /// Perceptron margin τ: update while an example's margin is at most τ (0 = Rosenblatt).
+        #[arg(long, default_value_t = arsim::learn::perceptron::DEFAULT_MARGIN)]
+        margin: i32,
+        /// Softmax regression: most epochs.
+        #[arg(long, default_value_t = 100)]
+        epochs: usize,
+        /// Write the learned weights (safetensors, the layout of `compile --out`; float32 for
+        /// softmax). Time-invariant learners only.
+        #[arg(long, conflicts_with = "sweep")]
+        save: Option<PathBuf>,
+        /// Training-set sizes for the sample-complexity sweep, e.g. 1,2,4,8,16.
+        #[arg(long)]
+        sweep: Option<String>,
+        /// Draw the sweep (FILE.svg or FILE.png).
+        #[arg(long, requires = "sweep")]
+        plot: Option<PathBuf>,
+    },
 }
 
 /// A machine without input (for convert and dot).
@@ -391,6 +465,26 @@ struct WindowArgs {
     origin: Option<usize>,
 }
 
+/// The inputs `learn` runs the machine on.
+#[derive(Args, Debug)]
+struct InputArgs {
+    /// The shape of random inputs: literal symbols and classes, a starred class a run whose
+    /// length comes from --lengths, e.g. [01]*+[01]* [default: inferred from the machine file's
+    /// example inputs]
+    #[arg(long, conflicts_with_all = ["inputs", "alphabet"])]
+    pattern: Option<String>,
+    /// Random inputs are any words over these symbols (the pattern [SYMBOLS]*).
+    #[arg(long, conflicts_with = "inputs")]
+    alphabet: Option<String>,
+    /// Run lengths: numbers and ranges, e.g. 1-8 or 2,4,6; auto = the smallest 1-L with twice
+    /// as many distinct inputs as needed [default: auto]
+    #[arg(long, conflicts_with = "inputs")]
+    lengths: Option<String>,
+    /// A listed set of inputs instead of random ones, comma-separated (e.g. 101+11,0+0).
+    #[arg(long)]
+    inputs: Option<String>,
+}
+
 /// A failure and its exit code.
 enum Failure {
     /// Bad input or usage: exit 2.
@@ -515,6 +609,57 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Convert { machine, to, out } => cmd_convert(&machine, to, out, json),
         Command::Dot { machine, out, png } => cmd_dot(&machine, out, png, json),
+        Command::Learn {
+            machine,
+            format,
+            encoding,
+            train,
+            test,
+            seed,
+            algo,
+            window,
+            outputs,
+            learner,
+            input,
+            max_steps,
+            max_passes,
+            margin,
+            epochs,
+            save,
+            sweep,
+            plot,
+        } => {
+            let m = load_machine_as(&machine, format).map_err(anyhow::Error::from)?;
+            let spec = input_spec(&m, &machine, &input)?;
+            let opts = LearnOptions {
+                inputs: spec,
+                train,
+                test,
+                seed,
+                algo,
+                window,
+                outputs,
+                learner,
+                max_steps,
+                max_passes,
+                margin,
+                softmax: SoftmaxOptions {
+                    epochs,
+                    ..SoftmaxOptions::default()
+                },
+            };
+            if encoding != EncodingKind::Cells {
+                return Err(anyhow!(
+                    "learn supports --encoding cells; {} is not learned yet",
+                    encoding.name()
+                )
+                .into());
+            }
+            match sweep {
+                Some(sizes) => cmd_sweep(&m, &opts, &sizes, plot, json),
+                None => cmd_learn(&m, &opts, save, json),
+            }
+        }
     }
 }
 
@@ -1707,4 +1852,362 @@ fn cmd_task_parity(args: &ParityArgs, json: bool) -> Result<(), Failure> {
         return Err(Failure::Verification);
     }
     Ok(())
+}
+
+/// Parses `1-8`, `2,4,6`, `1-3,7` into a sorted list of numbers.
+fn parse_numbers(text: &str, what: &str) -> Result<Vec<usize>> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let num = |t: &str| {
+            t.trim().parse::<usize>().map_err(|_| {
+                anyhow!("bad {what} `{part}`: expected a number or a range such as 1-8")
+            })
+        };
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (num(a)?, num(b)?);
+                if a > b {
+                    return Err(anyhow!("bad {what} `{part}`: the range is empty"));
+                }
+                if b - a > 10_000 {
+                    return Err(anyhow!("bad {what} `{part}`: the range is too long"));
+                }
+                out.extend(a..=b);
+            }
+            None => out.push(num(part)?),
+        }
+    }
+    if out.is_empty() {
+        return Err(anyhow!("no {what} given"));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// The input distribution from --pattern/--alphabet/--lengths or --inputs.
+fn input_spec(m: &Machine, name: &str, args: &InputArgs) -> Result<InputSpec> {
+    if let Some(list) = &args.inputs {
+        let words = list
+            .split(',')
+            .map(|w| {
+                m.parse_input(w)
+                    .with_context(|| format!("bad --inputs for machine {name}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(InputSpec::Listed(words));
+    }
+    let lengths = match args.lengths.as_deref() {
+        None | Some("auto") => None,
+        Some(l) => Some(parse_numbers(l, "--lengths")?),
+    };
+    let pattern = match (&args.pattern, &args.alphabet) {
+        (Some(p), _) => {
+            Pattern::parse(m, p).with_context(|| format!("bad --pattern for machine {name}"))?
+        }
+        (None, Some(a)) => Pattern::words_over(
+            &m.parse_input(a)
+                .with_context(|| format!("bad --alphabet for machine {name}"))?,
+        ),
+        (None, None) => Pattern::from_examples(m),
+    };
+    Ok(InputSpec::Random { pattern, lengths })
+}
+
+/// A progress callback that shows each phase as a bar (nothing with --json).
+fn phase_bars(json: bool) -> impl FnMut(Progress) {
+    let mut bar: Option<ProgressBar> = None;
+    move |p| match p {
+        Progress::Phase { name, total } => {
+            if let Some(b) = bar.take() {
+                b.finish_and_clear();
+            }
+            bar = Some(progress_bar(json, total, name));
+        }
+        Progress::Done(n) => {
+            if let Some(b) = &bar {
+                b.set_position(n);
+                if b.length() == Some(n) {
+                    b.finish_and_clear();
+                }
+            }
+        }
+    }
+}
+
+fn cmd_learn(
+    m: &Machine,
+    opts: &LearnOptions,
+    save: Option<PathBuf>,
+    json: bool,
+) -> Result<(), Failure> {
+    if save.is_some() && opts.learner == LearnerKind::TimeDependent {
+        return Err(anyhow!(
+            "--save writes time-invariant weights; the time-dependent learner has one classifier per position"
+        )
+        .into());
+    }
+    let mut progress = phase_bars(json);
+    let learned =
+        learn(m, opts, &mut progress).map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
+    drop(progress);
+    if let Some(path) = &save {
+        let r = &learned.report;
+        let extra = [
+            ("machine", m.name().to_string()),
+            ("encoding", r.encoding.to_string()),
+            ("window_size", learned.window.size.to_string()),
+            ("origin", learned.window.origin.to_string()),
+            (
+                "learned",
+                format!(
+                    "{:?} seed {} on {} traces",
+                    r.algo, r.seed, r.training.traces
+                ),
+            ),
+        ];
+        match &learned.predictor {
+            LearnedPredictor::Integer(w) => write_safetensors(w, &extra, path),
+            LearnedPredictor::Float(w) => write_safetensors_f32(w, &extra, path),
+            LearnedPredictor::TimeDependent(_) => Ok(()),
+        }
+        .map_err(anyhow::Error::from)?;
+    }
+    let r = &learned.report;
+    if json {
+        let mut value = serde_json::to_value(r).unwrap_or_default();
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert(
+                "saved".into(),
+                serde_json::json!(save.as_ref().map(|p| p.display().to_string())),
+            );
+        }
+        print_json(&value);
+    } else {
+        print_learn(r);
+        if let Some(path) = &save {
+            println!("saved        {}", path.display());
+        }
+    }
+    if r.test.trace_errors > 0 {
+        return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2}%", 100.0 * x)
+}
+
+fn print_learn(r: &LearnReport) {
+    println!(
+        "machine      {} ({}: S = {} cells, |D| = {})",
+        r.machine, r.encoding, r.tape_cells, r.dictionary
+    );
+    let algo = match r.algo {
+        Algo::Perceptron => "perceptron",
+        Algo::Softmax => "softmax regression",
+    };
+    let kind = match r.learner {
+        LearnerKind::TimeInvariant => "time-invariant",
+        LearnerKind::TimeDependent => "time-dependent (one per position)",
+    };
+    println!(
+        "learner      {kind} {algo} over output {}, window {} ({} offsets: {}..{})",
+        r.outputs.name(),
+        r.window.name(),
+        r.offsets.len(),
+        r.offsets.first().unwrap_or(&0),
+        r.offsets.last().unwrap_or(&0)
+    );
+    match (&r.inputs.pattern, &r.inputs.lengths) {
+        (Some(a), Some(l)) => println!(
+            "inputs       random words {a}, runs of lengths {:?}, seed {}; e.g. {:?}",
+            l, r.seed, r.inputs.first_training_inputs
+        ),
+        _ => println!(
+            "inputs       listed, seed {}; e.g. {:?}",
+            r.seed, r.inputs.first_training_inputs
+        ),
+    }
+    let t = &r.training;
+    println!(
+        "training     {} traces, {} examples ({} distinct), {} classifier(s), {:.2} s",
+        t.traces, t.examples, t.distinct_examples, t.classifiers, t.seconds
+    );
+    if let Some(p) = &t.perceptron {
+        println!(
+            "perceptron   {} passes, {} mistakes{}",
+            p.passes,
+            p.mistakes,
+            if p.converged {
+                ", converged (a pass with no mistake)"
+            } else {
+                ", NOT converged (pass limit)"
+            }
+        );
+    }
+    if let Some(b) = &t.mistake_bound {
+        println!(
+            "bound        (R² + 2τ)/γ² = {:.0} (R = {:.3}, τ = {}, γ = {:.5} = margin {} / ‖U_compiled‖ {:.2}): mistakes {} the bound",
+            b.bound,
+            b.r,
+            b.margin,
+            b.gamma,
+            b.compiled_min_margin,
+            b.compiled_norm,
+            if t.mistakes_within_bound == Some(true) { "within" } else { "EXCEED" }
+        );
+    }
+    if let Some(s) = &t.softmax {
+        println!(
+            "softmax      {} epochs ({} AdamW steps), loss {:.5}, {} training examples wrong, min margin {:.3}{}",
+            s.epochs,
+            s.steps,
+            s.loss_per_epoch.last().unwrap_or(&f64::NAN),
+            s.train_errors,
+            s.min_train_margin,
+            if s.converged { ", converged" } else { "" }
+        );
+    }
+    let e = &r.test;
+    println!(
+        "held-out     {} traces, {} tokens: token error {} ({}), trace error {} ({}), answer error {} ({})",
+        e.traces,
+        e.tokens,
+        pct(e.token_error_rate),
+        e.token_errors,
+        pct(e.trace_error_rate),
+        e.trace_errors,
+        pct(e.answer_error_rate),
+        e.answer_errors
+    );
+    println!(
+        "compiled     agrees on {} of tokens and {} of traces ({} / {})",
+        pct(e.compiled_token_agreement_rate),
+        pct(e.compiled_trace_agreement_rate),
+        e.compiled_trace_agreement,
+        e.traces
+    );
+    println!(
+        "coverage     {} held-out traces had every context in training; {} of them wrong",
+        e.covered_traces, e.covered_trace_errors
+    );
+    if let Some(c) = &r.certificate {
+        println!(
+            "certificate  {} local contexts, {} fail, min margin {}{}",
+            c.contexts,
+            c.failed,
+            c.min_margin,
+            if c.certified {
+                ": certified for every input in the window"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(f) = &e.first_failure {
+        let d = &f.divergence;
+        let cell = d.cell.map_or("SEP".to_string(), |c| format!("cell {c}"));
+        println!(
+            "divergence   input \"{}\" ({} steps): position {} (step {}, {}): expected {}, got {}; context (S+2, S+1, S) = {:?}",
+            f.input,
+            f.steps,
+            d.position,
+            d.step,
+            cell,
+            d.expected.as_deref().unwrap_or("end of trace"),
+            d.got.as_deref().unwrap_or("end of trace"),
+            d.context
+        );
+    }
+}
+
+fn cmd_sweep(
+    m: &Machine,
+    opts: &LearnOptions,
+    sizes: &str,
+    plot: Option<PathBuf>,
+    json: bool,
+) -> Result<(), Failure> {
+    let sizes = parse_numbers(sizes, "--sweep sizes")?;
+    if sizes.contains(&0) {
+        return Err(anyhow!("--sweep sizes must be at least 1").into());
+    }
+    if let Some(path) = &plot {
+        arsim::learn::plot::check_path(path).map_err(anyhow::Error::from)?;
+    }
+    let mut progress = phase_bars(json);
+    let report =
+        sweep(m, opts, &sizes, &mut progress).map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
+    drop(progress);
+    if let Some(path) = &plot {
+        arsim::learn::plot::plot_sweep(&report, path).map_err(anyhow::Error::from)?;
+    }
+    if json {
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert(
+                "plot".into(),
+                serde_json::json!(plot.as_ref().map(|p| p.display().to_string())),
+            );
+        }
+        print_json(&value);
+    } else {
+        print_sweep(&report);
+        if let Some(path) = &plot {
+            println!("plot         {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn print_sweep(r: &SweepReport) {
+    println!(
+        "machine      {} ({}: S = {} cells, |D| = {}), window {}, {} held-out traces, seed {}",
+        r.machine,
+        r.encoding,
+        r.tape_cells,
+        r.dictionary,
+        r.window.name(),
+        r.test_traces,
+        r.seed
+    );
+    let algo = match r.algo {
+        Algo::Perceptron => "perceptron",
+        Algo::Softmax => "softmax",
+    };
+    println!(
+        "{:>7} {:>9} | {:^34} | {:^38}",
+        "",
+        "",
+        format!("time-invariant ({algo})"),
+        "time-dependent (perceptron per position)"
+    );
+    println!(
+        "{:>7} {:>9} | {:>10} {:>10} {:>12} | {:>10} {:>10} {:>16}",
+        "traces",
+        "examples",
+        "trace err",
+        "token err",
+        "mistakes",
+        "trace err",
+        "token err",
+        "classifiers"
+    );
+    for row in &r.rows {
+        let (a, b) = (&row.time_invariant, &row.time_dependent);
+        let mistakes = |m: Option<u64>| m.map_or("-".to_string(), |m| m.to_string());
+        println!(
+            "{:>7} {:>9} | {:>10} {:>10} {:>12} | {:>10} {:>10} {:>16}",
+            row.train_traces,
+            row.examples,
+            pct(a.trace_error_rate),
+            pct(a.token_error_rate),
+            mistakes(a.mistakes),
+            pct(b.trace_error_rate),
+            pct(b.token_error_rate),
+            b.classifiers
+        );
+    }
 }

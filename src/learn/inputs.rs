@@ -1,0 +1,540 @@
+//! The input distribution of a learning run: which words the machine is run on, split into
+//! training and held-out inputs that never overlap.
+//!
+//! This is the first stage of `learn` (inputs → traces → examples → learner → evaluation).
+//! Two distributions:
+//! - [`InputSpec::Random`]: words of a [`Pattern`], a sequence of literal symbols and symbol
+//!   classes such as `[01]*+[01]*` (two binary numbers around a `+`). Each starred class is a
+//!   run whose length is drawn from a list of lengths, an unstarred class is one symbol. A draw
+//!   picks the run lengths uniformly, then a word of those lengths uniformly, without
+//!   replacement (every input is distinct). The default pattern is inferred from the machine
+//!   file's example inputs ([`Pattern::from_examples`]): symbols that occur exactly once in
+//!   every example, in the same order, are separators, and the runs between them are over the
+//!   symbols that the examples use there (`binary-add` gives `[01]*+[01]*`, `palindrome`
+//!   `[ab]*`); a machine without non-empty examples gets `[Γ∖{blank}]*`;
+//! - [`InputSpec::Listed`]: a given set of words, shuffled.
+//!
+//! The first `train` draws are the training inputs, the next `test` the held-out ones, so the
+//! two are disjoint, and the training inputs of a smaller run are a prefix of a larger one's
+//! (the sample-complexity sweep relies on that).
+
+use crate::machine::{Machine, SymbolId};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// One item of a [`Pattern`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// This symbol.
+    Literal(SymbolId),
+    /// One symbol of the class, or (`run`) a run of them whose length comes from the lengths.
+    Class {
+        /// The symbols, sorted.
+        symbols: Vec<SymbolId>,
+        /// Whether the class repeats.
+        run: bool,
+    },
+}
+
+/// A sequence of literal symbols and symbol classes, e.g. `[01]*+[01]*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    /// The items, left to right.
+    pub items: Vec<Item>,
+}
+
+/// A pattern that does not parse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// A character that is not a tape symbol.
+    #[error("pattern character '{0}' at position {1} is not a symbol of the machine")]
+    Symbol(char, usize),
+    /// `[` without `]`.
+    #[error("pattern has '[' at position {0} without a closing ']'")]
+    Unclosed(usize),
+    /// `[]`.
+    #[error("pattern has an empty class at position {0}")]
+    EmptyClass(usize),
+}
+
+impl Pattern {
+    /// Parses `[abc]` classes (a following `*` makes a run), `\c` and other characters as
+    /// literal symbols of `machine`.
+    pub fn parse(machine: &Machine, text: &str) -> Result<Pattern, PatternError> {
+        let chars: Vec<char> = text.chars().collect();
+        let sym = |c: char, i: usize| machine.symbol_id(c).ok_or(PatternError::Symbol(c, i));
+        let mut items = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            match chars[i] {
+                '[' => {
+                    let close = (i + 1..chars.len())
+                        .find(|&j| chars[j] == ']')
+                        .ok_or(PatternError::Unclosed(i))?;
+                    let mut symbols = (i + 1..close)
+                        .map(|j| sym(chars[j], j))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    if symbols.is_empty() {
+                        return Err(PatternError::EmptyClass(i));
+                    }
+                    symbols.sort_unstable();
+                    symbols.dedup();
+                    let run = chars.get(close + 1) == Some(&'*');
+                    items.push(Item::Class { symbols, run });
+                    i = close + 1 + usize::from(run);
+                }
+                '\\' if i + 1 < chars.len() => {
+                    items.push(Item::Literal(sym(chars[i + 1], i + 1)?));
+                    i += 2;
+                }
+                c => {
+                    items.push(Item::Literal(sym(c, i)?));
+                    i += 1;
+                }
+            }
+        }
+        Ok(Pattern { items })
+    }
+
+    /// `[symbols]*`: any word over `symbols`.
+    pub fn words_over(symbols: &[SymbolId]) -> Pattern {
+        let mut symbols = symbols.to_vec();
+        symbols.sort_unstable();
+        symbols.dedup();
+        Pattern {
+            items: vec![Item::Class { symbols, run: true }],
+        }
+    }
+
+    /// The pattern of the machine file's example inputs (see the module docs).
+    pub fn from_examples(machine: &Machine) -> Pattern {
+        let inputs: Vec<&[SymbolId]> = machine
+            .examples()
+            .iter()
+            .map(|e| &e.input[..])
+            .filter(|w| !w.is_empty())
+            .collect();
+        let used: Vec<SymbolId> = {
+            let mut u: Vec<SymbolId> = inputs.iter().flat_map(|w| w.iter().copied()).collect();
+            u.sort_unstable();
+            u.dedup();
+            u
+        };
+        if inputs.is_empty() {
+            let non_blank: Vec<SymbolId> = (0..machine.num_symbols())
+                .map(|i| SymbolId(i as u8))
+                .filter(|&s| s != machine.blank())
+                .collect();
+            return Pattern::words_over(&non_blank);
+        }
+        let once_everywhere = |s: SymbolId| {
+            inputs
+                .iter()
+                .all(|w| w.iter().filter(|&&x| x == s).count() == 1)
+        };
+        let separators_of = |w: &[SymbolId]| -> Vec<SymbolId> {
+            w.iter().copied().filter(|&s| once_everywhere(s)).collect()
+        };
+        let separators = separators_of(inputs[0]);
+        if separators.is_empty() || inputs.iter().any(|w| separators_of(w) != separators) {
+            return Pattern::words_over(&used);
+        }
+        let rest: Vec<SymbolId> = used
+            .iter()
+            .copied()
+            .filter(|s| !separators.contains(s))
+            .collect();
+        // The symbols seen in each run between separators.
+        let mut runs: Vec<Vec<SymbolId>> = vec![Vec::new(); separators.len() + 1];
+        for w in &inputs {
+            let mut k = 0;
+            for &s in w.iter() {
+                if k < separators.len() && s == separators[k] {
+                    k += 1;
+                } else {
+                    runs[k].push(s);
+                }
+            }
+        }
+        let mut items = Vec::new();
+        for (k, mut run) in runs.into_iter().enumerate() {
+            run.sort_unstable();
+            run.dedup();
+            let symbols = if run.is_empty() { rest.clone() } else { run };
+            if !symbols.is_empty() {
+                items.push(Item::Class { symbols, run: true });
+            }
+            if let Some(&s) = separators.get(k) {
+                items.push(Item::Literal(s));
+            }
+        }
+        Pattern { items }
+    }
+
+    /// The pattern as text, e.g. `[01]*+[01]*`.
+    pub fn render(&self, machine: &Machine) -> String {
+        let mut out = String::new();
+        for item in &self.items {
+            match item {
+                Item::Literal(s) => {
+                    let c = machine.symbol_char(*s);
+                    if matches!(c, '[' | ']' | '*' | '\\') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                Item::Class { symbols, run } => {
+                    out.push('[');
+                    out.extend(symbols.iter().map(|&s| machine.symbol_char(s)));
+                    out.push(']');
+                    if *run {
+                        out.push('*');
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn runs(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| matches!(i, Item::Class { run: true, .. }))
+            .count()
+    }
+}
+
+/// Where the inputs come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputSpec {
+    /// Words of `pattern`, each run's length drawn from `lengths`, all distinct.
+    Random {
+        /// The shape of the words.
+        pattern: Pattern,
+        /// The run lengths; `None`: the smallest `1..=L` that has at least twice as many
+        /// distinct words as the run needs ([`auto_lengths`]).
+        lengths: Option<Vec<usize>>,
+    },
+    /// These words, shuffled (duplicates are dropped).
+    Listed(Vec<Vec<SymbolId>>),
+}
+
+/// The inputs of a learning run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Split {
+    /// Training inputs, in draw order.
+    pub train: Vec<Vec<SymbolId>>,
+    /// Held-out inputs, disjoint from `train`.
+    pub test: Vec<Vec<SymbolId>>,
+    /// The run lengths used (random inputs).
+    pub lengths: Option<Vec<usize>>,
+}
+
+/// Why the inputs cannot be drawn.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
+pub enum InputsError {
+    /// Fewer distinct words exist than the run needs.
+    #[error("the input distribution has only {available} distinct words; {needed} are needed ({train} training + {test} held-out): give more --lengths or fewer --train/--test")]
+    TooFew {
+        /// Distinct words available.
+        available: u64,
+        /// Words needed.
+        needed: u64,
+        /// Training inputs asked for.
+        train: usize,
+        /// Held-out inputs asked for.
+        test: usize,
+    },
+    /// No lengths were given.
+    #[error("no input lengths were given")]
+    NoLengths,
+    /// Too many combinations of run lengths to draw from.
+    #[error("the pattern has {runs} runs and {lengths} lengths each: too many shapes of words")]
+    TooManyShapes {
+        /// Starred classes in the pattern.
+        runs: usize,
+        /// Lengths per run.
+        lengths: usize,
+    },
+}
+
+/// Most combinations of run lengths a pattern may have.
+const MAX_SHAPES: u64 = 1 << 16;
+
+/// Number of distinct words of `pattern` with run lengths from `lengths`, saturating.
+pub fn count_words(pattern: &Pattern, lengths: &[usize]) -> u64 {
+    let mut total = 1u64;
+    for item in &pattern.items {
+        if let Item::Class { symbols, run } = item {
+            let k = symbols.len() as u64;
+            let options = if *run {
+                lengths.iter().fold(0u64, |acc, &l| {
+                    acc.saturating_add(k.saturating_pow(l as u32))
+                })
+            } else {
+                k
+            };
+            total = total.saturating_mul(options);
+        }
+    }
+    total
+}
+
+/// The smallest `1..=L` (L ≤ 64) with at least `2·needed` distinct words (or 64 if none has).
+pub fn auto_lengths(pattern: &Pattern, needed: usize) -> Vec<usize> {
+    let mut l = 1;
+    while l < 64 && count_words(pattern, &(1..=l).collect::<Vec<_>>()) < 2 * needed as u64 {
+        l += 1;
+    }
+    (1..=l).collect()
+}
+
+/// Draws `train` training and `test` held-out inputs, all distinct, from `spec` with `seed`.
+pub fn split(spec: &InputSpec, train: usize, test: usize, seed: u64) -> Result<Split, InputsError> {
+    let needed = train + test;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let too_few = |available: u64| InputsError::TooFew {
+        available,
+        needed: needed as u64,
+        train,
+        test,
+    };
+    let (mut words, lengths) = match spec {
+        InputSpec::Listed(words) => {
+            let mut seen = HashSet::new();
+            let mut distinct: Vec<Vec<SymbolId>> = words
+                .iter()
+                .filter(|w| seen.insert(w.to_vec()))
+                .cloned()
+                .collect();
+            if distinct.len() < needed {
+                return Err(too_few(distinct.len() as u64));
+            }
+            distinct.shuffle(&mut rng);
+            distinct.truncate(needed);
+            (distinct, None)
+        }
+        InputSpec::Random { pattern, lengths } => {
+            let lengths = match lengths {
+                Some(l) => {
+                    let mut l = l.clone();
+                    l.sort_unstable();
+                    l.dedup();
+                    l
+                }
+                None => auto_lengths(pattern, needed),
+            };
+            if lengths.is_empty() {
+                return Err(InputsError::NoLengths);
+            }
+            let available = count_words(pattern, &lengths);
+            if available < needed as u64 {
+                return Err(too_few(available));
+            }
+            (draw(pattern, &lengths, needed, &mut rng)?, Some(lengths))
+        }
+    };
+    let test_words = words.split_off(train);
+    Ok(Split {
+        train: words,
+        test: test_words,
+        lengths,
+    })
+}
+
+/// `needed` distinct words: each draw picks a shape (one length per run) uniformly among those
+/// with unused words left, then an unused word of that shape uniformly (by rejection while at
+/// most half of the shape's words are used, else from the list of the remaining ones).
+fn draw(
+    pattern: &Pattern,
+    lengths: &[usize],
+    needed: usize,
+    rng: &mut ChaCha8Rng,
+) -> Result<Vec<Vec<SymbolId>>, InputsError> {
+    let runs = pattern.runs();
+    let n_shapes = (lengths.len() as u64).saturating_pow(runs as u32);
+    if n_shapes > MAX_SHAPES {
+        return Err(InputsError::TooManyShapes {
+            runs,
+            lengths: lengths.len(),
+        });
+    }
+    let shapes: Vec<Vec<usize>> = (0..n_shapes)
+        .map(|mut n| {
+            (0..runs)
+                .map(|_| {
+                    let l = lengths[(n % lengths.len() as u64) as usize];
+                    n /= lengths.len() as u64;
+                    l
+                })
+                .collect()
+        })
+        .collect();
+    let counts: Vec<u64> = shapes
+        .iter()
+        .map(|shape| {
+            let mut runs = shape.iter();
+            pattern.items.iter().fold(1u64, |acc, item| match item {
+                Item::Literal(_) => acc,
+                Item::Class { symbols, run } => {
+                    let len = if *run { *runs.next().unwrap_or(&0) } else { 1 };
+                    acc.saturating_mul((symbols.len() as u64).saturating_pow(len as u32))
+                }
+            })
+        })
+        .collect();
+    let mut used: Vec<HashSet<Vec<SymbolId>>> = vec![HashSet::new(); shapes.len()];
+    let mut open: Vec<usize> = (0..shapes.len()).filter(|&i| counts[i] > 0).collect();
+    let mut out = Vec::with_capacity(needed);
+    while out.len() < needed {
+        let pick = rng.random_range(0..open.len());
+        let i = open[pick];
+        let word = if (used[i].len() as u64) * 2 < counts[i] {
+            loop {
+                let w = word_of(pattern, &shapes[i], |k| rng.random_range(0..k));
+                if !used[i].contains(&w) {
+                    break w;
+                }
+            }
+        } else {
+            // At most 2·needed words of this shape exist: list the unused ones.
+            let remaining: Vec<Vec<SymbolId>> = (0..counts[i])
+                .map(|n| {
+                    let mut n = n;
+                    word_of(pattern, &shapes[i], |k| {
+                        let d = (n % k as u64) as usize;
+                        n /= k as u64;
+                        d
+                    })
+                })
+                .filter(|w| !used[i].contains(w))
+                .collect();
+            remaining[rng.random_range(0..remaining.len())].clone()
+        };
+        used[i].insert(word.clone());
+        if used[i].len() as u64 == counts[i] {
+            open.swap_remove(pick);
+        }
+        out.push(word);
+    }
+    Ok(out)
+}
+
+/// The word of `pattern` with run lengths `shape`, each class symbol chosen by `choose(k)`.
+fn word_of(
+    pattern: &Pattern,
+    shape: &[usize],
+    mut choose: impl FnMut(usize) -> usize,
+) -> Vec<SymbolId> {
+    let mut runs = shape.iter();
+    let mut w = Vec::new();
+    for item in &pattern.items {
+        match item {
+            Item::Literal(s) => w.push(*s),
+            Item::Class { symbols, run } => {
+                let len = if *run { *runs.next().unwrap_or(&0) } else { 1 };
+                for _ in 0..len {
+                    w.push(symbols[choose(symbols.len())]);
+                }
+            }
+        }
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::load::load_machine;
+
+    fn machine(name: &str) -> Machine {
+        load_machine(&format!(
+            "{}/machines/{name}.ron",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_default_pattern_follows_the_examples() {
+        let add = machine("binary-add");
+        assert_eq!(Pattern::from_examples(&add).render(&add), "[01]*+[01]*");
+        let pal = machine("palindrome");
+        assert_eq!(Pattern::from_examples(&pal).render(&pal), "[ab]*");
+        let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
+        assert_eq!(Pattern::from_examples(&bb2).render(&bb2), "[1]*");
+    }
+
+    #[test]
+    fn patterns_parse_and_render_back() {
+        let add = machine("binary-add");
+        let p = Pattern::parse(&add, "[10]*+[01]x").unwrap();
+        assert_eq!(p.render(&add), "[01]*+[01]x");
+        assert_eq!(count_words(&p, &[1, 2]), (2 + 4) * 2);
+        assert_eq!(Pattern::parse(&add, "[01"), Err(PatternError::Unclosed(0)));
+        assert_eq!(
+            Pattern::parse(&add, "0z"),
+            Err(PatternError::Symbol('z', 1))
+        );
+        assert_eq!(Pattern::parse(&add, "[]"), Err(PatternError::EmptyClass(0)));
+    }
+
+    #[test]
+    fn train_and_test_are_distinct_disjoint_and_seeded() {
+        let add = machine("binary-add");
+        let spec = InputSpec::Random {
+            pattern: Pattern::parse(&add, "[01]*+[01]*").unwrap(),
+            lengths: Some(vec![1, 2]),
+        };
+        // (2 + 4)² = 36 words; take them all.
+        let s = split(&spec, 10, 26, 7).unwrap();
+        let all: HashSet<_> = s.train.iter().chain(&s.test).cloned().collect();
+        assert_eq!(all.len(), 36);
+        let plus = add.symbol_id('+').unwrap();
+        assert!(all
+            .iter()
+            .all(|w| w.iter().filter(|&&x| x == plus).count() == 1));
+        assert_eq!(split(&spec, 10, 26, 7).unwrap(), s);
+        assert_ne!(split(&spec, 10, 26, 8).unwrap(), s);
+        // A smaller run's training inputs are a prefix of a larger one's.
+        let small = split(&spec, 3, 5, 7).unwrap();
+        assert_eq!(small.train[..], s.train[..3]);
+        assert!(matches!(
+            split(&spec, 10, 27, 7),
+            Err(InputsError::TooFew {
+                available: 36,
+                needed: 37,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn automatic_lengths_give_twice_the_words_needed() {
+        let pal = machine("palindrome");
+        let p = Pattern::from_examples(&pal);
+        // 2 + 4 + … + 2^L ≥ 2·550 first at L = 10 (2046 words).
+        assert_eq!(auto_lengths(&p, 550), (1..=10).collect::<Vec<_>>());
+        let spec = InputSpec::Random {
+            pattern: p,
+            lengths: None,
+        };
+        assert_eq!(
+            split(&spec, 5, 5, 1).unwrap().lengths,
+            Some(vec![1, 2, 3, 4])
+        );
+    }
+
+    #[test]
+    fn listed_inputs_are_shuffled_without_duplicates() {
+        let ids = |v: &[u8]| v.iter().map(|&s| SymbolId(s)).collect::<Vec<_>>();
+        let words = vec![ids(&[1]), ids(&[2]), ids(&[1]), ids(&[1, 1])];
+        let s = split(&InputSpec::Listed(words), 1, 2, 3).unwrap();
+        let all: HashSet<_> = s.train.iter().chain(&s.test).cloned().collect();
+        assert_eq!(all.len(), 3);
+        assert!(split(&InputSpec::Listed(vec![]), 1, 0, 3).is_err());
+    }
+}

@@ -1,0 +1,501 @@
+//! Learning linear AR predictors from chain-of-thought traces, and comparing them with the
+//! compiled ones (proofs/learnability.md).
+//!
+//! The learner's pipeline, stage by stage (each a submodule):
+//!
+//! 1. [`inputs`]: the input distribution and a disjoint training / held-out split;
+//! 2. [`dataset`]: the shared tape window and the training examples (window → next token),
+//!    streamed from [`ReferenceTrace`](crate::encoding::cells::ReferenceTrace);
+//! 3. learners: [`perceptron`] (integer weights, a [`LinearAr`]), [`softmax`] (softmax
+//!    regression with AdamW, a [`LinearArF32`]), [`time_dependent`] (one perceptron per
+//!    position); [`mistake_bound`] gives the perceptron's (R/γ)² from the compiled weights;
+//! 4. [`evaluate`]: the learned predictor on held-out inputs with the same executor and
+//!    verifier as `arsim emulate`, against the interpreter and the compiled predictor;
+//! 5. [`sweep`]: held-out error against the number of training traces, for the
+//!    time-invariant and the time-dependent learner; [`plot`] draws it.
+//!
+//! [`learn`] runs stages 1-4 once, as `arsim learn` does.
+//!
+//! ```
+//! use arsim::learn::{learn, LearnOptions};
+//! use arsim::machine::load_machine;
+//! let m = load_machine(concat!(env!("CARGO_MANIFEST_DIR"), "/machines/binary-increment.ron")).unwrap();
+//! let opts = LearnOptions { train: 10, test: 20, ..LearnOptions::for_machine(&m) };
+//! let learned = learn(&m, &opts, &mut |_| {}).unwrap();
+//! assert_eq!(learned.report.test.trace_errors, 0);
+//! ```
+
+pub mod dataset;
+pub mod evaluate;
+pub mod inputs;
+pub mod mistake_bound;
+pub mod outputs;
+pub mod perceptron;
+pub mod plot;
+pub mod softmax;
+pub mod sweep;
+pub mod time_dependent;
+
+use crate::certify::{certify_cells, Certificate};
+use crate::compiler::machine_to_cells_predictor;
+use crate::encoding::cells::{Dictionary, Window, WindowError};
+use crate::machine::{Machine, SymbolId};
+use crate::predictor::{LinearAr, LinearArF32, Predictor};
+use dataset::{common_window, layout, Examples, WindowKind};
+use evaluate::{evaluate, Evaluation, Setting};
+use inputs::{split, InputSpec, InputsError, Pattern, Split};
+use mistake_bound::{mistake_bound, MistakeBound};
+use outputs::{OutputFeatures, OutputKind};
+use perceptron::{train_perceptron, PerceptronOptions, PerceptronStats};
+use serde::Serialize;
+use softmax::{train_softmax, SoftmaxOptions, SoftmaxStats};
+use std::time::Instant;
+use time_dependent::{train_time_dependent, PerPositionAr};
+
+/// The learning algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Algo {
+    /// Multiclass perceptron, integer weights.
+    Perceptron,
+    /// Softmax regression (cross-entropy, AdamW), float weights.
+    Softmax,
+}
+
+/// Whether the learned weights are shared by every position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum LearnerKind {
+    /// One set of weights for every position (the `cells` predictor's form).
+    TimeInvariant,
+    /// One classifier per trace position (the PAC → AR reduction); perceptron only.
+    TimeDependent,
+}
+
+/// What to learn from, and how.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LearnOptions {
+    /// The input distribution.
+    pub inputs: InputSpec,
+    /// Training traces.
+    pub train: usize,
+    /// Held-out traces.
+    pub test: usize,
+    /// Seed of the inputs, the shuffles and the learners.
+    pub seed: u64,
+    /// The algorithm (time-invariant learner).
+    pub algo: Algo,
+    /// The offsets the learner reads.
+    pub window: WindowKind,
+    /// The output features the learner's weights are written over.
+    pub outputs: OutputKind,
+    /// Time-invariant or time-dependent.
+    pub learner: LearnerKind,
+    /// Step limit of every run.
+    pub max_steps: u64,
+    /// Perceptron pass limit.
+    pub max_passes: usize,
+    /// Perceptron margin τ.
+    pub margin: i32,
+    /// Softmax-regression settings (its seed is `seed`).
+    pub softmax: SoftmaxOptions,
+}
+
+impl LearnOptions {
+    /// Defaults for `machine`: random words of the pattern of its file's example inputs
+    /// ([`Pattern::from_examples`]) with automatic lengths, 50 training and 500 held-out traces,
+    /// seed 1, perceptron over every offset with output parts.
+    pub fn for_machine(machine: &Machine) -> LearnOptions {
+        LearnOptions {
+            inputs: InputSpec::Random {
+                pattern: Pattern::from_examples(machine),
+                lengths: None,
+            },
+            train: 50,
+            test: 500,
+            seed: 1,
+            algo: Algo::Perceptron,
+            window: WindowKind::All,
+            outputs: OutputKind::Parts,
+            learner: LearnerKind::TimeInvariant,
+            max_steps: 2_000,
+            max_passes: 1_000,
+            margin: perceptron::DEFAULT_MARGIN,
+            softmax: SoftmaxOptions::default(),
+        }
+    }
+}
+
+/// Why a learning run cannot start.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LearnError {
+    /// The inputs cannot be drawn.
+    #[error(transparent)]
+    Inputs(#[from] InputsError),
+    /// An input does not fit the window (cannot happen with [`common_window`]).
+    #[error(transparent)]
+    Window(#[from] WindowError),
+    /// The time-dependent learner is a perceptron.
+    #[error("the time-dependent learner is one perceptron per position; --algo softmax is for the time-invariant learner")]
+    TimeDependentSoftmax,
+    /// Nothing to train on or test on.
+    #[error("need at least one training and one held-out trace (got {train} and {test})")]
+    Empty {
+        /// Training traces asked for.
+        train: usize,
+        /// Held-out traces asked for.
+        test: usize,
+    },
+}
+
+/// Progress of a long run, for a progress bar (the library prints nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// A phase starts, with `total` units of work.
+    Phase {
+        /// What is being done: `traces`, `passes`, `epochs`, `held-out`, `sweep`.
+        name: &'static str,
+        /// Units in the phase.
+        total: u64,
+    },
+    /// Units done so far in the current phase.
+    Done(u64),
+}
+
+/// A learned predictor.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LearnedPredictor {
+    /// Perceptron weights.
+    Integer(LinearAr),
+    /// Softmax-regression weights.
+    Float(LinearArF32),
+    /// One perceptron per position.
+    TimeDependent(PerPositionAr),
+}
+
+/// The input distribution, as reported.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InputsSummary {
+    /// `random` or `listed`.
+    pub distribution: &'static str,
+    /// The pattern of the words (random inputs).
+    pub pattern: Option<String>,
+    /// The run lengths used (random inputs).
+    pub lengths: Option<Vec<usize>>,
+    /// The first few training inputs.
+    pub first_training_inputs: Vec<String>,
+}
+
+/// What training did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Training {
+    /// Training traces.
+    pub traces: usize,
+    /// Training examples: generated positions of the traces, with multiplicity.
+    pub examples: u64,
+    /// Distinct (context, label) pairs (and positions, when time-dependent).
+    pub distinct_examples: usize,
+    /// Classifiers trained: 1, or the number of positions.
+    pub classifiers: usize,
+    /// Perceptron run, when the algorithm is the perceptron.
+    pub perceptron: Option<PerceptronStats>,
+    /// (R² + 2τ)/γ² from the compiled weights, for the perceptron.
+    pub mistake_bound: Option<MistakeBound>,
+    /// Whether the perceptron's mistakes are within the bound.
+    pub mistakes_within_bound: Option<bool>,
+    /// Softmax-regression run, when the algorithm is softmax.
+    pub softmax: Option<SoftmaxStats>,
+    /// Seconds spent training (examples included).
+    pub seconds: f64,
+}
+
+/// The comparison of `arsim learn`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LearnReport {
+    /// The machine's name.
+    pub machine: String,
+    /// The encoding.
+    pub encoding: &'static str,
+    /// Time-invariant or time-dependent.
+    pub learner: LearnerKind,
+    /// The algorithm.
+    pub algo: Algo,
+    /// Which offsets the learner reads.
+    pub window: WindowKind,
+    /// The output features.
+    pub outputs: OutputKind,
+    /// The offsets.
+    pub offsets: Vec<usize>,
+    /// Window size S shared by every trace.
+    pub tape_cells: usize,
+    /// Window cell of the input's start.
+    pub origin: usize,
+    /// |D|.
+    pub dictionary: usize,
+    /// The seed.
+    pub seed: u64,
+    /// Step limit of every run.
+    pub max_steps: u64,
+    /// The input distribution.
+    pub inputs: InputsSummary,
+    /// Training.
+    pub training: Training,
+    /// The learned predictor on the held-out inputs.
+    pub test: Evaluation,
+    /// For learned integer weights on the local window: the certificate of `arsim certify`,
+    /// checked on every local context, not only those that occurred (proofs/cells.md#certificate).
+    pub certificate: Option<Certificate>,
+}
+
+/// A learned predictor and its report.
+#[derive(Clone, Debug)]
+pub struct Learned {
+    /// The comparison.
+    pub report: LearnReport,
+    /// The predictor.
+    pub predictor: LearnedPredictor,
+    /// The shared tape window (for `--save`).
+    pub window: Window,
+}
+
+/// Inputs, window and compiled predictor of a run: everything before training.
+pub(crate) struct Prepared {
+    pub split: Split,
+    pub window: Window,
+    pub compiled: LinearAr,
+    pub offsets: Vec<usize>,
+}
+
+pub(crate) fn prepare(
+    machine: &Machine,
+    opts: &LearnOptions,
+    train: usize,
+) -> Result<Prepared, LearnError> {
+    if train == 0 || opts.test == 0 {
+        return Err(LearnError::Empty {
+            train,
+            test: opts.test,
+        });
+    }
+    let split = split(&opts.inputs, train, opts.test, opts.seed)?;
+    let all: Vec<Vec<SymbolId>> = split.train.iter().chain(&split.test).cloned().collect();
+    let window = common_window(machine, &all, opts.max_steps);
+    Ok(Prepared {
+        compiled: machine_to_cells_predictor(machine, window),
+        offsets: opts.window.offsets(window.size),
+        split,
+        window,
+    })
+}
+
+/// Training examples of the first `n` training inputs.
+pub(crate) fn examples(
+    machine: &Machine,
+    p: &Prepared,
+    n: usize,
+    by_position: bool,
+    max_steps: u64,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Examples, LearnError> {
+    let v = Dictionary::new(machine).len();
+    let mut ex = Examples::new(v, &p.offsets, by_position);
+    progress(Progress::Phase {
+        name: "traces",
+        total: n as u64,
+    });
+    for (i, input) in p.split.train[..n].iter().enumerate() {
+        ex.add_trace(machine, input, p.window, max_steps)?;
+        progress(Progress::Done(i as u64 + 1));
+    }
+    Ok(ex)
+}
+
+/// Trains the learner `kind` with `algo` on `ex`.
+pub(crate) fn train(
+    machine: &Machine,
+    p: &Prepared,
+    ex: &Examples,
+    kind: LearnerKind,
+    algo: Algo,
+    opts: &LearnOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(LearnedPredictor, Training), LearnError> {
+    let start = Instant::now();
+    let layout = layout(machine, p.window, &p.offsets);
+    let outputs = OutputFeatures::new(machine, opts.outputs);
+    let popts = PerceptronOptions {
+        max_passes: opts.max_passes,
+        margin: opts.margin,
+        seed: opts.seed,
+    };
+    let mut phase = |name: &'static str, total: usize| {
+        progress(Progress::Phase {
+            name,
+            total: total as u64,
+        })
+    };
+    let (predictor, perceptron, softmax) = match (kind, algo) {
+        (LearnerKind::TimeDependent, Algo::Softmax) => {
+            return Err(LearnError::TimeDependentSoftmax)
+        }
+        (LearnerKind::TimeInvariant, Algo::Softmax) => {
+            phase("epochs", opts.softmax.epochs);
+            let sopts = SoftmaxOptions {
+                seed: opts.seed,
+                ..opts.softmax
+            };
+            let (w, stats) = train_softmax(ex, layout, &outputs, sopts, &mut |e, _| {
+                progress(Progress::Done(e as u64))
+            });
+            (LearnedPredictor::Float(w), None, Some(stats))
+        }
+        (LearnerKind::TimeInvariant, Algo::Perceptron) => {
+            phase("passes", opts.max_passes);
+            let (w, stats) = train_perceptron(ex, layout, outputs.clone(), popts, &mut |e, _| {
+                progress(Progress::Done(e as u64))
+            });
+            (LearnedPredictor::Integer(w), Some(stats), None)
+        }
+        (LearnerKind::TimeDependent, Algo::Perceptron) => {
+            phase("passes", opts.max_passes);
+            let (w, stats) =
+                train_time_dependent(ex, layout, outputs.clone(), popts, &mut |e, _| {
+                    progress(Progress::Done(e as u64))
+                });
+            (LearnedPredictor::TimeDependent(w), Some(stats), None)
+        }
+    };
+    let bound = perceptron
+        .as_ref()
+        .and_then(|_| mistake_bound(ex, &p.compiled, &outputs, opts.margin).ok());
+    let within = perceptron
+        .as_ref()
+        .zip(bound.as_ref())
+        .map(|(s, b)| s.mistakes as f64 <= b.bound);
+    let classifiers = match &predictor {
+        LearnedPredictor::TimeDependent(t) => t.classifiers(),
+        _ => 1,
+    };
+    Ok((
+        predictor,
+        Training {
+            traces: ex.traces(),
+            examples: ex.total(),
+            distinct_examples: ex.len(),
+            classifiers,
+            perceptron,
+            mistake_bound: bound,
+            mistakes_within_bound: within,
+            softmax,
+            seconds: start.elapsed().as_secs_f64(),
+        },
+    ))
+}
+
+/// Evaluates any learned predictor on the held-out inputs of `p`.
+pub(crate) fn evaluate_learned(
+    machine: &Machine,
+    p: &mut Prepared,
+    predictor: &mut LearnedPredictor,
+    seen: &mut Examples,
+    max_steps: u64,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Evaluation, LearnError> {
+    progress(Progress::Phase {
+        name: "held-out",
+        total: p.split.test.len() as u64,
+    });
+    let mut setting = Setting {
+        machine,
+        window: p.window,
+        max_steps,
+        compiled: &mut p.compiled,
+        seen,
+    };
+    let mut done = |n: usize| progress(Progress::Done(n as u64));
+    let test = &p.split.test;
+    Ok(match predictor {
+        LearnedPredictor::Integer(w) => evaluate(&mut setting, w, test, &mut done),
+        LearnedPredictor::Float(w) => evaluate(&mut setting, w, test, &mut done),
+        LearnedPredictor::TimeDependent(w) => evaluate(&mut setting, w, test, &mut done),
+    }?)
+}
+
+fn summary(machine: &Machine, opts: &LearnOptions, split: &Split) -> InputsSummary {
+    let (distribution, pattern) = match &opts.inputs {
+        InputSpec::Random { pattern, .. } => ("random", Some(pattern.render(machine))),
+        InputSpec::Listed(_) => ("listed", None),
+    };
+    InputsSummary {
+        distribution,
+        pattern,
+        lengths: split.lengths.clone(),
+        first_training_inputs: split
+            .train
+            .iter()
+            .take(5)
+            .map(|w| machine.render(w))
+            .collect(),
+    }
+}
+
+/// Draws the inputs, trains the learner on `opts.train` traces, and evaluates it on
+/// `opts.test` held-out traces against the interpreter and the compiled predictor.
+pub fn learn(
+    machine: &Machine,
+    opts: &LearnOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Learned, LearnError> {
+    if opts.learner == LearnerKind::TimeDependent && opts.algo == Algo::Softmax {
+        return Err(LearnError::TimeDependentSoftmax);
+    }
+    let mut p = prepare(machine, opts, opts.train)?;
+    let by_position = opts.learner == LearnerKind::TimeDependent;
+    let mut ex = examples(
+        machine,
+        &p,
+        opts.train,
+        by_position,
+        opts.max_steps,
+        progress,
+    )?;
+    let (mut predictor, training) =
+        train(machine, &p, &ex, opts.learner, opts.algo, opts, progress)?;
+    let test = evaluate_learned(
+        machine,
+        &mut p,
+        &mut predictor,
+        &mut ex,
+        opts.max_steps,
+        progress,
+    )?;
+    let certificate = match &predictor {
+        LearnedPredictor::Integer(w) if opts.window == WindowKind::Local => {
+            certify_cells(machine, w, p.window).ok()
+        }
+        _ => None,
+    };
+    let report = LearnReport {
+        machine: machine.name().to_string(),
+        encoding: "cells",
+        learner: opts.learner,
+        algo: opts.algo,
+        window: opts.window,
+        outputs: opts.outputs,
+        offsets: p.offsets.clone(),
+        tape_cells: p.window.size,
+        origin: p.window.origin,
+        dictionary: p.compiled.vocab(),
+        seed: opts.seed,
+        max_steps: opts.max_steps,
+        inputs: summary(machine, opts, &p.split),
+        training,
+        test,
+        certificate,
+    };
+    Ok(Learned {
+        report,
+        predictor,
+        window: p.window,
+    })
+}

@@ -1,0 +1,205 @@
+//! Sample complexity: held-out error against the number of training traces, for the
+//! time-invariant and the time-dependent learner side by side (`arsim learn --sweep`).
+//!
+//! The last stage of `learn`, repeated: one input split is drawn for the largest size, so the
+//! training inputs of each size are a prefix of the next one's and every size is tested on the
+//! same held-out inputs. At each size both learners train from scratch on the same traces and
+//! are evaluated with [`super::evaluate`]. The time-invariant learner uses the run's algorithm;
+//! the time-dependent one is always the perceptron (one per position).
+
+use super::dataset::WindowKind;
+use super::evaluate::Evaluation;
+use super::outputs::OutputKind;
+use super::{
+    evaluate_learned, examples, prepare, summary, train, Algo, InputsSummary, LearnError,
+    LearnOptions, LearnerKind, Progress, Training,
+};
+use crate::machine::Machine;
+use crate::predictor::Predictor;
+use serde::Serialize;
+
+/// One learner at one training-set size.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SweepPoint {
+    /// Held-out traces with a wrong token.
+    pub trace_errors: usize,
+    /// `trace_errors / test traces`.
+    pub trace_error_rate: f64,
+    /// Teacher-forced held-out token error rate.
+    pub token_error_rate: f64,
+    /// Held-out answer error rate.
+    pub answer_error_rate: f64,
+    /// Held-out traces whose every context occurred in training.
+    pub covered_traces: usize,
+    /// Distinct training examples.
+    pub distinct_examples: usize,
+    /// Classifiers trained.
+    pub classifiers: usize,
+    /// Perceptron mistakes (`None` for softmax).
+    pub mistakes: Option<u64>,
+    /// Passes (perceptron) or epochs (softmax).
+    pub passes: usize,
+    /// Whether training fitted every training example.
+    pub converged: bool,
+    /// Seconds spent training.
+    pub seconds: f64,
+}
+
+impl SweepPoint {
+    fn new(t: &Training, e: &Evaluation) -> SweepPoint {
+        let (mistakes, passes, converged) = match (&t.perceptron, &t.softmax) {
+            (Some(p), _) => (Some(p.mistakes), p.passes, p.converged),
+            (None, Some(s)) => (None, s.epochs, s.converged),
+            (None, None) => (None, 0, false),
+        };
+        SweepPoint {
+            trace_errors: e.trace_errors,
+            trace_error_rate: e.trace_error_rate,
+            token_error_rate: e.token_error_rate,
+            answer_error_rate: e.answer_error_rate,
+            covered_traces: e.covered_traces,
+            distinct_examples: t.distinct_examples,
+            classifiers: t.classifiers,
+            mistakes,
+            passes,
+            converged,
+            seconds: t.seconds,
+        }
+    }
+}
+
+/// Both learners at one training-set size.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SweepRow {
+    /// Training traces.
+    pub train_traces: usize,
+    /// Training examples (generated positions).
+    pub examples: u64,
+    /// The time-invariant learner.
+    pub time_invariant: SweepPoint,
+    /// The time-dependent learner (perceptron per position).
+    pub time_dependent: SweepPoint,
+}
+
+/// The sample-complexity table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SweepReport {
+    /// The machine's name.
+    pub machine: String,
+    /// The encoding.
+    pub encoding: &'static str,
+    /// The time-invariant learner's algorithm.
+    pub algo: Algo,
+    /// The offsets both learners read.
+    pub window: WindowKind,
+    /// The output features of both learners.
+    pub outputs: OutputKind,
+    /// Window size S.
+    pub tape_cells: usize,
+    /// Window cell of the input's start.
+    pub origin: usize,
+    /// |D|.
+    pub dictionary: usize,
+    /// The seed.
+    pub seed: u64,
+    /// Held-out traces at every size.
+    pub test_traces: usize,
+    /// Step limit of every run.
+    pub max_steps: u64,
+    /// The input distribution.
+    pub inputs: InputsSummary,
+    /// One row per training-set size, increasing.
+    pub rows: Vec<SweepRow>,
+}
+
+/// Runs both learners at every size in `sizes` (training traces; sorted, zeros dropped).
+/// `opts.train` is ignored. Progress: one unit per (size, learner).
+pub fn sweep(
+    machine: &Machine,
+    opts: &LearnOptions,
+    sizes: &[usize],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<SweepReport, LearnError> {
+    let mut sizes: Vec<usize> = sizes.iter().copied().filter(|&n| n > 0).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let largest = sizes.last().copied().unwrap_or(0);
+    let mut p = prepare(machine, opts, largest)?;
+    progress(Progress::Phase {
+        name: "sweep",
+        total: 2 * sizes.len() as u64,
+    });
+    let quiet = &mut |_: Progress| {};
+    let mut rows = Vec::new();
+    for (k, &n) in sizes.iter().enumerate() {
+        let mut points = Vec::new();
+        for (i, kind) in [LearnerKind::TimeInvariant, LearnerKind::TimeDependent]
+            .into_iter()
+            .enumerate()
+        {
+            let algo = match kind {
+                LearnerKind::TimeInvariant => opts.algo,
+                LearnerKind::TimeDependent => Algo::Perceptron,
+            };
+            let by_position = kind == LearnerKind::TimeDependent;
+            let mut ex = examples(machine, &p, n, by_position, opts.max_steps, quiet)?;
+            let (mut w, t) = train(machine, &p, &ex, kind, algo, opts, quiet)?;
+            let e = evaluate_learned(machine, &mut p, &mut w, &mut ex, opts.max_steps, quiet)?;
+            points.push((t, e));
+            progress(Progress::Done((2 * k + i + 1) as u64));
+        }
+        let (td, ti) = (points.pop(), points.pop());
+        if let (Some((tt, te)), Some((dt, de))) = (ti, td) {
+            rows.push(SweepRow {
+                train_traces: n,
+                examples: tt.examples,
+                time_invariant: SweepPoint::new(&tt, &te),
+                time_dependent: SweepPoint::new(&dt, &de),
+            });
+        }
+    }
+    Ok(SweepReport {
+        machine: machine.name().to_string(),
+        encoding: "cells",
+        algo: opts.algo,
+        window: opts.window,
+        outputs: opts.outputs,
+        tape_cells: p.window.size,
+        origin: p.window.origin,
+        dictionary: p.compiled.vocab(),
+        seed: opts.seed,
+        test_traces: p.split.test.len(),
+        max_steps: opts.max_steps,
+        inputs: summary(machine, opts, &p.split),
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::load::load_machine;
+
+    #[test]
+    fn both_learners_are_measured_at_every_size_on_the_same_test_set() {
+        let m = load_machine(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/machines/binary-increment.ron"
+        ))
+        .unwrap();
+        let opts = LearnOptions {
+            test: 20,
+            window: WindowKind::Local,
+            ..LearnOptions::for_machine(&m)
+        };
+        let r = sweep(&m, &opts, &[4, 1, 2, 4, 0], &mut |_| {}).unwrap();
+        let sizes: Vec<usize> = r.rows.iter().map(|r| r.train_traces).collect();
+        assert_eq!(sizes, [1, 2, 4]);
+        assert_eq!(r.test_traces, 20);
+        assert!(r.rows.windows(2).all(|w| w[0].examples <= w[1].examples));
+        for row in &r.rows {
+            assert!(row.time_dependent.classifiers > 1);
+            assert_eq!(row.time_invariant.classifiers, 1);
+        }
+    }
+}

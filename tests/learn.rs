@@ -1,0 +1,462 @@
+//! Learned vs compiled predictors (`arsim::learn`, proofs/learnability.md): the perceptron
+//! converges and stays within its mistake bound, a learner that fits its training set gets
+//! every held-out trace whose contexts it saw right, the corpus machines are learned from a few
+//! traces, and the `learn` command keeps its contract.
+
+use arsim::compiler::machine_to_cells_predictor;
+use arsim::emulate::{emulate_cells_with, EmulateOptions};
+use arsim::learn::dataset::WindowKind;
+use arsim::learn::inputs::{InputSpec, Pattern};
+use arsim::learn::outputs::OutputKind;
+use arsim::learn::{learn, Algo, LearnOptions, LearnedPredictor, LearnerKind};
+use arsim::machine::{load_machine, validate, Machine, MachineSpec, Move, RuleSpec, SymbolId};
+use proptest::prelude::*;
+use std::process::{Command, Output};
+
+fn corpus(name: &str) -> Machine {
+    load_machine(&format!(
+        "{}/machines/{name}.ron",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Up to 3 working states plus a halting state `H`, 2 or 3 symbols, each rule present with
+/// probability 7/8 (the same family as tests/properties.rs, smaller).
+fn machines() -> impl Strategy<Value = Machine> {
+    (1usize..=3, 2usize..=3).prop_flat_map(|(n, k)| {
+        let rule = proptest::option::weighted(
+            0.875,
+            (
+                0..k,
+                prop_oneof![Just(Move::L), Just(Move::R), Just(Move::S)],
+                0..=n,
+            ),
+        );
+        proptest::collection::vec(rule, n * k).prop_map(move |rules| {
+            let states: Vec<String> = (0..n)
+                .map(|q| format!("q{q}"))
+                .chain(["H".to_string()])
+                .collect();
+            let spec = MachineSpec {
+                name: "random".into(),
+                symbols: (0..k).map(|s| s.to_string()).collect(),
+                blank: "0".into(),
+                states: states.clone(),
+                start: "q0".into(),
+                halting: vec!["H".into()],
+                rules: rules
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| {
+                        r.map(|(w, mv, next)| {
+                            RuleSpec(
+                                states[i / k].clone(),
+                                (i % k).to_string(),
+                                w.to_string(),
+                                mv,
+                                states[next].clone(),
+                            )
+                        })
+                    })
+                    .collect(),
+                ..MachineSpec::default()
+            };
+            validate(&spec, None, None).expect("generated machines are valid")
+        })
+    })
+}
+
+/// Words of length 0-3 over every symbol (15 or 40 distinct words).
+fn any_words(m: &Machine) -> InputSpec {
+    let all: Vec<SymbolId> = (0..m.num_symbols() as u8).map(SymbolId).collect();
+    InputSpec::Random {
+        pattern: Pattern::words_over(&all),
+        lengths: Some(vec![0, 1, 2, 3]),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// proofs/learnability.md#coverage: the local perceptron converges within its bound, and
+    /// every held-out trace whose local contexts all occurred in training is the interpreter's
+    /// and the compiled predictor's, token for token.
+    #[test]
+    fn local_perceptron_converges_and_is_right_on_covered_traces(
+        m in machines(),
+        seed in 0u64..1000,
+        parts in any::<bool>(),
+        margin in prop_oneof![Just(0), Just(16)],
+    ) {
+        let opts = LearnOptions {
+            inputs: any_words(&m),
+            train: 6,
+            test: 8,
+            seed,
+            window: WindowKind::Local,
+            outputs: if parts { OutputKind::Parts } else { OutputKind::Tokens },
+            margin,
+            max_steps: 40,
+            ..LearnOptions::for_machine(&m)
+        };
+        let r = learn(&m, &opts, &mut |_| {}).unwrap().report;
+        let p = r.training.perceptron.as_ref().unwrap();
+        prop_assert!(p.converged, "{:?}", p);
+        let b = r.training.mistake_bound.as_ref().unwrap();
+        prop_assert!(p.mistakes as f64 <= b.bound, "{} > {}", p.mistakes, b.bound);
+        for o in &r.test.outcomes {
+            if o.covered {
+                prop_assert!(o.correct && o.agrees && o.answer_right, "{:?}", o);
+            }
+        }
+        prop_assert_eq!(r.test.covered_trace_errors, 0);
+    }
+}
+
+#[test]
+fn corpus_machines_are_learned_from_a_few_traces() {
+    // Time-invariant perceptron over every offset, output parts, margin 16 (the defaults).
+    for (name, train) in [
+        ("binary-increment", 16),
+        ("palindrome", 32),
+        ("binary-add", 50),
+    ] {
+        let m = corpus(name);
+        let opts = LearnOptions {
+            train,
+            test: 200,
+            ..LearnOptions::for_machine(&m)
+        };
+        let r = learn(&m, &opts, &mut |_| {}).unwrap().report;
+        assert_eq!(
+            r.offsets.len(),
+            r.tape_cells + 2,
+            "{name}: every offset 1..S+2"
+        );
+        assert_eq!(r.test.trace_errors, 0, "{name}: {:?}", r.test.first_failure);
+        assert_eq!(r.test.answer_errors, 0, "{name}");
+        assert_eq!(r.test.compiled_trace_agreement, 200, "{name}");
+        assert_eq!(r.test.compiled_token_agreement, r.test.tokens, "{name}");
+    }
+}
+
+#[test]
+fn the_perceptron_stays_within_the_bound_it_prints() {
+    let configs = [
+        (
+            WindowKind::All,
+            OutputKind::Tokens,
+            0,
+            LearnerKind::TimeInvariant,
+        ),
+        (
+            WindowKind::All,
+            OutputKind::Parts,
+            16,
+            LearnerKind::TimeInvariant,
+        ),
+        (
+            WindowKind::Local,
+            OutputKind::Tokens,
+            16,
+            LearnerKind::TimeInvariant,
+        ),
+        (
+            WindowKind::Local,
+            OutputKind::Parts,
+            0,
+            LearnerKind::TimeDependent,
+        ),
+        (
+            WindowKind::All,
+            OutputKind::Parts,
+            16,
+            LearnerKind::TimeDependent,
+        ),
+    ];
+    for name in ["binary-increment", "palindrome", "copy"] {
+        let m = corpus(name);
+        for (window, outputs, margin, learner) in configs {
+            let opts = LearnOptions {
+                train: 12,
+                test: 4,
+                window,
+                outputs,
+                margin,
+                learner,
+                ..LearnOptions::for_machine(&m)
+            };
+            let r = learn(&m, &opts, &mut |_| {}).unwrap().report;
+            let p = r.training.perceptron.as_ref().unwrap();
+            let b = r.training.mistake_bound.as_ref().unwrap();
+            assert!(p.converged, "{name} {opts:?}");
+            assert_eq!(r.training.mistakes_within_bound, Some(true));
+            assert!(
+                p.mistakes as f64 <= b.bound,
+                "{name} {opts:?}: {} mistakes > bound {}",
+                p.mistakes,
+                b.bound
+            );
+            assert_eq!(b.compiled_min_margin, 1, "cell contexts have margin 1");
+            if learner == LearnerKind::TimeDependent {
+                assert_eq!(b.classifiers, r.training.classifiers);
+            }
+        }
+    }
+}
+
+#[test]
+fn softmax_regression_learns_binary_increment() {
+    let m = corpus("binary-increment");
+    let opts = LearnOptions {
+        train: 16,
+        test: 100,
+        algo: Algo::Softmax,
+        ..LearnOptions::for_machine(&m)
+    };
+    let learned = learn(&m, &opts, &mut |_| {}).unwrap();
+    let r = &learned.report;
+    let s = r.training.softmax.as_ref().unwrap();
+    assert!(s.converged && s.min_train_margin > 0.0, "{s:?}");
+    // Tolerance: the loss falls by at least half over training.
+    assert!(s.loss_per_epoch.last().unwrap() * 2.0 < s.loss_per_epoch[0]);
+    assert_eq!(r.test.trace_errors, 0, "{:?}", r.test.first_failure);
+    assert!(matches!(learned.predictor, LearnedPredictor::Float(_)));
+}
+
+#[test]
+fn learned_integer_weights_run_through_emulate_and_local_ones_can_be_certified() {
+    let m = corpus("binary-increment");
+    let opts = LearnOptions {
+        train: 40,
+        test: 20,
+        window: WindowKind::Local,
+        ..LearnOptions::for_machine(&m)
+    };
+    let learned = learn(&m, &opts, &mut |_| {}).unwrap();
+    let LearnedPredictor::Integer(w) = learned.predictor else {
+        panic!("the perceptron gives integer weights");
+    };
+    let input = m.parse_input("1011").unwrap();
+    let e = emulate_cells_with(
+        &m,
+        w.clone(),
+        &EmulateOptions {
+            input,
+            window: Some(learned.window),
+            max_steps: 1000,
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(e.agree, "{:?}", e.first_divergence);
+    let cert = learned
+        .report
+        .certificate
+        .expect("local integer weights are certified");
+    assert_eq!(
+        cert.contexts,
+        arsim::certify::certify_cells(
+            &m,
+            &machine_to_cells_predictor(&m, learned.window),
+            learned.window
+        )
+        .unwrap()
+        .contexts
+    );
+}
+
+fn arsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_arsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn cli_acceptance_binary_add_50_traces_500_held_out() {
+    let out = arsim(&[
+        "learn",
+        "machines/binary-add.ron",
+        "--encoding",
+        "cells",
+        "--train",
+        "50",
+        "--test",
+        "500",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["test"]["trace_errors"], 0);
+    assert_eq!(v["test"]["trace_error_rate"], 0.0);
+    assert_eq!(v["test"]["compiled_trace_agreement"], 500);
+    assert_eq!(v["test"]["compiled_token_agreement_rate"], 1.0);
+    assert_eq!(v["training"]["mistakes_within_bound"], true);
+    assert_eq!(v["inputs"]["pattern"], "[01]*+[01]*");
+}
+
+#[test]
+fn cli_saves_weights_that_emulate_and_sweeps_with_a_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("w.safetensors");
+    let w = weights.to_str().unwrap();
+    let out = arsim(&[
+        "learn",
+        "machines/binary-increment.ron",
+        "--train",
+        "16",
+        "--test",
+        "20",
+        "--save",
+        w,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = arsim(&[
+        "emulate",
+        "machines/binary-increment.ron",
+        "--input",
+        "1011",
+        "--weights",
+        w,
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["agree"], true);
+    let float = dir.path().join("f.safetensors");
+    let out = arsim(&[
+        "learn",
+        "machines/binary-increment.ron",
+        "--train",
+        "16",
+        "--test",
+        "10",
+        "--algo",
+        "softmax",
+        "--epochs",
+        "20",
+        "--save",
+        float.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.code() == Some(0) || out.status.code() == Some(1));
+    let (p, meta) = arsim::export::read_safetensors_f32(&float).unwrap();
+    assert_eq!(meta["dtype"], "F32");
+    assert_eq!(
+        p.layout().offsets.len(),
+        json(&out)["offsets"].as_array().unwrap().len()
+    );
+    let plot = dir.path().join("sweep.svg");
+    let out = arsim(&[
+        "learn",
+        "machines/binary-increment.ron",
+        "--sweep",
+        "1,4,16",
+        "--test",
+        "20",
+        "--plot",
+        plot.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0]["time_dependent"]["trace_error_rate"]
+        .as_f64()
+        .is_some());
+    assert!(std::fs::read_to_string(&plot).unwrap().contains("<svg"));
+}
+
+#[test]
+fn cli_learn_rejects_bad_input_with_exit_2() {
+    for args in [
+        &["learn", "machines/binary-add.ron", "--pattern", "[01*"][..],
+        &["learn", "machines/binary-add.ron", "--alphabet", "z"],
+        &[
+            "learn",
+            "machines/palindrome.ron",
+            "--lengths",
+            "1-2",
+            "--train",
+            "5",
+            "--test",
+            "5",
+        ],
+        &[
+            "learn",
+            "machines/binary-add.ron",
+            "--learner",
+            "time-dependent",
+            "--algo",
+            "softmax",
+        ],
+        &[
+            "learn",
+            "machines/binary-add.ron",
+            "--learner",
+            "time-dependent",
+            "--save",
+            "x.safetensors",
+        ],
+        &["learn", "machines/binary-add.ron", "--sweep", "0,2"],
+        &[
+            "learn",
+            "machines/binary-add.ron",
+            "--sweep",
+            "2",
+            "--plot",
+            "x.pdf",
+        ],
+    ] {
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        let out = arsim(&with_json);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(json(&out)["error"].as_str().is_some(), "{args:?}");
+    }
+}
+
+#[test]
+fn cli_exit_1_when_a_held_out_trace_is_wrong() {
+    // One training trace is not enough for palindrome.
+    let out = arsim(&[
+        "learn",
+        "machines/palindrome.ron",
+        "--train",
+        "1",
+        "--test",
+        "50",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert!(v["test"]["trace_errors"].as_u64().unwrap() > 0);
+    assert!(v["test"]["first_failure"]["divergence"]["position"]
+        .as_u64()
+        .is_some());
+}
