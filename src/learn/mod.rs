@@ -20,7 +20,7 @@
 //! use arsim::learn::{learn, LearnOptions};
 //! use arsim::machine::load_machine;
 //! let m = load_machine(concat!(env!("CARGO_MANIFEST_DIR"), "/machines/binary-increment.ron")).unwrap();
-//! let opts = LearnOptions { train: 10, test: 20, ..LearnOptions::for_machine(&m) };
+//! let opts = LearnOptions { train: 16, test: 20, ..LearnOptions::for_machine(&m) };
 //! let learned = learn(&m, &opts, &mut |_| {}).unwrap();
 //! assert_eq!(learned.report.test.trace_errors, 0);
 //! ```
