@@ -5,6 +5,7 @@
 
 use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::{emulate_cells_with, EmulateOptions};
+use arsim::encoding::EncodingKind;
 use arsim::learn::dataset::WindowKind;
 use arsim::learn::inputs::{InputSpec, Pattern};
 use arsim::learn::outputs::OutputKind;
@@ -204,6 +205,44 @@ fn the_perceptron_stays_within_the_bound_it_prints() {
             }
         }
     }
+}
+
+#[test]
+fn gates_traces_are_learned_one_perceptron_per_position() {
+    // The paper's own setting: bits over {0, 1}, one linear classifier per position.
+    let m = corpus("binary-increment");
+    let opts = LearnOptions {
+        encoding: EncodingKind::Gates,
+        learner: LearnerKind::TimeDependent,
+        window: WindowKind::Local,
+        train: 32,
+        test: 40,
+        ..LearnOptions::for_machine(&m)
+    };
+    let r = learn(&m, &opts, &mut |_| {}).unwrap().report;
+    assert_eq!((r.encoding, r.dictionary), ("gates", 2));
+    let p = r.training.perceptron.as_ref().unwrap();
+    let b = r.training.mistake_bound.as_ref().unwrap();
+    assert!(p.converged);
+    assert!(p.mistakes as f64 <= b.bound, "{} > {}", p.mistakes, b.bound);
+    assert_eq!(b.classifiers, r.training.classifiers);
+    assert!(
+        r.training.classifiers > 1000,
+        "one classifier per bit position"
+    );
+    // Covered traces are right (the coverage lemma), and the per-bit error is small.
+    assert_eq!(r.test.covered_trace_errors, 0);
+    assert!(
+        r.test.token_error_rate < 0.02,
+        "{}",
+        r.test.token_error_rate
+    );
+    // A time-invariant learner cannot read gates.
+    let ti = LearnOptions {
+        learner: LearnerKind::TimeInvariant,
+        ..opts
+    };
+    assert!(learn(&m, &ti, &mut |_| {}).is_err());
 }
 
 #[test]

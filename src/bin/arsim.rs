@@ -220,21 +220,23 @@ enum Command {
     },
     /// Learn a linear predictor from chain-of-thought traces and compare it with the compiled one.
     ///
-    /// Runs the machine on random inputs (--lengths over --alphabet; by default lengths 1-8 over
-    /// the symbols of the machine file's example inputs) or on --inputs, trains on the traces of
-    /// --train inputs, then runs the learned predictor with the executor on --test held-out inputs.
-    /// Prints token, trace and answer error, agreement with the compiled predictor and, for the
-    /// perceptron, its mistakes against the bound (R² + 2τ)/γ² from the compiled weights. Exit 1 when a
-    /// held-out trace is wrong. --sweep 1,2,4,8 instead reports held-out trace error against
-    /// training traces for the time-invariant and the time-dependent learner (exit 0); --plot
-    /// draws it. Example: arsim learn machines/binary-add.ron --train 50 --test 500 --seed 1
+    /// Runs the machine on random inputs (words of --pattern, by default the shape of the machine
+    /// file's example inputs, e.g. [01]*+[01]* for binary-add) or on --inputs, trains on the
+    /// traces of --train inputs, then runs the learned predictor with the executor on --test
+    /// held-out inputs. Prints token, trace and answer error, agreement with the compiled
+    /// predictor and, for the perceptron, its mistakes against the bound (R² + 2τ)/γ² from the
+    /// compiled weights. --encoding gates learns the bit traces with one perceptron per position
+    /// (--learner time-dependent). Exit 1 when a held-out trace is wrong. --sweep 1,2,4,8
+    /// instead reports held-out trace error against training traces for the time-invariant and
+    /// the time-dependent learner (exit 0); --plot draws it.
+    /// Example: arsim learn machines/binary-add.ron --train 50 --test 500 --seed 1
     Learn {
         /// A machine file (.ron, .tm, .yaml, .seed[#N]) or a bbchallenge standard-format string.
         machine: String,
         /// Read the machine in this format, whatever its extension or content.
         #[arg(long, value_enum)]
         format: Option<MachineFormat>,
-        /// The encoding of runs as token traces.
+        /// The encoding of runs as token traces (cells or gates).
         #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
         encoding: EncodingKind,
         /// Training traces (the largest --sweep size replaces it).
@@ -253,7 +255,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = WindowKind::All)]
         window: WindowKind,
         /// Output features: tokens = one weight row per token; parts = a cell token's row is
-        /// its symbol part plus its head part (the form of the compiled weights).
+        /// its symbol part plus its head part (the form of the compiled weights). gates: tokens.
         #[arg(long, value_enum, default_value_t = OutputKind::Parts)]
         outputs: OutputKind,
         /// One set of weights for every position, or one classifier per position.
@@ -632,6 +634,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let m = load_machine_as(&machine, format).map_err(anyhow::Error::from)?;
             let spec = input_spec(&m, &machine, &input)?;
             let opts = LearnOptions {
+                encoding,
                 inputs: spec,
                 train,
                 test,
@@ -648,13 +651,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     ..SoftmaxOptions::default()
                 },
             };
-            if encoding != EncodingKind::Cells {
-                return Err(anyhow!(
-                    "learn supports --encoding cells; {} is not learned yet",
-                    encoding.name()
-                )
-                .into());
-            }
             match sweep {
                 Some(sizes) => cmd_sweep(&m, &opts, &sizes, plot, json),
                 None => cmd_learn(&m, &opts, save, json),
@@ -2197,14 +2193,16 @@ fn print_sweep(r: &SweepReport) {
     );
     for row in &r.rows {
         let (a, b) = (&row.time_invariant, &row.time_dependent);
-        let mistakes = |m: Option<u64>| m.map_or("-".to_string(), |m| m.to_string());
+        let ti = |f: fn(&arsim::learn::sweep::SweepPoint) -> String| {
+            a.as_ref().map_or("-".to_string(), f)
+        };
         println!(
             "{:>7} {:>9} | {:>10} {:>10} {:>12} | {:>10} {:>10} {:>16}",
             row.train_traces,
             row.examples,
-            pct(a.trace_error_rate),
-            pct(a.token_error_rate),
-            mistakes(a.mistakes),
+            ti(|p| pct(p.trace_error_rate)),
+            ti(|p| pct(p.token_error_rate)),
+            ti(|p| p.mistakes.map_or("-".to_string(), |m| m.to_string())),
             pct(b.trace_error_rate),
             pct(b.token_error_rate),
             b.classifiers

@@ -1,17 +1,19 @@
 //! Training examples from traces: each generated position of a `cells` trace is one example,
 //! the tokens at the learner's offsets (its window) → the token there.
 //!
-//! Second stage of `learn`: inputs → [`ReferenceTrace`] (streamed, one row in memory) →
+//! Second stage of `learn`: inputs → reference traces ([`TraceFormat::reference`]: the
+//! interpreter's run in the `cells` or `gates` encoding, streamed, one row in memory) →
 //! [`Examples`]. Every trace of a run shares one tape window ([`common_window`]), so that the
-//! offsets S, S+1, S+2 mean the same cells in every trace. Positions of the prompt
-//! (`SEP enc(C0)`) are given, not predicted, so they are not examples. Positions before the
+//! offsets mean the same cells in every trace. Positions of the prompt (the first row) are
+//! given, not predicted, so they are not examples. Positions before the
 //! trace read as padding, as in the executor; padding is no feature (its weight column is zero
 //! in every [`crate::predictor::LinearAr`]).
 //!
 //! Examples are stored once per distinct (context, label), with a count; for the time-dependent
 //! learner the position is part of the context (one classifier per position).
 
-use crate::encoding::cells::{ReferenceTrace, Window, WindowError};
+use super::traces::TraceFormat;
+use crate::encoding::cells::{Window, WindowError};
 use crate::interpreter;
 use crate::machine::{Machine, SymbolId};
 use crate::predictor::{Context, Layout, TokenId};
@@ -46,18 +48,19 @@ impl WindowKind {
     }
 }
 
-/// The layout of a learned `cells` predictor: the machine's token names, and the offsets named
-/// `S`, `S+1`, `S+2` where they are those (as in the compiled layout), else by number.
-pub fn layout(machine: &Machine, window: Window, offsets: &[usize]) -> Layout {
-    let s = window.size;
+/// The layout of a learned predictor: the format's token names, and (for `cells`) the offsets
+/// named `S`, `S+1`, `S+2` where they are those (as in the compiled layout), else by number.
+pub fn layout(machine: &Machine, format: &TraceFormat, offsets: &[usize]) -> Layout {
+    let s = format.window().size;
+    let cells = format.kind() == crate::encoding::EncodingKind::Cells;
     Layout {
-        tokens: crate::encoding::cells::Dictionary::new(machine).names(machine),
+        tokens: format.token_names(machine),
         offsets: offsets.to_vec(),
         offset_names: offsets
             .iter()
             .map(|&j| match j.checked_sub(s) {
-                Some(0) => "S".to_string(),
-                Some(k) if j >= s => format!("S+{k}"),
+                Some(0) if cells => "S".to_string(),
+                Some(k) if cells => format!("S+{k}"),
                 _ => j.to_string(),
             })
             .collect(),
@@ -84,18 +87,18 @@ pub fn common_window(machine: &Machine, inputs: &[Vec<SymbolId>], max_steps: u64
 /// of positions.
 pub fn for_each_example(
     machine: &Machine,
+    format: &TraceFormat,
     input: &[SymbolId],
-    window: Window,
     max_steps: u64,
     offsets: &[usize],
     mut f: impl FnMut(u64, &[TokenId], TokenId),
 ) -> Result<u64, WindowError> {
-    let trace = ReferenceTrace::new(machine, input, window, max_steps)?;
-    let pad = crate::encoding::cells::Dictionary::new(machine).pad();
+    let trace = format.reference(machine, input, max_steps)?;
+    let pad = TokenId(format.vocab() as u32);
     let deepest = offsets.iter().copied().max().unwrap_or(0);
     let mut ring = vec![pad; (deepest + 1).next_power_of_two()];
     let mask = ring.len() - 1;
-    let prompt = window.size as u64 + 1;
+    let prompt = format.row() as u64;
     let mut context = vec![pad; offsets.len()];
     let mut n = 0;
     for (pos, token) in (0u64..).zip(trace) {
@@ -153,12 +156,12 @@ impl Examples {
     pub fn add_trace(
         &mut self,
         machine: &Machine,
+        format: &TraceFormat,
         input: &[SymbolId],
-        window: Window,
         max_steps: u64,
     ) -> Result<(), WindowError> {
         let offsets = std::mem::take(&mut self.offsets);
-        let r = for_each_example(machine, input, window, max_steps, &offsets, |p, c, l| {
+        let r = for_each_example(machine, format, input, max_steps, &offsets, |p, c, l| {
             self.add(p, c, l)
         });
         self.offsets = offsets;
@@ -263,6 +266,7 @@ impl Examples {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::EncodingKind;
     use crate::machine::load::from_standard;
 
     #[test]
@@ -270,10 +274,11 @@ mod tests {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = common_window(&m, &[vec![]], 100);
         assert_eq!((w.size, w.origin), (4, 2));
-        let all: Vec<TokenId> = ReferenceTrace::new(&m, &[], w, 100).unwrap().collect();
+        let f = TraceFormat::new(&m, EncodingKind::Cells, w).unwrap();
+        let all: Vec<TokenId> = f.reference(&m, &[], 100).unwrap().collect();
         let offsets = WindowKind::Local.offsets(w.size);
         let mut seen = Vec::new();
-        let n = for_each_example(&m, &[], w, 100, &offsets, |p, c, l| {
+        let n = for_each_example(&m, &f, &[], 100, &offsets, |p, c, l| {
             seen.push((p, c.to_vec(), l))
         })
         .unwrap();
@@ -293,11 +298,12 @@ mod tests {
     fn duplicates_are_counted_once_unless_kept_by_position() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = common_window(&m, &[vec![]], 100);
+        let f = TraceFormat::new(&m, EncodingKind::Cells, w).unwrap();
         let offsets = WindowKind::Local.offsets(w.size);
         let mut ti = Examples::new(7, &offsets, false);
         let mut td = Examples::new(7, &offsets, true);
-        ti.add_trace(&m, &[], w, 100).unwrap();
-        td.add_trace(&m, &[], w, 100).unwrap();
+        ti.add_trace(&m, &f, &[], 100).unwrap();
+        td.add_trace(&m, &f, &[], 100).unwrap();
         assert_eq!((ti.total(), td.total()), (30, 30));
         assert!(ti.len() < 30, "local contexts repeat within a run");
         assert_eq!(td.len(), 30);
@@ -312,7 +318,10 @@ mod tests {
     fn offsets_are_named_like_the_compiled_ones() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = Window { size: 3, origin: 0 };
-        let l = layout(&m, w, &WindowKind::All.offsets(3));
+        let f = TraceFormat::new(&m, EncodingKind::Cells, w).unwrap();
+        let l = layout(&m, &f, &WindowKind::All.offsets(3));
         assert_eq!(l.offset_names, ["1", "2", "S", "S+1", "S+2"]);
+        let g = TraceFormat::new(&m, EncodingKind::Gates, w).unwrap();
+        assert_eq!(layout(&m, &g, &[1, 2]).tokens, ["0", "1"]);
     }
 }

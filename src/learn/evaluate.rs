@@ -7,7 +7,8 @@
 //!   the reference prefix, against the reference token. This is the per-step classifier error
 //!   that proofs/learnability.md#pac-to-ar bounds;
 //! - **trace errors**, free-running: [`run_verified`] generates from the prompt with an
-//!   [`Executor`] and [`CellsHalt`], exactly as `emulate_cells_with`, and a trace is wrong if any
+//!   [`Executor`] and the encoding's stop rule, exactly as `emulate_cells_with` (and
+//!   `emulate_gates_with`) do, and a trace is wrong if any
 //!   token is (or the predictor stops early, or runs past a final row). By induction a trace is
 //!   right iff every teacher-forced token is, so trace errors ≤ traces with a token error;
 //! - **answer errors**: the predictor runs freely until its stop rule fires (or a row budget);
@@ -22,14 +23,12 @@
 //!   (proofs/learnability.md#coverage); `covered_trace_errors` checks that.
 
 use super::dataset::Examples;
+use super::traces::{Halt, TraceFormat};
 use crate::emulate::DivergenceReport;
-use crate::encoding::cells::{
-    decode_row, locate, CellsHalt, Dictionary, ReferenceTrace, TraceEnd, Window, WindowConfig,
-    WindowError,
-};
+use crate::encoding::cells::{TraceEnd, WindowError};
 use crate::executor::{Executor, StopRule};
 use crate::machine::{Machine, SymbolId};
-use crate::predictor::{Context, LinearAr, Predictor, TokenId};
+use crate::predictor::{Context, Predictor, TokenId};
 use crate::verify::{overrun, run_verified, Divergence};
 use serde::Serialize;
 use std::time::Instant;
@@ -105,12 +104,12 @@ pub struct FailingTrace {
 pub struct Setting<'a> {
     /// The machine.
     pub machine: &'a Machine,
-    /// The tape window every trace uses.
-    pub window: Window,
+    /// The encoding and tape window of every trace.
+    pub format: &'a TraceFormat,
     /// Step limit of the reference runs.
     pub max_steps: u64,
-    /// The compiled predictor for `window`.
-    pub compiled: &'a mut LinearAr,
+    /// The compiled predictor for the format.
+    pub compiled: &'a mut dyn Predictor,
     /// The training examples (for coverage), whose offsets are the learner's.
     pub seen: &'a mut Examples,
 }
@@ -139,7 +138,7 @@ pub fn evaluate<P: Predictor>(
             first_failure = Some(FailingTrace {
                 input: setting.machine.render(input),
                 steps,
-                divergence: name_divergence(setting.machine, setting.window, learned, d),
+                divergence: name_divergence(setting.machine, setting.format, learned, d),
             });
         }
         outcomes.push(TraceOutcome {
@@ -185,8 +184,8 @@ struct Forced {
     errors: u64,
     agree: u64,
     covered: bool,
-    /// The machine's last configuration in the window, and whether it is final.
-    last: WindowConfig,
+    /// The machine's last row, and whether it is final.
+    last: Vec<TokenId>,
     final_row: bool,
     steps: u64,
 }
@@ -196,12 +195,12 @@ fn teacher_forced<P: Predictor>(
     learned: &mut P,
     input: &[SymbolId],
 ) -> Result<Forced, WindowError> {
-    let mut trace = ReferenceTrace::new(s.machine, input, s.window, s.max_steps)?;
+    let mut trace = s.format.reference(s.machine, input, s.max_steps)?;
     let pad = TokenId(learned.vocab() as u32);
     let deepest = learned.max_offset().max(s.compiled.max_offset());
     let mut ring = vec![pad; (deepest + 1).next_power_of_two()];
     let mask = ring.len() - 1;
-    let prompt = s.window.size as u64 + 1;
+    let prompt = s.format.row() as u64;
     let offsets = s.seen.offsets().to_vec();
     let mut context = vec![pad; offsets.len()];
     let mut f = Forced {
@@ -209,10 +208,12 @@ fn teacher_forced<P: Predictor>(
         errors: 0,
         agree: 0,
         covered: true,
-        last: trace.config().clone(),
+        last: Vec::new(),
         final_row: false,
         steps: 0,
     };
+    let row = s.format.row();
+    let mut current = Vec::with_capacity(row);
     for (pos, token) in (0u64..).zip(trace.by_ref()) {
         let next = pos as usize & mask;
         if pos >= prompt {
@@ -230,8 +231,12 @@ fn teacher_forced<P: Predictor>(
             }
         }
         ring[next] = token;
+        current.push(token);
+        if current.len() == row {
+            std::mem::swap(&mut f.last, &mut current);
+            current.clear();
+        }
     }
-    f.last = trace.config().clone();
     f.final_row = matches!(trace.end(), Some(TraceEnd::Final(_)));
     f.steps = trace.steps();
     Ok(f)
@@ -243,14 +248,14 @@ fn free_run_against_reference<P: Predictor>(
     learned: &mut P,
     input: &[SymbolId],
 ) -> Result<(Option<Divergence>, u64), WindowError> {
-    let mut reference = ReferenceTrace::new(s.machine, input, s.window, s.max_steps)?;
+    let mut reference = s.format.reference(s.machine, input, s.max_steps)?;
     let mut exec = Executor::new(&mut *learned);
-    let mut halt = CellsHalt::new(s.machine, s.window);
+    let mut halt = s.format.halt(s.machine);
     let v = run_verified(
         &mut exec,
         &mut halt,
         &mut reference,
-        s.window.size + 1,
+        s.format.row(),
         &mut |_| {},
     );
     let mut divergence = v.divergence;
@@ -270,7 +275,7 @@ fn free_run_against_reference<P: Predictor>(
 struct Generated<P: Predictor> {
     exec: Executor<P>,
     prompt: std::vec::IntoIter<TokenId>,
-    halt: CellsHalt,
+    halt: Halt,
     stopped: bool,
     budget: u64,
 }
@@ -301,23 +306,25 @@ fn agrees_with_compiled<P: Predictor>(
     input: &[SymbolId],
     reference_tokens: u64,
 ) -> Result<bool, WindowError> {
-    let prompt: Vec<TokenId> = ReferenceTrace::new(s.machine, input, s.window, s.max_steps)?
-        .take(s.window.size + 1)
+    let prompt: Vec<TokenId> = s
+        .format
+        .reference(s.machine, input, s.max_steps)?
+        .take(s.format.row())
         .collect();
     let mut compiled = Generated {
         exec: Executor::new(&mut *s.compiled),
         prompt: prompt.into_iter(),
-        halt: CellsHalt::new(s.machine, s.window),
+        halt: s.format.halt(s.machine),
         stopped: false,
         budget: reference_tokens,
     };
     let mut exec = Executor::new(&mut *learned);
-    let mut halt = CellsHalt::new(s.machine, s.window);
+    let mut halt = s.format.halt(s.machine);
     let v = run_verified(
         &mut exec,
         &mut halt,
         &mut compiled,
-        s.window.size + 1,
+        s.format.row(),
         &mut |_| {},
     );
     Ok(v.divergence.is_none() && (v.predictor_stopped || !compiled.stopped))
@@ -330,10 +337,10 @@ fn answer_is_right<P: Predictor>(
     input: &[SymbolId],
     forced: &Forced,
 ) -> bool {
-    let Ok(reference) = ReferenceTrace::new(s.machine, input, s.window, s.max_steps) else {
+    let Ok(reference) = s.format.reference(s.machine, input, s.max_steps) else {
         return false;
     };
-    let row = s.window.size + 1;
+    let row = s.format.row();
     let prompt: Vec<TokenId> = reference.take(row).collect();
     // A run cut at the step limit is compared at its row T; a final one may take a detour.
     let max_rows = if forced.final_row {
@@ -344,7 +351,7 @@ fn answer_is_right<P: Predictor>(
     let mut gen = Generated {
         exec: Executor::new(&mut *learned),
         prompt: prompt.clone().into_iter(),
-        halt: CellsHalt::new(s.machine, s.window),
+        halt: s.format.halt(s.machine),
         stopped: false,
         budget: max_rows * row as u64,
     };
@@ -360,11 +367,13 @@ fn answer_is_right<P: Predictor>(
         }
     }
     let stopped = gen.stopped;
-    let dict = Dictionary::new(s.machine);
-    let Ok(config) = decode_row(&dict, &last) else {
+    let (Some(config), Some(expected)) = (
+        s.format.decode_row(&last),
+        s.format.decode_row(&forced.last),
+    ) else {
         return false;
     };
-    let same = config.cells == forced.last.cells && config.state == forced.last.state;
+    let same = config.cells == expected.cells && config.state == expected.state;
     if forced.final_row {
         same && stopped
     } else {
@@ -375,21 +384,23 @@ fn answer_is_right<P: Predictor>(
 /// A divergence with token names, as `arsim emulate` reports it.
 fn name_divergence<P: Predictor>(
     machine: &Machine,
-    window: Window,
+    format: &TraceFormat,
     predictor: &P,
     d: Divergence,
 ) -> DivergenceReport {
-    let dict = Dictionary::new(machine);
-    let name = |t: TokenId| dict.name(machine, t);
-    let (step, cell) = locate(window, d.position);
-    let s = window.size;
+    let name = |t: TokenId| format.token_name(machine, t);
+    let (step, cell, bit) = format.locate(machine, d.position);
+    let s = format.window().size;
     let k = d.context.len();
-    // The local context (S+2, S+1, S), whatever offsets the predictor reads.
-    let context = [s + 2, s + 1, s]
-        .iter()
-        .filter(|&&j| j <= k && j <= predictor.max_offset())
-        .map(|&j| name(d.context[k - j]))
-        .collect();
+    // `cells`: the local context (S+2, S+1, S), whatever offsets the predictor reads.
+    let context = match bit {
+        Some(_) => Vec::new(),
+        None => [s + 2, s + 1, s]
+            .iter()
+            .filter(|&&j| j <= k && j <= predictor.max_offset())
+            .map(|&j| name(d.context[k - j]))
+            .collect(),
+    };
     DivergenceReport {
         position: d.position,
         step,
@@ -398,7 +409,7 @@ fn name_divergence<P: Predictor>(
         got: d.got.map(name),
         top: d.top.iter().map(|&(t, sc)| (name(t), sc)).collect(),
         context,
-        bit: None,
+        bit,
     }
 }
 
@@ -406,8 +417,10 @@ fn name_divergence<P: Predictor>(
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
+    use crate::encoding::EncodingKind;
     use crate::learn::dataset::{common_window, WindowKind};
     use crate::machine::load::load_machine;
+    use crate::predictor::LinearAr;
 
     #[test]
     fn the_compiled_predictor_scores_perfectly_and_a_broken_one_does_not() {
@@ -421,17 +434,18 @@ mod tests {
             .map(|w| m.parse_input(w).unwrap())
             .collect();
         let window = common_window(&m, &inputs, 1000);
+        let format = TraceFormat::new(&m, EncodingKind::Cells, window).unwrap();
         let mut compiled = machine_to_cells_predictor(&m, window);
         let mut seen = Examples::new(
             compiled.layout().tokens.len(),
             &WindowKind::Local.offsets(window.size),
             false,
         );
-        seen.add_trace(&m, &inputs[0], window, 1000).unwrap();
+        seen.add_trace(&m, &format, &inputs[0], 1000).unwrap();
         let mut learned = compiled.clone();
         let mut setting = Setting {
             machine: &m,
-            window,
+            format: &format,
             max_steps: 1000,
             compiled: &mut compiled,
             seen: &mut seen,

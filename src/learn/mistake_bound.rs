@@ -19,9 +19,11 @@
 
 use super::dataset::Examples;
 use super::outputs::OutputFeatures;
+use super::traces::Compiled;
 use crate::predictor::{LinearAr, TokenId};
+use crate::time_dependent::TimeDependentAr;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The bound and the quantities it is made of.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -30,7 +32,8 @@ pub struct MistakeBound {
     pub definition: &'static str,
     /// R = √(s · max ‖φ(x)‖₂²) (the largest over positions, for the time-dependent learner).
     pub r: f64,
-    /// Frobenius norm of the compiled weights over the output features.
+    /// Frobenius norm of the compiled weights over the output features (the largest over
+    /// positions, for a time-dependent compiled predictor).
     pub compiled_norm: f64,
     /// The compiled predictor's smallest score margin on the training examples.
     pub compiled_min_margin: i64,
@@ -59,70 +62,118 @@ pub enum NoBound {
     /// The compiled weights cannot be written over the learner's output features.
     #[error("the compiled weights are not a sum over the learner's output features")]
     NotFactored,
+    /// The compiled predictor reads an offset outside the learner's window.
+    #[error("the compiled predictor reads offset {0}, outside the learner's window")]
+    OutsideWindow(usize),
 }
 
-/// The bound for `examples`, whose offsets must include the compiled predictor's S, S+1, S+2,
-/// for a learner over `outputs`.
+/// The bound for `examples` of a learner over `outputs` with margin τ = `margin`, measured
+/// with the compiled predictor as the separator. The learner's offsets must include every
+/// offset the compiled predictor reads.
 pub fn mistake_bound(
     examples: &Examples,
-    compiled: &LinearAr,
+    compiled: &Compiled,
     outputs: &OutputFeatures,
     margin: i32,
 ) -> Result<MistakeBound, NoBound> {
     let v = examples.vocab();
-    let picks: Vec<usize> = compiled
-        .layout()
-        .offsets
+    let index: HashMap<usize, usize> = examples
+        .offsets()
         .iter()
-        .map(|j| {
-            examples
-                .offsets()
-                .iter()
-                .position(|o| o == j)
-                .expect("the learner's window holds S, S+1, S+2")
-        })
+        .enumerate()
+        .map(|(o, &j)| (j, o))
         .collect();
-    let mut norm2 = 0.0;
-    for w in compiled.weights() {
-        norm2 += outputs
-            .factor(w)
-            .ok_or(NoBound::NotFactored)?
-            .norm_squared();
+    let pick = |j: usize| index.get(&j).copied().ok_or(NoBound::OutsideWindow(j));
+    // The separator's scores at a position, and its squared norm there.
+    enum Separator<'a> {
+        Cells(&'a LinearAr, Vec<usize>, f64),
+        Gates(&'a TimeDependentAr, Vec<f64>),
     }
-    let norm = norm2.sqrt();
+    let sep = match compiled {
+        Compiled::Cells(p) => {
+            let picks = p
+                .layout()
+                .offsets
+                .iter()
+                .map(|&j| pick(j))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut norm2 = 0.0;
+            for w in p.weights() {
+                norm2 += outputs
+                    .factor(w)
+                    .ok_or(NoBound::NotFactored)?
+                    .norm_squared();
+            }
+            Separator::Cells(p, picks, norm2)
+        }
+        Compiled::Gates(p) => {
+            if !outputs.is_identity() {
+                return Err(NoBound::NotFactored);
+            }
+            for e in p.csr().1 {
+                pick(e.offset as usize)?;
+            }
+            let norms = (0..p.num_maps())
+                .map(|m| p.map(m).iter().map(|e| (e.weight as f64).powi(2)).sum())
+                .collect();
+            Separator::Gates(p, norms)
+        }
+    };
     let s = outputs.separation() as f64;
-    // Per classifier (position, or 0): (max non-padding features, min margin).
-    let mut per: BTreeMap<u64, (usize, i64)> = BTreeMap::new();
-    let mut scores = vec![0i32; v];
+    // Per classifier (position, or 0): (max non-padding features, min margin, ‖U_p‖²).
+    let mut per: BTreeMap<u64, (usize, i64, f64)> = BTreeMap::new();
+    let mut scores = vec![0i64; v];
+    let mut cell_scores = vec![0i32; v];
     for i in 0..examples.len() {
         let ctx = examples.context(i);
+        let pos = examples.position(i);
         let y = examples.label(i).index();
-        compiled.scores_into(picks.iter().map(|&o| ctx[o]), &mut scores);
+        let norm2 = match &sep {
+            Separator::Cells(p, picks, norm2) => {
+                p.scores_into(picks.iter().map(|&o| ctx[o]), &mut cell_scores);
+                for (a, &b) in scores.iter_mut().zip(&cell_scores) {
+                    *a = b as i64;
+                }
+                *norm2
+            }
+            Separator::Gates(p, norms) => {
+                let read = |j: usize| {
+                    index
+                        .get(&j)
+                        .map_or(crate::time_dependent::PAD, |&o| ctx[o])
+                };
+                scores.copy_from_slice(&p.scores_at(pos, read)[..v]);
+                p.map_at(pos).map_or(0.0, |m| norms[m])
+            }
+        };
         let rival = (0..v)
             .filter(|&d| d != y)
             .map(|d| scores[d])
             .max()
-            .unwrap_or(i32::MIN);
-        let margin = scores[y] as i64 - rival as i64;
+            .unwrap_or(i64::MIN);
+        let m = scores[y] - rival;
         let features = ctx.iter().filter(|t: &&TokenId| t.index() < v).count();
-        let e = per.entry(examples.position(i)).or_insert((0, i64::MAX));
+        let e = per.entry(pos).or_insert((0, i64::MAX, norm2));
         e.0 = e.0.max(features);
-        e.1 = e.1.min(margin);
+        e.1 = e.1.min(m);
+        e.2 = e.2.max(norm2);
     }
-    let min_margin = per.values().map(|&(_, m)| m).min().unwrap_or(i64::MAX);
+    let min_margin = per.values().map(|&(_, m, _)| m).min().unwrap_or(i64::MAX);
     if min_margin <= 0 {
         return Err(NoBound::NotSeparable { margin: min_margin });
     }
     let mut bound = 0.0;
     let mut r = 0.0f64;
     let mut gamma = f64::INFINITY;
+    let mut norm = 0.0f64;
     let tau = margin as f64;
-    for &(features, compiled_margin) in per.values() {
+    for &(features, compiled_margin, norm2) in per.values() {
         let r_p = (s * features as f64).sqrt();
-        let g_p = compiled_margin as f64 / norm;
+        let g_p = compiled_margin as f64 / norm2.sqrt();
         bound += (r_p * r_p + 2.0 * tau) / (g_p * g_p);
         r = r.max(r_p);
         gamma = gamma.min(g_p);
+        norm = norm.max(norm2.sqrt());
     }
     Ok(MistakeBound {
         definition: DEFINITION,
@@ -140,20 +191,24 @@ pub fn mistake_bound(
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
+    use crate::encoding::EncodingKind;
     use crate::learn::dataset::{common_window, WindowKind};
     use crate::learn::outputs::OutputKind;
+    use crate::learn::traces::TraceFormat;
     use crate::machine::load::from_standard;
 
     #[test]
     fn the_bound_uses_the_compiled_margin_and_norm() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = common_window(&m, &[vec![]], 100);
+        let f = TraceFormat::new(&m, EncodingKind::Cells, w).unwrap();
         let compiled = machine_to_cells_predictor(&m, w);
+        let c = Compiled::Cells(compiled.clone());
         let offsets = WindowKind::Local.offsets(w.size);
         let mut ex = Examples::new(compiled.layout().tokens.len(), &offsets, false);
-        ex.add_trace(&m, &[], w, 100).unwrap();
+        ex.add_trace(&m, &f, &[], 100).unwrap();
         let tokens = OutputFeatures::new(&m, OutputKind::Tokens);
-        let b = mistake_bound(&ex, &compiled, &tokens, 0).unwrap();
+        let b = mistake_bound(&ex, &c, &tokens, 0).unwrap();
         // Cell contexts have margin exactly 1 (proofs/cells.md#weights).
         assert_eq!(b.compiled_min_margin, 1);
         assert_eq!(b.classifiers, 1);
@@ -170,11 +225,11 @@ mod tests {
         assert!((b.bound - expected).abs() < 1e-6 * expected, "{b:?}");
         // Over parts, R² doubles but the compiled weights have a much smaller norm.
         let parts = OutputFeatures::new(&m, OutputKind::Parts);
-        let p = mistake_bound(&ex, &compiled, &parts, 0).unwrap();
+        let p = mistake_bound(&ex, &c, &parts, 0).unwrap();
         assert!((p.r * p.r - 12.0).abs() < 1e-9);
         assert!(p.compiled_norm < b.compiled_norm);
         // A margin τ adds 2τ to R².
-        let t = mistake_bound(&ex, &compiled, &parts, 5).unwrap();
+        let t = mistake_bound(&ex, &c, &parts, 5).unwrap();
         let ratio = t.bound / p.bound;
         assert!((ratio - 22.0 / 12.0).abs() < 1e-9, "{ratio}");
     }

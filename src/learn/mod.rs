@@ -35,12 +35,13 @@ pub mod plot;
 pub mod softmax;
 pub mod sweep;
 pub mod time_dependent;
+pub mod traces;
 
 use crate::certify::{certify_cells, Certificate};
-use crate::compiler::machine_to_cells_predictor;
-use crate::encoding::cells::{Dictionary, Window, WindowError};
+use crate::encoding::cells::{Window, WindowError};
+use crate::encoding::EncodingKind;
 use crate::machine::{Machine, SymbolId};
-use crate::predictor::{LinearAr, LinearArF32, Predictor};
+use crate::predictor::{LinearAr, LinearArF32};
 use dataset::{common_window, layout, Examples, WindowKind};
 use evaluate::{evaluate, Evaluation, Setting};
 use inputs::{split, InputSpec, InputsError, Pattern, Split};
@@ -51,6 +52,7 @@ use serde::Serialize;
 use softmax::{train_softmax, SoftmaxOptions, SoftmaxStats};
 use std::time::Instant;
 use time_dependent::{train_time_dependent, PerPositionAr};
+use traces::{Compiled, TraceFormat, UnsupportedEncoding};
 
 /// The learning algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -75,6 +77,8 @@ pub enum LearnerKind {
 /// What to learn from, and how.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LearnOptions {
+    /// The encoding of the traces (`cells` or `gates`).
+    pub encoding: EncodingKind,
     /// The input distribution.
     pub inputs: InputSpec,
     /// Training traces.
@@ -107,6 +111,7 @@ impl LearnOptions {
     /// seed 1, perceptron over every offset with output parts.
     pub fn for_machine(machine: &Machine) -> LearnOptions {
         LearnOptions {
+            encoding: EncodingKind::Cells,
             inputs: InputSpec::Random {
                 pattern: Pattern::from_examples(machine),
                 lengths: None,
@@ -138,6 +143,12 @@ pub enum LearnError {
     /// The time-dependent learner is a perceptron.
     #[error("the time-dependent learner is one perceptron per position; --algo softmax is for the time-invariant learner")]
     TimeDependentSoftmax,
+    /// The encoding is not one `learn` reads.
+    #[error(transparent)]
+    Encoding(#[from] UnsupportedEncoding),
+    /// `gates` traces need one classifier per position.
+    #[error("gates traces are learned time-dependent (--learner time-dependent): each bit of a row is a different gate")]
+    TimeInvariantGates,
     /// Nothing to train on or test on.
     #[error("need at least one training and one held-out trace (got {train} and {test})")]
     Empty {
@@ -222,7 +233,7 @@ pub struct LearnReport {
     pub algo: Algo,
     /// Which offsets the learner reads.
     pub window: WindowKind,
-    /// The output features.
+    /// The output features (always `tokens` for `gates`).
     pub outputs: OutputKind,
     /// The offsets.
     pub offsets: Vec<usize>,
@@ -230,7 +241,7 @@ pub struct LearnReport {
     pub tape_cells: usize,
     /// Window cell of the input's start.
     pub origin: usize,
-    /// |D|.
+    /// |D| (2 for `gates`).
     pub dictionary: usize,
     /// The seed.
     pub seed: u64,
@@ -262,7 +273,8 @@ pub struct Learned {
 pub(crate) struct Prepared {
     pub split: Split,
     pub window: Window,
-    pub compiled: LinearAr,
+    pub format: TraceFormat,
+    pub compiled: Compiled,
     pub offsets: Vec<usize>,
 }
 
@@ -280,11 +292,13 @@ pub(crate) fn prepare(
     let split = split(&opts.inputs, train, opts.test, opts.seed)?;
     let all: Vec<Vec<SymbolId>> = split.train.iter().chain(&split.test).cloned().collect();
     let window = common_window(machine, &all, opts.max_steps);
+    let format = TraceFormat::new(machine, opts.encoding, window)?;
     Ok(Prepared {
-        compiled: machine_to_cells_predictor(machine, window),
-        offsets: opts.window.offsets(window.size),
+        compiled: format.compiled(machine)?,
+        offsets: format.offsets(opts.window),
         split,
         window,
+        format,
     })
 }
 
@@ -297,14 +311,13 @@ pub(crate) fn examples(
     max_steps: u64,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Examples, LearnError> {
-    let v = Dictionary::new(machine).len();
-    let mut ex = Examples::new(v, &p.offsets, by_position);
+    let mut ex = Examples::new(p.format.vocab(), &p.offsets, by_position);
     progress(Progress::Phase {
         name: "traces",
         total: n as u64,
     });
     for (i, input) in p.split.train[..n].iter().enumerate() {
-        ex.add_trace(machine, input, p.window, max_steps)?;
+        ex.add_trace(machine, &p.format, input, max_steps)?;
         progress(Progress::Done(i as u64 + 1));
     }
     Ok(ex)
@@ -321,8 +334,11 @@ pub(crate) fn train(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(LearnedPredictor, Training), LearnError> {
     let start = Instant::now();
-    let layout = layout(machine, p.window, &p.offsets);
-    let outputs = OutputFeatures::new(machine, opts.outputs);
+    let layout = layout(machine, &p.format, &p.offsets);
+    let outputs = match p.format.kind() {
+        EncodingKind::Gates => OutputFeatures::tokens(p.format.vocab()),
+        _ => OutputFeatures::new(machine, opts.outputs),
+    };
     let popts = PerceptronOptions {
         max_passes: opts.max_passes,
         margin: opts.margin,
@@ -334,6 +350,9 @@ pub(crate) fn train(
             total: total as u64,
         })
     };
+    if kind == LearnerKind::TimeInvariant && p.format.kind() == EncodingKind::Gates {
+        return Err(LearnError::TimeInvariantGates);
+    }
     let (predictor, perceptron, softmax) = match (kind, algo) {
         (LearnerKind::TimeDependent, Algo::Softmax) => {
             return Err(LearnError::TimeDependentSoftmax)
@@ -407,9 +426,9 @@ pub(crate) fn evaluate_learned(
     });
     let mut setting = Setting {
         machine,
-        window: p.window,
+        format: &p.format,
         max_steps,
-        compiled: &mut p.compiled,
+        compiled: p.compiled.as_predictor(),
         seen,
     };
     let mut done = |n: usize| progress(Progress::Done(n as u64));
@@ -449,6 +468,9 @@ pub fn learn(
     if opts.learner == LearnerKind::TimeDependent && opts.algo == Algo::Softmax {
         return Err(LearnError::TimeDependentSoftmax);
     }
+    if opts.learner == LearnerKind::TimeInvariant && opts.encoding == EncodingKind::Gates {
+        return Err(LearnError::TimeInvariantGates);
+    }
     let mut p = prepare(machine, opts, opts.train)?;
     let by_position = opts.learner == LearnerKind::TimeDependent;
     let mut ex = examples(
@@ -470,22 +492,27 @@ pub fn learn(
         progress,
     )?;
     let certificate = match &predictor {
-        LearnedPredictor::Integer(w) if opts.window == WindowKind::Local => {
+        LearnedPredictor::Integer(w)
+            if opts.window == WindowKind::Local && opts.encoding == EncodingKind::Cells =>
+        {
             certify_cells(machine, w, p.window).ok()
         }
         _ => None,
     };
     let report = LearnReport {
         machine: machine.name().to_string(),
-        encoding: "cells",
+        encoding: opts.encoding.name(),
         learner: opts.learner,
         algo: opts.algo,
         window: opts.window,
-        outputs: opts.outputs,
+        outputs: match opts.encoding {
+            EncodingKind::Gates => OutputKind::Tokens,
+            _ => opts.outputs,
+        },
         offsets: p.offsets.clone(),
         tape_cells: p.window.size,
         origin: p.window.origin,
-        dictionary: p.compiled.vocab(),
+        dictionary: p.format.vocab(),
         seed: opts.seed,
         max_steps: opts.max_steps,
         inputs: summary(machine, opts, &p.split),

@@ -76,6 +76,14 @@ impl OutputFeatures {
         OutputFeatures::from_psi(kind, psi)
     }
 
+    /// One feature per token of a `vocab`-token dictionary (ψ(d) = {d}).
+    pub fn tokens(vocab: usize) -> OutputFeatures {
+        OutputFeatures::from_psi(
+            OutputKind::Tokens,
+            (0..vocab as u32).map(|d| vec![d]).collect(),
+        )
+    }
+
     /// Features given as ψ(d) for each token (for tests and other dictionaries).
     pub fn from_psi(kind: OutputKind, mut psi: Vec<Vec<u32>>) -> OutputFeatures {
         for p in &mut psi {

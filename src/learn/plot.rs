@@ -123,15 +123,18 @@ fn draw<DB: DrawingBackend>(
         let points: Vec<(f64, f64)> = report
             .rows
             .iter()
-            .map(|r| {
+            .filter_map(|r| {
                 let p = if invariant {
-                    &r.time_invariant
+                    r.time_invariant.as_ref()?
                 } else {
                     &r.time_dependent
                 };
-                ((r.train_traces as f64).log2(), p.trace_error_rate)
+                Some(((r.train_traces as f64).log2(), p.trace_error_rate))
             })
             .collect();
+        if points.is_empty() {
+            continue;
+        }
         chart
             .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
             .map_err(err)?
@@ -331,7 +334,7 @@ mod tests {
                 .map(|(n, a, b)| SweepRow {
                     train_traces: n,
                     examples: n as u64,
-                    time_invariant: point(a),
+                    time_invariant: Some(point(a)),
                     time_dependent: point(b),
                 })
                 .collect(),

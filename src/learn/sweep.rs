@@ -14,8 +14,8 @@ use super::{
     evaluate_learned, examples, prepare, summary, train, Algo, InputsSummary, LearnError,
     LearnOptions, LearnerKind, Progress, Training,
 };
+use crate::encoding::EncodingKind;
 use crate::machine::Machine;
-use crate::predictor::Predictor;
 use serde::Serialize;
 
 /// One learner at one training-set size.
@@ -75,8 +75,8 @@ pub struct SweepRow {
     pub train_traces: usize,
     /// Training examples (generated positions).
     pub examples: u64,
-    /// The time-invariant learner.
-    pub time_invariant: SweepPoint,
+    /// The time-invariant learner (`None` for `gates`, which only the time-dependent one reads).
+    pub time_invariant: Option<SweepPoint>,
     /// The time-dependent learner (perceptron per position).
     pub time_dependent: SweepPoint,
 }
@@ -112,8 +112,9 @@ pub struct SweepReport {
     pub rows: Vec<SweepRow>,
 }
 
-/// Runs both learners at every size in `sizes` (training traces; sorted, zeros dropped).
-/// `opts.train` is ignored. Progress: one unit per (size, learner).
+/// Runs both learners at every size in `sizes` (training traces; sorted, zeros dropped); for
+/// `gates`, the time-dependent one only. `opts.train` is ignored. Progress: one unit per
+/// (size, learner).
 pub fn sweep(
     machine: &Machine,
     opts: &LearnOptions,
@@ -125,18 +126,19 @@ pub fn sweep(
     sizes.dedup();
     let largest = sizes.last().copied().unwrap_or(0);
     let mut p = prepare(machine, opts, largest)?;
-    progress(Progress::Phase {
-        name: "sweep",
-        total: 2 * sizes.len() as u64,
-    });
     let quiet = &mut |_: Progress| {};
     let mut rows = Vec::new();
+    let kinds: &[LearnerKind] = match opts.encoding {
+        EncodingKind::Gates => &[LearnerKind::TimeDependent],
+        _ => &[LearnerKind::TimeInvariant, LearnerKind::TimeDependent],
+    };
+    progress(Progress::Phase {
+        name: "sweep",
+        total: (kinds.len() * sizes.len()) as u64,
+    });
     for (k, &n) in sizes.iter().enumerate() {
         let mut points = Vec::new();
-        for (i, kind) in [LearnerKind::TimeInvariant, LearnerKind::TimeDependent]
-            .into_iter()
-            .enumerate()
-        {
+        for (i, &kind) in kinds.iter().enumerate() {
             let algo = match kind {
                 LearnerKind::TimeInvariant => opts.algo,
                 LearnerKind::TimeDependent => Algo::Perceptron,
@@ -146,27 +148,28 @@ pub fn sweep(
             let (mut w, t) = train(machine, &p, &ex, kind, algo, opts, quiet)?;
             let e = evaluate_learned(machine, &mut p, &mut w, &mut ex, opts.max_steps, quiet)?;
             points.push((t, e));
-            progress(Progress::Done((2 * k + i + 1) as u64));
+            progress(Progress::Done((kinds.len() * k + i + 1) as u64));
         }
-        let (td, ti) = (points.pop(), points.pop());
-        if let (Some((tt, te)), Some((dt, de))) = (ti, td) {
+        let td = points.pop();
+        let ti = points.pop();
+        if let Some((dt, de)) = td {
             rows.push(SweepRow {
                 train_traces: n,
-                examples: tt.examples,
-                time_invariant: SweepPoint::new(&tt, &te),
+                examples: dt.examples,
+                time_invariant: ti.map(|(tt, te)| SweepPoint::new(&tt, &te)),
                 time_dependent: SweepPoint::new(&dt, &de),
             });
         }
     }
     Ok(SweepReport {
         machine: machine.name().to_string(),
-        encoding: "cells",
+        encoding: opts.encoding.name(),
         algo: opts.algo,
         window: opts.window,
         outputs: opts.outputs,
         tape_cells: p.window.size,
         origin: p.window.origin,
-        dictionary: p.compiled.vocab(),
+        dictionary: p.format.vocab(),
         seed: opts.seed,
         test_traces: p.split.test.len(),
         max_steps: opts.max_steps,
@@ -199,7 +202,7 @@ mod tests {
         assert!(r.rows.windows(2).all(|w| w[0].examples <= w[1].examples));
         for row in &r.rows {
             assert!(row.time_dependent.classifiers > 1);
-            assert_eq!(row.time_invariant.classifiers, 1);
+            assert_eq!(row.time_invariant.as_ref().unwrap().classifiers, 1);
         }
     }
 }

@@ -19,6 +19,40 @@ use super::outputs::OutputFeatures;
 use super::perceptron::{run_perceptron, Columns, PerceptronOptions, PerceptronStats};
 use crate::predictor::{argmax, Context, Layout, Predictor, TokenId};
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fast hasher for the small integer keys of the column map (multiply-rotate, as in rustc's
+/// FxHash): the predictor looks a column up for every offset of every token.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeyHasher(u64);
+
+impl KeyHasher {
+    #[inline]
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for KeyHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// A linear AR predictor with its own integer weights at every position.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,7 +61,7 @@ pub struct PerPositionAr {
     /// The output features: `W^(p)_o[d, x] = Σ_(f ∈ ψ(d)) U^(p)_o[f, x]`.
     outputs: OutputFeatures,
     /// (position, offset index, input token) → start of that column in `pool`.
-    columns: HashMap<(u64, u32, u32), u32>,
+    columns: HashMap<(u64, u32, u32), u32, BuildHasherDefault<KeyHasher>>,
     /// The columns, one weight per output feature each.
     pool: Vec<i32>,
     /// Positions with training examples.
@@ -44,7 +78,7 @@ impl PerPositionAr {
         PerPositionAr {
             layout,
             outputs,
-            columns: HashMap::new(),
+            columns: HashMap::default(),
             pool: Vec::new(),
             positions: BTreeSet::new(),
             scratch: vec![0; v],
