@@ -62,7 +62,7 @@ pub fn plot_sweep(report: &SweepReport, path: &Path) -> Result<(), PlotError> {
             let mut svg = String::new();
             {
                 let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-                draw(&root, report).map_err(draw_err)?;
+                draw(&root, report, false).map_err(draw_err)?;
                 root.present().map_err(|e| draw_err(e.to_string()))?;
             }
             svg.into_bytes()
@@ -71,7 +71,7 @@ pub fn plot_sweep(report: &SweepReport, path: &Path) -> Result<(), PlotError> {
             let mut raster = Raster::new(SIZE);
             {
                 let root = (&mut raster).into_drawing_area();
-                draw(&root, report).map_err(draw_err)?;
+                draw(&root, report, true).map_err(draw_err)?;
                 root.present().map_err(|e| draw_err(e.to_string()))?;
             }
             raster.to_png().map_err(draw_err)?
@@ -82,10 +82,12 @@ pub fn plot_sweep(report: &SweepReport, path: &Path) -> Result<(), PlotError> {
     Ok(())
 }
 
-/// The chart itself, on any backend.
+/// The chart itself, on any backend. `bitmap_font`: legend labels get room for the 8-pixel
+/// glyphs of [`Raster`] (plotters sizes the legend box with its own narrower estimate).
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &SweepReport,
+    bitmap_font: bool,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
@@ -138,7 +140,11 @@ fn draw<DB: DrawingBackend>(
         chart
             .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
             .map_err(err)?
-            .label(name)
+            .label(if bitmap_font {
+                format!("{name}{}", " ".repeat(name.len().div_ceil(4)))
+            } else {
+                name.to_string()
+            })
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
         chart
             .draw_series(
