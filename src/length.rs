@@ -6,13 +6,17 @@
 //! formula (for `cells`, T·(S+1)). Growth against input length is summarised by a log-log
 //! least-squares fit, tokens ≈ c·n^k, with its R².
 
+use crate::draw::plot::{render, PlotError};
 use crate::emulate::{emulate, EmulateError, EmulateOptions, EmulationReport};
 use crate::encoding::cells::Window;
 use crate::encoding::EncodingKind;
 use crate::interpreter;
 use crate::machine::{Machine, SymbolId};
+use plotters::coord::Shift;
+use plotters::prelude::*;
 use rand::SeedableRng;
 use serde::Serialize;
+use std::path::Path;
 
 /// What to vary.
 #[derive(Clone, Debug)]
@@ -203,6 +207,134 @@ fn row(kind: EncodingKind, input_len: usize, r: &EmulationReport) -> LengthRow {
         matches_formula: r.generated_tokens == r.expected_tokens,
         agree: r.agree,
     }
+}
+
+/// Draws tokens against S (`tapes`) or n (`inputs`) on log-log axes, one line per encoding, to
+/// `path` (`.svg` or `.png`), written whole.
+pub fn plot(report: &LengthReport, path: &Path) -> Result<(), PlotError> {
+    render(path, (800, 500), &|root| draw(root, report), &|root| {
+        draw(root, report)
+    })
+}
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &LengthReport,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let tapes = report.mode == "tapes";
+    let x = |r: &LengthRow| {
+        if tapes {
+            r.tape_cells as f64
+        } else {
+            r.input_len as f64
+        }
+    };
+    let pts: Vec<(&str, f64, f64)> = report
+        .rows
+        .iter()
+        .filter(|r| x(r) > 0.0 && r.generated_tokens > 0)
+        .map(|r| {
+            (
+                r.encoding,
+                x(r).log10(),
+                (r.generated_tokens as f64).log10(),
+            )
+        })
+        .collect();
+    if pts.is_empty() {
+        return Err("no run generated tokens; nothing to plot".into());
+    }
+    let (x0, x1) = pts
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let (y0, y1) = pts
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.2), b.max(p.2)));
+    let against = if tapes {
+        "tape window S"
+    } else {
+        "input length n"
+    };
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!("{}: length complexity", report.machine),
+            ("sans-serif", 15),
+        )
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x0 - 0.1..x1 + 0.1, y0 - 0.2..y1 + 0.2)
+        .map_err(err)?;
+    let pow10 = |v: &f64| {
+        let x = 10f64.powf(*v);
+        if x >= 1e5 {
+            format!("{x:.0e}")
+        } else {
+            format!("{}", x.round())
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_desc(format!("{against} (log scale)"))
+        .y_desc("generated tokens (log scale)")
+        .x_label_formatter(&pow10)
+        .y_label_formatter(&pow10)
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(err)?;
+    let colours = [("cells", BLUE), ("sweep", GREEN), ("gates", RED)];
+    for (name, colour) in colours {
+        let mut series: Vec<(f64, f64)> = pts
+            .iter()
+            .filter(|p| p.0 == name)
+            .map(|p| (p.1, p.2))
+            .collect();
+        if series.is_empty() {
+            continue;
+        }
+        series.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // The line goes through the mean (in log space) of the runs at each x; dots show each run.
+        let mut means: Vec<(f64, f64, usize)> = Vec::new();
+        for &(px, py) in &series {
+            match means.last_mut() {
+                Some(m) if (m.0 - px).abs() < 1e-12 => {
+                    m.1 += py;
+                    m.2 += 1;
+                }
+                _ => means.push((px, py, 1)),
+            }
+        }
+        let line: Vec<(f64, f64)> = means.iter().map(|m| (m.0, m.1 / m.2 as f64)).collect();
+        let label = match report.fits.iter().find(|f| f.encoding == name) {
+            Some(f) => format!(
+                "{name}: tokens ~ {}^{:.2}",
+                if tapes { "S" } else { "n" },
+                f.exponent
+            ),
+            None => name.to_string(),
+        };
+        chart
+            .draw_series(LineSeries::new(line, colour.stroke_width(2)))
+            .map_err(err)?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+        chart
+            .draw_series(series.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+            .map_err(err)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()
+        .map_err(err)?;
+    Ok(())
 }
 
 /// Least squares of ln y = ln c + k ln x: returns (k, c, R²), or `None` with fewer than two

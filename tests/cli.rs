@@ -459,3 +459,54 @@ fn task_text_baselines_json() {
     assert_eq!(v["baselines"]["models"][2]["model"], "trigram");
     assert_eq!(v["samples"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn length_plot_draws_every_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("length.png");
+    let out = arsim(&[
+        "length",
+        "machines/binary-add.ron",
+        "--inputs",
+        "random",
+        "--lengths",
+        "2,4,8",
+        "--encoding",
+        "cells,sweep,gates",
+        "--plot",
+        png.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["fits"].as_array().unwrap().len(), 3);
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    let svg = dir.path().join("length.svg");
+    arsim(&[
+        "length",
+        "machines/binary-add.ron",
+        "--inputs",
+        "random",
+        "--lengths",
+        "2,4",
+        "--encoding",
+        "cells,sweep",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("sweep") && text.contains("cells"),
+        "the legend names both encodings"
+    );
+    let out = arsim(&[
+        "length",
+        "machines/binary-add.ron",
+        "--tapes",
+        "8",
+        "--plot",
+        "x.pdf",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

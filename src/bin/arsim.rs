@@ -166,6 +166,9 @@ enum Command {
         /// Step limit per run.
         #[arg(long, default_value_t = 1_000_000)]
         max_steps: u64,
+        /// Draw tokens against S or n on log-log axes, one line per encoding (.svg or .png).
+        #[arg(long)]
+        plot: Option<PathBuf>,
     },
     /// The experiments: `parity` (chains of thought of different lengths for n-bit parity),
     /// `multiply` (4-digit multiplication's data), `text` (TinyStories baselines).
@@ -568,6 +571,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             samples,
             seed,
             max_steps,
+            plot,
         } => {
             let plan = if inputs.is_some() {
                 Plan::Inputs {
@@ -585,7 +589,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     "give --tapes S1,S2,… or --inputs random --lengths N1,N2,…"
                 )));
             };
-            cmd_length(&machine, &encoding, &plan, max_steps, json)
+            cmd_length(&machine, &encoding, &plan, max_steps, plot.as_deref(), json)
         }
         Command::Task {
             task: TaskCommand::Parity(args),
@@ -858,9 +862,13 @@ fn cmd_length(
     encodings: &[EncodingKind],
     plan: &Plan,
     max_steps: u64,
+    plot: Option<&Path>,
     json: bool,
 ) -> Result<(), Failure> {
     let (m, _) = load(args)?;
+    if let Some(path) = plot {
+        arsim::draw::plot::check_path(path).map_err(anyhow::Error::from)?;
+    }
     let bar = progress_bar(json, 0, "runs");
     let report = measure(&m, encodings, plan, max_steps, &mut |done, total| {
         bar.set_length(total as u64);
@@ -868,6 +876,12 @@ fn cmd_length(
     })
     .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
     bar.finish_and_clear();
+    if let Some(path) = plot {
+        arsim::length::plot(&report, path).map_err(anyhow::Error::from)?;
+        if !json {
+            println!("wrote {}", path.display());
+        }
+    }
     if json {
         print_json(&report);
     } else {

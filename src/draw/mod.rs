@@ -8,6 +8,7 @@
 //! machine (no system fonts).
 
 pub mod heatmap;
+pub mod plot;
 pub mod spacetime;
 
 /// An RGB colour.

@@ -1,85 +1,24 @@
 //! The sample-complexity figure of `arsim learn --sweep … --plot FILE`: held-out trace error
 //! against training traces (log scale), one line per learner, as SVG or PNG.
 //!
-//! Drawn with plotters. SVG uses its SVG backend; PNG uses [`Raster`], a small pixel backend
-//! that writes text with the 8×8 bitmap font of `font8x8` and encodes with `png`, so that no
-//! font library or image crate is compiled (plotters' own bitmap backend needs one of them to
-//! draw text at all).
+//! Drawn with plotters through [`crate::draw::plot::render`] (SVG, or PNG on its bitmap-font
+//! pixel backend).
 
 use super::sweep::SweepReport;
-use crate::export::{write_atomic, ExportError};
+use crate::draw::plot::render;
+pub use crate::draw::plot::{check_path, PlotError};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters_backend::text_anchor::{HPos, VPos};
-use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
 use std::path::Path;
-
-/// Why the figure could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum PlotError {
-    /// The file name ends in neither `.svg` nor `.png`.
-    #[error("{0}: the plot file must end in .svg or .png")]
-    Extension(String),
-    /// Drawing failed.
-    #[error("{path}: drawing failed: {message}")]
-    Draw {
-        /// The file.
-        path: String,
-        /// What failed.
-        message: String,
-    },
-    /// Writing failed.
-    #[error(transparent)]
-    Write(#[from] ExportError),
-}
 
 /// Figure size in pixels.
 const SIZE: (u32, u32) = (800, 500);
 
-/// Checks that `path` names a figure format: `.svg` or `.png`.
-pub fn check_path(path: &Path) -> Result<(), PlotError> {
-    match extension(path).as_deref() {
-        Some("svg" | "png") => Ok(()),
-        _ => Err(PlotError::Extension(path.display().to_string())),
-    }
-}
-
-fn extension(path: &Path) -> Option<String> {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-}
-
 /// Writes the sweep's figure to `path` (`.svg` or `.png`), whole or not at all.
 pub fn plot_sweep(report: &SweepReport, path: &Path) -> Result<(), PlotError> {
-    let shown = path.display().to_string();
-    let ext = extension(path);
-    let draw_err = |message: String| PlotError::Draw {
-        path: shown.clone(),
-        message,
-    };
-    let bytes = match ext.as_deref() {
-        Some("svg") => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-                draw(&root, report, false).map_err(draw_err)?;
-                root.present().map_err(|e| draw_err(e.to_string()))?;
-            }
-            svg.into_bytes()
-        }
-        Some("png") => {
-            let mut raster = Raster::new(SIZE);
-            {
-                let root = (&mut raster).into_drawing_area();
-                draw(&root, report, true).map_err(draw_err)?;
-                root.present().map_err(|e| draw_err(e.to_string()))?;
-            }
-            raster.to_png().map_err(draw_err)?
-        }
-        _ => return Err(PlotError::Extension(shown)),
-    };
-    write_atomic(path, &bytes)?;
-    Ok(())
+    render(path, SIZE, &|root| draw(root, report, false), &|root| {
+        draw(root, report, true)
+    })
 }
 
 /// The chart itself, on any backend. `bitmap_font`: legend labels get room for the 8-pixel
@@ -165,138 +104,6 @@ fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
-/// An RGB pixel buffer that plotters draws on, with an 8×8 bitmap font.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Raster {
-    width: u32,
-    height: u32,
-    rgb: Vec<u8>,
-}
-
-impl Raster {
-    /// A white image of `(width, height)` pixels.
-    pub fn new((width, height): (u32, u32)) -> Raster {
-        Raster {
-            width,
-            height,
-            rgb: vec![255; (width * height * 3) as usize],
-        }
-    }
-
-    /// The image as PNG bytes.
-    pub fn to_png(&self) -> Result<Vec<u8>, String> {
-        let mut out = Vec::new();
-        {
-            let mut enc = png::Encoder::new(&mut out, self.width, self.height);
-            enc.set_color(png::ColorType::Rgb);
-            enc.set_depth(png::BitDepth::Eight);
-            let mut w = enc.write_header().map_err(|e| e.to_string())?;
-            w.write_image_data(&self.rgb).map_err(|e| e.to_string())?;
-            w.finish().map_err(|e| e.to_string())?;
-        }
-        Ok(out)
-    }
-
-    /// The colour of pixel (x, y).
-    pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
-        let i = ((y * self.width + x) * 3) as usize;
-        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
-    }
-
-    /// Glyph scale for a font size in pixels (an 8×8 glyph drawn `scale` times larger).
-    fn scale(size: f64) -> i32 {
-        ((size / 10.0).round() as i32).max(1)
-    }
-}
-
-impl DrawingBackend for &mut Raster {
-    type ErrorType = std::convert::Infallible;
-
-    fn get_size(&self) -> (u32, u32) {
-        (self.width, self.height)
-    }
-
-    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        Ok(())
-    }
-
-    fn present(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        Ok(())
-    }
-
-    fn draw_pixel(
-        &mut self,
-        (x, y): BackendCoord,
-        color: BackendColor,
-    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        if x < 0 || y < 0 || x >= self.width as i32 || y >= self.height as i32 {
-            return Ok(());
-        }
-        let i = ((y as u32 * self.width + x as u32) * 3) as usize;
-        let a = color.alpha.clamp(0.0, 1.0);
-        let (r, g, b) = color.rgb;
-        for (c, new) in self.rgb[i..i + 3].iter_mut().zip([r, g, b]) {
-            *c = (new as f64 * a + *c as f64 * (1.0 - a)).round() as u8;
-        }
-        Ok(())
-    }
-
-    fn estimate_text_size<TStyle: BackendTextStyle>(
-        &self,
-        text: &str,
-        style: &TStyle,
-    ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
-        let s = Raster::scale(style.size()) as u32;
-        Ok((8 * s * text.chars().count() as u32, 8 * s))
-    }
-
-    fn draw_text<TStyle: BackendTextStyle>(
-        &mut self,
-        text: &str,
-        style: &TStyle,
-        (px, py): BackendCoord,
-    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        let s = Raster::scale(style.size());
-        let width = 8 * s * text.chars().count() as i32;
-        let height = 8 * s;
-        let anchor = style.anchor();
-        let dx = match anchor.h_pos {
-            HPos::Left => 0,
-            HPos::Right => -width,
-            HPos::Center => -width / 2,
-        };
-        let dy = match anchor.v_pos {
-            VPos::Top => 0,
-            VPos::Center => -height / 2,
-            VPos::Bottom => -height,
-        };
-        let transform = style.transform();
-        let color = style.color();
-        for (k, c) in text.chars().enumerate() {
-            let glyph = font8x8::legacy::BASIC_LEGACY
-                .get(c as usize)
-                .copied()
-                .unwrap_or(font8x8::legacy::BASIC_LEGACY[b'?' as usize]);
-            for (row, bits) in glyph.iter().enumerate() {
-                for col in 0..8 {
-                    if bits >> col & 1 == 0 {
-                        continue;
-                    }
-                    for sy in 0..s {
-                        for sx in 0..s {
-                            let x = dx + (k as i32 * 8 + col) * s + sx;
-                            let y = dy + row as i32 * s + sy;
-                            let (x, y) = transform.transform(x, y);
-                            self.draw_pixel((px + x, py + y), color)?;
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,24 +167,5 @@ mod tests {
         assert_eq!(&bytes[1..4], b"PNG");
         let err = plot_sweep(&report(), &dir.path().join("s.pdf")).unwrap_err();
         assert!(err.to_string().contains("s.pdf"), "{err}");
-    }
-
-    #[test]
-    fn raster_text_is_drawn_in_the_style_colour() {
-        let mut r = Raster::new((40, 20));
-        {
-            let root = (&mut r).into_drawing_area();
-            root.draw(&Text::new(
-                "H",
-                (0, 0),
-                ("sans-serif", 10).into_font().color(&RED),
-            ))
-            .unwrap();
-        }
-        // Some pixel of the 8×8 glyph cell at the anchor is red.
-        let red = (0..8)
-            .flat_map(|y| (0..8).map(move |x| (x, y)))
-            .any(|(x, y)| r.pixel(x, y) == [255, 0, 0]);
-        assert!(red);
     }
 }
