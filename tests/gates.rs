@@ -2,6 +2,8 @@
 //! (every bit checked), random circuits and random machines (proptest), parity chains
 //! exhaustively, weight files, and the command line.
 
+mod common;
+
 use arsim::certify::certify_gates;
 use arsim::circuit::file::{from_ron_text, to_ron};
 use arsim::circuit::{certify_circuit, circuit_to_predictor, NodeId, ThresholdCircuit};
@@ -12,9 +14,7 @@ use arsim::encoding::gates::{
 };
 use arsim::executor::Executor;
 use arsim::interpreter::Interpreter;
-use arsim::machine::{
-    load_machine, validate, Example, Machine, MachineSpec, Move, RuleSpec, SymbolId,
-};
+use arsim::machine::{load_machine, Example, Machine, SymbolId};
 use arsim::parity::{count_bits, parity_circuit, parity_task, ParityCot};
 use arsim::predictor::TokenId;
 use proptest::prelude::*;
@@ -264,50 +264,9 @@ fn circuits() -> impl Strategy<Value = ThresholdCircuit> {
     })
 }
 
-/// Up to 4 working states plus a halting state `H`, 2 or 3 symbols, each rule present with
-/// probability 7/8.
+/// Random machines of up to 4 working states (see `common::random_machines`).
 fn machines() -> impl Strategy<Value = Machine> {
-    (1usize..=4, 2usize..=3).prop_flat_map(|(n, k)| {
-        let rule = proptest::option::weighted(
-            0.875,
-            (
-                0..k,
-                prop_oneof![Just(Move::L), Just(Move::R), Just(Move::S)],
-                0..=n,
-            ),
-        );
-        proptest::collection::vec(rule, n * k).prop_map(move |rules| {
-            let states: Vec<String> = (0..n)
-                .map(|q| format!("q{q}"))
-                .chain(["H".into()])
-                .collect();
-            let spec = MachineSpec {
-                name: "random".into(),
-                symbols: (0..k).map(|s| s.to_string()).collect(),
-                blank: "0".into(),
-                states: states.clone(),
-                start: "q0".into(),
-                halting: vec!["H".into()],
-                rules: rules
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, r)| {
-                        r.map(|(w, mv, next)| {
-                            RuleSpec(
-                                states[i / k].clone(),
-                                (i % k).to_string(),
-                                w.to_string(),
-                                mv,
-                                states[next].clone(),
-                            )
-                        })
-                    })
-                    .collect(),
-                ..MachineSpec::default()
-            };
-            validate(&spec, None, None).expect("generated machines are valid")
-        })
-    })
+    common::random_machines(4)
 }
 
 fn machines_with_input() -> impl Strategy<Value = (Machine, Vec<SymbolId>)> {

@@ -3,6 +3,8 @@
 //! every held-out trace whose contexts it saw right, the corpus machines are learned from a few
 //! traces, and the `learn` command keeps its contract.
 
+mod common;
+
 use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::{emulate_cells_with, EmulateOptions};
 use arsim::encoding::EncodingKind;
@@ -10,7 +12,7 @@ use arsim::learn::dataset::WindowKind;
 use arsim::learn::inputs::{InputSpec, Pattern};
 use arsim::learn::outputs::OutputKind;
 use arsim::learn::{learn, Algo, LearnOptions, LearnedPredictor, LearnerKind};
-use arsim::machine::{load_machine, validate, Machine, MachineSpec, Move, RuleSpec, SymbolId};
+use arsim::machine::{load_machine, Machine, SymbolId};
 use proptest::prelude::*;
 use std::process::{Command, Output};
 
@@ -22,50 +24,9 @@ fn corpus(name: &str) -> Machine {
     .unwrap()
 }
 
-/// Up to 3 working states plus a halting state `H`, 2 or 3 symbols, each rule present with
-/// probability 7/8 (the same family as tests/properties.rs, smaller).
+/// Random machines of up to 3 working states (see `common::random_machines`).
 fn machines() -> impl Strategy<Value = Machine> {
-    (1usize..=3, 2usize..=3).prop_flat_map(|(n, k)| {
-        let rule = proptest::option::weighted(
-            0.875,
-            (
-                0..k,
-                prop_oneof![Just(Move::L), Just(Move::R), Just(Move::S)],
-                0..=n,
-            ),
-        );
-        proptest::collection::vec(rule, n * k).prop_map(move |rules| {
-            let states: Vec<String> = (0..n)
-                .map(|q| format!("q{q}"))
-                .chain(["H".to_string()])
-                .collect();
-            let spec = MachineSpec {
-                name: "random".into(),
-                symbols: (0..k).map(|s| s.to_string()).collect(),
-                blank: "0".into(),
-                states: states.clone(),
-                start: "q0".into(),
-                halting: vec!["H".into()],
-                rules: rules
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, r)| {
-                        r.map(|(w, mv, next)| {
-                            RuleSpec(
-                                states[i / k].clone(),
-                                (i % k).to_string(),
-                                w.to_string(),
-                                mv,
-                                states[next].clone(),
-                            )
-                        })
-                    })
-                    .collect(),
-                ..MachineSpec::default()
-            };
-            validate(&spec, None, None).expect("generated machines are valid")
-        })
-    })
+    common::random_machines(3)
 }
 
 /// Words of length 0-3 over every symbol (15 or 40 distinct words).

@@ -2,59 +2,20 @@
 //! interpreter on every token, the certificate holds, traces decode back to the run, and no
 //! text makes a loader panic.
 
+mod common;
+
 use arsim::certify::certify_cells;
 use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::{emulate_cells, window_of_run, EmulateOptions};
 use arsim::encoding::cells::{decode_row, Dictionary, ReferenceTrace, WindowConfig};
 use arsim::interpreter::Interpreter;
 use arsim::machine::load::{from_ron_text, from_standard};
-use arsim::machine::{validate, Machine, MachineSpec, Move, RuleSpec, SymbolId};
+use arsim::machine::{Machine, SymbolId};
 use proptest::prelude::*;
 
-/// Up to 4 working states plus a halting state `H`, 2 or 3 symbols, each rule present with
-/// probability 7/8 (a missing rule stops the run with `no-rule`).
+/// Random machines of up to 4 working states (see `common::random_machines`).
 fn machines() -> impl Strategy<Value = Machine> {
-    (1usize..=4, 2usize..=3).prop_flat_map(|(n, k)| {
-        let rule = proptest::option::weighted(
-            0.875,
-            (
-                0..k,
-                prop_oneof![Just(Move::L), Just(Move::R), Just(Move::S)],
-                0..=n,
-            ),
-        );
-        proptest::collection::vec(rule, n * k).prop_map(move |rules| {
-            let states: Vec<String> = (0..n)
-                .map(|q| format!("q{q}"))
-                .chain(["H".to_string()])
-                .collect();
-            let spec = MachineSpec {
-                name: "random".into(),
-                symbols: (0..k).map(|s| s.to_string()).collect(),
-                blank: "0".into(),
-                states: states.clone(),
-                start: "q0".into(),
-                halting: vec!["H".into()],
-                rules: rules
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, r)| {
-                        r.map(|(w, mv, next)| {
-                            RuleSpec(
-                                states[i / k].clone(),
-                                (i % k).to_string(),
-                                w.to_string(),
-                                mv,
-                                states[next].clone(),
-                            )
-                        })
-                    })
-                    .collect(),
-                ..MachineSpec::default()
-            };
-            validate(&spec, None, None).expect("generated machines are valid")
-        })
-    })
+    common::random_machines(4)
 }
 
 /// A machine with an input word over its alphabet.

@@ -10,6 +10,8 @@
 //! that ends final, L·(S+1) for one cut by the step limit or by leaving the window (a row whose
 //! path is unfinished is not emitted), and it covers the steps up to the last complete row.
 
+mod common;
+
 use arsim::certify::certify_sweep;
 use arsim::compiler::{machine_to_sweep_predictor, SEP_WEIGHT};
 use arsim::emulate::{emulate_sweep, window_of_run, EmulateError, EmulateOptions};
@@ -20,7 +22,7 @@ use arsim::encoding::sweep::{
 use arsim::executor::Executor;
 use arsim::interpreter::Interpreter;
 use arsim::machine::SymbolId;
-use arsim::machine::{load_machine, validate, Example, Machine, MachineSpec, Move, RuleSpec};
+use arsim::machine::{load_machine, Example, Machine, Move};
 use proptest::prelude::*;
 use std::path::PathBuf;
 
@@ -442,50 +444,9 @@ fn compile_certify_and_emulate_on_the_command_line() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("(A,0) → (A,0)"));
 }
 
-/// Up to 4 working states plus a halting state `H`, 2 or 3 symbols, each rule present with
-/// probability 7/8 (as in `tests/properties.rs`).
+/// Random machines of up to 4 working states (see `common::random_machines`).
 fn machines() -> impl Strategy<Value = Machine> {
-    (1usize..=4, 2usize..=3).prop_flat_map(|(n, k)| {
-        let rule = proptest::option::weighted(
-            0.875,
-            (
-                0..k,
-                prop_oneof![Just(Move::L), Just(Move::R), Just(Move::S)],
-                0..=n,
-            ),
-        );
-        proptest::collection::vec(rule, n * k).prop_map(move |rules| {
-            let states: Vec<String> = (0..n)
-                .map(|q| format!("q{q}"))
-                .chain(["H".to_string()])
-                .collect();
-            let spec = MachineSpec {
-                name: "random".into(),
-                symbols: (0..k).map(|s| s.to_string()).collect(),
-                blank: "0".into(),
-                states: states.clone(),
-                start: "q0".into(),
-                halting: vec!["H".into()],
-                rules: rules
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, r)| {
-                        r.map(|(w, mv, next)| {
-                            RuleSpec(
-                                states[i / k].clone(),
-                                (i % k).to_string(),
-                                w.to_string(),
-                                mv,
-                                states[next].clone(),
-                            )
-                        })
-                    })
-                    .collect(),
-                ..MachineSpec::default()
-            };
-            validate(&spec, None, None).expect("generated machines are valid")
-        })
-    })
+    common::random_machines(4)
 }
 
 /// Random machines without a never-ending stay chain (the others are refused, see
