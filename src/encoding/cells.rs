@@ -329,6 +329,9 @@ pub struct ReferenceTrace<'m> {
     row: u64,
     /// Column within the row: 0 = SEP, 1..=S = cells.
     col: usize,
+    /// The current row, encoded: a step changes two cells, so two tokens are re-encoded per
+    /// row and a token costs one load.
+    tokens: Vec<TokenId>,
     end: Option<TraceEnd>,
 }
 
@@ -340,13 +343,19 @@ impl<'m> ReferenceTrace<'m> {
         window: Window,
         max_steps: u64,
     ) -> Result<ReferenceTrace<'m>, WindowError> {
+        let dict = Dictionary::new(machine);
+        let config = WindowConfig::initial(machine, input, window)?;
+        let tokens = std::iter::once(dict.encode(CellToken::Sep))
+            .chain((0..window.size).map(|i| dict.encode(config.token(i))))
+            .collect();
         Ok(ReferenceTrace {
             machine,
-            dict: Dictionary::new(machine),
-            config: WindowConfig::initial(machine, input, window)?,
+            dict,
+            config,
             max_steps,
             row: 0,
             col: 0,
+            tokens,
             end: None,
         })
     }
@@ -391,20 +400,20 @@ impl Iterator for ReferenceTrace<'_> {
                 self.end = Some(TraceEnd::StepLimit);
                 return None;
             }
+            let from = self.config.head;
             if let Err(e) = self.config.step(self.machine, self.row + 1) {
                 self.end = Some(TraceEnd::LeftWindow(e));
                 return None;
             }
+            for i in [from, self.config.head] {
+                self.tokens[1 + i] = self.dict.encode(self.config.token(i));
+            }
             self.row += 1;
             self.col = 0;
         }
-        let t = if self.col == 0 {
-            CellToken::Sep
-        } else {
-            self.config.token(self.col - 1)
-        };
+        let t = self.tokens[self.col];
         self.col += 1;
-        Some(self.dict.encode(t))
+        Some(t)
     }
 }
 
