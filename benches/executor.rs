@@ -4,6 +4,8 @@
 //! against two baselines in the same run:
 //! - `naive-dense`: the full one-hot window vector (offsets 1..S+2) times the full weight
 //!   matrix, then argmax — the textbook evaluation of the same linear map;
+//! - `dense-f32-all-offsets`: the shape a learned predictor has by default (`f32` weights at
+//!   every offset 1..S+2), here holding the compiled weights so the trace is the same;
 //! - `lookup-table`: the local rule tabulated over (left, centre, right) — the fastest way to
 //!   produce the same trace, with no scores at all.
 //!
@@ -96,6 +98,22 @@ impl Predictor for NaiveDense {
     fn scores(&self, _: &arsim::predictor::Context<'_>, _: u64) -> Vec<f64> {
         Vec::new()
     }
+}
+
+/// The compiled weights as a learner's `f32` predictor over every offset 1..S+2.
+fn learned_shape(p: &LinearAr) -> arsim::predictor::LinearArF32 {
+    let v = p.vocab();
+    let k = p.max_offset();
+    let mut weights = vec![nalgebra::DMatrix::<f32>::zeros(v, v); k];
+    for (o, &j) in p.layout().offsets.iter().enumerate() {
+        weights[j - 1] = p.weights()[o].map(|w| w as f32);
+    }
+    let layout = arsim::predictor::Layout {
+        tokens: p.layout().tokens.clone(),
+        offsets: (1..=k).collect(),
+        offset_names: (1..=k).map(|j| j.to_string()).collect(),
+    };
+    arsim::predictor::LinearArF32::new(layout, weights)
 }
 
 /// The local rule as a table over (left, centre, right) at offsets S+2, S+1, S.
@@ -198,7 +216,16 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("sweep-compiled", &id), &(), |b, _| {
             b.iter(|| generate(&mut sweep, black_box(&sweep_prompt), sweep_total))
         });
+        // A dense float predictor of the learner's default shape (every offset 1..S+2, f32):
+        // the compiled weights placed at S, S+1, S+2 and zeros elsewhere, so it produces the
+        // same trace at the cost of any learned predictor of that shape.
+        let mut dense = learned_shape(&compiled);
         g.throughput(Throughput::Elements(total));
+        g.bench_with_input(
+            BenchmarkId::new("dense-f32-all-offsets", &id),
+            &(),
+            |b, _| b.iter(|| generate(&mut dense, black_box(&prompt), total)),
+        );
         g.bench_with_input(BenchmarkId::new("lookup-table", &id), &(), |b, _| {
             b.iter(|| generate(&mut lookup, black_box(&prompt), total))
         });
