@@ -17,7 +17,7 @@ use crate::compiler::{CENTRE, LEFT, RIGHT};
 use crate::encoding::cells::{next_cell, CellToken, Dictionary, Window};
 use crate::encoding::sweep::{self, FoldedMachine, StayLoops, SweepToken};
 use crate::machine::Machine;
-use crate::predictor::LinearAr;
+use crate::predictor::{LinearAr, TokenId};
 use crate::time_dependent::{Entry, TimeDependentAr};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -94,6 +94,80 @@ pub enum CertifyError {
 /// How many failing contexts a certificate keeps.
 const KEEP_FAILURES: usize = 10;
 
+/// Checks local contexts one at a time and accumulates a [`Certificate`]: the certificates of
+/// `cells` and `sweep` differ only in which contexts they list.
+struct ContextChecker<'p> {
+    predictor: &'p LinearAr,
+    /// The executor's own argmax (the SIMD kernel) must agree with the exact scores too.
+    executor_view: LinearAr,
+    scores: Vec<i32>,
+    cert: Certificate,
+}
+
+impl<'p> ContextChecker<'p> {
+    fn new(predictor: &'p LinearAr) -> ContextChecker<'p> {
+        ContextChecker {
+            predictor,
+            executor_view: predictor.clone(),
+            scores: vec![0; predictor.layout().tokens.len()],
+            cert: Certificate {
+                certified: true,
+                contexts: 0,
+                min_margin: i64::MAX,
+                failures: Vec::new(),
+                failed: 0,
+            },
+        }
+    }
+
+    /// Checks that `expected` beats every other token by at least 1 when `inputs[o]` stands
+    /// at offset `o`, by the exact scores and by the executor's argmax; `context` and `name`
+    /// describe a failure.
+    fn check(
+        &mut self,
+        inputs: [TokenId; 3],
+        expected: TokenId,
+        context: [TokenId; 3],
+        name: &dyn Fn(TokenId) -> String,
+    ) {
+        self.predictor
+            .scores_into(inputs.into_iter(), &mut self.scores);
+        let e = expected.index();
+        let best_other = self
+            .scores
+            .iter()
+            .enumerate()
+            .filter(|&(d, _)| d != e)
+            .map(|(_, &x)| x)
+            .max();
+        let margin = (self.scores[e] - best_other.unwrap_or(self.scores[e] - 1)) as i64;
+        let got = self.executor_view.argmax_of(&inputs);
+        let cert = &mut self.cert;
+        cert.contexts += 1;
+        cert.min_margin = cert.min_margin.min(margin);
+        if margin < 1 || got != expected {
+            cert.certified = false;
+            cert.failed += 1;
+            if cert.failures.len() < KEEP_FAILURES {
+                cert.failures.push(ContextFailure {
+                    context: context.map(name),
+                    expected: name(expected),
+                    got: name(got),
+                    margin,
+                });
+            }
+        }
+    }
+
+    /// The certificate (minimum margin 0 when no context was checked).
+    fn finish(mut self) -> Certificate {
+        if self.cert.contexts == 0 {
+            self.cert.min_margin = 0;
+        }
+        self.cert
+    }
+}
+
 /// Checks `predictor` on every local context of `machine`'s `cells` traces on `window`.
 pub fn certify_cells(
     machine: &Machine,
@@ -117,45 +191,19 @@ pub fn certify_cells(
     let cells: Vec<CellToken> = dict.cells().collect();
     let heads = |t: &CellToken| matches!(t, CellToken::Cell { head: Some(_), .. }) as u32;
     let edge = |t: CellToken| std::iter::once(t);
-    let mut cert = Certificate {
-        certified: true,
-        contexts: 0,
-        min_margin: i64::MAX,
-        failures: Vec::new(),
-        failed: 0,
-    };
-    let mut scores = vec![0i32; dict.len()];
-    // The executor's own argmax (the SIMD kernel) must agree with the exact scores too.
-    let mut executor_view = predictor.clone();
+    let mut checker = ContextChecker::new(predictor);
+    let name = |t: TokenId| dict.name(machine, t);
     let mut check = |left: CellToken, centre: CellToken, right: CellToken, expected: CellToken| {
         let mut inputs = [dict.pad(); 3];
         inputs[LEFT] = dict.encode(left);
         inputs[CENTRE] = dict.encode(centre);
         inputs[RIGHT] = dict.encode(right);
-        predictor.scores_into(inputs.into_iter(), &mut scores);
-        let e = dict.encode(expected).index();
-        let best_other = scores
-            .iter()
-            .enumerate()
-            .filter(|&(d, _)| d != e)
-            .map(|(_, &x)| x)
-            .max();
-        let margin = (scores[e] - best_other.unwrap_or(scores[e] - 1)) as i64;
-        let got = executor_view.argmax_of(&inputs);
-        cert.contexts += 1;
-        cert.min_margin = cert.min_margin.min(margin);
-        if margin < 1 || got.index() != e {
-            cert.certified = false;
-            cert.failed += 1;
-            if cert.failures.len() < KEEP_FAILURES {
-                cert.failures.push(ContextFailure {
-                    context: [left, centre, right].map(|t| dict.name(machine, dict.encode(t))),
-                    expected: dict.name(machine, dict.encode(expected)),
-                    got: dict.name(machine, got),
-                    margin,
-                });
-            }
-        }
+        checker.check(
+            inputs,
+            dict.encode(expected),
+            [left, centre, right].map(|t| dict.encode(t)),
+            &name,
+        );
     };
     // Cell positions: the centre is a cell, its neighbours cells or SEP (at the window's edges).
     for &centre in &cells {
@@ -176,10 +224,7 @@ pub fn certify_cells(
             check(left, CellToken::Sep, right, CellToken::Sep);
         }
     }
-    if cert.contexts == 0 {
-        cert.min_margin = 0;
-    }
-    Ok(cert)
+    Ok(checker.finish())
 }
 
 /// Checks `predictor` on every local context of `machine`'s `sweep` traces on `window`
@@ -208,45 +253,20 @@ pub fn certify_sweep(
             expected: dict.len(),
         });
     }
-    let mut cert = Certificate {
-        certified: true,
-        contexts: 0,
-        min_margin: i64::MAX,
-        failures: Vec::new(),
-        failed: 0,
-    };
-    let mut scores = vec![0i32; dict.len()];
-    let mut executor_view = predictor.clone();
+    let mut checker = ContextChecker::new(predictor);
+    let name = |t: TokenId| dict.name(machine, t);
     let mut check = |left: SweepToken, above_right: SweepToken, above: SweepToken| {
         let expected = folded.next_token(left, above_right, above);
         let mut inputs = [dict.pad(); 3];
         inputs[sweep::LEFT] = dict.encode(left);
         inputs[sweep::ABOVE_RIGHT] = dict.encode(above_right);
         inputs[sweep::ABOVE] = dict.encode(above);
-        predictor.scores_into(inputs.into_iter(), &mut scores);
-        let e = dict.encode(expected).index();
-        let best_other = scores
-            .iter()
-            .enumerate()
-            .filter(|&(d, _)| d != e)
-            .map(|(_, &x)| x)
-            .max();
-        let margin = (scores[e] - best_other.unwrap_or(scores[e] - 1)) as i64;
-        let got = executor_view.argmax_of(&inputs);
-        cert.contexts += 1;
-        cert.min_margin = cert.min_margin.min(margin);
-        if margin < 1 || got.index() != e {
-            cert.certified = false;
-            cert.failed += 1;
-            if cert.failures.len() < KEEP_FAILURES {
-                cert.failures.push(ContextFailure {
-                    context: [left, above, above_right].map(|t| dict.name(machine, dict.encode(t))),
-                    expected: dict.name(machine, dict.encode(expected)),
-                    got: dict.name(machine, got),
-                    margin,
-                });
-            }
-        }
+        checker.check(
+            inputs,
+            dict.encode(expected),
+            [left, above, above_right].map(|t| dict.encode(t)),
+            &name,
+        );
     };
     let cells: Vec<SweepToken> = dict.cells().collect();
     let all: Vec<SweepToken> = dict.tokens().collect();
@@ -274,10 +294,7 @@ pub fn certify_sweep(
             check(left, above_right, SweepToken::Sep);
         }
     }
-    if cert.contexts == 0 {
-        cert.min_margin = 0;
-    }
-    Ok(cert)
+    Ok(checker.finish())
 }
 
 /// Rows of the `gates` circuit materialised by [`certify_gates`] at most (in gates, about).

@@ -20,7 +20,7 @@ use crate::interpreter;
 use crate::machine::{Machine, Stop, SymbolId};
 use crate::predictor::{LinearAr, Predictor, TokenId};
 use crate::time_dependent::TimeDependentAr;
-use crate::verify::{overrun, run_verified, Divergence};
+use crate::verify::{overrun, run_verified, Divergence, Verification};
 use serde::Serialize;
 
 /// What to emulate.
@@ -209,36 +209,12 @@ pub fn emulate_cells_with(
         window.size + 1,
         progress,
     );
-    let mut divergence = v.divergence.clone();
     let end = reference.end().cloned();
-    if divergence.is_none() && matches!(end, Some(TraceEnd::Final(_))) && !v.predictor_stopped {
-        divergence = Some(overrun(&mut exec));
-    }
+    let divergence = divergence_or_overrun(&v, &end, &mut exec);
     let steps = reference.steps();
-    let (stop, left_window) = match &end {
-        Some(TraceEnd::Final(s)) => (s.name().to_string(), None),
-        Some(TraceEnd::StepLimit) | None => (Stop::StepLimit.name().to_string(), None),
-        Some(TraceEnd::LeftWindow(e)) => ("left-window".to_string(), Some(e.to_string())),
-    };
-    let name = |t: TokenId| dict.name(machine, t);
-    let first_divergence = divergence.map(|d: Divergence| {
-        let (step, cell) = locate(window, d.position);
-        let k = d.context.len();
-        DivergenceReport {
-            position: d.position,
-            step,
-            cell,
-            expected: d.expected.map(name),
-            got: d.got.map(name),
-            top: d.top.iter().map(|&(t, s)| (name(t), s)).collect(),
-            context: offsets
-                .iter()
-                .rev()
-                .map(|&j| name(d.context[k - j]))
-                .collect(),
-            bit: None,
-        }
-    });
+    let (stop, left_window) = stop_of(&end);
+    let first_divergence =
+        divergence.map(|d| token_divergence(d, window, &offsets, |t| dict.name(machine, t)));
     let s1 = window.size as u64 + 1;
     Ok(EmulationReport {
         machine: machine.name().to_string(),
@@ -255,11 +231,7 @@ pub fn emulate_cells_with(
         expected_tokens: steps * s1,
         agree: first_divergence.is_none(),
         first_divergence,
-        tokens_per_second: if v.seconds > 0.0 {
-            v.generated as f64 / v.seconds
-        } else {
-            0.0
-        },
+        tokens_per_second: v.tokens_per_second(),
         seconds: v.seconds,
         left_window,
         left_moves: None,
@@ -324,36 +296,12 @@ pub fn emulate_sweep_with(
         window.size + 1,
         progress,
     );
-    let mut divergence = v.divergence.clone();
     let end = reference.end().cloned();
     let is_final = matches!(end, Some(TraceEnd::Final(_)));
-    if divergence.is_none() && is_final && !v.predictor_stopped {
-        divergence = Some(overrun(&mut exec));
-    }
-    let (stop, left_window) = match &end {
-        Some(TraceEnd::Final(s)) => (s.name().to_string(), None),
-        Some(TraceEnd::StepLimit) | None => (Stop::StepLimit.name().to_string(), None),
-        Some(TraceEnd::LeftWindow(e)) => ("left-window".to_string(), Some(e.to_string())),
-    };
-    let name = |t: TokenId| dict.name(machine, t);
-    let first_divergence = divergence.map(|d: Divergence| {
-        let (step, cell) = locate(window, d.position);
-        let k = d.context.len();
-        DivergenceReport {
-            position: d.position,
-            step,
-            cell,
-            expected: d.expected.map(name),
-            got: d.got.map(name),
-            top: d.top.iter().map(|&(t, s)| (name(t), s)).collect(),
-            context: offsets
-                .iter()
-                .rev()
-                .map(|&j| name(d.context[k - j]))
-                .collect(),
-            bit: None,
-        }
-    });
+    let divergence = divergence_or_overrun(&v, &end, &mut exec);
+    let (stop, left_window) = stop_of(&end);
+    let first_divergence =
+        divergence.map(|d| token_divergence(d, window, &offsets, |t| dict.name(machine, t)));
     let left_moves = reference.left_moves();
     Ok(EmulationReport {
         machine: machine.name().to_string(),
@@ -370,11 +318,7 @@ pub fn emulate_sweep_with(
         expected_tokens: (left_moves + is_final as u64) * (window.size as u64 + 1),
         agree: first_divergence.is_none(),
         first_divergence,
-        tokens_per_second: if v.seconds > 0.0 {
-            v.generated as f64 / v.seconds
-        } else {
-            0.0
-        },
+        tokens_per_second: v.tokens_per_second(),
         seconds: v.seconds,
         left_window,
         left_moves: Some(left_moves),
@@ -440,17 +384,10 @@ pub fn emulate_gates_with(
     let mut exec = Executor::new(predictor);
     let mut halt = GatesHalt::new(machine, window);
     let v = run_verified(&mut exec, &mut halt, &mut reference, r, progress);
-    let mut divergence = v.divergence.clone();
     let end = reference.end().cloned();
-    if divergence.is_none() && matches!(end, Some(TraceEnd::Final(_))) && !v.predictor_stopped {
-        divergence = Some(overrun(&mut exec));
-    }
+    let divergence = divergence_or_overrun(&v, &end, &mut exec);
     let steps = reference.steps();
-    let (stop, left_window) = match &end {
-        Some(TraceEnd::Final(s)) => (s.name().to_string(), None),
-        Some(TraceEnd::StepLimit) | None => (Stop::StepLimit.name().to_string(), None),
-        Some(TraceEnd::LeftWindow(e)) => ("left-window".to_string(), Some(e.to_string())),
-    };
+    let (stop, left_window) = stop_of(&end);
     let dict = Dictionary::new(machine);
     let bit_name = |t: TokenId| t.0.to_string();
     let first_divergence = divergence.map(|d: Divergence| {
@@ -501,15 +438,61 @@ pub fn emulate_gates_with(
         expected_tokens: layout.length(steps),
         agree: first_divergence.is_none(),
         first_divergence,
-        tokens_per_second: if v.seconds > 0.0 {
-            v.generated as f64 / v.seconds
-        } else {
-            0.0
-        },
+        tokens_per_second: v.tokens_per_second(),
         seconds: v.seconds,
         left_window,
         left_moves: None,
         gates: Some(layout.length(steps)),
         cells_tokens: Some(steps * (window.size as u64 + 1)),
     })
+}
+
+/// The verifier's divergence or, when the reference ended in a final row that the predictor's
+/// stop rule did not recognise, the token it generates past the end.
+fn divergence_or_overrun<P: Predictor>(
+    v: &Verification,
+    end: &Option<TraceEnd>,
+    exec: &mut Executor<P>,
+) -> Option<Divergence> {
+    match &v.divergence {
+        None if matches!(end, Some(TraceEnd::Final(_))) && !v.predictor_stopped => {
+            Some(overrun(exec))
+        }
+        d => d.clone(),
+    }
+}
+
+/// The report's `stop` and `left_window` fields for how the reference trace ended.
+fn stop_of(end: &Option<TraceEnd>) -> (String, Option<String>) {
+    match end {
+        Some(TraceEnd::Final(s)) => (s.name().to_string(), None),
+        Some(TraceEnd::StepLimit) | None => (Stop::StepLimit.name().to_string(), None),
+        Some(TraceEnd::LeftWindow(e)) => ("left-window".to_string(), Some(e.to_string())),
+    }
+}
+
+/// A divergence of a row-of-cells encoding (`cells`, `sweep`) with token names, located by
+/// row and cell, its context listed from the largest offset down.
+fn token_divergence(
+    d: Divergence,
+    window: Window,
+    offsets: &[usize],
+    name: impl Fn(TokenId) -> String,
+) -> DivergenceReport {
+    let (step, cell) = locate(window, d.position);
+    let k = d.context.len();
+    DivergenceReport {
+        position: d.position,
+        step,
+        cell,
+        expected: d.expected.map(&name),
+        got: d.got.map(&name),
+        top: d.top.iter().map(|&(t, s)| (name(t), s)).collect(),
+        context: offsets
+            .iter()
+            .rev()
+            .map(|&j| name(d.context[k - j]))
+            .collect(),
+        bit: None,
+    }
 }

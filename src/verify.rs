@@ -40,6 +40,17 @@ pub struct Verification {
     pub seconds: f64,
 }
 
+impl Verification {
+    /// Generated tokens per second of the loop (0 when it took no measurable time).
+    pub fn tokens_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.generated as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
 /// Feeds the first `prompt_len` reference tokens as the prompt, then generates and compares
 /// until the reference ends or the streams differ. `progress` is called every 2^20 tokens with
 /// the number generated so far.
