@@ -1,21 +1,11 @@
 //! The command line's contract: outputs, `--json`, and exit codes (0 ok, 1 verification
 //! failed, 2 bad input) with messages that name the file, line, state or symbol.
 
+mod common;
+use common::{arsim, json};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn arsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_arsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
+use std::process::Output;
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

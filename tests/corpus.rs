@@ -4,13 +4,15 @@
 //! An engine that cannot take an example says `Skip(reason)`, never a silent pass; failures
 //! are collected and reported together at the end.
 
+mod common;
+use common::corpus;
+
 use arsim::certify::{certify_cells, certify_gates, certify_sweep};
 use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
 use arsim::emulate::{emulate, window_of_run, EmulateOptions};
 use arsim::encoding::EncodingKind;
 use arsim::interpreter;
-use arsim::machine::{load_machine, Example, Machine};
-use std::path::PathBuf;
+use arsim::machine::{Example, Machine};
 
 /// Examples whose `cells` trace is longer than this many tokens run through the interpreter
 /// only (BB(5) and BB(2,4) are far beyond it; the 21-bit counter, 2·10^8 tokens, is inside).
@@ -168,23 +170,6 @@ fn emulate_engine(
         return Outcome::Fail(format!("covered {} steps, expected {}", r.steps, e.steps));
     }
     Outcome::Pass
-}
-
-fn corpus() -> Vec<(PathBuf, Machine)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("machines");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("machines/ exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let m = load_machine(p.to_str().expect("utf-8 path")).unwrap_or_else(|e| panic!("{e}"));
-            (p, m)
-        })
-        .collect()
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! exhaustively, weight files, and the command line.
 
 mod common;
+use common::{arsim, corpus, json};
 
 use arsim::certify::certify_gates;
 use arsim::circuit::file::{from_ron_text, to_ron};
@@ -14,33 +15,14 @@ use arsim::encoding::gates::{
 };
 use arsim::executor::Executor;
 use arsim::interpreter::Interpreter;
-use arsim::machine::{load_machine, Example, Machine, SymbolId};
+use arsim::machine::{Example, Machine, SymbolId};
 use arsim::parity::{count_bits, parity_circuit, parity_task, ParityCot};
 use arsim::predictor::TokenId;
 use proptest::prelude::*;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
 /// Examples whose `gates` trace is longer than this many bits are skipped here (the `cells`
 /// corpus harness runs them); every other example is emulated with every bit checked.
 const GATES_BUDGET: u64 = 40_000_000;
-
-fn corpus() -> Vec<(PathBuf, Machine)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("machines");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("machines/ exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let m = load_machine(p.to_str().expect("utf-8 path")).unwrap_or_else(|e| panic!("{e}"));
-            (p, m)
-        })
-        .collect()
-}
 
 fn corpus_machine(name: &str) -> Machine {
     corpus()
@@ -404,19 +386,6 @@ fn parity_1000_popcount_is_10_tokens_and_always_right() {
 
 // ---------------------------------------------------------------------------------------------
 // Command line.
-
-fn arsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_arsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
 
 #[test]
 fn cli_emulate_bb3_gates_agrees_and_counts_gates() {

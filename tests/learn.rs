@@ -4,6 +4,7 @@
 //! traces, and the `learn` command keeps its contract.
 
 mod common;
+use common::{arsim, json};
 
 use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::{emulate_cells_with, EmulateOptions};
@@ -14,7 +15,6 @@ use arsim::learn::outputs::OutputKind;
 use arsim::learn::{learn, Algo, LearnOptions, LearnedPredictor, LearnerKind};
 use arsim::machine::{load_machine, Machine, SymbolId};
 use proptest::prelude::*;
-use std::process::{Command, Output};
 
 fn corpus(name: &str) -> Machine {
     load_machine(&format!(
@@ -265,19 +265,6 @@ fn learned_integer_weights_run_through_emulate_and_local_ones_can_be_certified()
         .unwrap()
         .contexts
     );
-}
-
-fn arsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_arsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! path is unfinished is not emitted), and it covers the steps up to the last complete row.
 
 mod common;
+use common::corpus;
 
 use arsim::certify::certify_sweep;
 use arsim::compiler::{machine_to_sweep_predictor, SEP_WEIGHT};
@@ -24,7 +25,6 @@ use arsim::interpreter::Interpreter;
 use arsim::machine::SymbolId;
 use arsim::machine::{load_machine, Example, Machine, Move};
 use proptest::prelude::*;
-use std::path::PathBuf;
 
 /// Examples whose sweep trace is longer than this many tokens are skipped, with the reason
 /// printed (BB(5), BB(2,4) and the 21-bit counter).
@@ -241,23 +241,6 @@ fn sweep_engine(m: &Machine, e: &Example) -> Outcome {
         Ok(()) => Outcome::Pass,
         Err(why) => Outcome::Fail(why),
     }
-}
-
-fn corpus() -> Vec<(PathBuf, Machine)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("machines");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("machines/ exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let m = load_machine(p.to_str().expect("utf-8 path")).unwrap_or_else(|e| panic!("{e}"));
-            (p, m)
-        })
-        .collect()
 }
 
 #[test]

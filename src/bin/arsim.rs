@@ -841,20 +841,7 @@ fn cmd_emulate(
     }
     .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
     bar.finish_and_clear();
-    if json {
-        print_json(&report);
-    } else {
-        print_emulation(&report);
-    }
-    if let Some(why) = &report.left_window {
-        return Err(Failure::InputAfterReport(anyhow!(
-            "{why}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)"
-        )));
-    }
-    if !report.agree {
-        return Err(Failure::Verification);
-    }
-    Ok(())
+    report_emulation(&report, json)
 }
 
 fn cmd_length(
@@ -924,6 +911,25 @@ fn cmd_length(
         }
     }
     if !report.all_match {
+        return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+/// Prints an emulation report and maps it to the exit status: a run that left the window is
+/// bad input (2), a divergence a failed verification (1).
+fn report_emulation(report: &EmulationReport, json: bool) -> Result<(), Failure> {
+    if json {
+        print_json(report);
+    } else {
+        print_emulation(report);
+    }
+    if let Some(why) = &report.left_window {
+        return Err(Failure::InputAfterReport(anyhow!(
+            "{why}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)"
+        )));
+    }
+    if !report.agree {
         return Err(Failure::Verification);
     }
     Ok(())
@@ -1466,20 +1472,7 @@ fn cmd_emulate_gates(
     let report = emulate_gates_with(m, &p, &opts, &mut |n| bar.set_position(n))
         .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
     bar.finish_and_clear();
-    if json {
-        print_json(&report);
-    } else {
-        print_emulation(&report);
-    }
-    if let Some(why) = &report.left_window {
-        return Err(Failure::InputAfterReport(anyhow!(
-            "{why}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)"
-        )));
-    }
-    if !report.agree {
-        return Err(Failure::Verification);
-    }
-    Ok(())
+    report_emulation(&report, json)
 }
 
 fn cmd_compile_gates(

@@ -43,13 +43,18 @@ fn extension(path: &Path) -> Option<String> {
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
 }
 
+/// A chart drawn on the SVG backend.
+pub type DrawSvg<'a> = dyn Fn(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String> + 'a;
+/// A chart drawn on the [`Raster`] (PNG) backend.
+pub type DrawPng<'a> = dyn Fn(&DrawingArea<&mut Raster, Shift>) -> Result<(), String> + 'a;
+
 /// Draws a chart with `draw` (given the drawing area and whether text uses the bitmap font)
 /// into `path` as SVG or PNG of `size` pixels, written whole or not at all.
 pub fn render(
     path: &Path,
     size: (u32, u32),
-    draw: &dyn Fn(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
-    draw_png: &dyn Fn(&DrawingArea<&mut Raster, Shift>) -> Result<(), String>,
+    draw: &DrawSvg<'_>,
+    draw_png: &DrawPng<'_>,
 ) -> Result<(), PlotError> {
     let shown = path.display().to_string();
     let draw_err = |message: String| PlotError::Draw {

@@ -1,7 +1,45 @@
-//! Strategies the property tests share: random machines, one family for every engine.
+//! What the integration tests share: the corpus, random machines (one family for every
+//! engine), and running the `arsim` binary.
+// Each test crate uses a subset of these.
+#![allow(dead_code)]
 
-use arsim::machine::{validate, Machine, MachineSpec, Move, RuleSpec};
+use arsim::machine::{load_machine, validate, Machine, MachineSpec, Move, RuleSpec};
 use proptest::prelude::*;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// Every machine of `machines/`, with its path, in file-name order.
+pub fn corpus() -> Vec<(PathBuf, Machine)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("machines");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("machines/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let m = load_machine(p.to_str().expect("utf-8 path")).unwrap_or_else(|e| panic!("{e}"));
+            (p, m)
+        })
+        .collect()
+}
+
+/// Runs the `arsim` binary in the repository root.
+pub fn arsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_arsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+/// The one JSON object a `--json` run printed.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
 
 /// Up to `max_states` working states plus a halting state `H`, 2 or 3 symbols (`0` blank),
 /// each rule present with probability 7/8 (a missing rule stops the run with `no-rule`).
