@@ -18,15 +18,21 @@ pub enum StandardError {
     /// Groups of different lengths, or a length that is not a multiple of 3.
     #[error("state {state}: group \"{group}\" has {len} characters; every group must have 3 per symbol and all groups the same length")]
     GroupLength {
+        /// The state's letter.
         state: char,
+        /// Its group of triples.
         group: String,
+        /// The group's length in characters.
         len: usize,
     },
     /// A triple that is neither `---` nor digit, move, letter.
     #[error("state {state} reading {symbol}: \"{triple}\" is not a transition (expected e.g. 1RB, or ---)")]
     BadTriple {
+        /// The state's letter.
         state: char,
+        /// The symbol read.
         symbol: usize,
+        /// The three characters.
         triple: String,
     },
     /// More than 26 states or 10 symbols.

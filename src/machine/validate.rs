@@ -32,7 +32,12 @@ pub enum ValidationErrorKind {
     Empty(&'static str),
     /// A symbol is not exactly one character.
     #[error("symbol \"{symbol}\" in {place} is not a single character")]
-    NotSingleChar { symbol: String, place: String },
+    NotSingleChar {
+        /// The symbol as written.
+        symbol: String,
+        /// Where it was used.
+        place: String,
+    },
     /// The same symbol is listed twice.
     #[error("symbol '{0}' is listed twice in symbols")]
     DuplicateSymbol(char),
@@ -42,8 +47,11 @@ pub enum ValidationErrorKind {
     /// A symbol is used that is not in `symbols`.
     #[error("symbol '{symbol}' in {place} is not in the alphabet {{{alphabet}}}")]
     UnknownSymbol {
+        /// The symbol.
         symbol: char,
+        /// Where it was used.
         place: String,
+        /// The machine's alphabet, as one string.
         alphabet: String,
     },
     /// The blank is not in `symbols`.
@@ -51,12 +59,20 @@ pub enum ValidationErrorKind {
     BlankNotInAlphabet(char),
     /// A state is used that is not in `states`.
     #[error("unknown state \"{state}\" in {place}")]
-    UnknownState { state: String, place: String },
+    UnknownState {
+        /// The state's name.
+        state: String,
+        /// Where it was used.
+        place: String,
+    },
     /// Two rules for the same (state, read).
     #[error("duplicate rule for state \"{state}\" reading '{symbol}' (first given {first})")]
     DuplicateRule {
+        /// The state.
         state: String,
+        /// The symbol read.
         symbol: char,
+        /// Where the first rule was given.
         first: String,
     },
     /// A rule leaves a halting state.
@@ -65,8 +81,11 @@ pub enum ValidationErrorKind {
     /// More states or symbols than the ids can hold.
     #[error("too many {what}: {count} (at most {max})")]
     TooMany {
+        /// `states` or `symbols`.
         what: &'static str,
+        /// How many the spec has.
         count: usize,
+        /// How many fit.
         max: usize,
     },
     /// An example's `stop` is not a known reason.
