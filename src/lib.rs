@@ -45,6 +45,7 @@ pub mod kernel;
 pub mod learn;
 pub mod length;
 pub mod machine;
+pub mod nn;
 pub mod parity;
 pub mod predictor;
 pub mod tasks;

@@ -1,0 +1,56 @@
+//! Trained neural predictors, shared by the multiplication and the TinyStories tasks: the
+//! paper's masked block-lower-triangular linear layer ([`masked`]), the models built on it
+//! ([`model`]: `mlp`, `linear`, and the softmax `bigram` baseline), the training loop with
+//! AdamW, a learning-rate schedule, a progress bar and resumable checkpoints ([`train`],
+//! [`checkpoint`]), on candle's CPU backend.
+//!
+//! ```
+//! use arsim::nn::model::{Architecture, ArModel, ModelConfig};
+//! use candle_core::{Device, Tensor};
+//! let config = ModelConfig { architecture: Architecture::Mlp, vocab: 5, context: 4, d: 3, chunk: 2 };
+//! let model = ArModel::new(config, 0, &Device::Cpu).unwrap();
+//! let tokens = Tensor::new(&[[1u32, 2, 3, 4]], &Device::Cpu).unwrap();
+//! assert_eq!(model.forward(&tokens).unwrap().dims(), &[1, 4, 5]);
+//! ```
+
+pub mod checkpoint;
+pub mod masked;
+pub mod model;
+pub mod train;
+
+pub use checkpoint::Checkpoint;
+pub use model::{ArModel, Architecture, ModelConfig};
+pub use train::{train, AdamW, Batches, TrainOptions, TrainReport};
+
+/// What can go wrong training, saving or loading a model.
+#[derive(Debug, thiserror::Error)]
+pub enum NnError {
+    /// An error inside candle (shapes, dtypes, allocation).
+    #[error("tensor computation failed: {0}")]
+    Candle(#[from] candle_core::Error),
+    /// A checkpoint that cannot be written or read, or does not fit.
+    #[error("{path}: {message}")]
+    Checkpoint {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The loss became NaN or infinite.
+    #[error("training diverged at step {step}: loss {loss} (try a smaller --lr)")]
+    Diverged {
+        /// The step.
+        step: usize,
+        /// The loss.
+        loss: f64,
+    },
+}
+
+/// Sets candle's CPU backend to `threads` threads (0: leave the default, all cores).
+///
+/// candle's matrix products read the thread count from `RAYON_NUM_THREADS` once.
+pub fn set_threads(threads: usize) {
+    if threads > 0 {
+        std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+    }
+}

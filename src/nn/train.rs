@@ -1,0 +1,224 @@
+//! The training loop every neural task shares: AdamW with its moments kept (so a checkpoint
+//! resumes exactly), a learning-rate schedule, a progress bar with loss and tokens per second,
+//! and periodic checkpoints.
+//!
+//! The data is a [`Batches`]: batch `k` is a pure function of `k` (and the source's seed), so
+//! resuming at step `k` sees exactly the batches an uninterrupted run would have seen.
+
+use super::checkpoint::Checkpoint;
+use super::model::ArModel;
+use super::NnError;
+use candle_core::{Device, Tensor, Var};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// A deterministic stream of training batches.
+pub trait Batches {
+    /// Inputs and targets of step `step`, both `[B, T]` `u32`; `targets[:, t]` is the token
+    /// after `inputs[:, t]`.
+    fn batch(&self, step: usize, device: &Device) -> candle_core::Result<(Tensor, Tensor)>;
+}
+
+/// AdamW (Loshchilov & Hutter) with decoupled weight decay, its moments exposed so that
+/// checkpoints carry them.
+#[derive(Debug)]
+pub struct AdamW {
+    /// Peak learning rate.
+    pub lr: f64,
+    /// First-moment decay.
+    pub beta1: f64,
+    /// Second-moment decay.
+    pub beta2: f64,
+    /// Added to the root of the second moment.
+    pub eps: f64,
+    /// Decoupled weight decay.
+    pub weight_decay: f64,
+    /// Updates taken.
+    pub step: usize,
+    /// `(parameter, first moment, second moment)`, in the model's [`ArModel::named_vars`] order.
+    pub state: Vec<(Var, Var, Var)>,
+}
+
+impl AdamW {
+    /// AdamW over `vars`, moments zero.
+    pub fn new(vars: &[Var], lr: f64, weight_decay: f64) -> candle_core::Result<AdamW> {
+        let state = vars
+            .iter()
+            .map(|v| {
+                Ok((
+                    v.clone(),
+                    Var::zeros(v.shape(), v.dtype(), v.device())?,
+                    Var::zeros(v.shape(), v.dtype(), v.device())?,
+                ))
+            })
+            .collect::<candle_core::Result<_>>()?;
+        Ok(AdamW {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay,
+            step: 0,
+            state,
+        })
+    }
+
+    /// One update at learning rate `lr` from the gradients of `loss`.
+    pub fn backward_step(&mut self, loss: &Tensor, lr: f64) -> candle_core::Result<()> {
+        let grads = loss.backward()?;
+        self.step += 1;
+        let t = self.step as i32;
+        let c1 = 1.0 - self.beta1.powi(t);
+        let c2 = 1.0 - self.beta2.powi(t);
+        for (p, m, v) in &self.state {
+            let Some(g) = grads.get(p.as_tensor()) else {
+                continue;
+            };
+            let m_new = ((m.as_tensor() * self.beta1)? + (g * (1.0 - self.beta1))?)?;
+            let v_new = ((v.as_tensor() * self.beta2)? + (g.sqr()? * (1.0 - self.beta2))?)?;
+            let update = ((&m_new / c1)? / ((&v_new / c2)?.sqrt()? + self.eps)?)?;
+            let decayed = (p.as_tensor() * (1.0 - lr * self.weight_decay))?;
+            p.set(&(decayed - (update * lr)?)?)?;
+            m.set(&m_new)?;
+            v.set(&v_new)?;
+        }
+        Ok(())
+    }
+}
+
+/// What the loop needs besides the model and the data.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    /// Total steps of the run (a resumed run counts the steps already taken).
+    pub steps: usize,
+    /// Stop after this step although the schedule spans `steps` (a bounded or interrupted
+    /// run; `--resume` continues it).
+    pub stop_at: Option<usize>,
+    /// Peak learning rate: linear warm-up over `warmup` steps, then cosine decay to 10%.
+    pub lr: f64,
+    /// AdamW's decoupled weight decay.
+    pub weight_decay: f64,
+    /// Warm-up steps.
+    pub warmup: usize,
+    /// Where checkpoints go (none when `None`).
+    pub checkpoint: Option<PathBuf>,
+    /// Seconds between checkpoints (one is always written at the end).
+    pub checkpoint_seconds: f64,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+    /// Tokens each sequence contributes to the loss (for tokens per second).
+    pub tokens_per_sequence: usize,
+    /// What the checkpoint records about the task (JSON), for `--resume` to check.
+    pub task: serde_json::Value,
+}
+
+impl TrainOptions {
+    /// The learning rate at `step`.
+    pub fn lr_at(&self, step: usize) -> f64 {
+        if step < self.warmup {
+            return self.lr * (step + 1) as f64 / self.warmup as f64;
+        }
+        let span = self.steps.saturating_sub(self.warmup).max(1) as f64;
+        let p = ((step - self.warmup) as f64 / span).min(1.0);
+        self.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * p).cos()))
+    }
+}
+
+/// What a training run did.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainReport {
+    /// The step the run started from (0 unless resumed).
+    pub started_at_step: usize,
+    /// Steps taken in total (resumed ones included).
+    pub steps: usize,
+    /// Wall-clock seconds of this run (not of earlier runs it resumed).
+    pub seconds: f64,
+    /// Loss-scored tokens per second of this run.
+    pub tokens_per_second: f64,
+    /// Mean loss of this run's first 10 steps.
+    pub first_loss: f64,
+    /// Mean loss of the last 10 steps.
+    pub final_loss: f64,
+    /// `(step, loss)` every few steps, for plots.
+    pub curve: Vec<(usize, f64)>,
+}
+
+/// Trains `model` with `opt` on `data` from `opt.step` to `opts.steps`, checkpointing.
+pub fn train(
+    model: &ArModel,
+    opt: &mut AdamW,
+    data: &dyn Batches,
+    opts: &TrainOptions,
+) -> Result<TrainReport, NnError> {
+    let device = model.named_vars()[0].1.device().clone();
+    let start = opt.step;
+    let bar = if opts.progress {
+        let bar = ProgressBar::new(opts.steps as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {elapsed_precise} [{wide_bar}] step {pos}/{len} · eta {eta} · {msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_position(start as u64);
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let t0 = Instant::now();
+    let mut last_save = Instant::now();
+    let mut losses = Vec::new();
+    let mut curve = Vec::new();
+    let every = (opts.steps / 200).max(1);
+    let mut tokens = 0usize;
+    let end = opts.stop_at.unwrap_or(opts.steps).min(opts.steps);
+    for step in start..end {
+        let (x, y) = data.batch(step, &device)?;
+        let loss = model.loss(&x, &y)?;
+        opt.backward_step(&loss, opts.lr_at(step))?;
+        let l = f64::from(loss.to_scalar::<f32>()?);
+        if !l.is_finite() {
+            return Err(NnError::Diverged { step, loss: l });
+        }
+        losses.push(l);
+        tokens += x.dims()[0] * opts.tokens_per_sequence;
+        if step % every == 0 || step + 1 == end {
+            curve.push((step, l));
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        bar.set_position(step as u64 + 1);
+        bar.set_message(format!(
+            "loss {:.4} · {:.0} tok/s",
+            mean_tail(&losses, 10),
+            tokens as f64 / secs.max(1e-9)
+        ));
+        if let Some(path) = &opts.checkpoint {
+            if last_save.elapsed().as_secs_f64() >= opts.checkpoint_seconds && step + 1 < end {
+                Checkpoint::capture(model, opt, &opts.task)?.save(path)?;
+                last_save = Instant::now();
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if let Some(path) = &opts.checkpoint {
+        Checkpoint::capture(model, opt, &opts.task)?.save(path)?;
+    }
+    let seconds = t0.elapsed().as_secs_f64();
+    Ok(TrainReport {
+        started_at_step: start,
+        steps: opt.step,
+        seconds,
+        tokens_per_second: tokens as f64 / seconds.max(1e-9),
+        first_loss: losses.iter().take(10).sum::<f64>() / losses.len().clamp(1, 10) as f64,
+        final_loss: mean_tail(&losses, 10),
+        curve,
+    })
+}
+
+fn mean_tail(xs: &[f64], n: usize) -> f64 {
+    let tail = &xs[xs.len().saturating_sub(n)..];
+    tail.iter().sum::<f64>() / tail.len().max(1) as f64
+}
