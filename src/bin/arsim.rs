@@ -2,6 +2,7 @@
 //! library, prints (text, or one JSON object with `--json`) and maps outcomes to exit codes:
 //! 0 success, 1 a verification or certification failure, 2 bad input or usage.
 
+
 use anyhow::{anyhow, Context as _, Result};
 use arsim::certify::{certify_cells, certify_gates_with, certify_sweep, GatesCertificate};
 use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
@@ -30,7 +31,7 @@ use arsim::machine::convert::write_machine;
 use arsim::machine::{load_machine_as, Machine, MachineFormat, Stop, SymbolId};
 use arsim::parity::{parity_circuit, parity_task, ParityCot, ParityReport};
 use arsim::predictor::LinearAr;
-use arsim::tasks::multiply::{CotFormat, Pair, Split, Vocabulary};
+use arsim::tasks::multiply::{self, CotFormat, Pair, Split, Vocabulary};
 use arsim::time_dependent::TimeDependentAr;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -364,10 +365,19 @@ enum TaskCommand {
     /// builds the chain whose every token reads at most K bits: Θ(n/K) blocks, against the
     /// bound ⌈(n−1)/(K−1)⌉. Example: arsim task parity --n 1000 --cot popcount
     Parity(ParityArgs),
-    /// 4-digit multiplication, the paper's experiment: its data. --show A B prints the chain of
-    /// thought of A × B (operands 1111..9999) with its length, prompt and answer positions and
-    /// split; --stats prints the vocabulary size, every format's length and the split counts.
-    /// Example: arsim task multiply --cot carry --show 1234 5678
+    /// 4-digit multiplication, the paper's experiment: train a model on chains of thought of
+    /// training pairs and score greedy decoding on validation pairs (exact match and per-digit
+    /// accuracy of the 8 answer digits), or run the Turing-machine route.
+    ///
+    /// Operands are 1111..9999, split 75/25 by a fixed hash. --cot paper|none|carry with
+    /// --model mlp|linear trains the paper's architecture (progress bar, --checkpoint,
+    /// --resume); --cot tm with --model compiled runs machines/binary-multiply.ron's compiled
+    /// predictor on the operands in binary, every token verified, and --model learned trains
+    /// the perceptron on --train-seqs training traces first. --show A B prints a chain of
+    /// thought; --stats the vocabulary and formats. Examples:
+    /// arsim task multiply --cot paper --model mlp --d 16 --train-seqs 20000 --seed 0;
+    /// arsim task multiply --cot tm --model compiled --eval-pairs 2000;
+    /// arsim task multiply --cot carry --show 1234 5678
     Multiply(MultiplyArgs),
     /// TinyStories baselines: split a TinyStories-format corpus by story (seeded), train a
     /// byte-level BPE on the training stories, fit unigram, bigram and trigram Kneser-Ney
@@ -380,15 +390,91 @@ enum TaskCommand {
 /// Arguments of `arsim task multiply`.
 #[derive(Args, Debug)]
 struct MultiplyArgs {
-    /// The chain of thought.
-    #[arg(long, value_enum, default_value_t = CotFormat::Paper)]
-    cot: CotFormat,
-    /// Print the chain of thought of the pair A × B.
+    /// The chain of thought: the paper's (307 tokens), none (19), carry (75, running sums
+    /// with carries), or tm (the trace of machines/binary-multiply.ron on the operands in
+    /// binary, with --model compiled or learned).
+    #[arg(long, value_enum, default_value_t = CotArg::Paper)]
+    cot: CotArg,
+    /// The predictor: mlp or linear (trained here, for paper/none/carry), compiled or learned
+    /// (the Turing-machine route, --cot tm).
+    #[arg(long, value_enum, default_value_t = ModelArg::Mlp)]
+    model: ModelArg,
+    /// Embedding width d (mlp, linear).
+    #[arg(long, default_value_t = 16)]
+    d: usize,
+    /// Training sequences (mlp, linear: chains of training pairs drawn with replacement;
+    /// learned: traces of distinct training pairs).
+    #[arg(long, default_value_t = 20_000)]
+    train_seqs: usize,
+    /// Seed of the initialisation and the training pairs.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Sequences per batch.
+    #[arg(long, default_value_t = 64)]
+    batch: usize,
+    /// Peak learning rate (linear warm-up, cosine decay to 10%).
+    #[arg(long, default_value_t = 3e-3)]
+    lr: f64,
+    /// AdamW weight decay.
+    #[arg(long, default_value_t = 0.01)]
+    weight_decay: f64,
+    /// Validation pairs scored (a fixed sample, the same for every model and format).
+    #[arg(long, default_value_t = 2_000)]
+    eval_pairs: usize,
+    /// Positions per chunk of the masked layer (0: automatic; speed only).
+    #[arg(long, default_value_t = 0)]
+    chunk: usize,
+    /// Write checkpoints here (safetensors; every 5 minutes and at the end).
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Continue training from this checkpoint (same --cot, --batch, --seed, --train-seqs).
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Stop after this many optimizer steps (the schedule still spans --train-seqs; resume
+    /// later with --resume).
+    #[arg(long)]
+    stop_at: Option<usize>,
+    /// CPU threads for training (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// The multiplication machine of --cot tm.
+    #[arg(long, default_value = "machines/binary-multiply.ron")]
+    machine: String,
+    /// Offsets the learned predictor reads (--model learned): all (1..S+2) or local (S, S+1, S+2).
+    #[arg(long, value_enum, default_value_t = WindowKind::All)]
+    window: WindowKind,
+    /// Print the chain of thought of the pair A × B instead.
     #[arg(long, num_args = 2, value_names = ["A", "B"])]
     show: Option<Vec<u32>>,
-    /// Print the vocabulary size, every format's length and the split counts.
+    /// Print the vocabulary size, every format's length and the split counts instead.
     #[arg(long)]
     stats: bool,
+}
+
+/// `--cot` of `arsim task multiply`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum CotArg {
+    /// The paper's chain, 307 tokens.
+    Paper,
+    /// Prompt and answer only, 19 tokens.
+    None,
+    /// Schoolbook rows with running sums and carries, 75 tokens.
+    Carry,
+    /// The binary-multiplication Turing machine's `cells` trace.
+    Tm,
+}
+
+/// `--model` of `arsim task multiply`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ModelArg {
+    /// The paper's MLP.
+    Mlp,
+    /// The paper's linear model.
+    Linear,
+    /// The compiled `cells` predictor of the machine.
+    Compiled,
+    /// The perceptron learned from the machine's traces.
+    Learned,
 }
 
 /// Arguments of `arsim task text`.
@@ -1645,17 +1731,39 @@ struct MultiplyStats {
     validation_pairs: u64,
 }
 
+impl CotArg {
+    /// The token format, or `None` for the Turing-machine route.
+    fn format(self) -> Option<CotFormat> {
+        match self {
+            CotArg::Paper => Some(CotFormat::Paper),
+            CotArg::None => Some(CotFormat::None),
+            CotArg::Carry => Some(CotFormat::Carry),
+            CotArg::Tm => None,
+        }
+    }
+}
+
 fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
     let vocab = Vocabulary::new();
     if let Some(ab) = &args.show {
         let pair = Pair::new(ab[0], ab[1]).map_err(anyhow::Error::from)?;
-        let chain = args.cot.chain(pair);
+        let Some(cot) = args.cot.format() else {
+            let m = arsim::machine::load_machine(&args.machine).map_err(anyhow::Error::from)?;
+            let input = multiply::tm::binary_input(pair);
+            return Err(anyhow!(
+                "--cot tm has no token text; see the trace with: arsim trace {} --input '{input}' (machine {})",
+                args.machine,
+                m.name()
+            )
+            .into());
+        };
+        let chain = cot.chain(pair);
         let r = MultiplyShow {
             a: pair.a,
             b: pair.b,
             product: pair.product(),
             split: pair.split(),
-            cot: args.cot,
+            cot,
             tokens: chain.tokens.len(),
             prompt_len: chain.prompt_len(),
             answer_start: chain.answer_range().start,
@@ -1677,9 +1785,7 @@ fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
         return Ok(());
     }
     if !args.stats {
-        return Err(Failure::Input(anyhow!(
-            "give --show A B or --stats (arsim task multiply --help)"
-        )));
+        return multiply_experiment(args, json);
     }
     let r = MultiplyStats {
         vocab_size: vocab.len(),
@@ -1719,6 +1825,147 @@ fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// `arsim task multiply --cot … --model …`: one row of RESULTS.md's table.
+fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
+    use arsim::nn::Architecture;
+    let route = (args.cot.format(), args.model);
+    let report = match route {
+        (Some(format), ModelArg::Mlp | ModelArg::Linear) => {
+            if args.d == 0 || args.batch == 0 || args.train_seqs == 0 || args.eval_pairs == 0 {
+                return Err(anyhow!("--d, --batch, --train-seqs and --eval-pairs must be positive").into());
+            }
+            if !(args.lr > 0.0 && args.lr.is_finite()) {
+                return Err(anyhow!("--lr {} must be positive", args.lr).into());
+            }
+            arsim::nn::set_threads(args.threads);
+            let o = multiply::neural::NeuralOptions {
+                format,
+                architecture: if args.model == ModelArg::Mlp {
+                    Architecture::Mlp
+                } else {
+                    Architecture::Linear
+                },
+                d: args.d,
+                train_seqs: args.train_seqs,
+                batch: args.batch,
+                lr: args.lr,
+                weight_decay: args.weight_decay,
+                seed: args.seed,
+                eval_pairs: args.eval_pairs,
+                chunk: args.chunk,
+                checkpoint: args.checkpoint.clone(),
+                resume: args.resume.clone(),
+                stop_at: args.stop_at,
+                progress: !json,
+            };
+            let bar = progress_bar(json, args.eval_pairs as u64, "pairs decoded");
+            let r = multiply::neural::run_neural(&o, &mut |done, _| bar.set_position(done as u64))
+                .map_err(|e| anyhow!("{e}"))?;
+            bar.finish_and_clear();
+            serde_json::to_value(&r).expect("report serialises")
+        }
+        (None, ModelArg::Compiled) => {
+            let m = arsim::machine::load_machine(&args.machine).map_err(anyhow::Error::from)?;
+            let bar = progress_bar(json, args.eval_pairs as u64, "pairs");
+            let r = multiply::tm::run_compiled(&m, args.eval_pairs, &mut |d| bar.set_position(d as u64));
+            bar.finish_and_clear();
+            serde_json::to_value(&r).expect("report serialises")
+        }
+        (None, ModelArg::Learned) => {
+            let m = arsim::machine::load_machine(&args.machine).map_err(anyhow::Error::from)?;
+            let bar = spinner(json, "units");
+            let r = multiply::tm::run_learned(
+                &m,
+                args.train_seqs,
+                args.eval_pairs,
+                args.seed,
+                args.window,
+                &mut |p| match p {
+                    arsim::learn::Progress::Phase { name, total } => {
+                        bar.set_message(name);
+                        bar.set_length(total);
+                        bar.set_position(0);
+                    }
+                    arsim::learn::Progress::Done(d) => bar.set_position(d),
+                },
+            )
+            .map_err(anyhow::Error::from)?;
+            bar.finish_and_clear();
+            serde_json::to_value(&r).expect("report serialises")
+        }
+        (Some(_), _) => {
+            return Err(anyhow!("--model compiled and learned are the Turing-machine route: use them with --cot tm").into())
+        }
+        (None, _) => {
+            return Err(anyhow!("--cot tm runs the machine's own predictor: use --model compiled or learned").into())
+        }
+    };
+    if json {
+        print_json(&report);
+    } else {
+        print_multiply_row(&report);
+    }
+    Ok(())
+}
+
+/// The human-readable form of one multiplication row.
+fn print_multiply_row(r: &serde_json::Value) {
+    let f = |k: &str| r.pointer(k).cloned().unwrap_or(serde_json::Value::Null);
+    if let Some(v) = r.get("validation") {
+        let m = &r["model"];
+        println!(
+            "model        {} d={} context={} ({} parameters, masked weights not counted)",
+            m["architecture"].as_str().unwrap_or("?"),
+            m["d"],
+            m["context"],
+            f("/parameters")
+        );
+        println!("cot          {} ({} tokens)", f("/cot").as_str().unwrap_or("?"), f("/chain_tokens"));
+        println!(
+            "training     {} sequences, batch {}, {} steps in {:.1} s ({:.0} tokens/s, {} threads); loss {:.4} → {:.4}",
+            f("/train_seqs"),
+            f("/batch"),
+            f("/training/steps"),
+            f("/training/seconds").as_f64().unwrap_or(0.0),
+            f("/training/tokens_per_second").as_f64().unwrap_or(0.0),
+            f("/threads"),
+            f("/training/first_loss").as_f64().unwrap_or(0.0),
+            f("/training/final_loss").as_f64().unwrap_or(0.0),
+        );
+        println!(
+            "validation   {} pairs, greedy decoding: exact {} ({:.2} %), per digit {:.2} %, whole chain right {}",
+            v["pairs"],
+            v["exact"],
+            100.0 * v["exact_rate"].as_f64().unwrap_or(0.0),
+            100.0 * v["per_digit_accuracy"].as_f64().unwrap_or(0.0),
+            v["chains_exact"]
+        );
+        if let Some(w) = v["wrong_examples"].as_array() {
+            for x in w {
+                println!("  wrong      {} = {}, generated {}", x["pair"].as_str().unwrap_or(""), x["expected"].as_str().unwrap_or(""), x["generated"].as_str().unwrap_or(""));
+            }
+        }
+        if let Some(c) = r["checkpoint"].as_str() {
+            println!("checkpoint   {c}");
+        }
+    } else {
+        println!("model        {} ({}), {} non-zero weights", f("/model").as_str().unwrap_or("?"), f("/machine").as_str().unwrap_or("?"), f("/parameters"));
+        println!("cot          tm: the machine's cells trace, {:.0} tokens on average", f("/chain_tokens_mean").as_f64().unwrap_or(0.0));
+        println!("conversion   {}", f("/conversion").as_str().unwrap_or(""));
+        if f("/model") == "learned" {
+            println!("training     {} traces in {:.1} s", f("/train_seqs"), f("/training_seconds").as_f64().unwrap_or(0.0));
+        }
+        println!(
+            "validation   {} pairs: exact {} ({:.2} %), {:.1} s, {:.1} M tokens/s verified",
+            f("/pairs"),
+            f("/exact"),
+            100.0 * f("/exact_rate").as_f64().unwrap_or(0.0),
+            f("/seconds").as_f64().unwrap_or(0.0),
+            f("/tokens_per_second").as_f64().unwrap_or(0.0) / 1e6
+        );
+    }
 }
 
 fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {

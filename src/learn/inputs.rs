@@ -220,6 +220,14 @@ pub enum InputSpec {
     },
     /// These words, shuffled (duplicates are dropped).
     Listed(Vec<Vec<SymbolId>>),
+    /// The caller's own split (a task's train/validation pairs), used as given: the first
+    /// `train` training words and the first `test` held-out words, in order.
+    Given {
+        /// Training words.
+        train: Vec<Vec<SymbolId>>,
+        /// Held-out words (must not be among the training words).
+        test: Vec<Vec<SymbolId>>,
+    },
 }
 
 /// The inputs of a learning run.
@@ -303,6 +311,26 @@ pub fn split(spec: &InputSpec, train: usize, test: usize, seed: u64) -> Result<S
         test,
     };
     let (mut words, lengths) = match spec {
+        InputSpec::Given {
+            train: given_train,
+            test: given_test,
+        } => {
+            let seen: HashSet<&Vec<SymbolId>> = given_train.iter().collect();
+            let test_words: Vec<_> = given_test
+                .iter()
+                .filter(|w| !seen.contains(w))
+                .take(test)
+                .cloned()
+                .collect();
+            if given_train.len() < train || test_words.len() < test {
+                return Err(too_few((given_train.len().min(train) + test_words.len()) as u64));
+            }
+            return Ok(Split {
+                train: given_train[..train].to_vec(),
+                test: test_words,
+                lengths: None,
+            });
+        }
         InputSpec::Listed(words) => {
             let mut seen = HashSet::new();
             let mut distinct: Vec<Vec<SymbolId>> = words

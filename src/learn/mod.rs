@@ -444,6 +444,7 @@ fn summary(machine: &Machine, opts: &LearnOptions, split: &Split) -> InputsSumma
     let (distribution, pattern) = match &opts.inputs {
         InputSpec::Random { pattern, .. } => ("random", Some(pattern.render(machine))),
         InputSpec::Listed(_) => ("listed", None),
+        InputSpec::Given { .. } => ("given", None),
     };
     InputsSummary {
         distribution,

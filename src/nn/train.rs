@@ -152,6 +152,7 @@ pub fn train(
     data: &dyn Batches,
     opts: &TrainOptions,
 ) -> Result<TrainReport, NnError> {
+    super::keep_freed_memory();
     let device = model.named_vars()[0].1.device().clone();
     let start = opt.step;
     let bar = if opts.progress {

@@ -211,6 +211,20 @@ impl Dataset {
         }
     }
 
+    /// `n` pairs of the split drawn uniformly with replacement by SplitMix64 seeded with
+    /// `seed` (a training batch: no bookkeeping, the same for the same `(n, seed)`).
+    pub fn draw(&self, n: usize, seed: u64) -> Vec<Pair> {
+        let mut rng = SplitMix { state: seed };
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let p = Pair::from_index(rng.below(TOTAL_PAIRS));
+            if p.split() == self.split {
+                out.push(p);
+            }
+        }
+        out
+    }
+
     /// The chains of [`Dataset::sample`]`(n, seed)`, in the same order.
     pub fn sample_chains(&self, n: usize, seed: u64) -> Vec<Chain> {
         self.sample(n, seed)

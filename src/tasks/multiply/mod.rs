@@ -17,6 +17,8 @@
 
 pub mod cot;
 pub mod data;
+pub mod neural;
+pub mod tm;
 pub mod vocab;
 
 pub use cot::{Chain, CotFormat, ANSWER_DIGITS};

@@ -1,0 +1,301 @@
+//! The paper's route: a next-token predictor ([`crate::nn`]'s `mlp` or `linear`) trained on
+//! chains of thought of training pairs, then greedy decoding of the whole chain from the
+//! prompt on validation pairs, scored on the 8 answer digits.
+
+use super::cot::{Chain, CotFormat};
+use super::data::{mix64, Dataset, Pair, Split};
+use crate::nn::{self, AdamW, ArModel, Architecture, Batches, Checkpoint, ModelConfig, NnError};
+use crate::nn::{TrainOptions, TrainReport};
+use candle_core::{Device, Tensor, D};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// The seed of the fixed validation sample every row of the table is scored on.
+pub const EVAL_SEED: u64 = 2024;
+
+/// Training batches: batch `k` is `batch` training pairs drawn with seed `mix64(seed) ^ k`,
+/// each as its whole chain (inputs: tokens `0..L-1`, targets: tokens `1..L`).
+#[derive(Clone, Copy, Debug)]
+pub struct ChainBatches {
+    /// The chain of thought.
+    pub format: CotFormat,
+    /// Sequences per batch.
+    pub batch: usize,
+    /// The run's seed.
+    pub seed: u64,
+}
+
+impl ChainBatches {
+    /// The pairs of batch `step`.
+    pub fn pairs(&self, step: usize) -> Vec<Pair> {
+        Dataset::new(Split::Train, self.format)
+            .draw(self.batch, mix64(self.seed) ^ mix64(step as u64 + 1))
+    }
+}
+
+impl Batches for ChainBatches {
+    fn batch(&self, step: usize, device: &Device) -> candle_core::Result<(Tensor, Tensor)> {
+        let len = self.format.len();
+        let ids: Vec<u32> = self
+            .pairs(step)
+            .into_iter()
+            .flat_map(|p| self.format.chain(p).tokens.into_iter().map(|t| t.0))
+            .collect();
+        let all = Tensor::from_vec(ids, (self.batch, len), device)?;
+        Ok((all.narrow(1, 0, len - 1)?, all.narrow(1, 1, len - 1)?))
+    }
+}
+
+/// Greedy decoding's scores on validation pairs.
+#[derive(Clone, Debug, Serialize)]
+pub struct DecodeScore {
+    /// Validation pairs decoded (a fixed sample, seed [`EVAL_SEED`]).
+    pub pairs: usize,
+    /// Pairs whose 8 answer digits are all right.
+    pub exact: usize,
+    /// `exact / pairs`.
+    pub exact_rate: f64,
+    /// Answer digits right, over all pairs.
+    pub digits_correct: usize,
+    /// `digits_correct / (8·pairs)`.
+    pub per_digit_accuracy: f64,
+    /// Pairs whose whole generated chain equals the reference chain.
+    pub chains_exact: usize,
+    /// Up to 3 wrong answers: `a×b`, the true product, the generated answer digits.
+    pub wrong_examples: Vec<WrongAnswer>,
+    /// Seconds spent decoding.
+    pub seconds: f64,
+}
+
+/// One wrong answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct WrongAnswer {
+    /// `a×b`.
+    pub pair: String,
+    /// The true product, 8 digits.
+    pub expected: String,
+    /// The generated answer tokens, as text.
+    pub generated: String,
+}
+
+/// Decodes every chain greedily from its prompt and scores the answers.
+pub fn decode_and_score(
+    model: &ArModel,
+    chains: &[Chain],
+    batch: usize,
+    progress: &mut dyn FnMut(usize),
+) -> Result<DecodeScore, NnError> {
+    let t0 = Instant::now();
+    let vocab = super::vocab::Vocabulary::new();
+    let device = Device::Cpu;
+    let mut score = DecodeScore {
+        pairs: chains.len(),
+        exact: 0,
+        exact_rate: 0.0,
+        digits_correct: 0,
+        per_digit_accuracy: 0.0,
+        chains_exact: 0,
+        wrong_examples: Vec::new(),
+        seconds: 0.0,
+    };
+    let mut done = 0;
+    for group in chains.chunks(batch.max(1)) {
+        let len = group[0].tokens.len();
+        let prompt = group[0].prompt_len();
+        let b = group.len();
+        // Row-major [b, len]; positions ≥ the decoding front are overwritten as we go.
+        let mut ids: Vec<u32> = group
+            .iter()
+            .flat_map(|c| c.tokens.iter().map(|t| t.0))
+            .collect();
+        for t in prompt - 1..len - 1 {
+            let prefix: Vec<u32> = (0..b)
+                .flat_map(|r| ids[r * len..r * len + t + 1].iter().copied())
+                .collect();
+            let x = Tensor::from_vec(prefix, (b, t + 1), &device)?;
+            let next: Vec<u32> = model.logits_at(&x, t)?.argmax(D::Minus1)?.to_vec1()?;
+            for (r, n) in next.into_iter().enumerate() {
+                ids[r * len + t + 1] = n;
+            }
+        }
+        for (r, chain) in group.iter().enumerate() {
+            let generated: Vec<_> = ids[r * len..(r + 1) * len]
+                .iter()
+                .map(|&i| crate::predictor::TokenId(i))
+                .collect();
+            let right = chain.digits_correct(&generated);
+            score.digits_correct += right;
+            if right == super::ANSWER_DIGITS {
+                score.exact += 1;
+            } else if score.wrong_examples.len() < 3 {
+                score.wrong_examples.push(WrongAnswer {
+                    pair: format!("{}×{}", chain.pair.a, chain.pair.b),
+                    expected: format!("{:08}", chain.pair.product()),
+                    generated: vocab
+                        .decode(&generated[chain.answer_range()])
+                        .unwrap_or_else(|_| "?".into()),
+                });
+            }
+            if generated == chain.tokens {
+                score.chains_exact += 1;
+            }
+        }
+        done += b;
+        progress(done);
+    }
+    score.exact_rate = score.exact as f64 / score.pairs.max(1) as f64;
+    score.per_digit_accuracy =
+        score.digits_correct as f64 / (super::ANSWER_DIGITS * score.pairs).max(1) as f64;
+    score.seconds = t0.elapsed().as_secs_f64();
+    Ok(score)
+}
+
+/// A training run of the neural route.
+#[derive(Clone, Debug)]
+pub struct NeuralOptions {
+    /// The chain of thought.
+    pub format: CotFormat,
+    /// `mlp` or `linear`.
+    pub architecture: Architecture,
+    /// Embedding width.
+    pub d: usize,
+    /// Training sequences (rounded up to whole batches).
+    pub train_seqs: usize,
+    /// Sequences per batch.
+    pub batch: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// AdamW weight decay.
+    pub weight_decay: f64,
+    /// Seed of the initialisation and the training pairs.
+    pub seed: u64,
+    /// Validation pairs decoded (fixed sample).
+    pub eval_pairs: usize,
+    /// Positions per chunk of the masked layer (0: automatic).
+    pub chunk: usize,
+    /// Where checkpoints go.
+    pub checkpoint: Option<PathBuf>,
+    /// Continue from this checkpoint.
+    pub resume: Option<PathBuf>,
+    /// Stop training after this many steps in total (the schedule still spans the run).
+    pub stop_at: Option<usize>,
+    /// Show progress bars.
+    pub progress: bool,
+}
+
+/// The neural route's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct NeuralReport {
+    /// The chain of thought.
+    pub cot: CotFormat,
+    /// The model's shape.
+    pub model: ModelConfig,
+    /// Trained parameters (masked weights not counted).
+    pub parameters: usize,
+    /// Tokens per chain.
+    pub chain_tokens: usize,
+    /// Training sequences seen (steps × batch), resumed ones included.
+    pub train_seqs: usize,
+    /// Sequences per batch.
+    pub batch: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// The seed.
+    pub seed: u64,
+    /// candle's CPU threads.
+    pub threads: usize,
+    /// Training.
+    pub training: TrainReport,
+    /// Greedy decoding on the validation sample.
+    pub validation: DecodeScore,
+    /// The checkpoint written, if any.
+    pub checkpoint: Option<String>,
+}
+
+/// What the checkpoint records about the task, checked on `--resume`.
+fn task_json(o: &NeuralOptions) -> serde_json::Value {
+    serde_json::json!({
+        "task": "multiply",
+        "cot": o.format.name(),
+        "batch": o.batch,
+        "seed": o.seed,
+        "train_seqs": o.train_seqs,
+    })
+}
+
+/// Trains (or resumes) a model and scores it by greedy decoding.
+pub fn run_neural(
+    o: &NeuralOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<NeuralReport, NnError> {
+    let device = Device::Cpu;
+    let context = o.format.len() - 1;
+    let task = task_json(o);
+    let (model, mut opt) = match &o.resume {
+        Some(path) => {
+            let ck = Checkpoint::load(path, &device)?;
+            if ck.task != task {
+                return Err(NnError::Checkpoint {
+                    path: path.display().to_string(),
+                    message: format!("was trained for {}, this run is {}", ck.task, task),
+                });
+            }
+            ck.restore()?
+        }
+        None => {
+            let config = ModelConfig {
+                architecture: o.architecture,
+                vocab: super::VOCAB_SIZE,
+                context,
+                d: o.d,
+                chunk: if o.chunk == 0 {
+                    ModelConfig::default_chunk(context)
+                } else {
+                    o.chunk
+                },
+            };
+            let model = ArModel::new(config, o.seed, &device)?;
+            let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
+            let opt = AdamW::new(&vars, o.lr, o.weight_decay)?;
+            (model, opt)
+        }
+    };
+    let steps = o.train_seqs.div_ceil(o.batch.max(1));
+    let opts = TrainOptions {
+        steps,
+        stop_at: o.stop_at,
+        lr: o.lr,
+        weight_decay: o.weight_decay,
+        warmup: (steps / 20).clamp(1, 500),
+        checkpoint: o.checkpoint.clone(),
+        checkpoint_seconds: 300.0,
+        progress: o.progress,
+        tokens_per_sequence: context,
+        task,
+    };
+    let data = ChainBatches {
+        format: o.format,
+        batch: o.batch,
+        seed: o.seed,
+    };
+    let training = nn::train(&model, &mut opt, &data, &opts)?;
+    let chains = Dataset::new(Split::Validation, o.format).sample_chains(o.eval_pairs, EVAL_SEED);
+    let validation = decode_and_score(&model, &chains, 500, &mut |done| {
+        progress(done, chains.len())
+    })?;
+    Ok(NeuralReport {
+        cot: o.format,
+        model: *model.config(),
+        parameters: model.config().parameters(),
+        chain_tokens: o.format.len(),
+        train_seqs: training.steps * o.batch,
+        batch: o.batch,
+        lr: o.lr,
+        seed: o.seed,
+        threads: candle_core::utils::get_num_threads(),
+        training,
+        validation,
+        checkpoint: o.checkpoint.as_ref().map(|p| p.display().to_string()),
+    })
+}
