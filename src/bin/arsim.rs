@@ -379,11 +379,17 @@ enum TaskCommand {
     /// arsim task multiply --cot tm --model compiled --eval-pairs 2000;
     /// arsim task multiply --cot carry --show 1234 5678
     Multiply(MultiplyArgs),
-    /// TinyStories baselines: split a TinyStories-format corpus by story (seeded), train a
-    /// byte-level BPE on the training stories, fit unigram, bigram and trigram Kneser-Ney
-    /// models and measure them on the validation stories (cross-entropy, perplexity, bits per
-    /// byte); with --prompt, sample from the trigram, greedy and with --temperature.
-    /// Example: arsim task text --corpus ../shared/data/tinystories-sample.txt --baselines
+    /// TinyStories with the paper's linear model: split a TinyStories-format corpus by story
+    /// (seeded), train a byte-level BPE on the training stories, fit unigram, bigram and
+    /// trigram Kneser-Ney baselines, train the linear model (embedding d, one masked linear
+    /// layer over the T·d context, output layer; AdamW; progress bar, --checkpoint, --resume)
+    /// and measure every model on the same validation tokens: cross-entropy, perplexity, bits
+    /// per byte. Samples from the model and the trigram (greedy, then at --temperature).
+    ///
+    /// --model bigram trains the softmax bigram instead; --baselines skips the neural model.
+    /// Examples: arsim task text --corpus ../shared/data/tinystories-sample.txt --context 16
+    /// --d 32 --epochs 1; arsim task text --corpus ../shared/data/tinystories-sample.txt
+    /// --baselines
     Text(TextArgs),
 }
 
@@ -492,21 +498,70 @@ struct TextArgs {
     /// Share of stories held out for validation.
     #[arg(long, default_value_t = 0.1)]
     validation: f64,
-    /// Run the n-gram baselines (the only models so far).
+    /// Only the n-gram baselines: no neural model is trained.
     #[arg(long)]
     baselines: bool,
-    /// Continue this prompt with the trigram model.
+    /// The neural model: linear (the paper's) or bigram (the softmax bigram baseline).
+    #[arg(long, value_enum, default_value_t = TextModelArg::Linear)]
+    model: TextModelArg,
+    /// Context T of the linear model (tokens per window).
+    #[arg(long, default_value_t = 64)]
+    context: usize,
+    /// Embedding width d of the linear model.
+    #[arg(long, default_value_t = 64)]
+    d: usize,
+    /// Passes over the training windows.
+    #[arg(long, default_value_t = 1)]
+    epochs: usize,
+    /// Windows per batch.
+    #[arg(long, default_value_t = 32)]
+    batch: usize,
+    /// Peak learning rate (linear warm-up, cosine decay to 10%).
+    #[arg(long, default_value_t = 2e-3)]
+    lr: f64,
+    /// AdamW weight decay (the paper's: 0.1).
+    #[arg(long, default_value_t = 0.1)]
+    weight_decay: f64,
+    /// Positions per chunk of the masked layer (0: automatic; speed only).
+    #[arg(long, default_value_t = 0)]
+    chunk: usize,
+    /// Write checkpoints here (and the tokenizer beside it, FILE.tokenizer.json).
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Continue training from this checkpoint (same corpus, --vocab, --seed, --epochs, --batch).
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Stop after this many optimizer steps (resume later with --resume).
+    #[arg(long)]
+    stop_at: Option<usize>,
+    /// CPU threads for training (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Prompt of the samples (with --baselines, only the trigram is sampled, and only when a
+    /// prompt is given).
     #[arg(long)]
     prompt: Option<String>,
-    /// Tokens to sample after the prompt.
-    #[arg(long, default_value_t = 50)]
+    /// Tokens per sample.
+    #[arg(long, default_value_t = 200)]
     tokens: usize,
-    /// Temperature of the sampled continuation (the greedy one is printed too).
-    #[arg(long, default_value_t = 0.8)]
+    /// Temperature of the sampled continuations.
+    #[arg(long, default_value_t = 0.5)]
     temperature: f64,
+    /// Samples per model: one greedy, the rest sampled (seeds --seed, --seed + 1, …).
+    #[arg(long, default_value_t = 3)]
+    samples: usize,
     /// Also write the tokenizer to this JSON file.
     #[arg(long)]
     tokenizer: Option<PathBuf>,
+}
+
+/// `--model` of `arsim task text`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum TextModelArg {
+    /// Embedding → masked linear over the context → output layer.
+    Linear,
+    /// A V×V table of logits trained by the same loop.
+    Bigram,
 }
 
 /// Arguments of `arsim task parity`.
@@ -1968,16 +2023,94 @@ fn print_multiply_row(r: &serde_json::Value) {
     }
 }
 
+/// `arsim task text` with a neural model.
+fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
+    use arsim::tasks::text::{corpus, experiment};
+    if args.context == 0 || args.d == 0 || args.epochs == 0 || args.batch == 0 {
+        return Err(anyhow!("--context, --d, --epochs and --batch must be positive").into());
+    }
+    if !(args.lr > 0.0 && args.lr.is_finite()) {
+        return Err(anyhow!("--lr {} must be positive", args.lr).into());
+    }
+    let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from)?;
+    arsim::nn::set_threads(args.threads);
+    let o = experiment::TextOptions {
+        vocab: args.vocab,
+        seed: args.seed,
+        validation_fraction: args.validation,
+        architecture: match args.model {
+            TextModelArg::Linear => arsim::nn::Architecture::Linear,
+            TextModelArg::Bigram => arsim::nn::Architecture::Bigram,
+        },
+        context: args.context,
+        d: args.d,
+        epochs: args.epochs,
+        batch: args.batch,
+        lr: args.lr,
+        weight_decay: args.weight_decay,
+        chunk: args.chunk,
+        checkpoint: args.checkpoint.clone(),
+        resume: args.resume.clone(),
+        stop_at: args.stop_at,
+        progress: !json,
+        prompt: args.prompt.clone().unwrap_or_else(|| "Once upon a".to_string()),
+        temperature: args.temperature,
+        sample_tokens: args.tokens,
+        samples: args.samples,
+        tokenizer: args.tokenizer.clone(),
+    };
+    let r = experiment::run_text(&corpus, &o).map_err(|e| anyhow!("{e}"))?;
+    if json {
+        print_json(&r);
+        return Ok(());
+    }
+    let b = &r.baselines;
+    println!("corpus       {} ({} stories)", b.corpus, b.stories);
+    println!(
+        "split        {} training, {} validation stories (seed {}); BPE {} tokens",
+        b.train_stories, b.validation_stories, args.seed, b.vocab_size
+    );
+    let n = &r.neural;
+    println!(
+        "training     {}: {} parameters, {} epochs over {} tokens, {} steps in {:.1} s ({:.0} tokens/s, {} threads); loss {:.3} → {:.3}",
+        n.model,
+        n.parameters,
+        n.epochs,
+        n.train_stream_tokens,
+        n.training.steps,
+        n.training.seconds,
+        n.training.tokens_per_second,
+        n.threads,
+        n.training.first_loss,
+        n.training.final_loss
+    );
+    println!("model                 parameters  val tokens  nats/token  perplexity  bits/byte");
+    let row = |name: &str, params: usize, v: &arsim::tasks::text::metrics::EvalReport| {
+        println!(
+            "{:<20} {:>11} {:>11} {:>11.4} {:>11.2} {:>10.4}",
+            name, params, v.tokens, v.cross_entropy, v.perplexity, v.bits_per_byte
+        )
+    };
+    for m in &b.models {
+        row(&format!("{} (KN)", m.model), m.parameters, &m.validation);
+    }
+    row(&n.model, n.parameters, &n.validation);
+    for s in &r.samples {
+        println!("--- {}, {}\n{}", s.model, s.sampling, s.text);
+    }
+    if let Some(c) = &r.checkpoint {
+        println!("checkpoint   {c} (tokenizer: {})", experiment::tokenizer_path(c.as_ref()).display());
+    }
+    Ok(())
+}
+
 fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
     use arsim::tasks::text::{baselines, corpus, sample};
-    if !args.baselines {
-        return Err(anyhow!(
-            "give --baselines: the n-gram baselines are the text task's only models so far"
-        )
-        .into());
-    }
     if !(0.0..1.0).contains(&args.validation) || args.validation == 0.0 {
         return Err(anyhow!("--validation {} must be in (0, 1)", args.validation).into());
+    }
+    if !args.baselines {
+        return text_experiment(args, json);
     }
     let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from)?;
     let opts = baselines::BaselineOptions {

@@ -23,7 +23,9 @@
 pub mod baselines;
 pub mod bpe;
 pub mod corpus;
+pub mod experiment;
 pub mod metrics;
+pub mod neural;
 pub mod ngram;
 pub mod sample;
 pub mod split;

@@ -1,0 +1,251 @@
+//! `arsim task text` in one call: the split, the tokenizer and the n-gram baselines
+//! ([`super::baselines`]), then a neural model ([`super::neural`]) trained on the same training
+//! stories and measured on the same validation tokens and bytes, and samples from both.
+
+use super::baselines::{run_baselines, BaselineOptions, BaselineReport};
+use super::bpe::Bpe;
+use super::corpus::Corpus;
+use super::metrics::{EvalReport, EvalSet};
+use super::neural::{evaluate_model, NeuralTokenModel, StreamWindows};
+use super::sample::{complete, Sampling};
+use super::split::split_stories;
+use crate::nn::{self, AdamW, ArModel, Architecture, Checkpoint, ModelConfig, NnError};
+use crate::nn::{TrainOptions, TrainReport};
+use candle_core::Device;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// What `arsim task text` trains.
+#[derive(Clone, Debug)]
+pub struct TextOptions {
+    /// Tokenizer vocabulary size.
+    pub vocab: usize,
+    /// Seed of the split, the initialisation, the window order and sampling.
+    pub seed: u64,
+    /// Share of stories held out.
+    pub validation_fraction: f64,
+    /// `linear` (the paper's) or `bigram` (the softmax bigram baseline).
+    pub architecture: Architecture,
+    /// Context T.
+    pub context: usize,
+    /// Embedding width d.
+    pub d: usize,
+    /// Passes over the training windows.
+    pub epochs: usize,
+    /// Windows per batch.
+    pub batch: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// AdamW weight decay.
+    pub weight_decay: f64,
+    /// Positions per chunk of the masked layer (0: automatic).
+    pub chunk: usize,
+    /// Where checkpoints go (the tokenizer is written beside it, `.tokenizer.json`).
+    pub checkpoint: Option<PathBuf>,
+    /// Continue from this checkpoint.
+    pub resume: Option<PathBuf>,
+    /// Stop after this many steps (the schedule still spans the epochs).
+    pub stop_at: Option<usize>,
+    /// Show a progress bar.
+    pub progress: bool,
+    /// Prompt of the samples.
+    pub prompt: String,
+    /// Temperature of the sampled continuations.
+    pub temperature: f64,
+    /// Tokens per sample.
+    pub sample_tokens: usize,
+    /// Samples per model: the greedy one, then sampled ones with seeds `seed, seed + 1, …`.
+    pub samples: usize,
+    /// Also write the tokenizer here.
+    pub tokenizer: Option<PathBuf>,
+}
+
+/// The neural model's line of the table.
+#[derive(Clone, Debug, Serialize)]
+pub struct NeuralRow {
+    /// E.g. `linear T=64 d=64`.
+    pub model: String,
+    /// Its shape.
+    pub config: ModelConfig,
+    /// Trained parameters (masked weights not counted).
+    pub parameters: usize,
+    /// Tokens in the training stream.
+    pub train_stream_tokens: usize,
+    /// Loss-scored training tokens seen (steps × batch × T).
+    pub train_tokens_seen: usize,
+    /// Epochs.
+    pub epochs: usize,
+    /// candle's CPU threads.
+    pub threads: usize,
+    /// The training run.
+    pub training: TrainReport,
+    /// Its measures on the validation stories.
+    pub validation: EvalReport,
+    /// Seconds measuring them.
+    pub evaluation_seconds: f64,
+}
+
+/// One sample.
+#[derive(Clone, Debug, Serialize)]
+pub struct SampleText {
+    /// `linear …` or `trigram`.
+    pub model: String,
+    /// `greedy` or `temperature T, seed S`.
+    pub sampling: String,
+    /// Prompt and continuation.
+    pub text: String,
+}
+
+/// Everything `arsim task text` measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct TextReport {
+    /// Split, tokenizer and n-gram rows.
+    pub baselines: BaselineReport,
+    /// The trained model.
+    pub neural: NeuralRow,
+    /// Samples of the trained model, then of the trigram.
+    pub samples: Vec<SampleText>,
+    /// The checkpoint and tokenizer written.
+    pub checkpoint: Option<String>,
+}
+
+/// The tokenizer's file beside a checkpoint.
+pub fn tokenizer_path(checkpoint: &Path) -> PathBuf {
+    let mut s = checkpoint.as_os_str().to_owned();
+    s.push(".tokenizer.json");
+    PathBuf::from(s)
+}
+
+/// Runs the whole experiment on `corpus`.
+pub fn run_text(corpus: &Corpus, o: &TextOptions) -> Result<TextReport, NnError> {
+    let base = run_baselines(
+        corpus,
+        &BaselineOptions {
+            vocab: o.vocab,
+            seed: o.seed,
+            validation_fraction: o.validation_fraction,
+        },
+    );
+    let bpe: &Bpe = &base.bpe;
+    let stories = corpus.stories();
+    let split = split_stories(stories, o.seed, o.validation_fraction);
+    let train: Vec<&str> = split.train.iter().map(|&i| stories[i].as_str()).collect();
+    let valid: Vec<&str> = split.validation.iter().map(|&i| stories[i].as_str()).collect();
+    let data = StreamWindows::new(&bpe.encode_stories(&train), o.context, o.batch, o.seed);
+    let task = serde_json::json!({
+        "task": "text",
+        "corpus": corpus.path().display().to_string(),
+        "vocab": bpe.vocab_size(),
+        "seed": o.seed,
+        "validation_fraction": o.validation_fraction,
+        "epochs": o.epochs,
+        "batch": o.batch,
+    });
+    let device = Device::Cpu;
+    let (model, mut opt) = match &o.resume {
+        Some(path) => {
+            let ck = Checkpoint::load(path, &device)?;
+            if ck.task != task {
+                return Err(NnError::Checkpoint {
+                    path: path.display().to_string(),
+                    message: format!("was trained for {}, this run is {}", ck.task, task),
+                });
+            }
+            ck.restore()?
+        }
+        None => {
+            let config = ModelConfig {
+                architecture: o.architecture,
+                vocab: bpe.vocab_size(),
+                context: o.context,
+                d: o.d,
+                chunk: if o.chunk == 0 {
+                    ModelConfig::default_chunk(o.context)
+                } else {
+                    o.chunk
+                },
+            };
+            let model = ArModel::new(config, o.seed, &device)?;
+            let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
+            let opt = AdamW::new(&vars, o.lr, o.weight_decay)?;
+            (model, opt)
+        }
+    };
+    let beside = o.checkpoint.as_deref().map(tokenizer_path);
+    for path in beside.iter().chain(&o.tokenizer) {
+        bpe.save(path).map_err(|e| NnError::Checkpoint {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    let steps = o.epochs * data.batches_per_epoch();
+    let opts = TrainOptions {
+        steps,
+        stop_at: o.stop_at,
+        lr: o.lr,
+        weight_decay: o.weight_decay,
+        warmup: (steps / 20).clamp(1, 200),
+        checkpoint: o.checkpoint.clone(),
+        checkpoint_seconds: 300.0,
+        progress: o.progress,
+        tokens_per_sequence: o.context,
+        task,
+    };
+    let training = nn::train(&model, &mut opt, &data, &opts)?;
+    let t0 = std::time::Instant::now();
+    let set = EvalSet::new(&valid, bpe);
+    let validation = evaluate_model(&model, &set, 64)?;
+    let evaluation_seconds = t0.elapsed().as_secs_f64();
+    let c = *model.config();
+    let name = match c.architecture {
+        Architecture::Bigram => "softmax bigram".to_string(),
+        a => format!(
+            "{} T={} d={}",
+            serde_json::to_value(a).expect("serialises").as_str().unwrap_or("?"),
+            c.context,
+            c.d
+        ),
+    };
+    let mut samples = Vec::new();
+    let neural_tm = NeuralTokenModel(&model);
+    let trigram = &base.models[2];
+    for (label, m) in [
+        (name.clone(), &neural_tm as &dyn super::ngram::TokenModel),
+        ("trigram".to_string(), trigram as &dyn super::ngram::TokenModel),
+    ] {
+        for k in 0..o.samples {
+            let (how, sampling, seed) = if k == 0 {
+                ("greedy".to_string(), Sampling::Greedy, o.seed)
+            } else {
+                let seed = o.seed + k as u64 - 1;
+                (
+                    format!("temperature {}, seed {seed}", o.temperature),
+                    Sampling::Temperature(o.temperature),
+                    seed,
+                )
+            };
+            samples.push(SampleText {
+                model: label.clone(),
+                sampling: how,
+                text: complete(m, bpe, &o.prompt, o.sample_tokens, sampling, seed),
+            });
+        }
+    }
+    Ok(TextReport {
+        baselines: base.report,
+        neural: NeuralRow {
+            model: name,
+            config: c,
+            parameters: c.parameters(),
+            train_stream_tokens: data.tokens(),
+            train_tokens_seen: training.steps * o.batch * o.context,
+            epochs: o.epochs,
+            threads: candle_core::utils::get_num_threads(),
+            training,
+            validation,
+            evaluation_seconds,
+        },
+        samples,
+        checkpoint: o.checkpoint.as_ref().map(|p| p.display().to_string()),
+    })
+}

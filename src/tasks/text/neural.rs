@@ -1,0 +1,236 @@
+//! The paper's TinyStories model on this corpus: [`crate::nn`]'s `linear` predictor (or the
+//! softmax `bigram` baseline) trained on windows of the training stories, measured on the
+//! validation stories exactly as the n-gram baselines are ([`super::metrics`]: the same tokens,
+//! the same bytes), and sampled through [`super::sample`].
+//!
+//! Training windows: the training stories' tokens (each ending with `<|endoftext|>`) are one
+//! stream, led by an end token; an epoch visits every window of `T + 1` tokens at stride `T`
+//! once, in an order seeded per epoch. Validation: every story is scored token by token (its
+//! end token included) from `[<|endoftext|>]` + the story so far, the last `T` tokens of it:
+//! stories longer than the context are cut into windows at stride `⌈T/2⌉`, each scoring only
+//! the positions the previous one did not, so every token is scored once with at least
+//! `⌊T/2⌋ + 1` tokens of context (all of it while the story is shorter than `T`).
+
+use super::metrics::{EvalReport, EvalSet};
+use super::ngram::TokenModel;
+use crate::nn::{ArModel, Batches};
+use crate::predictor::TokenId;
+use candle_core::{Device, Tensor, D};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+/// End-of-text token id.
+const EOT: u32 = super::bpe::END_OF_TEXT_ID.0;
+
+/// Epoch-ordered training windows over one token stream.
+#[derive(Clone, Debug)]
+pub struct StreamWindows {
+    stream: Vec<u32>,
+    context: usize,
+    batch: usize,
+    seed: u64,
+}
+
+impl StreamWindows {
+    /// The windows of the training `sequences` (each a story ending with the end token).
+    pub fn new(sequences: &[Vec<TokenId>], context: usize, batch: usize, seed: u64) -> Self {
+        let mut stream = vec![EOT];
+        stream.extend(sequences.iter().flatten().map(|t| t.0));
+        StreamWindows {
+            stream,
+            context,
+            batch,
+            seed,
+        }
+    }
+
+    /// Tokens in the stream.
+    pub fn tokens(&self) -> usize {
+        self.stream.len()
+    }
+
+    /// Windows per epoch.
+    pub fn windows(&self) -> usize {
+        (self.stream.len().saturating_sub(1)) / self.context
+    }
+
+    /// Batches per epoch (the last one may be partial: it is topped up from the epoch's start).
+    pub fn batches_per_epoch(&self) -> usize {
+        self.windows().div_ceil(self.batch).max(1)
+    }
+
+    fn order(&self, epoch: usize) -> Vec<usize> {
+        let mut ix: Vec<usize> = (0..self.windows()).collect();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.seed ^ (epoch as u64) << 32);
+        ix.shuffle(&mut rng);
+        ix
+    }
+}
+
+impl Batches for StreamWindows {
+    fn batch(&self, step: usize, device: &Device) -> candle_core::Result<(Tensor, Tensor)> {
+        let per = self.batches_per_epoch();
+        let order = self.order(step / per);
+        let first = (step % per) * self.batch;
+        let t = self.context;
+        let mut x = Vec::with_capacity(self.batch * t);
+        let mut y = Vec::with_capacity(self.batch * t);
+        for k in 0..self.batch {
+            let w = order[(first + k) % order.len().max(1)];
+            x.extend_from_slice(&self.stream[w * t..w * t + t]);
+            y.extend_from_slice(&self.stream[w * t + 1..w * t + t + 1]);
+        }
+        Ok((
+            Tensor::from_vec(x, (self.batch, t), device)?,
+            Tensor::from_vec(y, (self.batch, t), device)?,
+        ))
+    }
+}
+
+/// One validation window: inputs (padded to `T`), targets, and the positions it scores.
+struct EvalWindow {
+    inputs: Vec<u32>,
+    targets: Vec<u32>,
+    scored: std::ops::Range<usize>,
+}
+
+fn eval_windows(set: &EvalSet, context: usize) -> Vec<EvalWindow> {
+    let t = context;
+    let stride = t.div_ceil(2).max(1);
+    let mut out = Vec::new();
+    for seq in &set.sequences {
+        // x = [EOT] + story; position i predicts x[i + 1], for i in 0..n.
+        let mut x = vec![EOT];
+        x.extend(seq.iter().map(|t| t.0));
+        let n = seq.len();
+        let mut start = 0;
+        loop {
+            let lo = if start == 0 { 0 } else { start + t - stride };
+            let hi = (start + t).min(n);
+            if lo >= n {
+                break;
+            }
+            let mut inputs: Vec<u32> = x[start..(start + t).min(x.len())].to_vec();
+            let mut targets: Vec<u32> = x[start + 1..(start + t + 1).min(x.len())].to_vec();
+            inputs.resize(t, EOT);
+            targets.resize(t, EOT);
+            out.push(EvalWindow {
+                inputs,
+                targets,
+                scored: lo - start..hi - start,
+            });
+            if hi >= n {
+                break;
+            }
+            start += stride;
+        }
+    }
+    out
+}
+
+/// Measures `model` on `set` (see the module doc for the windows).
+pub fn evaluate_model(model: &ArModel, set: &EvalSet, batch: usize) -> candle_core::Result<EvalReport> {
+    let t = model.config().context;
+    let windows = eval_windows(set, t);
+    let device = Device::Cpu;
+    let mut nats = 0f64;
+    let mut scored = 0usize;
+    for group in windows.chunks(batch.max(1)) {
+        let b = group.len();
+        let x: Vec<u32> = group.iter().flat_map(|w| w.inputs.iter().copied()).collect();
+        let y: Vec<u32> = group.iter().flat_map(|w| w.targets.iter().copied()).collect();
+        let x = Tensor::from_vec(x, (b, t), &device)?;
+        let y = Tensor::from_vec(y, (b, t, 1), &device)?;
+        let logp = candle_nn::ops::log_softmax(&model.forward(&x)?, D::Minus1)?;
+        let picked: Vec<Vec<f32>> = logp.gather(&y, 2)?.squeeze(2)?.to_vec2()?;
+        for (w, row) in group.iter().zip(picked) {
+            for i in w.scored.clone() {
+                nats -= f64::from(row[i]);
+                scored += 1;
+            }
+        }
+    }
+    debug_assert_eq!(scored, set.tokens());
+    let cross_entropy = nats / scored.max(1) as f64;
+    Ok(EvalReport {
+        tokens: scored,
+        bytes: set.bytes,
+        total_nats: nats,
+        cross_entropy,
+        perplexity: cross_entropy.exp(),
+        bits_per_byte: nats / std::f64::consts::LN_2 / set.bytes.max(1) as f64,
+    })
+}
+
+/// A trained model as a [`TokenModel`], for sampling: the next-token distribution after the
+/// last `T` tokens of the history (`[<|endoftext|>]` when it is empty).
+pub struct NeuralTokenModel<'a>(pub &'a ArModel);
+
+impl NeuralTokenModel<'_> {
+    fn logits(&self, history: &[TokenId]) -> Vec<f64> {
+        let t = self.0.config().context;
+        let mut window: Vec<u32> = history[history.len().saturating_sub(t)..]
+            .iter()
+            .map(|x| x.0)
+            .collect();
+        if window.is_empty() {
+            window.push(EOT);
+        }
+        let n = window.len();
+        let run = || -> candle_core::Result<Vec<f32>> {
+            let x = Tensor::from_vec(window.clone(), (1, n), &Device::Cpu)?;
+            let p = candle_nn::ops::softmax_last_dim(&self.0.logits_at(&x, n - 1)?)?;
+            p.squeeze(0)?.to_vec1()
+        };
+        run()
+            .expect("a window within the context is a valid input")
+            .into_iter()
+            .map(f64::from)
+            .collect()
+    }
+}
+
+impl TokenModel for NeuralTokenModel<'_> {
+    fn vocab_size(&self) -> usize {
+        self.0.config().vocab
+    }
+
+    fn log_prob(&self, history: &[TokenId], next: TokenId) -> f64 {
+        self.logits(history)[next.0 as usize].ln()
+    }
+
+    fn distribution(&self, history: &[TokenId]) -> Vec<f64> {
+        self.logits(history)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_windows_score_every_token_once() {
+        for t in [1, 2, 3, 8, 64] {
+            let set = EvalSet {
+                sequences: vec![
+                    (0..5).map(TokenId).collect(),
+                    (0..100).map(TokenId).collect(),
+                    vec![TokenId(EOT)],
+                ],
+                bytes: 10,
+            };
+            let w = eval_windows(&set, t);
+            let total: usize = w.iter().map(|w| w.scored.len()).sum();
+            assert_eq!(total, set.tokens(), "context {t}");
+            for w in &w {
+                assert_eq!(w.inputs.len(), t);
+                // Each scored target is the input one position later.
+                for i in w.scored.clone() {
+                    if i + 1 < t {
+                        assert!(w.targets[i] == w.inputs[i + 1] || w.inputs[i + 1] == EOT);
+                    }
+                }
+            }
+        }
+    }
+}
