@@ -500,3 +500,122 @@ fn length_plot_draws_every_encoding() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn task_multiply_trains_and_scores_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("m.safetensors");
+    let ck = ck.to_str().unwrap();
+    let base = [
+        "task",
+        "multiply",
+        "--cot",
+        "none",
+        "--model",
+        "linear",
+        "--d",
+        "4",
+        "--train-seqs",
+        "256",
+        "--batch",
+        "32",
+        "--eval-pairs",
+        "20",
+        "--checkpoint",
+        ck,
+    ];
+    let out = arsim(&[&base[..], &["--stop-at", "4", "--json"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["cot"], "none");
+    assert_eq!(v["chain_tokens"], 19);
+    assert_eq!(v["training"]["steps"], 4);
+    assert_eq!(v["validation"]["pairs"], 20);
+    assert!(v["validation"]["per_digit_accuracy"].as_f64().unwrap() <= 1.0);
+    // Resume the stopped run to its end.
+    let out = arsim(&[&base[..], &["--resume", ck, "--json"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["training"]["started_at_step"], 4);
+    assert_eq!(v["training"]["steps"], 8);
+    // A checkpoint of another run is refused, naming the file.
+    let other = [
+        "task", "multiply", "--cot", "carry", "--model", "linear", "--d", "4", "--resume", ck,
+    ];
+    let out = arsim(&other);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("m.safetensors"), "{}", stderr(&out));
+}
+
+#[test]
+fn task_multiply_mismatched_route_is_exit_2() {
+    for args in [
+        &["task", "multiply", "--cot", "tm", "--model", "mlp"][..],
+        &["task", "multiply", "--cot", "paper", "--model", "compiled"][..],
+        &["task", "multiply", "--cot", "paper", "--d", "0"][..],
+    ] {
+        let out = arsim(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("--"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn task_multiply_tm_compiled_json() {
+    let out = arsim(&[
+        "task",
+        "multiply",
+        "--cot",
+        "tm",
+        "--model",
+        "compiled",
+        "--eval-pairs",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["model"], "compiled");
+    assert_eq!(v["pairs"], 3);
+    assert_eq!(v["exact"], 3);
+}
+
+#[test]
+fn task_text_trains_a_linear_model_json() {
+    let text: String = (0..40)
+        .map(|i| format!("Once upon a time, a cat named Tom{i} sat on a mat.\n<|endoftext|>\n"))
+        .collect();
+    let (_dir, path) = file("stories.txt", &text);
+    let out = arsim(&[
+        "task",
+        "text",
+        "--corpus",
+        path.to_str().unwrap(),
+        "--vocab",
+        "300",
+        "--context",
+        "4",
+        "--d",
+        "8",
+        "--epochs",
+        "2",
+        "--samples",
+        "2",
+        "--tokens",
+        "8",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    let n = &v["neural"];
+    assert_eq!(n["model"], "linear T=4 d=8");
+    assert_eq!(
+        n["validation"]["tokens"],
+        v["baselines"]["models"][0]["validation"]["tokens"]
+    );
+    assert_eq!(v["samples"].as_array().unwrap().len(), 4);
+    assert!(v["samples"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Once upon a"));
+}

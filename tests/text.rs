@@ -239,3 +239,103 @@ fn invalid_utf8_is_a_typed_error_naming_the_file() {
         "{e}"
     );
 }
+
+/// The training and validation stories of the fixture's split.
+fn split_texts() -> (Vec<&'static str>, Vec<&'static str>) {
+    let stories = fixture().corpus.stories();
+    let split = split_stories(stories, SEED, FRACTION);
+    (
+        split.train.iter().map(|&i| stories[i].as_str()).collect(),
+        split
+            .validation
+            .iter()
+            .map(|&i| stories[i].as_str())
+            .collect(),
+    )
+}
+
+/// A small linear model (T = 8, d = 16) trained for 250 steps (a few seconds).
+fn small_linear_model() -> &'static arsim::nn::ArModel {
+    use arsim::nn::{train, AdamW, ArModel, Architecture, ModelConfig, TrainOptions};
+    use arsim::tasks::text::neural::StreamWindows;
+    static M: OnceLock<ArModel> = OnceLock::new();
+    M.get_or_init(|| {
+        let b = baselines();
+        let (train_stories, _) = split_texts();
+        let data = StreamWindows::new(&b.bpe.encode_stories(&train_stories), 8, 32, SEED);
+        let config = ModelConfig {
+            architecture: Architecture::Linear,
+            vocab: b.bpe.vocab_size(),
+            context: 8,
+            d: 16,
+            chunk: 4,
+        };
+        let model = ArModel::new(config, SEED, &candle_core::Device::Cpu).unwrap();
+        let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
+        let mut opt = AdamW::new(&vars, 1e-2, 0.0).unwrap();
+        let opts = TrainOptions {
+            steps: 250,
+            stop_at: None,
+            lr: 1e-2,
+            weight_decay: 0.0,
+            warmup: 10,
+            checkpoint: None,
+            checkpoint_seconds: 1e9,
+            progress: false,
+            tokens_per_sequence: 8,
+            task: serde_json::json!({}),
+        };
+        train(&model, &mut opt, &data, &opts).unwrap();
+        model
+    })
+}
+
+#[test]
+fn a_small_linear_model_beats_the_unigram_on_validation() {
+    use arsim::tasks::text::neural::evaluate_model;
+    let b = baselines();
+    let (_, valid) = split_texts();
+    let set = EvalSet::new(&valid, &b.bpe);
+    let r = evaluate_model(small_linear_model(), &set, 64).unwrap();
+    let unigram = &b.report.models[0].validation;
+    // The same tokens and bytes as the baselines are scored on.
+    assert_eq!((r.tokens, r.bytes), (unigram.tokens, unigram.bytes));
+    assert!(
+        r.bits_per_byte < unigram.bits_per_byte,
+        "linear {} bits/byte, unigram {}",
+        r.bits_per_byte,
+        unigram.bits_per_byte
+    );
+}
+
+#[test]
+fn a_checkpointed_text_model_gives_the_same_next_token_distribution() {
+    use arsim::nn::{AdamW, Checkpoint};
+    use arsim::tasks::text::neural::NeuralTokenModel;
+    use arsim::tasks::text::ngram::TokenModel;
+    let model = small_linear_model();
+    let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
+    let opt = AdamW::new(&vars, 1e-2, 0.0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("text.safetensors");
+    Checkpoint::capture(model, &opt, &serde_json::json!({"task": "text"}))
+        .unwrap()
+        .save(&path)
+        .unwrap();
+    let (back, _) = Checkpoint::load(&path, &candle_core::Device::Cpu)
+        .unwrap()
+        .restore()
+        .unwrap();
+    let history = baselines()
+        .bpe
+        .encode_story("Once upon a time, there was a dog.");
+    let (a, b) = (NeuralTokenModel(model), NeuralTokenModel(&back));
+    for cut in [0, 1, 5, history.len()] {
+        let (p, q) = (
+            a.distribution(&history[..cut]),
+            b.distribution(&history[..cut]),
+        );
+        assert_eq!(p, q, "after {cut} tokens");
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-4);
+    }
+}

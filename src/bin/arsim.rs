@@ -2,7 +2,6 @@
 //! library, prints (text, or one JSON object with `--json`) and maps outcomes to exit codes:
 //! 0 success, 1 a verification or certification failure, 2 bad input or usage.
 
-
 use anyhow::{anyhow, Context as _, Result};
 use arsim::certify::{certify_cells, certify_gates_with, certify_sweep, GatesCertificate};
 use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
@@ -1889,7 +1888,10 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
     let report = match route {
         (Some(format), ModelArg::Mlp | ModelArg::Linear) => {
             if args.d == 0 || args.batch == 0 || args.train_seqs == 0 || args.eval_pairs == 0 {
-                return Err(anyhow!("--d, --batch, --train-seqs and --eval-pairs must be positive").into());
+                return Err(anyhow!(
+                    "--d, --batch, --train-seqs and --eval-pairs must be positive"
+                )
+                .into());
             }
             if !(args.lr > 0.0 && args.lr.is_finite()) {
                 return Err(anyhow!("--lr {} must be positive", args.lr).into());
@@ -1924,7 +1926,9 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
         (None, ModelArg::Compiled) => {
             let m = arsim::machine::load_machine(&args.machine).map_err(anyhow::Error::from)?;
             let bar = progress_bar(json, args.eval_pairs as u64, "pairs");
-            let r = multiply::tm::run_compiled(&m, args.eval_pairs, &mut |d| bar.set_position(d as u64));
+            let r = multiply::tm::run_compiled(&m, args.eval_pairs, &mut |d| {
+                bar.set_position(d as u64)
+            });
             bar.finish_and_clear();
             serde_json::to_value(&r).expect("report serialises")
         }
@@ -1951,10 +1955,16 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
             serde_json::to_value(&r).expect("report serialises")
         }
         (Some(_), _) => {
-            return Err(anyhow!("--model compiled and learned are the Turing-machine route: use them with --cot tm").into())
+            return Err(anyhow!(
+                "--model compiled and learned are the Turing-machine route: use them with --cot tm"
+            )
+            .into())
         }
         (None, _) => {
-            return Err(anyhow!("--cot tm runs the machine's own predictor: use --model compiled or learned").into())
+            return Err(anyhow!(
+                "--cot tm runs the machine's own predictor: use --model compiled or learned"
+            )
+            .into())
         }
     };
     if json {
@@ -1977,7 +1987,11 @@ fn print_multiply_row(r: &serde_json::Value) {
             m["context"],
             f("/parameters")
         );
-        println!("cot          {} ({} tokens)", f("/cot").as_str().unwrap_or("?"), f("/chain_tokens"));
+        println!(
+            "cot          {} ({} tokens)",
+            f("/cot").as_str().unwrap_or("?"),
+            f("/chain_tokens")
+        );
         println!(
             "training     {} sequences, batch {}, {} steps in {:.1} s ({:.0} tokens/s, {} threads); loss {:.4} → {:.4}",
             f("/train_seqs"),
@@ -1999,18 +2013,35 @@ fn print_multiply_row(r: &serde_json::Value) {
         );
         if let Some(w) = v["wrong_examples"].as_array() {
             for x in w {
-                println!("  wrong      {} = {}, generated {}", x["pair"].as_str().unwrap_or(""), x["expected"].as_str().unwrap_or(""), x["generated"].as_str().unwrap_or(""));
+                println!(
+                    "  wrong      {} = {}, generated {}",
+                    x["pair"].as_str().unwrap_or(""),
+                    x["expected"].as_str().unwrap_or(""),
+                    x["generated"].as_str().unwrap_or("")
+                );
             }
         }
         if let Some(c) = r["checkpoint"].as_str() {
             println!("checkpoint   {c}");
         }
     } else {
-        println!("model        {} ({}), {} non-zero weights", f("/model").as_str().unwrap_or("?"), f("/machine").as_str().unwrap_or("?"), f("/parameters"));
-        println!("cot          tm: the machine's cells trace, {:.0} tokens on average", f("/chain_tokens_mean").as_f64().unwrap_or(0.0));
+        println!(
+            "model        {} ({}), {} non-zero weights",
+            f("/model").as_str().unwrap_or("?"),
+            f("/machine").as_str().unwrap_or("?"),
+            f("/parameters")
+        );
+        println!(
+            "cot          tm: the machine's cells trace, {:.0} tokens on average",
+            f("/chain_tokens_mean").as_f64().unwrap_or(0.0)
+        );
         println!("conversion   {}", f("/conversion").as_str().unwrap_or(""));
         if f("/model") == "learned" {
-            println!("training     {} traces in {:.1} s", f("/train_seqs"), f("/training_seconds").as_f64().unwrap_or(0.0));
+            println!(
+                "training     {} traces in {:.1} s",
+                f("/train_seqs"),
+                f("/training_seconds").as_f64().unwrap_or(0.0)
+            );
         }
         println!(
             "validation   {} pairs: exact {} ({:.2} %), {:.1} s, {:.1} M tokens/s verified",
@@ -2053,7 +2084,10 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         resume: args.resume.clone(),
         stop_at: args.stop_at,
         progress: !json,
-        prompt: args.prompt.clone().unwrap_or_else(|| "Once upon a".to_string()),
+        prompt: args
+            .prompt
+            .clone()
+            .unwrap_or_else(|| "Once upon a".to_string()),
         temperature: args.temperature,
         sample_tokens: args.tokens,
         samples: args.samples,
@@ -2099,7 +2133,10 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         println!("--- {}, {}\n{}", s.model, s.sampling, s.text);
     }
     if let Some(c) = &r.checkpoint {
-        println!("checkpoint   {c} (tokenizer: {})", experiment::tokenizer_path(c.as_ref()).display());
+        println!(
+            "checkpoint   {c} (tokenizer: {})",
+            experiment::tokenizer_path(c.as_ref()).display()
+        );
     }
     Ok(())
 }

@@ -323,7 +323,9 @@ pub fn split(spec: &InputSpec, train: usize, test: usize, seed: u64) -> Result<S
                 .cloned()
                 .collect();
             if given_train.len() < train || test_words.len() < test {
-                return Err(too_few((given_train.len().min(train) + test_words.len()) as u64));
+                return Err(too_few(
+                    (given_train.len().min(train) + test_words.len()) as u64,
+                ));
             }
             return Ok(Split {
                 train: given_train[..train].to_vec(),

@@ -88,11 +88,7 @@ pub fn validation_pairs(n: usize) -> Vec<Pair> {
 }
 
 /// Runs the compiled predictor on `n` validation pairs, every token verified.
-pub fn run_compiled(
-    machine: &Machine,
-    n: usize,
-    progress: &mut dyn FnMut(usize),
-) -> TmReport {
+pub fn run_compiled(machine: &Machine, n: usize, progress: &mut dyn FnMut(usize)) -> TmReport {
     let t0 = Instant::now();
     let pairs = validation_pairs(n);
     let (mut exact, mut tokens, mut longest, mut params) = (0, 0u64, 0u64, 0);
@@ -179,8 +175,9 @@ pub fn run_learned(
         .zip(&test_pairs)
         .filter(|(o, &p)| {
             o.correct
-                && read_binary(&crate::interpreter::run(machine, &parse(machine, p), MAX_STEPS).tape)
-                    == Some(p.product())
+                && read_binary(
+                    &crate::interpreter::run(machine, &parse(machine, p), MAX_STEPS).tape,
+                ) == Some(p.product())
         })
         .count();
     let params = match &learned.predictor {

@@ -130,7 +130,11 @@ pub fn run_text(corpus: &Corpus, o: &TextOptions) -> Result<TextReport, NnError>
     let stories = corpus.stories();
     let split = split_stories(stories, o.seed, o.validation_fraction);
     let train: Vec<&str> = split.train.iter().map(|&i| stories[i].as_str()).collect();
-    let valid: Vec<&str> = split.validation.iter().map(|&i| stories[i].as_str()).collect();
+    let valid: Vec<&str> = split
+        .validation
+        .iter()
+        .map(|&i| stories[i].as_str())
+        .collect();
     let data = StreamWindows::new(&bpe.encode_stories(&train), o.context, o.batch, o.seed);
     let task = serde_json::json!({
         "task": "text",
@@ -201,7 +205,10 @@ pub fn run_text(corpus: &Corpus, o: &TextOptions) -> Result<TextReport, NnError>
         Architecture::Bigram => "softmax bigram".to_string(),
         a => format!(
             "{} T={} d={}",
-            serde_json::to_value(a).expect("serialises").as_str().unwrap_or("?"),
+            serde_json::to_value(a)
+                .expect("serialises")
+                .as_str()
+                .unwrap_or("?"),
             c.context,
             c.d
         ),
@@ -211,7 +218,10 @@ pub fn run_text(corpus: &Corpus, o: &TextOptions) -> Result<TextReport, NnError>
     let trigram = &base.models[2];
     for (label, m) in [
         (name.clone(), &neural_tm as &dyn super::ngram::TokenModel),
-        ("trigram".to_string(), trigram as &dyn super::ngram::TokenModel),
+        (
+            "trigram".to_string(),
+            trigram as &dyn super::ngram::TokenModel,
+        ),
     ] {
         for k in 0..o.samples {
             let (how, sampling, seed) = if k == 0 {

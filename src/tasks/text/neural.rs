@@ -129,7 +129,11 @@ fn eval_windows(set: &EvalSet, context: usize) -> Vec<EvalWindow> {
 }
 
 /// Measures `model` on `set` (see the module doc for the windows).
-pub fn evaluate_model(model: &ArModel, set: &EvalSet, batch: usize) -> candle_core::Result<EvalReport> {
+pub fn evaluate_model(
+    model: &ArModel,
+    set: &EvalSet,
+    batch: usize,
+) -> candle_core::Result<EvalReport> {
     let t = model.config().context;
     let windows = eval_windows(set, t);
     let device = Device::Cpu;
@@ -137,8 +141,14 @@ pub fn evaluate_model(model: &ArModel, set: &EvalSet, batch: usize) -> candle_co
     let mut scored = 0usize;
     for group in windows.chunks(batch.max(1)) {
         let b = group.len();
-        let x: Vec<u32> = group.iter().flat_map(|w| w.inputs.iter().copied()).collect();
-        let y: Vec<u32> = group.iter().flat_map(|w| w.targets.iter().copied()).collect();
+        let x: Vec<u32> = group
+            .iter()
+            .flat_map(|w| w.inputs.iter().copied())
+            .collect();
+        let y: Vec<u32> = group
+            .iter()
+            .flat_map(|w| w.targets.iter().copied())
+            .collect();
         let x = Tensor::from_vec(x, (b, t), &device)?;
         let y = Tensor::from_vec(y, (b, t, 1), &device)?;
         let logp = candle_nn::ops::log_softmax(&model.forward(&x)?, D::Minus1)?;
