@@ -18,7 +18,6 @@ fn options(steps: usize) -> TrainOptions {
         warmup: 5,
         checkpoint: None,
         checkpoint_seconds: 1e9,
-        progress: false,
         tokens_per_sequence: CotFormat::Carry.len() - 1,
         task: serde_json::json!({"task": "multiply"}),
     }
@@ -49,7 +48,7 @@ fn a_tiny_mlp_lowers_the_loss_and_a_checkpoint_decodes_the_same() {
     assert_eq!(data.pairs(3), data.pairs(3));
     assert!(data.pairs(3).iter().all(|p| p.split() == Split::Train));
     let (model, mut opt) = tiny_mlp();
-    let r = train(&model, &mut opt, &data, &options(100)).unwrap();
+    let r = train(&model, &mut opt, &data, &options(100), &mut |_| {}).unwrap();
     assert!(
         r.final_loss < 0.7 * r.first_loss,
         "loss {} → {}",

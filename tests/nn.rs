@@ -152,7 +152,6 @@ fn options(steps: usize, checkpoint: Option<std::path::PathBuf>) -> TrainOptions
         warmup: 5,
         checkpoint,
         checkpoint_seconds: 1e9,
-        progress: false,
         tokens_per_sequence: 9,
         task: serde_json::json!({"task": "counting"}),
     }
@@ -169,7 +168,14 @@ fn training_lowers_the_loss() {
         let model = ArModel::new(tiny(arch), 1, &dev).unwrap();
         let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
         let mut opt = AdamW::new(&vars, 3e-2, 0.0).unwrap();
-        let report = train(&model, &mut opt, &Counting, &options(150, None)).unwrap();
+        let report = train(
+            &model,
+            &mut opt,
+            &Counting,
+            &options(150, None),
+            &mut |_| {},
+        )
+        .unwrap();
         assert!(
             report.final_loss < 0.2 * report.first_loss && report.final_loss < 0.3,
             "{arch:?}: loss {} → {}",
@@ -199,7 +205,7 @@ fn checkpoint_round_trips_and_resumes_exactly() {
             stop_at: Some(stop),
             ..options(40, Some(path.clone()))
         };
-        train(&model, &mut opt, &Counting, &opts).unwrap();
+        train(&model, &mut opt, &Counting, &opts, &mut |_| {}).unwrap();
         model
     };
     let tokens = Tensor::new(&[[3u32, 4, 5, 6, 0, 1, 2, 3, 4]], &dev).unwrap();

@@ -281,11 +281,10 @@ fn small_linear_model() -> &'static arsim::nn::ArModel {
             warmup: 10,
             checkpoint: None,
             checkpoint_seconds: 1e9,
-            progress: false,
             tokens_per_sequence: 8,
             task: serde_json::json!({}),
         };
-        train(&model, &mut opt, &data, &opts).unwrap();
+        train(&model, &mut opt, &data, &opts, &mut |_| {}).unwrap();
         model
     })
 }

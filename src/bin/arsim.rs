@@ -935,6 +935,66 @@ fn progress_bar(json: bool, total: u64, unit: &str) -> ProgressBar {
     bar
 }
 
+/// The bar of a training run: steps with the running loss and tokens per second, then the
+/// evaluation's units.
+struct TrainingBar {
+    bar: ProgressBar,
+    json: bool,
+    unit: &'static str,
+    evaluating: bool,
+}
+
+impl TrainingBar {
+    fn new(json: bool, unit: &'static str) -> TrainingBar {
+        let bar = if json {
+            ProgressBar::hidden()
+        } else {
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} step {human_pos}/{human_len} (eta {eta}) {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        };
+        TrainingBar {
+            bar,
+            json,
+            unit,
+            evaluating: false,
+        }
+    }
+
+    fn update(&mut self, p: arsim::nn::Progress) {
+        match p {
+            arsim::nn::Progress::Step {
+                step,
+                steps,
+                loss,
+                tokens_per_second,
+            } => {
+                self.bar.set_length(steps as u64);
+                self.bar.set_position(step as u64);
+                self.bar
+                    .set_message(format!("loss {loss:.4} · {tokens_per_second:.0} tokens/s"));
+            }
+            arsim::nn::Progress::Evaluate { done, total } => {
+                if !self.evaluating {
+                    self.evaluating = true;
+                    self.bar.finish_and_clear();
+                    self.bar = progress_bar(self.json, total as u64, self.unit);
+                }
+                self.bar.set_position(done as u64);
+            }
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 fn spinner(json: bool, unit: &str) -> ProgressBar {
     if json {
         return ProgressBar::hidden();
@@ -1915,12 +1975,11 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
                 checkpoint: args.checkpoint.clone(),
                 resume: args.resume.clone(),
                 stop_at: args.stop_at,
-                progress: !json,
             };
-            let bar = progress_bar(json, args.eval_pairs as u64, "pairs decoded");
-            let r = multiply::neural::run_neural(&o, &mut |done, _| bar.set_position(done as u64))
+            let mut bar = TrainingBar::new(json, "pairs decoded");
+            let r = multiply::neural::run_neural(&o, &mut |p| bar.update(p))
                 .map_err(|e| anyhow!("{e}"))?;
-            bar.finish_and_clear();
+            bar.finish();
             serde_json::to_value(&r).expect("report serialises")
         }
         (None, ModelArg::Compiled) => {
@@ -2083,7 +2142,6 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         checkpoint: args.checkpoint.clone(),
         resume: args.resume.clone(),
         stop_at: args.stop_at,
-        progress: !json,
         prompt: args
             .prompt
             .clone()
@@ -2093,7 +2151,10 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         samples: args.samples,
         tokenizer: args.tokenizer.clone(),
     };
-    let r = experiment::run_text(&corpus, &o).map_err(|e| anyhow!("{e}"))?;
+    let mut bar = TrainingBar::new(json, "windows");
+    let r =
+        experiment::run_text(&corpus, &o, &mut |p| bar.update(p)).map_err(|e| anyhow!("{e}"))?;
+    bar.finish();
     if json {
         print_json(&r);
         return Ok(());

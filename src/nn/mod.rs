@@ -1,7 +1,7 @@
 //! Trained neural predictors, shared by the multiplication and the TinyStories tasks: the
 //! paper's masked block-lower-triangular linear layer ([`masked`]), the models built on it
 //! ([`model`]: `mlp`, `linear`, and the softmax `bigram` baseline), the training loop with
-//! AdamW, a learning-rate schedule, a progress bar and resumable checkpoints ([`train`],
+//! AdamW, a learning-rate schedule, progress callbacks and resumable checkpoints ([`train`],
 //! [`checkpoint`]), on candle's CPU backend.
 //!
 //! ```
@@ -20,7 +20,7 @@ pub mod train;
 
 pub use checkpoint::Checkpoint;
 pub use model::{ArModel, Architecture, ModelConfig};
-pub use train::{train, AdamW, Batches, TrainOptions, TrainReport};
+pub use train::{train, AdamW, Batches, Progress, TrainOptions, TrainReport};
 
 /// What can go wrong training, saving or loading a model.
 #[derive(Debug, thiserror::Error)]

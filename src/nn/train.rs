@@ -1,6 +1,6 @@
 //! The training loop every neural task shares: AdamW with its moments kept (so a checkpoint
-//! resumes exactly), a learning-rate schedule, a progress bar with loss and tokens per second,
-//! and periodic checkpoints.
+//! resumes exactly), a learning-rate schedule, progress (step, loss, tokens per second) through
+//! a callback for the CLI's bar, and periodic checkpoints.
 //!
 //! The data is a [`Batches`]: batch `k` is a pure function of `k` (and the source's seed), so
 //! resuming at step `k` sees exactly the batches an uninterrupted run would have seen.
@@ -9,7 +9,6 @@ use super::checkpoint::Checkpoint;
 use super::model::ArModel;
 use super::NnError;
 use candle_core::{Device, Tensor, Var};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -106,8 +105,6 @@ pub struct TrainOptions {
     pub checkpoint: Option<PathBuf>,
     /// Seconds between checkpoints (one is always written at the end).
     pub checkpoint_seconds: f64,
-    /// Show a progress bar on stderr.
-    pub progress: bool,
     /// Tokens each sequence contributes to the loss (for tokens per second).
     pub tokens_per_sequence: usize,
     /// What the checkpoint records about the task (JSON), for `--resume` to check.
@@ -124,6 +121,29 @@ impl TrainOptions {
         let p = ((step - self.warmup) as f64 / span).min(1.0);
         self.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * p).cos()))
     }
+}
+
+/// What a long run reports while it works (the library prints nothing).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Progress {
+    /// One optimizer step is done.
+    Step {
+        /// Steps done (resumed ones included).
+        step: usize,
+        /// Steps of the whole run.
+        steps: usize,
+        /// Mean loss of the last 10 steps.
+        loss: f64,
+        /// Loss-scored tokens per second of this run so far.
+        tokens_per_second: f64,
+    },
+    /// Evaluation: `done` of `total` units (pairs, windows).
+    Evaluate {
+        /// Units done.
+        done: usize,
+        /// Units in all.
+        total: usize,
+    },
 }
 
 /// What a training run did.
@@ -151,24 +171,11 @@ pub fn train(
     opt: &mut AdamW,
     data: &dyn Batches,
     opts: &TrainOptions,
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<TrainReport, NnError> {
     super::keep_freed_memory();
     let device = model.named_vars()[0].1.device().clone();
     let start = opt.step;
-    let bar = if opts.progress {
-        let bar = ProgressBar::new(opts.steps as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {elapsed_precise} [{wide_bar}] step {pos}/{len} · eta {eta} · {msg}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        bar.set_position(start as u64);
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
     let t0 = Instant::now();
     let mut last_save = Instant::now();
     let mut losses = Vec::new();
@@ -190,12 +197,12 @@ pub fn train(
             curve.push((step, l));
         }
         let secs = t0.elapsed().as_secs_f64();
-        bar.set_position(step as u64 + 1);
-        bar.set_message(format!(
-            "loss {:.4} · {:.0} tok/s",
-            mean_tail(&losses, 10),
-            tokens as f64 / secs.max(1e-9)
-        ));
+        progress(Progress::Step {
+            step: step + 1,
+            steps: opts.steps,
+            loss: mean_tail(&losses, 10),
+            tokens_per_second: tokens as f64 / secs.max(1e-9),
+        });
         if let Some(path) = &opts.checkpoint {
             if last_save.elapsed().as_secs_f64() >= opts.checkpoint_seconds && step + 1 < end {
                 Checkpoint::capture(model, opt, &opts.task)?.save(path)?;
@@ -203,7 +210,6 @@ pub fn train(
             }
         }
     }
-    bar.finish_and_clear();
     if let Some(path) = &opts.checkpoint {
         Checkpoint::capture(model, opt, &opts.task)?.save(path)?;
     }

@@ -180,8 +180,6 @@ pub struct NeuralOptions {
     pub resume: Option<PathBuf>,
     /// Stop training after this many steps in total (the schedule still spans the run).
     pub stop_at: Option<usize>,
-    /// Show progress bars.
-    pub progress: bool,
 }
 
 /// The neural route's result.
@@ -227,7 +225,7 @@ fn task_json(o: &NeuralOptions) -> serde_json::Value {
 /// Trains (or resumes) a model and scores it by greedy decoding.
 pub fn run_neural(
     o: &NeuralOptions,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &mut dyn FnMut(nn::Progress),
 ) -> Result<NeuralReport, NnError> {
     let device = Device::Cpu;
     let context = o.format.len() - 1;
@@ -270,7 +268,6 @@ pub fn run_neural(
         warmup: (steps / 20).clamp(1, 500),
         checkpoint: o.checkpoint.clone(),
         checkpoint_seconds: 300.0,
-        progress: o.progress,
         tokens_per_sequence: context,
         task,
     };
@@ -279,10 +276,11 @@ pub fn run_neural(
         batch: o.batch,
         seed: o.seed,
     };
-    let training = nn::train(&model, &mut opt, &data, &opts)?;
+    let training = nn::train(&model, &mut opt, &data, &opts, progress)?;
     let chains = Dataset::new(Split::Validation, o.format).sample_chains(o.eval_pairs, EVAL_SEED);
+    let total = chains.len();
     let validation = decode_and_score(&model, &chains, 500, &mut |done| {
-        progress(done, chains.len())
+        progress(nn::Progress::Evaluate { done, total })
     })?;
     Ok(NeuralReport {
         cot: o.format,

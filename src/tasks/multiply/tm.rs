@@ -53,8 +53,8 @@ pub struct TmReport {
     pub exact_rate: f64,
     /// Tokens of the chain (the whole `cells` trace), mean over the pairs.
     pub chain_tokens_mean: f64,
-    /// The longest chain.
-    pub chain_tokens_max: u64,
+    /// The longest chain (compiled only: the learner's report gives means).
+    pub chain_tokens_max: Option<u64>,
     /// Non-zero weights of the predictor (compiled: of the largest window's weights).
     pub parameters: usize,
     /// Training traces (learned only).
@@ -125,7 +125,7 @@ pub fn run_compiled(machine: &Machine, n: usize, progress: &mut dyn FnMut(usize)
         exact,
         exact_rate: exact as f64 / pairs.len().max(1) as f64,
         chain_tokens_mean: tokens as f64 / pairs.len().max(1) as f64,
-        chain_tokens_max: longest,
+        chain_tokens_max: Some(longest),
         parameters: params,
         train_seqs: 0,
         training_seconds: 0.0,
@@ -193,7 +193,7 @@ pub fn run_learned(
         exact,
         exact_rate: exact as f64 / r.test.traces.max(1) as f64,
         chain_tokens_mean: row,
-        chain_tokens_max: 0,
+        chain_tokens_max: None,
         parameters: params,
         train_seqs: r.training.traces,
         training_seconds: r.training.seconds,

@@ -46,8 +46,6 @@ pub struct TextOptions {
     pub resume: Option<PathBuf>,
     /// Stop after this many steps (the schedule still spans the epochs).
     pub stop_at: Option<usize>,
-    /// Show a progress bar.
-    pub progress: bool,
     /// Prompt of the samples.
     pub prompt: String,
     /// Temperature of the sampled continuations.
@@ -117,7 +115,11 @@ pub fn tokenizer_path(checkpoint: &Path) -> PathBuf {
 }
 
 /// Runs the whole experiment on `corpus`.
-pub fn run_text(corpus: &Corpus, o: &TextOptions) -> Result<TextReport, NnError> {
+pub fn run_text(
+    corpus: &Corpus,
+    o: &TextOptions,
+    progress: &mut dyn FnMut(nn::Progress),
+) -> Result<TextReport, NnError> {
     let base = run_baselines(
         corpus,
         &BaselineOptions {
@@ -191,11 +193,10 @@ pub fn run_text(corpus: &Corpus, o: &TextOptions) -> Result<TextReport, NnError>
         warmup: (steps / 20).clamp(1, 200),
         checkpoint: o.checkpoint.clone(),
         checkpoint_seconds: 300.0,
-        progress: o.progress,
         tokens_per_sequence: o.context,
         task,
     };
-    let training = nn::train(&model, &mut opt, &data, &opts)?;
+    let training = nn::train(&model, &mut opt, &data, &opts, progress)?;
     let t0 = std::time::Instant::now();
     let set = EvalSet::new(&valid, bpe);
     let validation = evaluate_model(&model, &set, 64)?;
