@@ -549,6 +549,10 @@ struct TextArgs {
     /// Samples per model: one greedy, the rest sampled (seeds --seed, --seed + 1, …).
     #[arg(long, default_value_t = 3)]
     samples: usize,
+    /// Measure the validation stories every this many steps as well as at the end (a
+    /// learning curve in the report; 0: only at the end).
+    #[arg(long, default_value_t = 0)]
+    eval_every: usize,
     /// Also write the tokenizer to this JSON file.
     #[arg(long)]
     tokenizer: Option<PathBuf>,
@@ -2150,6 +2154,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         sample_tokens: args.tokens,
         samples: args.samples,
         tokenizer: args.tokenizer.clone(),
+        eval_every: args.eval_every,
     };
     let mut bar = TrainingBar::new(json, "windows");
     let r =
@@ -2190,6 +2195,15 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         row(&format!("{} (KN)", m.model), m.parameters, &m.validation);
     }
     row(&n.model, n.parameters, &n.validation);
+    if n.curve.len() > 1 {
+        println!("curve        step  tokens seen  train nats/token  val nats/token  val bits/byte");
+        for c in &n.curve {
+            println!(
+                "{:>17} {:>12} {:>17.4} {:>15.4} {:>14.4}",
+                c.step, c.train_tokens_seen, c.train_loss, c.validation_cross_entropy, c.validation_bits_per_byte
+            );
+        }
+    }
     for s in &r.samples {
         println!("--- {}, {}\n{}", s.model, s.sampling, s.text);
     }

@@ -225,6 +225,24 @@ pub fn train(
     })
 }
 
+impl TrainReport {
+    /// One report for consecutive segments of one run (as [`train`] with increasing
+    /// `stop_at` produces them).
+    pub fn merge(segments: &[TrainReport]) -> TrainReport {
+        let seconds: f64 = segments.iter().map(|s| s.seconds).sum();
+        let tokens: f64 = segments.iter().map(|s| s.tokens_per_second * s.seconds).sum();
+        TrainReport {
+            started_at_step: segments.first().map_or(0, |s| s.started_at_step),
+            steps: segments.last().map_or(0, |s| s.steps),
+            seconds,
+            tokens_per_second: tokens / seconds.max(1e-9),
+            first_loss: segments.first().map_or(f64::NAN, |s| s.first_loss),
+            final_loss: segments.last().map_or(f64::NAN, |s| s.final_loss),
+            curve: segments.iter().flat_map(|s| s.curve.iter().copied()).collect(),
+        }
+    }
+}
+
 fn mean_tail(xs: &[f64], n: usize) -> f64 {
     let tail = &xs[xs.len().saturating_sub(n)..];
     tail.iter().sum::<f64>() / tail.len().max(1) as f64

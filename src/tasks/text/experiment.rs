@@ -56,6 +56,23 @@ pub struct TextOptions {
     pub samples: usize,
     /// Also write the tokenizer here.
     pub tokenizer: Option<PathBuf>,
+    /// Measure the validation stories every this many steps (0: only at the end).
+    pub eval_every: usize,
+}
+
+/// The validation measures at one step of training.
+#[derive(Clone, Debug, Serialize)]
+pub struct CurvePoint {
+    /// Steps done.
+    pub step: usize,
+    /// Loss-scored training tokens seen.
+    pub train_tokens_seen: usize,
+    /// Mean training loss of the last 10 steps (nats per token).
+    pub train_loss: f64,
+    /// Validation bits per byte.
+    pub validation_bits_per_byte: f64,
+    /// Validation nats per token.
+    pub validation_cross_entropy: f64,
 }
 
 /// The neural model's line of the table.
@@ -79,8 +96,10 @@ pub struct NeuralRow {
     pub training: TrainReport,
     /// Its measures on the validation stories.
     pub validation: EvalReport,
-    /// Seconds measuring them.
+    /// Seconds measuring them (every point of the curve).
     pub evaluation_seconds: f64,
+    /// Validation measures during training (`--eval-every`), the last one the final model's.
+    pub curve: Vec<CurvePoint>,
 }
 
 /// One sample.
@@ -196,11 +215,40 @@ pub fn run_text(
         tokens_per_sequence: o.context,
         task,
     };
-    let training = nn::train(&model, &mut opt, &data, &opts, progress)?;
-    let t0 = std::time::Instant::now();
     let set = EvalSet::new(&valid, bpe);
-    let validation = evaluate_model(&model, &set, 64)?;
-    let evaluation_seconds = t0.elapsed().as_secs_f64();
+    // Train in segments of `eval_every` steps, measuring the validation stories after each:
+    // batches are a pure function of the step and the optimizer state stays in memory, so the
+    // segments are the same run as one call (tests/nn.rs checks resumption is exact).
+    let end = o.stop_at.unwrap_or(steps).min(steps);
+    let every = if o.eval_every == 0 { end.max(1) } else { o.eval_every };
+    let mut curve = Vec::new();
+    let mut segments: Vec<TrainReport> = Vec::new();
+    let mut evaluation_seconds = 0.0;
+    let mut validation = None;
+    while validation.is_none() || opt.step < end {
+        let next = ((opt.step / every + 1) * every).min(end);
+        let seg = TrainOptions {
+            stop_at: Some(next),
+            ..opts.clone()
+        };
+        segments.push(nn::train(&model, &mut opt, &data, &seg, progress)?);
+        let t0 = std::time::Instant::now();
+        let v = evaluate_model(&model, &set, 64)?;
+        evaluation_seconds += t0.elapsed().as_secs_f64();
+        curve.push(CurvePoint {
+            step: opt.step,
+            train_tokens_seen: opt.step * o.batch * o.context,
+            train_loss: segments.last().map_or(f64::NAN, |r| r.final_loss),
+            validation_bits_per_byte: v.bits_per_byte,
+            validation_cross_entropy: v.cross_entropy,
+        });
+        validation = Some(v);
+        if opt.step >= end {
+            break;
+        }
+    }
+    let validation = validation.expect("at least one evaluation");
+    let training = TrainReport::merge(&segments);
     let c = *model.config();
     let name = match c.architecture {
         Architecture::Bigram => "softmax bigram".to_string(),
@@ -255,6 +303,7 @@ pub fn run_text(
             training,
             validation,
             evaluation_seconds,
+            curve,
         },
         samples,
         checkpoint: o.checkpoint.as_ref().map(|p| p.display().to_string()),
