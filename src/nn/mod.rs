@@ -36,6 +36,9 @@ pub enum NnError {
         /// What is wrong.
         message: String,
     },
+    /// The data cannot fill one training window.
+    #[error("{0}")]
+    Data(String),
     /// The loss became NaN or infinite.
     #[error("training diverged at step {step}: loss {loss} (try a smaller --lr)")]
     Diverged {

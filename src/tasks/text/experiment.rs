@@ -157,6 +157,14 @@ pub fn run_text(
         .map(|&i| stories[i].as_str())
         .collect();
     let data = StreamWindows::new(&bpe.encode_stories(&train), o.context, o.batch, o.seed);
+    if data.tokens() < o.context + 1 {
+        return Err(NnError::Data(format!(
+            "the training stories of {} have {} tokens, fewer than one window of --context {} + 1",
+            corpus.path().display(),
+            data.tokens(),
+            o.context
+        )));
+    }
     let task = serde_json::json!({
         "task": "text",
         "corpus": corpus.path().display().to_string(),

@@ -4,8 +4,13 @@
 //! the same bytes), and sampled through [`super::sample`].
 //!
 //! Training windows: the training stories' tokens (each ending with `<|endoftext|>`) are one
-//! stream, led by an end token; an epoch visits every window of `T + 1` tokens at stride `T`
-//! once, in an order seeded per epoch. Validation: every story is scored token by token (its
+//! stream, led by an end token; a window is `T + 1` consecutive tokens starting anywhere in
+//! it (random crops, seeded by the step), and an epoch is as many windows as the stream holds
+//! at stride `T`. Random starts matter for this architecture: its weights are per position
+//! pair `(t, s)`, so windows at a fixed stride would show each position slot the same tokens
+//! every epoch, and a model of millions of weights memorises a million-token corpus in a few
+//! epochs (measured: T = 64, d = 64, 4 fixed-stride epochs → training loss 1.39 nats/token,
+//! validation 5.81, worse than the unigram). Validation: every story is scored token by token (its
 //! end token included) from `[<|endoftext|>]` + the story so far, the last `T` tokens of it:
 //! stories longer than the context are cut into windows at stride `⌈T/2⌉`, each scoring only
 //! the positions the previous one did not, so every token is scored once with at least
@@ -16,8 +21,7 @@ use super::ngram::TokenModel;
 use crate::nn::{ArModel, Batches};
 use crate::predictor::TokenId;
 use candle_core::{Device, Tensor, D};
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 
 /// End-of-text token id.
 const EOT: u32 = super::bpe::END_OF_TEXT_ID.0;
@@ -54,31 +58,25 @@ impl StreamWindows {
         (self.stream.len().saturating_sub(1)) / self.context
     }
 
-    /// Batches per epoch (the last one may be partial: it is topped up from the epoch's start).
+    /// Batches per epoch: the stream's windows at stride `T`, in batches.
     pub fn batches_per_epoch(&self) -> usize {
         self.windows().div_ceil(self.batch).max(1)
-    }
-
-    fn order(&self, epoch: usize) -> Vec<usize> {
-        let mut ix: Vec<usize> = (0..self.windows()).collect();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.seed ^ (epoch as u64) << 32);
-        ix.shuffle(&mut rng);
-        ix
     }
 }
 
 impl Batches for StreamWindows {
     fn batch(&self, step: usize, device: &Device) -> candle_core::Result<(Tensor, Tensor)> {
-        let per = self.batches_per_epoch();
-        let order = self.order(step / per);
-        let first = (step % per) * self.batch;
         let t = self.context;
+        let starts = self.stream.len().saturating_sub(t + 1) as u64 + 1;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
+            crate::tasks::multiply::data::mix64(self.seed) ^ step as u64,
+        );
         let mut x = Vec::with_capacity(self.batch * t);
         let mut y = Vec::with_capacity(self.batch * t);
-        for k in 0..self.batch {
-            let w = order[(first + k) % order.len().max(1)];
-            x.extend_from_slice(&self.stream[w * t..w * t + t]);
-            y.extend_from_slice(&self.stream[w * t + 1..w * t + t + 1]);
+        for _ in 0..self.batch {
+            let w = rng.random_range(0..starts) as usize;
+            x.extend_from_slice(&self.stream[w..w + t]);
+            y.extend_from_slice(&self.stream[w + 1..w + t + 1]);
         }
         Ok((
             Tensor::from_vec(x, (self.batch, t), device)?,
