@@ -41,16 +41,7 @@ fn bench(c: &mut Criterion) {
         let x = Tensor::randn(0f32, 1.0, (batch, positions * d), &dev).unwrap();
         let w = Tensor::randn(0f32, 1.0, (batch, positions * d), &dev).unwrap();
         // The two products agree before either is timed.
-        let diff = (layer.forward(&x).unwrap() - paper(&x))
-            .unwrap()
-            .abs()
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let diff = arsim::nn::max_abs_difference(&layer.forward(&x).unwrap(), &paper(&x)).unwrap();
         assert!(diff < 1e-3, "{name}: block and dense differ by {diff}");
         g.throughput(Throughput::Elements((batch * positions) as u64));
         g.bench_function(BenchmarkId::new("forward/blocks", name), |b| {

@@ -9,16 +9,7 @@ use arsim::nn::{
 use candle_core::{Device, Tensor};
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
+    arsim::nn::max_abs_difference(a, b).unwrap()
 }
 
 #[test]

@@ -426,22 +426,8 @@ struct MultiplyArgs {
     /// Validation pairs scored (a fixed sample, the same for every model and format).
     #[arg(long, default_value_t = 2_000)]
     eval_pairs: usize,
-    /// Positions per chunk of the masked layer (0: automatic; speed only).
-    #[arg(long, default_value_t = 0)]
-    chunk: usize,
-    /// Write checkpoints here (safetensors; every 5 minutes and at the end).
-    #[arg(long)]
-    checkpoint: Option<PathBuf>,
-    /// Continue training from this checkpoint (same --cot, --batch, --seed, --train-seqs).
-    #[arg(long)]
-    resume: Option<PathBuf>,
-    /// Stop after this many optimizer steps (the schedule still spans --train-seqs; resume
-    /// later with --resume).
-    #[arg(long)]
-    stop_at: Option<usize>,
-    /// CPU threads for training (0: all cores).
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    #[command(flatten)]
+    run: TrainArgs,
     /// The multiplication machine of --cot tm.
     #[arg(long, default_value = "machines/binary-multiply.ron")]
     machine: String,
@@ -454,6 +440,43 @@ struct MultiplyArgs {
     /// Print the vocabulary size, every format's length and the split counts instead.
     #[arg(long)]
     stats: bool,
+}
+
+/// How a training run is kept and bounded (`arsim task multiply` and `task text`).
+#[derive(Args, Debug)]
+struct TrainArgs {
+    /// Positions per chunk of the masked layer (0: automatic; speed only).
+    #[arg(long, default_value_t = 0)]
+    chunk: usize,
+    /// Write checkpoints here (safetensors: parameters, AdamW moments, step; every 5 minutes
+    /// and at the end). The text task writes its tokenizer beside it, FILE.tokenizer.json.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Continue training from this checkpoint; the run's data options must be the same (the
+    /// checkpoint records them and a mismatch is refused).
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Stop after this many optimizer steps in total (the schedule still spans the whole run;
+    /// continue later with --resume).
+    #[arg(long)]
+    stop_at: Option<usize>,
+    /// CPU threads for training (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+impl TrainArgs {
+    /// The library's options, with the task's learning rate and weight decay.
+    fn options(&self, lr: f64, weight_decay: f64) -> arsim::nn::RunOptions {
+        arsim::nn::RunOptions {
+            lr,
+            weight_decay,
+            chunk: self.chunk,
+            checkpoint: self.checkpoint.clone(),
+            resume: self.resume.clone(),
+            stop_at: self.stop_at,
+        }
+    }
 }
 
 /// `--cot` of `arsim task multiply`.
@@ -521,21 +544,8 @@ struct TextArgs {
     /// AdamW weight decay (the paper's: 0.1).
     #[arg(long, default_value_t = 0.1)]
     weight_decay: f64,
-    /// Positions per chunk of the masked layer (0: automatic; speed only).
-    #[arg(long, default_value_t = 0)]
-    chunk: usize,
-    /// Write checkpoints here (and the tokenizer beside it, FILE.tokenizer.json).
-    #[arg(long)]
-    checkpoint: Option<PathBuf>,
-    /// Continue training from this checkpoint (same corpus, --vocab, --seed, --epochs, --batch).
-    #[arg(long)]
-    resume: Option<PathBuf>,
-    /// Stop after this many optimizer steps (resume later with --resume).
-    #[arg(long)]
-    stop_at: Option<usize>,
-    /// CPU threads for training (0: all cores).
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    #[command(flatten)]
+    run: TrainArgs,
     /// Prompt of the samples (with --baselines, only the trigram is sampled, and only when a
     /// prompt is given).
     #[arg(long)]
@@ -1960,7 +1970,7 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
             if !(args.lr > 0.0 && args.lr.is_finite()) {
                 return Err(anyhow!("--lr {} must be positive", args.lr).into());
             }
-            arsim::nn::set_threads(args.threads);
+            arsim::nn::set_threads(args.run.threads);
             let o = multiply::neural::NeuralOptions {
                 format,
                 architecture: if args.model == ModelArg::Mlp {
@@ -1971,14 +1981,9 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
                 d: args.d,
                 train_seqs: args.train_seqs,
                 batch: args.batch,
-                lr: args.lr,
-                weight_decay: args.weight_decay,
                 seed: args.seed,
                 eval_pairs: args.eval_pairs,
-                chunk: args.chunk,
-                checkpoint: args.checkpoint.clone(),
-                resume: args.resume.clone(),
-                stop_at: args.stop_at,
+                run: args.run.options(args.lr, args.weight_decay),
             };
             let mut bar = TrainingBar::new(json, "pairs decoded");
             let r = multiply::neural::run_neural(&o, &mut |p| bar.update(p))
@@ -2127,7 +2132,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         return Err(anyhow!("--lr {} must be positive", args.lr).into());
     }
     let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from)?;
-    arsim::nn::set_threads(args.threads);
+    arsim::nn::set_threads(args.run.threads);
     let o = experiment::TextOptions {
         vocab: args.vocab,
         seed: args.seed,
@@ -2140,12 +2145,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         d: args.d,
         epochs: args.epochs,
         batch: args.batch,
-        lr: args.lr,
-        weight_decay: args.weight_decay,
-        chunk: args.chunk,
-        checkpoint: args.checkpoint.clone(),
-        resume: args.resume.clone(),
-        stop_at: args.stop_at,
+        run: args.run.options(args.lr, args.weight_decay),
         prompt: args
             .prompt
             .clone()
@@ -2200,7 +2200,11 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         for c in &n.curve {
             println!(
                 "{:>17} {:>12} {:>17.4} {:>15.4} {:>14.4}",
-                c.step, c.train_tokens_seen, c.train_loss, c.validation_cross_entropy, c.validation_bits_per_byte
+                c.step,
+                c.train_tokens_seen,
+                c.train_loss,
+                c.validation_cross_entropy,
+                c.validation_bits_per_byte
             );
         }
     }

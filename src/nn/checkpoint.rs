@@ -143,3 +143,34 @@ impl Checkpoint {
         Ok((model, opt))
     }
 }
+
+/// A fresh model and optimizer for `config` (seeded), or, with `resume`, the checkpoint's
+/// model and optimizer after checking it was trained for the same `task`.
+pub fn start_or_resume(
+    config: ModelConfig,
+    seed: u64,
+    lr: f64,
+    weight_decay: f64,
+    resume: Option<&Path>,
+    task: &serde_json::Value,
+) -> Result<(ArModel, AdamW), NnError> {
+    let device = Device::Cpu;
+    match resume {
+        Some(path) => {
+            let ck = Checkpoint::load(path, &device)?;
+            if ck.task != *task {
+                return Err(NnError::Checkpoint {
+                    path: path.display().to_string(),
+                    message: format!("was trained for {}, this run is {}", ck.task, task),
+                });
+            }
+            ck.restore()
+        }
+        None => {
+            let model = ArModel::new(config, seed, &device)?;
+            let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
+            let opt = AdamW::new(&vars, lr, weight_decay)?;
+            Ok((model, opt))
+        }
+    }
+}

@@ -251,8 +251,8 @@ impl MaskedLinear {
     pub fn masked_leak(&self) -> Result<f32> {
         let mut worst = 0f32;
         for (k, dk) in self.diagonal.iter().enumerate() {
-            let off = dk.as_tensor().mul(&(1.0 - &self.masks[k])?)?;
-            worst = worst.max(off.abs()?.flatten_all()?.max(0)?.to_scalar::<f32>()?);
+            let kept = dk.as_tensor().mul(&self.masks[k])?;
+            worst = worst.max(super::max_abs_difference(dk.as_tensor(), &kept)?);
         }
         Ok(worst)
     }

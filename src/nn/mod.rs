@@ -18,9 +18,9 @@ pub mod masked;
 pub mod model;
 pub mod train;
 
-pub use checkpoint::Checkpoint;
+pub use checkpoint::{start_or_resume, Checkpoint};
 pub use model::{ArModel, Architecture, ModelConfig};
-pub use train::{train, AdamW, Batches, Progress, TrainOptions, TrainReport};
+pub use train::{train, AdamW, Batches, Progress, RunOptions, TrainOptions, TrainReport};
 
 /// What can go wrong training, saving or loading a model.
 #[derive(Debug, thiserror::Error)]
@@ -71,4 +71,16 @@ pub fn keep_freed_memory() {
         libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
         libc::mallopt(libc::M_TOP_PAD, 256 << 20);
     }
+}
+
+/// The largest `|a − b|` over two tensors of one shape (0 for empty ones).
+pub fn max_abs_difference(
+    a: &candle_core::Tensor,
+    b: &candle_core::Tensor,
+) -> candle_core::Result<f32> {
+    let d = (a - b)?.abs()?.flatten_all()?;
+    if d.elem_count() == 0 {
+        return Ok(0.0);
+    }
+    d.max(0)?.to_scalar::<f32>()
 }

@@ -68,6 +68,15 @@ impl ModelConfig {
     pub fn default_chunk(context: usize) -> usize {
         context.div_ceil(16).max(4).min(context.max(1))
     }
+
+    /// `chunk`, or [`ModelConfig::default_chunk`] when it is 0.
+    pub fn chunk_or_default(chunk: usize, context: usize) -> usize {
+        if chunk == 0 {
+            ModelConfig::default_chunk(context)
+        } else {
+            chunk
+        }
+    }
 }
 
 /// A trainable next-token predictor (see the module doc).

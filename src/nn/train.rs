@@ -87,6 +87,24 @@ impl AdamW {
     }
 }
 
+/// What a task's training run takes besides its data and model shape: the optimizer's
+/// settings, the masked layer's chunking, checkpoints and resumption.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Peak learning rate.
+    pub lr: f64,
+    /// AdamW weight decay.
+    pub weight_decay: f64,
+    /// Positions per chunk of the masked layer (0: automatic).
+    pub chunk: usize,
+    /// Where checkpoints go.
+    pub checkpoint: Option<PathBuf>,
+    /// Continue from this checkpoint.
+    pub resume: Option<PathBuf>,
+    /// Stop after this many steps in total (the schedule still spans the whole run).
+    pub stop_at: Option<usize>,
+}
+
 /// What the loop needs besides the model and the data.
 #[derive(Clone, Debug)]
 pub struct TrainOptions {
@@ -230,7 +248,10 @@ impl TrainReport {
     /// `stop_at` produces them).
     pub fn merge(segments: &[TrainReport]) -> TrainReport {
         let seconds: f64 = segments.iter().map(|s| s.seconds).sum();
-        let tokens: f64 = segments.iter().map(|s| s.tokens_per_second * s.seconds).sum();
+        let tokens: f64 = segments
+            .iter()
+            .map(|s| s.tokens_per_second * s.seconds)
+            .sum();
         TrainReport {
             started_at_step: segments.first().map_or(0, |s| s.started_at_step),
             steps: segments.last().map_or(0, |s| s.steps),
@@ -238,7 +259,10 @@ impl TrainReport {
             tokens_per_second: tokens / seconds.max(1e-9),
             first_loss: segments.first().map_or(f64::NAN, |s| s.first_loss),
             final_loss: segments.last().map_or(f64::NAN, |s| s.final_loss),
-            curve: segments.iter().flat_map(|s| s.curve.iter().copied()).collect(),
+            curve: segments
+                .iter()
+                .flat_map(|s| s.curve.iter().copied())
+                .collect(),
         }
     }
 }

@@ -4,11 +4,10 @@
 
 use super::cot::{Chain, CotFormat};
 use super::data::{mix64, Dataset, Pair, Split};
-use crate::nn::{self, AdamW, ArModel, Architecture, Batches, Checkpoint, ModelConfig, NnError};
-use crate::nn::{TrainOptions, TrainReport};
+use crate::nn::{self, ArModel, Architecture, Batches, ModelConfig, NnError};
+use crate::nn::{RunOptions, TrainOptions, TrainReport};
 use candle_core::{Device, Tensor, D};
 use serde::Serialize;
-use std::path::PathBuf;
 use std::time::Instant;
 
 /// The seed of the fixed validation sample every row of the table is scored on.
@@ -164,22 +163,12 @@ pub struct NeuralOptions {
     pub train_seqs: usize,
     /// Sequences per batch.
     pub batch: usize,
-    /// Peak learning rate.
-    pub lr: f64,
-    /// AdamW weight decay.
-    pub weight_decay: f64,
     /// Seed of the initialisation and the training pairs.
     pub seed: u64,
     /// Validation pairs decoded (fixed sample).
     pub eval_pairs: usize,
-    /// Positions per chunk of the masked layer (0: automatic).
-    pub chunk: usize,
-    /// Where checkpoints go.
-    pub checkpoint: Option<PathBuf>,
-    /// Continue from this checkpoint.
-    pub resume: Option<PathBuf>,
-    /// Stop training after this many steps in total (the schedule still spans the run).
-    pub stop_at: Option<usize>,
+    /// Optimizer, checkpoints, resumption.
+    pub run: RunOptions,
 }
 
 /// The neural route's result.
@@ -227,46 +216,31 @@ pub fn run_neural(
     o: &NeuralOptions,
     progress: &mut dyn FnMut(nn::Progress),
 ) -> Result<NeuralReport, NnError> {
-    let device = Device::Cpu;
     let context = o.format.len() - 1;
     let task = task_json(o);
-    let (model, mut opt) = match &o.resume {
-        Some(path) => {
-            let ck = Checkpoint::load(path, &device)?;
-            if ck.task != task {
-                return Err(NnError::Checkpoint {
-                    path: path.display().to_string(),
-                    message: format!("was trained for {}, this run is {}", ck.task, task),
-                });
-            }
-            ck.restore()?
-        }
-        None => {
-            let config = ModelConfig {
-                architecture: o.architecture,
-                vocab: super::VOCAB_SIZE,
-                context,
-                d: o.d,
-                chunk: if o.chunk == 0 {
-                    ModelConfig::default_chunk(context)
-                } else {
-                    o.chunk
-                },
-            };
-            let model = ArModel::new(config, o.seed, &device)?;
-            let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
-            let opt = AdamW::new(&vars, o.lr, o.weight_decay)?;
-            (model, opt)
-        }
+    let config = ModelConfig {
+        architecture: o.architecture,
+        vocab: super::VOCAB_SIZE,
+        context,
+        d: o.d,
+        chunk: ModelConfig::chunk_or_default(o.run.chunk, context),
     };
+    let (model, mut opt) = nn::start_or_resume(
+        config,
+        o.seed,
+        o.run.lr,
+        o.run.weight_decay,
+        o.run.resume.as_deref(),
+        &task,
+    )?;
     let steps = o.train_seqs.div_ceil(o.batch.max(1));
     let opts = TrainOptions {
         steps,
-        stop_at: o.stop_at,
-        lr: o.lr,
-        weight_decay: o.weight_decay,
+        stop_at: o.run.stop_at,
+        lr: o.run.lr,
+        weight_decay: o.run.weight_decay,
         warmup: (steps / 20).clamp(1, 500),
-        checkpoint: o.checkpoint.clone(),
+        checkpoint: o.run.checkpoint.clone(),
         checkpoint_seconds: 300.0,
         tokens_per_sequence: context,
         task,
@@ -289,11 +263,11 @@ pub fn run_neural(
         chain_tokens: o.format.len(),
         train_seqs: training.steps * o.batch,
         batch: o.batch,
-        lr: o.lr,
+        lr: o.run.lr,
         seed: o.seed,
         threads: candle_core::utils::get_num_threads(),
         training,
         validation,
-        checkpoint: o.checkpoint.as_ref().map(|p| p.display().to_string()),
+        checkpoint: o.run.checkpoint.as_ref().map(|p| p.display().to_string()),
     })
 }

@@ -5,7 +5,7 @@ use super::bpe::Bpe;
 use super::corpus::Corpus;
 use super::metrics::{evaluate, EvalReport, EvalSet};
 use super::ngram::{NgramModel, Order};
-use super::split::split_stories;
+use super::split::{split_stories, Split};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -61,18 +61,25 @@ pub struct Baselines {
     pub models: Vec<NgramModel>,
     /// The table.
     pub report: BaselineReport,
+    /// The story-level split the table was measured on.
+    pub split: Split,
+}
+
+impl Baselines {
+    /// The training and the validation stories of `corpus` under [`Baselines::split`].
+    pub fn stories<'c>(&self, corpus: &'c Corpus) -> (Vec<&'c str>, Vec<&'c str>) {
+        let stories = corpus.stories();
+        let pick = |ix: &[usize]| ix.iter().map(|&i| stories[i].as_str()).collect();
+        (pick(&self.split.train), pick(&self.split.validation))
+    }
 }
 
 /// Runs the baselines on `corpus`.
 pub fn run_baselines(corpus: &Corpus, opts: &BaselineOptions) -> Baselines {
     let stories = corpus.stories();
     let split = split_stories(stories, opts.seed, opts.validation_fraction);
-    let train: Vec<&str> = split.train.iter().map(|&i| stories[i].as_str()).collect();
-    let valid: Vec<&str> = split
-        .validation
-        .iter()
-        .map(|&i| stories[i].as_str())
-        .collect();
+    let pick = |ix: &[usize]| -> Vec<&str> { ix.iter().map(|&i| stories[i].as_str()).collect() };
+    let (train, valid) = (pick(&split.train), pick(&split.validation));
     let t0 = Instant::now();
     let bpe = Bpe::train(&train, opts.vocab);
     let tokenizer_seconds = t0.elapsed().as_secs_f64();
@@ -103,6 +110,7 @@ pub fn run_baselines(corpus: &Corpus, opts: &BaselineOptions) -> Baselines {
         bpe,
         models,
         report,
+        split,
     }
 }
 

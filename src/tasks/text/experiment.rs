@@ -8,10 +8,8 @@ use super::corpus::Corpus;
 use super::metrics::{EvalReport, EvalSet};
 use super::neural::{evaluate_model, NeuralTokenModel, StreamWindows};
 use super::sample::{complete, Sampling};
-use super::split::split_stories;
-use crate::nn::{self, AdamW, ArModel, Architecture, Checkpoint, ModelConfig, NnError};
-use crate::nn::{TrainOptions, TrainReport};
-use candle_core::Device;
+use crate::nn::{self, Architecture, ModelConfig, NnError};
+use crate::nn::{RunOptions, TrainOptions, TrainReport};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -34,18 +32,9 @@ pub struct TextOptions {
     pub epochs: usize,
     /// Windows per batch.
     pub batch: usize,
-    /// Peak learning rate.
-    pub lr: f64,
-    /// AdamW weight decay.
-    pub weight_decay: f64,
-    /// Positions per chunk of the masked layer (0: automatic).
-    pub chunk: usize,
-    /// Where checkpoints go (the tokenizer is written beside it, `.tokenizer.json`).
-    pub checkpoint: Option<PathBuf>,
-    /// Continue from this checkpoint.
-    pub resume: Option<PathBuf>,
-    /// Stop after this many steps (the schedule still spans the epochs).
-    pub stop_at: Option<usize>,
+    /// Optimizer, checkpoints (the tokenizer is written beside them, `.tokenizer.json`),
+    /// resumption.
+    pub run: RunOptions,
     /// Prompt of the samples.
     pub prompt: String,
     /// Temperature of the sampled continuations.
@@ -148,14 +137,7 @@ pub fn run_text(
         },
     );
     let bpe: &Bpe = &base.bpe;
-    let stories = corpus.stories();
-    let split = split_stories(stories, o.seed, o.validation_fraction);
-    let train: Vec<&str> = split.train.iter().map(|&i| stories[i].as_str()).collect();
-    let valid: Vec<&str> = split
-        .validation
-        .iter()
-        .map(|&i| stories[i].as_str())
-        .collect();
+    let (train, valid) = base.stories(corpus);
     let data = StreamWindows::new(&bpe.encode_stories(&train), o.context, o.batch, o.seed);
     if data.tokens() < o.context + 1 {
         return Err(NnError::Data(format!(
@@ -174,37 +156,22 @@ pub fn run_text(
         "epochs": o.epochs,
         "batch": o.batch,
     });
-    let device = Device::Cpu;
-    let (model, mut opt) = match &o.resume {
-        Some(path) => {
-            let ck = Checkpoint::load(path, &device)?;
-            if ck.task != task {
-                return Err(NnError::Checkpoint {
-                    path: path.display().to_string(),
-                    message: format!("was trained for {}, this run is {}", ck.task, task),
-                });
-            }
-            ck.restore()?
-        }
-        None => {
-            let config = ModelConfig {
-                architecture: o.architecture,
-                vocab: bpe.vocab_size(),
-                context: o.context,
-                d: o.d,
-                chunk: if o.chunk == 0 {
-                    ModelConfig::default_chunk(o.context)
-                } else {
-                    o.chunk
-                },
-            };
-            let model = ArModel::new(config, o.seed, &device)?;
-            let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
-            let opt = AdamW::new(&vars, o.lr, o.weight_decay)?;
-            (model, opt)
-        }
+    let config = ModelConfig {
+        architecture: o.architecture,
+        vocab: bpe.vocab_size(),
+        context: o.context,
+        d: o.d,
+        chunk: ModelConfig::chunk_or_default(o.run.chunk, o.context),
     };
-    let beside = o.checkpoint.as_deref().map(tokenizer_path);
+    let (model, mut opt) = nn::start_or_resume(
+        config,
+        o.seed,
+        o.run.lr,
+        o.run.weight_decay,
+        o.run.resume.as_deref(),
+        &task,
+    )?;
+    let beside = o.run.checkpoint.as_deref().map(tokenizer_path);
     for path in beside.iter().chain(&o.tokenizer) {
         bpe.save(path).map_err(|e| NnError::Checkpoint {
             path: path.display().to_string(),
@@ -214,11 +181,11 @@ pub fn run_text(
     let steps = o.epochs * data.batches_per_epoch();
     let opts = TrainOptions {
         steps,
-        stop_at: o.stop_at,
-        lr: o.lr,
-        weight_decay: o.weight_decay,
+        stop_at: o.run.stop_at,
+        lr: o.run.lr,
+        weight_decay: o.run.weight_decay,
         warmup: (steps / 20).clamp(1, 200),
-        checkpoint: o.checkpoint.clone(),
+        checkpoint: o.run.checkpoint.clone(),
         checkpoint_seconds: 300.0,
         tokens_per_sequence: o.context,
         task,
@@ -227,8 +194,12 @@ pub fn run_text(
     // Train in segments of `eval_every` steps, measuring the validation stories after each:
     // batches are a pure function of the step and the optimizer state stays in memory, so the
     // segments are the same run as one call (tests/nn.rs checks resumption is exact).
-    let end = o.stop_at.unwrap_or(steps).min(steps);
-    let every = if o.eval_every == 0 { end.max(1) } else { o.eval_every };
+    let end = o.run.stop_at.unwrap_or(steps).min(steps);
+    let every = if o.eval_every == 0 {
+        end.max(1)
+    } else {
+        o.eval_every
+    };
     let mut curve = Vec::new();
     let mut segments: Vec<TrainReport> = Vec::new();
     let mut evaluation_seconds = 0.0;
@@ -314,6 +285,6 @@ pub fn run_text(
             curve,
         },
         samples,
-        checkpoint: o.checkpoint.as_ref().map(|p| p.display().to_string()),
+        checkpoint: o.run.checkpoint.as_ref().map(|p| p.display().to_string()),
     })
 }
