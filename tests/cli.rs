@@ -585,7 +585,8 @@ fn task_text_trains_a_linear_model_json() {
     let text: String = (0..40)
         .map(|i| format!("Once upon a time, a cat named Tom{i} sat on a mat.\n<|endoftext|>\n"))
         .collect();
-    let (_dir, path) = file("stories.txt", &text);
+    let (dir, path) = file("stories.txt", &text);
+    let plot = dir.path().join("curve.svg");
     let out = arsim(&[
         "task",
         "text",
@@ -603,11 +604,22 @@ fn task_text_trains_a_linear_model_json() {
         "2",
         "--tokens",
         "8",
+        "--eval-every",
+        "3",
+        "--plot",
+        plot.to_str().unwrap(),
         "--json",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
     let n = &v["neural"];
+    let curve = n["curve"].as_array().unwrap();
+    assert!(curve.len() >= 2, "{curve:?}");
+    assert_eq!(
+        curve.last().unwrap()["validation_bits_per_byte"],
+        n["validation"]["bits_per_byte"]
+    );
+    assert!(std::fs::read_to_string(&plot).unwrap().contains("<svg"));
     assert_eq!(n["model"], "linear T=4 d=8");
     assert_eq!(
         n["validation"]["tokens"],

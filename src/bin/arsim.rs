@@ -563,6 +563,10 @@ struct TextArgs {
     /// learning curve in the report; 0: only at the end).
     #[arg(long, default_value_t = 0)]
     eval_every: usize,
+    /// Draw the learning curve (validation bits per byte against training tokens, with the
+    /// n-gram baselines) to this .svg or .png file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
     /// Also write the tokenizer to this JSON file.
     #[arg(long)]
     tokenizer: Option<PathBuf>,
@@ -2131,6 +2135,9 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
     if !(args.lr > 0.0 && args.lr.is_finite()) {
         return Err(anyhow!("--lr {} must be positive", args.lr).into());
     }
+    if let Some(p) = &args.plot {
+        arsim::tasks::text::plot::check_path(p).map_err(anyhow::Error::from)?;
+    }
     let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from)?;
     arsim::nn::set_threads(args.run.threads);
     let o = experiment::TextOptions {
@@ -2160,6 +2167,9 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
     let r =
         experiment::run_text(&corpus, &o, &mut |p| bar.update(p)).map_err(|e| anyhow!("{e}"))?;
     bar.finish();
+    if let Some(p) = &args.plot {
+        arsim::tasks::text::plot::plot_curve(&r, p).map_err(anyhow::Error::from)?;
+    }
     if json {
         print_json(&r);
         return Ok(());

@@ -27,5 +27,6 @@ pub mod experiment;
 pub mod metrics;
 pub mod neural;
 pub mod ngram;
+pub mod plot;
 pub mod sample;
 pub mod split;
