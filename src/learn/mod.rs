@@ -216,7 +216,9 @@ pub struct Training {
     pub mistakes_within_bound: Option<bool>,
     /// Softmax-regression run, when the algorithm is softmax.
     pub softmax: Option<SoftmaxStats>,
-    /// Seconds spent training (examples included).
+    /// Seconds collecting the examples from the training traces (running them).
+    pub examples_seconds: f64,
+    /// Seconds fitting the learner to the collected examples.
     pub seconds: f64,
 }
 
@@ -406,6 +408,7 @@ pub(crate) fn train(
             mistake_bound: bound,
             mistakes_within_bound: within,
             softmax,
+            examples_seconds: 0.0,
             seconds: start.elapsed().as_secs_f64(),
         },
     ))
@@ -474,6 +477,7 @@ pub fn learn(
     }
     let mut p = prepare(machine, opts, opts.train)?;
     let by_position = opts.learner == LearnerKind::TimeDependent;
+    let collecting = Instant::now();
     let mut ex = examples(
         machine,
         &p,
@@ -482,8 +486,10 @@ pub fn learn(
         opts.max_steps,
         progress,
     )?;
-    let (mut predictor, training) =
+    let examples_seconds = collecting.elapsed().as_secs_f64();
+    let (mut predictor, mut training) =
         train(machine, &p, &ex, opts.learner, opts.algo, opts, progress)?;
+    training.examples_seconds = examples_seconds;
     let test = evaluate_learned(
         machine,
         &mut p,

@@ -144,8 +144,11 @@ pub fn sweep(
                 LearnerKind::TimeDependent => Algo::Perceptron,
             };
             let by_position = kind == LearnerKind::TimeDependent;
+            let collecting = std::time::Instant::now();
             let mut ex = examples(machine, &p, n, by_position, opts.max_steps, quiet)?;
-            let (mut w, t) = train(machine, &p, &ex, kind, algo, opts, quiet)?;
+            let examples_seconds = collecting.elapsed().as_secs_f64();
+            let (mut w, mut t) = train(machine, &p, &ex, kind, algo, opts, quiet)?;
+            t.examples_seconds = examples_seconds;
             let e = evaluate_learned(machine, &mut p, &mut w, &mut ex, opts.max_steps, quiet)?;
             points.push((t, e));
             progress(Progress::Done((kinds.len() * k + i + 1) as u64));

@@ -59,7 +59,8 @@ pub struct TmReport {
     pub parameters: usize,
     /// Training traces (learned only).
     pub train_seqs: usize,
-    /// Seconds training (learned only).
+    /// Seconds training (learned only): running the training traces to collect examples, then
+    /// fitting the perceptron.
     pub training_seconds: f64,
     /// Seconds running the validation pairs.
     pub seconds: f64,
@@ -196,7 +197,7 @@ pub fn run_learned(
         chain_tokens_max: None,
         parameters: params,
         train_seqs: r.training.traces,
-        training_seconds: r.training.seconds,
+        training_seconds: r.training.examples_seconds + r.training.seconds,
         seconds: r.test.seconds,
         tokens_per_second: 2.0 * r.test.tokens as f64 / r.test.seconds.max(1e-9),
         learner: Some(learned.report),
