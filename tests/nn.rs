@@ -241,3 +241,24 @@ fn bad_checkpoints_are_named_errors() {
         .to_string();
     assert!(err.contains("missing"), "{err}");
 }
+
+#[test]
+fn a_checkpoint_missing_a_tensor_names_the_file_and_the_tensor() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("partial.safetensors");
+    let model = ArModel::new(tiny(Architecture::Linear), 0, &Device::Cpu).unwrap();
+    let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
+    let opt = AdamW::new(&vars, 1e-2, 0.0).unwrap();
+    let mut ck = Checkpoint::capture(&model, &opt, &serde_json::json!({})).unwrap();
+    ck.tensors.remove("output.weight");
+    ck.save(&path).unwrap();
+    let err = Checkpoint::load(&path, &Device::Cpu)
+        .unwrap()
+        .restore()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("partial.safetensors") && err.contains("output.weight"),
+        "{err}"
+    );
+}

@@ -30,6 +30,8 @@ pub struct Checkpoint {
     pub weight_decay: f64,
     /// The task it was trained on (set by the task).
     pub task: serde_json::Value,
+    /// Where it came from, for messages: the file, or `memory`.
+    pub source: String,
 }
 
 impl Checkpoint {
@@ -53,6 +55,7 @@ impl Checkpoint {
             lr: opt.lr,
             weight_decay: opt.weight_decay,
             task: task.clone(),
+            source: "memory".to_string(),
         })
     }
 
@@ -117,6 +120,7 @@ impl Checkpoint {
             lr: num("lr")?,
             weight_decay: num("weight_decay")?,
             task,
+            source: path.display().to_string(),
         })
     }
 
@@ -124,7 +128,7 @@ impl Checkpoint {
     pub fn restore(&self) -> Result<(ArModel, AdamW), NnError> {
         let model = ArModel::from_tensors(self.config, &self.tensors).map_err(|message| {
             NnError::Checkpoint {
-                path: "checkpoint".into(),
+                path: self.source.clone(),
                 message,
             }
         })?;
