@@ -87,6 +87,15 @@ fn decoding_scores_what_it_generates() {
     assert_eq!(s.chains_exact, 0);
     assert_eq!(s.per_digit_accuracy, s.digits_correct as f64 / 240.0);
     assert_eq!(s.wrong_examples.len(), 3);
+    // Teacher forcing scores every position after the prompt, none of the prompt's.
+    let by = &s.teacher_forced_by_position;
+    assert_eq!(by.len(), CotFormat::Carry.len());
+    assert!(by[..11].iter().all(Option::is_none));
+    assert!(by[11..]
+        .iter()
+        .all(|a| a.is_some_and(|a| (0.0..=1.0).contains(&a))));
+    let mean = by[11..].iter().map(|a| a.unwrap()).sum::<f64>() / (by.len() - 11) as f64;
+    assert!((mean - s.teacher_forced_accuracy).abs() < 1e-9);
 }
 
 #[test]

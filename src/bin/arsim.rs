@@ -2083,6 +2083,10 @@ fn print_multiply_row(r: &serde_json::Value) {
             100.0 * v["per_digit_accuracy"].as_f64().unwrap_or(0.0),
             v["chains_exact"]
         );
+        println!(
+            "             teacher-forced token accuracy after the prompt {:.2} %",
+            100.0 * v["teacher_forced_accuracy"].as_f64().unwrap_or(0.0)
+        );
         if let Some(w) = v["wrong_examples"].as_array() {
             for x in w {
                 println!(

@@ -63,6 +63,12 @@ pub struct DecodeScore {
     pub chains_exact: usize,
     /// Up to 3 wrong answers: `a×b`, the true product, the generated answer digits.
     pub wrong_examples: Vec<WrongAnswer>,
+    /// Teacher-forced accuracy of every generated position (the true chain as context, the
+    /// model's argmax compared with the next true token), over the positions after the prompt.
+    pub teacher_forced_accuracy: f64,
+    /// Teacher-forced accuracy per chain position (index = the position of the predicted
+    /// token; the prompt's positions are `null`): where in the chain a model fails.
+    pub teacher_forced_by_position: Vec<Option<f64>>,
     /// Seconds spent decoding.
     pub seconds: f64,
 }
@@ -96,9 +102,13 @@ pub fn decode_and_score(
         per_digit_accuracy: 0.0,
         chains_exact: 0,
         wrong_examples: Vec::new(),
+        teacher_forced_accuracy: 0.0,
+        teacher_forced_by_position: Vec::new(),
         seconds: 0.0,
     };
     let mut done = 0;
+    let len = chains.first().map_or(0, |c| c.tokens.len());
+    let mut forced_right = vec![0usize; len];
     for group in chains.chunks(batch.max(1)) {
         let len = group[0].tokens.len();
         let prompt = group[0].prompt_len();
@@ -108,6 +118,19 @@ pub fn decode_and_score(
             .iter()
             .flat_map(|c| c.tokens.iter().map(|t| t.0))
             .collect();
+        // Teacher forcing: one forward pass over the true chains.
+        let truth = Tensor::from_vec(ids.clone(), (b, len), &device)?;
+        let argmax: Vec<Vec<u32>> = model
+            .forward(&truth.narrow(1, 0, len - 1)?)?
+            .argmax(D::Minus1)?
+            .to_vec2()?;
+        for (r, row) in argmax.iter().enumerate() {
+            for (t, &g) in row.iter().enumerate() {
+                if g == ids[r * len + t + 1] {
+                    forced_right[t + 1] += 1;
+                }
+            }
+        }
         for t in prompt - 1..len - 1 {
             let prefix: Vec<u32> = (0..b)
                 .flat_map(|r| ids[r * len..r * len + t + 1].iter().copied())
@@ -143,6 +166,13 @@ pub fn decode_and_score(
         done += b;
         progress(done);
     }
+    let prompt = chains.first().map_or(0, |c| c.prompt_len());
+    let n = score.pairs.max(1) as f64;
+    score.teacher_forced_by_position = (0..len)
+        .map(|t| (t >= prompt).then(|| forced_right[t] as f64 / n))
+        .collect();
+    score.teacher_forced_accuracy = forced_right[prompt.min(len)..].iter().sum::<usize>() as f64
+        / (n * len.saturating_sub(prompt).max(1) as f64);
     score.exact_rate = score.exact as f64 / score.pairs.max(1) as f64;
     score.per_digit_accuracy =
         score.digits_correct as f64 / (super::ANSWER_DIGITS * score.pairs).max(1) as f64;
