@@ -205,7 +205,11 @@ fn cli_shows_a_chain_and_the_stats() {
     let out = arsim(&["task", "multiply", "--show", "1110", "5678"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("operand 1110 is outside 1111..=9999"));
-    assert_eq!(arsim(&["task", "multiply"]).status.code(), Some(2));
+    // With neither --show nor --stats it trains; a route that does not exist is bad usage.
+    assert_eq!(
+        arsim(&["task", "multiply", "--cot", "tm"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
