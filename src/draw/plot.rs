@@ -43,6 +43,16 @@ fn extension(path: &Path) -> Option<String> {
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
 }
 
+/// A legend label with room for the 8-pixel glyphs of [`Raster`] when `bitmap_font` (plotters
+/// sizes the legend box with its own, narrower estimate of the text's width).
+pub fn legend_label(text: &str, bitmap_font: bool) -> String {
+    if bitmap_font {
+        format!("{text}{}", " ".repeat(text.len().div_ceil(4)))
+    } else {
+        text.to_string()
+    }
+}
+
 /// A chart drawn on the SVG backend.
 pub type DrawSvg<'a> = dyn Fn(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String> + 'a;
 /// A chart drawn on the [`Raster`] (PNG) backend.

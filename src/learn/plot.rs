@@ -5,8 +5,8 @@
 //! pixel backend).
 
 use super::sweep::SweepReport;
-use crate::draw::plot::render;
 pub use crate::draw::plot::{check_path, PlotError};
+use crate::draw::plot::{legend_label, render};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -79,11 +79,7 @@ fn draw<DB: DrawingBackend>(
         chart
             .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
             .map_err(err)?
-            .label(if bitmap_font {
-                format!("{name}{}", " ".repeat(name.len().div_ceil(4)))
-            } else {
-                name.to_string()
-            })
+            .label(legend_label(name, bitmap_font))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
         chart
             .draw_series(

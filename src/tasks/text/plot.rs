@@ -3,8 +3,8 @@
 //! or PNG (through [`crate::draw::plot::render`]).
 
 use super::experiment::TextReport;
-use crate::draw::plot::render;
 pub use crate::draw::plot::{check_path, PlotError};
+use crate::draw::plot::{legend_label, render};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -62,13 +62,7 @@ fn draw<DB: DrawingBackend>(
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(err)?;
-    let label = |s: String| {
-        if bitmap_font {
-            format!("{s}{}", " ".repeat(s.len().div_ceil(4)))
-        } else {
-            s
-        }
-    };
+    let label = |s: String| legend_label(&s, bitmap_font);
     let colors = [RGBColor(150, 150, 150), MAGENTA, GREEN];
     for ((name, y), color) in baselines.iter().zip(colors) {
         chart
