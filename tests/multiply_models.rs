@@ -73,7 +73,8 @@ fn a_tiny_mlp_lowers_the_loss_and_a_checkpoint_decodes_the_same() {
         (a.exact, a.digits_correct, a.chains_exact),
         (b.exact, b.digits_correct, b.chains_exact)
     );
-    assert!(a.digits_correct <= 8 * 40 && a.exact <= a.chains_exact.max(a.exact));
+    // A chain right token for token has its answer right.
+    assert!(a.digits_correct <= 8 * 40 && a.chains_exact <= a.exact);
 }
 
 #[test]

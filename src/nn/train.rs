@@ -105,6 +105,48 @@ pub struct RunOptions {
     pub stop_at: Option<usize>,
 }
 
+impl RunOptions {
+    /// A fresh model for `config` (seeded), or the one `resume` names, trained for `task`
+    /// ([`super::start_or_resume`]).
+    pub fn start(
+        &self,
+        config: super::ModelConfig,
+        seed: u64,
+        task: &serde_json::Value,
+    ) -> Result<(ArModel, AdamW), NnError> {
+        super::start_or_resume(
+            config,
+            seed,
+            self.lr,
+            self.weight_decay,
+            self.resume.as_deref(),
+            task,
+        )
+    }
+
+    /// The loop's options for a run of `steps` steps with `warmup` warm-up steps, each
+    /// sequence scoring `tokens_per_sequence` tokens; checkpoints every 5 minutes.
+    pub fn schedule(
+        &self,
+        steps: usize,
+        warmup: usize,
+        tokens_per_sequence: usize,
+        task: serde_json::Value,
+    ) -> TrainOptions {
+        TrainOptions {
+            steps,
+            stop_at: self.stop_at,
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            warmup,
+            checkpoint: self.checkpoint.clone(),
+            checkpoint_seconds: 300.0,
+            tokens_per_sequence,
+            task,
+        }
+    }
+}
+
 /// What the loop needs besides the model and the data.
 #[derive(Clone, Debug)]
 pub struct TrainOptions {

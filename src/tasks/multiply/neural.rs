@@ -5,7 +5,7 @@
 use super::cot::{Chain, CotFormat};
 use super::data::{mix64, Dataset, Pair, Split};
 use crate::nn::{self, ArModel, Architecture, Batches, ModelConfig, NnError};
-use crate::nn::{RunOptions, TrainOptions, TrainReport};
+use crate::nn::{RunOptions, TrainReport};
 use candle_core::{Device, Tensor, D};
 use serde::Serialize;
 use std::time::Instant;
@@ -255,26 +255,11 @@ pub fn run_neural(
         d: o.d,
         chunk: ModelConfig::chunk_or_default(o.run.chunk, context),
     };
-    let (model, mut opt) = nn::start_or_resume(
-        config,
-        o.seed,
-        o.run.lr,
-        o.run.weight_decay,
-        o.run.resume.as_deref(),
-        &task,
-    )?;
+    let (model, mut opt) = o.run.start(config, o.seed, &task)?;
     let steps = o.train_seqs.div_ceil(o.batch.max(1));
-    let opts = TrainOptions {
-        steps,
-        stop_at: o.run.stop_at,
-        lr: o.run.lr,
-        weight_decay: o.run.weight_decay,
-        warmup: (steps / 20).clamp(1, 500),
-        checkpoint: o.run.checkpoint.clone(),
-        checkpoint_seconds: 300.0,
-        tokens_per_sequence: context,
-        task,
-    };
+    let opts = o
+        .run
+        .schedule(steps, (steps / 20).clamp(1, 500), context, task);
     let data = ChainBatches {
         format: o.format,
         batch: o.batch,

@@ -163,14 +163,7 @@ pub fn run_text(
         d: o.d,
         chunk: ModelConfig::chunk_or_default(o.run.chunk, o.context),
     };
-    let (model, mut opt) = nn::start_or_resume(
-        config,
-        o.seed,
-        o.run.lr,
-        o.run.weight_decay,
-        o.run.resume.as_deref(),
-        &task,
-    )?;
+    let (model, mut opt) = o.run.start(config, o.seed, &task)?;
     let beside = o.run.checkpoint.as_deref().map(tokenizer_path);
     for path in beside.iter().chain(&o.tokenizer) {
         bpe.save(path).map_err(|e| NnError::Checkpoint {
@@ -179,17 +172,9 @@ pub fn run_text(
         })?;
     }
     let steps = o.epochs * data.batches_per_epoch();
-    let opts = TrainOptions {
-        steps,
-        stop_at: o.run.stop_at,
-        lr: o.run.lr,
-        weight_decay: o.run.weight_decay,
-        warmup: (steps / 20).clamp(1, 200),
-        checkpoint: o.run.checkpoint.clone(),
-        checkpoint_seconds: 300.0,
-        tokens_per_sequence: o.context,
-        task,
-    };
+    let opts = o
+        .run
+        .schedule(steps, (steps / 20).clamp(1, 200), o.context, task);
     let set = EvalSet::new(&valid, bpe);
     // Train in segments of `eval_every` steps, measuring the validation stories after each:
     // batches are a pure function of the step and the optimizer state stays in memory, so the

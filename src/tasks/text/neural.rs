@@ -175,7 +175,7 @@ pub fn evaluate_model(
 pub struct NeuralTokenModel<'a>(pub &'a ArModel);
 
 impl NeuralTokenModel<'_> {
-    fn logits(&self, history: &[TokenId]) -> Vec<f64> {
+    fn probabilities(&self, history: &[TokenId]) -> Vec<f64> {
         let t = self.0.config().context;
         let mut window: Vec<u32> = history[history.len().saturating_sub(t)..]
             .iter()
@@ -204,11 +204,11 @@ impl TokenModel for NeuralTokenModel<'_> {
     }
 
     fn log_prob(&self, history: &[TokenId], next: TokenId) -> f64 {
-        self.logits(history)[next.0 as usize].ln()
+        self.probabilities(history)[next.0 as usize].ln()
     }
 
     fn distribution(&self, history: &[TokenId]) -> Vec<f64> {
-        self.logits(history)
+        self.probabilities(history)
     }
 }
 
