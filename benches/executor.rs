@@ -113,7 +113,7 @@ fn learned_shape(p: &LinearAr) -> arsim::predictor::LinearArF32 {
         offsets: (1..=k).collect(),
         offset_names: (1..=k).map(|j| j.to_string()).collect(),
     };
-    arsim::predictor::LinearArF32::new(layout, weights)
+    arsim::predictor::LinearArF32::from_weights(layout, weights)
 }
 
 /// The local rule as a table over (left, centre, right) at offsets S+2, S+1, S.

@@ -17,28 +17,88 @@ use crate::compiler::{CENTRE, LEFT, RIGHT};
 use crate::encoding::cells::{next_cell, CellToken, Dictionary, Window};
 use crate::encoding::sweep::{self, FoldedMachine, StayLoops, SweepToken};
 use crate::machine::Machine;
-use crate::predictor::{LinearAr, TokenId};
+use crate::predictor::{LinearAr, TokenId, Weight};
 use crate::time_dependent::{Entry, TimeDependentAr};
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// A score difference: exact for integer weights, in the weights' own float precision
+/// (widened to `f64` for the report) for float weights. Serialised as a plain number.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Margin {
+    /// Integer weights: computed in `i64`, never overflowing.
+    Exact(i64),
+    /// Float weights: the difference of the scores the executor computes.
+    Float(f64),
+}
+
+impl Margin {
+    /// The margin as `f64` (exact for integers up to 2^53).
+    pub fn value(self) -> f64 {
+        match self {
+            Margin::Exact(m) => m as f64,
+            Margin::Float(m) => m,
+        }
+    }
+
+    /// Whether the right token wins outright: margin ≥ 1 for integers, > 0 for floats (a
+    /// float tie or NaN is never a win).
+    pub fn is_winning(self) -> bool {
+        match self {
+            Margin::Exact(m) => m >= 1,
+            Margin::Float(m) => m > 0.0,
+        }
+    }
+
+    /// The smaller of two margins (a NaN is smallest).
+    fn min(self, other: Margin) -> Margin {
+        match (self, other) {
+            (Margin::Exact(a), Margin::Exact(b)) => Margin::Exact(a.min(b)),
+            (a, _) if a.value().is_nan() => a,
+            (a, b) if b.value().is_nan() || b.value() < a.value() => b,
+            (a, _) => a,
+        }
+    }
+}
+
+impl PartialEq<i64> for Margin {
+    fn eq(&self, other: &i64) -> bool {
+        *self == Margin::Exact(*other)
+    }
+}
+
+impl std::fmt::Display for Margin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Margin::Exact(m) => write!(f, "{m}"),
+            Margin::Float(m) => write!(f, "{m}"),
+        }
+    }
+}
+
 /// The outcome of a certification.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Certificate {
-    /// Whether every context was right with margin ≥ 1.
+    /// Whether every context was right with a winning margin (≥ 1 for integer weights, > 0 for
+    /// float weights) and the executor's own argmax picked the right token.
     pub certified: bool,
     /// Number of local contexts checked.
     pub contexts: u64,
     /// Smallest margin (score of the right token minus the best other score) over all contexts.
-    pub min_margin: i64,
+    pub min_margin: Margin,
     /// Contexts that failed (the first few).
     pub failures: Vec<ContextFailure>,
     /// Number of contexts that failed.
     pub failed: u64,
+    /// Why no context could be checked, when the certificate does not apply to these weights
+    /// (they read non-zero weights at offsets the local rule does not fix).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A local context where the predictor is wrong or its margin is below 1.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContextFailure {
     /// Token names at offsets S+2, S+1, S (left, centre, right); for `sweep`, at offsets
     /// 1, S+1, S (left in the same row, above, above-right).
@@ -48,47 +108,122 @@ pub struct ContextFailure {
     /// The predictor's argmax.
     pub got: String,
     /// Score of `expected` minus the best other score.
-    pub margin: i64,
+    pub margin: Margin,
 }
 
 /// Why a predictor cannot be certified this way.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CertifyError {
-    /// The predictor reads offsets outside S, S+1, S+2, so local contexts do not fix its output.
-    #[error("the predictor reads offsets {offsets:?}; the local certificate needs exactly S, S+1, S+2 = {s}, {}, {}", s + 1, s + 2)]
-    NotLocal {
-        /// The predictor's offsets.
-        offsets: Vec<usize>,
-        /// The window size.
-        s: usize,
-    },
-    /// The predictor's dictionary is not the machine's `cells` dictionary.
-    #[error("the predictor has {got} tokens; the machine's cells dictionary has {expected}")]
+    /// The predictor's dictionary is not the machine's dictionary for the encoding: the labels
+    /// are compared, not only their number (swapping two labels is a different predictor).
+    #[error(
+        "the predictor's tokens {got:?} are not the machine's {encoding} dictionary {expected:?}"
+    )]
     Dictionary {
-        /// Tokens in the predictor.
-        got: usize,
-        /// Tokens in the dictionary.
-        expected: usize,
+        /// The encoding.
+        encoding: &'static str,
+        /// The predictor's labels.
+        got: Vec<String>,
+        /// The dictionary's labels.
+        expected: Vec<String>,
     },
-    /// A `sweep` predictor must read exactly offsets 1, S, S+1.
-    #[error("the predictor reads offsets {offsets:?}; the sweep certificate needs exactly 1, S, S+1 = 1, {s}, {}", s + 1)]
-    SweepOffsets {
-        /// The predictor's offsets.
-        offsets: Vec<usize>,
+    /// A window of no cells, or a predictor reading offset 0 (the position it predicts).
+    #[error("window size S = {s} and offsets {offsets:?}: the certificate needs S ≥ 1 and every offset ≥ 1 (offset 0 reads the position being predicted)")]
+    Degenerate {
         /// The window size.
         s: usize,
-    },
-    /// The predictor's tokens are not the machine's `sweep` dictionary.
-    #[error("the predictor has {got} tokens; the machine's sweep dictionary has {expected}")]
-    SweepDictionary {
-        /// Tokens in the predictor.
-        got: usize,
-        /// Tokens in the dictionary.
-        expected: usize,
+        /// The predictor's offsets.
+        offsets: Vec<usize>,
     },
     /// The machine has stay moves that never end, so it has no `sweep` local rule.
     #[error(transparent)]
     StayLoops(#[from] StayLoops),
+}
+
+/// Refuses S = 0, offset 0, and a dictionary whose labels differ from the machine's.
+fn check_shape<T: Weight>(
+    predictor: &LinearAr<T>,
+    s: usize,
+    encoding: &'static str,
+    expected: Vec<String>,
+) -> Result<(), CertifyError> {
+    let offsets = &predictor.layout().offsets;
+    if s < 1 || offsets.iter().any(|&j| j < 1) {
+        return Err(CertifyError::Degenerate {
+            s,
+            offsets: offsets.clone(),
+        });
+    }
+    if predictor.layout().tokens != expected {
+        return Err(CertifyError::Dictionary {
+            encoding,
+            got: predictor.layout().tokens.clone(),
+            expected,
+        });
+    }
+    Ok(())
+}
+
+/// The predictor restricted to the offsets the local rule reads (`needed`, ascending), when
+/// the rest of its weights are zero; or why the certificate cannot apply.
+enum Local<T: Weight> {
+    /// It reads exactly `needed`.
+    AsIs,
+    /// It reads more offsets, all of whose weights are zero: the same scores from `needed`
+    /// alone, summed in the same order (adding zeros changes no sum, float or integer).
+    Restricted(LinearAr<T>),
+    /// It reads other offsets with non-zero weights (or misses a needed one).
+    Not(String),
+}
+
+fn local_view<T: Weight>(p: &LinearAr<T>, needed: &[usize]) -> Local<T> {
+    let offsets = &p.layout().offsets;
+    if offsets == needed {
+        return Local::AsIs;
+    }
+    let kept: Vec<usize> = (0..offsets.len())
+        .filter(|&o| needed.contains(&offsets[o]))
+        .collect();
+    let kept_offsets: Vec<usize> = kept.iter().map(|&o| offsets[o]).collect();
+    if kept_offsets != needed {
+        return Local::Not(format!(
+            "the predictor reads offsets {offsets:?}; the local rule reads {needed:?}, in that order"
+        ));
+    }
+    let stray: Vec<usize> = (0..offsets.len())
+        .filter(|o| !kept.contains(o))
+        .filter(|&o| p.weights()[o].iter().any(|&w| w != T::default()))
+        .map(|o| offsets[o])
+        .collect();
+    if !stray.is_empty() {
+        return Local::Not(format!(
+            "the predictor has non-zero weights at offsets {stray:?}, outside the {needed:?} the local rule reads, so local contexts do not fix its output; the certificate does not apply"
+        ));
+    }
+    let layout = crate::predictor::Layout {
+        tokens: p.layout().tokens.clone(),
+        offsets: kept_offsets,
+        offset_names: kept
+            .iter()
+            .map(|&o| p.layout().offset_names[o].clone())
+            .collect(),
+    };
+    Local::Restricted(LinearAr::from_weights(
+        layout,
+        kept.iter().map(|&o| p.weights()[o].clone()).collect(),
+    ))
+}
+
+/// The certificate of a predictor the local rule cannot certify.
+fn not_certified(reason: String) -> Certificate {
+    Certificate {
+        certified: false,
+        contexts: 0,
+        min_margin: Margin::Exact(0),
+        failures: Vec::new(),
+        failed: 0,
+        reason: Some(reason),
+    }
 }
 
 /// How many failing contexts a certificate keeps.
@@ -96,33 +231,34 @@ const KEEP_FAILURES: usize = 10;
 
 /// Checks local contexts one at a time and accumulates a [`Certificate`]: the certificates of
 /// `cells` and `sweep` differ only in which contexts they list.
-struct ContextChecker<'p> {
-    predictor: &'p LinearAr,
-    /// The executor's own argmax (the SIMD kernel) must agree with the exact scores too.
-    executor_view: LinearAr,
-    scores: Vec<i32>,
+struct ContextChecker<'p, T: Weight> {
+    predictor: &'p LinearAr<T>,
+    /// The executor's own argmax (the SIMD kernel, or the generic loop) must agree too.
+    executor_view: LinearAr<T>,
+    scores: Vec<T>,
     cert: Certificate,
 }
 
-impl<'p> ContextChecker<'p> {
-    fn new(predictor: &'p LinearAr) -> ContextChecker<'p> {
+impl<'p, T: Weight> ContextChecker<'p, T> {
+    fn new(predictor: &'p LinearAr<T>) -> ContextChecker<'p, T> {
         ContextChecker {
             predictor,
             executor_view: predictor.clone(),
-            scores: vec![0; predictor.layout().tokens.len()],
+            scores: vec![T::default(); predictor.layout().tokens.len()],
             cert: Certificate {
                 certified: true,
                 contexts: 0,
-                min_margin: i64::MAX,
+                min_margin: Margin::Exact(i64::MAX),
                 failures: Vec::new(),
                 failed: 0,
+                reason: None,
             },
         }
     }
 
-    /// Checks that `expected` beats every other token by at least 1 when `inputs[o]` stands
-    /// at offset `o`, by the exact scores and by the executor's argmax; `context` and `name`
-    /// describe a failure.
+    /// Checks that `expected` beats every other token when `inputs[o]` stands at offset `o`,
+    /// by the scores (integers exactly, in `i64`; floats as the executor sums them) and by the
+    /// executor's argmax; `context` and `name` describe a failure.
     fn check(
         &mut self,
         inputs: [TokenId; 3],
@@ -133,19 +269,33 @@ impl<'p> ContextChecker<'p> {
         self.predictor
             .scores_into(inputs.into_iter(), &mut self.scores);
         let e = expected.index();
-        let best_other = self
-            .scores
-            .iter()
-            .enumerate()
-            .filter(|&(d, _)| d != e)
-            .map(|(_, &x)| x)
-            .max();
-        let margin = (self.scores[e] - best_other.unwrap_or(self.scores[e] - 1)) as i64;
+        let margin = if T::EXACT {
+            // Integer scores are below 2^31 in magnitude (the load-time bound), so they are
+            // exact in f64 and their difference exact in i64.
+            let own = self.scores[e].to_f64() as i64;
+            let best_other = (0..self.scores.len())
+                .filter(|&d| d != e)
+                .map(|d| self.scores[d].to_f64() as i64)
+                .max();
+            Margin::Exact(own - best_other.unwrap_or(own - 1))
+        } else {
+            let own = self.scores[e].to_f64();
+            let best_other = (0..self.scores.len())
+                .filter(|&d| d != e)
+                .map(|d| self.scores[d].to_f64())
+                .fold(None, |m: Option<f64>, x| {
+                    Some(match m {
+                        Some(m) if m >= x || x.is_nan() => m,
+                        _ => x,
+                    })
+                });
+            Margin::Float(own - best_other.unwrap_or(own - 1.0))
+        };
         let got = self.executor_view.argmax_of(&inputs);
         let cert = &mut self.cert;
         cert.contexts += 1;
         cert.min_margin = cert.min_margin.min(margin);
-        if margin < 1 || got != expected {
+        if !margin.is_winning() || got != expected {
             cert.certified = false;
             cert.failed += 1;
             if cert.failures.len() < KEEP_FAILURES {
@@ -162,32 +312,30 @@ impl<'p> ContextChecker<'p> {
     /// The certificate (minimum margin 0 when no context was checked).
     fn finish(mut self) -> Certificate {
         if self.cert.contexts == 0 {
-            self.cert.min_margin = 0;
+            self.cert.min_margin = Margin::Exact(0);
         }
         self.cert
     }
 }
 
 /// Checks `predictor` on every local context of `machine`'s `cells` traces on `window`.
-pub fn certify_cells(
+pub fn certify_cells<T: Weight>(
     machine: &Machine,
-    predictor: &LinearAr,
+    predictor: &LinearAr<T>,
     window: Window,
 ) -> Result<Certificate, CertifyError> {
     let dict = Dictionary::new(machine);
     let s = window.size;
-    if predictor.layout().offsets != [s, s + 1, s + 2] {
-        return Err(CertifyError::NotLocal {
-            offsets: predictor.layout().offsets.clone(),
-            s,
-        });
-    }
-    if predictor.layout().tokens.len() != dict.len() {
-        return Err(CertifyError::Dictionary {
-            got: predictor.layout().tokens.len(),
-            expected: dict.len(),
-        });
-    }
+    check_shape(predictor, s, "cells", dict.names(machine))?;
+    let restricted;
+    let predictor = match local_view(predictor, &[s, s + 1, s + 2]) {
+        Local::AsIs => predictor,
+        Local::Restricted(p) => {
+            restricted = p;
+            &restricted
+        }
+        Local::Not(reason) => return Ok(not_certified(reason)),
+    };
     let cells: Vec<CellToken> = dict.cells().collect();
     let heads = |t: &CellToken| matches!(t, CellToken::Cell { head: Some(_), .. }) as u32;
     let edge = |t: CellToken| std::iter::once(t);
@@ -233,26 +381,24 @@ pub fn certify_cells(
 /// [`FoldedMachine::is_trace_context`] accepts) must give [`FoldedMachine::next_token`], every
 /// SEP context (left, above-right ∈ cells ∪ markers, above = SEP) must give SEP, each by a
 /// margin of at least 1.
-pub fn certify_sweep(
+pub fn certify_sweep<T: Weight>(
     machine: &Machine,
-    predictor: &LinearAr,
+    predictor: &LinearAr<T>,
     window: Window,
 ) -> Result<Certificate, CertifyError> {
     let folded = FoldedMachine::new(machine)?;
     let dict = sweep::Dictionary::new(machine);
     let s = window.size;
-    if predictor.layout().offsets != sweep::offsets(s) {
-        return Err(CertifyError::SweepOffsets {
-            offsets: predictor.layout().offsets.clone(),
-            s,
-        });
-    }
-    if predictor.layout().tokens.len() != dict.len() {
-        return Err(CertifyError::SweepDictionary {
-            got: predictor.layout().tokens.len(),
-            expected: dict.len(),
-        });
-    }
+    check_shape(predictor, s, "sweep", dict.names(machine))?;
+    let restricted;
+    let predictor = match local_view(predictor, &sweep::offsets(s)) {
+        Local::AsIs => predictor,
+        Local::Restricted(p) => {
+            restricted = p;
+            &restricted
+        }
+        Local::Not(reason) => return Ok(not_certified(reason)),
+    };
     let mut checker = ContextChecker::new(predictor);
     let name = |t: TokenId| dict.name(machine, t);
     let mut check = |left: SweepToken, above_right: SweepToken, above: SweepToken| {
@@ -682,7 +828,7 @@ mod tests {
         let w = Window { size: 8, origin: 4 };
         let cert = certify_cells(&m, &machine_to_cells_predictor(&m, w), w).unwrap();
         assert!(cert.certified, "{cert:?}");
-        assert_eq!(cert.min_margin, 1);
+        assert_eq!(cert.min_margin, Margin::Exact(1));
         // 1 + 2·4 = 9 tokens: 8 cells (2 with no head, 6 with one). Triples with ≤ 1 head over
         // 9 left/right choices (3 headless) and the SEP contexts.
         assert!(cert.contexts > 8 * 9);
@@ -704,6 +850,63 @@ mod tests {
     }
 
     #[test]
+    fn swapped_labels_a_zero_window_and_float_weights() {
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let w = Window { size: 4, origin: 2 };
+        let p = machine_to_cells_predictor(&m, w);
+        // Swapping two labels is another predictor: refused, not certified.
+        let mut layout = p.layout().clone();
+        layout.tokens.swap(1, 2);
+        let swapped = LinearAr::new(layout, p.weights().to_vec());
+        assert!(matches!(
+            certify_cells(&m, &swapped, w),
+            Err(CertifyError::Dictionary { .. })
+        ));
+        // S = 0 reads the position it predicts.
+        let z = Window { size: 0, origin: 0 };
+        let mut layout = p.layout().clone();
+        layout.offsets = vec![0, 1, 2];
+        let zero = LinearAr::new(layout, p.weights().to_vec());
+        assert!(matches!(
+            certify_cells(&m, &zero, z),
+            Err(CertifyError::Degenerate { s: 0, .. })
+        ));
+        // The same weights as floats certify through the float executor, margin 1.0.
+        let float = LinearAr::from_weights(
+            p.layout().clone(),
+            p.weights()
+                .iter()
+                .map(|w| w.map(|x| x as f32 * 0.5))
+                .collect(),
+        );
+        let cert = certify_cells(&m, &float, w).unwrap();
+        assert!(cert.certified, "{cert:?}");
+        assert_eq!(cert.min_margin, Margin::Float(0.5));
+        assert_eq!(
+            serde_json::to_value(cert.min_margin).unwrap(),
+            serde_json::json!(0.5)
+        );
+        assert_eq!(
+            serde_json::to_value(certify_cells(&m, &p, w).unwrap().min_margin).unwrap(),
+            serde_json::json!(1)
+        );
+        // Reading more offsets: zero weights there are certified as the local predictor,
+        // non-zero ones are not certified, with the reason.
+        let mut layout = p.layout().clone();
+        layout.offsets.insert(0, 1);
+        layout.offset_names.insert(0, "1".into());
+        let mut weights = p.weights().to_vec();
+        let v = p.layout().tokens.len();
+        weights.insert(0, DMatrix::zeros(v, v));
+        let wide = LinearAr::new(layout.clone(), weights.clone());
+        assert!(certify_cells(&m, &wide, w).unwrap().certified);
+        weights[0][(0, 0)] = 1;
+        let stray = certify_cells(&m, &LinearAr::new(layout, weights), w).unwrap();
+        assert!(!stray.certified);
+        assert!(stray.reason.unwrap().contains("[1]"));
+    }
+
+    #[test]
     fn compiled_sweep_is_certified_and_a_broken_weight_is_caught() {
         use crate::compiler::machine_to_sweep_predictor;
         let m = from_standard("1RB1RZ_1LB0RC_1LC1LA", "bb3").unwrap();
@@ -711,7 +914,7 @@ mod tests {
         let p = machine_to_sweep_predictor(&m, w).unwrap();
         let cert = certify_sweep(&m, &p, w).unwrap();
         assert!(cert.certified, "{cert:?}");
-        assert_eq!(cert.min_margin, 1);
+        assert_eq!(cert.min_margin, Margin::Exact(1));
         // Make the marker above start state B instead of A.
         let dict = sweep::Dictionary::new(&m);
         let start0 = dict.encode(SweepToken::Start(crate::machine::SymbolId(0)));
@@ -726,10 +929,10 @@ mod tests {
         assert!(!cert.certified);
         assert_eq!(cert.failures[0].context[1], "⟨▸0⟩");
         assert_eq!(cert.failures[0].got, "⟨B,0⟩");
-        // A cells predictor is refused.
+        // A cells predictor is refused: its labels are not the sweep dictionary.
         assert!(matches!(
             certify_sweep(&m, &machine_to_cells_predictor(&m, w), w),
-            Err(CertifyError::SweepOffsets { .. })
+            Err(CertifyError::Dictionary { .. })
         ));
     }
 

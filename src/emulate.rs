@@ -18,7 +18,7 @@ use crate::encoding::EncodingKind;
 use crate::executor::Executor;
 use crate::interpreter;
 use crate::machine::{Machine, Stop, SymbolId};
-use crate::predictor::{LinearAr, Predictor, TokenId};
+use crate::predictor::{LinearAr, Predictor, TokenId, Weight};
 use crate::time_dependent::TimeDependentAr;
 use crate::verify::{overrun, run_verified, Divergence, Verification};
 use serde::Serialize;
@@ -114,7 +114,7 @@ pub struct EmulationReport {
 }
 
 /// The largest offset a predictor may read (the executor's ring is at most 64 MiB).
-pub const MAX_OFFSET: usize = 1 << 24;
+pub const MAX_OFFSET: usize = crate::weights::MAX_OFFSET;
 
 /// Errors that stop an emulation before it starts.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -180,9 +180,9 @@ pub fn emulate_cells(
 
 /// Emulates `machine` with any `cells` predictor (compiled, learned, or loaded from a weight
 /// file) and verifies every token against the interpreter.
-pub fn emulate_cells_with(
+pub fn emulate_cells_with<T: Weight>(
     machine: &Machine,
-    predictor: LinearAr,
+    predictor: LinearAr<T>,
     opts: &EmulateOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
@@ -266,9 +266,9 @@ pub fn emulate_sweep(
 ///
 /// The report's `steps` are those the complete rows cover, `expected_tokens` is
 /// `(left moves + [final])·(S+1)` (proofs/sweep.md#length), and `step` in a divergence is the row.
-pub fn emulate_sweep_with(
+pub fn emulate_sweep_with<T: Weight>(
     machine: &Machine,
-    predictor: LinearAr,
+    predictor: LinearAr<T>,
     opts: &EmulateOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {

@@ -9,7 +9,7 @@
 //! `-(I16_BOUND + 1)` in the first column and 0 elsewhere, so they never win. The same generic
 //! code is compiled three times (AVX-512, AVX2, portable) and chosen once at run time.
 
-use crate::predictor::TokenId;
+use crate::token::TokenId;
 
 /// Lanes per padded column.
 const LANES: usize = 32;
@@ -195,7 +195,7 @@ mod tests {
                 s[d] += flat[(o * (v + 1) + x.index()) * v + d];
             }
         }
-        crate::predictor::argmax(&s)
+        crate::predictor::linear::argmax(&s)
     }
 
     #[test]

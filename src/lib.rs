@@ -39,6 +39,7 @@ pub mod emulate;
 pub mod encoding;
 pub mod executor;
 pub mod export;
+pub mod fs;
 pub mod graph;
 pub mod interpreter;
 pub mod kernel;
@@ -47,9 +48,14 @@ pub mod length;
 pub mod machine;
 pub mod nn;
 pub mod parity;
+pub mod pipeline;
 pub mod predictor;
 pub mod tasks;
-pub mod time_dependent;
+pub mod token;
 pub mod verify;
+pub mod weights;
+
+/// The time-dependent predictor, at its former path.
+pub use predictor::time_dependent;
 
 pub use machine::Machine;

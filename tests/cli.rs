@@ -151,11 +151,8 @@ fn broken_weights_fail_verification_with_exit_1() {
     let broken = LinearAr::new(p.layout().clone(), weights);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.safetensors");
-    let meta = [
-        ("window_size", w.size.to_string()),
-        ("origin", w.origin.to_string()),
-    ];
-    arsim::export::write_safetensors(&broken, &meta, &path).unwrap();
+    let meta = arsim::pipeline::metadata(&m, arsim::encoding::EncodingKind::Cells, w, None);
+    arsim::weights::write_dense(&broken, &meta, &path).unwrap();
     let out = arsim(&[
         "emulate",
         "machines/bb3.ron",
@@ -630,4 +627,121 @@ fn task_text_trains_a_linear_model_json() {
         .as_str()
         .unwrap()
         .starts_with("Once upon a"));
+}
+
+/// Rewrites every tensor of a dense weight file through `f(tensor name, row, column, value)`,
+/// keeping its dtype (I32) and metadata: a hand edit, as a user would make it with numpy.
+fn edit_weights(path: &Path, f: impl Fn(&str, usize, usize, i32) -> i32) {
+    use safetensors::tensor::TensorView;
+    let bytes = std::fs::read(path).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let meta = header.metadata().clone();
+    let data: Vec<(String, Vec<u8>, Vec<usize>)> = st
+        .tensors()
+        .into_iter()
+        .map(|(name, t)| {
+            let v = t.shape()[1];
+            let out = t
+                .data()
+                .chunks_exact(4)
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    let x = i32::from_le_bytes(c.try_into().unwrap());
+                    f(&name, i / v, i % v, x).to_le_bytes()
+                })
+                .collect();
+            (name, out, t.shape().to_vec())
+        })
+        .collect();
+    let views: Vec<(String, TensorView<'_>)> = data
+        .iter()
+        .map(|(n, b, s)| (n.clone(), TensorView::new(t_i32(), s.clone(), b).unwrap()))
+        .collect();
+    std::fs::write(path, safetensors::tensor::serialize(views, meta).unwrap()).unwrap();
+}
+
+fn t_i32() -> safetensors::tensor::Dtype {
+    safetensors::tensor::Dtype::I32
+}
+
+#[test]
+fn bb2_with_separator_weights_near_2_30_is_refused_never_certified() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bb2.safetensors");
+    let file = path.to_str().unwrap();
+    assert_eq!(
+        arsim(&["compile", "machines/bb2.ron", "--out", file])
+            .status
+            .code(),
+        Some(0)
+    );
+    // Every offset votes 2^30 for SEP (row 0) after SEP: an i32 sum would wrap to negative.
+    edit_weights(
+        &path,
+        |_, d, x, w| if d == 0 && x == 0 { 1 << 30 } else { w },
+    );
+    for cmd in ["certify", "emulate"] {
+        let out = arsim(&[cmd, "machines/bb2.ron", "--weights", file]);
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("largest possible score") && err.contains("3221225472"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn softmax_learned_files_run_and_certify_with_exit_0_or_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.safetensors");
+    let file = path.to_str().unwrap();
+    let out = arsim(&[
+        "learn",
+        "machines/bb2.ron",
+        "--algo",
+        "softmax",
+        "--train",
+        "20",
+        "--test",
+        "20",
+        "--save",
+        file,
+    ]);
+    assert!(matches!(out.status.code(), Some(0 | 1)));
+    for cmd in ["emulate", "certify"] {
+        let out = arsim(&[cmd, "machines/bb2.ron", "--weights", file, "--json"]);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(json(&out)["schema_version"], 1);
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_0() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arsim"))
+        .args(["trace", "machines/bb5.ron", "--max-steps", "100000"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // 100 MB of rows: read one byte, then close the pipe while the trace is being printed.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut one = [0u8; 1];
+    stdout.read_exact(&mut one).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

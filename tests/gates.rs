@@ -507,7 +507,7 @@ fn cli_gates_weights_round_trip_and_a_broken_file_fails() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     // Flip one weight in the file: the certificate fails (exit 1).
-    let (pred, meta) = arsim::time_dependent::read_safetensors(&path).unwrap();
+    let (pred, meta) = arsim::weights::read_sparse(&path).unwrap();
     let maps = (0..pred.num_maps())
         .map(|i| {
             let mut map = pred.map(i).to_vec();
@@ -518,11 +518,7 @@ fn cli_gates_weights_round_trip_and_a_broken_file_fails() {
         })
         .collect();
     let broken = arsim::time_dependent::TimeDependentAr::new(maps, pred.schedule()).unwrap();
-    let extra: Vec<(&str, String)> = ["window_size", "origin"]
-        .iter()
-        .map(|&k| (k, meta[k].clone()))
-        .collect();
-    arsim::time_dependent::write_safetensors(&broken, &extra, &path).unwrap();
+    arsim::weights::write_sparse(&broken, &meta, &path).unwrap();
     let out = arsim(&[
         "certify",
         "machines/bb3.ron",

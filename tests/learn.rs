@@ -346,8 +346,9 @@ fn cli_saves_weights_that_emulate_and_sweeps_with_a_plot() {
         "--json",
     ]);
     assert!(out.status.code() == Some(0) || out.status.code() == Some(1));
-    let (p, meta) = arsim::export::read_safetensors_f32(&float).unwrap();
-    assert_eq!(meta["dtype"], "F32");
+    let (p, meta) = arsim::weights::read_dense(&float).unwrap();
+    assert_eq!(meta.dtype, "F32");
+    assert!(matches!(p, arsim::weights::DenseWeights::F32(_)));
     assert_eq!(
         p.layout().offsets.len(),
         json(&out)["offsets"].as_array().unwrap().len()

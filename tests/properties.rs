@@ -48,7 +48,7 @@ proptest! {
         let w = arsim::encoding::cells::Window { size: s, origin: 0 };
         let cert = certify_cells(&m, &machine_to_cells_predictor(&m, w), w).unwrap();
         prop_assert!(cert.certified, "{:?}", cert.failures);
-        prop_assert_eq!(cert.min_margin, 1);
+        prop_assert_eq!(cert.min_margin, arsim::certify::Margin::Exact(1));
     }
 
     #[test]

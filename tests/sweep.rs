@@ -185,7 +185,7 @@ fn check_run(
         w,
     )
     .map_err(|e| e.to_string())?;
-    if !cert.certified || cert.min_margin < 1 {
+    if !cert.certified || !cert.min_margin.is_winning() {
         return Err(format!("certificate fails: {:?}", cert.failures));
     }
     let opts = EmulateOptions {
@@ -420,7 +420,9 @@ fn compile_certify_and_emulate_on_the_command_line() {
         file,
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1, S, S+1"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("holds cells weights; give --encoding cells")
+    );
     // A stay loop: exit 2, naming the cycle.
     let out = arsim(&["emulate", "0SA", "--encoding", "sweep"]);
     assert_eq!(out.status.code(), Some(2));
@@ -487,7 +489,7 @@ proptest! {
         let w = Window { size: s, origin: 0 };
         let cert = certify_sweep(&m, &machine_to_sweep_predictor(&m, w).unwrap(), w).unwrap();
         prop_assert!(cert.certified, "{:?}", cert.failures);
-        prop_assert_eq!(cert.min_margin, 1);
+        prop_assert_eq!(cert.min_margin, arsim::certify::Margin::Exact(1));
         let p = machine_to_sweep_predictor(&m, w).unwrap();
         prop_assert!(p.weights().iter().all(|x| x.iter().all(|&v| (0..=SEP_WEIGHT).contains(&v))));
     }

@@ -224,12 +224,9 @@ pub fn read_circuit(path: &Path) -> Result<ThresholdCircuit, CircuitFileError> {
 
 /// Writes a circuit to a `.ron` file (whole, or not at all).
 pub fn write_circuit(circuit: &ThresholdCircuit, path: &Path) -> Result<(), CircuitFileError> {
-    crate::export::write_atomic(path, to_ron(circuit).as_bytes()).map_err(|e| match e {
-        crate::export::ExportError::Io { path, source } => CircuitFileError::Io { path, source },
-        crate::export::ExportError::Format { path, message } => CircuitFileError::Io {
-            path,
-            source: std::io::Error::other(message),
-        },
+    crate::fs::write_atomic(path, to_ron(circuit).as_bytes()).map_err(|e| CircuitFileError::Io {
+        path: e.path,
+        source: e.source,
     })
 }
 

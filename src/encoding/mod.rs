@@ -25,6 +25,18 @@ pub enum EncodingKind {
 }
 
 impl EncodingKind {
+    /// Every encoding, in the order the command line lists them.
+    pub const ALL: [EncodingKind; 3] = [
+        EncodingKind::Cells,
+        EncodingKind::Sweep,
+        EncodingKind::Gates,
+    ];
+
+    /// The encoding called `name` (as [`EncodingKind::name`] spells it).
+    pub fn from_name(name: &str) -> Option<EncodingKind> {
+        EncodingKind::ALL.into_iter().find(|e| e.name() == name)
+    }
+
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
         match self {

@@ -271,6 +271,40 @@ pub struct Learned {
     pub window: Window,
 }
 
+impl Learned {
+    /// Writes a time-invariant learned predictor to `path` in the layout of `compile --out`
+    /// (`I32` for the perceptron, `F32` for softmax regression), whole or not at all. Returns
+    /// `false`, writing nothing, for the time-dependent learner, which has no such file.
+    pub fn save(
+        &self,
+        machine: &Machine,
+        path: &std::path::Path,
+    ) -> Result<bool, crate::weights::WeightsError> {
+        let r = &self.report;
+        let encoding = EncodingKind::from_name(r.encoding).unwrap_or(EncodingKind::Cells);
+        let mut meta = crate::weights::Metadata::for_machine(
+            crate::weights::DENSE_FORMAT,
+            machine,
+            encoding,
+            self.window,
+            Vec::new(),
+        );
+        meta.extra.insert(
+            "learned".into(),
+            format!(
+                "{:?} seed {} on {} traces",
+                r.algo, r.seed, r.training.traces
+            ),
+        );
+        match &self.predictor {
+            LearnedPredictor::Integer(w) => crate::weights::write_dense(w, &meta, path)?,
+            LearnedPredictor::Float(w) => crate::weights::write_dense(w, &meta, path)?,
+            LearnedPredictor::TimeDependent(_) => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
 /// Inputs, window and compiled predictor of a run: everything before training.
 pub(crate) struct Prepared {
     pub split: Split,

@@ -168,7 +168,7 @@ pub fn train_softmax(
     let weights = (0..k)
         .map(|o| outputs.expand(|g, x| theta[(o * v + x) * f + g]))
         .collect();
-    (LinearArF32::new(layout, weights), stats)
+    (LinearArF32::from_weights(layout, weights), stats)
 }
 
 /// Scores of every output for `ctx` (padding contributes nothing).

@@ -29,17 +29,13 @@
 //!
 //! # Files
 //!
-//! [`write_safetensors`] writes the maps as COO tensors, one entry per nonzero weight, all
-//! `int32` of shape `[nnz]`: `map` (which map), `offset`, `input`, `output`, `weight`. The
-//! metadata (format [`FORMAT`]) gives `tokens`, `schedule`, `start`, `maps`, `map_names` and the
-//! rule in words, so numpy or PyTorch can rebuild `W^(p)` without arsim.
+//! [`crate::weights::write_sparse`] writes the maps as COO tensors, one entry per nonzero
+//! weight, all `int32` of shape `[nnz]`: `map` (which map), `offset`, `input`, `output`,
+//! `weight`, with `schedule`, `start`, `maps`, `map_names` and the rule in the metadata, so
+//! numpy or PyTorch can rebuild `W^(p)` without arsim.
 
-use crate::export::{write_atomic, ExportError};
-use crate::predictor::{Context, Predictor, TokenId};
-use safetensors::tensor::{Dtype, TensorView};
+use super::{Context, Predictor, TokenId};
 use serde::Serialize;
-use std::collections::HashMap;
-use std::path::Path;
 
 /// The dictionary size: tokens `0` and `1`; `TokenId(2)` is the padding token.
 pub const VOCAB: usize = 2;
@@ -328,165 +324,6 @@ impl Predictor for &TimeDependentAr {
     }
 }
 
-/// Value of the `format` metadata key of a time-dependent weight file.
-pub const FORMAT: &str = "arsim-time-dependent-ar/1";
-
-/// Serialises a predictor as COO tensors with labelled metadata and `extra` keys.
-pub fn to_safetensors(p: &TimeDependentAr, extra: &[(&str, String)]) -> Vec<u8> {
-    let (ptr, entries) = p.csr();
-    let mut columns: [Vec<u8>; 5] = Default::default();
-    for m in 0..p.num_maps() {
-        for e in &entries[ptr[m]..ptr[m + 1]] {
-            let vals = [
-                m as i32,
-                e.offset as i32,
-                e.input as i32,
-                e.output as i32,
-                e.weight,
-            ];
-            for (col, v) in columns.iter_mut().zip(vals) {
-                col.extend_from_slice(&v.to_le_bytes());
-            }
-        }
-    }
-    let nnz = entries.len();
-    let tensors: Vec<(&str, TensorView<'_>)> = COO_NAMES
-        .iter()
-        .zip(&columns)
-        .map(|(&name, bytes)| {
-            // Shape and byte length agree by construction.
-            let view = TensorView::new(Dtype::I32, vec![nnz], bytes).expect("shape matches data");
-            (name, view)
-        })
-        .collect();
-    let mut meta: HashMap<String, String> = HashMap::new();
-    meta.insert("format".into(), FORMAT.into());
-    meta.insert("tokens".into(), r#"["0","1"]"#.into());
-    meta.insert("schedule".into(), p.schedule().name().into());
-    meta.insert("start".into(), p.schedule().start().to_string());
-    meta.insert("maps".into(), p.num_maps().to_string());
-    meta.insert(
-        "map_names".into(),
-        serde_json::to_string(p.map_names()).unwrap_or_default(),
-    );
-    meta.insert(
-        "rule".into(),
-        "next[p] = argmax_d sum over entries e of map(p) with output = d of weight[e] * (x[p - offset[e]] == input[e]); \
-         map(p) = p - start (sequential) or (p - start) mod maps (periodic); positions before start have no map (token 0); \
-         positions before the trace read as padding, which no entry matches; ties go to token 0"
-            .into(),
-    );
-    for (k, v) in extra {
-        meta.insert((*k).to_string(), v.clone());
-    }
-    safetensors::tensor::serialize(tensors, Some(meta)).expect("in-memory serialisation")
-}
-
-/// The COO tensors, in the order of an entry's fields.
-const COO_NAMES: [&str; 5] = ["map", "offset", "input", "output", "weight"];
-
-/// Writes a predictor to `path` (whole, or not at all).
-pub fn write_safetensors(
-    p: &TimeDependentAr,
-    extra: &[(&str, String)],
-    path: &Path,
-) -> Result<(), ExportError> {
-    write_atomic(path, &to_safetensors(p, extra))
-}
-
-/// Reads a predictor written by [`write_safetensors`], with its metadata.
-pub fn read_safetensors(
-    path: &Path,
-) -> Result<(TimeDependentAr, HashMap<String, String>), ExportError> {
-    let shown = path.display().to_string();
-    let bad = |message: String| ExportError::Format {
-        path: shown.clone(),
-        message,
-    };
-    let bytes = std::fs::read(path).map_err(|source| ExportError::Io {
-        path: shown.clone(),
-        source,
-    })?;
-    let (_, header) =
-        safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| bad(e.to_string()))?;
-    let meta = header.metadata().clone().unwrap_or_default();
-    if meta.get("format").map(String::as_str) != Some(FORMAT) {
-        return Err(bad(format!(
-            "not an arsim time-dependent weight file (metadata format is not {FORMAT})"
-        )));
-    }
-    let field = |k: &str| {
-        meta.get(k)
-            .ok_or_else(|| bad(format!("metadata has no `{k}`")))
-    };
-    let number = |k: &str| -> Result<u64, ExportError> {
-        field(k)?
-            .parse()
-            .map_err(|e| bad(format!("metadata `{k}`: {e}")))
-    };
-    let start = number("start")?;
-    let maps = number("maps")? as usize;
-    let schedule = match field("schedule")?.as_str() {
-        "sequential" => Schedule::Sequential { start },
-        "periodic" => Schedule::Periodic { start },
-        other => return Err(bad(format!("unknown schedule `{other}`"))),
-    };
-    let names: Vec<String> = serde_json::from_str(field("map_names")?)
-        .map_err(|e| bad(format!("metadata `map_names`: {e}")))?;
-    if names.len() != maps {
-        return Err(bad(format!("{} map names for {maps} maps", names.len())));
-    }
-    let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;
-    let mut columns = Vec::with_capacity(COO_NAMES.len());
-    for name in COO_NAMES {
-        let t = st
-            .tensor(name)
-            .map_err(|e| bad(format!("tensor {name}: {e}")))?;
-        if t.dtype() != Dtype::I32 || t.shape().len() != 1 {
-            return Err(bad(format!(
-                "tensor {name} is {:?} {:?}, expected I32 [nnz]",
-                t.dtype(),
-                t.shape()
-            )));
-        }
-        let vals: Vec<i32> = t
-            .data()
-            .chunks_exact(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        columns.push(vals);
-    }
-    let nnz = columns[0].len();
-    if columns.iter().any(|c| c.len() != nnz) {
-        return Err(bad("the COO tensors differ in length".into()));
-    }
-    let mut lists: Vec<(String, Vec<Entry>)> = names.into_iter().map(|n| (n, Vec::new())).collect();
-    let rows = (0..nnz).map(|i| [0, 1, 2, 3, 4].map(|c| columns[c][i]));
-    for (i, [m, offset, input, output, weight]) in rows.enumerate() {
-        let list = usize::try_from(m)
-            .ok()
-            .and_then(|m| lists.get_mut(m))
-            .ok_or_else(|| bad(format!("entry {i} belongs to map {m}, outside 0..{maps}")))?;
-        let (Ok(offset), Ok(input), Ok(output)) = (
-            u32::try_from(offset),
-            u8::try_from(input),
-            u8::try_from(output),
-        ) else {
-            return Err(bad(format!(
-                "entry {i} has offset {offset}, input {input}, output {output}"
-            )));
-        };
-        list.1.push(Entry {
-            offset,
-            input,
-            output,
-            weight,
-        });
-    }
-    let p = TimeDependentAr::new(lists, schedule).map_err(|e| bad(e.to_string()))?;
-    Ok((p, meta))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -574,27 +411,5 @@ mod tests {
             assert_eq!(ex.step(), TokenId(x0 & x1));
             assert_eq!(ex.step(), TokenId(x0 | x1));
         }
-    }
-    #[test]
-    fn weights_round_trip_through_a_file() {
-        let p = TimeDependentAr::new(
-            vec![
-                ("a".into(), vec![e(1, 0, 0, 3), e(2, 1, 1, -2)]),
-                ("b".into(), vec![e(3, 1, 1, 4)]),
-            ],
-            Schedule::Periodic { start: 5 },
-        )
-        .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.safetensors");
-        write_safetensors(&p, &[("machine", "m".into())], &path).unwrap();
-        let (q, meta) = read_safetensors(&path).unwrap();
-        assert_eq!(p, q);
-        assert_eq!(meta["machine"], "m");
-        assert_eq!(meta["schedule"], "periodic");
-        let other = dir.path().join("x.safetensors");
-        std::fs::write(&other, b"nope").unwrap();
-        let err = read_safetensors(&other).unwrap_err().to_string();
-        assert!(err.contains("x.safetensors"), "{err}");
     }
 }

@@ -1,0 +1,132 @@
+//! `arsim emulate`: run a predictor token by token and check every token.
+
+use crate::flags::{MachineArgs, WindowArgs};
+use crate::progress::progress_bar;
+use crate::{load, print_json, Failure};
+use anyhow::anyhow;
+use arsim::emulate::EmulationReport;
+use arsim::encoding::EncodingKind;
+use std::path::Path;
+
+/// `arsim emulate`.
+pub fn cmd_emulate(
+    args: &MachineArgs,
+    wargs: &WindowArgs,
+    encoding: EncodingKind,
+    max_steps: u64,
+    weights: Option<&Path>,
+    json: bool,
+) -> Result<(), Failure> {
+    let (m, input) = load(args)?;
+    let p = arsim::pipeline::prepare(&m, &input, encoding, wargs.window(), weights, max_steps)
+        .map_err(anyhow::Error::from)?;
+    // The interpreter is cheap next to the emulation: run it first to size the progress bar.
+    let steps = arsim::interpreter::run(&m, &input, max_steps).steps;
+    let unit = if encoding == EncodingKind::Gates {
+        "bits"
+    } else {
+        "tokens"
+    };
+    let bar = progress_bar(json, steps.saturating_mul(p.tokens_per_step(&m)), unit);
+    let report = p
+        .emulate(&m, input, max_steps, &mut |n| bar.set_position(n))
+        .map_err(anyhow::Error::from)?;
+    bar.finish_and_clear();
+    report_emulation(&report, json)
+}
+
+/// Prints an emulation report and maps it to the exit status: a run that left the window is
+/// bad input (2), a divergence a failed verification (1).
+pub fn report_emulation(report: &EmulationReport, json: bool) -> Result<(), Failure> {
+    if json {
+        print_json(report);
+    } else {
+        print_emulation(report);
+    }
+    if let Some(why) = &report.left_window {
+        return Err(Failure::InputAfterReport(anyhow!(
+            "{why}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)"
+        )));
+    }
+    if !report.agree {
+        return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+fn print_emulation(r: &EmulationReport) {
+    println!("machine      {} (input \"{}\")", r.machine, r.input);
+    match (r.gates, r.offsets.first(), r.offsets.last()) {
+        (Some(_), Some(lo), Some(hi)) => println!(
+            "encoding     {}: {} tokens {{0, 1}}, time-dependent maps reading offsets {lo}..={hi}",
+            r.encoding, r.dictionary
+        ),
+        _ => println!(
+            "encoding     {}: {} tokens, offsets {:?}",
+            r.encoding, r.dictionary, r.offsets
+        ),
+    }
+    println!(
+        "window       {} cells, input from cell {}",
+        r.tape_cells, r.origin
+    );
+    println!("reference    {} steps, {}", r.steps, r.stop);
+    let formula = match r.left_moves {
+        // sweep: one row per left move, plus the final row (proofs/sweep.md#length).
+        Some(l) => format!(
+            "(L+[final])·(S+1) = ({l}+{})·{}",
+            r.expected_tokens / (r.tape_cells as u64 + 1) - l,
+            r.tape_cells + 1
+        ),
+        None => format!("T·(S+1) = {}·{}", r.steps, r.tape_cells + 1),
+    };
+    match r.gates {
+        Some(gates) => {
+            let b = r.prompt_tokens / (r.tape_cells.max(1) as u64);
+            println!(
+                "generated    {} bits after a prompt of {} (T·S·|Γ|(|Q|+1) = {}·{}·{} = {gates} gates)",
+                r.generated_tokens, r.prompt_tokens, r.steps, r.tape_cells, b
+            );
+            if let Some(c) = r.cells_tokens {
+                println!("             the cells encoding generates {c} tokens for the same run");
+            }
+        }
+        None => println!(
+            "generated    {} tokens after a prompt of {} ({formula} = {})",
+            r.generated_tokens, r.prompt_tokens, r.expected_tokens
+        ),
+    }
+    match &r.first_divergence {
+        None => println!("agree        yes: every generated token equals the interpreter's"),
+        Some(d) => {
+            println!("agree        NO");
+            let mut cell = d.cell.map_or("SEP".to_string(), |c| format!("cell {c}"));
+            if let Some(bit) = &d.bit {
+                cell = format!("{cell}, bit {bit}");
+            }
+            println!(
+                "divergence   position {} (step {}, {}): expected {}, got {}",
+                d.position,
+                d.step,
+                cell,
+                d.expected.as_deref().unwrap_or("end of trace"),
+                d.got.as_deref().unwrap_or("end of trace")
+            );
+            let which = if d.bit.is_some() {
+                "cells i-1, i, i+1 of the previous row"
+            } else {
+                "S+2, S+1, S"
+            };
+            println!(
+                "             context ({which}) = {:?}; top scores {:?}",
+                d.context, d.top
+            );
+        }
+    }
+    let unit = if r.gates.is_some() { "bits" } else { "tokens" };
+    println!(
+        "speed        {:.1} M {unit}/s ({:.3} s)",
+        r.tokens_per_second / 1e6,
+        r.seconds
+    );
+}

@@ -1,0 +1,380 @@
+//! Every flag of `arsim`, as clap definitions: what was typed. The commands turn these into
+//! the library's own types ([`WindowArgs::window`]); the task flags are in `task_flags.rs`.
+
+use crate::task_flags::TaskCommand;
+use arsim::encoding::cells::Window;
+use arsim::encoding::EncodingKind;
+use arsim::learn::dataset::WindowKind;
+use arsim::learn::outputs::OutputKind;
+use arsim::learn::{Algo, LearnerKind};
+use arsim::machine::MachineFormat;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Auto-regressive linear predictors that emulate Turing machines, token by token, verified.
+///
+/// arsim makes executable the theorem that linear next-token predictors, given chain-of-thought
+/// tokens, can emulate any Turing machine (Malach, ICML 2024). A MACHINE is a `.ron` file
+/// (see machines/), a Morphett (.tm), turingmachine.io (.yaml) or bbchallenge seed (.seed, with
+/// FILE#N for machine N of a database) file, or a bbchallenge standard-format string such as
+/// 1RB1LB_1LA1RZ. The format comes from the extension, else the content; --format forces it.
+///
+/// Exit codes: 0 success; 1 a verification or certification failed; 2 bad input or usage.
+#[derive(Parser, Debug)]
+#[command(name = "arsim", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the reference interpreter: steps, why it stopped, final state and tape.
+    ///
+    /// Example: arsim run machines/bb5.ron   (47,176,870 steps, 4,098 non-blank cells)
+    Run {
+        #[command(flatten)]
+        machine: MachineArgs,
+        /// Step limit.
+        #[arg(long, default_value_t = 1_000_000_000)]
+        max_steps: u64,
+    },
+    /// Compile the machine, run the linear predictor token by token from the prompt, and check
+    /// every generated token against the interpreter.
+    ///
+    /// Prints the length complexity (generated tokens), agreement, the first divergence if any,
+    /// and tokens per second. Without --tape the window is the cells the run visits.
+    /// Example: arsim emulate machines/bb4.ron
+    Emulate {
+        #[command(flatten)]
+        machine: MachineArgs,
+        #[command(flatten)]
+        window: WindowArgs,
+        /// The encoding of runs as token traces.
+        #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
+        encoding: EncodingKind,
+        /// Step limit (the emulation covers at most this many steps).
+        #[arg(long, default_value_t = 10_000_000)]
+        max_steps: u64,
+        /// Run these weights (a safetensors file from `compile --out`, possibly edited or
+        /// learned) instead of compiling the machine.
+        #[arg(long)]
+        weights: Option<PathBuf>,
+    },
+    /// Compile the machine to a linear predictor and describe or write its weights.
+    ///
+    /// --out FILE.safetensors writes one int32 matrix per offset with every row and column
+    /// labelled in the metadata (numpy/PyTorch can load it). --list prints every non-zero
+    /// weight as W[output ← (offset, input)] = value.
+    Compile {
+        #[command(flatten)]
+        machine: MachineArgs,
+        #[command(flatten)]
+        window: WindowArgs,
+        /// The encoding.
+        #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
+        encoding: EncodingKind,
+        /// Write the weights to this safetensors file (whole, or not at all).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print every non-zero weight with its labels.
+        #[arg(long)]
+        list: bool,
+        /// Draw the weights as labelled heatmaps (one panel per offset) in a PNG file.
+        #[arg(long)]
+        png: Option<PathBuf>,
+        /// Draw the heatmaps as an SVG file.
+        #[arg(long)]
+        svg: Option<PathBuf>,
+    },
+    /// Check the compiled weights on every local context a valid trace can contain.
+    ///
+    /// Together with proofs/cells.md (or proofs/sweep.md) this proves the emulation right for
+    /// every input that stays inside the window. Prints the contexts checked and the minimum
+    /// margin.
+    Certify {
+        #[command(flatten)]
+        machine: MachineArgs,
+        #[command(flatten)]
+        window: WindowArgs,
+        /// The encoding.
+        #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
+        encoding: EncodingKind,
+        /// Certify these weights (a safetensors file) instead of the compiled ones.
+        #[arg(long)]
+        weights: Option<PathBuf>,
+    },
+    /// Measure length complexity (generated tokens) against tape size or input length.
+    ///
+    /// Every count is measured by running the predictor with every token verified, and checked
+    /// against the encoding's formula (cells: T·(S+1); sweep: (L+[final])·(S+1), L left moves).
+    /// With --inputs random, a log-log fit gives the growth exponent of tokens against input
+    /// length.
+    /// Examples: arsim length machines/binary-increment.ron --tapes 8,16,32,64
+    ///           arsim length machines/binary-add.ron --inputs random --lengths 2,4,8,16
+    Length {
+        #[command(flatten)]
+        machine: MachineArgs,
+        /// Encodings to measure, comma-separated.
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "cells")]
+        encoding: Vec<EncodingKind>,
+        /// Window sizes S for a fixed input (--input).
+        #[arg(long, value_delimiter = ',', conflicts_with = "inputs")]
+        tapes: Vec<usize>,
+        /// `random`: draw inputs from the machine's input distribution (its `inputs` field).
+        #[arg(long, value_parser = ["random"], requires = "lengths")]
+        inputs: Option<String>,
+        /// Input lengths for --inputs random.
+        #[arg(long, value_delimiter = ',')]
+        lengths: Vec<usize>,
+        /// Inputs drawn per length.
+        #[arg(long, default_value_t = 3)]
+        samples: usize,
+        /// Seed for the inputs.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Step limit per run.
+        #[arg(long, default_value_t = 1_000_000)]
+        max_steps: u64,
+        /// Draw tokens against S or n on log-log axes, one line per encoding (.svg or .png).
+        #[arg(long)]
+        plot: Option<PathBuf>,
+    },
+    /// The experiments: `parity` (chains of thought of different lengths for n-bit parity),
+    /// `multiply` (4-digit multiplication's data), `text` (TinyStories baselines).
+    Task {
+        #[command(subcommand)]
+        task: TaskCommand,
+    },
+    /// Print the chain of thought: one row per step, the head's cell marked [state].
+    Trace {
+        #[command(flatten)]
+        machine: MachineArgs,
+        #[command(flatten)]
+        window: WindowArgs,
+        /// Step limit.
+        #[arg(long, default_value_t = 10_000)]
+        max_steps: u64,
+        /// Print the token names instead of the compact row.
+        #[arg(long)]
+        tokens: bool,
+        #[command(flatten)]
+        picture: PictureArgs,
+    },
+    /// Write a machine in another format: ron, standard, seed, morphett or yaml.
+    ///
+    /// Prints the text (or writes --out whole). A format that cannot express the machine
+    /// (e.g. the standard format and a stay move, the seed format and a halting transition)
+    /// says why and exits 2.
+    /// Example: arsim convert machines/bb5.ron --to standard
+    Convert {
+        #[command(flatten)]
+        machine: MachineSource,
+        /// The format to write.
+        #[arg(long, value_enum)]
+        to: MachineFormat,
+        /// Write to this file instead of stdout (whole, or not at all).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write the state graph as Graphviz DOT: edges labelled read/write,move, halting states
+    /// as double circles, the start state filled.
+    ///
+    /// --png renders it with Graphviz's `dot` program, which must be installed.
+    Dot {
+        #[command(flatten)]
+        machine: MachineSource,
+        /// Write the DOT text to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Render a PNG picture with Graphviz `dot -Tpng`.
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
+    /// Learn a linear predictor from chain-of-thought traces and compare it with the compiled one.
+    ///
+    /// Runs the machine on random inputs (words of --pattern, by default the shape of the machine
+    /// file's example inputs, e.g. [01]*+[01]* for binary-add) or on --inputs, trains on the
+    /// traces of --train inputs, then runs the learned predictor with the executor on --test
+    /// held-out inputs. Prints token, trace and answer error, agreement with the compiled
+    /// predictor and, for the perceptron, its mistakes against the bound (R² + 2τ)/γ² from the
+    /// compiled weights. --encoding gates learns the bit traces with one perceptron per position
+    /// (--learner time-dependent). Exit 1 when a held-out trace is wrong. --sweep 1,2,4,8
+    /// instead reports held-out trace error against training traces for the time-invariant and
+    /// the time-dependent learner (exit 0); --plot draws it.
+    /// Example: arsim learn machines/binary-add.ron --train 50 --test 500 --seed 1
+    Learn {
+        /// A machine file (.ron, .tm, .yaml, .seed[#N]) or a bbchallenge standard-format string.
+        machine: String,
+        /// Read the machine in this format, whatever its extension or content.
+        #[arg(long, value_enum)]
+        format: Option<MachineFormat>,
+        /// The encoding of runs as token traces (cells or gates).
+        #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
+        encoding: EncodingKind,
+        /// Training traces (the largest --sweep size replaces it).
+        #[arg(long, default_value_t = 50)]
+        train: usize,
+        /// Held-out traces (inputs disjoint from the training ones).
+        #[arg(long, default_value_t = 500)]
+        test: usize,
+        /// Seed of the inputs, the shuffles and the learner.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The learning algorithm.
+        #[arg(long, value_enum, default_value_t = Algo::Perceptron)]
+        algo: Algo,
+        /// The offsets the learner reads: all = 1..S+2, local = S, S+1, S+2.
+        #[arg(long, value_enum, default_value_t = WindowKind::All)]
+        window: WindowKind,
+        /// Output features: tokens = one weight row per token; parts = a cell token's row is
+        /// its symbol part plus its head part (the form of the compiled weights). gates: tokens.
+        #[arg(long, value_enum, default_value_t = OutputKind::Parts)]
+        outputs: OutputKind,
+        /// One set of weights for every position, or one classifier per position.
+        #[arg(long, value_enum, default_value_t = LearnerKind::TimeInvariant)]
+        learner: LearnerKind,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Step limit of every run.
+        #[arg(long, default_value_t = 2_000)]
+        max_steps: u64,
+        /// Perceptron: stop after this many passes.
+        #[arg(long, default_value_t = 1_000)]
+        max_passes: usize,
+        /// Perceptron margin τ: update while an example's margin is at most τ (0 = Rosenblatt).
+        #[arg(long, default_value_t = arsim::learn::perceptron::DEFAULT_MARGIN)]
+        margin: i32,
+        /// Softmax regression: most epochs.
+        #[arg(long, default_value_t = 100)]
+        epochs: usize,
+        /// Write the learned weights (safetensors, the layout of `compile --out`; float32 for
+        /// softmax). Time-invariant learners only.
+        #[arg(long, conflicts_with = "sweep")]
+        save: Option<PathBuf>,
+        /// Training-set sizes for the sample-complexity sweep, e.g. 1,2,4,8,16.
+        #[arg(long)]
+        sweep: Option<String>,
+        /// Draw the sweep (FILE.svg or FILE.png).
+        #[arg(long, requires = "sweep")]
+        plot: Option<PathBuf>,
+    },
+}
+
+/// A machine without input (for convert and dot).
+#[derive(Args, Debug)]
+pub struct MachineSource {
+    /// A machine file (.ron, .tm, .yaml, .seed[#N]) or a bbchallenge standard-format string.
+    pub machine: String,
+    /// Read the machine in this format, whatever its extension or content.
+    #[arg(long, value_enum)]
+    pub format: Option<MachineFormat>,
+}
+
+/// Pictures of a trace: a space-time diagram, one row per step, one column per cell.
+#[derive(Args, Debug)]
+pub struct PictureArgs {
+    /// Draw the space-time diagram as a PNG file (instead of printing rows).
+    #[arg(long)]
+    pub png: Option<PathBuf>,
+    /// Draw the space-time diagram as an SVG file.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+    /// Draw only these steps, A..B (B excluded; A.. and ..B also work).
+    #[arg(long, value_parser = parse_steps)]
+    pub steps: Option<std::ops::Range<u64>>,
+    /// Largest diagram width in pixels; wider tapes are downsampled, keeping the head.
+    #[arg(long, default_value_t = 1200)]
+    pub width: usize,
+    /// Largest diagram height in pixels; longer runs show every k-th row.
+    #[arg(long, default_value_t = 2000)]
+    pub height: usize,
+    /// Only the diagram's pixels: no title, step labels or legend.
+    #[arg(long)]
+    pub plain: bool,
+    /// Draw the rows the compiled predictor generates (checked against the interpreter;
+    /// differing tokens in red) instead of the interpreter's run.
+    #[arg(long)]
+    pub emulate: bool,
+    /// With --emulate: run these weights (safetensors from `compile --out`) instead.
+    #[arg(long, requires = "emulate")]
+    pub weights: Option<PathBuf>,
+}
+
+/// Parses `A..B`, `A..` or `..B`.
+pub fn parse_steps(s: &str) -> Result<std::ops::Range<u64>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("expected A..B, got \"{s}\""))?;
+    let num = |t: &str, default: u64| -> Result<u64, String> {
+        if t.is_empty() {
+            Ok(default)
+        } else {
+            t.replace('_', "")
+                .parse()
+                .map_err(|_| format!("\"{t}\" is not a step number"))
+        }
+    };
+    let (a, b) = (num(a, 0)?, num(b, u64::MAX)?);
+    if a >= b {
+        return Err(format!("empty step range {a}..{b}"));
+    }
+    Ok(a..b)
+}
+
+/// The machine and its input.
+#[derive(Args, Debug)]
+pub struct MachineArgs {
+    /// A machine file (.ron, .tm, .yaml, .seed[#N]) or a bbchallenge standard-format string.
+    pub machine: String,
+    /// Read the machine in this format, whatever its extension or content.
+    #[arg(long, value_enum)]
+    pub format: Option<MachineFormat>,
+    /// The input word, written from cell 0 with the head on cell 0.
+    #[arg(long, short, default_value = "")]
+    pub input: String,
+}
+
+/// The tape window of the `cells` encoding.
+#[derive(Args, Debug)]
+pub struct WindowArgs {
+    /// Window size S; by default the cells the run visits (plus the input's).
+    #[arg(long)]
+    pub tape: Option<usize>,
+    /// Window cell where the input starts (with --tape; default 0).
+    #[arg(long, requires = "tape")]
+    pub origin: Option<usize>,
+}
+
+/// The inputs `learn` runs the machine on.
+#[derive(Args, Debug)]
+pub struct InputArgs {
+    /// The shape of random inputs: literal symbols and classes, a starred class a run whose
+    /// length comes from --lengths, e.g. [01]*+[01]* [default: inferred from the machine file's
+    /// example inputs]
+    #[arg(long, conflicts_with_all = ["inputs", "alphabet"])]
+    pub pattern: Option<String>,
+    /// Random inputs are any words over these symbols (the pattern [SYMBOLS]*).
+    #[arg(long, conflicts_with = "inputs")]
+    pub alphabet: Option<String>,
+    /// Run lengths: numbers and ranges, e.g. 1-8 or 2,4,6; auto = the smallest 1-L with twice
+    /// as many distinct inputs as needed [default: auto]
+    #[arg(long, conflicts_with = "inputs")]
+    pub lengths: Option<String>,
+    /// A listed set of inputs instead of random ones, comma-separated (e.g. 101+11,0+0).
+    #[arg(long)]
+    pub inputs: Option<String>,
+}
+
+impl WindowArgs {
+    /// The window --tape/--origin give, if any.
+    pub fn window(&self) -> Option<Window> {
+        self.tape.map(|size| Window {
+            size,
+            origin: self.origin.unwrap_or(0),
+        })
+    }
+}

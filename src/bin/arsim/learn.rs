@@ -1,0 +1,331 @@
+//! `arsim learn`: learned against compiled, and the sample-complexity sweep.
+
+use crate::flags::InputArgs;
+use crate::progress::phase_bars;
+use crate::{print_json, Failure};
+use anyhow::{anyhow, Context as _, Result};
+use arsim::learn::inputs::{InputSpec, Pattern};
+use arsim::learn::sweep::{sweep, SweepReport};
+use arsim::learn::{learn, Algo, LearnOptions, LearnReport, LearnerKind};
+use arsim::machine::Machine;
+use std::path::PathBuf;
+
+/// Parses `1-8`, `2,4,6`, `1-3,7` into a sorted list of numbers.
+fn parse_numbers(text: &str, what: &str) -> Result<Vec<usize>> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let num = |t: &str| {
+            t.trim().parse::<usize>().map_err(|_| {
+                anyhow!("bad {what} `{part}`: expected a number or a range such as 1-8")
+            })
+        };
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (num(a)?, num(b)?);
+                if a > b {
+                    return Err(anyhow!("bad {what} `{part}`: the range is empty"));
+                }
+                if b - a > 10_000 {
+                    return Err(anyhow!("bad {what} `{part}`: the range is too long"));
+                }
+                out.extend(a..=b);
+            }
+            None => out.push(num(part)?),
+        }
+    }
+    if out.is_empty() {
+        return Err(anyhow!("no {what} given"));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// The input distribution from --pattern/--alphabet/--lengths or --inputs.
+pub fn input_spec(m: &Machine, name: &str, args: &InputArgs) -> Result<InputSpec> {
+    if let Some(list) = &args.inputs {
+        let words = list
+            .split(',')
+            .map(|w| {
+                m.parse_input(w)
+                    .with_context(|| format!("bad --inputs for machine {name}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(InputSpec::Listed(words));
+    }
+    let lengths = match args.lengths.as_deref() {
+        None | Some("auto") => None,
+        Some(l) => Some(parse_numbers(l, "--lengths")?),
+    };
+    let pattern = match (&args.pattern, &args.alphabet) {
+        (Some(p), _) => {
+            Pattern::parse(m, p).with_context(|| format!("bad --pattern for machine {name}"))?
+        }
+        (None, Some(a)) => Pattern::words_over(
+            &m.parse_input(a)
+                .with_context(|| format!("bad --alphabet for machine {name}"))?,
+        ),
+        (None, None) => Pattern::from_examples(m),
+    };
+    Ok(InputSpec::Random { pattern, lengths })
+}
+
+pub fn cmd_learn(
+    m: &Machine,
+    opts: &LearnOptions,
+    save: Option<PathBuf>,
+    json: bool,
+) -> Result<(), Failure> {
+    if save.is_some() && opts.learner == LearnerKind::TimeDependent {
+        return Err(anyhow!(
+            "--save writes time-invariant weights; the time-dependent learner has one classifier per position"
+        )
+        .into());
+    }
+    let mut progress = phase_bars(json);
+    let learned =
+        learn(m, opts, &mut progress).map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
+    drop(progress);
+    if let Some(path) = &save {
+        learned.save(m, path).map_err(anyhow::Error::from)?;
+    }
+    let r = &learned.report;
+    if json {
+        let mut value = serde_json::to_value(r).unwrap_or_default();
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert(
+                "saved".into(),
+                serde_json::json!(save.as_ref().map(|p| p.display().to_string())),
+            );
+        }
+        print_json(&value);
+    } else {
+        print_learn(r);
+        if let Some(path) = &save {
+            println!("saved        {}", path.display());
+        }
+    }
+    if r.test.trace_errors > 0 {
+        return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2}%", 100.0 * x)
+}
+
+fn print_learn(r: &LearnReport) {
+    println!(
+        "machine      {} ({}: S = {} cells, |D| = {})",
+        r.machine, r.encoding, r.tape_cells, r.dictionary
+    );
+    let algo = match r.algo {
+        Algo::Perceptron => "perceptron",
+        Algo::Softmax => "softmax regression",
+    };
+    let kind = match r.learner {
+        LearnerKind::TimeInvariant => "time-invariant",
+        LearnerKind::TimeDependent => "time-dependent (one per position)",
+    };
+    println!(
+        "learner      {kind} {algo} over output {}, window {} ({} offsets: {}..{})",
+        r.outputs.name(),
+        r.window.name(),
+        r.offsets.len(),
+        r.offsets.first().unwrap_or(&0),
+        r.offsets.last().unwrap_or(&0)
+    );
+    match (&r.inputs.pattern, &r.inputs.lengths) {
+        (Some(a), Some(l)) => println!(
+            "inputs       random words {a}, runs of lengths {:?}, seed {}; e.g. {:?}",
+            l, r.seed, r.inputs.first_training_inputs
+        ),
+        _ => println!(
+            "inputs       listed, seed {}; e.g. {:?}",
+            r.seed, r.inputs.first_training_inputs
+        ),
+    }
+    let t = &r.training;
+    println!(
+        "training     {} traces, {} examples ({} distinct), {} classifier(s), {:.2} s",
+        t.traces, t.examples, t.distinct_examples, t.classifiers, t.seconds
+    );
+    if let Some(p) = &t.perceptron {
+        println!(
+            "perceptron   {} passes, {} mistakes{}",
+            p.passes,
+            p.mistakes,
+            if p.converged {
+                ", converged (a pass with no mistake)"
+            } else {
+                ", NOT converged (pass limit)"
+            }
+        );
+    }
+    if let Some(b) = &t.mistake_bound {
+        println!(
+            "bound        (R² + 2τ)/γ² = {:.0} (R = {:.3}, τ = {}, γ = {:.5} = margin {} / ‖U_compiled‖ {:.2}): mistakes {} the bound",
+            b.bound,
+            b.r,
+            b.margin,
+            b.gamma,
+            b.compiled_min_margin,
+            b.compiled_norm,
+            if t.mistakes_within_bound == Some(true) { "within" } else { "EXCEED" }
+        );
+    }
+    if let Some(s) = &t.softmax {
+        println!(
+            "softmax      {} epochs ({} AdamW steps), loss {:.5}, {} training examples wrong, min margin {:.3}{}",
+            s.epochs,
+            s.steps,
+            s.loss_per_epoch.last().unwrap_or(&f64::NAN),
+            s.train_errors,
+            s.min_train_margin,
+            if s.converged { ", converged" } else { "" }
+        );
+    }
+    let e = &r.test;
+    println!(
+        "held-out     {} traces, {} tokens: token error {} ({}), trace error {} ({}), answer error {} ({})",
+        e.traces,
+        e.tokens,
+        pct(e.token_error_rate),
+        e.token_errors,
+        pct(e.trace_error_rate),
+        e.trace_errors,
+        pct(e.answer_error_rate),
+        e.answer_errors
+    );
+    println!(
+        "compiled     agrees on {} of tokens and {} of traces ({} / {})",
+        pct(e.compiled_token_agreement_rate),
+        pct(e.compiled_trace_agreement_rate),
+        e.compiled_trace_agreement,
+        e.traces
+    );
+    println!(
+        "coverage     {} held-out traces had every context in training; {} of them wrong",
+        e.covered_traces, e.covered_trace_errors
+    );
+    if let Some(c) = &r.certificate {
+        println!(
+            "certificate  {} local contexts, {} fail, min margin {}{}",
+            c.contexts,
+            c.failed,
+            c.min_margin,
+            if c.certified {
+                ": certified for every input in the window"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(f) = &e.first_failure {
+        let d = &f.divergence;
+        let cell = d.cell.map_or("SEP".to_string(), |c| format!("cell {c}"));
+        println!(
+            "divergence   input \"{}\" ({} steps): position {} (step {}, {}): expected {}, got {}; context (S+2, S+1, S) = {:?}",
+            f.input,
+            f.steps,
+            d.position,
+            d.step,
+            cell,
+            d.expected.as_deref().unwrap_or("end of trace"),
+            d.got.as_deref().unwrap_or("end of trace"),
+            d.context
+        );
+    }
+}
+
+pub fn cmd_sweep(
+    m: &Machine,
+    opts: &LearnOptions,
+    sizes: &str,
+    plot: Option<PathBuf>,
+    json: bool,
+) -> Result<(), Failure> {
+    let sizes = parse_numbers(sizes, "--sweep sizes")?;
+    if sizes.contains(&0) {
+        return Err(anyhow!("--sweep sizes must be at least 1").into());
+    }
+    if let Some(path) = &plot {
+        arsim::learn::plot::check_path(path).map_err(anyhow::Error::from)?;
+    }
+    let mut progress = phase_bars(json);
+    let report =
+        sweep(m, opts, &sizes, &mut progress).map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
+    drop(progress);
+    if let Some(path) = &plot {
+        arsim::learn::plot::plot_sweep(&report, path).map_err(anyhow::Error::from)?;
+    }
+    if json {
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert(
+                "plot".into(),
+                serde_json::json!(plot.as_ref().map(|p| p.display().to_string())),
+            );
+        }
+        print_json(&value);
+    } else {
+        print_sweep(&report);
+        if let Some(path) = &plot {
+            println!("plot         {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn print_sweep(r: &SweepReport) {
+    println!(
+        "machine      {} ({}: S = {} cells, |D| = {}), window {}, {} held-out traces, seed {}",
+        r.machine,
+        r.encoding,
+        r.tape_cells,
+        r.dictionary,
+        r.window.name(),
+        r.test_traces,
+        r.seed
+    );
+    let algo = match r.algo {
+        Algo::Perceptron => "perceptron",
+        Algo::Softmax => "softmax",
+    };
+    println!(
+        "{:>7} {:>9} | {:^34} | {:^38}",
+        "",
+        "",
+        format!("time-invariant ({algo})"),
+        "time-dependent (perceptron per position)"
+    );
+    println!(
+        "{:>7} {:>9} | {:>10} {:>10} {:>12} | {:>10} {:>10} {:>16}",
+        "traces",
+        "examples",
+        "trace err",
+        "token err",
+        "mistakes",
+        "trace err",
+        "token err",
+        "classifiers"
+    );
+    for row in &r.rows {
+        let (a, b) = (&row.time_invariant, &row.time_dependent);
+        let ti = |f: fn(&arsim::learn::sweep::SweepPoint) -> String| {
+            a.as_ref().map_or("-".to_string(), f)
+        };
+        println!(
+            "{:>7} {:>9} | {:>10} {:>10} {:>12} | {:>10} {:>10} {:>16}",
+            row.train_traces,
+            row.examples,
+            ti(|p| pct(p.trace_error_rate)),
+            ti(|p| pct(p.token_error_rate)),
+            ti(|p| p.mistakes.map_or("-".to_string(), |m| m.to_string())),
+            pct(b.trace_error_rate),
+            pct(b.token_error_rate),
+            b.classifiers
+        );
+    }
+}

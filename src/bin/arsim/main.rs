@@ -1,0 +1,258 @@
+//! The `arsim` command line: a thin layer over the library. It parses arguments (`flags`,
+//! `task_flags`), hands them to one module per command, which calls the library and prints its
+//! typed report (text, or one JSON object with `--json`), and maps outcomes to exit codes:
+//! 0 success, 1 a verification or certification failure, 2 bad input or usage.
+
+mod certify;
+mod compile;
+mod convert;
+mod emulate;
+mod flags;
+mod learn;
+mod length;
+mod progress;
+mod run;
+mod task_flags;
+mod task_multiply;
+mod task_parity;
+mod task_text;
+mod trace;
+
+use anyhow::{anyhow, Context as _, Result};
+use arsim::learn::softmax::SoftmaxOptions;
+use arsim::learn::LearnOptions;
+use arsim::length::Plan;
+use arsim::machine::{load_machine_as, Machine, SymbolId};
+use clap::Parser;
+use flags::{Cli, Command, MachineArgs};
+use serde::Serialize;
+use std::process::ExitCode;
+use task_flags::TaskCommand;
+
+/// The version of the JSON every command prints (the top-level `schema_version` key).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A failure and its exit code.
+pub enum Failure {
+    /// Bad input or usage: exit 2.
+    Input(anyhow::Error),
+    /// The predictor or certificate failed: exit 1 (the report has been printed).
+    Verification,
+    /// Bad input found after the report was printed (a run that left the window): exit 2,
+    /// the message on stderr only, so `--json` still prints one object.
+    InputAfterReport(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Input(e)
+    }
+}
+
+fn main() -> ExitCode {
+    quiet_on_closed_stdout();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Verification) => ExitCode::from(1),
+        Err(Failure::InputAfterReport(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Input(e)) => {
+            if json {
+                print_json(&serde_json::json!({ "error": format!("{e:#}"), "exit_code": 2 }));
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `arsim run machines/bb5.ron | head -1`: when stdout is closed early, printing fails; exit
+/// quietly with 0, as Unix filters do, instead of panicking with a message.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
+/// Prints one JSON object on stdout, its first key `schema_version`, the rest as the value
+/// serialises (field order kept). The one place any command prints JSON.
+pub fn print_json(value: &impl Serialize) {
+    // Our report types serialise infallibly.
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    match text.strip_prefix("{\n") {
+        Some(rest) => println!("{{\n  \"schema_version\": {SCHEMA_VERSION},\n{rest}"),
+        None if text == "{}" => println!("{{\n  \"schema_version\": {SCHEMA_VERSION}\n}}"),
+        None => println!("{text}"),
+    }
+}
+
+/// Loads the machine and parses the input against its alphabet.
+pub fn load(args: &MachineArgs) -> Result<(Machine, Vec<SymbolId>)> {
+    let m = load_machine_as(&args.machine, args.format)?;
+    let input = m
+        .parse_input(&args.input)
+        .with_context(|| format!("bad --input for machine {}", args.machine))?;
+    Ok((m, input))
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let json = cli.json;
+    match cli.command {
+        Command::Run { machine, max_steps } => run::cmd_run(&machine, max_steps, json),
+        Command::Emulate {
+            machine,
+            window,
+            encoding,
+            max_steps,
+            weights,
+        } => emulate::cmd_emulate(
+            &machine,
+            &window,
+            encoding,
+            max_steps,
+            weights.as_deref(),
+            json,
+        ),
+        Command::Compile {
+            machine,
+            window,
+            encoding,
+            out,
+            list,
+            png,
+            svg,
+        } => compile::cmd_compile(
+            &machine,
+            &window,
+            encoding,
+            out,
+            list,
+            compile::Pictures { png, svg },
+            json,
+        ),
+        Command::Certify {
+            machine,
+            window,
+            encoding,
+            weights,
+        } => certify::cmd_certify(&machine, &window, encoding, weights.as_deref(), json),
+        Command::Length {
+            machine,
+            encoding,
+            tapes,
+            inputs,
+            lengths,
+            samples,
+            seed,
+            max_steps,
+            plot,
+        } => {
+            let plan = if inputs.is_some() {
+                Plan::Inputs {
+                    lengths,
+                    samples,
+                    seed,
+                }
+            } else if !tapes.is_empty() {
+                Plan::Tapes {
+                    input: load(&machine)?.1,
+                    tapes,
+                }
+            } else {
+                return Err(Failure::Input(anyhow!(
+                    "give --tapes S1,S2,… or --inputs random --lengths N1,N2,…"
+                )));
+            };
+            length::cmd_length(&machine, &encoding, &plan, max_steps, plot.as_deref(), json)
+        }
+        Command::Task {
+            task: TaskCommand::Parity(args),
+        } => task_parity::cmd_task_parity(&args, json),
+        Command::Task {
+            task: TaskCommand::Multiply(args),
+        } => task_multiply::cmd_task_multiply(&args, json),
+        Command::Task {
+            task: TaskCommand::Text(args),
+        } => task_text::cmd_task_text(&args, json),
+        Command::Trace {
+            machine,
+            window,
+            max_steps,
+            tokens,
+            picture,
+        } => {
+            if picture.png.is_some() || picture.svg.is_some() {
+                trace::cmd_trace_picture(&machine, &window, max_steps, &picture, json)
+            } else {
+                trace::cmd_trace(&machine, &window, max_steps, tokens, json)
+            }
+        }
+        Command::Convert { machine, to, out } => convert::cmd_convert(&machine, to, out, json),
+        Command::Dot { machine, out, png } => convert::cmd_dot(&machine, out, png, json),
+        Command::Learn {
+            machine,
+            format,
+            encoding,
+            train,
+            test,
+            seed,
+            algo,
+            window,
+            outputs,
+            learner,
+            input,
+            max_steps,
+            max_passes,
+            margin,
+            epochs,
+            save,
+            sweep,
+            plot,
+        } => {
+            let m = load_machine_as(&machine, format).map_err(anyhow::Error::from)?;
+            let spec = learn::input_spec(&m, &machine, &input)?;
+            let opts = LearnOptions {
+                encoding,
+                inputs: spec,
+                train,
+                test,
+                seed,
+                algo,
+                window,
+                outputs,
+                learner,
+                max_steps,
+                max_passes,
+                margin,
+                softmax: SoftmaxOptions {
+                    epochs,
+                    ..SoftmaxOptions::default()
+                },
+            };
+            match sweep {
+                Some(sizes) => learn::cmd_sweep(&m, &opts, &sizes, plot, json),
+                None => learn::cmd_learn(&m, &opts, save, json),
+            }
+        }
+    }
+}

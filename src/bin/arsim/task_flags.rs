@@ -1,0 +1,258 @@
+//! The flags of `arsim task`: parity, multiplication, text.
+
+use arsim::learn::dataset::WindowKind;
+use arsim::parity::ParityCot;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// The experiments of `arsim task`.
+#[derive(Subcommand, Debug)]
+pub enum TaskCommand {
+    /// Parity of n bits as a threshold circuit whose gates are the chain of thought, compiled to
+    /// a time-dependent linear predictor over {0, 1} and run on random inputs (every input when
+    /// n ≤ 20), every token checked.
+    ///
+    /// --cot popcount emits the bits of the popcount, most significant first: ⌈log2(n+1)⌉ tokens.
+    /// --cot running-xor carries the running parity: 2 tokens per input. --cot kbounded --k K
+    /// builds the chain whose every token reads at most K bits: Θ(n/K) blocks, against the
+    /// bound ⌈(n−1)/(K−1)⌉. Example: arsim task parity --n 1000 --cot popcount
+    Parity(ParityArgs),
+    /// 4-digit multiplication, the paper's experiment: train a model on chains of thought of
+    /// training pairs and score greedy decoding on validation pairs (exact match and per-digit
+    /// accuracy of the 8 answer digits), or run the Turing-machine route.
+    ///
+    /// Operands are 1111..9999, split 75/25 by a fixed hash. --cot paper|none|carry with
+    /// --model mlp|linear trains the paper's architecture (progress bar, --checkpoint,
+    /// --resume); --cot tm with --model compiled runs machines/binary-multiply.ron's compiled
+    /// predictor on the operands in binary, every token verified, and --model learned trains
+    /// the perceptron on --train-seqs training traces first. --show A B prints a chain of
+    /// thought; --stats the vocabulary and formats. Examples:
+    /// arsim task multiply --cot paper --model mlp --d 16 --train-seqs 20000 --seed 0;
+    /// arsim task multiply --cot tm --model compiled --eval-pairs 2000;
+    /// arsim task multiply --cot carry --show 1234 5678
+    Multiply(MultiplyArgs),
+    /// TinyStories with the paper's linear model: split a TinyStories-format corpus by story
+    /// (seeded), train a byte-level BPE on the training stories, fit unigram, bigram and
+    /// trigram Kneser-Ney baselines, train the linear model (embedding d, one masked linear
+    /// layer over the T·d context, output layer; AdamW; progress bar, --checkpoint, --resume)
+    /// and measure every model on the same validation tokens: cross-entropy, perplexity, bits
+    /// per byte. Samples from the model and the trigram (greedy, then at --temperature).
+    ///
+    /// --model bigram trains the softmax bigram instead; --baselines skips the neural model.
+    /// Examples: arsim task text --corpus ../shared/data/tinystories-sample.txt --context 16
+    /// --d 32 --epochs 1; arsim task text --corpus ../shared/data/tinystories-sample.txt
+    /// --baselines
+    Text(TextArgs),
+}
+
+/// Arguments of `arsim task multiply`.
+#[derive(Args, Debug)]
+pub struct MultiplyArgs {
+    /// The chain of thought: the paper's (307 tokens), none (19), carry (75, running sums
+    /// with carries), or tm (the trace of machines/binary-multiply.ron on the operands in
+    /// binary, with --model compiled or learned).
+    #[arg(long, value_enum, default_value_t = CotArg::Paper)]
+    pub cot: CotArg,
+    /// The predictor: mlp or linear (trained here, for paper/none/carry), compiled or learned
+    /// (the Turing-machine route, --cot tm).
+    #[arg(long, value_enum, default_value_t = ModelArg::Mlp)]
+    pub model: ModelArg,
+    /// Embedding width d (mlp, linear).
+    #[arg(long, default_value_t = 16)]
+    pub d: usize,
+    /// Training sequences (mlp, linear: chains of training pairs drawn with replacement;
+    /// learned: traces of distinct training pairs).
+    #[arg(long, default_value_t = 20_000)]
+    pub train_seqs: usize,
+    /// Seed of the initialisation and the training pairs.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Sequences per batch.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Peak learning rate (linear warm-up, cosine decay to 10%).
+    #[arg(long, default_value_t = 3e-3)]
+    pub lr: f64,
+    /// AdamW weight decay.
+    #[arg(long, default_value_t = 0.01)]
+    pub weight_decay: f64,
+    /// Validation pairs scored (a fixed sample, the same for every model and format).
+    #[arg(long, default_value_t = 2_000)]
+    pub eval_pairs: usize,
+    #[command(flatten)]
+    pub run: TrainArgs,
+    /// The multiplication machine of --cot tm.
+    #[arg(long, default_value = "machines/binary-multiply.ron")]
+    pub machine: String,
+    /// Offsets the learned predictor reads (--model learned): all (1..S+2) or local (S, S+1, S+2).
+    #[arg(long, value_enum, default_value_t = WindowKind::All)]
+    pub window: WindowKind,
+    /// Print the chain of thought of the pair A × B instead.
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    pub show: Option<Vec<u32>>,
+    /// Print the vocabulary size, every format's length and the split counts instead.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// How a training run is kept and bounded (`arsim task multiply` and `task text`).
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Positions per chunk of the masked layer (0: automatic; speed only).
+    #[arg(long, default_value_t = 0)]
+    pub chunk: usize,
+    /// Write checkpoints here (safetensors: parameters, AdamW moments, step; every 5 minutes
+    /// and at the end). The text task writes its tokenizer beside it, FILE.tokenizer.json.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// Continue training from this checkpoint; the run's data options must be the same (the
+    /// checkpoint records them and a mismatch is refused).
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+    /// Stop after this many optimizer steps in total (the schedule still spans the whole run;
+    /// continue later with --resume).
+    #[arg(long)]
+    pub stop_at: Option<usize>,
+    /// CPU threads for training (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+impl TrainArgs {
+    /// The library's options, with the task's learning rate and weight decay.
+    pub fn options(&self, lr: f64, weight_decay: f64) -> arsim::nn::RunOptions {
+        arsim::nn::RunOptions {
+            lr,
+            weight_decay,
+            chunk: self.chunk,
+            checkpoint: self.checkpoint.clone(),
+            resume: self.resume.clone(),
+            stop_at: self.stop_at,
+        }
+    }
+}
+
+/// `--cot` of `arsim task multiply`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CotArg {
+    /// The paper's chain, 307 tokens.
+    Paper,
+    /// Prompt and answer only, 19 tokens.
+    None,
+    /// Schoolbook rows with running sums and carries, 75 tokens.
+    Carry,
+    /// The binary-multiplication Turing machine's `cells` trace.
+    Tm,
+}
+
+/// `--model` of `arsim task multiply`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelArg {
+    /// The paper's MLP.
+    Mlp,
+    /// The paper's linear model.
+    Linear,
+    /// The compiled `cells` predictor of the machine.
+    Compiled,
+    /// The perceptron learned from the machine's traces.
+    Learned,
+}
+
+/// Arguments of `arsim task text`.
+#[derive(Args, Debug)]
+pub struct TextArgs {
+    /// The corpus: stories separated by lines `<|endoftext|>`.
+    #[arg(long)]
+    pub corpus: PathBuf,
+    /// Tokenizer vocabulary size (bytes, `<|endoftext|>` and merges).
+    #[arg(long, default_value_t = 1024)]
+    pub vocab: usize,
+    /// Seed of the story-level split (and of sampling).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Share of stories held out for validation.
+    #[arg(long, default_value_t = 0.1)]
+    pub validation: f64,
+    /// Only the n-gram baselines: no neural model is trained.
+    #[arg(long)]
+    pub baselines: bool,
+    /// The neural model: linear (the paper's) or bigram (the softmax bigram baseline).
+    #[arg(long, value_enum, default_value_t = TextModelArg::Linear)]
+    pub model: TextModelArg,
+    /// Context T of the linear model (tokens per window).
+    #[arg(long, default_value_t = 64)]
+    pub context: usize,
+    /// Embedding width d of the linear model.
+    #[arg(long, default_value_t = 64)]
+    pub d: usize,
+    /// Passes over the training windows.
+    #[arg(long, default_value_t = 1)]
+    pub epochs: usize,
+    /// Windows per batch.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    /// Peak learning rate (linear warm-up, cosine decay to 10%).
+    #[arg(long, default_value_t = 2e-3)]
+    pub lr: f64,
+    /// AdamW weight decay (the paper's: 0.1).
+    #[arg(long, default_value_t = 0.1)]
+    pub weight_decay: f64,
+    #[command(flatten)]
+    pub run: TrainArgs,
+    /// Prompt of the samples (with --baselines, only the trigram is sampled, and only when a
+    /// prompt is given).
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// Tokens per sample.
+    #[arg(long, default_value_t = 200)]
+    pub tokens: usize,
+    /// Temperature of the sampled continuations.
+    #[arg(long, default_value_t = 0.5)]
+    pub temperature: f64,
+    /// Samples per model: one greedy, the rest sampled (seeds --seed, --seed + 1, …).
+    #[arg(long, default_value_t = 3)]
+    pub samples: usize,
+    /// Measure the validation stories every this many steps as well as at the end (a
+    /// learning curve in the report; 0: only at the end).
+    #[arg(long, default_value_t = 0)]
+    pub eval_every: usize,
+    /// Draw the learning curve (validation bits per byte against training tokens, with the
+    /// n-gram baselines) to this .svg or .png file.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Also write the tokenizer to this JSON file.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
+}
+
+/// `--model` of `arsim task text`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextModelArg {
+    /// Embedding → masked linear over the context → output layer.
+    Linear,
+    /// A V×V table of logits trained by the same loop.
+    Bigram,
+}
+
+/// Arguments of `arsim task parity`.
+#[derive(Args, Debug)]
+pub struct ParityArgs {
+    /// Input bits.
+    #[arg(long)]
+    pub n: usize,
+    /// The chain of thought.
+    #[arg(long, value_enum, default_value_t = ParityCot::Popcount)]
+    pub cot: ParityCot,
+    /// The most bits a token may read (with --cot kbounded).
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Random inputs to try when n > 20 (every input is tried when n ≤ 20).
+    #[arg(long, default_value_t = 1000)]
+    pub samples: u64,
+    /// Seed of the random inputs.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Also write the circuit to this .ron file.
+    #[arg(long)]
+    pub circuit: Option<PathBuf>,
+}

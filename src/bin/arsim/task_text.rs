@@ -1,0 +1,192 @@
+//! `arsim task text`: TinyStories baselines and the linear model.
+
+use crate::progress::TrainingBar;
+use crate::task_flags::{TextArgs, TextModelArg};
+use crate::{print_json, Failure};
+use anyhow::anyhow;
+
+/// `arsim task text` with a neural model.
+fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
+    use arsim::tasks::text::{corpus, experiment};
+    if args.context == 0 || args.d == 0 || args.epochs == 0 || args.batch == 0 {
+        return Err(anyhow!("--context, --d, --epochs and --batch must be positive").into());
+    }
+    if !(args.lr > 0.0 && args.lr.is_finite()) {
+        return Err(anyhow!("--lr {} must be positive", args.lr).into());
+    }
+    if let Some(p) = &args.plot {
+        arsim::tasks::text::plot::check_path(p).map_err(anyhow::Error::from)?;
+    }
+    let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from)?;
+    arsim::nn::set_threads(args.run.threads);
+    let o = experiment::TextOptions {
+        vocab: args.vocab,
+        seed: args.seed,
+        validation_fraction: args.validation,
+        architecture: match args.model {
+            TextModelArg::Linear => arsim::nn::Architecture::Linear,
+            TextModelArg::Bigram => arsim::nn::Architecture::Bigram,
+        },
+        context: args.context,
+        d: args.d,
+        epochs: args.epochs,
+        batch: args.batch,
+        run: args.run.options(args.lr, args.weight_decay),
+        prompt: args
+            .prompt
+            .clone()
+            .unwrap_or_else(|| "Once upon a".to_string()),
+        temperature: args.temperature,
+        sample_tokens: args.tokens,
+        samples: args.samples,
+        tokenizer: args.tokenizer.clone(),
+        eval_every: args.eval_every,
+    };
+    let mut bar = TrainingBar::new(json, "windows");
+    let r =
+        experiment::run_text(&corpus, &o, &mut |p| bar.update(p)).map_err(|e| anyhow!("{e}"))?;
+    bar.finish();
+    if let Some(p) = &args.plot {
+        arsim::tasks::text::plot::plot_curve(&r, p).map_err(anyhow::Error::from)?;
+    }
+    if json {
+        print_json(&r);
+        return Ok(());
+    }
+    let b = &r.baselines;
+    println!("corpus       {} ({} stories)", b.corpus, b.stories);
+    println!(
+        "split        {} training, {} validation stories (seed {}); BPE {} tokens",
+        b.train_stories, b.validation_stories, args.seed, b.vocab_size
+    );
+    let n = &r.neural;
+    println!(
+        "training     {}: {} parameters, {} epochs over {} tokens, {} steps in {:.1} s ({:.0} tokens/s, {} threads); loss {:.3} → {:.3}",
+        n.model,
+        n.parameters,
+        n.epochs,
+        n.train_stream_tokens,
+        n.training.steps,
+        n.training.seconds,
+        n.training.tokens_per_second,
+        n.threads,
+        n.training.first_loss,
+        n.training.final_loss
+    );
+    println!("model                 parameters  val tokens  nats/token  perplexity  bits/byte");
+    let row = |name: &str, params: usize, v: &arsim::tasks::text::metrics::EvalReport| {
+        println!(
+            "{:<20} {:>11} {:>11} {:>11.4} {:>11.2} {:>10.4}",
+            name, params, v.tokens, v.cross_entropy, v.perplexity, v.bits_per_byte
+        )
+    };
+    for m in &b.models {
+        row(&format!("{} (KN)", m.model), m.parameters, &m.validation);
+    }
+    row(&n.model, n.parameters, &n.validation);
+    if n.curve.len() > 1 {
+        println!("curve        step  tokens seen  train nats/token  val nats/token  val bits/byte");
+        for c in &n.curve {
+            println!(
+                "{:>17} {:>12} {:>17.4} {:>15.4} {:>14.4}",
+                c.step,
+                c.train_tokens_seen,
+                c.train_loss,
+                c.validation_cross_entropy,
+                c.validation_bits_per_byte
+            );
+        }
+    }
+    for s in &r.samples {
+        println!("--- {}, {}\n{}", s.model, s.sampling, s.text);
+    }
+    if let Some(c) = &r.checkpoint {
+        println!(
+            "checkpoint   {c} (tokenizer: {})",
+            experiment::tokenizer_path(c.as_ref()).display()
+        );
+    }
+    Ok(())
+}
+
+pub fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
+    use arsim::tasks::text::{baselines, corpus, sample};
+    if !(0.0..1.0).contains(&args.validation) || args.validation == 0.0 {
+        return Err(anyhow!("--validation {} must be in (0, 1)", args.validation).into());
+    }
+    if !args.baselines {
+        return text_experiment(args, json);
+    }
+    let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from)?;
+    let opts = baselines::BaselineOptions {
+        vocab: args.vocab,
+        seed: args.seed,
+        validation_fraction: args.validation,
+    };
+    let b = baselines::run_baselines(&corpus, &opts);
+    if let Some(path) = &args.tokenizer {
+        b.bpe.save(path).map_err(anyhow::Error::from)?;
+    }
+    let samples: Vec<(String, String)> = match &args.prompt {
+        None => vec![],
+        Some(p) => {
+            let tri = &b.models[2];
+            let greedy = sample::complete(
+                tri,
+                &b.bpe,
+                p,
+                args.tokens,
+                sample::Sampling::Greedy,
+                args.seed,
+            );
+            let t = sample::Sampling::Temperature(args.temperature);
+            let hot = sample::complete(tri, &b.bpe, p, args.tokens, t, args.seed);
+            vec![
+                ("greedy".to_string(), greedy),
+                (format!("temperature {}", args.temperature), hot),
+            ]
+        }
+    };
+    let r = &b.report;
+    if json {
+        let samples: Vec<_> = samples
+            .iter()
+            .map(|(how, text)| serde_json::json!({"model": "trigram", "sampling": how, "text": text}))
+            .collect();
+        print_json(&serde_json::json!({"baselines": r, "samples": samples}));
+    } else {
+        println!("corpus       {} ({} stories)", r.corpus, r.stories);
+        println!(
+            "split        {} training, {} validation stories (seed {}, {:.0} % held out)",
+            r.train_stories,
+            r.validation_stories,
+            args.seed,
+            100.0 * args.validation
+        );
+        println!(
+            "tokenizer    byte-level BPE, {} tokens, trained in {:.2} s; {} training tokens",
+            r.vocab_size, r.tokenizer_seconds, r.train_tokens
+        );
+        println!("model      n-grams   val tokens  val bytes  nats/token  perplexity  bits/byte");
+        for m in &r.models {
+            let v = &m.validation;
+            println!(
+                "{:<9} {:>9} {:>11} {:>10} {:>11.4} {:>11.2} {:>10.4}",
+                m.model,
+                m.parameters,
+                v.tokens,
+                v.bytes,
+                v.cross_entropy,
+                v.perplexity,
+                v.bits_per_byte
+            );
+        }
+        for (how, text) in &samples {
+            println!("--- trigram, {how}\n{text}");
+        }
+        if let Some(path) = &args.tokenizer {
+            println!("wrote        {}", path.display());
+        }
+    }
+    Ok(())
+}
