@@ -216,28 +216,17 @@ pub fn emulate_cells_with<T: Weight>(
     let first_divergence =
         divergence.map(|d| token_divergence(d, window, &offsets, |t| dict.name(machine, t)));
     let s1 = window.size as u64 + 1;
-    Ok(EmulationReport {
-        machine: machine.name().to_string(),
-        encoding: "cells",
-        input: machine.render(&opts.input),
-        steps,
-        stop,
-        tape_cells: window.size,
-        origin: window.origin,
+    let run = Run {
+        window,
         dictionary: dict.len(),
         offsets,
-        prompt_tokens: v.prompt_tokens,
-        generated_tokens: v.generated,
+        steps,
         expected_tokens: steps * s1,
-        agree: first_divergence.is_none(),
-        first_divergence,
-        tokens_per_second: v.tokens_per_second(),
-        seconds: v.seconds,
+        stop,
         left_window,
-        left_moves: None,
-        gates: None,
-        cells_tokens: None,
-    })
+        first_divergence,
+    };
+    Ok(run.report(machine, "cells", opts, &v))
 }
 
 /// Emulates `machine` with its compiled `sweep` predictor and verifies every token against the
@@ -303,27 +292,19 @@ pub fn emulate_sweep_with<T: Weight>(
     let first_divergence =
         divergence.map(|d| token_divergence(d, window, &offsets, |t| dict.name(machine, t)));
     let left_moves = reference.left_moves();
-    Ok(EmulationReport {
-        machine: machine.name().to_string(),
-        encoding: "sweep",
-        input: machine.render(&opts.input),
-        steps: reference.steps(),
-        stop,
-        tape_cells: window.size,
-        origin: window.origin,
+    let run = Run {
+        window,
         dictionary: dict.len(),
         offsets,
-        prompt_tokens: v.prompt_tokens,
-        generated_tokens: v.generated,
+        steps: reference.steps(),
         expected_tokens: (left_moves + is_final as u64) * (window.size as u64 + 1),
-        agree: first_divergence.is_none(),
-        first_divergence,
-        tokens_per_second: v.tokens_per_second(),
-        seconds: v.seconds,
+        stop,
         left_window,
+        first_divergence,
+    };
+    Ok(EmulationReport {
         left_moves: Some(left_moves),
-        gates: None,
-        cells_tokens: None,
+        ..run.report(machine, "sweep", opts, &v)
     })
 }
 
@@ -423,28 +404,67 @@ pub fn emulate_gates_with(
             bit: Some(layout.bit_name(machine, bit)),
         }
     });
-    Ok(EmulationReport {
-        machine: machine.name().to_string(),
-        encoding: "gates",
-        input: machine.render(&opts.input),
-        steps,
-        stop,
-        tape_cells: window.size,
-        origin: window.origin,
+    let run = Run {
+        window,
         dictionary: crate::time_dependent::VOCAB,
         offsets,
-        prompt_tokens: v.prompt_tokens,
-        generated_tokens: v.generated,
+        steps,
         expected_tokens: layout.length(steps),
-        agree: first_divergence.is_none(),
-        first_divergence,
-        tokens_per_second: v.tokens_per_second(),
-        seconds: v.seconds,
+        stop,
         left_window,
-        left_moves: None,
+        first_divergence,
+    };
+    Ok(EmulationReport {
         gates: Some(layout.length(steps)),
         cells_tokens: Some(steps * (window.size as u64 + 1)),
+        ..run.report(machine, "gates", opts, &v)
     })
+}
+
+/// What every encoding's emulation reports alike; [`Run::report`] turns it into the
+/// [`EmulationReport`], to which an encoding adds its own fields.
+struct Run {
+    window: Window,
+    dictionary: usize,
+    offsets: Vec<usize>,
+    steps: u64,
+    expected_tokens: u64,
+    stop: String,
+    left_window: Option<String>,
+    first_divergence: Option<DivergenceReport>,
+}
+
+impl Run {
+    fn report(
+        self,
+        machine: &Machine,
+        encoding: &'static str,
+        opts: &EmulateOptions,
+        v: &Verification,
+    ) -> EmulationReport {
+        EmulationReport {
+            machine: machine.name().to_string(),
+            encoding,
+            input: machine.render(&opts.input),
+            steps: self.steps,
+            stop: self.stop,
+            tape_cells: self.window.size,
+            origin: self.window.origin,
+            dictionary: self.dictionary,
+            offsets: self.offsets,
+            prompt_tokens: v.prompt_tokens,
+            generated_tokens: v.generated,
+            expected_tokens: self.expected_tokens,
+            agree: self.first_divergence.is_none(),
+            first_divergence: self.first_divergence,
+            tokens_per_second: v.tokens_per_second(),
+            seconds: v.seconds,
+            left_window: self.left_window,
+            left_moves: None,
+            gates: None,
+            cells_tokens: None,
+        }
+    }
 }
 
 /// The verifier's divergence or, when the reference ended in a final row that the predictor's

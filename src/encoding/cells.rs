@@ -466,17 +466,11 @@ pub fn locate(window: Window, position: u64) -> (u64, Option<usize>) {
     (position / w, col.checked_sub(1))
 }
 
-/// The stop rule a `cells` emulation uses: the run is over at the end of a row whose head is
-/// final. It reads only generated token ids, like the executor.
-#[derive(Clone, Debug)]
-pub struct CellsHalt {
-    /// Row length S+1.
-    row: usize,
-    col: usize,
-    /// `is_final_token[id]`: the token is a head in a final configuration.
-    is_final_token: Vec<bool>,
-    seen_final: bool,
-}
+crate::encoding::halt::row_halt!(
+    /// The stop rule a `cells` emulation uses: the run is over at the end of a row whose head is
+    /// final. It reads only generated token ids, like the executor.
+    CellsHalt
+);
 
 impl CellsHalt {
     /// The stop rule for `machine` on rows of `window.size` cells; positions start at the prompt.
@@ -491,31 +485,11 @@ impl CellsHalt {
                 _ => false,
             })
             .collect();
-        CellsHalt {
-            row: window.size + 1,
-            col: 0,
+        CellsHalt(crate::encoding::halt::RowHalt::new(
+            window.size + 1,
+            1,
             is_final_token,
-            seen_final: false,
-        }
-    }
-}
-
-impl crate::executor::StopRule for CellsHalt {
-    #[inline]
-    fn after(&mut self, token: TokenId) -> bool {
-        self.seen_final |= self
-            .is_final_token
-            .get(token.index())
-            .copied()
-            .unwrap_or(false);
-        self.col += 1;
-        if self.col == self.row {
-            self.col = 0;
-            let done = self.seen_final;
-            self.seen_final = false;
-            return done;
-        }
-        false
+        ))
     }
 }
 

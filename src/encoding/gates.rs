@@ -430,55 +430,33 @@ impl Iterator for BitTrace<'_> {
     }
 }
 
-/// The stop rule of a `gates` emulation: the run is over at the end of a row in which a final
-/// head's bit is set. It reads only the bits, like the executor.
-#[derive(Clone, Debug)]
-pub struct GatesHalt {
-    row_bits: usize,
-    bits_per_cell: usize,
-    /// `final_bit[b]`: bit b (within a cell) is a head in a final configuration.
-    final_bit: Vec<bool>,
-    col: usize,
-    seen_final: bool,
-}
+crate::encoding::halt::row_halt!(
+    /// The stop rule of a `gates` emulation: the run is over at the end of a row in which a final
+    /// head's bit is set. It reads only the bits, like the executor.
+    GatesHalt
+);
 
 impl GatesHalt {
     /// The stop rule for `machine` on `window`; positions start at the prompt.
     pub fn new(machine: &Machine, window: Window) -> GatesHalt {
         let layout = BitLayout::new(machine, window);
-        let final_bit = (0..layout.bits_per_cell())
-            .map(|b| match layout.token_of(b) {
+        let b = layout.bits_per_cell();
+        // Token 0 marks nothing; token 1 at place p marks a final head when bit p is one.
+        let mut final_at = vec![false; 2 * b];
+        for (p, slot) in final_at[b..].iter_mut().enumerate() {
+            *slot = match layout.token_of(p) {
                 CellToken::Cell {
                     symbol,
                     head: Some(q),
                 } => machine.is_final(q, symbol),
                 _ => false,
-            })
-            .collect();
-        GatesHalt {
-            row_bits: layout.row_bits(),
-            bits_per_cell: layout.bits_per_cell(),
-            final_bit,
-            col: 0,
-            seen_final: false,
+            };
         }
-    }
-}
-
-impl crate::executor::StopRule for GatesHalt {
-    #[inline]
-    fn after(&mut self, token: TokenId) -> bool {
-        if token.0 == 1 {
-            self.seen_final |= self.final_bit[self.col % self.bits_per_cell];
-        }
-        self.col += 1;
-        if self.col == self.row_bits {
-            self.col = 0;
-            let done = self.seen_final;
-            self.seen_final = false;
-            return done;
-        }
-        false
+        GatesHalt(crate::encoding::halt::RowHalt::new(
+            layout.row_bits(),
+            b,
+            final_at,
+        ))
     }
 }
 

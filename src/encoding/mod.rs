@@ -8,6 +8,7 @@
 
 pub mod cells;
 pub mod gates;
+pub mod halt;
 pub mod sweep;
 
 use serde::Serialize;

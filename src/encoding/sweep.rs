@@ -730,17 +730,11 @@ pub fn decode_row(
     Err(DecodeError::NoHead)
 }
 
-/// The stop rule a `sweep` emulation uses: the run is over at the end of a row holding a head
-/// whose fold is final (proofs/sweep.md#theorem). It reads only token ids, like the executor.
-#[derive(Clone, Debug)]
-pub struct SweepHalt {
-    /// Row length S+1.
-    row: usize,
-    col: usize,
-    /// `folds_final[id]`: the token is a head whose path ends final on its cell.
-    folds_final: Vec<bool>,
-    seen_final: bool,
-}
+crate::encoding::halt::row_halt!(
+    /// The stop rule a `sweep` emulation uses: the run is over at the end of a row holding a head
+    /// whose fold is final (proofs/sweep.md#theorem). It reads only token ids, like the executor.
+    SweepHalt
+);
 
 impl SweepHalt {
     /// The stop rule for `folded` on rows of `window.size` cells; positions start at the prompt.
@@ -754,31 +748,11 @@ impl SweepHalt {
                 _ => false,
             })
             .collect();
-        SweepHalt {
-            row: window.size + 1,
-            col: 0,
+        SweepHalt(crate::encoding::halt::RowHalt::new(
+            window.size + 1,
+            1,
             folds_final,
-            seen_final: false,
-        }
-    }
-}
-
-impl crate::executor::StopRule for SweepHalt {
-    #[inline]
-    fn after(&mut self, token: TokenId) -> bool {
-        self.seen_final |= self
-            .folds_final
-            .get(token.index())
-            .copied()
-            .unwrap_or(false);
-        self.col += 1;
-        if self.col == self.row {
-            self.col = 0;
-            let done = self.seen_final;
-            self.seen_final = false;
-            return done;
-        }
-        false
+        ))
     }
 }
 
