@@ -9,7 +9,7 @@
 //!    `cells` rows);
 //! 4. [`compiler`]: machine → [`predictor::LinearAr`] weights; for `gates`, machine →
 //!    [`circuit::ThresholdCircuit`] → [`time_dependent::TimeDependentAr`] (one sparse map per
-//!    position), and [`parity`]'s circuits the same way;
+//!    position), and [`tasks::parity`]'s circuits the same way;
 //! 5. [`certify`]: the exhaustive local check of those weights;
 //! 6. [`executor`] + [`verify`]: generate token by token, streaming, and compare every token;
 //! 7. [`emulate`]: stages 2-6 in order, as `arsim emulate` runs them; [`export`] writes weights;
@@ -47,7 +47,6 @@ pub mod learn;
 pub mod length;
 pub mod machine;
 pub mod nn;
-pub mod parity;
 pub mod pipeline;
 pub mod predictor;
 pub mod tasks;
@@ -57,5 +56,8 @@ pub mod weights;
 
 /// The time-dependent predictor, at its former path.
 pub use predictor::time_dependent;
+
+/// The parity experiment, at its former path.
+pub use tasks::parity;
 
 pub use machine::Machine;

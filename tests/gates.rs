@@ -16,8 +16,8 @@ use arsim::encoding::gates::{
 use arsim::executor::Executor;
 use arsim::interpreter::Interpreter;
 use arsim::machine::{Example, Machine, SymbolId};
-use arsim::parity::{count_bits, parity_circuit, parity_task, ParityCot};
 use arsim::predictor::TokenId;
+use arsim::tasks::parity::{count_bits, parity_circuit, parity_task, ParityCot};
 use proptest::prelude::*;
 
 /// Examples whose `gates` trace is longer than this many bits are skipped here (the `cells`
@@ -365,7 +365,7 @@ fn running_xor_is_linear_and_kbounded_is_n_over_k_blocks() {
     for k in [3, 5, 10, 20, 50] {
         let r = parity_task(n, ParityCot::Kbounded, Some(k), 20, 1).unwrap();
         assert_eq!(r.accuracy, 1.0);
-        let a = arsim::parity::block_operands(k).unwrap();
+        let a = arsim::tasks::parity::block_operands(k).unwrap();
         assert_eq!(r.blocks, 1 + (n - a).div_ceil(a - 1), "k = {k}");
         // Θ(n/k): within a constant (and the block's log) of the fan-in bound.
         assert!(

@@ -7,7 +7,7 @@
 //! input bits in order, and token `n + g` is the value of gate `g` (see `proofs/gates.md`).
 //!
 //! Pipeline: `machine_to_circuit` ([`crate::encoding::gates`]) or the parity builders
-//! ([`crate::parity`]) → [`ThresholdCircuit`] → [`circuit_to_predictor`] →
+//! ([`crate::tasks::parity`]) → [`ThresholdCircuit`] → [`circuit_to_predictor`] →
 //! [`TimeDependentAr`](crate::time_dependent::TimeDependentAr) → executor; [`certify`] checks
 //! the predictor against the circuit gate by gate; [`file`](mod@file) reads and writes `.ron` circuits.
 

@@ -111,6 +111,32 @@ impl Pattern {
 
     /// The pattern of the machine file's example inputs (see the module docs).
     pub fn from_examples(machine: &Machine) -> Pattern {
+        Pattern::inferred(machine)
+    }
+
+    /// The machine's own input distribution as a pattern: the file's `inputs:` field when it
+    /// has one (each part a starred class, the separator literal between parts: the
+    /// distribution `arsim length --inputs random` draws from), else
+    /// [`Pattern::from_examples`]. This is what `arsim learn` draws from by default.
+    pub fn for_machine(machine: &Machine) -> Pattern {
+        let Some(d) = &machine.inputs else {
+            return Pattern::inferred(machine);
+        };
+        let mut items = Vec::new();
+        for (i, part) in d.parts().iter().enumerate() {
+            if i > 0 {
+                items.extend(d.separator().iter().map(|&s| Item::Literal(s)));
+            }
+            let mut symbols = part.clone();
+            symbols.sort_unstable();
+            symbols.dedup();
+            items.push(Item::Class { symbols, run: true });
+        }
+        Pattern { items }
+    }
+
+    /// The shape of the file's example inputs (see [`Pattern::from_examples`]).
+    fn inferred(machine: &Machine) -> Pattern {
         let inputs: Vec<&[SymbolId]> = machine
             .examples()
             .iter()
@@ -486,6 +512,19 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap()
+    }
+
+    #[test]
+    fn the_machine_files_inputs_field_comes_first() {
+        // Examples suggest one word over {a, b}; the file says two runs split by `b`.
+        let text = r#"(symbols: ["_", "a", "b"], blank: "_", states: ["A", "H"], start: "A",
+            halting: ["H"], rules: [], inputs: (parts: ["a", "a"], separator: "b"),
+            examples: [(input: "ab", steps: 0, stop: "no-rule"), (input: "aa", steps: 0, stop: "no-rule")])"#;
+        let m = crate::machine::load::from_ron_text(text, "m.ron", "m").unwrap();
+        assert_eq!(Pattern::from_examples(&m).render(&m), "[ab]*");
+        assert_eq!(Pattern::for_machine(&m).render(&m), "[a]*b[a]*");
+        let add = machine("binary-add");
+        assert_eq!(Pattern::for_machine(&add).render(&add), "[01]*+[01]*");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //!    position); [`mistake_bound`] gives the perceptron's (R/γ)² from the compiled weights;
 //! 4. [`evaluate`]: the learned predictor on held-out inputs with the same executor and
 //!    verifier as `arsim emulate`, against the interpreter and the compiled predictor;
-//! 5. [`sweep`]: held-out error against the number of training traces, for the
+//! 5. [`sample_complexity`]: held-out error against the number of training traces, for the
 //!    time-invariant and the time-dependent learner; [`plot`] draws it.
 //!
 //! [`learn`] runs stages 1-4 once, as `arsim learn` does.
@@ -32,8 +32,10 @@ pub mod mistake_bound;
 pub mod outputs;
 pub mod perceptron;
 pub mod plot;
+pub mod sample_complexity;
 pub mod softmax;
-pub mod sweep;
+/// The former name of [`sample_complexity`].
+pub use sample_complexity as sweep;
 pub mod time_dependent;
 pub mod traces;
 
@@ -107,13 +109,13 @@ pub struct LearnOptions {
 
 impl LearnOptions {
     /// Defaults for `machine`: random words of the pattern of its file's example inputs
-    /// ([`Pattern::from_examples`]) with automatic lengths, 50 training and 500 held-out traces,
+    /// ([`Pattern::for_machine`]: the file's `inputs:` field, else the examples' shape) with automatic lengths, 50 training and 500 held-out traces,
     /// seed 1, perceptron over every offset with output parts.
     pub fn for_machine(machine: &Machine) -> LearnOptions {
         LearnOptions {
             encoding: EncodingKind::Cells,
             inputs: InputSpec::Random {
-                pattern: Pattern::from_examples(machine),
+                pattern: Pattern::for_machine(machine),
                 lengths: None,
             },
             train: 50,

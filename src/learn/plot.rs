@@ -4,7 +4,7 @@
 //! Drawn with plotters through [`crate::draw::plot::render`] (SVG, or PNG on its bitmap-font
 //! pixel backend).
 
-use super::sweep::SweepReport;
+use super::sample_complexity::SweepReport;
 pub use crate::draw::plot::{check_path, PlotError};
 use crate::draw::plot::{legend_label, render};
 use plotters::coord::Shift;
@@ -103,7 +103,7 @@ fn draw<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::learn::sweep::{SweepPoint, SweepRow};
+    use crate::learn::sample_complexity::{SweepPoint, SweepRow};
     use crate::learn::{Algo, InputsSummary};
 
     fn report() -> SweepReport {

@@ -65,6 +65,16 @@ impl InputDistribution {
         }
     }
 
+    /// The alphabets of the parts, in order.
+    pub fn parts(&self) -> &[Vec<SymbolId>] {
+        &self.parts
+    }
+
+    /// The symbols between two parts.
+    pub fn separator(&self) -> &[SymbolId] {
+        &self.separator
+    }
+
     /// The shortest length with one character in every part.
     pub fn min_len(&self) -> usize {
         self.parts.len() + self.separator.len() * self.parts.len().saturating_sub(1)

@@ -7,7 +7,8 @@
 //! - [`text`]: TinyStories: the corpus, a story-level split, a byte-level BPE, and the n-gram
 //!   baselines with their cross-entropy, perplexity and bits per byte, and sampling.
 //!
-//! The `parity` experiment lives in [`crate::parity`] (its chains are threshold circuits).
+//! - [`parity`]: chains of thought of different lengths for n-bit parity, as threshold circuits.
 
 pub mod multiply;
+pub mod parity;
 pub mod text;

@@ -5,7 +5,7 @@ use crate::progress::phase_bars;
 use crate::{print_json, Failure};
 use anyhow::{anyhow, Context as _, Result};
 use arsim::learn::inputs::{InputSpec, Pattern};
-use arsim::learn::sweep::{sweep, SweepReport};
+use arsim::learn::sample_complexity::{sweep, SweepReport};
 use arsim::learn::{learn, Algo, LearnOptions, LearnReport, LearnerKind};
 use arsim::machine::Machine;
 use std::path::PathBuf;
@@ -65,7 +65,7 @@ pub fn input_spec(m: &Machine, name: &str, args: &InputArgs) -> Result<InputSpec
             &m.parse_input(a)
                 .with_context(|| format!("bad --alphabet for machine {name}"))?,
         ),
-        (None, None) => Pattern::from_examples(m),
+        (None, None) => Pattern::for_machine(m),
     };
     Ok(InputSpec::Random { pattern, lengths })
 }
@@ -313,7 +313,7 @@ fn print_sweep(r: &SweepReport) {
     );
     for row in &r.rows {
         let (a, b) = (&row.time_invariant, &row.time_dependent);
-        let ti = |f: fn(&arsim::learn::sweep::SweepPoint) -> String| {
+        let ti = |f: fn(&arsim::learn::sample_complexity::SweepPoint) -> String| {
             a.as_ref().map_or("-".to_string(), f)
         };
         println!(

@@ -1,7 +1,7 @@
 //! The flags of `arsim task`: parity, multiplication, text.
 
 use arsim::learn::dataset::WindowKind;
-use arsim::parity::ParityCot;
+use arsim::tasks::parity::ParityCot;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 
 use crate::task_flags::ParityArgs;
 use crate::{print_json, Failure};
-use arsim::parity::{parity_circuit, parity_task, ParityReport};
+use arsim::tasks::parity::{parity_circuit, parity_task, ParityReport};
 
 pub fn cmd_task_parity(args: &ParityArgs, json: bool) -> Result<(), Failure> {
     if let Some(path) = &args.circuit {

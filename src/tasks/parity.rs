@@ -277,7 +277,7 @@ pub struct ParityReport {
 /// against the circuit and the last one against the true parity.
 ///
 /// ```
-/// use arsim::parity::{parity_task, ParityCot};
+/// use arsim::tasks::parity::{parity_task, ParityCot};
 /// let r = parity_task(1000, ParityCot::Popcount, None, 50, 7).unwrap();
 /// assert_eq!(r.tokens, 10);
 /// assert_eq!(r.accuracy, 1.0);
