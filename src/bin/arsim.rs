@@ -27,7 +27,10 @@ use arsim::learn::{
 };
 use arsim::length::{measure, Plan};
 use arsim::machine::convert::write_machine;
-use arsim::machine::{load_machine_as, Machine, MachineFormat, Stop, SymbolId};
+use arsim::machine::{
+    load_machine_as, load_machine_with, LoadOptions, Machine, MachineFormat, Stop, SymbolId,
+    Undefined,
+};
 use arsim::parity::{parity_circuit, parity_task, ParityCot, ParityReport};
 use arsim::predictor::LinearAr;
 use arsim::tasks::multiply::{self, CotFormat, Pair, Split, Vocabulary};
@@ -612,9 +615,26 @@ struct MachineArgs {
     /// Read the machine in this format, whatever its extension or content.
     #[arg(long, value_enum)]
     format: Option<MachineFormat>,
-    /// The input word, written from cell 0 with the head on cell 0.
-    #[arg(long, short, default_value = "")]
-    input: String,
+    /// The input word, written from cell 0 with the head on cell 0 [default: the machine
+    /// file's own input (turingmachine.io's input:, Morphett's $INITIAL_TAPE:), else empty]
+    #[arg(long, short, conflicts_with = "input_file")]
+    input: Option<String>,
+    /// Read the input word from this file (a final line break dropped): for inputs longer
+    /// than a command line holds.
+    #[arg(long, value_name = "FILE")]
+    input_file: Option<PathBuf>,
+    /// Start in this state (Morphett files start in 0 unless told).
+    #[arg(long, value_name = "STATE")]
+    start: Option<String>,
+    /// Morphett files: skip bad lines and let a later rule for the same state and symbol win,
+    /// each with a warning, as Morphett's simulator does (strict by default).
+    #[arg(long)]
+    lenient: bool,
+    /// An undefined transition (bbchallenge's ---, a Morphett state and symbol without a
+    /// rule): halt = the step into it counts and halts, as bbchallenge and Morphett count;
+    /// no-rule = the run stops before it, a step fewer.
+    #[arg(long, value_enum, default_value_t = Undefined::Halt, value_name = "MEANING")]
+    undefined: Undefined,
 }
 
 /// The tape window of the `cells` encoding.
@@ -821,12 +841,37 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-/// Loads the machine and parses the input against its alphabet.
+/// Loads the machine and parses the input (--input, --input-file, or the file's own) against
+/// its alphabet; lenient loading's warnings go to stderr.
 fn load(args: &MachineArgs) -> Result<(Machine, Vec<SymbolId>)> {
-    let m = load_machine_as(&args.machine, args.format)?;
-    let input = m
-        .parse_input(&args.input)
-        .with_context(|| format!("bad --input for machine {}", args.machine))?;
+    let given = match (&args.input, &args.input_file) {
+        (Some(word), _) => Some(word.clone()),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --input-file {}", path.display()))?;
+            let word = text.strip_suffix('\n').unwrap_or(&text);
+            Some(word.strip_suffix('\r').unwrap_or(word).to_string())
+        }
+        (None, None) => None,
+    };
+    let opts = LoadOptions {
+        format: args.format,
+        lenient: args.lenient,
+        undefined: args.undefined,
+        start: args.start.clone(),
+        input: given.clone(),
+    };
+    let loaded = load_machine_with(&args.machine, &opts)?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let m = loaded.machine;
+    let word = given.unwrap_or_else(|| m.default_input().unwrap_or("").to_string());
+    let input = m.parse_input(&word).map_err(|e| match (&args.input, &args.input_file) {
+        (Some(_), _) => anyhow!("--input: {e}"),
+        (None, Some(path)) => anyhow!("--input-file {}: {e}", path.display()),
+        (None, None) => anyhow!("the input in {}: {e}", args.machine),
+    })?;
     Ok((m, input))
 }
 
@@ -903,7 +948,7 @@ fn cmd_run(args: &MachineArgs, max_steps: u64, json: bool) -> Result<(), Failure
     if json {
         print_json(&serde_json::json!({
             "machine": m.name(),
-            "input": args.input,
+            "input": m.render(&input),
             "steps": r.steps,
             "stop": r.stop,
             "state": r.state,
@@ -1600,7 +1645,7 @@ fn cmd_trace_picture(
     if json {
         print_json(&serde_json::json!({
             "machine": m.name(),
-            "input": args.input,
+            "input": m.render(&input),
             "tape_cells": w.size,
             "origin": w.origin,
             "emulate": pic.emulate,
@@ -1616,7 +1661,7 @@ fn cmd_trace_picture(
             "files": written,
         }));
     } else {
-        println!("machine    {} (input \"{}\")", m.name(), args.input);
+        println!("machine    {} (input \"{}\")", m.name(), m.render(&input));
         println!(
             "diagram    {} rows (steps {}..={}), {} columns ({} cells each), {}×{} pixels",
             d.rows,

@@ -318,12 +318,11 @@ pub fn parse_with(text: &str, opts: &MorphettOptions) -> Result<MorphettMachine,
         }
     }
     // The file's tape, with `_` for the blank where the blank is another character.
+    // The file's tape in the machine's own symbols: `_` and a space are the blank.
     let file_input = initial_tape.map(|t| {
-        if blank == '_' {
-            t
-        } else {
-            t.chars().map(map_sym).collect()
-        }
+        t.chars()
+            .map(|c| if c == ' ' { blank } else { map_sym(c) })
+            .collect::<String>()
     });
     for c in opts
         .input
