@@ -44,6 +44,7 @@ pub mod interpreter;
 pub mod kernel;
 pub mod learn;
 pub mod length;
+pub mod limits;
 pub mod machine;
 pub mod nn;
 pub mod parity;

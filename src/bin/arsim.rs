@@ -876,14 +876,16 @@ fn load(args: &MachineArgs) -> Result<(Machine, Vec<SymbolId>)> {
 }
 
 /// The window from --tape/--origin, or from the run.
-fn window(args: &WindowArgs, m: &Machine, input: &[SymbolId], max_steps: u64) -> Window {
-    match args.tape {
+fn window(args: &WindowArgs, m: &Machine, input: &[SymbolId], max_steps: u64) -> Result<Window> {
+    let w = match args.tape {
         Some(size) => Window {
             size,
             origin: args.origin.unwrap_or(0),
         },
         None => window_of_run(m, input, max_steps),
-    }
+    };
+    arsim::limits::check_window(w.size)?;
+    Ok(w)
 }
 
 /// The compiled predictor, or the one in a weight file; and its window (from --tape, else the
@@ -897,20 +899,21 @@ fn predictor(
     max_steps: u64,
 ) -> Result<(LinearAr, Window)> {
     let Some(path) = weights else {
-        let w = window(wargs, m, input, max_steps);
+        let w = window(wargs, m, input, max_steps)?;
         return Ok((compile(m, encoding, w)?, w));
     };
     let (p, meta) = read_safetensors(path)?;
     let from_meta = |k: &str| meta.get(k).and_then(|v| v.parse::<usize>().ok());
     let w = match (wargs.tape, from_meta("window_size"), from_meta("origin")) {
         (None, Some(size), Some(origin)) => Window { size, origin },
-        _ => window(wargs, m, input, max_steps),
+        _ => window(wargs, m, input, max_steps)?,
     };
     Ok((p, w))
 }
 
 /// The compiled predictor of `encoding` (a machine the encoding cannot take is bad input).
 fn compile(m: &Machine, encoding: EncodingKind, w: Window) -> Result<LinearAr> {
+    arsim::limits::check_dictionary(m.num_states(), m.num_symbols())?;
     Ok(match encoding {
         EncodingKind::Cells => machine_to_cells_predictor(m, w),
         EncodingKind::Sweep => machine_to_sweep_predictor(m, w)?,
@@ -1286,7 +1289,7 @@ fn cmd_compile(
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
-    let w = window(wargs, &m, &input, 1_000_000);
+    let w = window(wargs, &m, &input, 1_000_000)?;
     if encoding == EncodingKind::Gates {
         if pictures.iter().any(Option::is_some) {
             return Err(Failure::Input(anyhow!(
@@ -1459,7 +1462,7 @@ fn cmd_trace(
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
-    let w = window(wargs, &m, &input, max_steps);
+    let w = window(wargs, &m, &input, max_steps)?;
     let mut config = WindowConfig::initial(&m, &input, w)
         .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
     let dict = arsim::encoding::cells::Dictionary::new(&m);
@@ -1627,7 +1630,7 @@ fn cmd_trace_picture(
         let d = spacetime::emulated(&m, p, &input, w, max_steps, &opts);
         (d, w)
     } else {
-        let w = window(wargs, &m, &input, max_steps);
+        let w = window(wargs, &m, &input, max_steps)?;
         (spacetime::reference(&m, &input, w, max_steps, &opts), w)
     };
     let d = diagram.map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
@@ -1698,7 +1701,7 @@ fn gates_predictor(
     max_steps: u64,
 ) -> Result<(TimeDependentAr, Window)> {
     let Some(path) = weights else {
-        let w = window(wargs, m, input, max_steps);
+        let w = window(wargs, m, input, max_steps)?;
         let p = machine_to_gates_predictor(m, w)?;
         return Ok((p, w));
     };
@@ -1706,7 +1709,7 @@ fn gates_predictor(
     let from_meta = |k: &str| meta.get(k).and_then(|v| v.parse::<usize>().ok());
     let w = match (wargs.tape, from_meta("window_size"), from_meta("origin")) {
         (None, Some(size), Some(origin)) => Window { size, origin },
-        _ => window(wargs, m, input, max_steps),
+        _ => window(wargs, m, input, max_steps)?,
     };
     Ok((p, w))
 }

@@ -177,6 +177,11 @@ fn multi_tape(line: Option<usize>) -> YamlError {
 
 /// Parses a turingmachine.io document into a spec (not yet validated) and its input.
 pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
+    // Bounded before parsing: the parser's time grows with a hostile document's depth.
+    crate::limits::check_yaml_depth(text).map_err(|e| YamlError {
+        line: None,
+        message: e.to_string(),
+    })?;
     let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| YamlError {
         line: e.location().map(|l| l.line()),
         message: e.to_string(),
