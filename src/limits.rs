@@ -18,8 +18,12 @@ pub const BYTES_PER_CELL: u64 = 24;
 /// tokens, and the `cells` predictor reads S + 2 back.
 pub const MAX_WINDOW: usize = crate::emulate::MAX_OFFSET - 2;
 
-/// Bytes of one weight of a compiled `cells` predictor (`i16` columns, three offsets).
-pub const BYTES_PER_WEIGHT: u64 = 2 * 3;
+/// Peak bytes of compiling a `cells` predictor, per |D|² (|D| the dictionary size): measured
+/// here (2-core x86 VM) as the peak resident size of `/usr/bin/time -f %M arsim compile
+/// s2000.tm --undefined no-rule --out s.safetensors`, a 2,000-state Morphett chain
+/// (`qi _ 1 r qi+1`, `qi 1 1 l qi+1`): 1,615,220 KB for |D| ≈ 4,006, about 101 bytes; the
+/// 1,000-state chain gives 411,556 KB, about 102.
+pub const BYTES_PER_WEIGHT: u64 = 100;
 
 /// The deepest YAML nesting a machine document may have (a turingmachine.io table is 3 deep).
 pub const MAX_YAML_DEPTH: usize = 64;
@@ -99,8 +103,9 @@ pub fn check_dictionary(states: usize, symbols: usize) -> Result<(), SizeError> 
     Ok(())
 }
 
-/// The nesting depth of a YAML text, from its indentation and its flow brackets, without
-/// parsing it (a parser recursing into a hostile document is what this bounds).
+/// The nesting depth of a YAML text (the top-level mapping is 1), from its indentation and
+/// its flow brackets, without parsing it (a parser recursing into a hostile document is what
+/// this bounds).
 pub fn yaml_depth(text: &str) -> usize {
     let mut indents: Vec<usize> = Vec::new();
     let mut deepest = 0;
@@ -171,7 +176,7 @@ mod tests {
         assert_eq!(yaml_depth(table), 4);
         assert!(check_yaml_depth(table).is_ok());
         let deep = "[".repeat(10_000);
-        assert_eq!(check_yaml_depth(&deep), Err(SizeError::TooDeep { depth: 10_000 }));
+        assert_eq!(check_yaml_depth(&deep), Err(SizeError::TooDeep { depth: 10_001 }));
         let indented: String = (0..100).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         assert!(check_yaml_depth(&indented).is_err());
     }
