@@ -759,4 +759,98 @@ reject2 * ( * halt-reject
         let run = interpreter::run(&back, &[], 100);
         assert_eq!((run.steps, run.nonblank), (6, 4));
     }
+
+    #[test]
+    fn halt_prefix_in_any_case_halts() {
+        let m = load("0 _ 1 r Halt\n0 1 1 r HALT-accept\n* * * r 0\n");
+        assert!(m.is_halting(m.state_id("Halt").unwrap()));
+        assert!(m.is_halting(m.state_id("HALT-accept").unwrap()));
+        let run = interpreter::run(&m, &[], 100);
+        assert_eq!((run.stop, run.steps, run.state.as_str()), (Stop::Halted, 1, "Halt"));
+    }
+
+    #[test]
+    fn unmatched_rules_step_into_halt_as_in_morphett() {
+        // Morphett: no rule for (0, 1) → one more step, into `halt`, the 1 kept.
+        let m = load("0 _ 1 * 0\n");
+        let run = interpreter::run(&m, &[], 100);
+        assert_eq!((run.stop, run.steps, run.state.as_str()), (Stop::Halted, 2, "halt"));
+        assert_eq!(run.tape, "1");
+        let opts = MorphettOptions {
+            undefined: Undefined::NoRule,
+            ..MorphettOptions::default()
+        };
+        let m = validate(&parse_with("0 _ 1 * 0\n", &opts).unwrap().spec, None, None).unwrap();
+        let run = interpreter::run(&m, &[], 100);
+        assert_eq!((run.stop, run.steps), (Stop::NoRule, 1));
+    }
+
+    #[test]
+    fn lenient_mode_skips_bad_lines_and_lets_later_rules_win() {
+        let text = "0 _ a r 0\n0 _ b r halt\n0 x\n0 _ c q 0\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!((e.line, e.kind), (3, MorphettErrorKind::FieldCount(2)));
+        let opts = MorphettOptions {
+            lenient: true,
+            ..MorphettOptions::default()
+        };
+        let p = parse_with(text, &opts).unwrap();
+        let mut lines: Vec<usize> = p.warnings.iter().map(|w| w.line).collect();
+        lines.sort_unstable();
+        assert_eq!(lines, [2, 3, 4]);
+        let m = validate(&p.spec, None, None).unwrap();
+        let run = interpreter::run(&m, &[], 100);
+        assert_eq!((run.tape.as_str(), run.state.as_str()), ("b", "halt"));
+    }
+
+    #[test]
+    fn start_state_without_rules_is_named() {
+        let e = parse("1 _ 1 r halt\n").unwrap_err();
+        assert_eq!(e.kind, MorphettErrorKind::StartWithoutRules("0".into()));
+        assert!(e.to_string().contains("--start"), "{e}");
+        let opts = MorphettOptions {
+            start: Some("1"),
+            ..MorphettOptions::default()
+        };
+        let m = validate(&parse_with("1 _ 1 r halt\n", &opts).unwrap().spec, None, None).unwrap();
+        assert_eq!(interpreter::run(&m, &[], 10).steps, 1);
+    }
+
+    #[test]
+    fn inputs_spaces_and_initial_tape() {
+        let text = "; $INITIAL_TAPE: 1 2\n0 * * r 0\n0 _ _ * halt\n";
+        let p = parse_with(text, &MorphettOptions::default()).unwrap();
+        // `2` is named by no rule: it is a tape symbol all the same; the space is the blank.
+        assert!(p.spec.symbols.contains(&"2".to_string()));
+        assert_eq!(p.spec.input.as_deref(), Some("1_2"));
+        let mut m = validate(&p.spec, None, None).unwrap();
+        m.space_is_blank = true;
+        assert_eq!(m.parse_input("1 2").unwrap(), m.parse_input("1_2").unwrap());
+        let opts = MorphettOptions {
+            input: Some("xy"),
+            ..MorphettOptions::default()
+        };
+        let p = parse_with("0 * * r 0\n0 _ _ * halt\n", &opts).unwrap();
+        assert!(p.spec.symbols.contains(&"x".to_string()));
+    }
+
+    #[test]
+    fn writer_takes_bang_and_a_space_blank() {
+        let m = load("0 ! ! r 0\n0 _ ! * halt !\n");
+        assert!(m.symbol_id('!').is_some());
+        let back = load(&to_morphett(&m).unwrap());
+        assert_eq!(back.symbols(), m.symbols());
+        let y = crate::machine::yaml::parse(
+            "input: '1 1'\nblank: ' '\nstart state: a\ntable:\n  a:\n    '1': R\n    ' ': {L: b}\n  b:\n",
+        )
+        .unwrap();
+        let m = validate(&y.spec, None, None).unwrap();
+        let text = to_morphett(&m).unwrap();
+        assert!(text.contains("; arsim-blank: ' '"), "{text}");
+        assert!(text.contains("$INITIAL_TAPE: 1_1"), "{text}");
+        let back = load(&text);
+        assert_eq!(back.blank(), back.symbol_id(' ').unwrap());
+        let run = |m: &Machine| interpreter::run(m, &m.parse_input("1 1").unwrap(), 100);
+        assert_eq!(run(&back).steps, run(&m).steps);
+    }
 }

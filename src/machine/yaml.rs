@@ -602,4 +602,28 @@ table:
         );
         assert!(back.is_halting(back.state_id("Z").unwrap()));
     }
+
+    #[test]
+    fn comma_keys_list_symbols_as_the_site_reads_them() {
+        assert_eq!(split_symbols("1,0"), ["1", "0"]);
+        assert_eq!(split_symbols(","), [","]);
+        assert_eq!(split_symbols("a,,,b"), ["a", ",", "b"]);
+        let y = parse("input: '10'\nblank: ' '\nstart state: r\ntable:\n  r:\n    '1,0': R\n    ' ': {L: d}\n  d:\n").unwrap();
+        assert_eq!(y.spec.rules.len(), 3);
+        assert_eq!(y.spec.input.as_deref(), Some("10"));
+        let m = validate(&y.spec, None, None).unwrap();
+        assert_eq!(m.default_input(), Some("10"));
+    }
+
+    #[test]
+    fn multi_tape_documents_are_refused_by_name() {
+        for doc in [
+            "input: ['1', '0']\nblank: ' '\nstart state: a\ntable:\n  a:\n",
+            "tapes: 2\nblank: ' '\nstart state: a\ntable:\n  a:\n",
+            "blank: ' '\nstart state: a\ntable:\n  a:\n    [[1, 0], [0, 1]]: R\n",
+        ] {
+            let e = parse(doc).unwrap_err();
+            assert!(e.message.contains("multi-tape machines are not supported"), "{e}");
+        }
+    }
 }
