@@ -108,9 +108,35 @@ fn parallelism(flops: usize) -> gemm::Parallelism {
     }
 }
 
-/// `dst[r0.., c0..] (=|+=) lhs · rhs` for a row-major `dst` with row stride `dst_rs`.
+/// A row-major f32 buffer that the products fill before it is read: its memory is not zeroed
+/// first (a weight gradient is tens of megabytes, and every product with `accumulate` false
+/// writes each element of its block).
+struct Output {
+    data: Vec<f32>,
+    len: usize,
+}
+
+impl Output {
+    fn new(len: usize) -> Output {
+        Output {
+            data: Vec::with_capacity(len),
+            len,
+        }
+    }
+
+    /// The buffer, once every element has been written (the caller's promise, kept by the
+    /// product sequences below: each covers every column with a non-accumulating write first).
+    fn finish(mut self) -> Vec<f32> {
+        // SAFETY: capacity is `len` and every element was written through `matmul` (see the
+        // callers); f32 has no invalid bit patterns once written.
+        unsafe { self.data.set_len(self.len) };
+        self.data
+    }
+}
+
+/// `dst[offset + r·dst_rs + c] (=|+=) (lhs · rhs)[r][c]`.
 fn matmul(
-    dst: &mut [f32],
+    dst: &mut Output,
     dst_offset: usize,
     dst_rs: usize,
     accumulate: bool,
@@ -129,28 +155,32 @@ fn matmul(
     if m == 0 || n == 0 {
         return Ok(());
     }
-    if dst_offset + (m - 1) * dst_rs + n > dst.len() || (m > 1 && dst_rs < n) {
+    if dst_offset + (m - 1) * dst_rs + n > dst.len || (m > 1 && dst_rs < n) {
         return Err(Error::Msg(format!(
             "masked kernel: {m}×{n} result does not fit its destination"
         )));
     }
+    let out = dst.data.as_mut_ptr();
     if k == 0 {
         if !accumulate {
             for r in 0..m {
-                dst[dst_offset + r * dst_rs..][..n].fill(0.0);
+                // SAFETY: in bounds (checked above); writes only.
+                unsafe { std::ptr::write_bytes(out.add(dst_offset + r * dst_rs), 0, n) };
             }
         }
         return Ok(());
     }
     // SAFETY: the three views were checked to lie inside their slices (the last element each
-    // names is in bounds and strides are non-negative), `dst` is exclusively borrowed and the
-    // inputs are shared borrows of other storage, so nothing aliases the destination.
+    // names is in bounds and strides are non-negative), the destination block lies inside the
+    // buffer's capacity (checked above) and is exclusively borrowed, and the inputs are shared
+    // borrows of other storage, so nothing aliases it. With `accumulate` false gemm only
+    // writes the block; with it true the caller wrote the block before.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr().add(dst_offset),
+            out.add(dst_offset),
             1,
             dst_rs as isize,
             accumulate,
@@ -232,7 +262,7 @@ impl ChunkProduct {
     fn forward(&self, x: View<'_>, a: Option<View<'_>>, dk: View<'_>) -> Result<(CpuStorage, Shape)> {
         let (s, n, d, h) = (self.start, self.len, self.d, self.h);
         let b = x.rows;
-        let mut y = vec![0f32; b * n * h];
+        let mut y = Output::new(b * n * h);
         let diag = masked_copy(dk, n, d, h);
         let diag = View {
             data: &diag,
@@ -246,7 +276,8 @@ impl ChunkProduct {
         if let Some(a) = a {
             matmul(&mut y, 0, n * h, true, x.columns(0, s * d), a)?;
         }
-        Ok((CpuStorage::F32(y), Shape::from((b, n * h))))
+        // The diagonal product wrote every element.
+        Ok((CpuStorage::F32(y.finish()), Shape::from((b, n * h))))
     }
 
     /// `dA_k` (when the chunk has one) and the masked `dD_k`.
@@ -257,14 +288,15 @@ impl ChunkProduct {
                 let x = View::of(xd, xl, "x")?;
                 let g = View::of(gd, gl, "dy")?;
                 let da = if s > 0 {
-                    let mut da = vec![0f32; s * d * n * h];
+                    let mut da = Output::new(s * d * n * h);
                     matmul(&mut da, 0, n * h, false, x.columns(0, s * d).t(), g)?;
-                    Some(Tensor::from_vec(da, (s * d, n * h), x_device())?)
+                    Some(Tensor::from_vec(da.finish(), (s * d, n * h), x_device())?)
                 } else {
                     None
                 };
-                let mut dd = vec![0f32; n * d * n * h];
+                let mut dd = Output::new(n * d * n * h);
                 matmul(&mut dd, 0, n * h, false, x.columns(s * d, n * d).t(), g)?;
+                let mut dd = dd.finish();
                 apply_mask(&mut dd, n, d, h);
                 Ok((da, Tensor::from_vec(dd, (n * d, n * h), x_device())?))
             })
@@ -415,7 +447,14 @@ impl CustomOp3 for InputGradient {
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let (d, h) = (self.shape.d_in, self.shape.d_out);
         let (b, xw) = x.dims2()?;
-        let mut dx = vec![0f32; b * xw];
+        if xw != self.shape.positions * d {
+            return Err(Error::Msg(format!(
+                "masked kernel: x is {xw} wide, the layer reads {}",
+                self.shape.positions * d
+            )));
+        }
+        // Every column `s·d..e·d` is written by chunk k's diagonal product, in order.
+        let mut dx = Output::new(b * xw);
         with_f32(grad, "dy", |gd, gl| {
             let g = View::of(gd, gl, "dy")?;
             for (k, r) in self.shape.chunks().enumerate() {
@@ -447,7 +486,7 @@ impl CustomOp3 for InputGradient {
         })?;
         let db = grad.sum(0)?;
         Ok((
-            Some(Tensor::from_vec(dx, (b, xw), x_device())?),
+            Some(Tensor::from_vec(dx.finish(), (b, xw), x_device())?),
             Some(grad.clone()),
             Some(db),
         ))
