@@ -128,11 +128,32 @@ def _dense_masked(tensors: dict, T: int, d: int, chunk: int) -> torch.Tensor:
     return w
 
 
+#: The ``format`` of the state-dict files ``examples/train_ddp.py`` writes.
+STATE_DICT_FORMAT = "arsim-linear-model/1"
+
+
+def _load_state_dict_file(path) -> LinearModel:
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(blob, dict) or blob.get("format") != STATE_DICT_FORMAT:
+        raise _arsim.BadInput(f"{path}: not an arsim checkpoint (safetensors) nor a {STATE_DICT_FORMAT} state dict")
+    cfg = blob["config"]
+    model = LinearModel(cfg["vocab"], cfg["context"], cfg["d"], activation="relu" if cfg["architecture"] == "mlp" else "none")
+    model.load_state_dict(blob["state_dict"])
+    model.config, model.task, model.step = cfg, blob.get("task"), blob.get("step")
+    return model
+
+
 def load_checkpoint(path) -> LinearModel:
     """Reads an arsim training checkpoint (``--checkpoint c.safetensors`` of ``arsim task
-    multiply`` or ``task text``; ``mlp`` or ``linear``) as the paper's :class:`LinearModel`.
-    The result has ``.config`` (arsim's model config) and ``.task`` (what it was trained on)."""
-    info, raw = _arsim.checkpoint_tensors(_os.fspath(path))
+    multiply`` or ``task text``; ``mlp`` or ``linear``) as the paper's :class:`LinearModel`,
+    or a state dict written by ``examples/train_ddp.py``. The result has ``.config`` (the
+    model's shape) and ``.task`` (what it was trained on)."""
+    path = _os.fspath(path)
+    with open(path, "rb") as f:
+        zipped = f.read(2) == b"PK"  # torch.save's zip container
+    if zipped:
+        return _load_state_dict_file(path)
+    info, raw = _arsim.checkpoint_tensors(path)
     info = _json.loads(info)
     cfg = info["config"]
     arch = str(cfg["architecture"]).lower()

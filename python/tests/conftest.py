@@ -37,7 +37,7 @@ def halting_run(path, word, limit=MAX_TRACE_TOKENS):
     import arsim
 
     m = arsim.load(path)
-    r = m.run(word, max_steps=10_000_000)
+    r = m.run(word, max_steps=100_000_000)
     if r["stop"] != "halted":
         pytest.skip(f"{path} on {word!r} stops by {r['stop']}, not halting")
     cells = r["cells"][1] - r["cells"][0] + 1 + len(word)

@@ -1,6 +1,6 @@
 """4-digit multiplication, as ``arsim task multiply`` runs it: the 117-token vocabulary, the
 chains of thought of every ``--cot`` format (paper: 307 tokens, none: 19, carry: 75), the fixed
-train/validation split of the 10^8 pairs, seeded training batches streamed as numpy arrays
+train/validation split of the 8,889² pairs (operands 1111..9999), seeded training batches streamed as numpy arrays
 (batch k is a pure function of the seed and k, never the whole dataset), and :func:`score`, the
 greedy-decoding rules on the same validation sample.
 
@@ -82,7 +82,7 @@ def answer_slice(cot: str = "paper") -> slice:
 
 
 def chain(a: int, b: int, cot: str = "paper") -> _np.ndarray:
-    """The chain of thought of ``a × b`` (each below 10^4) as ``int64`` ids."""
+    """The chain of thought of ``a × b`` (each in 1111..9999) as ``int64`` ids."""
     return _np.asarray(_arsim.multiply_chain(cot, a, b), dtype=_np.int64)
 
 
@@ -96,7 +96,7 @@ def split_of(a: int, b: int) -> str:
 
 
 def split_sizes() -> Tuple[int, int]:
-    """Pairs in the training and validation sides (they sum to 10^8)."""
+    """Pairs in the training and validation sides (operands 1111..9999: they sum to 8,889²)."""
     return _arsim.multiply_split_sizes()
 
 
