@@ -1,6 +1,7 @@
 """PyTorch views (skipped, with the reason printed, where torch is not importable: CI does not
 install it)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -45,12 +46,35 @@ def test_module_reproduces_the_executor_on_every_halting_corpus_machine(path, wo
         np.testing.assert_array_equal(mod.generate(t.prompt, n).numpy(), p.generate(t.prompt, n))
 
 
+EVAL = 40
+
+
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory, arsim_bin):
+def trained(tmp_path_factory, arsim_bin):
+    """The acceptance run of issue 13 (scored on EVAL validation pairs): (checkpoint, report)."""
     path = tmp_path_factory.mktemp("ck") / "c.safetensors"
-    run_cli(arsim_bin, "task", "multiply", "--cot", "carry", "--d", "32", "--train-seqs", "2000",
-            "--eval-pairs", "10", "--checkpoint", str(path), "--json")
-    return path
+    out = run_cli(arsim_bin, "task", "multiply", "--cot", "carry", "--d", "32", "--train-seqs", "2000",
+                  "--eval-pairs", str(EVAL), "--checkpoint", str(path), "--json").stdout
+    return path, json.loads(out)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(trained):
+    return trained[0]
+
+
+def test_decoding_the_papers_model_scores_as_the_command_line(trained):
+    path, report = trained
+    model = at.load_checkpoint(path)
+    _, chains = multiply.validation(EVAL, "carry")
+    ids = torch.from_numpy(chains.copy())
+    with torch.no_grad():
+        for t in range(multiply.prompt_length("carry") - 1, ids.shape[1] - 1):
+            ids[:, t + 1] = model(ids[:, : t + 1])[:, t].argmax(-1)
+    ours = multiply.score(ids.numpy(), cot="carry")
+    cli = report["validation"]
+    for key in ("pairs", "exact", "digits_correct", "chains_exact", "per_digit_accuracy"):
+        assert ours[key] == cli[key], key
 
 
 def test_checkpoint_loads_as_the_papers_model_with_arsims_logits(checkpoint):
