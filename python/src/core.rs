@@ -17,7 +17,9 @@ use arsim::encoding::cells::{self, Window};
 use arsim::encoding::gates::BitTrace;
 use arsim::encoding::{sweep, EncodingKind};
 use arsim::executor::Executor;
-use arsim::export::{read_safetensors, read_safetensors_f32, write_safetensors, write_safetensors_f32};
+use arsim::export::{
+    read_safetensors, read_safetensors_f32, write_safetensors, write_safetensors_f32,
+};
 use arsim::learn::dataset::WindowKind;
 use arsim::learn::inputs::{InputSpec, Pattern};
 use arsim::learn::outputs::OutputKind;
@@ -98,8 +100,13 @@ pub fn load(arg: &str, format: Option<&str>) -> Result<Machine> {
 
 /// `Machine::parse_input`, with the command line's context.
 pub fn parse_input(m: &Machine, input: &str) -> Result<Vec<SymbolId>> {
-    m.parse_input(input)
-        .map_err(|e| Failure::Input(format!("bad --input for machine {}: {}", m.name(), chain(&e))))
+    m.parse_input(input).map_err(|e| {
+        Failure::Input(format!(
+            "bad --input for machine {}: {}",
+            m.name(),
+            chain(&e)
+        ))
+    })
 }
 
 /// The machine's name.
@@ -275,7 +282,9 @@ pub fn replace_weights(w: &Weights, dtype: &str, mats: &[Vec<u8>]) -> Result<Wei
         )));
     }
     let words = |m: &Vec<u8>| -> Vec<[u8; 4]> {
-        m.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect()
+        m.chunks_exact(4)
+            .map(|c| [c[0], c[1], c[2], c[3]])
+            .collect()
     };
     match dtype {
         "int32" => Ok(Weights::Int(LinearAr::new(
@@ -338,7 +347,10 @@ pub fn meta_window(meta: &HashMap<String, String>) -> Option<Window> {
 
 /// The encoding recorded in a weight file's metadata (`cells` when absent).
 pub fn meta_encoding(meta: &HashMap<String, String>) -> Result<EncodingKind> {
-    parse_enum("--encoding", meta.get("encoding").map_or("cells", String::as_str))
+    parse_enum(
+        "--encoding",
+        meta.get("encoding").map_or("cells", String::as_str),
+    )
 }
 
 /// `export::read_safetensors` or `read_safetensors_f32`, by the file's `dtype` metadata.
@@ -413,7 +425,10 @@ pub fn emulation_verdict(report: &Value) -> Option<Failure> {
         )));
     }
     if report.get("agree").and_then(Value::as_bool) != Some(true) {
-        let d = report.get("first_divergence").cloned().unwrap_or(Value::Null);
+        let d = report
+            .get("first_divergence")
+            .cloned()
+            .unwrap_or(Value::Null);
         return Some(Failure::Verification(format!(
             "the predictor diverged from the interpreter: {d}"
         )));
@@ -577,7 +592,10 @@ pub fn learn(
         ("origin", learned.window.origin.to_string()),
         (
             "learned",
-            format!("{:?} seed {} on {} traces", r.algo, r.seed, r.training.traces),
+            format!(
+                "{:?} seed {} on {} traces",
+                r.algo, r.seed, r.training.traces
+            ),
         ),
     ]
     .into_iter()
@@ -633,7 +651,12 @@ pub fn multiply_split_sizes() -> (u64, u64) {
 
 /// Training batch `step` of a run (`ChainBatches`): the pairs and their whole chains,
 /// row-major `[batch, len]`.
-pub fn multiply_batch(f: CotFormat, batch: usize, seed: u64, step: usize) -> (Vec<(u32, u32)>, Vec<u32>) {
+pub fn multiply_batch(
+    f: CotFormat,
+    batch: usize,
+    seed: u64,
+    step: usize,
+) -> (Vec<(u32, u32)>, Vec<u32>) {
     let pairs = ChainBatches {
         format: f,
         batch,
@@ -852,7 +875,11 @@ pub fn checkpoint_tensors(path: &Path) -> Result<(Value, Vec<(String, Vec<usize>
             .and_then(|f| f.to_vec1::<f32>())
             .map_err(|e| Failure::Input(format!("{}: tensor {name}: {e}", path.display())))?;
         let shape = ck.tensors[name].dims().to_vec();
-        out.push((name.clone(), shape, t.iter().flat_map(|x| x.to_le_bytes()).collect()));
+        out.push((
+            name.clone(),
+            shape,
+            t.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        ));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     let info = json!({ "config": ck.config, "task": ck.task, "step": ck.step });

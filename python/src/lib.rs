@@ -496,7 +496,13 @@ impl Ngram {
     }
 
     fn evaluate(&self, py: Python<'_>, tokenizer: &Tokenizer, stories: Vec<String>) -> String {
-        py.allow_threads(|| json(&core::ngram_evaluate(&self.inner, &tokenizer.inner, &stories)))
+        py.allow_threads(|| {
+            json(&core::ngram_evaluate(
+                &self.inner,
+                &tokenizer.inner,
+                &stories,
+            ))
+        })
     }
 
     fn describe(&self) -> String {

@@ -123,3 +123,24 @@ def test_long_calls_release_the_gil():
     assert result["run"]["steps"] == 47_176_870
     # With the GIL held for the whole run the loop could not tick until it ended.
     assert elapsed < 0.05 or ticks > 10, (elapsed, ticks)
+
+
+@pytest.mark.parametrize("path,word", RUNS)
+def test_sweep_encoding_generates_its_trace(path, word):
+    m, _ = halting_run(path, word)
+    try:
+        p = arsim.compile(m, encoding="sweep", input=word)
+    except arsim.BadInput as e:
+        pytest.skip(f"{path}: the sweep encoding cannot take it: {e}")
+    assert p.emulate(word)["agree"]
+    t = m.trace(word, encoding="sweep")
+    n = len(t) - len(t.prompt)
+    np.testing.assert_array_equal(p.generate(t.prompt, n), t.ids[len(t.prompt):])
+
+
+def test_gates_trace_is_rows_of_bits():
+    m = arsim.load("machines/bb2.ron")
+    t = m.trace(encoding="gates")
+    row = t.info["prompt_tokens"]
+    assert row == t.info["tape_cells"] * len(m.symbols) * (len(m.states) + 1)
+    assert len(t) == (m.run()["steps"] + 1) * row and set(t.ids.tolist()) <= {0, 1}

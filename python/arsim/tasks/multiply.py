@@ -56,7 +56,11 @@ def vocabulary() -> List[str]:
 
 
 def decode(ids) -> str:
-    """Token ids as words joined by spaces."""
+    """Token ids as words joined by spaces.
+
+    >>> decode(chain(1111, 1111, "none")[-8:])
+    '0 1 2 3 4 3 2 1'
+    """
     words = vocabulary()
     return " ".join(words[int(i)] for i in _np.asarray(ids).reshape(-1))
 
@@ -135,6 +139,10 @@ def validation(n: int = EVAL_PAIRS, cot: str = "paper") -> Tuple[_np.ndarray, _n
     """The fixed validation sample every row of the results table is scored on (seed 2024):
     ``(pairs [n, 2], chains [n, length])``. Greedy-decode each chain from its first
     :func:`prompt_length` tokens and pass the result to :func:`score`.
+
+    >>> pairs, chains = validation(3, cot="none")
+    >>> chains.shape, all(split_of(int(a), int(b)) == "validation" for a, b in pairs)
+    ((3, 19), True)
     """
     pairs, raw = _arsim.multiply_validation(cot, n)
     return _np.asarray(pairs, dtype=_np.int64).reshape(-1, 2), _ids(raw).reshape(-1, length(cot))

@@ -42,7 +42,14 @@ END_OF_TEXT_ID = 256
 
 
 def read_corpus(path) -> List[str]:
-    """The stories of a TinyStories-format file (UTF-8 checked; errors name file and line)."""
+    r"""The stories of a TinyStories-format file (UTF-8 checked; errors name file and line).
+
+    >>> import tempfile, os
+    >>> f = os.path.join(tempfile.mkdtemp(), "s.txt")
+    >>> _ = open(f, "w").write("One.\n<|endoftext|>\nTwo.\n<|endoftext|>\n")
+    >>> read_corpus(f)
+    ['One.\n', 'Two.\n']
+    """
     return _arsim.text_corpus(_os.fspath(path))
 
 
@@ -150,8 +157,16 @@ class NgramModel:
 
 
 def baselines(corpus, vocab_size: int = 4096, seed: int = 0, validation_fraction: float = 0.1) -> Tuple[dict, Tokenizer]:
-    """``arsim task text --baselines``: the split, the tokenizer trained on the training
-    stories, and the unigram/bigram/trigram table on the validation stories."""
+    r"""``arsim task text --baselines``: the split, the tokenizer trained on the training
+    stories, and the unigram/bigram/trigram table on the validation stories.
+
+    >>> import tempfile, os
+    >>> f = os.path.join(tempfile.mkdtemp(), "s.txt")
+    >>> _ = open(f, "w").write("".join(f"Tom saw {i} cats.\n<|endoftext|>\n" for i in range(40)))
+    >>> report, tok = baselines(f, vocab_size=300, validation_fraction=0.25)
+    >>> [m["model"] for m in report["models"]], tok.vocab_size <= 300
+    (['unigram', 'bigram', 'trigram'], True)
+    """
     report, tok = _arsim.text_baselines(_os.fspath(corpus), vocab_size, seed, validation_fraction)
     return _json.loads(report), Tokenizer(tok)
 

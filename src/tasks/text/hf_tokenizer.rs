@@ -58,7 +58,8 @@ pub enum HfTokenizerError {
 /// GPT-2's byte → character table of the `ByteLevel` pre-tokenizer: printable Latin-1 bytes
 /// stand for themselves, the other 68 for U+0100 onwards, in byte order.
 pub fn byte_to_char() -> [char; 256] {
-    let printable = |b: u32| (33..=126).contains(&b) || (161..=172).contains(&b) || (174..=255).contains(&b);
+    let printable =
+        |b: u32| (33..=126).contains(&b) || (161..=172).contains(&b) || (174..=255).contains(&b);
     let mut table = ['\0'; 256];
     let mut next = 256u32;
     for b in 0..256u32 {
@@ -77,7 +78,12 @@ pub fn byte_to_char() -> [char; 256] {
 /// The `tokenizers` JSON of `bpe`.
 pub fn to_json(bpe: &Bpe) -> Result<String, HfTokenizerError> {
     let table = byte_to_char();
-    let spell = |t: u32| -> String { bpe.piece(TokenId(t)).iter().map(|&b| table[b as usize]).collect() };
+    let spell = |t: u32| -> String {
+        bpe.piece(TokenId(t))
+            .iter()
+            .map(|&b| table[b as usize])
+            .collect()
+    };
     let mut vocab = Map::new();
     let mut seen: HashMap<&[u8], u32> = HashMap::new();
     for t in 0..bpe.vocab_size() as u32 {
