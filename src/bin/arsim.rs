@@ -573,6 +573,10 @@ struct TextArgs {
     /// Also write the tokenizer to this JSON file.
     #[arg(long)]
     tokenizer: Option<PathBuf>,
+    /// Also write the tokenizer as a Hugging Face `tokenizers` file (tokenizer.json), which
+    /// encodes text to the same ids.
+    #[arg(long)]
+    tokenizer_out: Option<PathBuf>,
 }
 
 /// `--model` of `arsim task text`.
@@ -2215,10 +2219,33 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         tokenizer: args.tokenizer.clone(),
         eval_every: args.eval_every,
     };
+    // --tokenizer-out: the run saves its tokenizer (to --tokenizer, or a temporary file beside
+    // the output), which is then converted.
+    let mut o = o;
+    let scratch = match (&args.tokenizer_out, &o.tokenizer) {
+        (Some(out), None) => {
+            let tmp = out.with_file_name(format!(".arsim-bpe.tmp{}.json", std::process::id()));
+            o.tokenizer = Some(tmp.clone());
+            Some(tmp)
+        }
+        _ => None,
+    };
     let mut bar = TrainingBar::new(json, "windows");
-    let r =
-        experiment::run_text(&corpus, &o, &mut |p| bar.update(p)).map_err(|e| anyhow!("{e}"))?;
+    let r = experiment::run_text(&corpus, &o, &mut |p| bar.update(p));
     bar.finish();
+    let converted = match (&args.tokenizer_out, &o.tokenizer, &r) {
+        (Some(out), Some(saved), Ok(_)) => arsim::tasks::text::bpe::Bpe::load(saved)
+            .map_err(anyhow::Error::from)
+            .and_then(|bpe| {
+                arsim::tasks::text::hf_tokenizer::write(&bpe, out).map_err(anyhow::Error::from)
+            }),
+        _ => Ok(()),
+    };
+    if let Some(tmp) = scratch {
+        let _ = std::fs::remove_file(tmp);
+    }
+    let r = r.map_err(|e| anyhow!("{e}"))?;
+    converted?;
     if let Some(p) = &args.plot {
         arsim::tasks::text::plot::plot_curve(&r, p).map_err(anyhow::Error::from)?;
     }
@@ -2299,6 +2326,9 @@ fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
     let b = baselines::run_baselines(&corpus, &opts);
     if let Some(path) = &args.tokenizer {
         b.bpe.save(path).map_err(anyhow::Error::from)?;
+    }
+    if let Some(path) = &args.tokenizer_out {
+        arsim::tasks::text::hf_tokenizer::write(&b.bpe, path).map_err(anyhow::Error::from)?;
     }
     let samples: Vec<(String, String)> = match &args.prompt {
         None => vec![],
