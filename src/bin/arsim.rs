@@ -368,7 +368,8 @@ enum TaskCommand {
     /// training pairs and score greedy decoding on validation pairs (exact match and per-digit
     /// accuracy of the 8 answer digits), or run the Turing-machine route.
     ///
-    /// Operands are 1111..9999, split 75/25 by a fixed hash. --cot paper|none|carry with
+    /// Operands are 1111..9999, split 75/25 by the paper's rule; the held-out quarter is
+    /// halved into validation (--eval-split validation, for tuning) and test. --cot paper|none|carry with
     /// --model mlp|linear trains the paper's architecture (progress bar, --checkpoint,
     /// --resume); --cot tm with --model compiled runs machines/binary-multiply.ron's compiled
     /// predictor on the operands in binary, every token verified, and --model learned trains
@@ -426,6 +427,10 @@ struct MultiplyArgs {
     /// Validation pairs scored (a fixed sample, the same for every model and format).
     #[arg(long, default_value_t = 2_000)]
     eval_pairs: usize,
+    /// The held-out half scored: validation (while tuning) or test (once, for a reported
+    /// row). Both are halves of the paper's validation pairs.
+    #[arg(long, value_enum, default_value_t = Split::Validation)]
+    eval_split: Split,
     #[command(flatten)]
     run: TrainArgs,
     /// The multiplication machine of --cot tm.
@@ -1861,6 +1866,7 @@ struct MultiplyStats {
     total_pairs: u64,
     train_pairs: u64,
     validation_pairs: u64,
+    test_pairs: u64,
 }
 
 impl CotArg {
@@ -1933,6 +1939,7 @@ fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
         total_pairs: arsim::tasks::multiply::TOTAL_PAIRS,
         train_pairs: Split::Train.len(),
         validation_pairs: Split::Validation.len(),
+        test_pairs: Split::Test.len(),
     };
     if json {
         print_json(&r);
@@ -1949,11 +1956,12 @@ fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
             );
         }
         println!(
-            "pairs        {} (operands 1111..9999): train {} ({:.3}%), validation {}",
+            "pairs        {} (operands 1111..9999): train {} ({:.3}%, the paper's rule), validation {}, test {}",
             r.total_pairs,
             r.train_pairs,
             100.0 * r.train_pairs as f64 / r.total_pairs as f64,
-            r.validation_pairs
+            r.validation_pairs,
+            r.test_pairs
         );
     }
     Ok(())
@@ -1987,6 +1995,7 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
                 batch: args.batch,
                 seed: args.seed,
                 eval_pairs: args.eval_pairs,
+                eval_split: args.eval_split,
                 run: args.run.options(args.lr, args.weight_decay),
             };
             let mut bar = TrainingBar::new(json, "pairs decoded");
@@ -1998,7 +2007,7 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
         (None, ModelArg::Compiled) => {
             let m = arsim::machine::load_machine(&args.machine).map_err(anyhow::Error::from)?;
             let bar = progress_bar(json, args.eval_pairs as u64, "pairs");
-            let r = multiply::tm::run_compiled(&m, args.eval_pairs, &mut |d| {
+            let r = multiply::tm::run_compiled(&m, args.eval_pairs, args.eval_split, &mut |d| {
                 bar.set_position(d as u64)
             });
             bar.finish_and_clear();
@@ -2011,6 +2020,7 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
                 &m,
                 args.train_seqs,
                 args.eval_pairs,
+                args.eval_split,
                 args.seed,
                 args.window,
                 &mut |p| match p {

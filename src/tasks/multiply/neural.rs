@@ -195,8 +195,10 @@ pub struct NeuralOptions {
     pub batch: usize,
     /// Seed of the initialisation and the training pairs.
     pub seed: u64,
-    /// Validation pairs decoded (fixed sample).
+    /// Held-out pairs decoded (the fixed sample of `eval_split`).
     pub eval_pairs: usize,
+    /// Which held-out half is scored: validation while tuning, test once for a reported row.
+    pub eval_split: Split,
     /// Optimizer, checkpoints, resumption.
     pub run: RunOptions,
 }
@@ -224,7 +226,10 @@ pub struct NeuralReport {
     pub threads: usize,
     /// Training.
     pub training: TrainReport,
-    /// Greedy decoding on the validation sample.
+    /// The held-out split scored (`validation` or `test`).
+    pub eval_split: Split,
+    /// Greedy decoding on the fixed sample of `eval_split` (the key stays `validation` for
+    /// both splits, so every report reads the same).
     pub validation: DecodeScore,
     /// The checkpoint written, if any.
     pub checkpoint: Option<String>,
@@ -266,7 +271,7 @@ pub fn run_neural(
         seed: o.seed,
     };
     let training = nn::train(&model, &mut opt, &data, &opts, progress)?;
-    let chains = Dataset::new(Split::Validation, o.format).sample_chains(o.eval_pairs, EVAL_SEED);
+    let chains = Dataset::new(o.eval_split, o.format).sample_chains(o.eval_pairs, EVAL_SEED);
     let total = chains.len();
     let validation = decode_and_score(&model, &chains, 500, &mut |done| {
         progress(nn::Progress::Evaluate { done, total })
@@ -282,6 +287,7 @@ pub fn run_neural(
         seed: o.seed,
         threads: candle_core::utils::get_num_threads(),
         training,
+        eval_split: o.eval_split,
         validation,
         checkpoint: o.run.checkpoint.as_ref().map(|p| p.display().to_string()),
     })
