@@ -20,6 +20,7 @@ fn options(steps: usize) -> TrainOptions {
         checkpoint_seconds: 1e9,
         tokens_per_sequence: CotFormat::Carry.len() - 1,
         task: serde_json::json!({"task": "multiply"}),
+        recipe: arsim::nn::Recipe::Arsim,
     }
 }
 
@@ -30,6 +31,8 @@ fn tiny_mlp() -> (ArModel, AdamW) {
         context: CotFormat::Carry.len() - 1,
         d: 8,
         chunk: 8,
+        layers: 0,
+        heads: 0,
     };
     let model = ArModel::new(config, 0, &Device::Cpu).unwrap();
     let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
