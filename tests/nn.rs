@@ -353,6 +353,16 @@ fn resume_refuses_a_different_architecture_and_says_a_different_lr() {
     assert_eq!(started.notes.len(), 1);
     assert!(started.notes[0].contains("--lr 0.01 differs from the checkpoint's 0.03"), "{:?}", started.notes);
     assert!(start_or_resume(config, 1, &hyper, Some(&path), &task).unwrap().notes.is_empty());
+    // The run's length may change (and is said); the data may not.
+    let saved = dir.path().join("scheduled.safetensors");
+    let mut ck = Checkpoint::load(&path, &dev).unwrap();
+    ck.task = serde_json::json!({"task": "counting", "schedule": {"train_seqs": 10}});
+    ck.save(&saved).unwrap();
+    let longer = serde_json::json!({"task": "counting", "schedule": {"train_seqs": 20}});
+    let notes = start_or_resume(config, 1, &hyper, Some(&saved), &longer).unwrap().notes;
+    assert!(notes[0].contains("the run's length changed"), "{notes:?}");
+    let other_data = serde_json::json!({"task": "other", "schedule": {"train_seqs": 10}});
+    assert!(message(start_or_resume(config, 1, &hyper, Some(&saved), &other_data)).contains("was trained for"));
     // A checkpoint at step 10 does not continue a run of 5 steps.
     let mut opt = started.opt;
     let short = options(5, None);

@@ -2286,6 +2286,9 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
     for m in &b.models {
         row(&format!("{} (KN)", m.model), m.parameters, &m.validation);
     }
+    for m in &b.modified_kn {
+        row(&m.model, m.parameters, &m.validation);
+    }
     row(&n.model, n.parameters, &n.validation);
     if n.curve.len() > 1 {
         println!("curve        step  tokens seen  train nats/token  val nats/token  val bits/byte");
@@ -2381,7 +2384,7 @@ fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
             r.vocab_size, r.tokenizer_seconds, r.train_tokens
         );
         println!("model      n-grams   val tokens  val bytes  nats/token  perplexity  bits/byte");
-        for m in &r.models {
+        for m in r.models.iter().chain(&r.modified_kn) {
             let v = &m.validation;
             println!(
                 "{:<9} {:>9} {:>11} {:>10} {:>11.4} {:>11.2} {:>10.4}",

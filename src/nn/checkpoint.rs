@@ -6,8 +6,10 @@
 //!
 //! Resuming is checked before anything trains: a different architecture (`--model`, `--d`,
 //! `--context`, the vocabulary, the masked layer's chunks, the recipe) is refused with every
-//! difference named; a different task record (the data the run draws) is refused; a different
-//! learning rate or weight decay is taken and said in [`Started::notes`]. numpy and PyTorch read it with `safetensors.numpy.load_file`; written whole
+//! difference named; a different task record (the data the run draws) is refused, except its
+//! `schedule` entry (the run's length: a longer run continues the checkpoint, a run that ends
+//! before the checkpoint's step is refused by [`super::train()`]); a different length, learning
+//! rate or weight decay is taken and said in [`Started::notes`]. numpy and PyTorch read it with `safetensors.numpy.load_file`; written whole
 //! (temporary file, then rename).
 
 use super::model::{ArModel, ModelConfig};
@@ -200,14 +202,17 @@ pub fn architecture_differences(saved: &ModelConfig, config: &ModelConfig) -> Ve
             name(saved.architecture)
         ));
     }
-    let fields = [
+    let mut fields = vec![
         ("--d", saved.d, config.d),
         ("--context", saved.context, config.context),
         ("the vocabulary size", saved.vocab, config.vocab),
         ("--chunk", saved.chunk, config.chunk),
-        ("--layers", saved.layers, config.layers),
-        ("--heads", saved.heads, config.heads),
     ];
+    // Blocks and heads only mean something when both are transformers.
+    if saved.architecture == config.architecture {
+        fields.push(("--layers", saved.layers, config.layers));
+        fields.push(("--heads", saved.heads, config.heads));
+    }
     for (flag, was, is) in fields {
         if was != is {
             out.push(format!("{flag} is {is} here but {was} in the checkpoint"));
@@ -245,7 +250,17 @@ pub fn start_or_resume(
                     diffs.join("; ")
                 )));
             }
-            if ck.task != *task {
+            // The task's `schedule` (how long the run is) may change: a longer run continues
+            // the checkpoint (a shorter one is refused by `train` when the checkpoint is past
+            // its end); everything else in the record is the data and must match.
+            let without_schedule = |v: &serde_json::Value| {
+                let mut v = v.clone();
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("schedule");
+                }
+                v
+            };
+            if without_schedule(&ck.task) != without_schedule(task) {
                 return Err(refuse(format!(
                     "was trained for {}, this run is {}",
                     ck.task, task
@@ -253,6 +268,14 @@ pub fn start_or_resume(
             }
             let (model, mut opt) = ck.restore()?;
             let mut notes = Vec::new();
+            if ck.task.get("schedule") != task.get("schedule") {
+                notes.push(format!(
+                    "the run's length changed ({} in the checkpoint, {} now): the learning-rate \
+                     schedule now spans the new length, so this is not the uninterrupted run",
+                    ck.task.get("schedule").unwrap_or(&serde_json::Value::Null),
+                    task.get("schedule").unwrap_or(&serde_json::Value::Null)
+                ));
+            }
             if hyper.lr != ck.lr {
                 notes.push(format!(
                     "--lr {} differs from the checkpoint's {}: the run continues with {}",

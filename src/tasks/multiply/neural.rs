@@ -253,7 +253,7 @@ fn task_json(o: &NeuralOptions) -> serde_json::Value {
         "cot": o.format.name(),
         "batch": o.batch,
         "seed": o.seed,
-        "train_seqs": o.train_seqs,
+        "schedule": { "train_seqs": o.train_seqs },
     })
 }
 

@@ -190,7 +190,7 @@ pub fn run_text(
         "vocab": bpe.vocab_size(),
         "seed": o.seed,
         "validation_fraction": o.validation_fraction,
-        "epochs": o.epochs,
+        "schedule": { "epochs": o.epochs },
         "batch": o.batch,
     });
     let config = ModelConfig {
