@@ -13,9 +13,11 @@ computes the validation perplexity three ways:
    from the formulas (no code shared), with arsim's conventions: the history before a story
    is ``<|endoftext|>`` repeated, lower orders use continuation counts, the base is uniform
    over the 257 tokens. It must equal arsim's number up to the rounding of the JSON.
-2. ``python, nltk conventions``: the same code switched to nltk's conventions (one discount
-   for every order, no unigram Kneser-Ney level: the bigram level backs off straight to a
-   uniform distribution over the training vocabulary plus ``<UNK>``).
+2. ``python, nltk conventions``: the same code switched to nltk's conventions (nltk 3.10: one
+   discount for every order, and the unigram level is the bare continuation distribution
+   ``N1+(· w) / N1+(· ·)``, neither discounted nor mixed with a uniform one, so a token never
+   seen in training gets probability 0; those validation tokens are left out of both nltk's
+   perplexity and this one, and counted).
 3. ``nltk``: ``nltk.lm.KneserNeyInterpolated`` fitted on the same n-grams. It must equal (2),
    which shows that (1) and hence arsim compute Kneser-Ney as a well-known library does, up to
    the conventions listed in (2).
@@ -74,8 +76,8 @@ def tokens(story):
 class Kn:
     """Interpolated Kneser-Ney of order n from the formulas (see the module doc)."""
 
-    def __init__(self, seqs, n, modified=False, nltk_style=False, discount=None, base=VOCAB):
-        self.n, self.nltk_style, self.base = n, nltk_style, base
+    def __init__(self, seqs, n, modified=False, nltk_style=False, discount=None):
+        self.n, self.nltk_style = n, nltk_style
         levels = {n: defaultdict(Counter)}
         for s in seqs:
             padded = [EOT] * (n - 1) + s
@@ -104,8 +106,10 @@ class Kn:
         self.totals = {k: {c: sum(v.values()) for c, v in lvl.items()} for k, lvl in levels.items()}
 
     def prob(self, k, hist, w):
-        if k == 0 or (self.nltk_style and k == 1):
-            return 1.0 / self.base
+        if k == 0:
+            return 1.0 / VOCAB
+        if self.nltk_style and k == 1:
+            return self.levels[1][()].get(w, 0) / self.totals[1][()]
         lower = self.prob(k - 1, hist, w)
         ctx = tuple(([EOT] * (k - 1) + hist)[len(hist):]) if k > 1 else ()
         counts = self.levels[k].get(ctx)
@@ -119,12 +123,18 @@ class Kn:
         return (own + mass * lower) / self.totals[k][ctx]
 
     def perplexity(self, seqs):
-        nats, count = 0.0, 0
+        """exp of the mean negative log-probability; tokens of probability 0 (nltk's
+        convention only) are left out and counted."""
+        nats, count, skipped = 0.0, 0, 0
         for s in seqs:
             for i, w in enumerate(s):
-                nats -= math.log(self.prob(self.n, s[max(0, i - self.n + 1):i], w))
+                p = self.prob(self.n, s[max(0, i - self.n + 1):i], w)
+                if p == 0.0:
+                    skipped += 1
+                    continue
+                nats -= math.log(p)
                 count += 1
-        return math.exp(nats / count)
+        return math.exp(nats / count), skipped
 
 
 def nltk_perplexity(train, valid, n, discount):
@@ -138,13 +148,17 @@ def nltk_perplexity(train, valid, n, discount):
 
     lm = KneserNeyInterpolated(order=n, discount=discount)
     lm.fit([list(grams(s)) for s in train], [str(t) for s in train for t in s] + [str(EOT)])
-    nats, count = 0.0, 0
+    nats, count, skipped = 0.0, 0, 0
     for s in valid:
         padded = [str(EOT)] * (n - 1) + [str(t) for t in s]
         for i in range(n - 1, len(padded)):
-            nats -= math.log(lm.score(padded[i], padded[i - n + 1:i]))
+            p = lm.score(padded[i], padded[i - n + 1:i])
+            if p == 0.0:
+                skipped += 1
+                continue
+            nats -= math.log(p)
             count += 1
-    return math.exp(nats / count), len(lm.vocab)
+    return math.exp(nats / count), skipped
 
 
 def main():
@@ -165,7 +179,7 @@ def main():
         [a.arsim, "task", "text", "--corpus", small, "--baselines", "--vocab", str(VOCAB),
          "--seed", str(a.seed), "--validation", str(a.validation), "--json"],
         check=True, capture_output=True, text=True)
-    report = json.loads(out.stdout)
+    report = json.loads(out.stdout)["baselines"]
     train = [tokens(s) for s in stories if not is_validation(s, a.seed, a.validation)]
     valid = [tokens(s) for s in stories if is_validation(s, a.seed, a.validation)]
     assert report["validation_stories"] == len(valid), "the split differs from arsim's"
@@ -178,22 +192,21 @@ def main():
     for rows, modified in [(report["models"], False), (report["modified_kn"], True)]:
         for n, row in enumerate(rows, start=1):
             ours = row["validation"]["perplexity"]
-            py = Kn(train, n, modified=modified).perplexity(valid)
+            py, _ = Kn(train, n, modified=modified).perplexity(valid)
             diff = abs(ours - py) / py
             ok &= diff <= a.tolerance
             print(f"{row['model']:<28}{ours:>12.6f}{py:>12.6f}{diff:>12.2e}")
     print()
-    print(f"{'nltk KneserNeyInterpolated':<28}{'discount':>10}{'nltk':>12}"
-          f"{'python':>12}{'rel. diff':>12}{'arsim':>12}")
+    print(f"{'nltk KneserNeyInterpolated':<28}{'discount':>10}{'left out':>10}{'nltk':>12}"
+          f"{'python':>12}{'rel. diff':>12}")
     for n in (2, 3):
         top = Kn(train, n).discounts[n][0]
         for d in (top, 0.1):
-            nl, vocab_size = nltk_perplexity(train, valid, n, d)
-            py = Kn(train, n, nltk_style=True, discount=d, base=vocab_size).perplexity(valid)
+            nl, skipped = nltk_perplexity(train, valid, n, d)
+            py, py_skipped = Kn(train, n, nltk_style=True, discount=d).perplexity(valid)
             diff = abs(nl - py) / py
-            ok &= diff <= a.tolerance
-            ours = report["models"][n - 1]["validation"]["perplexity"]
-            print(f"{'order ' + str(n):<28}{d:>10.4f}{nl:>12.6f}{py:>12.6f}{diff:>12.2e}{ours:>12.6f}")
+            ok &= diff <= a.tolerance and skipped == py_skipped
+            print(f"{'order ' + str(n):<28}{d:>10.4f}{skipped:>10}{nl:>12.6f}{py:>12.6f}{diff:>12.2e}")
     print("agree" if ok else "DISAGREE")
     sys.exit(0 if ok else 1)
 
