@@ -38,8 +38,7 @@ use crate::encoding::cells::{CellToken, Dictionary, TraceEnd, WindowConfig};
 use crate::machine::{Machine, Stop};
 use crate::predictor::{Context, LinearAr, Predictor, TokenId};
 use crate::verify::Divergence;
-use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Why a predictor cannot run row by row.
@@ -361,45 +360,56 @@ impl RowScorer {
     }
 }
 
-/// The handover between the main thread and the worker scoring the second half of each row.
+/// The handover of a row's cells between the main thread and the worker: the cells are cut
+/// into chunks, and whichever thread advances `claim` past a chunk scores it. The main thread
+/// never waits for a chunk nobody has started (it claims it itself), only for chunks the worker
+/// holds, so a worker the scheduler has parked costs at most one chunk.
 struct Shared {
-    /// Rows handed over so far.
-    go: AtomicU64,
-    /// Rows the worker has finished.
-    done: AtomicU64,
+    /// The row being scored (1-based; 0 = none yet).
+    row: AtomicU64,
+    /// `row << 32 | next chunk`.
+    claim: AtomicU64,
+    /// `row << 32 | chunks the worker has finished in that row`.
+    worker_done: AtomicU64,
     stop: AtomicBool,
-    job: UnsafeCell<Job>,
+    past: AtomicPtr<u8>,
+    past_len: AtomicUsize,
+    out: AtomicPtr<u8>,
 }
 
-/// The worker's half of a row, as raw parts of the history buffer.
-#[derive(Clone, Copy)]
-struct Job {
-    past: *const u8,
-    past_len: usize,
-    first: usize,
-    out: *mut u8,
-    out_len: usize,
+/// Claims the next chunk of `row`, if any is left.
+#[inline]
+fn claim(sh: &Shared, row: u64, chunks: usize) -> Option<usize> {
+    let mut v = sh.claim.load(Ordering::SeqCst);
+    loop {
+        let next = (v & 0xFFFF_FFFF) as usize;
+        if v >> 32 != row || next >= chunks {
+            return None;
+        }
+        match sh
+            .claim
+            .compare_exchange_weak(v, v + 1, Ordering::SeqCst, Ordering::SeqCst)
+        {
+            Ok(_) => return Some(next),
+            Err(now) => v = now,
+        }
+    }
 }
-
-// SAFETY: `job` is written by the main thread only before it publishes `go` (Release) and read
-// by the worker only after it observes `go` (Acquire); the main thread touches neither the job
-// nor the buffer it points into again until it observes `done` (Acquire) for that row.
-unsafe impl Sync for Shared {}
 
 /// Sets `stop` when dropped, so the worker ends even if the main loop unwinds.
 struct StopOnDrop<'a>(&'a Shared);
 
 impl Drop for StopOnDrop<'_> {
     fn drop(&mut self) {
-        self.0.stop.store(true, Ordering::Release);
+        self.0.stop.store(true, Ordering::SeqCst);
     }
 }
 
-/// Spins (then yields, on a busy machine) until `a` reaches `target` or `stop` is set.
+/// Spins (then yields, on a busy machine) until `done(a)` or `stop` is set; `false` on stop.
 #[inline]
-fn wait_for(a: &AtomicU64, target: u64, stop: &AtomicBool) -> bool {
+fn wait_until(a: &AtomicU64, stop: &AtomicBool, done: impl Fn(u64) -> bool) -> bool {
     let mut spins = 0u32;
-    while a.load(Ordering::Acquire) < target {
+    while !done(a.load(Ordering::Acquire)) {
         if stop.load(Ordering::Acquire) {
             return false;
         }
@@ -558,58 +568,73 @@ impl RowExecutor {
             return Ok(rows);
         }
         let shared = Shared {
-            go: AtomicU64::new(0),
-            done: AtomicU64::new(0),
+            row: AtomicU64::new(0),
+            claim: AtomicU64::new(0),
+            worker_done: AtomicU64::new(0),
             stop: AtomicBool::new(false),
-            job: UnsafeCell::new(Job {
-                past: std::ptr::null(),
-                past_len: 0,
-                first: 0,
-                out: std::ptr::null_mut(),
-                out_len: 0,
-            }),
+            past: AtomicPtr::new(std::ptr::null_mut()),
+            past_len: AtomicUsize::new(0),
+            out: AtomicPtr::new(std::ptr::null_mut()),
         };
         let mut worker_scorer = self.scorer.clone();
-        // The first half ends on a 64-token boundary, so both halves are whole vectors.
+        // About 8 chunks a row, each whole 64-token vectors but the last.
         let cells = self.row_len - 1;
-        let mid = (cells / 2).div_ceil(64) * 64;
+        let chunk = (cells.div_ceil(8)).div_ceil(64) * 64;
+        let chunks = cells.div_ceil(chunk);
+        let span = move |c: usize| (c * chunk, ((c + 1) * chunk).min(cells));
         let rows = std::thread::scope(|s| {
             let sh = &shared;
             s.spawn(move || {
                 let mut seen = 0;
-                while wait_for(&sh.go, seen + 1, &sh.stop) {
-                    seen += 1;
-                    // SAFETY: see `Shared`: the job and the slices it describes are ours until
-                    // we publish `done`; `past` and `out` are disjoint parts of one buffer.
-                    unsafe {
-                        let j = *sh.job.get();
-                        let past = std::slice::from_raw_parts(j.past, j.past_len);
-                        let out = std::slice::from_raw_parts_mut(j.out, j.out_len);
-                        worker_scorer.score(past, j.first, out);
+                while wait_until(&sh.row, &sh.stop, |r| r > seen) {
+                    let row = sh.row.load(Ordering::SeqCst);
+                    seen = row;
+                    let past = sh.past.load(Ordering::SeqCst);
+                    let past_len = sh.past_len.load(Ordering::SeqCst);
+                    let out = sh.out.load(Ordering::SeqCst);
+                    let mut finished = 0;
+                    // A successful claim of `row` means the main thread is still on `row`, so
+                    // the pointers read above are this row's (it republishes them only after
+                    // every chunk of the row is claimed and finished).
+                    while let Some(c) = claim(sh, row, chunks) {
+                        let (lo, hi) = span(c);
+                        // SAFETY: `past` is read-only during the row; chunk `c` of `out` is
+                        // ours alone (claimed), disjoint from `past` and from other chunks.
+                        unsafe {
+                            let past = std::slice::from_raw_parts(past, past_len);
+                            let out = std::slice::from_raw_parts_mut(out.add(lo), hi - lo);
+                            worker_scorer.score(past, lo, out);
+                        }
+                        finished += 1;
+                        sh.worker_done
+                            .store(row << 32 | finished, Ordering::Release);
                     }
-                    sh.done.store(seen, Ordering::Release);
                 }
             });
             let _stop = StopOnDrop(sh);
             let mut rows = 0;
             while rows < max_rows {
                 let start = self.begin_row();
+                let row = rows + 1;
                 let (past, out) = self.hist.split_at_mut(start);
-                let (mine, theirs) = out.split_at_mut(mid);
-                // SAFETY: see `Shared`.
-                unsafe {
-                    *sh.job.get() = Job {
-                        past: past.as_ptr(),
-                        past_len: past.len(),
-                        first: mid,
-                        out: theirs.as_mut_ptr(),
-                        out_len: theirs.len(),
-                    };
+                let out = out.as_mut_ptr();
+                sh.past.store(past.as_ptr() as *mut u8, Ordering::SeqCst);
+                sh.past_len.store(past.len(), Ordering::SeqCst);
+                sh.out.store(out, Ordering::SeqCst);
+                sh.claim.store(row << 32, Ordering::SeqCst);
+                sh.row.store(row, Ordering::SeqCst);
+                let mut mine = 0;
+                while let Some(c) = claim(sh, row, chunks) {
+                    let (lo, hi) = span(c);
+                    // SAFETY: as for the worker: chunk `c` is ours alone.
+                    let out = unsafe { std::slice::from_raw_parts_mut(out.add(lo), hi - lo) };
+                    self.scorer.score(past, lo, out);
+                    mine += 1;
                 }
-                sh.go.store(rows + 1, Ordering::Release);
-                self.scorer.score(past, 0, mine);
-                if !wait_for(&sh.done, rows + 1, &sh.stop) {
-                    break; // the worker stopped: it only does when told
+                let theirs = (chunks - mine) as u64;
+                if theirs > 0 && !wait_until(&sh.worker_done, &sh.stop, |v| v == row << 32 | theirs)
+                {
+                    break; // only reached if the worker was told to stop
                 }
                 self.pos += self.row_len as u64;
                 rows += 1;

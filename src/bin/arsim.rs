@@ -8,8 +8,7 @@ use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
 use arsim::draw::heatmap::Heatmap;
 use arsim::draw::spacetime::{self, SpaceTimeOptions};
 use arsim::emulate::{
-    emulate_cells_with, emulate_gates_with, emulate_sweep_with, window_of_run, EmulateOptions,
-    EmulationReport,
+    emulate_gates_with, emulate_sweep_with, window_of_run, EmulateOptions, EmulationReport,
 };
 use arsim::encoding::cells::{Window, WindowConfig, WindowError};
 use arsim::encoding::gates::{machine_to_gates_predictor, BitLayout};
@@ -90,6 +89,10 @@ enum Command {
         /// learned) instead of compiling the machine.
         #[arg(long)]
         weights: Option<PathBuf>,
+        /// Executor for `cells`: rows (a whole row at once, on up to two cores), tokens (one
+        /// token at a time), or auto (rows when the predictor's offsets allow it).
+        #[arg(long, value_enum, default_value_t = arsim::rows::ExecutorChoice::Auto)]
+        executor: arsim::rows::ExecutorChoice,
     },
     /// Compile the machine to a linear predictor and describe or write its weights.
     ///
@@ -704,7 +707,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             encoding,
             max_steps,
             weights,
-        } => cmd_emulate(&machine, &window, encoding, max_steps, weights, json),
+            executor,
+        } => cmd_emulate(
+            &machine, &window, encoding, max_steps, weights, executor, json,
+        ),
         Command::Compile {
             machine,
             window,
@@ -1033,6 +1039,7 @@ fn cmd_emulate(
     encoding: EncodingKind,
     max_steps: u64,
     weights: Option<PathBuf>,
+    executor: arsim::rows::ExecutorChoice,
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
@@ -1050,7 +1057,9 @@ fn cmd_emulate(
     };
     let report = match encoding {
         EncodingKind::Cells => {
-            emulate_cells_with(&m, predictor, &opts, &mut |n| bar.set_position(n))
+            arsim::emulate::emulate_cells_on(&m, predictor, &opts, executor, &mut |n| {
+                bar.set_position(n)
+            })
         }
         EncodingKind::Sweep => {
             emulate_sweep_with(&m, predictor, &opts, &mut |n| bar.set_position(n))
@@ -1170,6 +1179,7 @@ fn print_emulation(r: &EmulationReport) {
         r.tape_cells, r.origin
     );
     println!("reference    {} steps, {}", r.steps, r.stop);
+    println!("executor     {}", r.executor);
     let formula = match r.left_moves {
         // sweep: one row per left move, plus the final row (proofs/sweep.md#length).
         Some(l) => format!(
