@@ -253,12 +253,14 @@ pub fn emulate_cells_with(
 
 /// Emulates `machine` with any `cells` predictor on the executor `choice` picks: `auto` runs
 /// rows ([`crate::rows::emulate_cells_rows`], on up to two cores) when the predictor qualifies
-/// ([`crate::rows::RowExecutor::qualifies`]), else tokens ([`emulate_cells_with`]).
+/// ([`crate::rows::RowExecutor::qualifies`]), else tokens ([`emulate_cells_with`]). Rows use
+/// `threads` cores (1 or 2; `None`: both, where the machine has two).
 pub fn emulate_cells_on(
     machine: &Machine,
     predictor: LinearAr,
     opts: &EmulateOptions,
     choice: crate::rows::ExecutorChoice,
+    threads: Option<usize>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
     use crate::rows::{emulate_cells_rows, ExecutorChoice, RowExecutor};
@@ -269,7 +271,9 @@ pub fn emulate_cells_on(
         ExecutorChoice::Auto => RowExecutor::qualifies(&predictor, row_len).is_ok(),
     };
     if rows {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+        let threads = threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+        });
         emulate_cells_rows(machine, predictor, opts, threads, progress)
     } else {
         emulate_cells_with(machine, predictor, opts, progress)

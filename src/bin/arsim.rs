@@ -93,6 +93,9 @@ enum Command {
         /// token at a time), or auto (rows when the predictor's offsets allow it).
         #[arg(long, value_enum, default_value_t = arsim::rows::ExecutorChoice::Auto)]
         executor: arsim::rows::ExecutorChoice,
+        /// Threads of the rows executor: 1 or 2 (default: 2 where the machine has two cores).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+        threads: Option<u8>,
     },
     /// Compile the machine to a linear predictor and describe or write its weights.
     ///
@@ -708,8 +711,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
             max_steps,
             weights,
             executor,
+            threads,
         } => cmd_emulate(
-            &machine, &window, encoding, max_steps, weights, executor, json,
+            &machine,
+            &window,
+            encoding,
+            max_steps,
+            weights,
+            (executor, threads.map(usize::from)),
+            json,
         ),
         Command::Compile {
             machine,
@@ -1039,7 +1049,7 @@ fn cmd_emulate(
     encoding: EncodingKind,
     max_steps: u64,
     weights: Option<PathBuf>,
-    executor: arsim::rows::ExecutorChoice,
+    (executor, threads): (arsim::rows::ExecutorChoice, Option<usize>),
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
@@ -1057,7 +1067,7 @@ fn cmd_emulate(
     };
     let report = match encoding {
         EncodingKind::Cells => {
-            arsim::emulate::emulate_cells_on(&m, predictor, &opts, executor, &mut |n| {
+            arsim::emulate::emulate_cells_on(&m, predictor, &opts, executor, threads, &mut |n| {
                 bar.set_position(n)
             })
         }
