@@ -350,12 +350,19 @@ impl RowScorer {
         let max = self.offsets.iter().copied().max().unwrap_or(1);
         // A position p = len + min − 1 whose input at offset j is past[len + min − 1 − j].
         let len = max - min + 1;
-        let mut past = vec![0u8; len];
+        let mut small = [0u8; 16];
+        let mut large = Vec::new();
+        let past: &mut [u8] = if len <= small.len() {
+            &mut small[..len]
+        } else {
+            large.resize(len, 0);
+            &mut large
+        };
         for (&x, &j) in inputs.iter().zip(&self.offsets) {
             past[len + min - 1 - j] = x.0.min(255) as u8;
         }
         let mut out = [0u8];
-        self.score(&past, min - 1, &mut out);
+        self.score(past, min - 1, &mut out);
         TokenId(out[0] as u32)
     }
 }
