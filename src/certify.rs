@@ -3,7 +3,8 @@
 //! For every (left, centre, right) triple of row-t tokens with at most one head, and every
 //! separator context, the predictor's exact integer scores must put the token of the local rule
 //! ([`next_cell`]) first with a margin of at least 1, and the executor's own argmax (the SIMD
-//! kernel of [`LinearAr::argmax_of`]) must pick it. With the induction in `proofs/cells.md`
+//! kernel of [`LinearAr::argmax_of`]) must pick it, and so must the row executor's scoring
+//! ([`crate::rows::RowScorer`], for `cells`). With the induction in `proofs/cells.md`
 //! this proves the emulation right for every input that stays inside the window.
 //! [`certify_sweep`] does the same for the `sweep` encoding (proofs/sweep.md#certificate).
 //!
@@ -100,6 +101,8 @@ struct ContextChecker<'p> {
     predictor: &'p LinearAr,
     /// The executor's own argmax (the SIMD kernel) must agree with the exact scores too.
     executor_view: LinearAr,
+    /// `cells`: the row executor's scoring ([`crate::rows::RowScorer`]) must agree as well.
+    rows_view: Option<crate::rows::RowScorer>,
     scores: Vec<i32>,
     cert: Certificate,
 }
@@ -109,6 +112,7 @@ impl<'p> ContextChecker<'p> {
         ContextChecker {
             predictor,
             executor_view: predictor.clone(),
+            rows_view: None,
             scores: vec![0; predictor.layout().tokens.len()],
             cert: Certificate {
                 certified: true,
@@ -141,7 +145,13 @@ impl<'p> ContextChecker<'p> {
             .map(|(_, &x)| x)
             .max();
         let margin = (self.scores[e] - best_other.unwrap_or(self.scores[e] - 1)) as i64;
-        let got = self.executor_view.argmax_of(&inputs);
+        let mut got = self.executor_view.argmax_of(&inputs);
+        if let Some(rows) = &mut self.rows_view {
+            let by_rows = rows.argmax_of(&inputs);
+            if by_rows != expected {
+                got = by_rows;
+            }
+        }
         let cert = &mut self.cert;
         cert.contexts += 1;
         cert.min_margin = cert.min_margin.min(margin);
@@ -192,6 +202,7 @@ pub fn certify_cells(
     let heads = |t: &CellToken| matches!(t, CellToken::Cell { head: Some(_), .. }) as u32;
     let edge = |t: CellToken| std::iter::once(t);
     let mut checker = ContextChecker::new(predictor);
+    checker.rows_view = Some(crate::rows::RowScorer::new(predictor));
     let name = |t: TokenId| dict.name(machine, t);
     let mut check = |left: CellToken, centre: CellToken, right: CellToken, expected: CellToken| {
         let mut inputs = [dict.pad(); 3];

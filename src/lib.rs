@@ -49,6 +49,7 @@ pub mod machine;
 pub mod nn;
 pub mod parity;
 pub mod predictor;
+pub mod rows;
 pub mod tasks;
 pub mod time_dependent;
 pub mod verify;

@@ -8,8 +8,7 @@ use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
 use arsim::draw::heatmap::Heatmap;
 use arsim::draw::spacetime::{self, SpaceTimeOptions};
 use arsim::emulate::{
-    emulate_cells_with, emulate_gates_with, emulate_sweep_with, window_of_run, EmulateOptions,
-    EmulationReport,
+    emulate_gates_with, emulate_sweep_with, window_of_run, EmulateOptions, EmulationReport,
 };
 use arsim::encoding::cells::{Window, WindowConfig, WindowError};
 use arsim::encoding::gates::{machine_to_gates_predictor, BitLayout};
@@ -93,6 +92,13 @@ enum Command {
         /// learned) instead of compiling the machine.
         #[arg(long)]
         weights: Option<PathBuf>,
+        /// Executor for `cells`: rows (a whole row at once, on up to two cores), tokens (one
+        /// token at a time), or auto (rows when the predictor's offsets allow it).
+        #[arg(long, value_enum, default_value_t = arsim::rows::ExecutorChoice::Auto)]
+        executor: arsim::rows::ExecutorChoice,
+        /// Threads of the rows executor: 1 or 2 (default: 2 where the machine has two cores).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+        threads: Option<u8>,
     },
     /// Compile the machine to a linear predictor and describe or write its weights.
     ///
@@ -777,7 +783,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
             encoding,
             max_steps,
             weights,
-        } => cmd_emulate(&machine, &window, encoding, max_steps, weights, json),
+            executor,
+            threads,
+        } => cmd_emulate(
+            &machine,
+            &window,
+            encoding,
+            max_steps,
+            weights,
+            (executor, threads.map(usize::from)),
+            json,
+        ),
         Command::Compile {
             machine,
             window,
@@ -1134,6 +1150,7 @@ fn cmd_emulate(
     encoding: EncodingKind,
     max_steps: u64,
     weights: Option<PathBuf>,
+    (executor, threads): (arsim::rows::ExecutorChoice, Option<usize>),
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
@@ -1151,7 +1168,9 @@ fn cmd_emulate(
     };
     let report = match encoding {
         EncodingKind::Cells => {
-            emulate_cells_with(&m, predictor, &opts, &mut |n| bar.set_position(n))
+            arsim::emulate::emulate_cells_on(&m, predictor, &opts, executor, threads, &mut |n| {
+                bar.set_position(n)
+            })
         }
         EncodingKind::Sweep => {
             emulate_sweep_with(&m, predictor, &opts, &mut |n| bar.set_position(n))
@@ -1271,6 +1290,7 @@ fn print_emulation(r: &EmulationReport) {
         r.tape_cells, r.origin
     );
     println!("reference    {} steps, {}", r.steps, r.stop);
+    println!("executor     {}", r.executor);
     let formula = match r.left_moves {
         // sweep: one row per left move, plus the final row (proofs/sweep.md#length).
         Some(l) => format!(
