@@ -105,3 +105,15 @@ def test_command_line_writes_the_hugging_face_file(corpus, tmp_path, arsim_bin):
     tok = text.Tokenizer.load(own)
     s = text.read_corpus(corpus)[0]
     assert hf.encode(s).ids == tok.encode(s).tolist()
+
+
+def test_training_run_writes_the_hugging_face_file_and_no_scratch(corpus, tmp_path, arsim_bin):
+    tokenizers = pytest.importorskip("tokenizers", reason="tokenizers is not installed")
+    out = tmp_path / "tokenizer.json"
+    run_cli(arsim_bin, "task", "text", "--corpus", str(corpus), "--tokenizer-out", str(out),
+            "--epochs", "1", "--context", "8", "--d", "4", "--vocab", "400", "--json")
+    assert sorted(os.listdir(tmp_path)) == ["tokenizer.json"]
+    _, tok = text.baselines(corpus, vocab_size=400)
+    hf = tokenizers.Tokenizer.from_file(str(out))
+    for s in text.read_corpus(corpus)[:50]:
+        assert hf.encode(s).ids == tok.encode(s).tolist()
