@@ -247,6 +247,8 @@ fn training_step(case: &Case) -> impl FnMut() {
         context: case.positions,
         d: case.d,
         chunk: ModelConfig::default_chunk(case.positions),
+        layers: 0,
+        heads: 0,
     };
     let model = ArModel::new(config, 0, &dev).unwrap();
     let vars: Vec<Var> = model.named_vars().into_iter().map(|(_, v)| v).collect();
