@@ -176,3 +176,85 @@ fn every_file_round_trips_through_the_formats_that_hold_it() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The command line over the corpus: default inputs, the new machine flags, and the size and
+/// error-message checks that go with them.
+mod cli {
+    use super::ROOT;
+    use std::process::{Command, Output};
+
+    fn arsim(args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_arsim"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn json(out: &Output) -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&out.stdout))
+        })
+    }
+
+    #[test]
+    fn a_file_runs_its_own_input_by_default() {
+        let f = format!("{ROOT}/turingmachine.io/binaryIncrement.yaml");
+        let out = arsim(&["run", &f, "--json"]);
+        assert_eq!(out.status.code(), Some(0));
+        let j = json(&out);
+        assert_eq!((j["input"].as_str(), j["tape"].as_str()), (Some("1011"), Some("1100")));
+        let f = format!("{ROOT}/morphett/binaryadd.txt");
+        let j = json(&arsim(&["run", &f, "--json"]));
+        assert_eq!((j["steps"].as_u64(), j["tape"].as_str()), (Some(135), Some("1100001")));
+        // --input replaces it; --input-file reads it from a file.
+        let j = json(&arsim(&["run", &f, "--json", "--input", "1 1"]));
+        assert_eq!(j["tape"].as_str(), Some("10"));
+        let dir = std::env::temp_dir().join(format!("arsim-conformance-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let input = dir.join("input.txt");
+        std::fs::write(&input, "1 1\n").unwrap();
+        let j = json(&arsim(&["run", &f, "--json", "--input-file", input.to_str().unwrap()]));
+        assert_eq!(j["tape"].as_str(), Some("10"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn morphett_start_and_lenient() {
+        let dir = std::env::temp_dir().join(format!("arsim-morphett-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("m.tm");
+        std::fs::write(&f, "s _ 1 r Halt\ns x\ns _ 0 r halt\n").unwrap();
+        let f = f.to_str().unwrap();
+        let out = arsim(&["run", f, "--start", "s"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("m.tm:2: expected 5 fields"), "{err}");
+        // Printed once, not as "X: X".
+        assert_eq!(err.matches("expected 5 fields").count(), 1, "{err}");
+        let out = arsim(&["run", f, "--start", "s", "--lenient", "--json"]);
+        assert_eq!(out.status.code(), Some(0));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("warning: ") && err.contains("m.tm:2:") && err.contains("m.tm:3:"), "{err}");
+        let j = json(&out);
+        assert_eq!((j["tape"].as_str(), j["state"].as_str()), (Some("0"), Some("halt")));
+        let out = arsim(&["run", f, "--lenient"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("the start state \"0\" has no rules"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sizes_are_refused_before_they_are_allocated() {
+        let bb3 = concat!(env!("CARGO_MANIFEST_DIR"), "/machines/bb3.ron");
+        for tape in ["1000000000", "18446744073709551615", "0"] {
+            let t = std::time::Instant::now();
+            let out = arsim(&["trace", bb3, "--tape", tape]);
+            assert_eq!(out.status.code(), Some(2), "--tape {tape}");
+            assert!(t.elapsed().as_secs() < 5, "--tape {tape}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("tape window of"), "{err}");
+        }
+        let out = arsim(&["certify", bb3, "--tape", "0"]);
+        assert_eq!(out.status.code(), Some(2));
+    }
+}

@@ -120,10 +120,10 @@ enum Command {
         #[arg(long)]
         list: bool,
         /// Draw the weights as labelled heatmaps (one panel per offset) in a PNG file.
-        #[arg(long)]
+        #[arg(long, value_parser = arsim::draw::png_path)]
         png: Option<PathBuf>,
         /// Draw the heatmaps as an SVG file.
-        #[arg(long)]
+        #[arg(long, value_parser = arsim::draw::svg_path)]
         svg: Option<PathBuf>,
     },
     /// Check the compiled weights on every local context a valid trace can contain.
@@ -227,7 +227,7 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Render a PNG picture with Graphviz `dot -Tpng`.
-        #[arg(long)]
+        #[arg(long, value_parser = arsim::draw::png_path)]
         png: Option<PathBuf>,
     },
     /// Learn a linear predictor from chain-of-thought traces and compare it with the compiled one.
@@ -314,10 +314,10 @@ struct MachineSource {
 #[derive(Args, Debug)]
 struct PictureArgs {
     /// Draw the space-time diagram as a PNG file (instead of printing rows).
-    #[arg(long)]
+    #[arg(long, value_parser = arsim::draw::png_path)]
     png: Option<PathBuf>,
     /// Draw the space-time diagram as an SVG file.
-    #[arg(long)]
+    #[arg(long, value_parser = arsim::draw::svg_path)]
     svg: Option<PathBuf>,
     /// Draw only these steps, A..B (B excluded; A.. and ..B also work).
     #[arg(long, value_parser = parse_steps)]

@@ -105,12 +105,12 @@ pub enum LoadError {
     )]
     NotFound(String),
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         /// The file.
         path: String,
         /// The OS error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is not UTF-8 text.
     #[error("{path}: not UTF-8 text")]
@@ -131,36 +131,36 @@ pub enum LoadError {
         message: String,
     },
     /// A malformed standard-format string or file.
-    #[error("{origin}: {source}")]
+    #[error("{origin}: {error}")]
     Standard {
         /// The file, or the string itself.
         origin: String,
         /// What is wrong.
-        source: StandardError,
+        error: StandardError,
     },
     /// A malformed Morphett file.
-    #[error("{}", at_line(path, source.line, &source.kind))]
+    #[error("{}", at_line(path, error.line, &error.kind))]
     Morphett {
         /// The file.
         path: String,
-        /// What is wrong, and where.
-        source: MorphettError,
+        /// What is wrong, and where (shown in the message, not chained: printed once).
+        error: MorphettError,
     },
     /// A malformed turingmachine.io YAML file.
-    #[error("{}", at_line(path, source.line.unwrap_or(0), &source.message))]
+    #[error("{}", at_line(path, error.line.unwrap_or(0), &error.message))]
     Yaml {
         /// The file.
         path: String,
         /// What is wrong, and where.
-        source: YamlError,
+        error: YamlError,
     },
     /// A malformed bbchallenge seed file.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Seed {
         /// The file.
         path: String,
         /// What is wrong.
-        source: SeedError,
+        error: SeedError,
     },
     /// The machine parsed but is not valid.
     #[error("{0}")]
@@ -228,10 +228,10 @@ pub fn load_machine_with(arg: &str, opts: &LoadOptions) -> Result<Loaded, LoadEr
     }
     if matches!(opts.format, None | Some(MachineFormat::Standard)) && standard::looks_standard(arg)
     {
-        let spec = standard::parse_with(arg, opts.undefined).map_err(|source| {
+        let spec = standard::parse_with(arg, opts.undefined).map_err(|error| {
             LoadError::Standard {
                 origin: arg.to_string(),
-                source,
+                error,
             }
         })?;
         return finish(spec, opts, arg, None, Vec::new());
@@ -280,9 +280,9 @@ pub fn load_file_with(
     index: Option<usize>,
 ) -> Result<Loaded, LoadError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
         path: shown.clone(),
-        source,
+        error,
     })?;
     let stem = path
         .file_stem()
@@ -347,9 +347,9 @@ pub fn from_bytes_with(
         }
         MachineFormat::Seed => {
             let spec =
-                seed::parse(bytes, index, opts.undefined).map_err(|source| LoadError::Seed {
+                seed::parse(bytes, index, opts.undefined).map_err(|error| LoadError::Seed {
                     path: path.to_string(),
-                    source,
+                    error,
                 })?;
             let mut l = finish(spec, opts, path, None, Vec::new())?;
             l.machine.name = match (seed::header(bytes), index) {
@@ -359,10 +359,10 @@ pub fn from_bytes_with(
             return Ok(l);
         }
         MachineFormat::Standard => {
-            let spec = standard::parse_with(text()?.trim(), opts.undefined).map_err(|source| {
+            let spec = standard::parse_with(text()?.trim(), opts.undefined).map_err(|error| {
                 LoadError::Standard {
                     origin: path.to_string(),
-                    source,
+                    error,
                 }
             })?;
             finish(spec, opts, path, None, Vec::new())?
@@ -374,10 +374,10 @@ pub fn from_bytes_with(
                 start: opts.start.as_deref(),
                 input: opts.input.as_deref(),
             };
-            let parsed = morphett::parse_with(text()?, &mopts).map_err(|source| {
+            let parsed = morphett::parse_with(text()?, &mopts).map_err(|error| {
                 LoadError::Morphett {
                     path: path.to_string(),
-                    source,
+                    error,
                 }
             })?;
             let warnings = parsed
@@ -390,9 +390,9 @@ pub fn from_bytes_with(
             l
         }
         MachineFormat::Yaml => {
-            let mut y = yaml::parse(text()?).map_err(|source| LoadError::Yaml {
+            let mut y = yaml::parse(text()?).map_err(|error| LoadError::Yaml {
                 path: path.to_string(),
-                source,
+                error,
             })?;
             // turingmachine.io puts any character on the tape; one no rule reads stops the run.
             for c in opts.input.iter().flat_map(|i| i.chars()) {
@@ -438,9 +438,9 @@ pub fn from_ron_text(text: &str, path: &str, stem: &str) -> Result<Machine, Load
 
 /// Parses and validates a standard-format string; `origin` names it in errors.
 pub fn from_standard(text: &str, origin: &str) -> Result<Machine, LoadError> {
-    let spec = standard::parse(text).map_err(|source| LoadError::Standard {
+    let spec = standard::parse(text).map_err(|error| LoadError::Standard {
         origin: origin.to_string(),
-        source,
+        error,
     })?;
     validate(&spec, None, Some(origin)).map_err(LoadError::Invalid)
 }
