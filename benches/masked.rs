@@ -227,7 +227,14 @@ impl Setup {
 
     fn forward_backward(&self, path: Path) {
         let y = self.forward(path);
-        black_box((y * &self.w).unwrap().sum_all().unwrap().backward().unwrap());
+        black_box(
+            (y * &self.w)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap(),
+        );
     }
 }
 
@@ -255,8 +262,16 @@ fn training_step(case: &Case) -> impl FnMut() {
         .map(|i| ((i * 7919) % case.vocab) as u32)
         .collect();
     let all = Tensor::from_vec(tokens, (case.batch, case.positions + 1), &dev).unwrap();
-    let inputs = all.narrow(1, 0, case.positions).unwrap().contiguous().unwrap();
-    let targets = all.narrow(1, 1, case.positions).unwrap().contiguous().unwrap();
+    let inputs = all
+        .narrow(1, 0, case.positions)
+        .unwrap()
+        .contiguous()
+        .unwrap();
+    let targets = all
+        .narrow(1, 1, case.positions)
+        .unwrap()
+        .contiguous()
+        .unwrap();
     move || {
         let loss = model.loss(&inputs, &targets).unwrap();
         opt.backward_step(&loss, 1e-3).unwrap();
@@ -300,7 +315,11 @@ fn report() {
             ("fwd+bwd/candle", Path::Candle),
             ("fwd+bwd/dense", Path::Dense),
         ] {
-            rows.push((label, median_seconds(|| s.forward_backward(path)), 3.0 * s.flops));
+            rows.push((
+                label,
+                median_seconds(|| s.forward_backward(path)),
+                3.0 * s.flops,
+            ));
         }
         for (label, secs, flops) in rows {
             let g = flops / secs / 1e9;

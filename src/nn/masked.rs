@@ -194,7 +194,11 @@ impl MaskedLinear {
                 .iter()
                 .map(|a| a.as_ref().map(|a| a.as_tensor().clone()))
                 .collect();
-            let diagonal: Vec<Tensor> = self.diagonal.iter().map(|v| v.as_tensor().clone()).collect();
+            let diagonal: Vec<Tensor> = self
+                .diagonal
+                .iter()
+                .map(|v| v.as_tensor().clone())
+                .collect();
             return kernel::forward(self.shape, x, &below, &diagonal, self.bias.as_tensor());
         }
         self.forward_candle(x)
