@@ -326,6 +326,9 @@ fn report() {
     arsim::nn::keep_freed_memory();
     let threads = threads();
     let (peak, peak_cpu) = fma_peak(threads);
+    if let Ok(n) = std::env::var("CANDLE_NUM_THREADS") {
+        println!("candle's element-wise operations on {n} thread(s)");
+    }
     println!(
         "{threads} thread(s): f32 FMA peak (plain loop, 16 independent accumulators) \
          {peak:.1} GFLOP/s per wall second, {peak_cpu:.1} per CPU second"
@@ -418,14 +421,20 @@ fn report_each_thread_count() {
         return report();
     }
     let exe = std::env::current_exe().expect("the bench binary's path");
-    for threads in [1, 2] {
-        let status = std::process::Command::new(&exe)
+    // Products on 1 and 2 threads; and 2 threads for the products with candle's element-wise
+    // operations on one (`CANDLE_NUM_THREADS=1`): candle's element-wise pool spin-waits for its
+    // workers, which costs dearly when another process holds the other core.
+    for (threads, elementwise) in [(1, None), (2, None), (2, Some(1))] {
+        let mut child = std::process::Command::new(&exe);
+        child
             .arg("--bench")
             .env("RAYON_NUM_THREADS", threads.to_string())
             .env("MASKED_BENCH_CHILD", "1")
-            .env("MASKED_BENCH_QUICK", "1")
-            .status()
-            .expect("the bench binary runs");
+            .env("MASKED_BENCH_QUICK", "1");
+        if let Some(n) = elementwise {
+            child.env("CANDLE_NUM_THREADS", n.to_string());
+        }
+        let status = child.status().expect("the bench binary runs");
         assert!(status.success(), "the {threads}-thread table failed");
     }
 }
