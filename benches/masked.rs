@@ -28,18 +28,51 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-/// FMA throughput of `threads` threads, GFLOP/s (best of a few runs of ~0.2 s).
-fn fma_peak(threads: usize) -> f64 {
-    let run = || {
-        let iters = 20_000_000u64;
-        let t0 = Instant::now();
+/// Seconds of one run: wall clock, and CPU time of the whole process (all its threads). On a
+/// machine shared with other work the wall clock counts the time the scheduler gave away; the
+/// CPU time does not, so ratios of CPU-time rates stay meaningful under load.
+#[derive(Clone, Copy)]
+struct Timing {
+    wall: f64,
+    cpu: f64,
+}
+
+fn process_cpu_seconds() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+fn time_once(f: &mut impl FnMut()) -> Timing {
+    let (t0, c0) = (Instant::now(), process_cpu_seconds());
+    f();
+    Timing {
+        wall: t0.elapsed().as_secs_f64(),
+        cpu: process_cpu_seconds() - c0,
+    }
+}
+
+/// FMA throughput of `threads` threads, GFLOP/s per wall second and per CPU second (best of a
+/// few runs of ~0.2 s).
+fn fma_peak(threads: usize) -> (f64, f64) {
+    let iters = 20_000_000u64;
+    let mut flops = 0.0;
+    let mut run = || {
         let handles: Vec<_> = (0..threads)
             .map(|_| std::thread::spawn(move || black_box(fma_loop(black_box(iters)))))
             .collect();
-        let flops: f64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
-        flops / t0.elapsed().as_secs_f64() / 1e9
+        flops = handles.into_iter().map(|h| h.join().unwrap()).sum();
     };
-    (0..3).map(|_| run()).fold(0.0, f64::max)
+    let runs: Vec<Timing> = (0..5).map(|_| time_once(&mut run)).collect();
+    let best = |f: fn(&Timing) -> f64| runs.iter().map(f).fold(f64::INFINITY, f64::min);
+    (
+        flops / best(|t| t.wall) / 1e9,
+        flops / best(|t| t.cpu) / 1e9,
+    )
 }
 
 /// `iters` rounds of 16 independent FMAs on the widest vectors available; returns the FLOP
@@ -119,22 +152,21 @@ fma_kernel!(
     _mm256_fmadd_ps
 );
 
-/// Median seconds of `f` over enough runs to fill ~1 s (at least 5).
-fn median_seconds(mut f: impl FnMut()) -> f64 {
+/// Median wall and CPU seconds of `f` over enough runs to fill ~1 s (at least 5).
+fn median_seconds(mut f: impl FnMut()) -> Timing {
     f();
-    let t0 = Instant::now();
-    f();
-    let once = t0.elapsed().as_secs_f64();
+    let once = time_once(&mut f).wall;
     let runs = ((1.0 / once.max(1e-6)) as usize).clamp(5, 200);
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[runs / 2]
+    let times: Vec<Timing> = (0..runs).map(|_| time_once(&mut f)).collect();
+    let median = |g: fn(&Timing) -> f64| {
+        let mut v: Vec<f64> = times.iter().map(g).collect();
+        v.sort_by(f64::total_cmp);
+        v[runs / 2]
+    };
+    Timing {
+        wall: median(|t| t.wall),
+        cpu: median(|t| t.cpu),
+    }
 }
 
 struct Case {
@@ -227,7 +259,14 @@ impl Setup {
 
     fn forward_backward(&self, path: Path) {
         let y = self.forward(path);
-        black_box((y * &self.w).unwrap().sum_all().unwrap().backward().unwrap());
+        black_box(
+            (y * &self.w)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap(),
+        );
     }
 }
 
@@ -257,8 +296,16 @@ fn training_step(case: &Case) -> impl FnMut() {
         .map(|i| ((i * 7919) % case.vocab) as u32)
         .collect();
     let all = Tensor::from_vec(tokens, (case.batch, case.positions + 1), &dev).unwrap();
-    let inputs = all.narrow(1, 0, case.positions).unwrap().contiguous().unwrap();
-    let targets = all.narrow(1, 1, case.positions).unwrap().contiguous().unwrap();
+    let inputs = all
+        .narrow(1, 0, case.positions)
+        .unwrap()
+        .contiguous()
+        .unwrap();
+    let targets = all
+        .narrow(1, 1, case.positions)
+        .unwrap()
+        .contiguous()
+        .unwrap();
     move || {
         let loss = model.loss(&inputs, &targets).unwrap();
         opt.backward_step(&loss, 1e-3).unwrap();
@@ -280,17 +327,21 @@ fn threads() -> usize {
 fn report() {
     arsim::nn::keep_freed_memory();
     let threads = threads();
-    let peak = fma_peak(threads);
+    let (peak, peak_cpu) = fma_peak(threads);
+    if let Ok(n) = std::env::var("CANDLE_NUM_THREADS") {
+        println!("candle's element-wise operations on {n} thread(s)");
+    }
     println!(
-        "{threads} thread(s): f32 FMA peak (plain loop, 16 independent accumulators) {peak:.1} GFLOP/s"
+        "{threads} thread(s): f32 FMA peak (plain loop, 16 independent accumulators) \
+         {peak:.1} GFLOP/s per wall second, {peak_cpu:.1} per CPU second"
     );
     println!(
-        "{:<15} {:>3} {:<18} {:>10} {:>9} {:>8}",
-        "shape", "thr", "product", "time", "GFLOP/s", "of peak"
+        "{:<15} {:>3} {:<18} {:>10} {:>9} {:>8} | {:>10} {:>9} {:>8}",
+        "shape", "thr", "product", "wall", "GFLOP/s", "of peak", "CPU", "GFLOP/cs", "of peak"
     );
     for case in &CASES {
         let s = Setup::new(case);
-        let mut rows: Vec<(&str, f64, f64)> = Vec::new();
+        let mut rows: Vec<(&str, Timing, f64)> = Vec::new();
         for (label, path) in [
             ("forward/kernels", Path::Kernels),
             ("forward/candle", Path::Candle),
@@ -302,28 +353,65 @@ fn report() {
             ("fwd+bwd/candle", Path::Candle),
             ("fwd+bwd/dense", Path::Dense),
         ] {
-            rows.push((label, median_seconds(|| s.forward_backward(path)), 3.0 * s.flops));
+            rows.push((
+                label,
+                median_seconds(|| s.forward_backward(path)),
+                3.0 * s.flops,
+            ));
         }
-        for (label, secs, flops) in rows {
-            let g = flops / secs / 1e9;
+        for (label, t, flops) in rows {
+            let (g, gc) = (flops / t.wall / 1e9, flops / t.cpu / 1e9);
             println!(
-                "{:<15} {:>3} {:<18} {:>8.2}ms {:>9.1} {:>7.1}%",
+                "{:<15} {:>3} {:<18} {:>8.2}ms {:>9.1} {:>7.1}% | {:>8.2}ms {:>9.1} {:>7.1}%",
                 case.name,
                 threads,
                 label,
-                secs * 1e3,
+                t.wall * 1e3,
                 g,
-                100.0 * g / peak
+                100.0 * g / peak,
+                t.cpu * 1e3,
+                gc,
+                100.0 * gc / peak_cpu
             );
         }
-        let secs = median_seconds(training_step(case));
+        // What candle's autograd adds to every weight gradient the kernels return: a zero
+        // tensor of the weight's size and an add into it (`GradStore::or_insert`, then `add`),
+        // memory passes that no product choice removes.
+        let grads = {
+            let y = s.forward(Path::Kernels);
+            (y * &s.w).unwrap().sum_all().unwrap().backward().unwrap()
+        };
+        let weight_grads: Vec<Tensor> = s
+            .layer
+            .named_vars("m")
+            .iter()
+            .map(|(_, v)| grads.get(v.as_tensor()).unwrap().clone())
+            .collect();
+        let accumulate = median_seconds(|| {
+            for g in &weight_grads {
+                black_box(g.zeros_like().unwrap().add(g).unwrap());
+            }
+        });
         println!(
-            "{:<15} {:>3} {:<18} {:>8.2}ms {:>9.0} tokens/s (whole step: model + AdamW)",
+            "{:<15} {:>3} {:<18} {:>8.2}ms {:>20} | {:>8.2}ms  (candle's gradient accumulation, inside fwd+bwd/kernels)",
+            case.name,
+            threads,
+            "grad-accumulate",
+            accumulate.wall * 1e3,
+            "",
+            accumulate.cpu * 1e3
+        );
+        let t = median_seconds(training_step(case));
+        let tokens = (case.batch * case.positions) as f64;
+        println!(
+            "{:<15} {:>3} {:<18} {:>8.2}ms {:>9.0} tokens/s | {:>8.2}ms {:>9.0} tokens per CPU second (whole step: model + AdamW)",
             case.name,
             threads,
             "train-step/model",
-            secs * 1e3,
-            (case.batch * case.positions) as f64 / secs
+            t.wall * 1e3,
+            tokens / t.wall,
+            t.cpu * 1e3,
+            tokens / t.cpu
         );
     }
 }
@@ -335,14 +423,20 @@ fn report_each_thread_count() {
         return report();
     }
     let exe = std::env::current_exe().expect("the bench binary's path");
-    for threads in [1, 2] {
-        let status = std::process::Command::new(&exe)
+    // Products on 1 and 2 threads; and 2 threads for the products with candle's element-wise
+    // operations on one (`CANDLE_NUM_THREADS=1`): candle's element-wise pool spin-waits for its
+    // workers, which costs dearly when another process holds the other core.
+    for (threads, elementwise) in [(1, None), (2, None), (2, Some(1))] {
+        let mut child = std::process::Command::new(&exe);
+        child
             .arg("--bench")
             .env("RAYON_NUM_THREADS", threads.to_string())
             .env("MASKED_BENCH_CHILD", "1")
-            .env("MASKED_BENCH_QUICK", "1")
-            .status()
-            .expect("the bench binary runs");
+            .env("MASKED_BENCH_QUICK", "1");
+        if let Some(n) = elementwise {
+            child.env("CANDLE_NUM_THREADS", n.to_string());
+        }
+        let status = child.status().expect("the bench binary runs");
         assert!(status.success(), "the {threads}-thread table failed");
     }
 }

@@ -19,7 +19,14 @@ fn assert_matches_dense(layer: &MaskedLinear, base: &Var, x: &Tensor, what: &str
     let mask = block_mask(s.positions, s.d_in, s.d_out, &dev).unwrap();
     let fast = layer.forward(x).unwrap();
     let dense = layer.forward_dense_masked(x, &mask).unwrap();
-    let scale = dense.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap().max(1.0);
+    let scale = dense
+        .abs()
+        .unwrap()
+        .max_all()
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+        .max(1.0);
     assert!(
         max_abs_diff(&fast, &dense) <= 1e-5 * scale,
         "{what}: forward differs"
@@ -30,8 +37,12 @@ fn assert_matches_dense(layer: &MaskedLinear, base: &Var, x: &Tensor, what: &str
     let mut vars = layer.named_vars("m");
     vars.push(("input".into(), base.clone()));
     for (name, var) in &vars {
-        let a = g_fast.get(var.as_tensor()).expect("gradient through the kernels");
-        let b = g_dense.get(var.as_tensor()).expect("gradient through dense");
+        let a = g_fast
+            .get(var.as_tensor())
+            .expect("gradient through the kernels");
+        let b = g_dense
+            .get(var.as_tensor())
+            .expect("gradient through dense");
         let scale = b.abs().unwrap().flatten_all().unwrap().max(0).unwrap();
         let scale = scale.to_scalar::<f32>().unwrap().max(1.0);
         assert!(
@@ -54,7 +65,8 @@ fn a_strided_input_and_uneven_chunks_match_the_dense_product() {
         };
         let layer = MaskedLinear::new(shape, 7, &dev).unwrap();
         let bias = layer.named_vars("m").pop().unwrap().1;
-        bias.set(&Tensor::randn(0f32, 1.0, bias.shape(), &dev).unwrap()).unwrap();
+        bias.set(&Tensor::randn(0f32, 1.0, bias.shape(), &dev).unwrap())
+            .unwrap();
         // Columns 2.. of a wider matrix: row stride larger than the row.
         let base = Var::randn(0f32, 1.0, (3, positions * d_in + 5), &dev).unwrap();
         let x = base.as_tensor().narrow(1, 2, positions * d_in).unwrap();
@@ -80,7 +92,8 @@ fn masked_entries_are_masked_even_when_not_zero() {
     // Fill every diagonal square with non-zero values, masked entries included.
     for (name, var) in layer.named_vars("m") {
         if name.contains("diagonal") {
-            var.set(&Tensor::randn(0f32, 1.0, var.shape(), &dev).unwrap()).unwrap();
+            var.set(&Tensor::randn(0f32, 1.0, var.shape(), &dev).unwrap())
+                .unwrap();
         }
     }
     assert!(layer.masked_leak().unwrap() > 0.0);
@@ -95,7 +108,13 @@ fn masked_entries_are_masked_even_when_not_zero() {
             let g = grads.get(var.as_tensor()).unwrap();
             let outside = (g * (1.0 - &mask).unwrap()).unwrap();
             assert_eq!(
-                outside.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap(),
+                outside
+                    .abs()
+                    .unwrap()
+                    .max_all()
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap(),
                 0.0,
                 "{name}: masked entries got a gradient"
             );

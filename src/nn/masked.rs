@@ -18,6 +18,10 @@
 //! chunks of one position there is no mask at all but `T` thin products, which `gemm` runs far
 //! below its peak: chunks of 16–32 positions are the sweet spot (`benches/masked.rs`).
 //!
+//! On the CPU the products run as `gemm` calls straight on the tensors' memory, with
+//! hand-written backward passes (the `kernel` submodule, `src/nn/masked/kernel.rs`);
+//! [`MaskedLinear::forward_candle`] is the same blocks in candle's operations.
+//!
 //! The masked entries of `D_k` are initialised to zero and get zero gradient (the mask
 //! multiplies them), so under AdamW they stay exactly zero: [`MaskedLinear::to_dense`] is the
 //! honest `T·d × T·h` matrix and [`MaskedLinear::forward_dense_masked`] (the paper's product,
@@ -194,7 +198,11 @@ impl MaskedLinear {
                 .iter()
                 .map(|a| a.as_ref().map(|a| a.as_tensor().clone()))
                 .collect();
-            let diagonal: Vec<Tensor> = self.diagonal.iter().map(|v| v.as_tensor().clone()).collect();
+            let diagonal: Vec<Tensor> = self
+                .diagonal
+                .iter()
+                .map(|v| v.as_tensor().clone())
+                .collect();
             return kernel::forward(self.shape, x, &below, &diagonal, self.bias.as_tensor());
         }
         self.forward_candle(x)

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod checkpoint;
+mod fused;
 pub mod masked;
 pub mod model;
 pub mod train;

@@ -259,7 +259,12 @@ pub(super) struct ChunkProduct {
 }
 
 impl ChunkProduct {
-    fn forward(&self, x: View<'_>, a: Option<View<'_>>, dk: View<'_>) -> Result<(CpuStorage, Shape)> {
+    fn forward(
+        &self,
+        x: View<'_>,
+        a: Option<View<'_>>,
+        dk: View<'_>,
+    ) -> Result<(CpuStorage, Shape)> {
         let (s, n, d, h) = (self.start, self.len, self.d, self.h);
         let b = x.rows;
         let mut y = Output::new(b * n * h);
