@@ -503,7 +503,11 @@ impl TrainArgs {
 
     /// `(batch, lr, weight decay)`: the paper's `paper` triple under --paper-config, else
     /// the flags'.
-    fn batch_lr_decay(&self, flags: (usize, f64, f64), paper: (usize, f64, f64)) -> (usize, f64, f64) {
+    fn batch_lr_decay(
+        &self,
+        flags: (usize, f64, f64),
+        paper: (usize, f64, f64),
+    ) -> (usize, f64, f64) {
         if self.paper_config {
             paper
         } else {

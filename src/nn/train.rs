@@ -203,7 +203,11 @@ impl AdamW {
             };
             let g = if scale < 1.0 { (g * scale)? } else { g.clone() };
             let g = &g;
-            let decay = if self.decay[k] { self.weight_decay } else { 0.0 };
+            let decay = if self.decay[k] {
+                self.weight_decay
+            } else {
+                0.0
+            };
             let m_new = ((m.as_tensor() * self.beta1)? + (g * (1.0 - self.beta1))?)?;
             let v_new = ((v.as_tensor() * self.beta2)? + (g.sqr()? * (1.0 - self.beta2))?)?;
             let update = ((&m_new / c1)? / ((&v_new / c2)?.sqrt()? + self.eps)?)?;
