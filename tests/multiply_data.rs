@@ -5,8 +5,7 @@ use arsim::tasks::multiply::data::{
     residue, HELD_OUT_PAIRS, TEST_PAIRS, TRAIN_PAIRS, VALIDATION_PAIRS,
 };
 use arsim::tasks::multiply::{
-    paper_is_train, split_of, CotFormat, Dataset, Pair, Split, Vocabulary, TOTAL_PAIRS,
-    VOCAB_SIZE,
+    paper_is_train, split_of, CotFormat, Dataset, Pair, Split, Vocabulary, TOTAL_PAIRS, VOCAB_SIZE,
 };
 
 /// The paper's chain for 1234 × 5678, every one of its 307 tokens written out.

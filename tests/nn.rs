@@ -276,17 +276,41 @@ fn the_paper_recipe_initialises_and_trains_as_the_papers_code() {
     let model = ArModel::new_with(config, 5, Recipe::Paper, &dev).unwrap();
     let (t, d) = (config.context as f32, config.d as f32);
     let max_abs = |name: &str| -> f32 {
-        let v = &model.named_vars().into_iter().find(|(n, _)| n == name).unwrap().1;
-        v.as_tensor().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar().unwrap()
+        let v = &model
+            .named_vars()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .unwrap()
+            .1;
+        v.as_tensor()
+            .abs()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .max(0)
+            .unwrap()
+            .to_scalar()
+            .unwrap()
     };
     // Uniform ±1/√(T·d) in the masked layer, ±1/√d in the d×d and output layers.
     for k in 0..3 {
         let m = max_abs(&format!("masked.diagonal.{k}"));
-        assert!(m <= 1.0 / (t * d).sqrt() && m > 0.5 / (t * d).sqrt(), "diagonal {k}: {m}");
+        assert!(
+            m <= 1.0 / (t * d).sqrt() && m > 0.5 / (t * d).sqrt(),
+            "diagonal {k}: {m}"
+        );
     }
     let m = max_abs("masked.below.1");
-    assert!(m <= 1.0 / (t * d).sqrt() && m > 0.5 / (t * d).sqrt(), "below: {m}");
-    for name in ["hidden.weight", "hidden.bias", "output.weight", "output.bias"] {
+    assert!(
+        m <= 1.0 / (t * d).sqrt() && m > 0.5 / (t * d).sqrt(),
+        "below: {m}"
+    );
+    for name in [
+        "hidden.weight",
+        "hidden.bias",
+        "output.weight",
+        "output.bias",
+    ] {
         let m = max_abs(name);
         assert!(m <= 1.0 / d.sqrt() && m > 0.3 / d.sqrt(), "{name}: {m}");
     }
@@ -313,7 +337,12 @@ fn the_paper_recipe_initialises_and_trains_as_the_papers_code() {
         ..options(100, None)
     };
     let r = train(&model, &mut opt, &Counting, &long, &mut |_| {}).unwrap();
-    assert!(r.final_loss < 0.5 * r.first_loss, "{} → {}", r.first_loss, r.final_loss);
+    assert!(
+        r.final_loss < 0.5 * r.first_loss,
+        "{} → {}",
+        r.first_loss,
+        r.final_loss
+    );
     assert!(opt.last_grad_norm > 0.0);
     assert_eq!(max_abs("masked.bias"), 0.0);
     assert_eq!(r.recipe, Recipe::Paper);
@@ -333,41 +362,80 @@ fn resume_refuses_a_different_architecture_and_says_a_different_lr() {
     let opts = options(10, Some(path.clone()));
     train(&model, &mut opt, &Counting, &opts, &mut |_| {}).unwrap();
     let task = serde_json::json!({"task": "counting"});
-    let hyper = Hyper { lr: 3e-2, weight_decay: 0.0, recipe: Recipe::Arsim };
+    let hyper = Hyper {
+        lr: 3e-2,
+        weight_decay: 0.0,
+        recipe: Recipe::Arsim,
+    };
     let message = |r: Result<arsim::nn::Started, NnError>| match r {
         Err(e @ NnError::Resume(_)) => e.to_string(),
         other => panic!("expected a refusal, got {other:?}"),
     };
-    let other = ModelConfig { d: 8, context: 5, architecture: Architecture::Linear, ..config };
+    let other = ModelConfig {
+        d: 8,
+        context: 5,
+        architecture: Architecture::Linear,
+        ..config
+    };
     let m = message(start_or_resume(other, 1, &hyper, Some(&path), &task));
-    for flag in ["--model is linear here but mlp", "--d is 8 here but 4", "--context is 5 here but 9"] {
+    for flag in [
+        "--model is linear here but mlp",
+        "--d is 8 here but 4",
+        "--context is 5 here but 9",
+    ] {
         assert!(m.contains(flag), "{m}");
     }
-    let paper = Hyper { recipe: Recipe::Paper, ..hyper };
+    let paper = Hyper {
+        recipe: Recipe::Paper,
+        ..hyper
+    };
     assert!(message(start_or_resume(config, 1, &paper, Some(&path), &task)).contains("recipe"));
     let other_task = serde_json::json!({"task": "other"});
-    assert!(message(start_or_resume(config, 1, &hyper, Some(&path), &other_task)).contains("was trained for"));
+    assert!(
+        message(start_or_resume(config, 1, &hyper, Some(&path), &other_task))
+            .contains("was trained for")
+    );
     // The same architecture with another --lr resumes and says so.
     let faster = Hyper { lr: 1e-2, ..hyper };
     let started = start_or_resume(config, 1, &faster, Some(&path), &task).unwrap();
     assert_eq!(started.notes.len(), 1);
-    assert!(started.notes[0].contains("--lr 0.01 differs from the checkpoint's 0.03"), "{:?}", started.notes);
-    assert!(start_or_resume(config, 1, &hyper, Some(&path), &task).unwrap().notes.is_empty());
+    assert!(
+        started.notes[0].contains("--lr 0.01 differs from the checkpoint's 0.03"),
+        "{:?}",
+        started.notes
+    );
+    assert!(start_or_resume(config, 1, &hyper, Some(&path), &task)
+        .unwrap()
+        .notes
+        .is_empty());
     // The run's length may change (and is said); the data may not.
     let saved = dir.path().join("scheduled.safetensors");
     let mut ck = Checkpoint::load(&path, &dev).unwrap();
     ck.task = serde_json::json!({"task": "counting", "schedule": {"train_seqs": 10}});
     ck.save(&saved).unwrap();
     let longer = serde_json::json!({"task": "counting", "schedule": {"train_seqs": 20}});
-    let notes = start_or_resume(config, 1, &hyper, Some(&saved), &longer).unwrap().notes;
+    let notes = start_or_resume(config, 1, &hyper, Some(&saved), &longer)
+        .unwrap()
+        .notes;
     assert!(notes[0].contains("the run's length changed"), "{notes:?}");
     let other_data = serde_json::json!({"task": "other", "schedule": {"train_seqs": 10}});
-    assert!(message(start_or_resume(config, 1, &hyper, Some(&saved), &other_data)).contains("was trained for"));
+    assert!(message(start_or_resume(
+        config,
+        1,
+        &hyper,
+        Some(&saved),
+        &other_data
+    ))
+    .contains("was trained for"));
     // A checkpoint at step 10 does not continue a run of 5 steps.
     let mut opt = started.opt;
     let short = options(5, None);
     match train(&started.model, &mut opt, &Counting, &short, &mut |_| {}) {
-        Err(e @ NnError::Resume(_)) => assert!(e.to_string().contains("from step 10: this run ends at step 5"), "{e}"),
+        Err(e @ NnError::Resume(_)) => assert!(
+            e.to_string()
+                .contains("from step 10: this run ends at step 5"),
+            "{e}"
+        ),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

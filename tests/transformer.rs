@@ -27,10 +27,7 @@ fn no_position_sees_a_later_token() {
         let b = Tensor::from_vec(changed, (1, 9), &dev).unwrap();
         let (la, lb) = (model.forward(&a).unwrap(), model.forward(&b).unwrap());
         for t in 0..9 {
-            let d = max_abs_diff(
-                &la.narrow(1, t, 1).unwrap(),
-                &lb.narrow(1, t, 1).unwrap(),
-            );
+            let d = max_abs_diff(&la.narrow(1, t, 1).unwrap(), &lb.narrow(1, t, 1).unwrap());
             if t < p {
                 assert_eq!(d, 0.0, "position {t} saw the token at {p}");
             } else if t == p {
@@ -57,11 +54,7 @@ fn one_position_equals_the_whole_window_and_the_count_is_right() {
         let want = all.narrow(1, t, 1).unwrap().squeeze(1).unwrap();
         assert!(max_abs_diff(&one, &want) < 1e-5, "position {t}");
     }
-    let counted: usize = model
-        .named_vars()
-        .iter()
-        .map(|(_, v)| v.elem_count())
-        .sum();
+    let counted: usize = model.named_vars().iter().map(|(_, v)| v.elem_count()).sum();
     assert_eq!(counted, tiny().parameters());
     // 2 blocks of 12d² + d(T+1) multiply-adds per token, plus the output layer d·V.
     let c = tiny();
@@ -69,9 +62,17 @@ fn one_position_equals_the_whole_window_and_the_count_is_right() {
         c.forward_macs_per_token(),
         2.0 * (12.0 * 64.0 + 8.0 * 10.0) + 8.0 * 7.0
     );
-    assert_eq!(c.training_flops_per_token(), 6.0 * c.forward_macs_per_token());
+    assert_eq!(
+        c.training_flops_per_token(),
+        6.0 * c.forward_macs_per_token()
+    );
     // A width that the heads do not divide is refused, not mis-shaped.
-    assert!(ArModel::new(ModelConfig::new(Architecture::Transformer, 7, 9, 6, 1, 4), 0, &dev).is_err());
+    assert!(ArModel::new(
+        ModelConfig::new(Architecture::Transformer, 7, 9, 6, 1, 4),
+        0,
+        &dev
+    )
+    .is_err());
 }
 
 /// Sequences that count up modulo 7 from a seeded start.

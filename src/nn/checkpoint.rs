@@ -235,7 +235,8 @@ pub fn start_or_resume(
     match resume {
         Some(path) => {
             let ck = Checkpoint::load(path, &device)?;
-            let refuse = |message: String| NnError::Resume(format!("{}: {message}", path.display()));
+            let refuse =
+                |message: String| NnError::Resume(format!("{}: {message}", path.display()));
             let mut diffs = architecture_differences(&ck.config, &config);
             if ck.recipe != hyper.recipe {
                 diffs.push(format!(

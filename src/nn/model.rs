@@ -104,7 +104,8 @@ impl ModelConfig {
             Architecture::Transformer => {
                 // Per block: two layer norms (2d each), qkv (3d² + 3d), projection (d² + d),
                 // MLP (4d² + 4d and 4d² + d).
-                let block = 4 * d + 3 * d * d + 3 * d + d * d + d + 4 * d * d + 4 * d + 4 * d * d + d;
+                let block =
+                    4 * d + 3 * d * d + 3 * d + d * d + d + 4 * d * d + 4 * d + 4 * d * d + d;
                 v * d + t * d + self.layers * block + 2 * d + d * v + v
             }
         }
@@ -218,7 +219,10 @@ impl ArModel {
     ) -> Result<ArModel> {
         let model = ArModel::new_arsim(config, seed, device)?;
         if recipe == Recipe::Paper
-            && matches!(config.architecture, Architecture::Mlp | Architecture::Linear)
+            && matches!(
+                config.architecture,
+                Architecture::Mlp | Architecture::Linear
+            )
         {
             model.init_paper(seed)?;
         }
@@ -227,7 +231,7 @@ impl ArModel {
 
     /// The paper's code's initialisation, in place (see the module doc).
     fn init_paper(&self, seed: u64) -> Result<()> {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x7061_7065_72);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x70_6170_6572);
         let (d, t) = (self.config.d, self.config.context);
         let masked_bound = 1.0 / ((t * d) as f32).sqrt();
         let bound = 1.0 / (d as f32).sqrt();
@@ -271,14 +275,8 @@ impl ArModel {
         }
         if config.architecture == Architecture::Transformer {
             let embedding = normal_var((v, d), 0.02, &mut rng, device)?;
-            let transformer = Transformer::new(
-                d,
-                config.heads,
-                config.layers,
-                config.context,
-                seed,
-                device,
-            )?;
+            let transformer =
+                Transformer::new(d, config.heads, config.layers, config.context, seed, device)?;
             let output = Some((
                 normal_var((d, v), 0.02, &mut rng, device)?,
                 Var::zeros(v, DType::F32, device)?,
@@ -350,7 +348,8 @@ impl ArModel {
             });
         }
         if config.architecture == Architecture::Transformer {
-            let t = Transformer::from_tensors(d, config.heads, config.layers, config.context, tensors)?;
+            let t =
+                Transformer::from_tensors(d, config.heads, config.layers, config.context, tensors)?;
             return Ok(ArModel {
                 config,
                 embedding,
@@ -449,7 +448,9 @@ impl ArModel {
         if let Some(tr) = &self.transformer {
             let d = self.config.d;
             let h = tr.hidden(&e.reshape((b, t, d))?)?;
-            return self.head(&h.reshape((b * t, d))?)?.reshape((b, t, self.config.vocab));
+            return self
+                .head(&h.reshape((b * t, d))?)?
+                .reshape((b, t, self.config.vocab));
         }
         let Some(masked) = &self.masked else {
             return e.reshape((b, t, self.config.vocab));

@@ -231,8 +231,8 @@ impl Transformer {
                     .contiguous()
             };
             let (q, k, v) = (part(0)?, part(1)?, part(2)?);
-            let scores = (q.matmul(&k.transpose(2, 3)?.contiguous()?)? * scale)?
-                .broadcast_add(&mask)?;
+            let scores =
+                (q.matmul(&k.transpose(2, 3)?.contiguous()?)? * scale)?.broadcast_add(&mask)?;
             let att = candle_nn::ops::softmax(&scores, D::Minus1)?;
             let y = att
                 .matmul(&v)?

@@ -2,12 +2,16 @@
 //! on, beside the Turing-machine pipeline rather than inside it.
 //!
 //! - [`multiply`]: 4-digit multiplication, the paper's headline experiment: the 117-token
-//!   vocabulary, the fixed hash-based train/validation split of all operand pairs, and the chains
+//!   vocabulary, the paper's train/validation split of all operand pairs (its validation quarter halved
+//!   into validation and test), and the chains
 //!   of thought (`paper`, `none`, and the finer `carry`) as token sequences.
 //! - [`text`]: TinyStories: the corpus, a story-level split, a byte-level BPE, and the n-gram
 //!   baselines with their cross-entropy, perplexity and bits per byte, and sampling.
 //!
-//! The `parity` experiment lives in [`crate::parity`] (its chains are threshold circuits).
+//! - [`parity_learn`]: parity's chains of thought learned by one perceptron per position from
+//!   random inputs' chains, then run free (the compiled chains live in [`crate::parity`]: they
+//!   are threshold circuits).
 
 pub mod multiply;
+pub mod parity_learn;
 pub mod text;

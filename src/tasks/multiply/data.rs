@@ -337,7 +337,13 @@ mod tests {
     fn residue_in_u64_is_the_exact_big_integer_product() {
         // The paper multiplies idx by the full 98-bit PRIME as Python integers; u128 holds
         // that product (idx < 2^27), so compare the reduced u64 form with it directly.
-        for (a, b) in [(1111, 1111), (1112, 1111), (1234, 5678), (9999, 9999), (5000, 1111)] {
+        for (a, b) in [
+            (1111, 1111),
+            (1112, 1111),
+            (1234, 5678),
+            (9999, 9999),
+            (5000, 1111),
+        ] {
             let idx = u128::from(a - 1111) + 8889 * u128::from(b - 1111);
             let exact = (idx * PAPER_PRIME % u128::from(TOTAL_PAIRS)) as u64;
             assert_eq!(residue(a, b), exact, "{a} × {b}");

@@ -79,6 +79,12 @@ pub struct NeuralRow {
     pub config: ModelConfig,
     /// Trained parameters (masked weights not counted).
     pub parameters: usize,
+    /// Training FLOPs per token ([`ModelConfig::training_flops_per_token`]).
+    pub training_flops_per_token: f64,
+    /// Training FLOPs of the run: per token × the tokens trained on.
+    pub training_flops: f64,
+    /// How the training windows were cut.
+    pub windowing: Windowing,
     /// Tokens in the training stream.
     pub train_stream_tokens: usize,
     /// Loss-scored training tokens seen (steps × batch × T).
@@ -302,6 +308,10 @@ pub fn run_text(
             model: name,
             config: c,
             parameters: c.parameters(),
+            training_flops_per_token: c.training_flops_per_token(),
+            training_flops: c.training_flops_per_token()
+                * (training.steps * o.batch * o.context) as f64,
+            windowing: o.windowing,
             train_stream_tokens: stream_tokens,
             train_tokens_seen: training.steps * o.batch * o.context,
             epochs: o.epochs,

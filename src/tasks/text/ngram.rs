@@ -191,7 +191,10 @@ impl NgramModel {
                     2.0 - 3.0 * y * n[2] / n[1],
                     3.0 - 4.0 * y * n[3] / n[2],
                 ];
-                if d.iter().enumerate().all(|(i, &x)| x > 0.0 && x <= (i + 1) as f64) {
+                if d.iter()
+                    .enumerate()
+                    .all(|(i, &x)| x > 0.0 && x <= (i + 1) as f64)
+                {
                     level.discounts = d;
                 }
             }
@@ -314,7 +317,11 @@ mod tests {
         assert!((p[9] - 6.5 / 15.0 / 300.0).abs() < 1e-15);
         assert!((p[7] - ((3.0 - 1.0) / 15.0 + 6.5 / 15.0 / 300.0)).abs() < 1e-15);
         // The single-discount model of the same counts: one D = n1 / (n1 + 2 n2) = 0.5.
-        let single = NgramModel::fit(Order::Unigram, 300, &[s(&[1, 2, 3, 4, 5, 5, 6, 6, 7, 7, 7, 8, 8, 8, 8])]);
+        let single = NgramModel::fit(
+            Order::Unigram,
+            300,
+            &[s(&[1, 2, 3, 4, 5, 5, 6, 6, 7, 7, 7, 8, 8, 8, 8])],
+        );
         assert_eq!(single.discount_triples()[0], [0.5; 3]);
     }
 
