@@ -3,7 +3,8 @@
 //! For every (left, centre, right) triple of row-t tokens with at most one head, and every
 //! separator context, the predictor's exact integer scores must put the token of the local rule
 //! ([`next_cell`]) first with a margin of at least 1, and the executor's own argmax (the SIMD
-//! kernel of [`LinearAr::argmax_of`]) must pick it. With the induction in `proofs/cells.md`
+//! kernel of [`LinearAr::argmax_of`]) must pick it, and so must the row executor's scoring
+//! ([`crate::rows::RowScorer`], for `cells`). With the induction in `proofs/cells.md`
 //! this proves the emulation right for every input that stays inside the window.
 //! [`certify_sweep`] does the same for the `sweep` encoding (proofs/sweep.md#certificate).
 //!
@@ -235,6 +236,9 @@ struct ContextChecker<'p, T: Weight> {
     predictor: &'p LinearAr<T>,
     /// The executor's own argmax (the SIMD kernel, or the generic loop) must agree too.
     executor_view: LinearAr<T>,
+    /// `cells` with integer weights: the row executor's scoring ([`crate::rows::RowScorer`])
+    /// must agree as well.
+    rows_view: Option<crate::rows::RowScorer>,
     scores: Vec<T>,
     cert: Certificate,
 }
@@ -244,6 +248,7 @@ impl<'p, T: Weight> ContextChecker<'p, T> {
         ContextChecker {
             predictor,
             executor_view: predictor.clone(),
+            rows_view: None,
             scores: vec![T::default(); predictor.layout().tokens.len()],
             cert: Certificate {
                 certified: true,
@@ -291,7 +296,13 @@ impl<'p, T: Weight> ContextChecker<'p, T> {
                 });
             Margin::Float(own - best_other.unwrap_or(own - 1.0))
         };
-        let got = self.executor_view.argmax_of(&inputs);
+        let mut got = self.executor_view.argmax_of(&inputs);
+        if let Some(rows) = &mut self.rows_view {
+            let by_rows = rows.argmax_of(&inputs);
+            if by_rows != expected {
+                got = by_rows;
+            }
+        }
         let cert = &mut self.cert;
         cert.contexts += 1;
         cert.min_margin = cert.min_margin.min(margin);
@@ -340,6 +351,9 @@ pub fn certify_cells<T: Weight>(
     let heads = |t: &CellToken| matches!(t, CellToken::Cell { head: Some(_), .. }) as u32;
     let edge = |t: CellToken| std::iter::once(t);
     let mut checker = ContextChecker::new(predictor);
+    if let Some(p) = (predictor as &dyn std::any::Any).downcast_ref::<LinearAr<i32>>() {
+        checker.rows_view = Some(crate::rows::RowScorer::new(p));
+    }
     let name = |t: TokenId| dict.name(machine, t);
     let mut check = |left: CellToken, centre: CellToken, right: CellToken, expected: CellToken| {
         let mut inputs = [dict.pad(); 3];

@@ -72,6 +72,9 @@ pub struct EmulationReport {
     pub machine: String,
     /// The encoding used.
     pub encoding: &'static str,
+    /// The executor that generated the tokens: `tokens` (token by token) or `rows` (row-parallel,
+    /// [`crate::rows`]).
+    pub executor: &'static str,
     /// The input word.
     pub input: String,
     /// Steps of the reference run that the trace covers.
@@ -100,6 +103,9 @@ pub struct EmulationReport {
     pub tokens_per_second: f64,
     /// Seconds in the generate-and-compare loop.
     pub seconds: f64,
+    /// Peak resident set size of the process when the report was made, in bytes (`VmHWM`;
+    /// `null` where the system does not report it).
+    pub peak_rss_bytes: Option<u64>,
     /// Why the run left the window, when it did.
     pub left_window: Option<String>,
     /// `sweep` only: left moves in the covered run; generated = `(left moves + [final])·(S+1)`.
@@ -136,6 +142,9 @@ pub enum EmulateError {
     /// The machine has stay moves that never end, which the `sweep` encoding cannot fold.
     #[error(transparent)]
     StayLoops(#[from] StayLoops),
+    /// `--executor rows` with a predictor the row executor cannot run.
+    #[error(transparent)]
+    Rows(#[from] crate::rows::RowsError),
 }
 
 /// The window of a run: the cells it visits plus the input's, from the interpreter.
@@ -227,6 +236,34 @@ pub fn emulate_cells_with<T: Weight>(
         first_divergence,
     };
     Ok(run.report(machine, "cells", opts, &v))
+}
+
+/// Emulates `machine` with any `cells` predictor on the executor `choice` picks: `auto` runs
+/// rows ([`crate::rows::emulate_cells_rows`], on up to two cores) when the predictor qualifies
+/// ([`crate::rows::RowExecutor::qualifies`]), else tokens ([`emulate_cells_with`]). Rows use
+/// `threads` cores (1 or 2; `None`: both, where the machine has two).
+pub fn emulate_cells_on(
+    machine: &Machine,
+    predictor: LinearAr,
+    opts: &EmulateOptions,
+    choice: crate::rows::ExecutorChoice,
+    threads: Option<usize>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    use crate::rows::{emulate_cells_rows, ExecutorChoice, RowExecutor};
+    let row_len = opts.window_for(machine).size + 1;
+    let rows = match choice {
+        ExecutorChoice::Tokens => false,
+        ExecutorChoice::Rows => true,
+        ExecutorChoice::Auto => RowExecutor::qualifies(&predictor, row_len).is_ok(),
+    };
+    if rows {
+        let threads = threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(2)));
+        emulate_cells_rows(machine, predictor, opts, threads, progress)
+    } else {
+        emulate_cells_with(machine, predictor, opts, progress)
+    }
 }
 
 /// Emulates `machine` with its compiled `sweep` predictor and verifies every token against the
@@ -445,6 +482,7 @@ impl Run {
         EmulationReport {
             machine: machine.name().to_string(),
             encoding,
+            executor: "tokens",
             input: machine.render(&opts.input),
             steps: self.steps,
             stop: self.stop,
@@ -459,6 +497,7 @@ impl Run {
             first_divergence: self.first_divergence,
             tokens_per_second: v.tokens_per_second(),
             seconds: v.seconds,
+            peak_rss_bytes: crate::rows::peak_rss_bytes(),
             left_window: self.left_window,
             left_moves: None,
             gates: None,
@@ -483,7 +522,7 @@ fn divergence_or_overrun<P: Predictor>(
 }
 
 /// The report's `stop` and `left_window` fields for how the reference trace ended.
-fn stop_of(end: &Option<TraceEnd>) -> (String, Option<String>) {
+pub(crate) fn stop_of(end: &Option<TraceEnd>) -> (String, Option<String>) {
     match end {
         Some(TraceEnd::Final(s)) => (s.name().to_string(), None),
         Some(TraceEnd::StepLimit) | None => (Stop::StepLimit.name().to_string(), None),
@@ -493,7 +532,7 @@ fn stop_of(end: &Option<TraceEnd>) -> (String, Option<String>) {
 
 /// A divergence of a row-of-cells encoding (`cells`, `sweep`) with token names, located by
 /// row and cell, its context listed from the largest offset down.
-fn token_divergence(
+pub(crate) fn token_divergence(
     d: Divergence,
     window: Window,
     offsets: &[usize],

@@ -106,13 +106,13 @@ pub fn to_dot(m: &Machine) -> String {
         if n.halting {
             attrs.push("shape=doublecircle".into());
         }
-        if n.start {
-            attrs.push("style=filled, fillcolor=\"#c8f0c8\"".into());
-        } else if n.partial {
-            attrs.push("style=dashed".into());
-        }
-        if n.start && n.partial {
-            attrs.push("peripheries=2, color=\"#888888\"".into());
+        // The start state is filled (and dashed when partial); never a second periphery,
+        // which is the halting states' double circle.
+        match (n.start, n.partial) {
+            (true, true) => attrs.push("style=\"filled,dashed\", fillcolor=\"#c8f0c8\"".into()),
+            (true, false) => attrs.push("style=filled, fillcolor=\"#c8f0c8\"".into()),
+            (false, true) => attrs.push("style=dashed".into()),
+            (false, false) => {}
         }
         out.push_str(&format!("  q{} [{}];\n", i.index(), attrs.join(", ")));
     }
@@ -183,6 +183,22 @@ mod tests {
         let e = dot_to_png_with(Path::new("/nonexistent/dot"), "digraph {}").unwrap_err();
         assert!(matches!(e, GraphError::NoGraphviz(_)));
         assert!(e.to_string().contains("install Graphviz"));
+    }
+
+    #[test]
+    fn a_partial_start_state_is_not_drawn_as_halting() {
+        let spec = crate::machine::standard::parse_with(
+            "1RB---_1LA1RZ",
+            crate::machine::Undefined::NoRule,
+        )
+        .unwrap();
+        let m = crate::machine::validate(&spec, None, None).unwrap();
+        let dot = to_dot(&m);
+        assert!(
+            dot.contains("q0 [label=\"A\", style=\"filled,dashed\", fillcolor=\"#c8f0c8\"];"),
+            "{dot}"
+        );
+        assert!(!dot.contains("peripheries"), "{dot}");
     }
 
     #[test]

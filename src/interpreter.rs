@@ -122,7 +122,14 @@ impl<'m> Interpreter<'m> {
         let (mut lo, mut hi) = (self.lo, self.hi);
         let stop = loop {
             if steps >= max_steps {
-                break Stop::StepLimit;
+                // A configuration without a rule is final whatever the limit: the run ended
+                // there, as the encodings' traces also report it.
+                let op = self.table[state * k + self.tape[pos] as usize];
+                break if op.flags & NO_RULE != 0 {
+                    Stop::NoRule
+                } else {
+                    Stop::StepLimit
+                };
             }
             let tape = &mut self.tape;
             let len = tape.len();
@@ -278,8 +285,20 @@ mod tests {
 
     #[test]
     fn no_rule_stops_without_a_step() {
-        let m = from_standard("1RB---_1LA---", "x").unwrap();
+        let spec = crate::machine::standard::parse_with(
+            "1RB---_1LA---",
+            crate::machine::Undefined::NoRule,
+        )
+        .unwrap();
+        let m = crate::machine::validate(&spec, None, None).unwrap();
         let r = run(&m, &[], 100);
         assert_eq!((r.steps, r.stop, r.state.as_str()), (2, Stop::NoRule, "A"));
+        // Reaching it exactly at the step limit is still a no-rule stop, as in the traces.
+        assert_eq!(run(&m, &[], 2).stop, Stop::NoRule);
+        assert_eq!(run(&m, &[], 1).stop, Stop::StepLimit);
+        // bbchallenge's reading of `---`: one more step, into the halting state.
+        let m = from_standard("1RB---_1LA---", "x").unwrap();
+        let r = run(&m, &[], 100);
+        assert_eq!((r.steps, r.stop, r.state.as_str()), (3, Stop::Halted, "Z"));
     }
 }

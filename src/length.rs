@@ -267,14 +267,7 @@ fn draw<DB: DrawingBackend>(
         .y_label_area_size(64)
         .build_cartesian_2d(x0 - 0.1..x1 + 0.1, y0 - 0.2..y1 + 0.2)
         .map_err(err)?;
-    let pow10 = |v: &f64| {
-        let x = 10f64.powf(*v);
-        if x >= 1e5 {
-            format!("{x:.0e}")
-        } else {
-            format!("{}", x.round())
-        }
-    };
+    let pow10 = |v: &f64| crate::draw::plot::log_tick(*v, 10.0);
     chart
         .configure_mesh()
         .x_desc(format!("{against} (log scale)"))

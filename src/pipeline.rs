@@ -7,7 +7,8 @@
 //! use arsim::{encoding::EncodingKind, machine::load_machine, pipeline::prepare};
 //! let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
 //! let p = prepare(&bb2, &[], EncodingKind::Sweep, None, None, 1_000).unwrap();
-//! let report = p.emulate(&bb2, vec![], 1_000, &mut |_| {}).unwrap();
+//! let auto = arsim::rows::ExecutorChoice::Auto;
+//! let report = p.emulate(&bb2, vec![], 1_000, auto, None, &mut |_| {}).unwrap();
 //! assert!(report.agree);
 //! ```
 
@@ -17,8 +18,8 @@ use crate::certify::{
 };
 use crate::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
 use crate::emulate::{
-    emulate_cells_with, emulate_gates_with, emulate_sweep_with, window_of_run, EmulateError,
-    EmulateOptions, EmulationReport,
+    emulate_cells_on, emulate_cells_with, emulate_gates_with, emulate_sweep_with, window_of_run,
+    EmulateError, EmulateOptions, EmulationReport,
 };
 use crate::encoding::cells::{Window, WindowError};
 use crate::encoding::gates::{machine_to_gates_predictor, BitLayout};
@@ -26,6 +27,7 @@ use crate::encoding::sweep::StayLoops;
 use crate::encoding::EncodingKind;
 use crate::machine::{Machine, SymbolId};
 use crate::predictor::{LinearAr, TimeDependentAr, TokenId};
+use crate::rows::ExecutorChoice;
 use crate::weights::{self, DenseWeights, Metadata, WeightsError};
 use std::path::Path;
 
@@ -74,6 +76,9 @@ pub enum PipelineError {
         /// Why.
         source: crate::draw::DrawError,
     },
+    /// A window or dictionary beyond what arsim builds.
+    #[error(transparent)]
+    Size(#[from] crate::limits::SizeError),
     /// The file holds weights of another encoding than the one asked for.
     #[error("{path} holds {found} weights; give --encoding {found}")]
     Encoding {
@@ -165,6 +170,7 @@ pub fn compile(
         machine: machine.name().to_string(),
         message,
     };
+    crate::limits::check_dictionary(machine.num_states(), machine.num_symbols())?;
     Ok(match encoding {
         EncodingKind::Cells => Weights::Dense(DenseWeights::Int(machine_to_cells_predictor(
             machine, window,
@@ -180,16 +186,20 @@ pub fn compile(
     })
 }
 
-/// The window: `tape` when given, else the weight file's, else the cells the run visits.
+/// The window: `tape` when given, else the weight file's, else the cells the run visits;
+/// refused when empty or beyond [`crate::limits`].
 pub fn resolve_window(
     tape: Option<Window>,
     meta: Option<&Metadata>,
     machine: &Machine,
     input: &[SymbolId],
     max_steps: u64,
-) -> Window {
-    tape.or_else(|| meta.and_then(|m| m.window))
-        .unwrap_or_else(|| window_of_run(machine, input, max_steps))
+) -> Result<Window, PipelineError> {
+    let w = tape
+        .or_else(|| meta.and_then(|m| m.window))
+        .unwrap_or_else(|| window_of_run(machine, input, max_steps));
+    crate::limits::check_window(w.size)?;
+    Ok(w)
 }
 
 /// A predictor ready to run: compiled, or read from a file, with its window.
@@ -216,7 +226,7 @@ pub fn prepare(
     max_steps: u64,
 ) -> Result<Prepared, PipelineError> {
     let Some(path) = file else {
-        let window = resolve_window(tape, None, machine, input, max_steps);
+        let window = resolve_window(tape, None, machine, input, max_steps)?;
         return Ok(Prepared {
             encoding,
             window,
@@ -240,7 +250,7 @@ pub fn prepare(
             found: found.name(),
         });
     }
-    let window = resolve_window(tape, Some(&meta), machine, input, max_steps);
+    let window = resolve_window(tape, Some(&meta), machine, input, max_steps)?;
     Ok(Prepared {
         encoding,
         window,
@@ -278,14 +288,28 @@ impl Prepared {
         }
     }
 
-    /// Runs the predictor on `input` and checks every token against the interpreter.
+    /// Runs the predictor on `input` and checks every token against the interpreter: integer
+    /// `cells` weights on the executor `executor` picks (`threads` for rows,
+    /// [`crate::emulate::emulate_cells_on`]), everything else token by token.
     pub fn emulate(
         self,
         machine: &Machine,
         input: Vec<SymbolId>,
         max_steps: u64,
+        executor: ExecutorChoice,
+        threads: Option<usize>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<EmulationReport, PipelineError> {
+        let token_by_token = !matches!(
+            (self.encoding, &self.weights),
+            (EncodingKind::Cells, Weights::Dense(DenseWeights::Int(_)))
+        );
+        if token_by_token && executor == ExecutorChoice::Rows {
+            return Err(PipelineError::Compile {
+                machine: machine.name().to_string(),
+                message: "--executor rows runs integer cells weights; these run token by token (--executor tokens)".into(),
+            });
+        }
         let opts = EmulateOptions {
             input,
             window: Some(self.window),
@@ -294,7 +318,7 @@ impl Prepared {
         let m = machine;
         let report = match (self.encoding, self.weights) {
             (EncodingKind::Cells, Weights::Dense(DenseWeights::Int(p))) => {
-                emulate_cells_with(m, p, &opts, progress)
+                emulate_cells_on(m, p, &opts, executor, threads, progress)
             }
             (EncodingKind::Cells, Weights::Dense(DenseWeights::F32(p))) => {
                 emulate_cells_with(m, p, &opts, progress)
@@ -419,7 +443,16 @@ mod tests {
             assert_eq!(q.weights, p.weights);
             assert!(q.certify(&m, &[]).unwrap().certified(), "{e:?}");
             assert!(
-                q.emulate(&m, vec![], 1_000, &mut |_| {}).unwrap().agree,
+                q.emulate(
+                    &m,
+                    vec![],
+                    1_000,
+                    ExecutorChoice::Auto,
+                    Some(1),
+                    &mut |_| {}
+                )
+                .unwrap()
+                .agree,
                 "{e:?}"
             );
         }

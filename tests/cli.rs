@@ -223,10 +223,19 @@ fn duplicate_rule() {
 
 #[test]
 fn missing_rules_stop_with_no_rule() {
-    // A missing rule is not an error: the run stops there.
-    let out = arsim(&["run", "1RB---_1LA---", "--json"]);
+    // A missing rule is not an error: the run stops there (the count earlier versions gave
+    // bbchallenge's ---, kept by --undefined no-rule).
+    let out = arsim(&["run", "1RB---_1LA---", "--json", "--undefined", "no-rule"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(json(&out)["stop"], "no-rule");
+    assert_eq!(json(&out)["steps"], 2);
+    // bbchallenge counts the step into ---, and halts.
+    let out = arsim(&["run", "1RB---_1LA---", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        (json(&out)["stop"].as_str(), json(&out)["steps"].as_u64()),
+        (Some("halted"), Some(3))
+    );
 }
 
 #[test]

@@ -1,9 +1,11 @@
 //! The data of 4-digit multiplication (issue 5): the paper's chain token for token, its fixed
 //! length, the 117-token vocabulary, the pinned split, and every chain's answer.
 
-use arsim::tasks::multiply::data::{mix64, TRAIN_PAIRS, VALIDATION_PAIRS};
+use arsim::tasks::multiply::data::{
+    residue, HELD_OUT_PAIRS, TEST_PAIRS, TRAIN_PAIRS, VALIDATION_PAIRS,
+};
 use arsim::tasks::multiply::{
-    split_of, CotFormat, Dataset, Pair, Split, Vocabulary, TOTAL_PAIRS, VOCAB_SIZE,
+    paper_is_train, split_of, CotFormat, Dataset, Pair, Split, Vocabulary, TOTAL_PAIRS, VOCAB_SIZE,
 };
 
 /// The paper's chain for 1234 × 5678, every one of its 307 tokens written out.
@@ -26,7 +28,8 @@ const PAPER_1234_5678: &str = "[BOS] 1 2 3 4 x 5 6 7 8 = \
 /// checks.
 fn checked_pairs() -> Vec<Pair> {
     let mut pairs = Dataset::new(Split::Train, CotFormat::None).sample(750_000, 11);
-    pairs.extend(Dataset::new(Split::Validation, CotFormat::None).sample(250_000, 12));
+    pairs.extend(Dataset::new(Split::Validation, CotFormat::None).sample(125_000, 12));
+    pairs.extend(Dataset::new(Split::Test, CotFormat::None).sample(125_000, 13));
     for a in [1111, 1112, 1999, 5000, 9998, 9999] {
         for b in [1111, 1112, 1999, 5000, 9998, 9999] {
             pairs.push(Pair::new(a, b).unwrap());
@@ -140,36 +143,43 @@ fn paper_chain_steps_are_the_true_partial_products() {
 }
 
 #[test]
-fn split_is_pinned_and_about_75_25() {
-    // The exact counts over all 79,014,321 pairs.
-    let train = (0..TOTAL_PAIRS)
-        .filter(|&k| split_of(1111 + (k / 8889) as u32, 1111 + (k % 8889) as u32) == Split::Train)
-        .count() as u64;
-    assert_eq!(train, TRAIN_PAIRS);
-    assert_eq!(TRAIN_PAIRS + VALIDATION_PAIRS, 79_014_321);
-    let frac = train as f64 / TOTAL_PAIRS as f64;
-    assert!((frac - 0.75).abs() < 0.001, "train fraction {frac}");
-    // A few pairs' membership, pinned.
-    assert_eq!(mix64(12_345_678), MIX_12345678);
-    for (a, b, split) in PINNED {
+fn split_is_the_papers_rule_with_its_exact_counts() {
+    // Every one of the 79,014,321 pairs, counted (about 0.3 s in release): the paper's
+    // 59,260,740 / 19,753,581, and its validation quarter halved into validation and test.
+    let mut counts = [0u64; 3];
+    for a in 1111..=9999u32 {
+        for b in 1111..=9999u32 {
+            counts[split_of(a, b) as usize] += 1;
+        }
+    }
+    assert_eq!(counts, [TRAIN_PAIRS, VALIDATION_PAIRS, TEST_PAIRS]);
+    assert_eq!(counts[0], 59_260_740);
+    assert_eq!(counts[1] + counts[2], 19_753_581);
+    assert_eq!(HELD_OUT_PAIRS, 19_753_581);
+    assert_eq!(counts.iter().sum::<u64>(), TOTAL_PAIRS);
+    for (a, b, r, split) in PINNED {
+        assert_eq!(residue(a, b), r, "{a} × {b}");
         assert_eq!(split_of(a, b), split, "{a} × {b}");
+        assert_eq!(paper_is_train(a, b), split == Split::Train, "{a} × {b}");
         assert_eq!(Pair::new(a, b).unwrap().split(), split);
     }
 }
 
-/// `mix64(10000·1234 + 5678)`, computed independently (numpy, wrapping uint64).
-const MIX_12345678: u64 = 0x11d5_cf7b_5b0a_e679;
-
-/// Pairs whose split is pinned (computed independently with numpy).
-const PINNED: [(u32, u32, Split); 8] = [
-    (1111, 1111, Split::Validation),
-    (1234, 5678, Split::Validation),
-    (5678, 1234, Split::Validation),
-    (9999, 9999, Split::Train),
-    (4321, 8765, Split::Train),
-    (2024, 1111, Split::Validation),
-    (3141, 5926, Split::Train),
-    (7777, 2222, Split::Train),
+/// Pairs with their residue `((a−1111) + 8889·(b−1111))·PRIME mod 8889²` and split, computed
+/// independently in Python with the paper's expression on arbitrary-precision integers.
+/// The order of the operands matters: `a` is the low digit of the index (1234 × 5678 is held
+/// out, 5678 × 1234 is a training pair).
+const PINNED: [(u32, u32, u64, Split); 10] = [
+    (1111, 1111, 0, Split::Test),
+    (1234, 5678, 18_448_764, Split::Validation),
+    (5678, 1234, 63_819_179, Split::Train),
+    (9999, 9999, 45_824_713, Split::Train),
+    (4321, 8765, 65_168_556, Split::Train),
+    (2024, 1111, 39_627_161, Split::Train),
+    (3141, 5926, 59_156_137, Split::Train),
+    (7777, 2222, 23_712_846, Split::Train),
+    (1112, 1111, 33_189_608, Split::Train),
+    (1111, 1112, 61_965_219, Split::Train),
 ];
 
 fn arsim(args: &[&str]) -> std::process::Output {
@@ -193,12 +203,17 @@ fn cli_shows_a_chain_and_the_stats() {
     assert_eq!(v["chain"], PAPER_1234_5678);
     assert_eq!(v["tokens"], 307);
     assert_eq!(v["split"], "validation");
+    let out = arsim(&["task", "multiply", "--show", "1111", "1111", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["split"], "test");
 
     let out = arsim(&["task", "multiply", "--stats", "--json"]);
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["vocab_size"], 117);
-    assert_eq!(v["train_pairs"], 59_258_093);
+    assert_eq!(v["train_pairs"], 59_260_740);
+    assert_eq!(v["validation_pairs"], 9_876_790);
+    assert_eq!(v["test_pairs"], 9_876_791);
     assert_eq!(v["formats"][2]["cot"], "carry");
     assert_eq!(v["formats"][2]["tokens"], 75);
 

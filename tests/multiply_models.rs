@@ -20,6 +20,7 @@ fn options(steps: usize) -> TrainOptions {
         checkpoint_seconds: 1e9,
         tokens_per_sequence: CotFormat::Carry.len() - 1,
         task: serde_json::json!({"task": "multiply"}),
+        recipe: arsim::nn::Recipe::Arsim,
     }
 }
 
@@ -30,6 +31,8 @@ fn tiny_mlp() -> (ArModel, AdamW) {
         context: CotFormat::Carry.len() - 1,
         d: 8,
         chunk: 8,
+        layers: 0,
+        heads: 0,
     };
     let model = ArModel::new(config, 0, &Device::Cpu).unwrap();
     let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
@@ -119,8 +122,12 @@ fn machine() -> arsim::Machine {
 
 #[test]
 fn the_compiled_machine_multiplies_validation_pairs_exactly() {
-    let r = run_compiled(&machine(), 12, &mut |_| {});
+    let r = run_compiled(&machine(), 12, Split::Validation, &mut |_| {});
     assert_eq!((r.pairs, r.exact), (12, 12));
+    assert_eq!(r.split, Split::Validation);
+    // The test half is a different sample of pairs, and the machine multiplies it too.
+    let t = run_compiled(&machine(), 3, Split::Test, &mut |_| {});
+    assert_eq!((t.pairs, t.exact, t.split), (3, 3, Split::Test));
     assert!(r.chain_tokens_mean > 100_000.0, "{}", r.chain_tokens_mean);
     assert!(r.parameters > 0);
 }
@@ -133,6 +140,7 @@ fn the_learned_machine_predictor_is_scored_on_the_same_pairs() {
         &machine(),
         4,
         3,
+        Split::Validation,
         0,
         arsim::learn::dataset::WindowKind::Local,
         &mut |_| {},

@@ -89,6 +89,8 @@ fn tiny(architecture: Architecture) -> ModelConfig {
         context: 9,
         d: 4,
         chunk: 4,
+        layers: 0,
+        heads: 0,
     }
 }
 
@@ -145,6 +147,7 @@ fn options(steps: usize, checkpoint: Option<std::path::PathBuf>) -> TrainOptions
         checkpoint_seconds: 1e9,
         tokens_per_sequence: 9,
         task: serde_json::json!({"task": "counting"}),
+        recipe: arsim::nn::Recipe::Arsim,
     }
 }
 
@@ -261,4 +264,178 @@ fn a_checkpoint_missing_a_tensor_names_the_file_and_the_tensor() {
         err.contains("partial.safetensors") && err.contains("output.weight"),
         "{err}"
     );
+}
+
+/// `--paper-config`: the paper's code's initialisation, decay groups, frozen masked bias,
+/// clipping and schedule (emalach/LinearLM, issue 16).
+#[test]
+fn the_paper_recipe_initialises_and_trains_as_the_papers_code() {
+    use arsim::nn::Recipe;
+    let dev = Device::Cpu;
+    let config = tiny(Architecture::Mlp);
+    let model = ArModel::new_with(config, 5, Recipe::Paper, &dev).unwrap();
+    let (t, d) = (config.context as f32, config.d as f32);
+    let max_abs = |name: &str| -> f32 {
+        let v = &model
+            .named_vars()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .unwrap()
+            .1;
+        v.as_tensor()
+            .abs()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .max(0)
+            .unwrap()
+            .to_scalar()
+            .unwrap()
+    };
+    // Uniform ±1/√(T·d) in the masked layer, ±1/√d in the d×d and output layers.
+    for k in 0..3 {
+        let m = max_abs(&format!("masked.diagonal.{k}"));
+        assert!(
+            m <= 1.0 / (t * d).sqrt() && m > 0.5 / (t * d).sqrt(),
+            "diagonal {k}: {m}"
+        );
+    }
+    let m = max_abs("masked.below.1");
+    assert!(
+        m <= 1.0 / (t * d).sqrt() && m > 0.5 / (t * d).sqrt(),
+        "below: {m}"
+    );
+    for name in [
+        "hidden.weight",
+        "hidden.bias",
+        "output.weight",
+        "output.bias",
+    ] {
+        let m = max_abs(name);
+        assert!(m <= 1.0 / d.sqrt() && m > 0.3 / d.sqrt(), "{name}: {m}");
+    }
+    assert_eq!(model.masked().unwrap().masked_leak().unwrap(), 0.0);
+    // Decay on weights only; the masked bias never trains (the paper never applies it).
+    let mut opt = AdamW::for_model(&model, 1e-2, 0.1, Recipe::Paper).unwrap();
+    let names: Vec<String> = model.named_vars().into_iter().map(|(n, _)| n).collect();
+    for (k, n) in names.iter().enumerate() {
+        assert_eq!(opt.decay[k], !n.ends_with("bias"), "{n}");
+        assert_eq!(opt.trained[k], n != "masked.bias", "{n}");
+    }
+    assert_eq!(opt.clip_norm, Some(1.0));
+    let opts = TrainOptions {
+        recipe: Recipe::Paper,
+        ..options(30, None)
+    };
+    // The schedule: update 0 at rate 0, then linear from the peak to 0 at the end.
+    assert_eq!(opts.lr_at(0), 0.0);
+    assert!((opts.lr_at(1) - 3e-2).abs() < 1e-12);
+    assert!((opts.lr_at(15) - 3e-2 * 15.0 / 29.0).abs() < 1e-12);
+    assert!((opts.lr_at(29) - 3e-2 / 29.0).abs() < 1e-12);
+    let long = TrainOptions {
+        recipe: Recipe::Paper,
+        ..options(100, None)
+    };
+    let r = train(&model, &mut opt, &Counting, &long, &mut |_| {}).unwrap();
+    assert!(
+        r.final_loss < 0.5 * r.first_loss,
+        "{} → {}",
+        r.first_loss,
+        r.final_loss
+    );
+    assert!(opt.last_grad_norm > 0.0);
+    assert_eq!(max_abs("masked.bias"), 0.0);
+    assert_eq!(r.recipe, Recipe::Paper);
+}
+
+/// Issue 14: a resume that does not fit is refused with every difference named, a new --lr is
+/// said, and a checkpoint beyond the run's end is refused.
+#[test]
+fn resume_refuses_a_different_architecture_and_says_a_different_lr() {
+    use arsim::nn::{start_or_resume, Hyper, NnError, Recipe};
+    let dev = Device::Cpu;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ck.safetensors");
+    let config = tiny(Architecture::Mlp);
+    let model = ArModel::new(config, 1, &dev).unwrap();
+    let mut opt = AdamW::for_model(&model, 3e-2, 0.0, Recipe::Arsim).unwrap();
+    let opts = options(10, Some(path.clone()));
+    train(&model, &mut opt, &Counting, &opts, &mut |_| {}).unwrap();
+    let task = serde_json::json!({"task": "counting"});
+    let hyper = Hyper {
+        lr: 3e-2,
+        weight_decay: 0.0,
+        recipe: Recipe::Arsim,
+    };
+    let message = |r: Result<arsim::nn::Started, NnError>| match r {
+        Err(e @ NnError::Resume(_)) => e.to_string(),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let other = ModelConfig {
+        d: 8,
+        context: 5,
+        architecture: Architecture::Linear,
+        ..config
+    };
+    let m = message(start_or_resume(other, 1, &hyper, Some(&path), &task));
+    for flag in [
+        "--model is linear here but mlp",
+        "--d is 8 here but 4",
+        "--context is 5 here but 9",
+    ] {
+        assert!(m.contains(flag), "{m}");
+    }
+    let paper = Hyper {
+        recipe: Recipe::Paper,
+        ..hyper
+    };
+    assert!(message(start_or_resume(config, 1, &paper, Some(&path), &task)).contains("recipe"));
+    let other_task = serde_json::json!({"task": "other"});
+    assert!(
+        message(start_or_resume(config, 1, &hyper, Some(&path), &other_task))
+            .contains("was trained for")
+    );
+    // The same architecture with another --lr resumes and says so.
+    let faster = Hyper { lr: 1e-2, ..hyper };
+    let started = start_or_resume(config, 1, &faster, Some(&path), &task).unwrap();
+    assert_eq!(started.notes.len(), 1);
+    assert!(
+        started.notes[0].contains("--lr 0.01 differs from the checkpoint's 0.03"),
+        "{:?}",
+        started.notes
+    );
+    assert!(start_or_resume(config, 1, &hyper, Some(&path), &task)
+        .unwrap()
+        .notes
+        .is_empty());
+    // The run's length may change (and is said); the data may not.
+    let saved = dir.path().join("scheduled.safetensors");
+    let mut ck = Checkpoint::load(&path, &dev).unwrap();
+    ck.task = serde_json::json!({"task": "counting", "schedule": {"train_seqs": 10}});
+    ck.save(&saved).unwrap();
+    let longer = serde_json::json!({"task": "counting", "schedule": {"train_seqs": 20}});
+    let notes = start_or_resume(config, 1, &hyper, Some(&saved), &longer)
+        .unwrap()
+        .notes;
+    assert!(notes[0].contains("the run's length changed"), "{notes:?}");
+    let other_data = serde_json::json!({"task": "other", "schedule": {"train_seqs": 10}});
+    assert!(message(start_or_resume(
+        config,
+        1,
+        &hyper,
+        Some(&saved),
+        &other_data
+    ))
+    .contains("was trained for"));
+    // A checkpoint at step 10 does not continue a run of 5 steps.
+    let mut opt = started.opt;
+    let short = options(5, None);
+    match train(&started.model, &mut opt, &Counting, &short, &mut |_| {}) {
+        Err(e @ NnError::Resume(_)) => assert!(
+            e.to_string()
+                .contains("from step 10: this run ends at step 5"),
+            "{e}"
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
 }

@@ -269,6 +269,8 @@ fn small_linear_model() -> &'static arsim::nn::ArModel {
             context: 8,
             d: 16,
             chunk: 4,
+            layers: 0,
+            heads: 0,
         };
         let model = ArModel::new(config, SEED, &candle_core::Device::Cpu).unwrap();
         let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
@@ -283,6 +285,7 @@ fn small_linear_model() -> &'static arsim::nn::ArModel {
             checkpoint_seconds: 1e9,
             tokens_per_sequence: 8,
             task: serde_json::json!({}),
+            recipe: arsim::nn::Recipe::Arsim,
         };
         train(&model, &mut opt, &data, &opts, &mut |_| {}).unwrap();
         model
@@ -336,5 +339,74 @@ fn a_checkpointed_text_model_gives_the_same_next_token_distribution() {
         );
         assert_eq!(p, q, "after {cut} tokens");
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-4);
+    }
+}
+
+/// Issue 14: a checkpoint knows its corpus by content, so the same stories under another path
+/// are the same corpus and an edited file is not.
+#[test]
+fn the_corpus_is_known_by_its_content() {
+    use arsim::tasks::text::corpus::parse_corpus;
+    let text = "One day.\n<|endoftext|>\nThe end.\n";
+    let a = parse_corpus(text.as_bytes(), std::path::Path::new("a.txt")).unwrap();
+    let b = parse_corpus(text.as_bytes(), std::path::Path::new("elsewhere/b.txt")).unwrap();
+    let edited = parse_corpus(
+        "One day!\n<|endoftext|>\nThe end.\n".as_bytes(),
+        std::path::Path::new("a.txt"),
+    )
+    .unwrap();
+    assert_eq!(a.content_hash(), b.content_hash());
+    assert_ne!(a.content_hash(), edited.content_hash());
+    assert_eq!(a.content_hash().len(), 16);
+}
+
+/// The paper's windowing: each story's tokens (end token dropped) in non-overlapping chunks of
+/// T + 1 from its start, remainders dropped, read in order.
+#[test]
+fn paper_windows_are_whole_chunks_of_each_story() {
+    use arsim::nn::Batches;
+    use arsim::predictor::TokenId;
+    use arsim::tasks::text::neural::ChunkWindows;
+    let eot = END_OF_TEXT_ID;
+    let story = |from: u32, n: u32| {
+        let mut s: Vec<TokenId> = (from..from + n).map(TokenId).collect();
+        s.push(eot);
+        s
+    };
+    // T = 3: chunks of 4. 10 tokens → 2 chunks (2 dropped); 3 tokens → none; 8 → 2.
+    let w = ChunkWindows::new(&[story(100, 10), story(200, 3), story(300, 8)], 3, 2);
+    assert_eq!(w.windows(), 4);
+    assert_eq!(w.tokens(), 21);
+    assert_eq!(w.batches_per_epoch(), 2);
+    let (x, y) = w.batch(0, &candle_core::Device::Cpu).unwrap();
+    let x: Vec<Vec<u32>> = x.to_vec2().unwrap();
+    let y: Vec<Vec<u32>> = y.to_vec2().unwrap();
+    assert_eq!(x, vec![vec![100, 101, 102], vec![104, 105, 106]]);
+    assert_eq!(y, vec![vec![101, 102, 103], vec![105, 106, 107]]);
+    let (x, _) = w.batch(1, &candle_core::Device::Cpu).unwrap();
+    let x: Vec<Vec<u32>> = x.to_vec2().unwrap();
+    assert_eq!(x, vec![vec![300, 301, 302], vec![304, 305, 306]]);
+    // Batch 2 wraps to the first chunk again.
+    let (x, _) = w.batch(2, &candle_core::Device::Cpu).unwrap();
+    assert_eq!(x.to_vec2::<u32>().unwrap()[0], vec![100, 101, 102]);
+}
+
+/// Issue 14: a corpus with no validation story is bad input (exit 2), not perplexity 1.
+#[test]
+fn a_corpus_without_validation_tokens_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.txt");
+    std::fs::write(&path, "Only one story here.\n").unwrap();
+    for extra in [&["--baselines"][..], &["--context", "2", "--d", "2"][..]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_arsim"))
+            .args(["task", "text", "--corpus"])
+            .arg(&path)
+            .args(["--validation", "0.01", "--vocab", "260"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("has no validation tokens"), "{err}");
     }
 }

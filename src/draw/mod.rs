@@ -34,6 +34,68 @@ pub enum DrawError {
     Png(#[from] png::EncodingError),
 }
 
+/// The picture formats arsim writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// PNG bytes (`.png`).
+    Png,
+    /// SVG text (`.svg`).
+    Svg,
+}
+
+impl ImageFormat {
+    /// The file extension that names the format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Svg => "svg",
+        }
+    }
+}
+
+/// A path whose extension names another format than the one it would receive.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{path} would get {} bytes: name it .{} (or use --{} for .{})", .format.extension().to_uppercase(), .format.extension(), .other.extension(), .other.extension())]
+pub struct ExtensionError {
+    /// The path given.
+    pub path: String,
+    /// The format the option writes.
+    pub format: ImageFormat,
+    /// The other format.
+    pub other: ImageFormat,
+}
+
+/// Checks that `path` ends in `format`'s extension (any case), so that `--png x.svg` is
+/// refused before anything is drawn instead of writing PNG bytes under an SVG name.
+pub fn check_extension(path: &std::path::Path, format: ImageFormat) -> Result<(), ExtensionError> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if ext.as_deref() == Some(format.extension()) {
+        return Ok(());
+    }
+    Err(ExtensionError {
+        path: path.display().to_string(),
+        format,
+        other: match format {
+            ImageFormat::Png => ImageFormat::Svg,
+            ImageFormat::Svg => ImageFormat::Png,
+        },
+    })
+}
+
+/// A command-line value parser for a `.png` path.
+pub fn png_path(s: &str) -> Result<std::path::PathBuf, String> {
+    let p = std::path::PathBuf::from(s);
+    check_extension(&p, ImageFormat::Png).map_err(|e| e.to_string())?;
+    Ok(p)
+}
+
+/// A command-line value parser for a `.svg` path.
+pub fn svg_path(s: &str) -> Result<std::path::PathBuf, String> {
+    let p = std::path::PathBuf::from(s);
+    check_extension(&p, ImageFormat::Svg).map_err(|e| e.to_string())?;
+    Ok(p)
+}
+
 /// Width and height in pixels of one character of the bitmap font at scale 1.
 pub const GLYPH: usize = 8;
 
@@ -201,6 +263,16 @@ pub(crate) fn hex(c: Rgb) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extensions_name_the_format_written() {
+        use std::path::Path;
+        assert!(check_extension(Path::new("a/x.PNG"), ImageFormat::Png).is_ok());
+        let e = check_extension(Path::new("x.svg"), ImageFormat::Png).unwrap_err();
+        assert_eq!(e.to_string(), "x.svg would get PNG bytes: name it .png (or use --svg for .svg)");
+        assert!(svg_path("x").is_err());
+        assert_eq!(svg_path("x.svg"), Ok("x.svg".into()));
+    }
 
     #[test]
     fn canvas_draws_and_encodes() {

@@ -43,6 +43,29 @@ fn extension(path: &Path) -> Option<String> {
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
 }
 
+/// The label of a tick on a log axis whose coordinate is the exponent `e` (the axis plots
+/// log_base of the value): `base^e` where `e` is a whole number, nothing elsewhere, so ticks
+/// neither repeat ("3, 3" from 2^1.5 and 2^1.6 rounded) nor mix "31623" with "1e5". Values up to
+/// 10,000 are written out, larger ones as `1e5`.
+pub fn log_tick(e: f64, base: f64) -> String {
+    if (e - e.round()).abs() > 1e-9 {
+        return String::new();
+    }
+    let v = base.powi(e.round() as i32);
+    if v >= 1e5 {
+        let k = v.log10();
+        if (k - k.round()).abs() < 1e-9 {
+            format!("1e{}", k.round())
+        } else {
+            format!("{v:.1e}")
+        }
+    } else if v >= 1.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// A legend label with room for the 8-pixel glyphs of [`Raster`] when `bitmap_font` (plotters
 /// sizes the legend box with its own, narrower estimate of the text's width).
 pub fn legend_label(text: &str, bitmap_font: bool) -> String {
@@ -249,5 +272,17 @@ mod tests {
             .flat_map(|y| (0..8).map(move |x| (x, y)))
             .any(|(x, y)| r.pixel(x, y) == [255, 0, 0]);
         assert!(red);
+    }
+
+    #[test]
+    fn log_ticks_label_whole_powers_only() {
+        assert_eq!(log_tick(3.0, 10.0), "1000");
+        assert_eq!(log_tick(4.0, 10.0), "10000");
+        assert_eq!(log_tick(5.0, 10.0), "1e5");
+        assert_eq!(log_tick(4.5, 10.0), "");
+        assert_eq!(log_tick(4.0, 2.0), "16");
+        assert_eq!(log_tick(1.5, 2.0), "");
+        assert_eq!(log_tick(20.0, 2.0), "1.0e6");
+        assert_eq!(log_tick(-1.0, 10.0), "0.1");
     }
 }

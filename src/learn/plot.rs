@@ -51,7 +51,7 @@ fn draw<DB: DrawingBackend>(
         .x_desc("training traces (log scale)")
         .y_desc(format!("trace error ({} held-out)", report.test_traces))
         .x_labels((x_max.ceil() as usize + 1).min(12))
-        .x_label_formatter(&|x| format!("{}", 2f64.powf(*x).round()))
+        .x_label_formatter(&|x| crate::draw::plot::log_tick(*x, 2.0))
         .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
         .label_style(("sans-serif", 14))
         .draw()

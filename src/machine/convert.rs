@@ -64,8 +64,17 @@ mod tests {
             );
             assert_eq!(MachineFormat::detect(&bytes), format, "{format:?}");
         }
+        // The seed format writes the halt as goto n + 1, as bbchallenge's own files do.
+        let seed = write_machine(&bb5, MachineFormat::Seed).unwrap();
+        assert_eq!(&seed[24..27], &[1, 0, 6]);
+        let back = from_bytes(&seed, MachineFormat::Seed, "t", "t", 0).unwrap();
+        assert_eq!(
+            standard::to_standard(&back).unwrap(),
+            "1RB1LC_1RC1RB_1RD0LE_1LA1LD_1RZ0LA"
+        );
+        let stay = crate::machine::load_machine("1RB1LC_1RC1RB_1RD0LE_1LA1LD_1SZ0LA").unwrap();
         assert!(matches!(
-            write_machine(&bb5, MachineFormat::Seed),
+            write_machine(&stay, MachineFormat::Seed),
             Err(ConvertError::Seed(SeedError::Inexpressible(_)))
         ));
     }

@@ -8,7 +8,8 @@ use super::seed::{self, SeedError};
 use super::standard::{self, StandardError};
 use super::validate::{validate, ValidationErrors};
 use super::yaml::{self, YamlError};
-use super::Machine;
+use super::spec::MachineSpec;
+use super::{Machine, Undefined};
 use serde::Serialize;
 use std::path::Path;
 
@@ -104,12 +105,12 @@ pub enum LoadError {
     )]
     NotFound(String),
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         /// The file.
         path: String,
         /// The OS error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is not UTF-8 text.
     #[error("{path}: not UTF-8 text")]
@@ -130,36 +131,36 @@ pub enum LoadError {
         message: String,
     },
     /// A malformed standard-format string or file.
-    #[error("{origin}: {source}")]
+    #[error("{origin}: {error}")]
     Standard {
         /// The file, or the string itself.
         origin: String,
         /// What is wrong.
-        source: StandardError,
+        error: StandardError,
     },
     /// A malformed Morphett file.
-    #[error("{}", at_line(path, source.line, &source.kind))]
+    #[error("{}", at_line(path, error.line, &error.kind))]
     Morphett {
         /// The file.
         path: String,
-        /// What is wrong, and where.
-        source: MorphettError,
+        /// What is wrong, and where (shown in the message, not chained: printed once).
+        error: MorphettError,
     },
     /// A malformed turingmachine.io YAML file.
-    #[error("{}", at_line(path, source.line.unwrap_or(0), &source.message))]
+    #[error("{}", at_line(path, error.line.unwrap_or(0), &error.message))]
     Yaml {
         /// The file.
         path: String,
         /// What is wrong, and where.
-        source: YamlError,
+        error: YamlError,
     },
     /// A malformed bbchallenge seed file.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Seed {
         /// The file.
         path: String,
         /// What is wrong.
-        source: SeedError,
+        error: SeedError,
     },
     /// The machine parsed but is not valid.
     #[error("{0}")]
@@ -175,23 +176,87 @@ fn at_line(path: &str, line: usize, message: &dyn std::fmt::Display) -> String {
     }
 }
 
+/// How to read a MACHINE argument: everything but the argument itself.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Read the file in this format, whatever its extension or content.
+    pub format: Option<MachineFormat>,
+    /// Morphett files: skip bad lines and let later duplicate rules win, with warnings, as
+    /// Morphett's simulator does (strict by default).
+    pub lenient: bool,
+    /// What an undefined transition means where the format's tool gives it a meaning
+    /// (bbchallenge's `---`, a Morphett state and symbol without a rule).
+    pub undefined: Undefined,
+    /// The start state, for formats without one of their own (Morphett's is `0`) or to
+    /// start elsewhere.
+    pub start: Option<String>,
+    /// The input the machine will run on, if not the file's own: formats whose tools put any
+    /// character on the tape (Morphett, turingmachine.io) take its characters into the alphabet.
+    pub input: Option<String>,
+}
+
+/// A loaded machine, and what lenient loading stepped over.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The machine.
+    pub machine: Machine,
+    /// Each warning, naming its file and line.
+    pub warnings: Vec<String>,
+}
+
 /// Loads a machine as [`load_machine`] does, in a forced format when `format` is given.
 ///
 /// `FILE#N` picks machine N (0-based) of a seed database.
 pub fn load_machine_as(arg: &str, format: Option<MachineFormat>) -> Result<Machine, LoadError> {
+    let opts = LoadOptions {
+        format,
+        ..LoadOptions::default()
+    };
+    load_machine_with(arg, &opts).map(|l| l.machine)
+}
+
+/// Loads a machine from a path, `FILE#N` or an inline standard-format string, as `opts` says.
+pub fn load_machine_with(arg: &str, opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let path = Path::new(arg);
     if path.is_file() {
-        return load_file_as(path, format, 0);
+        return load_file_with(path, opts, None);
     }
     if let Some((file, index)) = arg.rsplit_once('#') {
         if let (true, Ok(i)) = (Path::new(file).is_file(), index.parse::<usize>()) {
-            return load_file_as(Path::new(file), format, i);
+            return load_file_with(Path::new(file), opts, Some(i));
         }
     }
-    if matches!(format, None | Some(MachineFormat::Standard)) && standard::looks_standard(arg) {
-        return from_standard(arg, arg);
+    if matches!(opts.format, None | Some(MachineFormat::Standard)) && standard::looks_standard(arg)
+    {
+        let spec = standard::parse_with(arg, opts.undefined).map_err(|error| {
+            LoadError::Standard {
+                origin: arg.to_string(),
+                error,
+            }
+        })?;
+        return finish(spec, opts, arg, None, Vec::new());
     }
     Err(LoadError::NotFound(arg.to_string()))
+}
+
+/// Validates a spec after the options' start state is put in; `name` replaces an empty name.
+fn finish(
+    mut spec: MachineSpec,
+    opts: &LoadOptions,
+    origin: &str,
+    name: Option<&str>,
+    warnings: Vec<String>,
+) -> Result<Loaded, LoadError> {
+    if let Some(start) = &opts.start {
+        spec.start = start.clone();
+    }
+    if let Some(name) = name {
+        if spec.name.is_empty() {
+            spec.name = name.to_string();
+        }
+    }
+    let machine = validate(&spec, None, Some(origin)).map_err(LoadError::Invalid)?;
+    Ok(Loaded { machine, warnings })
 }
 
 /// Loads machine `index` (0 unless the file is a seed database) of a file, in `format` or,
@@ -201,23 +266,37 @@ pub fn load_file_as(
     format: Option<MachineFormat>,
     index: usize,
 ) -> Result<Machine, LoadError> {
+    let opts = LoadOptions {
+        format,
+        ..LoadOptions::default()
+    };
+    load_file_with(path, &opts, Some(index)).map(|l| l.machine)
+}
+
+/// Loads a file as `opts` says; `index` picks a machine of a seed database (which needs one).
+pub fn load_file_with(
+    path: &Path,
+    opts: &LoadOptions,
+    index: Option<usize>,
+) -> Result<Loaded, LoadError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
         path: shown.clone(),
-        source,
+        error,
     })?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let format = format
+    let format = opts
+        .format
         .or_else(|| MachineFormat::from_extension(path))
         .unwrap_or_else(|| MachineFormat::detect(&bytes));
-    from_bytes(&bytes, format, &shown, &stem, index)
+    from_bytes_with(&bytes, format, &shown, &stem, index, opts)
 }
 
 /// Parses and validates a machine in a given format; `path` names it in errors, `stem` is
-/// the default name, `index` picks a machine of a seed database.
+/// the default name, `index` picks a machine of a seed database (a bare machine is 0).
 pub fn from_bytes(
     bytes: &[u8],
     format: MachineFormat,
@@ -225,46 +304,110 @@ pub fn from_bytes(
     stem: &str,
     index: usize,
 ) -> Result<Machine, LoadError> {
+    let index = seed::header(bytes).map(|_| index);
+    from_bytes_with(bytes, format, path, stem, index, &LoadOptions::default()).map(|l| l.machine)
+}
+
+/// Parses and validates a machine in a given format as `opts` says; `index` picks a machine
+/// of a seed database.
+pub fn from_bytes_with(
+    bytes: &[u8],
+    format: MachineFormat,
+    path: &str,
+    stem: &str,
+    index: Option<usize>,
+    opts: &LoadOptions,
+) -> Result<Loaded, LoadError> {
     let text = || {
         std::str::from_utf8(bytes).map_err(|_| LoadError::NotText {
             path: path.to_string(),
         })
     };
-    let mut m = match format {
-        MachineFormat::Ron => return from_ron_text(text()?, path, stem),
-        MachineFormat::Seed => {
-            let spec = seed::parse(bytes, index).map_err(|source| LoadError::Seed {
+    let mut loaded = match format {
+        MachineFormat::Ron => {
+            let text = text()?;
+            let mut spec = ron_format::parse(text).map_err(|e| LoadError::Ron {
                 path: path.to_string(),
-                source,
+                line: e.line,
+                col: e.col,
+                message: e.message,
             })?;
-            let mut m = validate(&spec, None, Some(path)).map_err(LoadError::Invalid)?;
-            m.name = if seed::header(bytes).is_some() {
-                format!("{stem}#{index}")
-            } else {
-                stem.to_string()
-            };
-            return Ok(m);
+            if let Some(start) = &opts.start {
+                spec.start = start.clone();
+            }
+            let map = SourceMap::scan(text);
+            let mut m = validate(&spec, Some(&map), Some(path)).map_err(LoadError::Invalid)?;
+            if m.name.is_empty() {
+                m.name = stem.to_string();
+            }
+            return Ok(Loaded {
+                machine: m,
+                warnings: Vec::new(),
+            });
         }
-        MachineFormat::Standard => from_standard(text()?.trim(), path)?,
-        MachineFormat::Morphett => {
-            let spec = morphett::parse(text()?).map_err(|source| LoadError::Morphett {
-                path: path.to_string(),
-                source,
+        MachineFormat::Seed => {
+            let spec =
+                seed::parse(bytes, index, opts.undefined).map_err(|error| LoadError::Seed {
+                    path: path.to_string(),
+                    error,
+                })?;
+            let mut l = finish(spec, opts, path, None, Vec::new())?;
+            l.machine.name = match (seed::header(bytes), index) {
+                (Some(_), Some(i)) => format!("{stem}#{i}"),
+                _ => stem.to_string(),
+            };
+            return Ok(l);
+        }
+        MachineFormat::Standard => {
+            let spec = standard::parse_with(text()?.trim(), opts.undefined).map_err(|error| {
+                LoadError::Standard {
+                    origin: path.to_string(),
+                    error,
+                }
             })?;
-            validate(&spec, None, Some(path)).map_err(LoadError::Invalid)?
+            finish(spec, opts, path, None, Vec::new())?
+        }
+        MachineFormat::Morphett => {
+            let mopts = morphett::MorphettOptions {
+                lenient: opts.lenient,
+                undefined: opts.undefined,
+                start: opts.start.as_deref(),
+                input: opts.input.as_deref(),
+            };
+            let parsed = morphett::parse_with(text()?, &mopts).map_err(|error| {
+                LoadError::Morphett {
+                    path: path.to_string(),
+                    error,
+                }
+            })?;
+            let warnings = parsed
+                .warnings
+                .iter()
+                .map(|w| at_line(path, w.line, &w.kind))
+                .collect();
+            let mut l = finish(parsed.spec, opts, path, None, warnings)?;
+            l.machine.space_is_blank = true;
+            l
         }
         MachineFormat::Yaml => {
-            let y = yaml::parse(text()?).map_err(|source| LoadError::Yaml {
+            let mut y = yaml::parse(text()?).map_err(|error| LoadError::Yaml {
                 path: path.to_string(),
-                source,
+                error,
             })?;
-            validate(&y.spec, None, Some(path)).map_err(LoadError::Invalid)?
+            // turingmachine.io puts any character on the tape; one no rule reads stops the run.
+            for c in opts.input.iter().flat_map(|i| i.chars()) {
+                if !y.spec.symbols.iter().any(|s| s.chars().eq([c])) {
+                    y.spec.symbols.push(c.to_string());
+                }
+            }
+            let name = y.spec.name.clone();
+            let mut l = finish(y.spec, opts, path, None, Vec::new())?;
+            l.machine.name = if name.is_empty() { stem.to_string() } else { name };
+            return Ok(l);
         }
     };
-    if m.name.is_empty() || format != MachineFormat::Yaml {
-        m.name = stem.to_string();
-    }
-    Ok(m)
+    loaded.machine.name = stem.to_string();
+    Ok(loaded)
 }
 
 /// Loads a machine from a path or an inline standard-format string.
@@ -295,9 +438,9 @@ pub fn from_ron_text(text: &str, path: &str, stem: &str) -> Result<Machine, Load
 
 /// Parses and validates a standard-format string; `origin` names it in errors.
 pub fn from_standard(text: &str, origin: &str) -> Result<Machine, LoadError> {
-    let spec = standard::parse(text).map_err(|source| LoadError::Standard {
+    let spec = standard::parse(text).map_err(|error| LoadError::Standard {
         origin: origin.to_string(),
-        source,
+        error,
     })?;
     validate(&spec, None, Some(origin)).map_err(LoadError::Invalid)
 }

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub use inputs::{InputDistribution, InputSpec};
-pub use load::{load_machine, load_machine_as, LoadError, MachineFormat};
+pub use load::{load_machine, load_machine_as, load_machine_with, LoadError, LoadOptions, Loaded, MachineFormat};
 pub use spec::{ExampleSpec, MachineSpec, RuleSpec};
 pub use validate::{validate, ValidationError, ValidationErrors};
 
@@ -135,6 +135,26 @@ impl fmt::Display for Stop {
     }
 }
 
+/// What an undefined transition (bbchallenge's `---`, a Morphett state and symbol that no
+/// rule matches) means when loading a format whose tool gives it a meaning.
+///
+/// bbchallenge's simulators and Morphett's count the step into an undefined transition and
+/// stop there: the tape keeps its symbol, the head does not move (bbchallenge-seed's
+/// `simulate` returns `steps_count + 1` before writing; Morphett's `Step()` moves to state
+/// `halt` writing the symbol it read). [`Undefined::Halt`] gives such a transition that exact
+/// meaning as an explicit rule into a halting state, so every engine (run, the compiled
+/// encodings, their step limits) sees one ordinary halting step. turingmachine.io and arsim's
+/// own `.ron` files take no step there: a missing rule stays a `no-rule` stop.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Undefined {
+    /// The step into the undefined transition counts and halts (bbchallenge, Morphett).
+    #[default]
+    Halt,
+    /// The run stops before it with `no-rule`, without a step (the count earlier versions of arsim gave).
+    NoRule,
+}
+
 /// An example run listed in a machine file, already checked against the alphabet and states.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Example {
@@ -174,6 +194,10 @@ pub struct Machine {
     pub(crate) table: Vec<Option<Transition>>,
     pub(crate) examples: Vec<Example>,
     pub(crate) inputs: Option<InputDistribution>,
+    /// The file's own input (see [`Machine::default_input`]).
+    pub(crate) input: Option<String>,
+    /// Whether a space in an input word is the blank (Morphett's convention).
+    pub(crate) space_is_blank: bool,
 }
 
 impl Machine {
@@ -230,6 +254,11 @@ impl Machine {
             .clone()
             .unwrap_or_else(|| InputDistribution::default_for(self))
     }
+    /// The machine file's own input, if it names one: turingmachine.io's `input:`, Morphett's
+    /// `$INITIAL_TAPE:` comment, a `.ron` file's `input`. Commands run it when given no input.
+    pub fn default_input(&self) -> Option<&str> {
+        self.input.as_deref()
+    }
     /// The examples listed in the machine's file.
     pub fn examples(&self) -> &[Example] {
         &self.examples
@@ -265,10 +294,18 @@ impl Machine {
     }
 
     /// Turns an input word into symbol ids, naming the first character outside the alphabet.
+    ///
+    /// For a machine read from Morphett's format a space is the blank, as in Morphett's
+    /// simulator, whose own sample tapes separate numbers with spaces.
     pub fn parse_input(&self, word: &str) -> Result<Vec<SymbolId>, InputError> {
         word.chars()
             .enumerate()
             .map(|(i, c)| {
+                let c = if c == ' ' && self.space_is_blank && self.symbol_id(' ').is_none() {
+                    self.symbol_char(self.blank)
+                } else {
+                    c
+                };
                 self.symbol_id(c).ok_or_else(|| InputError {
                     position: i,
                     symbol: c,
@@ -324,6 +361,7 @@ impl Machine {
                     max_steps: e.max_steps,
                 })
                 .collect(),
+            input: self.input.clone(),
             inputs: self.inputs.as_ref().map(|d| d.to_spec(self)),
         }
     }

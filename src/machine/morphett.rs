@@ -25,7 +25,7 @@
 //! `;`, `*`) or that would clash becomes `q<index>`.
 
 use super::spec::{MachineSpec, RuleSpec};
-use super::{Machine, Move};
+use super::{Machine, Move, Undefined};
 use std::collections::{HashMap, HashSet};
 
 /// The comment key that lists extra alphabet symbols.
@@ -81,6 +81,9 @@ pub enum MorphettErrorKind {
     /// A bad `arsim-` directive.
     #[error("{0}")]
     Directive(String),
+    /// The start state has no rules: the machine would stop before its first step.
+    #[error("the start state \"{0}\" has no rules (Morphett's machines start in state 0; give another with --start)")]
+    StartWithoutRules(String),
     /// The file holds no rules.
     #[error("no rules: a Morphett file has one rule `<state> <symbol> <new symbol> <direction> <new state>` per line")]
     Empty,
@@ -109,57 +112,122 @@ struct Line {
     next: Pat<String>,
 }
 
-fn is_halting_name(name: &str) -> bool {
-    name.starts_with("halt")
+/// Whether a state halts: Morphett's simulator halts in any state whose name starts with
+/// `halt`, in any case (`Halt`, `HALT-accept`).
+pub fn is_halting_name(name: &str) -> bool {
+    name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("halt"))
 }
 
-/// Parses Morphett text into a spec (not yet validated); wildcards come out expanded.
+/// The key of Morphett's initial-tape comment: `; $INITIAL_TAPE: 110110 101011`.
+pub const INITIAL_TAPE: &str = "$INITIAL_TAPE:";
+
+/// How to read a Morphett file.
+#[derive(Clone, Debug, Default)]
+pub struct MorphettOptions<'a> {
+    /// Do as Morphett's simulator does: skip a bad line (with a warning) instead of refusing
+    /// the file, and let a later rule for the same state and symbol replace an earlier one.
+    pub lenient: bool,
+    /// What a state and symbol that no rule matches means ([`Undefined::Halt`]: Morphett's
+    /// own step into `halt`).
+    pub undefined: Undefined,
+    /// The start state (Morphett's default is `0`).
+    pub start: Option<&'a str>,
+    /// The input the machine will run on, when it is not the file's own: its characters join
+    /// the alphabet, as any character may be on Morphett's tape.
+    pub input: Option<&'a str>,
+}
+
+/// A parsed Morphett file: the machine (wildcards expanded) and, in lenient mode, what was
+/// skipped or replaced.
+#[derive(Clone, Debug)]
+pub struct MorphettMachine {
+    /// The machine, not yet validated.
+    pub spec: MachineSpec,
+    /// Problems that lenient mode stepped over, each with its line.
+    pub warnings: Vec<MorphettError>,
+}
+
+/// Parses Morphett text into a spec (not yet validated), strictly; wildcards come out
+/// expanded and undefined transitions are steps into `halt`, as in Morphett's simulator.
 pub fn parse(text: &str) -> Result<MachineSpec, MorphettError> {
+    parse_with(text, &MorphettOptions::default()).map(|p| p.spec)
+}
+
+/// The value of a directive: one character, or one quoted (`' '`).
+fn directive_char(value: &str) -> Option<char> {
+    let v = value.trim();
+    let mut it = v.chars();
+    match (it.next(), it.next(), it.next(), it.next()) {
+        (Some(c), None, _, _) => Some(c),
+        (Some('\''), Some(c), Some('\''), None) => Some(c),
+        _ => None,
+    }
+}
+
+/// Parses Morphett text as `opts` says.
+pub fn parse_with(text: &str, opts: &MorphettOptions) -> Result<MorphettMachine, MorphettError> {
     let err = |line: usize, kind| MorphettError { line, kind };
+    let mut warnings: Vec<MorphettError> = Vec::new();
+    // A problem on one line: an error, or in lenient mode a warning and the line skipped.
+    macro_rules! line_problem {
+        ($e:expr) => {{
+            let e = $e;
+            if opts.lenient {
+                warnings.push(e);
+                continue;
+            } else {
+                return Err(e);
+            }
+        }};
+    }
     let mut lines: Vec<Line> = Vec::new();
     let mut extra: Vec<char> = Vec::new();
     let mut blank_as: Option<(char, usize)> = None;
+    let mut initial_tape: Option<String> = None;
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let (code, comment) = match raw.find(';') {
             Some(p) => (&raw[..p], Some(&raw[p + 1..])),
             None => (raw, None),
         };
+        if let Some(c) = comment {
+            // Morphett's loader takes the rest of the line after `$INITIAL_TAPE:` and spaces.
+            if let Some(p) = c.find(INITIAL_TAPE) {
+                let tape = c[p + INITIAL_TAPE.len()..].trim_start_matches(' ');
+                initial_tape = Some(tape.trim_end_matches(['\r', '\n']).to_string());
+            }
+        }
         if let Some(c) = comment.map(str::trim) {
             if let Some(rest) = c.strip_prefix(SYMBOLS_DIRECTIVE) {
                 for ch in rest.trim().chars() {
                     if ch.is_whitespace() || ch == '*' {
-                        return Err(err(n, MorphettErrorKind::BadSymbol(ch)));
+                        line_problem!(err(n, MorphettErrorKind::BadSymbol(ch)));
                     }
                     extra.push(ch);
                 }
             } else if let Some(rest) = c.strip_prefix(BLANK_DIRECTIVE) {
-                let mut it = rest.trim().chars();
-                match (it.next(), it.next()) {
-                    (Some(ch), None) if !ch.is_whitespace() && ch != '*' && ch != '_' => {
-                        blank_as = Some((ch, n))
-                    }
-                    _ => {
-                        return Err(err(
-                            n,
-                            MorphettErrorKind::Directive(format!(
-                                "`{BLANK_DIRECTIVE}` takes one character other than _ and *, found \"{}\"",
-                                rest.trim()
-                            )),
-                        ))
-                    }
+                match directive_char(rest) {
+                    Some(ch) if ch != '*' && ch != '_' => blank_as = Some((ch, n)),
+                    _ => line_problem!(err(
+                        n,
+                        MorphettErrorKind::Directive(format!(
+                            "`{BLANK_DIRECTIVE}` takes one character other than _ and * (quoted for a space: ' '), found \"{}\"",
+                            rest.trim()
+                        )),
+                    )),
                 }
             }
         }
         let mut fields: Vec<&str> = code.split_whitespace().collect();
-        if fields.last() == Some(&"!") {
+        // A sixth field `!` is a breakpoint; a `!` among the five is a symbol or a state.
+        if fields.len() == 6 && fields[5] == "!" {
             fields.pop();
         }
         if fields.is_empty() {
             continue;
         }
         if fields.len() != 5 {
-            return Err(err(n, MorphettErrorKind::FieldCount(fields.len())));
+            line_problem!(err(n, MorphettErrorKind::FieldCount(fields.len())));
         }
         let symbol = |field: &'static str, t: &str| -> Result<Pat<char>, MorphettError> {
             let mut it = t.chars();
@@ -186,16 +254,27 @@ pub fn parse(text: &str) -> Result<MachineSpec, MorphettError> {
             "l" | "L" => Move::L,
             "r" | "R" => Move::R,
             "*" => Move::S,
-            d => return Err(err(n, MorphettErrorKind::BadDirection(d.to_string()))),
+            d => line_problem!(err(n, MorphettErrorKind::BadDirection(d.to_string()))),
         };
-        lines.push(Line {
+        let (read, write) = match (symbol("symbol", fields[1]), symbol("new symbol", fields[2])) {
+            (Ok(r), Ok(w)) => (r, w),
+            (Err(e), _) | (_, Err(e)) => line_problem!(e),
+        };
+        let l = Line {
             line: n,
             state: state(fields[0]),
-            read: symbol("symbol", fields[1])?,
-            write: symbol("new symbol", fields[2])?,
+            read,
+            write,
             movement,
             next: state(fields[4]),
-        });
+        };
+        if let Pat::Is(q) = &l.state {
+            if is_halting_name(q) {
+                // Morphett never looks a rule up in a halting state.
+                line_problem!(err(n, MorphettErrorKind::FromHalting(q.clone())));
+            }
+        }
+        lines.push(l);
     }
     if lines.is_empty() {
         return Err(err(0, MorphettErrorKind::Empty));
@@ -217,7 +296,8 @@ pub fn parse(text: &str) -> Result<MachineSpec, MorphettError> {
     }
     let map_sym = |c: char| if c == '_' { blank } else { c };
     // The alphabet: the directive's order if it lists the blank, else blank first; then every
-    // symbol in order of first use.
+    // symbol in order of first use; then the input's characters (a space, `_` and the head
+    // marker `*` excepted), which Morphett's tape holds whether or not a rule names them.
     let mut symbols: Vec<char> = Vec::new();
     let push_sym = |symbols: &mut Vec<char>, c: char| {
         if !symbols.contains(&c) {
@@ -237,8 +317,26 @@ pub fn parse(text: &str) -> Result<MachineSpec, MorphettError> {
             }
         }
     }
-    // States: the start state `0`, then every named state in order of first mention.
-    let mut states: Vec<String> = vec!["0".to_string()];
+    // The file's tape, with `_` for the blank where the blank is another character.
+    // The file's tape in the machine's own symbols: `_` and a space are the blank.
+    let file_input = initial_tape.map(|t| {
+        t.chars()
+            .map(|c| if c == ' ' { blank } else { map_sym(c) })
+            .collect::<String>()
+    });
+    for c in opts
+        .input
+        .iter()
+        .chain(file_input.as_deref().iter())
+        .flat_map(|t| t.chars())
+    {
+        if c != ' ' && c != '*' {
+            push_sym(&mut symbols, map_sym(c));
+        }
+    }
+    // States: the start state, then every named state in order of first mention.
+    let start = opts.start.unwrap_or("0").to_string();
+    let mut states: Vec<String> = vec![start.clone()];
     let mut seen: HashSet<String> = states.iter().cloned().collect();
     for l in &lines {
         for p in [&l.state, &l.next] {
@@ -249,14 +347,21 @@ pub fn parse(text: &str) -> Result<MachineSpec, MorphettError> {
             }
         }
     }
-    // Rules by pattern, each pattern at most once.
+    // A start state that no rule leaves would stop before the first step: say so.
+    let start_has_rules = lines
+        .iter()
+        .any(|l| matches!(&l.state, Pat::Is(q) if *q == start) || l.state == Pat::Any);
+    if !start_has_rules && !is_halting_name(&start) {
+        let e = err(0, MorphettErrorKind::StartWithoutRules(start.clone()));
+        if opts.lenient {
+            warnings.push(e);
+        } else {
+            return Err(e);
+        }
+    }
+    // Rules by pattern: strictly at most one each; leniently the last one wins, as in Morphett.
     let mut by_pattern: HashMap<(Pat<String>, Pat<char>), usize> = HashMap::new();
     for (i, l) in lines.iter().enumerate() {
-        if let Pat::Is(q) = &l.state {
-            if is_halting_name(q) {
-                return Err(err(l.line, MorphettErrorKind::FromHalting(q.clone())));
-            }
-        }
         let read = match l.read {
             Pat::Is(c) => Pat::Is(map_sym(c)),
             Pat::Any => Pat::Any,
@@ -270,18 +375,24 @@ pub fn parse(text: &str) -> Result<MachineSpec, MorphettError> {
                 Pat::Is(c) => c.to_string(),
                 Pat::Any => "*".into(),
             };
-            return Err(err(
+            let e = err(
                 l.line,
                 MorphettErrorKind::Duplicate {
                     state: show_state,
                     symbol: show_sym,
                     first: lines[first].line,
                 },
-            ));
+            );
+            if opts.lenient {
+                warnings.push(e);
+            } else {
+                return Err(e);
+            }
         }
         by_pattern.insert((l.state.clone(), read), i);
     }
     let mut rules = Vec::new();
+    let mut halt_added = false;
     for q in states.iter().filter(|q| !is_halting_name(q)) {
         for &s in &symbols {
             let pick = [
@@ -292,7 +403,20 @@ pub fn parse(text: &str) -> Result<MachineSpec, MorphettError> {
             ]
             .into_iter()
             .find_map(|k| by_pattern.get(&k).copied());
-            let Some(i) = pick else { continue };
+            let Some(i) = pick else {
+                // Morphett steps into `halt`, keeping the symbol, without moving.
+                if opts.undefined == Undefined::Halt {
+                    halt_added = true;
+                    rules.push(RuleSpec(
+                        q.clone(),
+                        s.to_string(),
+                        s.to_string(),
+                        Move::S,
+                        UNDEFINED_HALT.into(),
+                    ));
+                }
+                continue;
+            };
             let l = &lines[i];
             let write = match l.write {
                 Pat::Is(c) => map_sym(c),
@@ -311,24 +435,34 @@ pub fn parse(text: &str) -> Result<MachineSpec, MorphettError> {
             ));
         }
     }
+    if halt_added && !states.iter().any(|q| q == UNDEFINED_HALT) {
+        states.push(UNDEFINED_HALT.into());
+    }
     let halting = states
         .iter()
         .filter(|q| is_halting_name(q))
         .cloned()
         .collect();
-    Ok(MachineSpec {
-        name: String::new(),
-        description: String::new(),
-        symbols: symbols.iter().map(|c| c.to_string()).collect(),
-        blank: blank.to_string(),
-        states,
-        start: "0".into(),
-        halting,
-        rules,
-        inputs: None,
-        examples: Vec::new(),
+    Ok(MorphettMachine {
+        spec: MachineSpec {
+            name: String::new(),
+            description: String::new(),
+            symbols: symbols.iter().map(|c| c.to_string()).collect(),
+            blank: blank.to_string(),
+            states,
+            start,
+            halting,
+            rules,
+            input: file_input,
+            inputs: None,
+            examples: Vec::new(),
+        },
+        warnings,
     })
 }
+
+/// The state Morphett's simulator goes to when no rule matches.
+pub const UNDEFINED_HALT: &str = "halt";
 
 /// Text for a comment line: control characters (line breaks among them) escaped.
 fn printable(s: &str) -> String {
@@ -413,8 +547,12 @@ fn morphett_names(m: &Machine) -> Vec<String> {
 pub fn to_morphett(m: &Machine) -> Result<String, MorphettExportError> {
     let blank = m.symbol_char(m.blank());
     for &c in m.symbols() {
-        if c == ';' || c == '*' || c == '!' || c.is_whitespace() {
-            return Err(MorphettExportError(format!("the symbol '{c}'")));
+        // The blank is written `_` whatever it is, a space among them.
+        if c == blank {
+            continue;
+        }
+        if c == ';' || c == '*' || c.is_whitespace() || c.is_control() {
+            return Err(MorphettExportError(format!("the symbol {c:?}")));
         }
         if c == '_' && blank != '_' {
             return Err(MorphettExportError(
@@ -436,15 +574,29 @@ pub fn to_morphett(m: &Machine) -> Result<String, MorphettExportError> {
     for l in title.lines().filter(|l| !l.trim().is_empty()) {
         // A title line must not read as a directive.
         let l = printable(l);
-        if l.trim_start().starts_with("arsim-") {
-            out.push_str(&format!("; ({l})\n"));
+        if l.trim_start().starts_with("arsim-") || l.contains(INITIAL_TAPE) {
+            out.push_str(&format!("; ({})\n", l.replace('$', "")));
         } else {
             out.push_str(&format!("; {l}\n"));
         }
     }
     out.push_str("; Morphett format, written by arsim; start state 0.\n");
     if blank != '_' {
-        out.push_str(&format!("; {BLANK_DIRECTIVE} {blank}\n"));
+        if blank.is_whitespace() || blank.is_control() || blank == ';' || blank == '*' {
+            if blank != ' ' {
+                return Err(MorphettExportError(format!("the blank {blank:?}")));
+            }
+            out.push_str(&format!("; {BLANK_DIRECTIVE} ' '\n"));
+        } else {
+            out.push_str(&format!("; {BLANK_DIRECTIVE} {blank}\n"));
+        }
+    }
+    if let Some(input) = m.default_input() {
+        let tape: String = input.chars().map(show).collect();
+        if tape.contains(';') || tape.chars().any(|c| c.is_control()) {
+            return Err(MorphettExportError(format!("the input {input:?}")));
+        }
+        out.push_str(&format!("; {INITIAL_TAPE} {tape}\n"));
     }
     let alphabet: String = m.symbols().iter().map(|&c| show(c)).collect();
     out.push_str(&format!("; {SYMBOLS_DIRECTIVE} {alphabet}\n"));
@@ -606,5 +758,99 @@ reject2 * ( * halt-reject
         assert_eq!(back.states(), ["0", "B", "halt"]);
         let run = interpreter::run(&back, &[], 100);
         assert_eq!((run.steps, run.nonblank), (6, 4));
+    }
+
+    #[test]
+    fn halt_prefix_in_any_case_halts() {
+        let m = load("0 _ 1 r Halt\n0 1 1 r HALT-accept\n* * * r 0\n");
+        assert!(m.is_halting(m.state_id("Halt").unwrap()));
+        assert!(m.is_halting(m.state_id("HALT-accept").unwrap()));
+        let run = interpreter::run(&m, &[], 100);
+        assert_eq!((run.stop, run.steps, run.state.as_str()), (Stop::Halted, 1, "Halt"));
+    }
+
+    #[test]
+    fn unmatched_rules_step_into_halt_as_in_morphett() {
+        // Morphett: no rule for (0, 1) → one more step, into `halt`, the 1 kept.
+        let m = load("0 _ 1 * 0\n");
+        let run = interpreter::run(&m, &[], 100);
+        assert_eq!((run.stop, run.steps, run.state.as_str()), (Stop::Halted, 2, "halt"));
+        assert_eq!(run.tape, "1");
+        let opts = MorphettOptions {
+            undefined: Undefined::NoRule,
+            ..MorphettOptions::default()
+        };
+        let m = validate(&parse_with("0 _ 1 * 0\n", &opts).unwrap().spec, None, None).unwrap();
+        let run = interpreter::run(&m, &[], 100);
+        assert_eq!((run.stop, run.steps), (Stop::NoRule, 1));
+    }
+
+    #[test]
+    fn lenient_mode_skips_bad_lines_and_lets_later_rules_win() {
+        let text = "0 _ a r 0\n0 _ b r halt\n0 x\n0 _ c q 0\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!((e.line, e.kind), (3, MorphettErrorKind::FieldCount(2)));
+        let opts = MorphettOptions {
+            lenient: true,
+            ..MorphettOptions::default()
+        };
+        let p = parse_with(text, &opts).unwrap();
+        let mut lines: Vec<usize> = p.warnings.iter().map(|w| w.line).collect();
+        lines.sort_unstable();
+        assert_eq!(lines, [2, 3, 4]);
+        let m = validate(&p.spec, None, None).unwrap();
+        let run = interpreter::run(&m, &[], 100);
+        assert_eq!((run.tape.as_str(), run.state.as_str()), ("b", "halt"));
+    }
+
+    #[test]
+    fn start_state_without_rules_is_named() {
+        let e = parse("1 _ 1 r halt\n").unwrap_err();
+        assert_eq!(e.kind, MorphettErrorKind::StartWithoutRules("0".into()));
+        assert!(e.to_string().contains("--start"), "{e}");
+        let opts = MorphettOptions {
+            start: Some("1"),
+            ..MorphettOptions::default()
+        };
+        let m = validate(&parse_with("1 _ 1 r halt\n", &opts).unwrap().spec, None, None).unwrap();
+        assert_eq!(interpreter::run(&m, &[], 10).steps, 1);
+    }
+
+    #[test]
+    fn inputs_spaces_and_initial_tape() {
+        let text = "; $INITIAL_TAPE: 1 2\n0 * * r 0\n0 _ _ * halt\n";
+        let p = parse_with(text, &MorphettOptions::default()).unwrap();
+        // `2` is named by no rule: it is a tape symbol all the same; the space is the blank.
+        assert!(p.spec.symbols.contains(&"2".to_string()));
+        assert_eq!(p.spec.input.as_deref(), Some("1_2"));
+        let mut m = validate(&p.spec, None, None).unwrap();
+        m.space_is_blank = true;
+        assert_eq!(m.parse_input("1 2").unwrap(), m.parse_input("1_2").unwrap());
+        let opts = MorphettOptions {
+            input: Some("xy"),
+            ..MorphettOptions::default()
+        };
+        let p = parse_with("0 * * r 0\n0 _ _ * halt\n", &opts).unwrap();
+        assert!(p.spec.symbols.contains(&"x".to_string()));
+    }
+
+    #[test]
+    fn writer_takes_bang_and_a_space_blank() {
+        let m = load("0 ! ! r 0\n0 _ ! * halt !\n");
+        assert!(m.symbol_id('!').is_some());
+        let back = load(&to_morphett(&m).unwrap());
+        assert_eq!(back.symbols(), m.symbols());
+        let y = crate::machine::yaml::parse(
+            "input: '1 1'\nblank: ' '\nstart state: a\ntable:\n  a:\n    '1': R\n    ' ': {L: b}\n  b:\n",
+        )
+        .unwrap();
+        let m = validate(&y.spec, None, None).unwrap();
+        let text = to_morphett(&m).unwrap();
+        assert!(text.contains("; arsim-blank: ' '"), "{text}");
+        assert!(text.contains("$INITIAL_TAPE: 1_1"), "{text}");
+        let back = load(&text);
+        assert_eq!(back.blank(), back.symbol_id(' ').unwrap());
+        let run = |m: &Machine| interpreter::run(m, &m.parse_input("1 1").unwrap(), 100);
+        assert_eq!(run(&back).steps, run(&m).steps);
     }
 }

@@ -28,6 +28,10 @@ pub struct MachineSpec {
     pub halting: Vec<String>,
     /// The rules `(state, read, write, move, next)`.
     pub rules: Vec<RuleSpec>,
+    /// The machine's own input: what `run`, `emulate` and the other commands use when no
+    /// `--input` is given (turingmachine.io's `input:`, Morphett's `$INITIAL_TAPE:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
     /// What a random input looks like (see [`InputSpec`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<InputSpec>,

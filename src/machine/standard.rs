@@ -3,11 +3,15 @@
 //! One `_`-separated group per state (A, B, C, …), one 3-character triple per read symbol
 //! (0, 1, 2, …; 0 is the blank): the symbol written, the move `L`/`R`, the next state letter.
 //! A letter past the last state (conventionally `Z`) is a halting state: that transition counts
-//! as a step and writes its symbol. `---` is an undefined transition: the run stops there with
-//! `no-rule`, without a step.
+//! as a step and writes its symbol. `---` is an undefined transition; bbchallenge counts the
+//! step into it and halts there without writing or moving (see [`Undefined`]). By default it is
+//! read as exactly that rule, "write the symbol read, stay, go to the halting state" (the
+//! halting state is the letter the machine's `1RZ`-style halts use, else `Z`), and written back
+//! as `---`; with [`Undefined::NoRule`] it is a missing rule: the run stops with `no-rule`,
+//! one step earlier.
 
 use super::spec::{MachineSpec, RuleSpec};
-use super::{Machine, Move};
+use super::{Machine, Move, Undefined};
 
 /// A string that is not in the standard format.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -56,8 +60,14 @@ pub fn looks_standard(text: &str) -> bool {
             .all(|g| !g.is_empty() && g.len() % 3 == 0 && g.as_bytes().chunks(3).all(triple))
 }
 
-/// Parses a standard-format string into a spec (not yet validated).
+/// Parses a standard-format string into a spec (not yet validated), `---` read as
+/// bbchallenge reads it ([`Undefined::Halt`]).
 pub fn parse(text: &str) -> Result<MachineSpec, StandardError> {
+    parse_with(text, Undefined::Halt)
+}
+
+/// Parses a standard-format string, `---` read as `undefined` says.
+pub fn parse_with(text: &str, undefined: Undefined) -> Result<MachineSpec, StandardError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(StandardError::Empty);
@@ -83,11 +93,14 @@ pub fn parse(text: &str) -> Result<MachineSpec, StandardError> {
     }
     let mut halting: Vec<char> = Vec::new();
     let mut rules = Vec::new();
+    // (state, symbol) of each `---`, given a rule once the halting letter is known.
+    let mut undefined_at: Vec<(char, usize)> = Vec::new();
     for (qi, g) in groups.iter().enumerate() {
         let q = letter(qi);
         for s in 0..k {
             let t = &g[3 * s..3 * s + 3];
             if t == "---" {
+                undefined_at.push((q, s));
                 continue;
             }
             let b: Vec<char> = t.chars().collect();
@@ -123,8 +136,34 @@ pub fn parse(text: &str) -> Result<MachineSpec, StandardError> {
         }
     }
     halting.sort_unstable();
+    if undefined == Undefined::Halt && !undefined_at.is_empty() {
+        // The halting state of `---`: the one the machine's own halts use, else Z (or, for a
+        // machine of 26 states, which uses every letter, `halt`).
+        let stop = match halting.first() {
+            Some(&c) => c.to_string(),
+            None if groups.len() < 26 => {
+                halting.push('Z');
+                "Z".to_string()
+            }
+            None => "halt".to_string(),
+        };
+        for (q, s) in undefined_at {
+            rules.push(RuleSpec(
+                q.to_string(),
+                s.to_string(),
+                s.to_string(),
+                Move::S,
+                stop.clone(),
+            ));
+        }
+    }
     let mut states: Vec<String> = (0..groups.len()).map(|i| letter(i).to_string()).collect();
     states.extend(halting.iter().map(|c| c.to_string()));
+    let mut halting: Vec<String> = halting.iter().map(|c| c.to_string()).collect();
+    if rules.iter().any(|r| r.4 == "halt") {
+        states.push("halt".into());
+        halting.push("halt".into());
+    }
     Ok(MachineSpec {
         name: text.to_string(),
         description: format!("bbchallenge standard format {text}"),
@@ -132,7 +171,7 @@ pub fn parse(text: &str) -> Result<MachineSpec, StandardError> {
         blank: "0".into(),
         states,
         start: "A".into(),
-        halting: halting.iter().map(|c| c.to_string()).collect(),
+        halting,
         rules,
         ..MachineSpec::default()
     })
@@ -141,7 +180,9 @@ pub fn parse(text: &str) -> Result<MachineSpec, StandardError> {
 /// Writes a machine in the standard format, or says why it cannot be written.
 ///
 /// The machine must have digit symbols `0..k` in that order with `0` blank, the start state
-/// first, at most 26 states, at most one halting state (written `Z`), and no stay moves.
+/// first, at most 26 states, at most one halting state (written `Z`), and no stay moves but
+/// the undefined transition's: a missing rule, and a rule that keeps the symbol, stays and
+/// halts (what [`parse`] reads `---` as), are both written `---`.
 pub fn to_standard(m: &Machine) -> Result<String, StandardError> {
     let k = m.num_symbols();
     for (i, &c) in m.symbols().iter().enumerate() {
@@ -172,6 +213,9 @@ pub fn to_standard(m: &Machine) -> Result<String, StandardError> {
         for s in 0..k {
             match m.table[q * k + s] {
                 None => out.push_str("---"),
+                Some(t) if t.movement == Move::S && t.write.index() == s && m.is_halting(t.next) => {
+                    out.push_str("---")
+                }
                 Some(t) => {
                     if t.movement == Move::S {
                         return Err(StandardError::Inexpressible(format!(
@@ -211,11 +255,36 @@ mod tests {
     }
 
     #[test]
-    fn undefined_transitions_are_missing_rules() {
+    fn undefined_transitions_halt_with_a_step_or_are_missing_rules() {
+        // bbchallenge's reading: `---` is a halting step that keeps the symbol and stays.
         let spec = parse("1RB---_1LA1RZ").unwrap();
+        assert_eq!(spec.rules.len(), 4);
+        assert!(spec
+            .rules
+            .contains(&RuleSpec("A".into(), "1".into(), "1".into(), Move::S, "Z".into())));
+        let m = validate(&spec, None, None).unwrap();
+        assert_eq!(to_standard(&m).unwrap(), "1RB---_1LA1RZ");
+        // Without a halt of its own, `---` goes to Z, added for it.
+        let spec = parse("1RB---_1LA0LB").unwrap();
+        assert_eq!(spec.halting, ["Z"]);
+        let m = validate(&spec, None, None).unwrap();
+        assert_eq!(to_standard(&m).unwrap(), "1RB---_1LA0LB");
+        // The old reading: a missing rule.
+        let spec = parse_with("1RB---_1LA1RZ", Undefined::NoRule).unwrap();
         assert_eq!(spec.rules.len(), 3);
         let m = validate(&spec, None, None).unwrap();
         assert_eq!(to_standard(&m).unwrap(), "1RB---_1LA1RZ");
+    }
+
+    #[test]
+    fn bb5_with_undefined_halt_takes_bbchallenges_step_count() {
+        // bbchallenge: 47,176,870 steps. The halting step keeps the 0 it reads.
+        let m = validate(&parse("1RB1LC_1RC1RB_1RD0LE_1LA1LD_---0LA").unwrap(), None, None)
+            .unwrap();
+        let r = crate::interpreter::run(&m, &[], 50_000_000);
+        assert_eq!((r.steps, r.stop, r.nonblank), (47_176_870, crate::machine::Stop::Halted, 4097));
+        let r = crate::interpreter::run(&m, &[], 47_176_869);
+        assert_eq!(r.stop, crate::machine::Stop::StepLimit);
     }
 
     #[test]

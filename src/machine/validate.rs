@@ -498,6 +498,8 @@ impl Validator<'_> {
             table,
             examples,
             inputs,
+            input: spec.input.clone(),
+            space_is_blank: false,
         })
     }
 }

@@ -2,12 +2,12 @@
 //! that [`load`](super::load) reads and [`convert`](super::convert) writes.
 //!
 //! ```yaml
-//! input: '1011'          # optional: kept in the description, its characters join the alphabet
+//! input: '1011'          # optional: the default input; its characters join the alphabet
 //! blank: ' '
 //! start state: right
 //! table:
 //!   right:
-//!     [1,0]: R           # a list key gives several symbols one instruction
+//!     [1,0]: R           # a list key, or '1,0', gives several symbols one instruction
 //!     ' '  : {L: carry}
 //!   carry:
 //!     1      : {write: 0, L}        # no state: stay in this one
@@ -150,8 +150,38 @@ fn parse_instr(v: &Value, synonyms: &[(String, Instr)]) -> Result<Instr, String>
     }
 }
 
+/// The symbols a table key lists, as turingmachine.io reads them: a key is split at commas
+/// (a YAML list `[1,0]` reaches its JavaScript as the string `1,0`), two commas in a row
+/// standing for the symbol `,` (`StateGraph.js`). A one-character key is that character.
+fn split_symbols(key: &str) -> Vec<String> {
+    if key.chars().count() <= 1 {
+        return vec![key.to_string()];
+    }
+    let mut out: Vec<String> = Vec::new();
+    for part in key.split(',') {
+        match out.last_mut() {
+            Some(last) if part.is_empty() && last.is_empty() => *last = ",".into(),
+            _ => out.push(part.to_string()),
+        }
+    }
+    out
+}
+
+/// The error for a document written for a multi-tape simulator.
+fn multi_tape(line: Option<usize>) -> YamlError {
+    YamlError {
+        line,
+        message: "multi-tape machines are not supported: arsim runs one-tape machines".into(),
+    }
+}
+
 /// Parses a turingmachine.io document into a spec (not yet validated) and its input.
 pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
+    // Bounded before parsing: the parser's time grows with a hostile document's depth.
+    crate::limits::check_yaml_depth(text).map_err(|e| YamlError {
+        line: None,
+        message: e.to_string(),
+    })?;
     let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| YamlError {
         line: e.location().map(|l| l.line()),
         message: e.to_string(),
@@ -174,6 +204,17 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
         }
     }
     let get = |k: &str| top.get(k).filter(|v| !v.is_null());
+    // Multi-tape dialects list one input, blank or move per tape.
+    for k in ["tapes", "tape count", "number of tapes"] {
+        if top.contains_key(k) {
+            return Err(multi_tape(find_key_line(text, k)));
+        }
+    }
+    for k in ["input", "blank"] {
+        if get(k).is_some_and(Value::is_sequence) {
+            return Err(multi_tape(find_key_line(text, k)));
+        }
+    }
     let blank_text = get("blank")
         .and_then(scalar)
         .ok_or_else(|| fail(None, "no blank symbol (e.g. blank: ' ')".into()))?;
@@ -261,6 +302,9 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
             }
         };
         for (key, v) in row {
+            if matches!(key, Value::Sequence(items) if items.iter().any(Value::is_sequence)) {
+                return Err(multi_tape(line));
+            }
             let keys: Vec<&Value> = match key {
                 Value::Sequence(items) => items.iter().collect(),
                 one => vec![one],
@@ -275,6 +319,7 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
                     ));
                 }
             }
+            let mut syms: Vec<char> = Vec::new();
             for sym in keys {
                 let text_sym = scalar(sym).ok_or_else(|| {
                     fail(
@@ -282,12 +327,16 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
                         format!("state \"{q}\": a symbol must be a single character"),
                     )
                 })?;
-                let s = one_char(&text_sym).ok_or_else(|| {
-                    fail(
-                        line,
-                        format!("state \"{q}\": symbol \"{text_sym}\" is not a single character"),
-                    )
-                })?;
+                for part in split_symbols(&text_sym) {
+                    syms.push(one_char(&part).ok_or_else(|| {
+                        fail(
+                            line,
+                            format!("state \"{q}\": symbol \"{part}\" is not a single character"),
+                        )
+                    })?);
+                }
+            }
+            for s in syms {
                 add_symbol(s);
                 let w = instr.write.unwrap_or(s);
                 add_symbol(w);
@@ -327,6 +376,7 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
             start,
             halting,
             rules,
+            input: input.clone(),
             inputs: None,
             examples: Vec::new(),
         },
@@ -385,6 +435,9 @@ pub fn to_yaml(m: &Machine) -> String {
         out.push_str(&format!("# {l}\n"));
     }
     out.push_str(&format!("name: {}\n", quote(m.name())));
+    if let Some(input) = m.default_input() {
+        out.push_str(&format!("input: {}\n", quote(input)));
+    }
     out.push_str(&format!(
         "blank: {}\n",
         quote(&m.symbol_char(m.blank()).to_string())
@@ -548,5 +601,29 @@ table:
             m.rules().collect::<Vec<_>>()
         );
         assert!(back.is_halting(back.state_id("Z").unwrap()));
+    }
+
+    #[test]
+    fn comma_keys_list_symbols_as_the_site_reads_them() {
+        assert_eq!(split_symbols("1,0"), ["1", "0"]);
+        assert_eq!(split_symbols(","), [","]);
+        assert_eq!(split_symbols("a,,,b"), ["a", ",", "b"]);
+        let y = parse("input: '10'\nblank: ' '\nstart state: r\ntable:\n  r:\n    '1,0': R\n    ' ': {L: d}\n  d:\n").unwrap();
+        assert_eq!(y.spec.rules.len(), 3);
+        assert_eq!(y.spec.input.as_deref(), Some("10"));
+        let m = validate(&y.spec, None, None).unwrap();
+        assert_eq!(m.default_input(), Some("10"));
+    }
+
+    #[test]
+    fn multi_tape_documents_are_refused_by_name() {
+        for doc in [
+            "input: ['1', '0']\nblank: ' '\nstart state: a\ntable:\n  a:\n",
+            "tapes: 2\nblank: ' '\nstart state: a\ntable:\n  a:\n",
+            "blank: ' '\nstart state: a\ntable:\n  a:\n    [[1, 0], [0, 1]]: R\n",
+        ] {
+            let e = parse(doc).unwrap_err();
+            assert!(e.message.contains("multi-tape machines are not supported"), "{e}");
+        }
     }
 }

@@ -2,11 +2,18 @@
 //! (`embedding`, `masked.below.K`, `masked.diagonal.K`, `masked.bias`, `hidden.*`,
 //! `output.*`), AdamW's moments (`adam.m.NAME`, `adam.v.NAME`), and header metadata: the
 //! `format`, the model `config` and the `task` (JSON), the optimizer `step` and its
-//! hyper-parameters. numpy and PyTorch read it with `safetensors.numpy.load_file`; written whole
+//! hyper-parameters, and the `recipe` (`arsim` or `paper`; absent in older files: `arsim`).
+//!
+//! Resuming is checked before anything trains: a different architecture (`--model`, `--d`,
+//! `--context`, the vocabulary, the masked layer's chunks, the recipe) is refused with every
+//! difference named; a different task record (the data the run draws) is refused, except its
+//! `schedule` entry (the run's length: a longer run continues the checkpoint, a run that ends
+//! before the checkpoint's step is refused by [`super::train()`]); a different length, learning
+//! rate or weight decay is taken and said in [`Started::notes`]. numpy and PyTorch read it with `safetensors.numpy.load_file`; written whole
 //! (temporary file, then rename).
 
 use super::model::{ArModel, ModelConfig};
-use super::train::AdamW;
+use super::train::{AdamW, Recipe};
 use super::NnError;
 use candle_core::{Device, Tensor};
 use std::collections::HashMap;
@@ -28,6 +35,8 @@ pub struct Checkpoint {
     pub lr: f64,
     /// AdamW's weight decay.
     pub weight_decay: f64,
+    /// How it was initialised and is trained.
+    pub recipe: Recipe,
     /// The task it was trained on (set by the task).
     pub task: serde_json::Value,
     /// Where it came from, for messages: the file, or `memory`.
@@ -54,6 +63,7 @@ impl Checkpoint {
             step: opt.step,
             lr: opt.lr,
             weight_decay: opt.weight_decay,
+            recipe: opt.recipe,
             task: task.clone(),
             source: "memory".to_string(),
         })
@@ -71,6 +81,7 @@ impl Checkpoint {
         meta.insert("step".to_string(), self.step.to_string());
         meta.insert("lr".to_string(), self.lr.to_string());
         meta.insert("weight_decay".to_string(), self.weight_decay.to_string());
+        meta.insert("recipe".to_string(), self.recipe.name().to_string());
         let mut names: Vec<&String> = self.tensors.keys().collect();
         names.sort();
         let data: Vec<(&String, &Tensor)> = names.iter().map(|n| (*n, &self.tensors[*n])).collect();
@@ -111,6 +122,11 @@ impl Checkpoint {
                 .parse::<f64>()
                 .map_err(|e| err(format!("{k}: {e}")))
         };
+        let recipe = match meta.get("recipe").map(String::as_str) {
+            None | Some("arsim") => Recipe::Arsim,
+            Some("paper") => Recipe::Paper,
+            Some(other) => return Err(err(format!("unknown recipe {other:?}"))),
+        };
         let tensors = candle_core::safetensors::load_buffer(&bytes, device)
             .map_err(|e| err(e.to_string()))?;
         Ok(Checkpoint {
@@ -119,6 +135,7 @@ impl Checkpoint {
             step: num("step")? as usize,
             lr: num("lr")?,
             weight_decay: num("weight_decay")?,
+            recipe,
             task,
             source: path.display().to_string(),
         })
@@ -132,8 +149,7 @@ impl Checkpoint {
                 message,
             }
         })?;
-        let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
-        let mut opt = AdamW::new(&vars, self.lr, self.weight_decay)?;
+        let mut opt = AdamW::for_model(&model, self.lr, self.weight_decay, self.recipe)?;
         opt.step = self.step;
         for ((name, _), (_, m, v)) in model.named_vars().iter().zip(&opt.state) {
             if let (Some(tm), Some(tv)) = (
@@ -148,33 +164,143 @@ impl Checkpoint {
     }
 }
 
-/// A fresh model and optimizer for `config` (seeded), or, with `resume`, the checkpoint's
-/// model and optimizer after checking it was trained for the same `task`.
+/// The optimizer settings a run asks for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hyper {
+    /// Peak learning rate.
+    pub lr: f64,
+    /// AdamW weight decay.
+    pub weight_decay: f64,
+    /// The recipe.
+    pub recipe: Recipe,
+}
+
+/// A model and optimizer ready to train, fresh or resumed.
+#[derive(Debug)]
+pub struct Started {
+    /// The model.
+    pub model: ArModel,
+    /// Its optimizer (moments and step restored when resumed).
+    pub opt: AdamW,
+    /// What a resumed run takes differently from its checkpoint, in words (empty when fresh).
+    pub notes: Vec<String>,
+}
+
+/// Every way `config` differs from the checkpoint's `saved`, each naming its flag.
+pub fn architecture_differences(saved: &ModelConfig, config: &ModelConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    let name = |a: super::Architecture| {
+        serde_json::to_value(a)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    };
+    if saved.architecture != config.architecture {
+        out.push(format!(
+            "--model is {} here but {} in the checkpoint",
+            name(config.architecture),
+            name(saved.architecture)
+        ));
+    }
+    let mut fields = vec![
+        ("--d", saved.d, config.d),
+        ("--context", saved.context, config.context),
+        ("the vocabulary size", saved.vocab, config.vocab),
+        ("--chunk", saved.chunk, config.chunk),
+    ];
+    // Blocks and heads only mean something when both are transformers.
+    if saved.architecture == config.architecture {
+        fields.push(("--layers", saved.layers, config.layers));
+        fields.push(("--heads", saved.heads, config.heads));
+    }
+    for (flag, was, is) in fields {
+        if was != is {
+            out.push(format!("{flag} is {is} here but {was} in the checkpoint"));
+        }
+    }
+    out
+}
+
+/// A fresh model and optimizer for `config` (seeded, initialised by `hyper.recipe`), or, with
+/// `resume`, the checkpoint's model and optimizer after checking that it has the same
+/// architecture and recipe and was trained for the same `task`.
 pub fn start_or_resume(
     config: ModelConfig,
     seed: u64,
-    lr: f64,
-    weight_decay: f64,
+    hyper: &Hyper,
     resume: Option<&Path>,
     task: &serde_json::Value,
-) -> Result<(ArModel, AdamW), NnError> {
+) -> Result<Started, NnError> {
     let device = Device::Cpu;
     match resume {
         Some(path) => {
             let ck = Checkpoint::load(path, &device)?;
-            if ck.task != *task {
-                return Err(NnError::Checkpoint {
-                    path: path.display().to_string(),
-                    message: format!("was trained for {}, this run is {}", ck.task, task),
-                });
+            let refuse =
+                |message: String| NnError::Resume(format!("{}: {message}", path.display()));
+            let mut diffs = architecture_differences(&ck.config, &config);
+            if ck.recipe != hyper.recipe {
+                diffs.push(format!(
+                    "the recipe is {} here but {} in the checkpoint (--paper-config)",
+                    hyper.recipe.name(),
+                    ck.recipe.name()
+                ));
             }
-            ck.restore()
+            if !diffs.is_empty() {
+                return Err(refuse(format!(
+                    "a different architecture: {}",
+                    diffs.join("; ")
+                )));
+            }
+            // The task's `schedule` (how long the run is) may change: a longer run continues
+            // the checkpoint (a shorter one is refused by `train` when the checkpoint is past
+            // its end); everything else in the record is the data and must match.
+            let without_schedule = |v: &serde_json::Value| {
+                let mut v = v.clone();
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("schedule");
+                }
+                v
+            };
+            if without_schedule(&ck.task) != without_schedule(task) {
+                return Err(refuse(format!(
+                    "was trained for {}, this run is {}",
+                    ck.task, task
+                )));
+            }
+            let (model, mut opt) = ck.restore()?;
+            let mut notes = Vec::new();
+            if ck.task.get("schedule") != task.get("schedule") {
+                notes.push(format!(
+                    "the run's length changed ({} in the checkpoint, {} now): the learning-rate \
+                     schedule now spans the new length, so this is not the uninterrupted run",
+                    ck.task.get("schedule").unwrap_or(&serde_json::Value::Null),
+                    task.get("schedule").unwrap_or(&serde_json::Value::Null)
+                ));
+            }
+            if hyper.lr != ck.lr {
+                notes.push(format!(
+                    "--lr {} differs from the checkpoint's {}: the run continues with {}",
+                    hyper.lr, ck.lr, hyper.lr
+                ));
+            }
+            if hyper.weight_decay != ck.weight_decay {
+                notes.push(format!(
+                    "--weight-decay {} differs from the checkpoint's {}: the run continues with {}",
+                    hyper.weight_decay, ck.weight_decay, hyper.weight_decay
+                ));
+            }
+            opt.lr = hyper.lr;
+            opt.weight_decay = hyper.weight_decay;
+            Ok(Started { model, opt, notes })
         }
         None => {
-            let model = ArModel::new(config, seed, &device)?;
-            let vars: Vec<_> = model.named_vars().into_iter().map(|(_, v)| v).collect();
-            let opt = AdamW::new(&vars, lr, weight_decay)?;
-            Ok((model, opt))
+            let model = ArModel::new_with(config, seed, hyper.recipe, &device)?;
+            let opt = AdamW::for_model(&model, hyper.lr, hyper.weight_decay, hyper.recipe)?;
+            Ok(Started {
+                model,
+                opt,
+                notes: Vec::new(),
+            })
         }
     }
 }

@@ -18,12 +18,18 @@
 //! chunks of one position there is no mask at all but `T` thin products, which `gemm` runs far
 //! below its peak: chunks of 16–32 positions are the sweet spot (`benches/masked.rs`).
 //!
+//! On the CPU the products run as `gemm` calls straight on the tensors' memory, with
+//! hand-written backward passes (the `kernel` submodule, `src/nn/masked/kernel.rs`);
+//! [`MaskedLinear::forward_candle`] is the same blocks in candle's operations.
+//!
 //! The masked entries of `D_k` are initialised to zero and get zero gradient (the mask
 //! multiplies them), so under AdamW they stay exactly zero: [`MaskedLinear::to_dense`] is the
 //! honest `T·d × T·h` matrix and [`MaskedLinear::forward_dense_masked`] (the paper's product,
 //! kept for the equivalence test and the bench) computes the same function.
 
 use candle_core::{DType, Device, Result, Tensor, Var};
+
+mod kernel;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 
@@ -182,7 +188,29 @@ impl MaskedLinear {
     }
 
     /// The block-triangular product: `x` is `[B, T·d]`, the result `[B, T·h]`.
+    ///
+    /// On the CPU in f32 it runs as `gemm` products straight on the tensors (see [`kernel`]);
+    /// elsewhere as [`MaskedLinear::forward_candle`]. Both compute the same function.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if x.device().is_cpu() && x.dtype() == DType::F32 && self.bias.dtype() == DType::F32 {
+            let below: Vec<Option<Tensor>> = self
+                .below
+                .iter()
+                .map(|a| a.as_ref().map(|a| a.as_tensor().clone()))
+                .collect();
+            let diagonal: Vec<Tensor> = self
+                .diagonal
+                .iter()
+                .map(|v| v.as_tensor().clone())
+                .collect();
+            return kernel::forward(self.shape, x, &below, &diagonal, self.bias.as_tensor());
+        }
+        self.forward_candle(x)
+    }
+
+    /// [`MaskedLinear::forward`] in candle's own operations (per-chunk `narrow`, `matmul` and
+    /// mask `mul`, then `cat`): any device, and the baseline of `benches/masked.rs`.
+    pub fn forward_candle(&self, x: &Tensor) -> Result<Tensor> {
         let d = self.shape.d_in;
         let mut parts = Vec::with_capacity(self.diagonal.len());
         for (k, r) in self.shape.chunks().enumerate() {

@@ -7,20 +7,22 @@
 //! ```
 //! use arsim::nn::model::{Architecture, ArModel, ModelConfig};
 //! use candle_core::{Device, Tensor};
-//! let config = ModelConfig { architecture: Architecture::Mlp, vocab: 5, context: 4, d: 3, chunk: 2 };
+//! let config = ModelConfig::new(Architecture::Mlp, 5, 4, 3, 0, 0);
 //! let model = ArModel::new(config, 0, &Device::Cpu).unwrap();
 //! let tokens = Tensor::new(&[[1u32, 2, 3, 4]], &Device::Cpu).unwrap();
 //! assert_eq!(model.forward(&tokens).unwrap().dims(), &[1, 4, 5]);
 //! ```
 
 pub mod checkpoint;
+mod fused;
 pub mod masked;
 pub mod model;
 pub mod train;
+pub mod transformer;
 
-pub use checkpoint::{start_or_resume, Checkpoint};
+pub use checkpoint::{start_or_resume, Checkpoint, Hyper, Started};
 pub use model::{ArModel, Architecture, ModelConfig};
-pub use train::{train, AdamW, Batches, Progress, RunOptions, TrainOptions, TrainReport};
+pub use train::{train, AdamW, Batches, Progress, Recipe, RunOptions, TrainOptions, TrainReport};
 
 /// What can go wrong training, saving or loading a model.
 #[derive(Debug, thiserror::Error)]
@@ -36,9 +38,12 @@ pub enum NnError {
         /// What is wrong.
         message: String,
     },
-    /// The data cannot fill one training window.
+    /// The data cannot fill one training window, or has nothing to validate on.
     #[error("{0}")]
     Data(String),
+    /// A checkpoint that does not fit the run asked for (the message names every difference).
+    #[error("cannot resume {0}")]
+    Resume(String),
     /// The loss became NaN or infinite.
     #[error("training diverged at step {step}: loss {loss} (try a smaller --lr)")]
     Diverged {

@@ -1,14 +1,29 @@
 //! The paper's next-token predictors over a context of `T` tokens: [`Architecture::Linear`]
 //! (token embedding of width `d` → one [`MaskedLinear`] over all `T·d` inputs → output layer
 //! to the vocabulary; the TinyStories model), [`Architecture::Mlp`] (the same with ReLU, a
-//! per-position `d×d` layer shared by all positions, ReLU; the multiplication model), and
-//! [`Architecture::Bigram`] (a `V×V` table of logits: the softmax bigram baseline).
+//! per-position `d×d` layer shared by all positions, ReLU; the multiplication model),
+//! [`Architecture::Bigram`] (a `V×V` table of logits: the softmax bigram baseline), and
+//! [`Architecture::Transformer`] (a small pre-norm causal transformer, [`super::transformer`]).
+//!
+//! [`ArModel::new_with`] initialises by a [`Recipe`]: arsim's (normal, scaled by fan-in) or the
+//! paper's code's (PyTorch's `nn.Linear` default, uniform `±1/√fan_in` for weights and biases:
+//! `±1/√(T·d)` in the masked layer, `±1/√d` in the `d×d` and output layers; `nn.Embedding`'s
+//! `N(0, 1)`; the masked layer's bias left at 0 and never trained, since the paper's code never
+//! applies it). The transformer and the bigram have no counterpart in the paper's code and keep
+//! their own initialisation under either recipe.
+//!
+//! The cost of each model is [`ModelConfig::forward_macs_per_token`] (multiply-adds of one
+//! forward pass, per token of a full window) and [`ModelConfig::training_flops_per_token`]
+//! (the usual 6 FLOPs per multiply-add: 2 forward, 4 backward), the unit of the
+//! equal-compute comparison.
 //!
 //! Every output position `t` is a function of tokens `0..=t` only (the mask), so one forward
 //! pass scores all `T` next-token predictions of a window, and [`ArModel::logits_at`]
 //! computes one position alone for decoding.
 
 use super::masked::{MaskedLinear, MaskedShape};
+use super::train::Recipe;
+use super::transformer::Transformer;
 use candle_core::{DType, Device, Result, Tensor, Var};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
@@ -24,6 +39,9 @@ pub enum Architecture {
     Linear,
     /// A `V×V` table: logits of the next token from the current one.
     Bigram,
+    /// A small causal transformer: learned positions, pre-norm blocks of multi-head causal
+    /// attention and a GELU MLP, output layer.
+    Transformer,
 }
 
 /// Everything that fixes a model's shape.
@@ -39,9 +57,41 @@ pub struct ModelConfig {
     pub d: usize,
     /// Positions per chunk of the masked layer (speed only; see [`MaskedLinear`]).
     pub chunk: usize,
+    /// Transformer blocks (0 for the other architectures; absent in older checkpoints).
+    #[serde(default)]
+    pub layers: usize,
+    /// Attention heads per block (0 for the other architectures).
+    #[serde(default)]
+    pub heads: usize,
 }
 
 impl ModelConfig {
+    /// A configuration of `architecture` with the automatic chunk, and for the transformer
+    /// `layers` blocks of `heads` heads (ignored by the other architectures, stored as 0).
+    pub fn new(
+        architecture: Architecture,
+        vocab: usize,
+        context: usize,
+        d: usize,
+        layers: usize,
+        heads: usize,
+    ) -> ModelConfig {
+        let (layers, heads) = if architecture == Architecture::Transformer {
+            (layers, heads)
+        } else {
+            (0, 0)
+        };
+        ModelConfig {
+            architecture,
+            vocab,
+            context,
+            d,
+            chunk: ModelConfig::default_chunk(context),
+            layers,
+            heads,
+        }
+    }
+
     /// Trained parameters, masked weights not counted.
     pub fn parameters(&self) -> usize {
         let (v, d, t) = (self.vocab, self.d, self.context);
@@ -51,7 +101,39 @@ impl ModelConfig {
             Architecture::Mlp => {
                 v * d + self.masked_shape().live_weights() + t * d + d * d + d + d * v + v
             }
+            Architecture::Transformer => {
+                // Per block: two layer norms (2d each), qkv (3d² + 3d), projection (d² + d),
+                // MLP (4d² + 4d and 4d² + d).
+                let block =
+                    4 * d + 3 * d * d + 3 * d + d * d + d + 4 * d * d + 4 * d + 4 * d * d + d;
+                v * d + t * d + self.layers * block + 2 * d + d * v + v
+            }
         }
+    }
+
+    /// Multiply-adds of one forward pass per token, averaged over the `T` positions of a full
+    /// window (what training on whole windows pays; lookups, additions, norms and softmaxes
+    /// not counted). Linear: the masked layer's live weights, `d²(T+1)/2` per token on average,
+    /// plus the output layer `d·V`; MLP: plus the `d×d` layer; transformer: per block
+    /// `12d²` (qkv, projection, MLP) plus `d(T+1)` for the scores and the weighted values
+    /// (position `t` attends to `t+1` positions), plus `d·V`; bigram: 0 (a table lookup).
+    pub fn forward_macs_per_token(&self) -> f64 {
+        let (v, d, t) = (self.vocab as f64, self.d as f64, self.context as f64);
+        let masked = d * d * (t + 1.0) / 2.0;
+        match self.architecture {
+            Architecture::Bigram => 0.0,
+            Architecture::Linear => masked + d * v,
+            Architecture::Mlp => masked + d * d + d * v,
+            Architecture::Transformer => {
+                self.layers as f64 * (12.0 * d * d + d * (t + 1.0)) + d * v
+            }
+        }
+    }
+
+    /// Training FLOPs per token: `6 ×` [`ModelConfig::forward_macs_per_token`] (a multiply-add is
+    /// 2 FLOPs; the backward pass costs twice the forward).
+    pub fn training_flops_per_token(&self) -> f64 {
+        6.0 * self.forward_macs_per_token()
     }
 
     /// The masked layer's shape.
@@ -88,6 +170,8 @@ pub struct ArModel {
     masked: Option<MaskedLinear>,
     /// `[d, d]` and `[d]` (MLP only).
     hidden: Option<(Var, Var)>,
+    /// Positions and blocks (transformer only).
+    transformer: Option<Transformer>,
     /// `[d, V]` and `[V]` (not for the bigram).
     output: Option<(Var, Var)>,
 }
@@ -103,9 +187,80 @@ fn normal_var(
     Var::from_tensor(&Tensor::from_vec(w, shape, device)?)
 }
 
+/// `var` refilled uniformly in `±bound`, times `mask` when given.
+fn set_uniform(
+    var: &Var,
+    bound: f32,
+    mask: Option<&Tensor>,
+    rng: &mut impl rand::Rng,
+) -> Result<()> {
+    let n = var.elem_count();
+    let w: Vec<f32> = (0..n).map(|_| rng.random_range(-bound..bound)).collect();
+    let mut t = Tensor::from_vec(w, var.shape(), var.device())?;
+    if let Some(m) = mask {
+        t = (t * m)?;
+    }
+    var.set(&t)
+}
+
 impl ArModel {
-    /// A freshly initialised model, the same for the same `(config, seed)`.
+    /// A freshly initialised model, the same for the same `(config, seed)` (arsim's recipe).
     pub fn new(config: ModelConfig, seed: u64, device: &Device) -> Result<ArModel> {
+        ArModel::new_with(config, seed, Recipe::Arsim, device)
+    }
+
+    /// A freshly initialised model by `recipe`'s initialisation (see the module doc), the same
+    /// for the same `(config, seed, recipe)`.
+    pub fn new_with(
+        config: ModelConfig,
+        seed: u64,
+        recipe: Recipe,
+        device: &Device,
+    ) -> Result<ArModel> {
+        let model = ArModel::new_arsim(config, seed, device)?;
+        if recipe == Recipe::Paper
+            && matches!(
+                config.architecture,
+                Architecture::Mlp | Architecture::Linear
+            )
+        {
+            model.init_paper(seed)?;
+        }
+        Ok(model)
+    }
+
+    /// The paper's code's initialisation, in place (see the module doc).
+    fn init_paper(&self, seed: u64) -> Result<()> {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x70_6170_6572);
+        let (d, t) = (self.config.d, self.config.context);
+        let masked_bound = 1.0 / ((t * d) as f32).sqrt();
+        let bound = 1.0 / (d as f32).sqrt();
+        if let Some(m) = &self.masked {
+            let shape = m.shape();
+            let device = self.embedding.device().clone();
+            let vars: std::collections::HashMap<String, Var> =
+                m.named_vars("masked").into_iter().collect();
+            for (k, r) in shape.chunks().enumerate() {
+                if let Some(a) = vars.get(&format!("masked.below.{k}")) {
+                    set_uniform(a, masked_bound, None, &mut rng)?;
+                }
+                let mask = super::masked::block_mask(r.len(), d, d, &device)?;
+                set_uniform(
+                    &vars[&format!("masked.diagonal.{k}")],
+                    masked_bound,
+                    Some(&mask),
+                    &mut rng,
+                )?;
+            }
+        }
+        for (w, b) in self.hidden.iter().chain(&self.output) {
+            set_uniform(w, bound, None, &mut rng)?;
+            set_uniform(b, bound, None, &mut rng)?;
+        }
+        Ok(())
+    }
+
+    fn new_arsim(config: ModelConfig, seed: u64, device: &Device) -> Result<ArModel> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let (v, d) = (config.vocab, config.d);
         if config.architecture == Architecture::Bigram {
@@ -114,7 +269,25 @@ impl ArModel {
                 embedding: Var::zeros((v, v), DType::F32, device)?,
                 masked: None,
                 hidden: None,
+                transformer: None,
                 output: None,
+            });
+        }
+        if config.architecture == Architecture::Transformer {
+            let embedding = normal_var((v, d), 0.02, &mut rng, device)?;
+            let transformer =
+                Transformer::new(d, config.heads, config.layers, config.context, seed, device)?;
+            let output = Some((
+                normal_var((d, v), 0.02, &mut rng, device)?,
+                Var::zeros(v, DType::F32, device)?,
+            ));
+            return Ok(ArModel {
+                config,
+                embedding,
+                masked: None,
+                hidden: None,
+                transformer: Some(transformer),
+                output,
             });
         }
         let embedding = normal_var((v, d), 1.0, &mut rng, device)?;
@@ -135,6 +308,7 @@ impl ArModel {
             embedding,
             masked: Some(masked),
             hidden,
+            transformer: None,
             output,
         })
     }
@@ -169,7 +343,20 @@ impl ArModel {
                 embedding,
                 masked: None,
                 hidden: None,
+                transformer: None,
                 output: None,
+            });
+        }
+        if config.architecture == Architecture::Transformer {
+            let t =
+                Transformer::from_tensors(d, config.heads, config.layers, config.context, tensors)?;
+            return Ok(ArModel {
+                config,
+                embedding,
+                masked: None,
+                hidden: None,
+                transformer: Some(t),
+                output: Some((get("output.weight")?, get("output.bias")?)),
             });
         }
         let shape = config.masked_shape();
@@ -205,6 +392,7 @@ impl ArModel {
             embedding,
             masked: Some(masked),
             hidden,
+            transformer: None,
             output: Some((get("output.weight")?, get("output.bias")?)),
         })
     }
@@ -228,6 +416,9 @@ impl ArModel {
         if let Some((w, b)) = &self.hidden {
             out.push(("hidden.weight".into(), w.clone()));
             out.push(("hidden.bias".into(), b.clone()));
+        }
+        if let Some(t) = &self.transformer {
+            out.extend(t.named_vars());
         }
         if let Some((w, b)) = &self.output {
             out.push(("output.weight".into(), w.clone()));
@@ -254,6 +445,13 @@ impl ArModel {
             .embedding
             .as_tensor()
             .embedding(&tokens.flatten_all()?)?;
+        if let Some(tr) = &self.transformer {
+            let d = self.config.d;
+            let h = tr.hidden(&e.reshape((b, t, d))?)?;
+            return self
+                .head(&h.reshape((b * t, d))?)?
+                .reshape((b, t, self.config.vocab));
+        }
         let Some(masked) = &self.masked else {
             return e.reshape((b, t, self.config.vocab));
         };
@@ -289,6 +487,19 @@ impl ArModel {
     /// Logits `[B, V]` of position `t` from `tokens` `[B, n]` (`n > t`; tokens after `t` are
     /// ignored), computing that position alone.
     pub fn logits_at(&self, tokens: &Tensor, t: usize) -> Result<Tensor> {
+        if let Some(tr) = &self.transformer {
+            // Attention needs every earlier position's keys: run the prefix `0..=t`.
+            let (b, _) = tokens.dims2()?;
+            let d = self.config.d;
+            let prefix = tokens.narrow(1, 0, t + 1)?;
+            let e = self
+                .embedding
+                .as_tensor()
+                .embedding(&prefix.flatten_all()?)?
+                .reshape((b, t + 1, d))?;
+            let h = tr.hidden(&e)?.narrow(1, t, 1)?.reshape((b, d))?;
+            return self.head(&h);
+        }
         let Some(masked) = &self.masked else {
             let col = tokens.narrow(1, t, 1)?.flatten_all()?;
             return self.embedding.as_tensor().embedding(&col);

@@ -4,6 +4,14 @@
 //!
 //! The data is a [`Batches`]: batch `k` is a pure function of `k` (and the source's seed), so
 //! resuming at step `k` sees exactly the batches an uninterrupted run would have seen.
+//!
+//! Two [`Recipe`]s: arsim's own (warm-up then cosine decay to 10%, weight decay on every
+//! parameter, no clipping) and the paper's code's (`--paper-config`; emalach/LinearLM,
+//! `training/linear_decoder.py` and `models/linear_model.py`): weight decay on every parameter
+//! whose name does not contain `bias`, gradients clipped to global norm 1.0, transformers'
+//! `linear` schedule with one warm-up step (the first update runs at learning rate 0, then the
+//! rate falls linearly from the peak to 0 at the last step), PyTorch's default initialisation,
+//! and no bias in the masked layer.
 
 use super::checkpoint::Checkpoint;
 use super::model::ArModel;
@@ -18,6 +26,73 @@ pub trait Batches {
     /// Inputs and targets of step `step`, both `[B, T]` `u32`; `targets[:, t]` is the token
     /// after `inputs[:, t]`.
     fn batch(&self, step: usize, device: &Device) -> candle_core::Result<(Tensor, Tensor)>;
+}
+
+/// How a model is initialised and trained (see the module doc).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Recipe {
+    /// arsim's own: normal initialisation scaled by fan-in, a trained per-position bias in the
+    /// masked layer, weight decay on everything, warm-up + cosine decay to 10%, no clipping.
+    #[default]
+    Arsim,
+    /// The paper's code: PyTorch's uniform initialisation (`±1/√(T·d)` in the masked layer,
+    /// `±1/√d` in the `d×d` and output layers, `N(0, 1)` embeddings), the masked layer's bias
+    /// never applied, weight decay only on parameters whose name lacks `bias`, gradients
+    /// clipped to norm 1.0, linear decay to 0 after one warm-up step.
+    Paper,
+}
+
+impl Recipe {
+    /// The paper's batch (`config_linear_prod.json`: `batch_size` 2048).
+    pub const PAPER_BATCH: usize = 2048;
+    /// The paper's peak learning rate (`learning_rate` 0.001).
+    pub const PAPER_LR: f64 = 1e-3;
+    /// The paper's weight decay (`weight_decay` 0.1).
+    pub const PAPER_WEIGHT_DECAY: f64 = 0.1;
+    /// The paper's TinyStories batch (`config_linear.json`: `batch_size` 128 with 8 steps of
+    /// gradient accumulation, one update per 1,024 windows of mean loss).
+    pub const PAPER_TEXT_BATCH: usize = 1024;
+    /// The paper's TinyStories peak learning rate (`learning_rate` 0.0005).
+    pub const PAPER_TEXT_LR: f64 = 5e-4;
+    /// The paper's gradient-clipping norm (`accelerator.clip_grad_norm_(…, 1.0)`).
+    pub const PAPER_CLIP_NORM: f64 = 1.0;
+
+    /// `arsim` or `paper`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Recipe::Arsim => "arsim",
+            Recipe::Paper => "paper",
+        }
+    }
+
+    /// Whether the parameter `name` is weight-decayed (the paper's `get_grouped_params`
+    /// excludes every name containing `bias` or `LayerNorm.weight`; here the layer norms'
+    /// gains are named `….norm….gain`).
+    pub fn decays(self, name: &str) -> bool {
+        match self {
+            Recipe::Arsim => true,
+            Recipe::Paper => !name.contains("bias") && !name.contains("norm"),
+        }
+    }
+
+    /// Whether the parameter `name` is trained: the paper's masked layer creates a bias and
+    /// never applies it (`F.linear(x, masked_W)` without it), so here it stays at its initial
+    /// zero and adds nothing.
+    pub fn trains(self, name: &str) -> bool {
+        match self {
+            Recipe::Arsim => true,
+            Recipe::Paper => name != "masked.bias",
+        }
+    }
+
+    /// The global gradient norm gradients are clipped to, if any.
+    pub fn clip_norm(self) -> Option<f64> {
+        match self {
+            Recipe::Arsim => None,
+            Recipe::Paper => Some(Recipe::PAPER_CLIP_NORM),
+        }
+    }
 }
 
 /// AdamW (Loshchilov & Hutter) with decoupled weight decay, its moments exposed so that
@@ -38,6 +113,17 @@ pub struct AdamW {
     pub step: usize,
     /// `(parameter, first moment, second moment)`, in the model's [`ArModel::named_vars`] order.
     pub state: Vec<(Var, Var, Var)>,
+    /// Per parameter of `state`: whether weight decay applies.
+    pub decay: Vec<bool>,
+    /// Per parameter of `state`: whether it is updated at all.
+    pub trained: Vec<bool>,
+    /// Clip the global gradient norm (over the trained parameters) to this, PyTorch's way:
+    /// every gradient times `min(1, max / (norm + 1e-6))`.
+    pub clip_norm: Option<f64>,
+    /// The global gradient norm of the last update, before clipping (0 before the first).
+    pub last_grad_norm: f64,
+    /// The recipe its groups and clipping came from (recorded in checkpoints).
+    pub recipe: Recipe,
 }
 
 impl AdamW {
@@ -53,6 +139,7 @@ impl AdamW {
                 ))
             })
             .collect::<candle_core::Result<_>>()?;
+        let n = vars.len();
         Ok(AdamW {
             lr,
             beta1: 0.9,
@@ -61,7 +148,30 @@ impl AdamW {
             weight_decay,
             step: 0,
             state,
+            decay: vec![true; n],
+            trained: vec![true; n],
+            clip_norm: None,
+            last_grad_norm: 0.0,
+            recipe: Recipe::Arsim,
         })
+    }
+
+    /// AdamW over every parameter of `model`, with `recipe`'s decay groups, frozen parameters
+    /// and clipping.
+    pub fn for_model(
+        model: &ArModel,
+        lr: f64,
+        weight_decay: f64,
+        recipe: Recipe,
+    ) -> candle_core::Result<AdamW> {
+        let named = model.named_vars();
+        let vars: Vec<Var> = named.iter().map(|(_, v)| v.clone()).collect();
+        let mut opt = AdamW::new(&vars, lr, weight_decay)?;
+        opt.decay = named.iter().map(|(n, _)| recipe.decays(n)).collect();
+        opt.trained = named.iter().map(|(n, _)| recipe.trains(n)).collect();
+        opt.clip_norm = recipe.clip_norm();
+        opt.recipe = recipe;
+        Ok(opt)
     }
 
     /// One update at learning rate `lr` from the gradients of `loss`.
@@ -71,14 +181,38 @@ impl AdamW {
         let t = self.step as i32;
         let c1 = 1.0 - self.beta1.powi(t);
         let c2 = 1.0 - self.beta2.powi(t);
-        for (p, m, v) in &self.state {
+        // The global norm over the trained parameters' gradients (what PyTorch's
+        // clip_grad_norm_ sees: the paper's unused bias has no gradient there).
+        let mut squares = 0f64;
+        for ((p, _, _), &trained) in self.state.iter().zip(&self.trained) {
+            if let (true, Some(g)) = (trained, grads.get(p.as_tensor())) {
+                squares += f64::from(g.sqr()?.sum_all()?.to_scalar::<f32>()?);
+            }
+        }
+        self.last_grad_norm = squares.sqrt();
+        let scale = match self.clip_norm {
+            Some(max) => (max / (self.last_grad_norm + 1e-6)).min(1.0),
+            None => 1.0,
+        };
+        for (k, (p, m, v)) in self.state.iter().enumerate() {
+            if !self.trained[k] {
+                continue;
+            }
             let Some(g) = grads.get(p.as_tensor()) else {
                 continue;
             };
+            let g = if scale < 1.0 { (g * scale)? } else { g.clone() };
+            let g = &g;
+            let decay = if self.decay[k] { self.weight_decay } else { 0.0 };
+            // In place, three passes (src/nn/fused.rs); the general path below otherwise.
+            let hyper = (self.beta1, self.beta2, self.eps);
+            if super::fused::adamw_update(p, m, v, g, hyper, (lr, decay), (c1, c2))? {
+                continue;
+            }
             let m_new = ((m.as_tensor() * self.beta1)? + (g * (1.0 - self.beta1))?)?;
             let v_new = ((v.as_tensor() * self.beta2)? + (g.sqr()? * (1.0 - self.beta2))?)?;
             let update = ((&m_new / c1)? / ((&v_new / c2)?.sqrt()? + self.eps)?)?;
-            let decayed = (p.as_tensor() * (1.0 - lr * self.weight_decay))?;
+            let decayed = (p.as_tensor() * (1.0 - lr * decay))?;
             p.set(&(decayed - (update * lr)?)?)?;
             m.set(&m_new)?;
             v.set(&v_new)?;
@@ -103,22 +237,27 @@ pub struct RunOptions {
     pub resume: Option<PathBuf>,
     /// Stop after this many steps in total (the schedule still spans the whole run).
     pub stop_at: Option<usize>,
+    /// arsim's recipe or the paper's (`--paper-config`).
+    pub recipe: Recipe,
 }
 
 impl RunOptions {
     /// A fresh model for `config` (seeded), or the one `resume` names, trained for `task`
-    /// ([`super::start_or_resume`]).
+    /// ([`super::start_or_resume`]); the notes say what a resumed run changed (a new `--lr`).
     pub fn start(
         &self,
         config: super::ModelConfig,
         seed: u64,
         task: &serde_json::Value,
-    ) -> Result<(ArModel, AdamW), NnError> {
+    ) -> Result<super::checkpoint::Started, NnError> {
         super::start_or_resume(
             config,
             seed,
-            self.lr,
-            self.weight_decay,
+            &super::checkpoint::Hyper {
+                lr: self.lr,
+                weight_decay: self.weight_decay,
+                recipe: self.recipe,
+            },
             self.resume.as_deref(),
             task,
         )
@@ -143,6 +282,7 @@ impl RunOptions {
             checkpoint_seconds: 300.0,
             tokens_per_sequence,
             task,
+            recipe: self.recipe,
         }
     }
 }
@@ -169,11 +309,23 @@ pub struct TrainOptions {
     pub tokens_per_sequence: usize,
     /// What the checkpoint records about the task (JSON), for `--resume` to check.
     pub task: serde_json::Value,
+    /// The recipe: it picks the schedule ([`TrainOptions::lr_at`]).
+    pub recipe: Recipe,
 }
 
 impl TrainOptions {
-    /// The learning rate at `step`.
+    /// The learning rate of update `step` (0-based). arsim's recipe: linear warm-up over
+    /// `warmup` steps, then cosine decay to 10% of `lr`. The paper's: transformers'
+    /// `get_scheduler("linear", num_warmup_steps=1)`, a `LambdaLR` whose factor for update `k`
+    /// is `k/1` for `k < 1` (so the first update runs at 0) and `max(0, (N−k)/(N−1))` after.
     pub fn lr_at(&self, step: usize) -> f64 {
+        if self.recipe == Recipe::Paper {
+            if step == 0 {
+                return 0.0;
+            }
+            let n = self.steps as f64;
+            return self.lr * ((n - step as f64) / (n - 1.0).max(1.0)).max(0.0);
+        }
         if step < self.warmup {
             return self.lr * (step + 1) as f64 / self.warmup as f64;
         }
@@ -223,6 +375,10 @@ pub struct TrainReport {
     pub final_loss: f64,
     /// `(step, loss)` every few steps, for plots.
     pub curve: Vec<(usize, f64)>,
+    /// The recipe (`arsim` or `paper`).
+    pub recipe: Recipe,
+    /// What a resumed run changed against its checkpoint (a different `--lr`), for the user.
+    pub notes: Vec<String>,
 }
 
 /// Trains `model` with `opt` on `data` from `opt.step` to `opts.steps`, checkpointing.
@@ -236,6 +392,13 @@ pub fn train(
     super::keep_freed_memory();
     let device = model.named_vars()[0].1.device().clone();
     let start = opt.step;
+    if start > opts.steps {
+        return Err(NnError::Resume(format!(
+            "from step {start}: this run ends at step {} (ask for more training, or start \
+             afresh)",
+            opts.steps
+        )));
+    }
     let t0 = Instant::now();
     let mut last_save = Instant::now();
     let mut losses = Vec::new();
@@ -282,6 +445,8 @@ pub fn train(
         first_loss: losses.iter().take(10).sum::<f64>() / losses.len().clamp(1, 10) as f64,
         final_loss: mean_tail(&losses, 10),
         curve,
+        recipe: opts.recipe,
+        notes: Vec::new(),
     })
 }
 
@@ -305,6 +470,8 @@ impl TrainReport {
                 .iter()
                 .flat_map(|s| s.curve.iter().copied())
                 .collect(),
+            recipe: segments.first().map_or(Recipe::Arsim, |s| s.recipe),
+            notes: segments.iter().flat_map(|s| s.notes.clone()).collect(),
         }
     }
 }

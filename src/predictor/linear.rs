@@ -22,7 +22,16 @@ use std::fmt::{Debug, Display};
 
 /// A scalar a [`LinearAr`] can hold: exact integers or floats.
 pub trait Weight:
-    nalgebra::Scalar + Copy + PartialOrd + Display + Debug + std::ops::AddAssign + Default + Send + Sync
+    nalgebra::Scalar
+    + Copy
+    + PartialOrd
+    + Display
+    + Debug
+    + std::ops::AddAssign
+    + Default
+    + Send
+    + Sync
+    + 'static
 {
     /// The lowest value (`i32::MIN`, `-∞`): the argmax's starting point.
     const LOWEST: Self;

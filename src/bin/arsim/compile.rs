@@ -32,7 +32,8 @@ pub fn cmd_compile(
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
-    let w = resolve_window(wargs.window(), None, &m, &input, 1_000_000);
+    let w =
+        resolve_window(wargs.window(), None, &m, &input, 1_000_000).map_err(anyhow::Error::from)?;
     let weights = compile(&m, encoding, w).map_err(anyhow::Error::from)?;
     let pictured = pictures.png.is_some() || pictures.svg.is_some();
     if pictured && matches!(weights, Weights::Sparse(_)) {

@@ -15,6 +15,7 @@ pub fn cmd_emulate(
     encoding: EncodingKind,
     max_steps: u64,
     weights: Option<&Path>,
+    (executor, threads): (arsim::rows::ExecutorChoice, Option<usize>),
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
@@ -29,7 +30,9 @@ pub fn cmd_emulate(
     };
     let bar = progress_bar(json, steps.saturating_mul(p.tokens_per_step(&m)), unit);
     let report = p
-        .emulate(&m, input, max_steps, &mut |n| bar.set_position(n))
+        .emulate(&m, input, max_steps, executor, threads, &mut |n| {
+            bar.set_position(n)
+        })
         .map_err(anyhow::Error::from)?;
     bar.finish_and_clear();
     report_emulation(&report, json)
@@ -71,6 +74,7 @@ fn print_emulation(r: &EmulationReport) {
         r.tape_cells, r.origin
     );
     println!("reference    {} steps, {}", r.steps, r.stop);
+    println!("executor     {}", r.executor);
     let formula = match r.left_moves {
         // sweep: one row per left move, plus the final row (proofs/sweep.md#length).
         Some(l) => format!(

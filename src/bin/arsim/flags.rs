@@ -7,7 +7,7 @@ use arsim::encoding::EncodingKind;
 use arsim::learn::dataset::WindowKind;
 use arsim::learn::outputs::OutputKind;
 use arsim::learn::{Algo, LearnerKind};
-use arsim::machine::MachineFormat;
+use arsim::machine::{MachineFormat, Undefined};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -63,6 +63,13 @@ pub enum Command {
         /// learned) instead of compiling the machine.
         #[arg(long)]
         weights: Option<PathBuf>,
+        /// Executor for `cells`: rows (a whole row at once, on up to two cores), tokens (one
+        /// token at a time), or auto (rows when the predictor's offsets allow it).
+        #[arg(long, value_enum, default_value_t = arsim::rows::ExecutorChoice::Auto)]
+        executor: arsim::rows::ExecutorChoice,
+        /// Threads of the rows executor: 1 or 2 (default: 2 where the machine has two cores).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+        threads: Option<u8>,
     },
     /// Compile the machine to a linear predictor and describe or write its weights.
     ///
@@ -84,10 +91,10 @@ pub enum Command {
         #[arg(long)]
         list: bool,
         /// Draw the weights as labelled heatmaps (one panel per offset) in a PNG file.
-        #[arg(long)]
+        #[arg(long, value_parser = arsim::draw::png_path)]
         png: Option<PathBuf>,
         /// Draw the heatmaps as an SVG file.
-        #[arg(long)]
+        #[arg(long, value_parser = arsim::draw::svg_path)]
         svg: Option<PathBuf>,
     },
     /// Check the compiled weights on every local context a valid trace can contain.
@@ -191,7 +198,7 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Render a PNG picture with Graphviz `dot -Tpng`.
-        #[arg(long)]
+        #[arg(long, value_parser = arsim::draw::png_path)]
         png: Option<PathBuf>,
     },
     /// Learn a linear predictor from chain-of-thought traces and compare it with the compiled one.
@@ -278,10 +285,10 @@ pub struct MachineSource {
 #[derive(Args, Debug)]
 pub struct PictureArgs {
     /// Draw the space-time diagram as a PNG file (instead of printing rows).
-    #[arg(long)]
+    #[arg(long, value_parser = arsim::draw::png_path)]
     pub png: Option<PathBuf>,
     /// Draw the space-time diagram as an SVG file.
-    #[arg(long)]
+    #[arg(long, value_parser = arsim::draw::svg_path)]
     pub svg: Option<PathBuf>,
     /// Draw only these steps, A..B (B excluded; A.. and ..B also work).
     #[arg(long, value_parser = parse_steps)]
@@ -333,9 +340,26 @@ pub struct MachineArgs {
     /// Read the machine in this format, whatever its extension or content.
     #[arg(long, value_enum)]
     pub format: Option<MachineFormat>,
-    /// The input word, written from cell 0 with the head on cell 0.
-    #[arg(long, short, default_value = "")]
-    pub input: String,
+    /// The input word, written from cell 0 with the head on cell 0 [default: the machine
+    /// file's own input (turingmachine.io's input:, Morphett's $INITIAL_TAPE:), else empty]
+    #[arg(long, short, conflicts_with = "input_file")]
+    pub input: Option<String>,
+    /// Read the input word from this file (a final line break dropped): for inputs longer
+    /// than a command line holds.
+    #[arg(long, value_name = "FILE")]
+    pub input_file: Option<PathBuf>,
+    /// Start in this state (Morphett files start in 0 unless told).
+    #[arg(long, value_name = "STATE")]
+    pub start: Option<String>,
+    /// Morphett files: skip bad lines and let a later rule for the same state and symbol win,
+    /// each with a warning, as Morphett's simulator does (strict by default).
+    #[arg(long)]
+    pub lenient: bool,
+    /// An undefined transition (bbchallenge's ---, a Morphett state and symbol without a
+    /// rule): halt = the step into it counts and halts, as bbchallenge and Morphett count;
+    /// no-rule = the run stops before it, a step fewer.
+    #[arg(long, value_enum, default_value_t = Undefined::Halt, value_name = "MEANING")]
+    pub undefined: Undefined,
 }
 
 /// The tape window of the `cells` encoding.

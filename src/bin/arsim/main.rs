@@ -22,7 +22,7 @@ use anyhow::{anyhow, Context as _, Result};
 use arsim::learn::softmax::SoftmaxOptions;
 use arsim::learn::LearnOptions;
 use arsim::length::Plan;
-use arsim::machine::{load_machine_as, Machine, SymbolId};
+use arsim::machine::{load_machine_as, load_machine_with, LoadOptions, Machine, SymbolId};
 use clap::Parser;
 use flags::{Cli, Command, MachineArgs};
 use serde::Serialize;
@@ -106,12 +106,39 @@ pub fn print_json(value: &impl Serialize) {
     }
 }
 
-/// Loads the machine and parses the input against its alphabet.
+/// Loads the machine and parses the input (--input, --input-file, or the file's own) against
+/// its alphabet; lenient loading's warnings go to stderr.
 pub fn load(args: &MachineArgs) -> Result<(Machine, Vec<SymbolId>)> {
-    let m = load_machine_as(&args.machine, args.format)?;
+    let given = match (&args.input, &args.input_file) {
+        (Some(word), _) => Some(word.clone()),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --input-file {}", path.display()))?;
+            let word = text.strip_suffix('\n').unwrap_or(&text);
+            Some(word.strip_suffix('\r').unwrap_or(word).to_string())
+        }
+        (None, None) => None,
+    };
+    let opts = LoadOptions {
+        format: args.format,
+        lenient: args.lenient,
+        undefined: args.undefined,
+        start: args.start.clone(),
+        input: given.clone(),
+    };
+    let loaded = load_machine_with(&args.machine, &opts)?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let m = loaded.machine;
+    let word = given.unwrap_or_else(|| m.default_input().unwrap_or("").to_string());
     let input = m
-        .parse_input(&args.input)
-        .with_context(|| format!("bad --input for machine {}", args.machine))?;
+        .parse_input(&word)
+        .map_err(|e| match (&args.input, &args.input_file) {
+            (Some(_), _) => anyhow!("--input: {e}"),
+            (None, Some(path)) => anyhow!("--input-file {}: {e}", path.display()),
+            (None, None) => anyhow!("the input in {}: {e}", args.machine),
+        })?;
     Ok((m, input))
 }
 
@@ -125,12 +152,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
             encoding,
             max_steps,
             weights,
+            executor,
+            threads,
         } => emulate::cmd_emulate(
             &machine,
             &window,
             encoding,
             max_steps,
             weights.as_deref(),
+            (executor, threads.map(usize::from)),
             json,
         ),
         Command::Compile {

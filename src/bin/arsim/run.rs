@@ -24,7 +24,7 @@ pub fn cmd_run(args: &MachineArgs, max_steps: u64, json: bool) -> Result<(), Fai
     if json {
         print_json(&serde_json::json!({
             "machine": m.name(),
-            "input": args.input,
+            "input": m.render(&input),
             "steps": r.steps,
             "stop": r.stop,
             "state": r.state,

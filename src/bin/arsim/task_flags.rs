@@ -1,6 +1,7 @@
 //! The flags of `arsim task`: parity, multiplication, text.
 
 use arsim::learn::dataset::WindowKind;
+use arsim::tasks::multiply::Split;
 use arsim::tasks::parity::ParityCot;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -21,7 +22,8 @@ pub enum TaskCommand {
     /// training pairs and score greedy decoding on validation pairs (exact match and per-digit
     /// accuracy of the 8 answer digits), or run the Turing-machine route.
     ///
-    /// Operands are 1111..9999, split 75/25 by a fixed hash. --cot paper|none|carry with
+    /// Operands are 1111..9999, split 75/25 by the paper's rule; the held-out quarter is
+    /// halved into validation (--eval-split validation, for tuning) and test. --cot paper|none|carry with
     /// --model mlp|linear trains the paper's architecture (progress bar, --checkpoint,
     /// --resume); --cot tm with --model compiled runs machines/binary-multiply.ron's compiled
     /// predictor on the operands in binary, every token verified, and --model learned trains
@@ -79,6 +81,10 @@ pub struct MultiplyArgs {
     /// Validation pairs scored (a fixed sample, the same for every model and format).
     #[arg(long, default_value_t = 2_000)]
     pub eval_pairs: usize,
+    /// The held-out half scored: validation (while tuning) or test (once, for a reported
+    /// row). Both are halves of the paper's validation pairs.
+    #[arg(long, value_enum, default_value_t = Split::Validation)]
+    pub eval_split: Split,
     #[command(flatten)]
     pub run: TrainArgs,
     /// The multiplication machine of --cot tm.
@@ -116,6 +122,19 @@ pub struct TrainArgs {
     /// CPU threads for training (0: all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// The paper's training recipe (emalach/LinearLM): PyTorch's uniform initialisation, no
+    /// bias in the masked layer, weight decay 0.1 except on biases, gradients clipped to norm
+    /// 1.0, linear decay after one warm-up step; and the paper's batch and learning rate
+    /// (multiply: 2048 and 1e-3; text: 1024 and 5e-4), which replace --batch, --lr and
+    /// --weight-decay. --d, --train-seqs and --epochs stay free.
+    #[arg(long)]
+    pub paper_config: bool,
+    /// Transformer blocks (--model transformer).
+    #[arg(long, default_value_t = 2)]
+    pub layers: usize,
+    /// Attention heads per block (--model transformer; --d must be a multiple).
+    #[arg(long, default_value_t = 4)]
+    pub heads: usize,
 }
 
 impl TrainArgs {
@@ -128,6 +147,25 @@ impl TrainArgs {
             checkpoint: self.checkpoint.clone(),
             resume: self.resume.clone(),
             stop_at: self.stop_at,
+            recipe: if self.paper_config {
+                arsim::nn::Recipe::Paper
+            } else {
+                arsim::nn::Recipe::Arsim
+            },
+        }
+    }
+
+    /// `(batch, lr, weight decay)`: the paper's `paper` triple under --paper-config, else
+    /// the flags'.
+    pub fn batch_lr_decay(
+        &self,
+        flags: (usize, f64, f64),
+        paper: (usize, f64, f64),
+    ) -> (usize, f64, f64) {
+        if self.paper_config {
+            paper
+        } else {
+            flags
         }
     }
 }
@@ -156,6 +194,8 @@ pub enum ModelArg {
     Compiled,
     /// The perceptron learned from the machine's traces.
     Learned,
+    /// A small causal transformer (--layers, --heads).
+    Transformer,
 }
 
 /// Arguments of `arsim task text`.
@@ -216,6 +256,11 @@ pub struct TextArgs {
     /// learning curve in the report; 0: only at the end).
     #[arg(long, default_value_t = 0)]
     pub eval_every: usize,
+    /// Training windows: random (random crops of the training stream) or paper (each story cut
+    /// into non-overlapping chunks of --context + 1 tokens, remainders dropped, as the paper's
+    /// code; its context_length 64 is --context 63).
+    #[arg(long, value_enum, default_value_t = arsim::tasks::text::neural::Windowing::Random)]
+    pub windowing: arsim::tasks::text::neural::Windowing,
     /// Draw the learning curve (validation bits per byte against training tokens, with the
     /// n-gram baselines) to this .svg or .png file.
     #[arg(long)]
@@ -223,6 +268,10 @@ pub struct TextArgs {
     /// Also write the tokenizer to this JSON file.
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
+    /// Also write the tokenizer as a Hugging Face `tokenizers` file (tokenizer.json), which
+    /// encodes text to the same ids.
+    #[arg(long)]
+    pub tokenizer_out: Option<PathBuf>,
 }
 
 /// `--model` of `arsim task text`.
@@ -232,6 +281,8 @@ pub enum TextModelArg {
     Linear,
     /// A V×V table of logits trained by the same loop.
     Bigram,
+    /// A small causal transformer (--layers, --heads).
+    Transformer,
 }
 
 /// Arguments of `arsim task parity`.
@@ -255,4 +306,15 @@ pub struct ParityArgs {
     /// Also write the circuit to this .ron file.
     #[arg(long)]
     pub circuit: Option<PathBuf>,
+    /// Learn the chain instead of compiling it: one perceptron per position, trained on the
+    /// chains of this many random inputs, then run free on --samples fresh ones.
+    #[arg(long)]
+    pub learn: Option<usize>,
+}
+
+/// Says on stderr what a resumed run changed against its checkpoint.
+pub fn print_resume_notes(notes: &[String]) {
+    for n in notes {
+        eprintln!("note: {n}");
+    }
 }

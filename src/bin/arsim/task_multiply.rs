@@ -1,7 +1,7 @@
 //! `arsim task multiply`: the chains, their statistics, and one row of RESULTS.md's table.
 
 use crate::progress::{progress_bar, spinner, TrainingBar};
-use crate::task_flags::{CotArg, ModelArg, MultiplyArgs};
+use crate::task_flags::{print_resume_notes, CotArg, ModelArg, MultiplyArgs};
 use crate::{print_json, Failure};
 use anyhow::anyhow;
 use arsim::tasks::multiply::{self, CotFormat, Pair, Split, Vocabulary};
@@ -38,6 +38,7 @@ struct MultiplyStats {
     total_pairs: u64,
     train_pairs: u64,
     validation_pairs: u64,
+    test_pairs: u64,
 }
 
 impl CotArg {
@@ -110,6 +111,7 @@ pub fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure>
         total_pairs: arsim::tasks::multiply::TOTAL_PAIRS,
         train_pairs: Split::Train.len(),
         validation_pairs: Split::Validation.len(),
+        test_pairs: Split::Test.len(),
     };
     if json {
         print_json(&r);
@@ -126,11 +128,12 @@ pub fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure>
             );
         }
         println!(
-            "pairs        {} (operands 1111..9999): train {} ({:.3}%), validation {}",
+            "pairs        {} (operands 1111..9999): train {} ({:.3}%, the paper's rule), validation {}, test {}",
             r.total_pairs,
             r.train_pairs,
             100.0 * r.train_pairs as f64 / r.total_pairs as f64,
-            r.validation_pairs
+            r.validation_pairs,
+            r.test_pairs
         );
     }
     Ok(())
@@ -141,7 +144,15 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
     use arsim::nn::Architecture;
     let route = (args.cot.format(), args.model);
     let report = match route {
-        (Some(format), ModelArg::Mlp | ModelArg::Linear) => {
+        (Some(format), ModelArg::Mlp | ModelArg::Linear | ModelArg::Transformer) => {
+            let (batch, lr, weight_decay) = args.run.batch_lr_decay(
+                (args.batch, args.lr, args.weight_decay),
+                (
+                    arsim::nn::Recipe::PAPER_BATCH,
+                    arsim::nn::Recipe::PAPER_LR,
+                    arsim::nn::Recipe::PAPER_WEIGHT_DECAY,
+                ),
+            );
             if args.d == 0 || args.batch == 0 || args.train_seqs == 0 || args.eval_pairs == 0 {
                 return Err(anyhow!(
                     "--d, --batch, --train-seqs and --eval-pairs must be positive"
@@ -154,28 +165,32 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
             arsim::nn::set_threads(args.run.threads);
             let o = multiply::neural::NeuralOptions {
                 format,
-                architecture: if args.model == ModelArg::Mlp {
-                    Architecture::Mlp
-                } else {
-                    Architecture::Linear
+                architecture: match args.model {
+                    ModelArg::Mlp => Architecture::Mlp,
+                    ModelArg::Linear => Architecture::Linear,
+                    _ => Architecture::Transformer,
                 },
                 d: args.d,
+                layers: args.run.layers,
+                heads: args.run.heads,
                 train_seqs: args.train_seqs,
-                batch: args.batch,
+                batch,
                 seed: args.seed,
                 eval_pairs: args.eval_pairs,
-                run: args.run.options(args.lr, args.weight_decay),
+                eval_split: args.eval_split,
+                run: args.run.options(lr, weight_decay),
             };
             let mut bar = TrainingBar::new(json, "pairs decoded");
             let r = multiply::neural::run_neural(&o, &mut |p| bar.update(p))
                 .map_err(|e| anyhow!("{e}"))?;
             bar.finish();
+            print_resume_notes(&r.training.notes);
             serde_json::to_value(&r).expect("report serialises")
         }
         (None, ModelArg::Compiled) => {
             let m = arsim::machine::load_machine(&args.machine).map_err(anyhow::Error::from)?;
             let bar = progress_bar(json, args.eval_pairs as u64, "pairs");
-            let r = multiply::tm::run_compiled(&m, args.eval_pairs, &mut |d| {
+            let r = multiply::tm::run_compiled(&m, args.eval_pairs, args.eval_split, &mut |d| {
                 bar.set_position(d as u64)
             });
             bar.finish_and_clear();
@@ -188,6 +203,7 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
                 &m,
                 args.train_seqs,
                 args.eval_pairs,
+                args.eval_split,
                 args.seed,
                 args.window,
                 &mut |p| match p {

@@ -9,6 +9,34 @@ pub fn cmd_task_parity(args: &ParityArgs, json: bool) -> Result<(), Failure> {
         let c = parity_circuit(args.n, args.cot, args.k).map_err(anyhow::Error::from)?;
         arsim::circuit::file::write_circuit(&c, path).map_err(anyhow::Error::from)?;
     }
+    if let Some(train) = args.learn {
+        let o = arsim::tasks::parity_learn::ParityLearnOptions {
+            n: args.n,
+            cot: args.cot,
+            k: args.k,
+            train,
+            test: args.samples as usize,
+            seed: args.seed,
+            max_passes: 1000,
+        };
+        let r = arsim::tasks::parity_learn::learn_parity(&o).map_err(anyhow::Error::from)?;
+        if json {
+            print_json(&r);
+        } else {
+            println!(
+                "learned      parity of n = {} bits, chain {} ({} tokens): {} training chains, {} passes, {} mistakes, converged {}",
+                r.n, r.cot, r.tokens, r.train, r.passes, r.mistakes, r.converged
+            );
+            println!(
+                "free run     {} fresh inputs: {} chains exact ({:.2} %), {} answers right",
+                r.test,
+                r.exact,
+                100.0 * r.exact_rate,
+                r.answer_right
+            );
+        }
+        return Ok(());
+    }
     let r: ParityReport = parity_task(args.n, args.cot, args.k, args.samples, args.seed)
         .map_err(anyhow::Error::from)?;
     if json {

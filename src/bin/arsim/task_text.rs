@@ -1,7 +1,7 @@
-//! `arsim task text`: TinyStories baselines and the linear model.
+//! `arsim task text`: TinyStories baselines and the neural models.
 
 use crate::progress::TrainingBar;
-use crate::task_flags::{TextArgs, TextModelArg};
+use crate::task_flags::{print_resume_notes, TextArgs, TextModelArg};
 use crate::{print_json, Failure};
 use anyhow::anyhow;
 
@@ -19,6 +19,14 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
     }
     let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from)?;
     arsim::nn::set_threads(args.run.threads);
+    let (batch, lr, weight_decay) = args.run.batch_lr_decay(
+        (args.batch, args.lr, args.weight_decay),
+        (
+            arsim::nn::Recipe::PAPER_TEXT_BATCH,
+            arsim::nn::Recipe::PAPER_TEXT_LR,
+            arsim::nn::Recipe::PAPER_WEIGHT_DECAY,
+        ),
+    );
     let o = experiment::TextOptions {
         vocab: args.vocab,
         seed: args.seed,
@@ -26,12 +34,16 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         architecture: match args.model {
             TextModelArg::Linear => arsim::nn::Architecture::Linear,
             TextModelArg::Bigram => arsim::nn::Architecture::Bigram,
+            TextModelArg::Transformer => arsim::nn::Architecture::Transformer,
         },
         context: args.context,
         d: args.d,
         epochs: args.epochs,
-        batch: args.batch,
-        run: args.run.options(args.lr, args.weight_decay),
+        batch,
+        layers: args.run.layers,
+        heads: args.run.heads,
+        windowing: args.windowing,
+        run: args.run.options(lr, weight_decay),
         prompt: args
             .prompt
             .clone()
@@ -42,10 +54,34 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         tokenizer: args.tokenizer.clone(),
         eval_every: args.eval_every,
     };
+    // --tokenizer-out: the run saves its tokenizer (to --tokenizer, or a temporary file beside
+    // the output), which is then converted.
+    let mut o = o;
+    let scratch = match (&args.tokenizer_out, &o.tokenizer) {
+        (Some(out), None) => {
+            let tmp = out.with_file_name(format!(".arsim-bpe.tmp{}.json", std::process::id()));
+            o.tokenizer = Some(tmp.clone());
+            Some(tmp)
+        }
+        _ => None,
+    };
     let mut bar = TrainingBar::new(json, "windows");
-    let r =
-        experiment::run_text(&corpus, &o, &mut |p| bar.update(p)).map_err(|e| anyhow!("{e}"))?;
+    let r = experiment::run_text(&corpus, &o, &mut |p| bar.update(p));
     bar.finish();
+    let converted = match (&args.tokenizer_out, &o.tokenizer, &r) {
+        (Some(out), Some(saved), Ok(_)) => arsim::tasks::text::bpe::Bpe::load(saved)
+            .map_err(anyhow::Error::from)
+            .and_then(|bpe| {
+                arsim::tasks::text::hf_tokenizer::write(&bpe, out).map_err(anyhow::Error::from)
+            }),
+        _ => Ok(()),
+    };
+    if let Some(tmp) = scratch {
+        let _ = std::fs::remove_file(tmp);
+    }
+    let r = r.map_err(|e| anyhow!("{e}"))?;
+    converted?;
+    print_resume_notes(&r.neural.training.notes);
     if let Some(p) = &args.plot {
         arsim::tasks::text::plot::plot_curve(&r, p).map_err(anyhow::Error::from)?;
     }
@@ -82,6 +118,9 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
     };
     for m in &b.models {
         row(&format!("{} (KN)", m.model), m.parameters, &m.validation);
+    }
+    for m in &b.modified_kn {
+        row(&m.model, m.parameters, &m.validation);
     }
     row(&n.model, n.parameters, &n.validation);
     if n.curve.len() > 1 {
@@ -124,8 +163,21 @@ pub fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
         validation_fraction: args.validation,
     };
     let b = baselines::run_baselines(&corpus, &opts);
+    if b.report.validation_stories == 0 {
+        return Err(anyhow!(
+            "{} has no validation tokens: none of its {} stories fell in the --validation {} share (seed {})",
+            args.corpus.display(),
+            corpus.stories().len(),
+            args.validation,
+            args.seed
+        )
+        .into());
+    }
     if let Some(path) = &args.tokenizer {
         b.bpe.save(path).map_err(anyhow::Error::from)?;
+    }
+    if let Some(path) = &args.tokenizer_out {
+        arsim::tasks::text::hf_tokenizer::write(&b.bpe, path).map_err(anyhow::Error::from)?;
     }
     let samples: Vec<(String, String)> = match &args.prompt {
         None => vec![],
@@ -168,7 +220,7 @@ pub fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
             r.vocab_size, r.tokenizer_seconds, r.train_tokens
         );
         println!("model      n-grams   val tokens  val bytes  nats/token  perplexity  bits/byte");
-        for m in &r.models {
+        for m in r.models.iter().chain(&r.modified_kn) {
             let v = &m.validation;
             println!(
                 "{:<9} {:>9} {:>11} {:>10} {:>11.4} {:>11.2} {:>10.4}",

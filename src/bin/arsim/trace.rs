@@ -18,7 +18,8 @@ pub fn cmd_trace(
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
-    let w = resolve_window(wargs.window(), None, &m, &input, max_steps);
+    let w =
+        resolve_window(wargs.window(), None, &m, &input, max_steps).map_err(anyhow::Error::from)?;
     let mut rows = Vec::new();
     let end = render_trace(&m, &input, w, max_steps, tokens, &mut |r| {
         if json {
@@ -79,7 +80,8 @@ pub fn cmd_trace_picture(
             .map_err(anyhow::Error::from)?;
         (Ok(d), w)
     } else {
-        let w = resolve_window(wargs.window(), None, &m, &input, max_steps);
+        let w = resolve_window(wargs.window(), None, &m, &input, max_steps)
+            .map_err(anyhow::Error::from)?;
         (spacetime::reference(&m, &input, w, max_steps, &opts), w)
     };
     let d = diagram.map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
@@ -97,7 +99,7 @@ pub fn cmd_trace_picture(
     if json {
         print_json(&serde_json::json!({
             "machine": m.name(),
-            "input": args.input,
+            "input": m.render(&input),
             "tape_cells": w.size,
             "origin": w.origin,
             "emulate": pic.emulate,
@@ -113,7 +115,7 @@ pub fn cmd_trace_picture(
             "files": written,
         }));
     } else {
-        println!("machine    {} (input \"{}\")", m.name(), args.input);
+        println!("machine    {} (input \"{}\")", m.name(), m.render(&input));
         println!(
             "diagram    {} rows (steps {}..={}), {} columns ({} cells each), {}×{} pixels",
             d.rows,

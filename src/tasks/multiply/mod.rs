@@ -1,7 +1,8 @@
 //! 4-digit multiplication, the paper's headline experiment: its data layer.
 //!
-//! Operands are `1111..=9999` ([`Pair`]); every pair belongs to the train or the validation
-//! [`Split`] by a fixed 64-bit hash ([`split_of`], about 75% train); a [`CotFormat`] turns a pair
+//! Operands are `1111..=9999` ([`Pair`]); every pair belongs to the train, validation or test
+//! [`Split`] by the paper's own rule ([`split_of`]: 75% train, the paper's validation quarter
+//! halved into validation and test); a [`CotFormat`] turns a pair
 //! into a [`Chain`] of [`TokenId`](crate::predictor::TokenId)s of the 117-token word-level
 //! [`Vocabulary`], with the prompt length and the 8 answer positions an evaluator scores; a
 //! [`Dataset`] iterates one split (all of it, or a fixed seeded sample) in one format.
@@ -23,7 +24,8 @@ pub mod vocab;
 
 pub use cot::{Chain, CotFormat, ANSWER_DIGITS};
 pub use data::{
-    split_of, Dataset, Pair, Split, MAX_OPERAND, MIN_OPERAND, PAIRS_PER_OPERAND, TOTAL_PAIRS,
+    paper_is_train, split_of, Dataset, Pair, Split, MAX_OPERAND, MIN_OPERAND, PAIRS_PER_OPERAND,
+    TOTAL_PAIRS,
 };
 pub use vocab::{Vocabulary, VOCAB_SIZE};
 

@@ -1,4 +1,5 @@
-//! The paper's route: a next-token predictor ([`crate::nn`]'s `mlp` or `linear`) trained on
+//! The paper's route: a next-token predictor ([`crate::nn`]'s `mlp`, `linear` or
+//! `transformer`) trained on
 //! chains of thought of training pairs, then greedy decoding of the whole chain from the
 //! prompt on validation pairs, scored on the 8 answer digits.
 
@@ -185,18 +186,24 @@ pub fn decode_and_score(
 pub struct NeuralOptions {
     /// The chain of thought.
     pub format: CotFormat,
-    /// `mlp` or `linear`.
+    /// `mlp`, `linear` or `transformer`.
     pub architecture: Architecture,
     /// Embedding width.
     pub d: usize,
+    /// Transformer blocks (`transformer` only).
+    pub layers: usize,
+    /// Attention heads per block (`transformer` only).
+    pub heads: usize,
     /// Training sequences (rounded up to whole batches).
     pub train_seqs: usize,
     /// Sequences per batch.
     pub batch: usize,
     /// Seed of the initialisation and the training pairs.
     pub seed: u64,
-    /// Validation pairs decoded (fixed sample).
+    /// Held-out pairs decoded (the fixed sample of `eval_split`).
     pub eval_pairs: usize,
+    /// Which held-out half is scored: validation while tuning, test once for a reported row.
+    pub eval_split: Split,
     /// Optimizer, checkpoints, resumption.
     pub run: RunOptions,
 }
@@ -210,6 +217,12 @@ pub struct NeuralReport {
     pub model: ModelConfig,
     /// Trained parameters (masked weights not counted).
     pub parameters: usize,
+    /// Training FLOPs per token ([`ModelConfig::training_flops_per_token`]).
+    pub training_flops_per_token: f64,
+    /// Training FLOPs of the whole run: per token × scored tokens per chain × sequences.
+    pub training_flops: f64,
+    /// The recipe: `arsim` or `paper` (`--paper-config`).
+    pub recipe: nn::Recipe,
     /// Tokens per chain.
     pub chain_tokens: usize,
     /// Training sequences seen (steps × batch), resumed ones included.
@@ -224,7 +237,10 @@ pub struct NeuralReport {
     pub threads: usize,
     /// Training.
     pub training: TrainReport,
-    /// Greedy decoding on the validation sample.
+    /// The held-out split scored (`validation` or `test`).
+    pub eval_split: Split,
+    /// Greedy decoding on the fixed sample of `eval_split` (the key stays `validation` for
+    /// both splits, so every report reads the same).
     pub validation: DecodeScore,
     /// The checkpoint written, if any.
     pub checkpoint: Option<String>,
@@ -237,7 +253,7 @@ fn task_json(o: &NeuralOptions) -> serde_json::Value {
         "cot": o.format.name(),
         "batch": o.batch,
         "seed": o.seed,
-        "train_seqs": o.train_seqs,
+        "schedule": { "train_seqs": o.train_seqs },
     })
 }
 
@@ -249,13 +265,18 @@ pub fn run_neural(
     let context = o.format.len() - 1;
     let task = task_json(o);
     let config = ModelConfig {
-        architecture: o.architecture,
-        vocab: super::VOCAB_SIZE,
-        context,
-        d: o.d,
         chunk: ModelConfig::chunk_or_default(o.run.chunk, context),
+        ..ModelConfig::new(
+            o.architecture,
+            super::VOCAB_SIZE,
+            context,
+            o.d,
+            o.layers,
+            o.heads,
+        )
     };
-    let (model, mut opt) = o.run.start(config, o.seed, &task)?;
+    let started = o.run.start(config, o.seed, &task)?;
+    let (model, mut opt) = (started.model, started.opt);
     let steps = o.train_seqs.div_ceil(o.batch.max(1));
     let opts = o
         .run
@@ -265,8 +286,9 @@ pub fn run_neural(
         batch: o.batch,
         seed: o.seed,
     };
-    let training = nn::train(&model, &mut opt, &data, &opts, progress)?;
-    let chains = Dataset::new(Split::Validation, o.format).sample_chains(o.eval_pairs, EVAL_SEED);
+    let mut training = nn::train(&model, &mut opt, &data, &opts, progress)?;
+    training.notes = started.notes;
+    let chains = Dataset::new(o.eval_split, o.format).sample_chains(o.eval_pairs, EVAL_SEED);
     let total = chains.len();
     let validation = decode_and_score(&model, &chains, 500, &mut |done| {
         progress(nn::Progress::Evaluate { done, total })
@@ -275,6 +297,11 @@ pub fn run_neural(
         cot: o.format,
         model: *model.config(),
         parameters: model.config().parameters(),
+        training_flops_per_token: model.config().training_flops_per_token(),
+        training_flops: model.config().training_flops_per_token()
+            * context as f64
+            * (training.steps * o.batch) as f64,
+        recipe: o.run.recipe,
         chain_tokens: o.format.len(),
         train_seqs: training.steps * o.batch,
         batch: o.batch,
@@ -282,6 +309,7 @@ pub fn run_neural(
         seed: o.seed,
         threads: candle_core::utils::get_num_threads(),
         training,
+        eval_split: o.eval_split,
         validation,
         checkpoint: o.run.checkpoint.as_ref().map(|p| p.display().to_string()),
     })

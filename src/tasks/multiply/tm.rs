@@ -45,7 +45,9 @@ pub struct TmReport {
     pub machine: String,
     /// How operands and product cross to and from the machine.
     pub conversion: &'static str,
-    /// Validation pairs run.
+    /// The split scored: `validation` or `test`.
+    pub split: Split,
+    /// Pairs run (the fixed sample of `split`).
     pub pairs: usize,
     /// Pairs whose trace was right and whose tape spelled the product.
     pub exact: usize,
@@ -85,13 +87,25 @@ fn parse(machine: &Machine, p: Pair) -> Vec<SymbolId> {
 
 /// The validation sample, the same as the neural rows'.
 pub fn validation_pairs(n: usize) -> Vec<Pair> {
-    Dataset::new(Split::Validation, CotFormat::None).sample(n, EVAL_SEED)
+    held_out_pairs(Split::Validation, n)
 }
 
-/// Runs the compiled predictor on `n` validation pairs, every token verified.
-pub fn run_compiled(machine: &Machine, n: usize, progress: &mut dyn FnMut(usize)) -> TmReport {
+/// The fixed sample of `n` pairs of `split` (seed [`EVAL_SEED`]) every row is scored on:
+/// [`Split::Validation`] while tuning, [`Split::Test`] once for a reported row.
+pub fn held_out_pairs(split: Split, n: usize) -> Vec<Pair> {
+    Dataset::new(split, CotFormat::None).sample(n, EVAL_SEED)
+}
+
+/// Runs the compiled predictor on `n` pairs of `split` (the fixed sample), every token
+/// verified.
+pub fn run_compiled(
+    machine: &Machine,
+    n: usize,
+    split: Split,
+    progress: &mut dyn FnMut(usize),
+) -> TmReport {
     let t0 = Instant::now();
-    let pairs = validation_pairs(n);
+    let pairs = held_out_pairs(split, n);
     let (mut exact, mut tokens, mut longest, mut params) = (0, 0u64, 0u64, 0);
     for (i, &p) in pairs.iter().enumerate() {
         let input = parse(machine, p);
@@ -122,6 +136,7 @@ pub fn run_compiled(machine: &Machine, n: usize, progress: &mut dyn FnMut(usize)
         model: "compiled",
         machine: machine.name().to_string(),
         conversion: CONVERSION,
+        split,
         pairs: pairs.len(),
         exact,
         exact_rate: exact as f64 / pairs.len().max(1) as f64,
@@ -140,17 +155,18 @@ const CONVERSION: &str =
     "input a*b with a, b in binary (MSB first); the product read back from the final tape as binary";
 
 /// Learns the `cells` predictor from the traces of `train` training pairs (drawn with `seed`)
-/// and runs it free on `n` validation pairs.
+/// and runs it free on `n` pairs of `split` (the fixed sample).
 pub fn run_learned(
     machine: &Machine,
     train: usize,
     n: usize,
+    split: Split,
     seed: u64,
     window: learn::dataset::WindowKind,
     progress: &mut dyn FnMut(learn::Progress),
 ) -> Result<TmReport, learn::LearnError> {
     let train_pairs = Dataset::new(Split::Train, CotFormat::None).sample(train, seed);
-    let test_pairs = validation_pairs(n);
+    let test_pairs = held_out_pairs(split, n);
     let words = |ps: &[Pair]| ps.iter().map(|&p| parse(machine, p)).collect::<Vec<_>>();
     let opts = LearnOptions {
         inputs: InputSpec::Given {
@@ -190,6 +206,7 @@ pub fn run_learned(
         model: "learned",
         machine: machine.name().to_string(),
         conversion: CONVERSION,
+        split,
         pairs: r.test.traces,
         exact,
         exact_rate: exact as f64 / r.test.traces.max(1) as f64,

@@ -4,7 +4,7 @@
 use super::bpe::Bpe;
 use super::corpus::Corpus;
 use super::metrics::{evaluate, EvalReport, EvalSet};
-use super::ngram::{NgramModel, Order};
+use super::ngram::{NgramModel, Order, Smoothing};
 use super::split::{split_stories, Split};
 use serde::Serialize;
 use std::time::Instant;
@@ -48,8 +48,11 @@ pub struct BaselineReport {
     pub tokenizer_seconds: f64,
     /// Training tokens (end tokens included).
     pub train_tokens: usize,
-    /// One row per model, unigram first.
+    /// One row per model, unigram first (interpolated Kneser-Ney, one discount per order).
     pub models: Vec<ModelRow>,
+    /// The same three orders with modified Kneser-Ney (three discounts per order), the
+    /// standard baseline.
+    pub modified_kn: Vec<ModelRow>,
 }
 
 /// The trained tokenizer and models beside their report.
@@ -87,6 +90,7 @@ pub fn run_baselines(corpus: &Corpus, opts: &BaselineOptions) -> Baselines {
     let set = EvalSet::new(&valid, &bpe);
     let mut models = Vec::new();
     let mut rows = Vec::new();
+    let mut modified_kn = Vec::new();
     for order in [Order::Unigram, Order::Bigram, Order::Trigram] {
         let m = NgramModel::fit(order, bpe.vocab_size(), &train_seqs);
         rows.push(ModelRow {
@@ -95,6 +99,17 @@ pub fn run_baselines(corpus: &Corpus, opts: &BaselineOptions) -> Baselines {
             validation: evaluate(&m, &set),
         });
         models.push(m);
+        let mk = NgramModel::fit_with(
+            order,
+            bpe.vocab_size(),
+            &train_seqs,
+            Smoothing::ModifiedKneserNey,
+        );
+        modified_kn.push(ModelRow {
+            model: format!("{}, modified KN", order.name()),
+            parameters: mk.parameters(),
+            validation: evaluate(&mk, &set),
+        });
     }
     let report = BaselineReport {
         corpus: corpus.path().display().to_string(),
@@ -105,6 +120,7 @@ pub fn run_baselines(corpus: &Corpus, opts: &BaselineOptions) -> Baselines {
         tokenizer_seconds,
         train_tokens: train_seqs.iter().map(Vec::len).sum(),
         models: rows,
+        modified_kn,
     };
     Baselines {
         bpe,

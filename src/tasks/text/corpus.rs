@@ -70,6 +70,22 @@ impl Corpus {
     pub fn story_bytes(&self) -> usize {
         self.stories.iter().map(String::len).sum()
     }
+
+    /// The stories' content as a 64-bit FNV-1a hash, in hex: each story's length (8 bytes,
+    /// little-endian) then its bytes, in file order. Checkpoints record the corpus by this,
+    /// so the same stories under another path are the same corpus, and an edited file under
+    /// the same path is not. (Line endings and separator lines do not count: they are not
+    /// part of any story.)
+    pub fn content_hash(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for s in &self.stories {
+            for &b in (s.len() as u64).to_le_bytes().iter().chain(s.as_bytes()) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        format!("{h:016x}")
+    }
 }
 
 /// Reads and parses the corpus file at `path`.

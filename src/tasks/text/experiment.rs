@@ -6,10 +6,10 @@ use super::baselines::{run_baselines, BaselineOptions, BaselineReport};
 use super::bpe::Bpe;
 use super::corpus::Corpus;
 use super::metrics::{EvalReport, EvalSet};
-use super::neural::{evaluate_model, NeuralTokenModel, StreamWindows};
+use super::neural::{evaluate_model, ChunkWindows, NeuralTokenModel, StreamWindows, Windowing};
 use super::sample::{complete, Sampling};
 use crate::nn::{self, Architecture, ModelConfig, NnError};
-use crate::nn::{RunOptions, TrainOptions, TrainReport};
+use crate::nn::{Batches, RunOptions, TrainOptions, TrainReport};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +47,12 @@ pub struct TextOptions {
     pub tokenizer: Option<PathBuf>,
     /// Measure the validation stories every this many steps (0: only at the end).
     pub eval_every: usize,
+    /// Transformer blocks (`--model transformer`).
+    pub layers: usize,
+    /// Attention heads per block (`--model transformer`).
+    pub heads: usize,
+    /// How training windows are cut: random crops (default) or the paper's chunks.
+    pub windowing: Windowing,
 }
 
 /// The validation measures at one step of training.
@@ -73,6 +79,12 @@ pub struct NeuralRow {
     pub config: ModelConfig,
     /// Trained parameters (masked weights not counted).
     pub parameters: usize,
+    /// Training FLOPs per token ([`ModelConfig::training_flops_per_token`]).
+    pub training_flops_per_token: f64,
+    /// Training FLOPs of the run: per token × the tokens trained on.
+    pub training_flops: f64,
+    /// How the training windows were cut.
+    pub windowing: Windowing,
     /// Tokens in the training stream.
     pub train_stream_tokens: usize,
     /// Loss-scored training tokens seen (steps × batch × T).
@@ -138,32 +150,68 @@ pub fn run_text(
     );
     let bpe: &Bpe = &base.bpe;
     let (train, valid) = base.stories(corpus);
-    let data = StreamWindows::new(&bpe.encode_stories(&train), o.context, o.batch, o.seed);
-    if data.tokens() < o.context + 1 {
+    let set = EvalSet::new(&valid, bpe);
+    if set.tokens() == 0 {
         return Err(NnError::Data(format!(
-            "the training stories of {} have {} tokens, fewer than one window of --context {} + 1",
+            "{} has no validation tokens: none of its {} stories fell in the --validation {} \
+             share (seed {}); use a larger share or more stories",
             corpus.path().display(),
-            data.tokens(),
-            o.context
+            corpus.stories().len(),
+            o.validation_fraction,
+            o.seed
+        )));
+    }
+    let sequences = bpe.encode_stories(&train);
+    let (data, stream_tokens, windows): (Box<dyn Batches>, usize, usize) = match o.windowing {
+        Windowing::Random => {
+            let w = StreamWindows::new(&sequences, o.context, o.batch, o.seed);
+            let (t, n) = (w.tokens(), w.windows());
+            (Box::new(w), t, n)
+        }
+        Windowing::Paper => {
+            let w = ChunkWindows::new(&sequences, o.context, o.batch);
+            let (t, n) = (w.tokens(), w.windows());
+            (Box::new(w), t, n)
+        }
+    };
+    if windows == 0 {
+        return Err(NnError::Data(format!(
+            "the training stories of {} have {} tokens, not one window of --context {} + 1 \
+             ({} windowing)",
+            corpus.path().display(),
+            stream_tokens,
+            o.context,
+            serde_json::to_value(o.windowing)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
         )));
     }
     let task = serde_json::json!({
         "task": "text",
-        "corpus": corpus.path().display().to_string(),
+        // The corpus by content, not by path: the same stories under another name resume, a
+        // changed file under the same name does not.
+        "corpus_fnv1a64": corpus.content_hash(),
+        "windowing": o.windowing,
         "vocab": bpe.vocab_size(),
         "seed": o.seed,
         "validation_fraction": o.validation_fraction,
-        "epochs": o.epochs,
+        "schedule": { "epochs": o.epochs },
         "batch": o.batch,
     });
     let config = ModelConfig {
-        architecture: o.architecture,
-        vocab: bpe.vocab_size(),
-        context: o.context,
-        d: o.d,
         chunk: ModelConfig::chunk_or_default(o.run.chunk, o.context),
+        ..ModelConfig::new(
+            o.architecture,
+            bpe.vocab_size(),
+            o.context,
+            o.d,
+            o.layers,
+            o.heads,
+        )
     };
-    let (model, mut opt) = o.run.start(config, o.seed, &task)?;
+    let started = o.run.start(config, o.seed, &task)?;
+    let (model, mut opt) = (started.model, started.opt);
     let beside = o.run.checkpoint.as_deref().map(tokenizer_path);
     for path in beside.iter().chain(&o.tokenizer) {
         bpe.save(path).map_err(|e| NnError::Checkpoint {
@@ -171,11 +219,10 @@ pub fn run_text(
             message: e.to_string(),
         })?;
     }
-    let steps = o.epochs * data.batches_per_epoch();
+    let steps = o.epochs * windows.div_ceil(o.batch.max(1)).max(1);
     let opts = o
         .run
         .schedule(steps, (steps / 20).clamp(1, 200), o.context, task);
-    let set = EvalSet::new(&valid, bpe);
     // Train in segments of `eval_every` steps, measuring the validation stories after each:
     // batches are a pure function of the step and the optimizer state stays in memory, so the
     // segments are the same run as one call (tests/nn.rs checks resumption is exact).
@@ -195,7 +242,7 @@ pub fn run_text(
             stop_at: Some(next),
             ..opts.clone()
         };
-        segments.push(nn::train(&model, &mut opt, &data, &seg, progress)?);
+        segments.push(nn::train(&model, &mut opt, data.as_ref(), &seg, progress)?);
         let t0 = std::time::Instant::now();
         let v = evaluate_model(&model, &set, 64)?;
         evaluation_seconds += t0.elapsed().as_secs_f64();
@@ -212,7 +259,8 @@ pub fn run_text(
         }
     }
     let validation = validation.expect("at least one evaluation");
-    let training = TrainReport::merge(&segments);
+    let mut training = TrainReport::merge(&segments);
+    training.notes = started.notes;
     let c = *model.config();
     let name = match c.architecture {
         Architecture::Bigram => "softmax bigram".to_string(),
@@ -260,7 +308,11 @@ pub fn run_text(
             model: name,
             config: c,
             parameters: c.parameters(),
-            train_stream_tokens: data.tokens(),
+            training_flops_per_token: c.training_flops_per_token(),
+            training_flops: c.training_flops_per_token()
+                * (training.steps * o.batch * o.context) as f64,
+            windowing: o.windowing,
+            train_stream_tokens: stream_tokens,
             train_tokens_seen: training.steps * o.batch * o.context,
             epochs: o.epochs,
             threads: candle_core::utils::get_num_threads(),

@@ -24,6 +24,7 @@ pub mod baselines;
 pub mod bpe;
 pub mod corpus;
 pub mod experiment;
+pub mod hf_tokenizer;
 pub mod metrics;
 pub mod neural;
 pub mod ngram;

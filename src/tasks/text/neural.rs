@@ -85,6 +85,95 @@ impl Batches for StreamWindows {
     }
 }
 
+/// How training windows are cut from the training stories.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Windowing {
+    /// [`StreamWindows`]: random crops of the whole training stream (arsim's default).
+    #[default]
+    Random,
+    /// [`ChunkWindows`]: the paper's code, each story cut into non-overlapping chunks from its
+    /// start, remainders dropped.
+    Paper,
+}
+
+/// The paper's TinyStories windows (`training/linear_decoder.py`, `tokenize`: the tokenizer
+/// with `truncation`, `max_length = context_length`, `return_overflowing_tokens`, keeping only
+/// pieces of exactly `context_length` tokens): each story's tokens, without an end token (the
+/// paper's GPT-2 tokenizer adds none), cut from its start into non-overlapping chunks of
+/// `T + 1` tokens, the remainder dropped. A chunk gives `T` predictions, as the paper's chunk
+/// of `context_length` tokens gives `context_length − 1` (its loss drops the last position),
+/// so the paper's `context_length = 64` is `--context 63` here. Batch `k` holds the chunks
+/// `k·B, k·B + 1, …` (modulo their number) in story order, as the paper's unshuffled
+/// `DataLoader` reads them.
+#[derive(Clone, Debug)]
+pub struct ChunkWindows {
+    chunks: Vec<Vec<u32>>,
+    batch: usize,
+    tokens: usize,
+}
+
+impl ChunkWindows {
+    /// The chunks of the training `sequences` (each a story ending with the end token).
+    pub fn new(sequences: &[Vec<TokenId>], context: usize, batch: usize) -> Self {
+        let len = context + 1;
+        let mut chunks = Vec::new();
+        let mut tokens = 0;
+        for s in sequences {
+            let body = match s.last() {
+                Some(t) if t.0 == EOT => &s[..s.len() - 1],
+                _ => &s[..],
+            };
+            tokens += body.len();
+            chunks.extend(
+                body.chunks_exact(len)
+                    .map(|c| c.iter().map(|t| t.0).collect::<Vec<u32>>()),
+            );
+        }
+        ChunkWindows {
+            chunks,
+            batch,
+            tokens,
+        }
+    }
+
+    /// Tokens of the stories (end tokens excluded), before the remainders are dropped.
+    pub fn tokens(&self) -> usize {
+        self.tokens
+    }
+
+    /// Chunks kept.
+    pub fn windows(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Batches per epoch.
+    pub fn batches_per_epoch(&self) -> usize {
+        self.chunks.len().div_ceil(self.batch.max(1)).max(1)
+    }
+}
+
+impl Batches for ChunkWindows {
+    fn batch(&self, step: usize, device: &Device) -> candle_core::Result<(Tensor, Tensor)> {
+        let n = self.chunks.len();
+        if n == 0 {
+            candle_core::bail!("no story is long enough for one chunk");
+        }
+        let t = self.chunks[0].len() - 1;
+        let mut x = Vec::with_capacity(self.batch * t);
+        let mut y = Vec::with_capacity(self.batch * t);
+        for i in 0..self.batch {
+            let c = &self.chunks[(step * self.batch + i) % n];
+            x.extend_from_slice(&c[..t]);
+            y.extend_from_slice(&c[1..]);
+        }
+        Ok((
+            Tensor::from_vec(x, (self.batch, t), device)?,
+            Tensor::from_vec(y, (self.batch, t), device)?,
+        ))
+    }
+}
+
 /// One validation window: inputs (padded to `T`), targets, and the positions it scores.
 struct EvalWindow {
     inputs: Vec<u32>,

@@ -14,6 +14,14 @@
 //! (0.5 when there are no singletons or doubletons), and an unseen history falls back to
 //! `p_{k−1}`. Every distribution sums to 1 over the whole vocabulary and gives every token
 //! positive probability.
+//!
+//! [`Smoothing::ModifiedKneserNey`] (Chen & Goodman 1998, §3: the standard baseline) uses
+//! three discounts per order, by the count being discounted: with `Y = n1 / (n1 + 2 n2)`,
+//! `D1 = 1 − 2Y·n2/n1`, `D2 = 2 − 3Y·n3/n2`, `D3+ = 3 − 4Y·n4/n3` (`n_i`: the order's number of
+//! n-grams seen exactly `i` times), and the back-off weight of a history is
+//! `(D1·N1(h ·) + D2·N2(h ·) + D3+·N3+(h ·)) / c(h ·)` (`N_i(h ·)`: tokens seen exactly `i`
+//! times after `h`). An order whose counts of counts give a discount outside `(0, i]` (a tiny
+//! corpus) falls back to the single discount for all three.
 
 use super::bpe::END_OF_TEXT_ID;
 use crate::predictor::TokenId;
@@ -63,18 +71,39 @@ impl Order {
 /// Bits per token id in a packed context key.
 const BITS: u32 = 21;
 
+/// How counts are discounted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Smoothing {
+    /// Interpolated Kneser-Ney with one discount per order.
+    #[default]
+    KneserNey,
+    /// Modified Kneser-Ney: three discounts per order (counts 1, 2, 3 and more).
+    ModifiedKneserNey,
+}
+
 /// The counts after one context at one order.
 #[derive(Clone, Debug, Default)]
 struct Counts {
     total: f64,
+    /// The discounted mass, `Σ_w D(c(h w))`: the back-off weight times `total`.
+    mass: f64,
     next: HashMap<u32, f64>,
 }
 
-/// One order's counts (raw at the top, continuation below) and its discount.
+/// One order's counts (raw at the top, continuation below) and its discounts for counts 1, 2
+/// and 3 or more (all equal under [`Smoothing::KneserNey`]).
 #[derive(Clone, Debug, Default)]
 struct Level {
-    discount: f64,
+    discounts: [f64; 3],
     contexts: HashMap<u64, Counts>,
+}
+
+impl Level {
+    /// The discount of a count `c ≥ 1`.
+    fn discount(&self, c: f64) -> f64 {
+        self.discounts[(c as usize).clamp(1, 3) - 1]
+    }
 }
 
 /// An interpolated Kneser-Ney n-gram model.
@@ -100,8 +129,18 @@ fn key(hist: &[TokenId], k: usize) -> u64 {
 
 impl NgramModel {
     /// Counts the training `sequences` (each a story's tokens ending with the end token) over a
-    /// vocabulary of `vocab` tokens (below 2^21).
+    /// vocabulary of `vocab` tokens (below 2^21), with one discount per order.
     pub fn fit(order: Order, vocab: usize, sequences: &[Vec<TokenId>]) -> NgramModel {
+        NgramModel::fit_with(order, vocab, sequences, Smoothing::KneserNey)
+    }
+
+    /// [`NgramModel::fit`] with the given smoothing.
+    pub fn fit_with(
+        order: Order,
+        vocab: usize,
+        sequences: &[Vec<TokenId>],
+        smoothing: Smoothing,
+    ) -> NgramModel {
         assert!(
             vocab < 1 << BITS,
             "vocabulary of {vocab} tokens is too large"
@@ -129,22 +168,44 @@ impl NgramModel {
             levels[k - 1].contexts = lower;
         }
         for level in &mut levels {
-            let (mut n1, mut n2) = (0.0, 0.0);
+            // n[i]: n-grams of this order seen exactly i + 1 times (i < 4).
+            let mut n = [0f64; 4];
             for c in level.contexts.values_mut() {
                 c.total = c.next.values().sum();
                 for &v in c.next.values() {
-                    if v == 1.0 {
-                        n1 += 1.0;
-                    } else if v == 2.0 {
-                        n2 += 1.0;
+                    if (1.0..=4.0).contains(&v) {
+                        n[v as usize - 1] += 1.0;
                     }
                 }
             }
-            level.discount = if n1 > 0.0 && n2 > 0.0 {
-                n1 / (n1 + 2.0 * n2)
+            let single = if n[0] > 0.0 && n[1] > 0.0 {
+                n[0] / (n[0] + 2.0 * n[1])
             } else {
                 0.5
             };
+            level.discounts = [single; 3];
+            if smoothing == Smoothing::ModifiedKneserNey && n.iter().all(|&x| x > 0.0) {
+                let y = single;
+                let d = [
+                    1.0 - 2.0 * y * n[1] / n[0],
+                    2.0 - 3.0 * y * n[2] / n[1],
+                    3.0 - 4.0 * y * n[3] / n[2],
+                ];
+                if d.iter()
+                    .enumerate()
+                    .all(|(i, &x)| x > 0.0 && x <= (i + 1) as f64)
+                {
+                    level.discounts = d;
+                }
+            }
+            let discounts = level.discounts;
+            for c in level.contexts.values_mut() {
+                c.mass = c
+                    .next
+                    .values()
+                    .map(|&v| discounts[(v as usize).clamp(1, 3) - 1])
+                    .sum();
+            }
         }
         NgramModel {
             order,
@@ -158,9 +219,14 @@ impl NgramModel {
         self.order
     }
 
-    /// The discounts `D_1..D_n`.
+    /// The discounts `D_1..D_n` (for modified Kneser-Ney, each order's discount of count 1).
     pub fn discounts(&self) -> Vec<f64> {
-        self.levels.iter().map(|l| l.discount).collect()
+        self.levels.iter().map(|l| l.discounts[0]).collect()
+    }
+
+    /// Each order's discounts for counts 1, 2 and 3 or more.
+    pub fn discount_triples(&self) -> Vec<[f64; 3]> {
+        self.levels.iter().map(|l| l.discounts).collect()
     }
 
     /// Number of stored n-grams over all orders (the model's size).
@@ -182,8 +248,12 @@ impl NgramModel {
             None => lower,
             Some(c) => {
                 let cw = c.next.get(&w.0).copied().unwrap_or(0.0);
-                let d = level.discount;
-                ((cw - d).max(0.0) + d * c.next.len() as f64 * lower) / c.total
+                let own = if cw > 0.0 {
+                    (cw - level.discount(cw)).max(0.0)
+                } else {
+                    0.0
+                };
+                (own + c.mass * lower) / c.total
             }
         }
     }
@@ -202,10 +272,10 @@ impl TokenModel for NgramModel {
         let mut p = vec![1.0 / self.vocab as f64; self.vocab];
         for (k, level) in self.levels.iter().enumerate() {
             if let Some(c) = level.contexts.get(&key(history, k)) {
-                let backoff = level.discount * c.next.len() as f64 / c.total;
+                let backoff = c.mass / c.total;
                 p.iter_mut().for_each(|x| *x *= backoff);
                 for (&w, &cw) in &c.next {
-                    p[w as usize] += (cw - level.discount).max(0.0) / c.total;
+                    p[w as usize] += (cw - level.discount(cw)).max(0.0) / c.total;
                 }
             }
         }
@@ -228,9 +298,40 @@ mod tests {
     }
 
     #[test]
+    fn modified_discounts_follow_chen_and_goodman() {
+        // Counts of counts n1..n4 = 4, 2, 1, 1: tokens 1–4 once, 5 and 6 twice, 7 three
+        // times, 8 four times (15 tokens).
+        let s = |v: &[u32]| v.iter().map(|&t| TokenId(t)).collect::<Vec<_>>();
+        let seq = s(&[1, 2, 3, 4, 5, 5, 6, 6, 7, 7, 7, 8, 8, 8, 8]);
+        let m = NgramModel::fit_with(Order::Unigram, 300, &[seq], Smoothing::ModifiedKneserNey);
+        let y = 4.0 / (4.0 + 2.0 * 2.0);
+        let want = [
+            1.0 - 2.0 * y * 2.0 / 4.0,
+            2.0 - 3.0 * y * 1.0 / 2.0,
+            3.0 - 4.0 * y * 1.0 / 1.0,
+        ];
+        assert_eq!(want, [0.5, 1.25, 1.0]);
+        assert_eq!(m.discount_triples()[0], want);
+        // The back-off mass: D1·N1 + D2·N2 + D3+·N3+ = 4·0.5 + 2·1.25 + 2·1.0 over 15 tokens.
+        let p = m.distribution(&[]);
+        assert!((p[9] - 6.5 / 15.0 / 300.0).abs() < 1e-15);
+        assert!((p[7] - ((3.0 - 1.0) / 15.0 + 6.5 / 15.0 / 300.0)).abs() < 1e-15);
+        // The single-discount model of the same counts: one D = n1 / (n1 + 2 n2) = 0.5.
+        let single = NgramModel::fit(
+            Order::Unigram,
+            300,
+            &[s(&[1, 2, 3, 4, 5, 5, 6, 6, 7, 7, 7, 8, 8, 8, 8])],
+        );
+        assert_eq!(single.discount_triples()[0], [0.5; 3]);
+    }
+
+    #[test]
     fn distributions_sum_to_one_and_match_log_prob() {
-        for order in [Order::Unigram, Order::Bigram, Order::Trigram] {
-            let m = NgramModel::fit(order, 300, &seqs());
+        for (order, smoothing) in [Order::Unigram, Order::Bigram, Order::Trigram]
+            .into_iter()
+            .flat_map(|o| [(o, Smoothing::KneserNey), (o, Smoothing::ModifiedKneserNey)])
+        {
+            let m = NgramModel::fit_with(order, 300, &seqs(), smoothing);
             for hist in [
                 &[][..],
                 &[TokenId(1)],

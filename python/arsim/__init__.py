@@ -1,0 +1,442 @@
+"""arsim from Python: Turing machines compiled to linear auto-regressive next-token
+predictors (Malach, ICML 2024), emulated token by token and verified.
+
+The package is a shell around the Rust library (``arsim._arsim``): every rule, check and error
+message is the library's, so the command line and Python cannot drift apart. Python only
+converts: token ids and weights become numpy arrays, reports become dicts with the keys of
+``arsim ... --json``.
+
+>>> import arsim
+>>> bb2 = arsim.load("1RB1LB_1LA1RZ")
+>>> bb2.run()["steps"]
+6
+>>> p = arsim.compile(bb2)
+>>> p.emulate()["agree"]
+True
+>>> p.certify()["certified"]
+True
+
+Errors are :class:`Error`; bad input (a machine, input, file or option arsim cannot take) is
+:class:`BadInput`, a check that did not pass is :class:`VerificationFailed`:
+
+>>> try:
+...     arsim.load("machines/no-such-file.ron")
+... except arsim.BadInput as e:
+...     print("BadInput")
+BadInput
+"""
+
+from __future__ import annotations
+
+import json as _json
+import os as _os
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as _np
+
+from . import _arsim
+from ._arsim import BadInput, Error, VerificationFailed
+
+__all__ = [
+    "Error",
+    "BadInput",
+    "VerificationFailed",
+    "Machine",
+    "Predictor",
+    "Trace",
+    "load",
+    "compile",
+    "load_weights",
+    "learn",
+    "checkpoint_logits",
+    "tasks",
+]
+
+PathLike = Union[str, "_os.PathLike[str]"]
+
+
+def _ids(raw: bytes, dtype=_np.int32) -> _np.ndarray:
+    """Little-endian u32 bytes from Rust as a numpy array (ids fit in int32)."""
+    return _np.frombuffer(raw, dtype="<u4").astype(dtype)
+
+
+class Trace:
+    """A run as a token trace: ``ids`` (numpy ``int32``), ``labels`` (the dictionary, by id),
+    and ``info`` (encoding, window, prompt length, steps).
+
+    >>> t = arsim.load("1RB1LB_1LA1RZ").trace()
+    >>> t.ids.dtype, len(t.ids) == (t.info["steps"] + 1) * (t.info["tape_cells"] + 1)
+    (dtype('int32'), True)
+    >>> t.tokens()[:5]
+    ['SEP', '⟨0⟩', '⟨0⟩', '⟨A,0⟩', '⟨0⟩']
+    >>> t.info["end"]
+    'halted'
+    """
+
+    def __init__(self, ids: _np.ndarray, labels: List[str], info: dict):
+        self.ids = ids
+        self.labels = labels
+        self.info = info
+
+    def tokens(self) -> List[str]:
+        """The trace as token names."""
+        return [self.labels[i] for i in self.ids]
+
+    @property
+    def prompt(self) -> _np.ndarray:
+        """The prompt: the first row (``S + 1`` tokens for ``cells``)."""
+        return self.ids[: self.info["prompt_tokens"]]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        return f"Trace({self.info['machine']}, {self.info['encoding']}, {len(self.ids)} tokens)"
+
+
+class Machine:
+    """A validated Turing machine; make one with :func:`load`.
+
+    >>> m = arsim.load("machines/binary-increment.ron")
+    >>> m.name, m.blank
+    ('binary-increment', '_')
+    >>> m.run("1011")["tape"]
+    '1100'
+    """
+
+    def __init__(self, inner: "_arsim.Machine"):
+        self._inner = inner
+        self._info = _json.loads(inner.describe())
+
+    @property
+    def name(self) -> str:
+        """The machine's name."""
+        return self._inner.name
+
+    @property
+    def symbols(self) -> List[str]:
+        """The tape alphabet, in the machine's order."""
+        return list(self._info["symbols"])
+
+    @property
+    def blank(self) -> str:
+        """The blank symbol."""
+        return self._info["blank"]
+
+    @property
+    def states(self) -> List[str]:
+        """The state names."""
+        return list(self._info["states"])
+
+    @property
+    def examples(self) -> List[dict]:
+        """The example runs its file lists (input, steps, stop, max_steps)."""
+        return [dict(e) for e in self._info["examples"]]
+
+    @property
+    def start(self) -> str:
+        """The start state."""
+        return self._info["start"]
+
+    def run(self, input: str = "", max_steps: int = 1_000_000_000) -> dict:
+        """Runs the reference interpreter; the summary of ``arsim run --json``.
+
+        >>> arsim.load("machines/bb4.ron").run()["steps"]
+        107
+        """
+        return _json.loads(self._inner.run(input, max_steps))
+
+    def trace(
+        self,
+        input: str = "",
+        encoding: str = "cells",
+        tape: Optional[int] = None,
+        origin: Optional[int] = None,
+        max_steps: int = 10_000_000,
+    ) -> Trace:
+        """The interpreter's run as the token trace of ``encoding`` (cells, sweep, gates) on the
+        window ``tape``/``origin`` (default: the cells the run visits).
+
+        >>> t = arsim.load("machines/bb4.ron").trace()
+        >>> t.info["steps"], t.info["tape_cells"]
+        (107, 14)
+        """
+        raw, labels, info = self._inner.trace(input, encoding, tape, origin, max_steps)
+        return Trace(_ids(raw), labels, _json.loads(info))
+
+    def __repr__(self) -> str:
+        return f"Machine({self.name!r})"
+
+
+class Predictor:
+    """A time-invariant linear next-token predictor: ``next = argmax_d sum_j W_j[d, x[p - j]]``.
+
+    ``weights`` maps each offset ``j`` to its ``[vocab, vocab]`` numpy matrix (row = output
+    token, column = input token); positions before the trace read as a zero column.
+
+    >>> p = arsim.compile(arsim.load("machines/bb4.ron"))
+    >>> sorted(p.weights) == sorted(p.offsets) and p.weights[p.offsets[0]].dtype.name
+    'int32'
+    >>> p.dictionary[:4]
+    ['SEP', '⟨0⟩', '⟨1⟩', '⟨A,0⟩']
+    >>> r = p.emulate()
+    >>> r["agree"], r["generated_tokens"]
+    (True, 1605)
+    """
+
+    def __init__(self, inner: "_arsim.Predictor", machine: Optional[Machine] = None):
+        self._inner = inner
+        self._machine = machine
+        self._weights: Optional[Dict[int, _np.ndarray]] = None
+
+    @property
+    def weights(self) -> Dict[int, _np.ndarray]:
+        """One ``[vocab, vocab]`` matrix per offset (``int32``, or ``float32`` when learned by
+        softmax regression), keyed by offset."""
+        if self._weights is None:
+            dtype, mats = self._inner.matrices()
+            v = len(self.dictionary)
+            np_dtype = _np.dtype("<i4") if dtype == "int32" else _np.dtype("<f4")
+            self._weights = {
+                o: _np.frombuffer(m, dtype=np_dtype).reshape(v, v).astype(np_dtype.newbyteorder("="))
+                for o, m in zip(self.offsets, mats)
+            }
+        return self._weights
+
+    @property
+    def dtype(self) -> _np.dtype:
+        """``int32`` (compiled, perceptron) or ``float32`` (softmax regression)."""
+        return next(iter(self.weights.values())).dtype
+
+    @property
+    def dictionary(self) -> List[str]:
+        """Token names, by id."""
+        return self._inner.dictionary
+
+    @property
+    def offsets(self) -> List[int]:
+        """The offsets read, in the order of the weight matrices."""
+        return self._inner.offsets
+
+    @property
+    def offset_names(self) -> List[str]:
+        """How each offset is written in labels (e.g. ``S+1``)."""
+        return self._inner.offset_names
+
+    @property
+    def meta(self) -> Dict[str, str]:
+        """The metadata a weight file records (machine, encoding, window_size, origin, ...)."""
+        return self._inner.meta
+
+    @property
+    def encoding(self) -> str:
+        """The encoding (cells or sweep)."""
+        return self._inner.encoding
+
+    @property
+    def window(self) -> Optional[Tuple[int, int]]:
+        """(window size S, origin) when known."""
+        return self._inner.window
+
+    def _m(self, machine: Optional[Machine]):
+        m = machine if machine is not None else self._machine
+        return m._inner if m is not None else None
+
+    def emulate(
+        self,
+        input: str = "",
+        machine: Optional[Machine] = None,
+        max_steps: int = 10_000_000,
+        tape: Optional[int] = None,
+        origin: Optional[int] = None,
+        check: bool = False,
+    ) -> dict:
+        """Runs the predictor from the prompt of ``input`` and checks every token against the
+        interpreter: the report of ``arsim emulate --json`` (``agree``, ``first_divergence``
+        with step, cell, expected and got tokens, context and top scores, ...). With
+        ``check=True`` a failure raises as the command line fails: a divergence
+        :class:`VerificationFailed`, a run that left the window :class:`BadInput`.
+
+        >>> inc = arsim.load("machines/binary-increment.ron")
+        >>> arsim.compile(inc, input="1011").emulate("1011")["stop"]
+        'halted'
+        """
+        report = self._inner.emulate(input, self._m(machine), max_steps, tape, origin)
+        if check:
+            _arsim.Predictor.check_emulation(report)
+        return _json.loads(report)
+
+    def certify(self, machine: Optional[Machine] = None, check: bool = False) -> dict:
+        """Checks the weights on every local context a valid trace can contain (``arsim
+        certify --json``). With ``check=True`` a failed certificate raises
+        :class:`VerificationFailed`.
+
+        >>> arsim.compile(arsim.load("machines/bb3.ron")).certify()["min_margin"] > 0
+        True
+        """
+        report = _json.loads(self._inner.certify(self._m(machine)))
+        if check and not report["certified"]:
+            raise VerificationFailed(f"{report['failed']} contexts fail: {report['failures']}")
+        return report
+
+    def save(self, path: PathLike) -> None:
+        """Writes the weights and labels as safetensors (whole, or not at all); read it back
+        with :func:`load_weights`.
+
+        >>> import tempfile, os
+        >>> p = arsim.compile(arsim.load("machines/bb2.ron"))
+        >>> f = os.path.join(tempfile.mkdtemp(), "bb2.safetensors")
+        >>> p.save(f)
+        >>> q = arsim.load_weights(f)
+        >>> all((q.weights[o] == p.weights[o]).all() for o in p.offsets)
+        True
+        """
+        self._inner.save(_os.fspath(path))
+
+    def with_weights(self, weights: Dict[int, _np.ndarray]) -> "Predictor":
+        """The same predictor with some offsets' matrices replaced (keyed by offset); the
+        dtype of the result is that of the new matrices (``int32``, else ``float32``).
+
+        >>> p = arsim.compile(arsim.load("machines/bb2.ron"))
+        >>> q = p.with_weights({p.offsets[0]: _np.zeros_like(p.weights[p.offsets[0]])})
+        >>> q.emulate()["agree"]
+        False
+        """
+        mats = {o: self.weights[o] for o in self.offsets}
+        for o, w in weights.items():
+            if o not in mats:
+                raise BadInput(f"offset {o} is not one of the predictor's offsets {self.offsets}")
+            mats[o] = _np.asarray(w)
+        floats = any(m.dtype.kind == "f" for m in mats.values())
+        dtype = "float32" if floats else "int32"
+        raw = [_np.ascontiguousarray(mats[o], dtype="<f4" if floats else "<i4").tobytes() for o in self.offsets]
+        return Predictor(self._inner.replaced(dtype, raw), self._machine)
+
+    def generate(self, prompt: Sequence[int], n: int) -> _np.ndarray:
+        """Feeds ``prompt`` (token ids) to arsim's executor and generates ``n`` tokens greedily.
+
+        >>> bb2 = arsim.load("machines/bb2.ron")
+        >>> t = bb2.trace()
+        >>> p = arsim.compile(bb2)
+        >>> out = p.generate(t.prompt, len(t) - len(t.prompt))
+        >>> bool((out == t.ids[len(t.prompt):]).all())
+        True
+        """
+        ids = [int(x) for x in _np.asarray(prompt).reshape(-1)]
+        return _np.asarray(self._inner.generate(ids, int(n)), dtype=_np.int32)
+
+    def prompt(self, input: str = "", machine: Optional[Machine] = None) -> _np.ndarray:
+        """The prompt of ``input`` on this predictor's window (the first row of its trace)."""
+        m = machine if machine is not None else self._machine
+        if m is None:
+            raise BadInput("pass machine=arsim.load(...): these weights were read from a file")
+        size, origin = self.window
+        return m.trace(input, self.encoding, tape=size, origin=origin, max_steps=0).prompt
+
+    def __repr__(self) -> str:
+        return (
+            f"Predictor({self.meta.get('machine', '?')}, {self.encoding}, "
+            f"{len(self.dictionary)} tokens, offsets {self.offsets})"
+        )
+
+
+def load(machine: PathLike, format: Optional[str] = None) -> Machine:
+    """Loads a machine: a file (``.ron``, ``.tm``, ``.yaml``, ``.seed[#N]``) or a bbchallenge
+    standard-format string; ``format`` forces one (ron, standard, seed, morphett, yaml).
+
+    >>> arsim.load("1RB1LB_1LA1RZ").states
+    ['A', 'B', 'Z']
+    """
+    return Machine(_arsim.load(_os.fspath(machine), format))
+
+
+def compile(
+    machine: Machine,
+    encoding: str = "cells",
+    tape: Optional[int] = None,
+    origin: Optional[int] = None,
+    input: str = "",
+) -> Predictor:
+    """Compiles ``machine`` to a linear predictor (``arsim compile``). Without ``tape`` the
+    window is the cells the run on ``input`` visits.
+
+    >>> p = arsim.compile(arsim.load("machines/bb3.ron"), tape=20, origin=10)
+    >>> p.window, p.offset_names
+    ((20, 10), ['S', 'S+1', 'S+2'])
+    """
+    return Predictor(machine._inner.compile(encoding, tape, origin, input), machine)
+
+
+def load_weights(path: PathLike) -> Predictor:
+    """Reads a weight file written by ``arsim compile --out``, ``arsim learn --save`` or
+    :meth:`Predictor.save`: ``int32`` or ``float32`` tensors with their labels. Pass the machine
+    to ``emulate``/``certify`` (the file names it but does not hold it)."""
+    return Predictor(_arsim.load_weights(_os.fspath(path)))
+
+
+def learn(
+    machine: Machine,
+    encoding: Optional[str] = None,
+    train: Optional[int] = None,
+    test: Optional[int] = None,
+    seed: Optional[int] = None,
+    algo: Optional[str] = None,
+    window: Optional[str] = None,
+    outputs: Optional[str] = None,
+    learner: Optional[str] = None,
+    pattern: Optional[str] = None,
+    alphabet: Optional[str] = None,
+    lengths: Optional[Sequence[int]] = None,
+    inputs: Optional[Sequence[str]] = None,
+    max_steps: Optional[int] = None,
+    max_passes: Optional[int] = None,
+    margin: Optional[int] = None,
+    epochs: Optional[int] = None,
+) -> Tuple[dict, Optional[Predictor]]:
+    """Learns a predictor from traces and compares it with the compiled one, as ``arsim
+    learn`` (same options, same defaults): the report of ``arsim learn --json`` and the learned
+    predictor (``None`` for the time-dependent learner). ``inputs`` is a list of words.
+
+    >>> report, p = arsim.learn(arsim.load("machines/binary-increment.ron"), train=20, test=20)
+    >>> report["test"]["trace_errors"], p.dtype.name
+    (0, 'int32')
+    """
+    d = _json.loads(machine._inner.learn_defaults())
+
+    def pick(v, k):
+        return d[k] if v is None else v
+
+    report, p = machine._inner.learn(
+        pick(encoding, "encoding"),
+        pick(train, "train"),
+        pick(test, "test"),
+        pick(seed, "seed"),
+        pick(algo, "algo"),
+        pick(window, "window"),
+        pick(outputs, "outputs"),
+        pick(learner, "learner"),
+        pattern,
+        alphabet,
+        None if lengths is None else list(lengths),
+        None if inputs is None else list(inputs),
+        pick(max_steps, "max_steps"),
+        pick(max_passes, "max_passes"),
+        pick(margin, "margin"),
+        epochs,
+    )
+    return _json.loads(report), (Predictor(p, machine) if p is not None else None)
+
+
+def checkpoint_logits(path: PathLike, tokens) -> _np.ndarray:
+    """arsim's own logits ``[B, L, V]`` (``float32``) for tokens ``[B, L]`` (``L`` at most the
+    model's context), computed by the library's model from a training checkpoint of ``arsim
+    task multiply|text --checkpoint``; for comparing with :func:`arsim.torch.load_checkpoint`."""
+    tokens = _np.asarray(tokens)
+    if tokens.ndim != 2:
+        raise BadInput(f"tokens must be [batch, len], got shape {tokens.shape}")
+    b = tokens.shape[0]
+    raw, v = _arsim.checkpoint_logits(_os.fspath(path), [int(x) for x in tokens.reshape(-1)], b)
+    return _np.frombuffer(raw, dtype="<f4").reshape(b, tokens.shape[1], v)
+
+
+from . import tasks  # noqa: E402  (after the core names it uses)

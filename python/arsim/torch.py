@@ -1,0 +1,178 @@
+"""PyTorch views of arsim's models (``torch`` is imported only when this module is).
+
+- :func:`to_module`: a compiled or learned linear predictor as an ``nn.Module``: one embedding
+  table per offset (``W_j`` transposed, with a zero padding row), summed, argmax. Its
+  :meth:`ArPredictor.generate` matches arsim's executor token for token.
+- :func:`load_checkpoint`: a training checkpoint of ``arsim task multiply|text --checkpoint`` as
+  the paper's ``LinearModel`` (Malach 2024, github.com/emalach/LinearLM): an input embedding,
+  one dense ``T·d × T·d`` masked linear layer, ReLU and a second ``d × d`` linear for the MLP,
+  and the output layer. arsim stores the masked layer as blocks (``masked.below.k``, the
+  off-diagonal rectangle of chunk k, and ``masked.diagonal.k``, its square) and its linear
+  layers as ``x @ W`` (``[in, out]``); here they are reassembled into the dense matrix and
+  transposed to PyTorch's ``[out, in]``.
+
+>>> import arsim, arsim.torch
+>>> bb2 = arsim.load("machines/bb2.ron")
+>>> m = arsim.torch.to_module(arsim.compile(bb2))
+>>> t = bb2.trace()
+>>> out = m.generate(t.prompt, len(t) - len(t.prompt))
+>>> bool((out.numpy() == t.ids[len(t.prompt):]).all())
+True
+"""
+
+from __future__ import annotations
+
+import json as _json
+import os as _os
+from typing import Sequence
+
+import numpy as _np
+import torch
+from torch import nn
+
+from . import _arsim
+from . import checkpoint_logits  # noqa: F401  (arsim's own logits, re-exported)
+from .onnx import tables as _tables
+
+__all__ = ["ArPredictor", "to_module", "LinearModel", "load_checkpoint", "checkpoint_logits"]
+
+
+class ArPredictor(nn.Module):
+    """``scores(p) = Σ_j table_j[x[p − offset_j]]``, ``next = argmax``; positions before the
+    trace read the padding row (``vocab``), which is zero."""
+
+    def __init__(self, predictor):
+        super().__init__()
+        self.offsets = list(predictor.offsets)
+        self.vocab = len(predictor.dictionary)
+        self.dictionary = list(predictor.dictionary)
+        self.tables = nn.ModuleList()
+        for tab in _tables(predictor):
+            # Integer weights are kept exactly: float64 holds every int32 sum of a few terms.
+            dtype = torch.float64 if tab.dtype == _np.int32 else torch.float32
+            emb = nn.Embedding(self.vocab + 1, self.vocab, padding_idx=self.vocab)
+            emb.weight = nn.Parameter(torch.from_numpy(tab.astype(_np.float64 if dtype == torch.float64 else _np.float32)), requires_grad=False)
+            self.tables.append(emb)
+
+    def contexts(self, ids: torch.Tensor) -> torch.Tensor:
+        """``[..., L]`` ids → ``[..., L, K]``: the token at each offset before each position."""
+        pad = max(self.offsets)
+        padded = torch.nn.functional.pad(ids, (pad, 0), value=self.vocab)
+        return torch.stack([padded[..., pad - o : pad - o + ids.shape[-1]] for o in self.offsets], dim=-1)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """Scores ``[..., L, vocab]`` of the next token at every position of ``ids`` ``[..., L]``
+        (teacher forcing: position p's scores predict token p from tokens before p)."""
+        ctx = self.contexts(ids)
+        return sum(t(ctx[..., j]) for j, t in enumerate(self.tables))
+
+    @torch.no_grad()
+    def generate(self, prompt: Sequence[int], n: int) -> torch.Tensor:
+        """Feeds ``prompt`` and generates ``n`` tokens greedily (lowest index wins a tie)."""
+        seq = [int(x) for x in _np.asarray(prompt).reshape(-1)]
+        out = []
+        for _ in range(n):
+            scores = sum(
+                t.weight[seq[-o] if o <= len(seq) else self.vocab] for o, t in zip(self.offsets, self.tables)
+            )
+            nxt = int(torch.argmax(scores))
+            seq.append(nxt)
+            out.append(nxt)
+        return torch.tensor(out, dtype=torch.int64)
+
+
+def to_module(predictor) -> ArPredictor:
+    """The predictor as a ``torch.nn.Module`` computing the same scores (see :class:`ArPredictor`)."""
+    return ArPredictor(predictor)
+
+
+class LinearModel(nn.Module):
+    """The paper's model, with its parameter names: ``in_embedding`` ``[V, d]``, ``linear1``
+    (the masked ``T·d → T·d`` layer: output position t sees input positions ≤ t),
+    ``linear2`` (``d → d``, between two ReLUs; MLP only) and ``out_embedding`` (``d → V``).
+    ``linear1``'s bias is applied (arsim trains one; the paper's forward leaves it out)."""
+
+    def __init__(self, num_tokens: int, T: int, d: int, activation: str = "none"):
+        super().__init__()
+        self.T, self.d = T, d
+        self.in_embedding = nn.Embedding(num_tokens, d)
+        self.linear1 = nn.Linear(T * d, T * d)
+        self.activation = nn.ReLU() if activation == "relu" else None
+        if self.activation is not None:
+            self.linear2 = nn.Linear(d, d)
+        self.out_embedding = nn.Linear(d, num_tokens)
+        lower = torch.tril(torch.ones(T, T))  # [out position, in position]
+        self.register_buffer("mask", lower.view(T, 1, T, 1).expand(T, d, T, d).reshape(T * d, T * d).clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``[B, L, V]`` for tokens ``[B, L]`` (``L ≤ T``; padded on the right to T)."""
+        L = x.shape[-1]
+        if L < self.T:
+            x = torch.nn.functional.pad(x, (0, self.T - L))
+        h = self.in_embedding(x).reshape(-1, self.T * self.d)
+        h = torch.nn.functional.linear(h, self.linear1.weight * self.mask, self.linear1.bias)
+        h = h.view(-1, self.T, self.d)
+        if self.activation is not None:
+            h = self.activation(self.linear2(self.activation(h)))
+        return self.out_embedding(h)[:, :L]
+
+
+def _dense_masked(tensors: dict, T: int, d: int, chunk: int) -> torch.Tensor:
+    """The ``[T·d (in), T·d (out)]`` matrix from arsim's chunked blocks."""
+    w = torch.zeros(T * d, T * d)
+    for k, s in enumerate(range(0, T, chunk)):
+        e = min(s + chunk, T)
+        w[s * d : e * d, s * d : e * d] = tensors[f"masked.diagonal.{k}"]
+        if s > 0:
+            w[: s * d, s * d : e * d] = tensors[f"masked.below.{k}"]
+    return w
+
+
+#: The ``format`` of the state-dict files ``examples/train_ddp.py`` writes.
+STATE_DICT_FORMAT = "arsim-linear-model/1"
+
+
+def _load_state_dict_file(path) -> LinearModel:
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(blob, dict) or blob.get("format") != STATE_DICT_FORMAT:
+        raise _arsim.BadInput(f"{path}: not an arsim checkpoint (safetensors) nor a {STATE_DICT_FORMAT} state dict")
+    cfg = blob["config"]
+    model = LinearModel(cfg["vocab"], cfg["context"], cfg["d"], activation="relu" if cfg["architecture"] == "mlp" else "none")
+    model.load_state_dict(blob["state_dict"])
+    model.config, model.task, model.step = cfg, blob.get("task"), blob.get("step")
+    return model
+
+
+def load_checkpoint(path) -> LinearModel:
+    """Reads an arsim training checkpoint (``--checkpoint c.safetensors`` of ``arsim task
+    multiply`` or ``task text``; ``mlp`` or ``linear``) as the paper's :class:`LinearModel`,
+    or a state dict written by ``examples/train_ddp.py``. The result has ``.config`` (the
+    model's shape) and ``.task`` (what it was trained on)."""
+    path = _os.fspath(path)
+    with open(path, "rb") as f:
+        zipped = f.read(2) == b"PK"  # torch.save's zip container
+    if zipped:
+        return _load_state_dict_file(path)
+    info, raw = _arsim.checkpoint_tensors(path)
+    info = _json.loads(info)
+    cfg = info["config"]
+    arch = str(cfg["architecture"]).lower()
+    if arch not in ("mlp", "linear"):
+        raise _arsim.BadInput(f"{path}: a {arch} model is not the paper's LinearModel (mlp or linear)")
+    t = {
+        name: torch.from_numpy(_np.frombuffer(b, dtype="<f4").astype(_np.float32).reshape(shape))
+        for name, shape, b in raw
+    }
+    V, T, d, chunk = cfg["vocab"], cfg["context"], cfg["d"], max(cfg["chunk"], 1)
+    model = LinearModel(V, T, d, activation="relu" if arch == "mlp" else "none")
+    with torch.no_grad():
+        model.in_embedding.weight.copy_(t["embedding"])
+        model.linear1.weight.copy_(_dense_masked(t, T, d, chunk).T)
+        model.linear1.bias.copy_(t["masked.bias"])
+        if arch == "mlp":
+            model.linear2.weight.copy_(t["hidden.weight"].T)
+            model.linear2.bias.copy_(t["hidden.bias"])
+        model.out_embedding.weight.copy_(t["output.weight"].T)
+        model.out_embedding.bias.copy_(t["output.bias"])
+    model.config, model.task, model.step = cfg, info["task"], info["step"]
+    return model

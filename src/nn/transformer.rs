@@ -1,0 +1,249 @@
+//! A small causal transformer, the third architecture of issue 16's comparison (linear → MLP →
+//! transformer): learned token and position embeddings, `L` pre-norm blocks
+//! (`x + Attention(LayerNorm(x))`, then `x + MLP(LayerNorm(x))`), a final layer norm and the
+//! output layer to the vocabulary.
+//!
+//! - **Attention**: `H` heads of width `d/H`, one fused `d × 3d` projection for queries, keys
+//!   and values, scores scaled by `1/√(d/H)`, a causal mask (position `t` attends to `0..=t`),
+//!   softmax, then a `d × d` output projection.
+//! - **MLP**: `d → 4d`, GELU (tanh form), `4d → d`.
+//! - **Initialisation** (GPT-2's): weights `N(0, 0.02)`, biases 0, layer-norm gains 1; seeded.
+//!
+//! It lives inside [`super::ArModel`] (as `Architecture::Transformer`), so it trains,
+//! checkpoints, decodes and is scored by the same code as the paper's models; the token
+//! embedding is the model's `embedding` tensor, the rest is named `transformer.…` here.
+//! Its parameters and its multiply-adds per token are counted by
+//! [`super::ModelConfig::parameters`] and [`super::ModelConfig::forward_macs_per_token`].
+
+use candle_core::{DType, Device, Result, Tensor, Var, D};
+use rand::SeedableRng;
+use rand_distr::{Distribution, Normal};
+
+/// The standard deviation of GPT-2's weight initialisation.
+const INIT_STD: f32 = 0.02;
+/// Layer norm's epsilon.
+const EPS: f64 = 1e-5;
+
+/// One pre-norm block's parameters.
+#[derive(Debug)]
+struct Block {
+    norm1: (Var, Var),
+    qkv: (Var, Var),
+    proj: (Var, Var),
+    norm2: (Var, Var),
+    fc1: (Var, Var),
+    fc2: (Var, Var),
+}
+
+/// The transformer's parameters besides the token embedding.
+#[derive(Debug)]
+pub struct Transformer {
+    d: usize,
+    heads: usize,
+    /// `[T, d]`: learned positions.
+    position: Var,
+    blocks: Vec<Block>,
+    final_norm: (Var, Var),
+}
+
+fn normal(shape: &[usize], rng: &mut impl rand::Rng, device: &Device) -> Result<Var> {
+    let dist = Normal::new(0f32, INIT_STD).expect("positive std");
+    let n: usize = shape.iter().product();
+    let w: Vec<f32> = (0..n).map(|_| dist.sample(rng)).collect();
+    Var::from_tensor(&Tensor::from_vec(w, shape, device)?)
+}
+
+fn norm_pair(d: usize, device: &Device) -> Result<(Var, Var)> {
+    Ok((
+        Var::from_tensor(&Tensor::ones(d, DType::F32, device)?)?,
+        Var::zeros(d, DType::F32, device)?,
+    ))
+}
+
+/// `x [N, d]` normalised over its last dimension, times `gain`, plus `bias`.
+fn layer_norm(x: &Tensor, (gain, bias): &(Var, Var)) -> Result<Tensor> {
+    let mean = x.mean_keepdim(D::Minus1)?;
+    let centred = x.broadcast_sub(&mean)?;
+    let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
+    centred
+        .broadcast_div(&(var + EPS)?.sqrt()?)?
+        .broadcast_mul(gain.as_tensor())?
+        .broadcast_add(bias.as_tensor())
+}
+
+/// `x [N, a] · W [a, b] + bias [b]`.
+fn affine(x: &Tensor, (w, b): &(Var, Var)) -> Result<Tensor> {
+    x.matmul(w.as_tensor())?.broadcast_add(b.as_tensor())
+}
+
+impl Transformer {
+    /// A freshly initialised transformer of `layers` blocks, `heads` heads, width `d`, over
+    /// `context` positions; the same for the same seed. `d` must be a multiple of `heads`.
+    pub fn new(
+        d: usize,
+        heads: usize,
+        layers: usize,
+        context: usize,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Transformer> {
+        if heads == 0 || d % heads != 0 {
+            candle_core::bail!("the width d = {d} is not a multiple of the {heads} heads");
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x7472_616e);
+        let position = normal(&[context, d], &mut rng, device)?;
+        let mut blocks = Vec::with_capacity(layers);
+        for _ in 0..layers {
+            blocks.push(Block {
+                norm1: norm_pair(d, device)?,
+                qkv: (
+                    normal(&[d, 3 * d], &mut rng, device)?,
+                    Var::zeros(3 * d, DType::F32, device)?,
+                ),
+                proj: (
+                    normal(&[d, d], &mut rng, device)?,
+                    Var::zeros(d, DType::F32, device)?,
+                ),
+                norm2: norm_pair(d, device)?,
+                fc1: (
+                    normal(&[d, 4 * d], &mut rng, device)?,
+                    Var::zeros(4 * d, DType::F32, device)?,
+                ),
+                fc2: (
+                    normal(&[4 * d, d], &mut rng, device)?,
+                    Var::zeros(d, DType::F32, device)?,
+                ),
+            });
+        }
+        Ok(Transformer {
+            d,
+            heads,
+            position,
+            blocks,
+            final_norm: norm_pair(d, device)?,
+        })
+    }
+
+    /// Every parameter with its checkpoint name (`transformer.position`,
+    /// `transformer.block.I.{norm1,qkv,proj,norm2,fc1,fc2}.{gain,weight,bias}`,
+    /// `transformer.final_norm.{gain,bias}`), in a fixed order.
+    pub fn named_vars(&self) -> Vec<(String, Var)> {
+        let mut out = vec![("transformer.position".to_string(), self.position.clone())];
+        for (i, b) in self.blocks.iter().enumerate() {
+            let p = format!("transformer.block.{i}");
+            for (part, (w, bias), first) in [
+                ("norm1", &b.norm1, "gain"),
+                ("qkv", &b.qkv, "weight"),
+                ("proj", &b.proj, "weight"),
+                ("norm2", &b.norm2, "gain"),
+                ("fc1", &b.fc1, "weight"),
+                ("fc2", &b.fc2, "weight"),
+            ] {
+                out.push((format!("{p}.{part}.{first}"), w.clone()));
+                out.push((format!("{p}.{part}.bias"), bias.clone()));
+            }
+        }
+        out.push((
+            "transformer.final_norm.gain".to_string(),
+            self.final_norm.0.clone(),
+        ));
+        out.push((
+            "transformer.final_norm.bias".to_string(),
+            self.final_norm.1.clone(),
+        ));
+        out
+    }
+
+    /// The transformer from named tensors (as [`Transformer::named_vars`] names them), checking
+    /// every shape.
+    pub fn from_tensors(
+        d: usize,
+        heads: usize,
+        layers: usize,
+        context: usize,
+        tensors: &std::collections::HashMap<String, Tensor>,
+    ) -> std::result::Result<Transformer, String> {
+        let get = |name: &str, shape: &[usize]| -> std::result::Result<Var, String> {
+            let t = tensors
+                .get(name)
+                .ok_or_else(|| format!("tensor {name:?} is missing"))?;
+            if t.dims() != shape {
+                return Err(format!(
+                    "tensor {name:?} has shape {:?}, the config says {shape:?}",
+                    t.dims()
+                ));
+            }
+            Var::from_tensor(t).map_err(|e| format!("tensor {name:?}: {e}"))
+        };
+        if heads == 0 || d % heads != 0 {
+            return Err(format!(
+                "the width d = {d} is not a multiple of the {heads} heads"
+            ));
+        }
+        let pair = |name: &str, first: &str, rows: Option<usize>, cols: usize| {
+            let w = match rows {
+                Some(r) => get(&format!("{name}.{first}"), &[r, cols])?,
+                None => get(&format!("{name}.{first}"), &[cols])?,
+            };
+            Ok::<_, String>((w, get(&format!("{name}.bias"), &[cols])?))
+        };
+        let mut blocks = Vec::with_capacity(layers);
+        for i in 0..layers {
+            let p = format!("transformer.block.{i}");
+            blocks.push(Block {
+                norm1: pair(&format!("{p}.norm1"), "gain", None, d)?,
+                qkv: pair(&format!("{p}.qkv"), "weight", Some(d), 3 * d)?,
+                proj: pair(&format!("{p}.proj"), "weight", Some(d), d)?,
+                norm2: pair(&format!("{p}.norm2"), "gain", None, d)?,
+                fc1: pair(&format!("{p}.fc1"), "weight", Some(d), 4 * d)?,
+                fc2: pair(&format!("{p}.fc2"), "weight", Some(4 * d), d)?,
+            });
+        }
+        Ok(Transformer {
+            d,
+            heads,
+            position: get("transformer.position", &[context, d])?,
+            blocks,
+            final_norm: pair("transformer.final_norm", "gain", None, d)?,
+        })
+    }
+
+    /// The final hidden states `[B, t, d]` (after the final layer norm) of the embedded tokens
+    /// `e [B, t, d]`: position `s` depends on positions `0..=s` only.
+    pub fn hidden(&self, e: &Tensor) -> Result<Tensor> {
+        let (b, t, d) = e.dims3()?;
+        let (h, hd) = (self.heads, self.d / self.heads);
+        let mut x = e.broadcast_add(&self.position.as_tensor().narrow(0, 0, t)?)?;
+        // 0 on and below the diagonal, a large negative number above: softmax gives the
+        // future exactly zero weight (exp underflows), and no -inf can make a NaN.
+        let mask: Vec<f32> = (0..t * t)
+            .map(|k| if k % t > k / t { -1e9 } else { 0.0 })
+            .collect();
+        let mask = Tensor::from_vec(mask, (t, t), e.device())?;
+        let scale = 1.0 / (hd as f64).sqrt();
+        for blk in &self.blocks {
+            let n = layer_norm(&x.reshape((b * t, d))?, &blk.norm1)?;
+            let qkv = affine(&n, &blk.qkv)?.reshape((b, t, 3, h, hd))?;
+            let part = |k: usize| -> Result<Tensor> {
+                qkv.narrow(2, k, 1)?
+                    .squeeze(2)?
+                    .transpose(1, 2)?
+                    .contiguous()
+            };
+            let (q, k, v) = (part(0)?, part(1)?, part(2)?);
+            let scores =
+                (q.matmul(&k.transpose(2, 3)?.contiguous()?)? * scale)?.broadcast_add(&mask)?;
+            let att = candle_nn::ops::softmax(&scores, D::Minus1)?;
+            let y = att
+                .matmul(&v)?
+                .transpose(1, 2)?
+                .contiguous()?
+                .reshape((b * t, d))?;
+            x = (x + affine(&y, &blk.proj)?.reshape((b, t, d))?)?;
+            let n = layer_norm(&x.reshape((b * t, d))?, &blk.norm2)?;
+            let m = affine(&affine(&n, &blk.fc1)?.gelu()?, &blk.fc2)?;
+            x = (x + m.reshape((b, t, d))?)?;
+        }
+        layer_norm(&x.reshape((b * t, d))?, &self.final_norm)?.reshape((b, t, d))
+    }
+}
