@@ -1162,6 +1162,13 @@ fn cmd_emulate(
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
+    if encoding != EncodingKind::Cells && executor == arsim::rows::ExecutorChoice::Rows {
+        return Err(anyhow!(
+            "--executor rows runs `cells` predictors only; the {} encoding reads its own row",
+            encoding.name()
+        )
+        .into());
+    }
     if encoding == EncodingKind::Gates {
         return cmd_emulate_gates(args, &m, input, wargs, max_steps, weights, json);
     }
