@@ -266,9 +266,33 @@ fn bench_rows(c: &mut Criterion) {
     let bb5 = load_machine(&format!("{root}/machines/bb5.ron")).expect("corpus machine");
     // (machine, window, rows): bb4's whole run; BB(5)'s first rows.
     let cases = [
-        ("bb4", &bb4, Window { size: 14, origin: 10 }, 107u64),
-        ("bb5", &bb5, Window { size: 1024, origin: 980 }, 20_000),
-        ("bb5", &bb5, Window { size: 12_289, origin: 12_243 }, 2_000),
+        (
+            "bb4",
+            &bb4,
+            Window {
+                size: 14,
+                origin: 10,
+            },
+            107u64,
+        ),
+        (
+            "bb5",
+            &bb5,
+            Window {
+                size: 1024,
+                origin: 980,
+            },
+            20_000,
+        ),
+        (
+            "bb5",
+            &bb5,
+            Window {
+                size: 12_289,
+                origin: 12_243,
+            },
+            2_000,
+        ),
     ];
     for (name, m, w, rows) in cases {
         let prompt: Vec<TokenId> = ReferenceTrace::new(m, &[], w, 0)
@@ -282,9 +306,11 @@ fn bench_rows(c: &mut Criterion) {
         g.throughput(Throughput::Elements(total));
         let id = format!("{name}/D={}/rows={rows}", compiled.vocab());
         for threads in [1, 2] {
-            g.bench_with_input(BenchmarkId::new(format!("rows-{threads}t"), &id), &(), |b, _| {
-                b.iter(|| generate_rows(&compiled, black_box(&prompt), rows, threads))
-            });
+            g.bench_with_input(
+                BenchmarkId::new(format!("rows-{threads}t"), &id),
+                &(),
+                |b, _| b.iter(|| generate_rows(&compiled, black_box(&prompt), rows, threads)),
+            );
         }
         let mut kernel = compiled.clone();
         g.bench_with_input(BenchmarkId::new("tokens-kernel", &id), &(), |b, _| {

@@ -271,9 +271,8 @@ pub fn emulate_cells_on(
         ExecutorChoice::Auto => RowExecutor::qualifies(&predictor, row_len).is_ok(),
     };
     if rows {
-        let threads = threads.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
-        });
+        let threads = threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(2)));
         emulate_cells_rows(machine, predictor, opts, threads, progress)
     } else {
         emulate_cells_with(machine, predictor, opts, progress)

@@ -122,15 +122,33 @@ proptest! {
 #[test]
 fn cli_names_the_executor_and_rejects_rows_for_sweep() {
     for (choice, want) in [("auto", "rows"), ("rows", "rows"), ("tokens", "tokens")] {
-        let out = common::arsim(&["--json", "emulate", "machines/bb4.ron", "--executor", choice]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = common::arsim(&[
+            "--json",
+            "emulate",
+            "machines/bb4.ron",
+            "--executor",
+            choice,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let r = common::json(&out);
-        assert_eq!((r["executor"].as_str(), r["agree"].as_bool()), (Some(want), Some(true)));
+        assert_eq!(
+            (r["executor"].as_str(), r["agree"].as_bool()),
+            (Some(want), Some(true))
+        );
         assert_eq!(r["generated_tokens"], 107 * 15);
         assert!(r["peak_rss_bytes"].as_u64().unwrap_or(0) > 0);
     }
     let out = common::arsim(&[
-        "emulate", "machines/bb4.ron", "--encoding", "sweep", "--executor", "rows",
+        "emulate",
+        "machines/bb4.ron",
+        "--encoding",
+        "sweep",
+        "--executor",
+        "rows",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("rows"));
