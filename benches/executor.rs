@@ -9,6 +9,12 @@
 //! - `lookup-table`: the local rule tabulated over (left, centre, right) — the fastest way to
 //!   produce the same trace, with no scores at all.
 //!
+//!
+//! `executor/rows/…`: the row-parallel executor (`arsim::rows`, a whole row scored at once,
+//! on one and on two threads) against the token-serial kernel and the lookup table, on bb4's
+//! real window (S = 14) and on BB(5) from its first row at S = 1,024 and at its real window
+//! S = 12,289, one group per size so that each figure is a ratio in the same run.
+//!
 //! `cargo bench --bench executor`
 
 use arsim::compiler::machine_to_cells_predictor;
@@ -239,5 +245,84 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// `rows` rows from the prompt with the row executor; returns the last token.
+fn generate_rows(p: &LinearAr, prompt: &[TokenId], rows: u64, threads: usize) -> u8 {
+    let mut e = arsim::rows::RowExecutor::new(p.clone(), prompt.len(), threads).unwrap();
+    for &t in prompt {
+        e.feed(t);
+    }
+    let mut last = 0;
+    e.run(rows, &mut |row| {
+        last = row[row.len() - 1];
+        true
+    })
+    .unwrap();
+    last
+}
+
+fn bench_rows(c: &mut Criterion) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let bb4 = load_machine(&format!("{root}/machines/bb4.ron")).expect("corpus machine");
+    let bb5 = load_machine(&format!("{root}/machines/bb5.ron")).expect("corpus machine");
+    // (machine, window, rows): bb4's whole run; BB(5)'s first rows.
+    let cases = [
+        (
+            "bb4",
+            &bb4,
+            Window {
+                size: 14,
+                origin: 10,
+            },
+            107u64,
+        ),
+        (
+            "bb5",
+            &bb5,
+            Window {
+                size: 1024,
+                origin: 980,
+            },
+            20_000,
+        ),
+        (
+            "bb5",
+            &bb5,
+            Window {
+                size: 12_289,
+                origin: 12_243,
+            },
+            2_000,
+        ),
+    ];
+    for (name, m, w, rows) in cases {
+        let prompt: Vec<TokenId> = ReferenceTrace::new(m, &[], w, 0)
+            .unwrap()
+            .take(w.size + 1)
+            .collect();
+        let compiled = machine_to_cells_predictor(m, w);
+        let total = rows * (w.size as u64 + 1);
+        let mut g = c.benchmark_group(format!("executor/rows/S={}", w.size));
+        g.sample_size(10);
+        g.throughput(Throughput::Elements(total));
+        let id = format!("{name}/D={}/rows={rows}", compiled.vocab());
+        for threads in [1, 2] {
+            g.bench_with_input(
+                BenchmarkId::new(format!("rows-{threads}t"), &id),
+                &(),
+                |b, _| b.iter(|| generate_rows(&compiled, black_box(&prompt), rows, threads)),
+            );
+        }
+        let mut kernel = compiled.clone();
+        g.bench_with_input(BenchmarkId::new("tokens-kernel", &id), &(), |b, _| {
+            b.iter(|| generate(&mut kernel, black_box(&prompt), total))
+        });
+        let mut lookup = Lookup::new(m, w);
+        g.bench_with_input(BenchmarkId::new("lookup-table", &id), &(), |b, _| {
+            b.iter(|| generate(&mut lookup, black_box(&prompt), total))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench, bench_rows);
 criterion_main!(benches);

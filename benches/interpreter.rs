@@ -2,7 +2,8 @@
 //! plainest possible loop, a fixed array tape and a `(write, move, next)` table, in the same
 //! run, so the figure that matters is the ratio.
 //!
-//! `cargo bench --bench interpreter`
+//! `cargo bench --bench interpreter`. The same loop in C, for whole-process times against
+//! `arsim run machines/bb5.ron`: `benches/baseline/bb5.c` (BENCHMARKS.md has the commands).
 
 use arsim::interpreter::Interpreter;
 use arsim::machine::{load_machine, Machine, StateId, SymbolId};

@@ -19,7 +19,8 @@
 //! Beside the pipeline, [`draw`] pictures runs (space-time diagrams) and weights (heatmaps),
 //! and [`graph`] writes a machine's state graph as Graphviz DOT; [`tasks`] holds the paper's
 //! experiments: 4-digit multiplication's vocabulary, split and chains of thought; TinyStories'
-//! corpus, BPE and n-gram baselines.
+//! corpus, BPE and n-gram baselines. [`limits`] checks every size a user can give (a window,
+//! a dictionary, a YAML document's depth) before it is allocated.
 //!
 //! ```
 //! use arsim::{emulate::{emulate_cells, EmulateOptions}, machine::load_machine};

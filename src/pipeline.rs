@@ -305,9 +305,17 @@ impl Prepared {
             (EncodingKind::Cells, Weights::Dense(DenseWeights::Int(_)))
         );
         if token_by_token && executor == ExecutorChoice::Rows {
+            let message = if self.encoding == EncodingKind::Cells {
+                "--executor rows runs integer cells weights; these run token by token (--executor tokens)".to_string()
+            } else {
+                format!(
+                    "--executor rows runs `cells` predictors only; the {} encoding reads its own row",
+                    self.encoding.name()
+                )
+            };
             return Err(PipelineError::Compile {
                 machine: machine.name().to_string(),
-                message: "--executor rows runs integer cells weights; these run token by token (--executor tokens)".into(),
+                message,
             });
         }
         let opts = EmulateOptions {

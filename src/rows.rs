@@ -259,9 +259,9 @@ mod avx512 {
             for d in 0..p.vocab {
                 let t = tables.add(d * K);
                 let mut key = _mm512_permutexvar_epi8(x[0], _mm512_load_si512(t as *const _));
-                for o in 1..K {
+                for (o, &xo) in x.iter().enumerate().skip(1) {
                     let w = _mm512_load_si512(t.add(o) as *const _);
-                    key = _mm512_add_epi8(key, _mm512_permutexvar_epi8(x[o], w));
+                    key = _mm512_add_epi8(key, _mm512_permutexvar_epi8(xo, w));
                 }
                 best = _mm512_max_epu8(best, key);
             }
@@ -277,7 +277,7 @@ enum Tier {
     /// Packed byte keys (AVX-512 VBMI, or the same keys portably).
     Packed(Packed),
     /// The column kernel of [`LinearAr::argmax_of`], one position at a time.
-    Columns(LinearAr, Vec<TokenId>),
+    Columns(Box<LinearAr>, Vec<TokenId>),
 }
 
 /// Scores runs of positions that do not read each other: the row executor's arithmetic, which
@@ -295,7 +295,7 @@ impl RowScorer {
         let offsets = predictor.layout().offsets.clone();
         let tier = match Packed::new(predictor) {
             Some(p) => Tier::Packed(p),
-            None => Tier::Columns(predictor.clone(), vec![TokenId(0); offsets.len()]),
+            None => Tier::Columns(Box::new(predictor.clone()), vec![TokenId(0); offsets.len()]),
         };
         RowScorer { offsets, tier }
     }
@@ -554,7 +554,7 @@ impl RowExecutor {
         max_rows: u64,
         on_row: &mut dyn FnMut(&[u8]) -> bool,
     ) -> Result<u64, RowsError> {
-        if self.pos % self.row_len as u64 != 0 {
+        if !self.pos.is_multiple_of(self.row_len as u64) {
             return Err(RowsError::Misaligned {
                 pos: self.pos,
                 row_len: self.row_len,

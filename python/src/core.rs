@@ -641,12 +641,13 @@ pub fn multiply_split_of(a: u32, b: u32) -> Result<&'static str> {
     Ok(match pair(a, b)?.split() {
         Split::Train => "train",
         Split::Validation => "validation",
+        Split::Test => "test",
     })
 }
 
 /// The number of pairs in each side of the split.
-pub fn multiply_split_sizes() -> (u64, u64) {
-    (Split::Train.len(), Split::Validation.len())
+pub fn multiply_split_sizes() -> (u64, u64, u64) {
+    (Split::Train.len(), Split::Validation.len(), Split::Test.len())
 }
 
 /// Training batch `step` of a run (`ChainBatches`): the pairs and their whole chains,

@@ -387,7 +387,7 @@ fn multiply_split_of(a: u32, b: u32) -> Result<&'static str> {
 }
 
 #[pyfunction]
-fn multiply_split_sizes() -> (u64, u64) {
+fn multiply_split_sizes() -> (u64, u64, u64) {
     core::multiply_split_sizes()
 }
 

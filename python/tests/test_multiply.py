@@ -14,8 +14,9 @@ from conftest import run_cli
 def test_vocabulary_formats_and_split_sizes():
     assert len(multiply.vocabulary()) == 117
     assert {c: multiply.length(c) for c in multiply.COTS} == {"paper": 307, "none": 19, "carry": 75}
-    train, val = multiply.split_sizes()
-    assert train + val == 8889**2  # operands 1111..=9999, as in the paper
+    train, val, test = multiply.split_sizes()
+    assert train + val + test == 8889**2  # operands 1111..=9999, as in the paper
+    assert train == 59_260_740 and val + test == 19_753_581  # the paper's code's counts
     with pytest.raises(arsim.BadInput, match="possible values"):
         multiply.length("tm-nope")
     with pytest.raises(arsim.BadInput):

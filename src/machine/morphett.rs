@@ -18,6 +18,10 @@
 //! listed there to be read (a wildcard rule then applies to it too). The wildcard states are
 //! every state the file names, halting states excepted.
 //!
+//! A state and symbol that no rule matches is, as in Morphett's simulator, one more step, into
+//! `halt`, keeping the symbol (see [`Undefined`]); a machine written from a format where a
+//! missing rule stops without a step carries `; arsim-undefined: no-rule`, which keeps that.
+//!
 //! Morphett's blank is always `_`. A machine whose blank is another character is written with
 //! `_` for it and a `; arsim-blank: c` comment that turns `_` back into `c` when loading.
 //! Written files also rename states where Morphett needs it: the start state becomes `0`, a
@@ -32,6 +36,10 @@ use std::collections::{HashMap, HashSet};
 pub const SYMBOLS_DIRECTIVE: &str = "arsim-symbols:";
 /// The comment key that names the character `_` stands for.
 pub const BLANK_DIRECTIVE: &str = "arsim-blank:";
+/// The comment key `; arsim-undefined: no-rule`: a state and symbol without a rule stop the
+/// run there without a step (arsim's own meaning), instead of Morphett's step into `halt`.
+/// Written for machines from formats where a missing rule means that.
+pub const UNDEFINED_DIRECTIVE: &str = "arsim-undefined:";
 
 /// A problem in a Morphett file, with its 1-based line.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -184,6 +192,9 @@ pub fn parse_with(text: &str, opts: &MorphettOptions) -> Result<MorphettMachine,
     let mut extra: Vec<char> = Vec::new();
     let mut blank_as: Option<(char, usize)> = None;
     let mut initial_tape: Option<String> = None;
+    let mut undefined = opts.undefined;
+    // A file written by arsim from a machine whose start state may have no rule.
+    let mut written_by_arsim = false;
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let (code, comment) = match raw.find(';') {
@@ -204,6 +215,20 @@ pub fn parse_with(text: &str, opts: &MorphettOptions) -> Result<MorphettMachine,
                         line_problem!(err(n, MorphettErrorKind::BadSymbol(ch)));
                     }
                     extra.push(ch);
+                }
+            } else if let Some(rest) = c.strip_prefix(UNDEFINED_DIRECTIVE) {
+                match rest.trim() {
+                    "no-rule" => {
+                        undefined = Undefined::NoRule;
+                        written_by_arsim = true;
+                    }
+                    "halt" => undefined = Undefined::Halt,
+                    other => line_problem!(err(
+                        n,
+                        MorphettErrorKind::Directive(format!(
+                            "`{UNDEFINED_DIRECTIVE}` takes halt or no-rule, found \"{other}\""
+                        )),
+                    )),
                 }
             } else if let Some(rest) = c.strip_prefix(BLANK_DIRECTIVE) {
                 match directive_char(rest) {
@@ -351,7 +376,7 @@ pub fn parse_with(text: &str, opts: &MorphettOptions) -> Result<MorphettMachine,
     let start_has_rules = lines
         .iter()
         .any(|l| matches!(&l.state, Pat::Is(q) if *q == start) || l.state == Pat::Any);
-    if !start_has_rules && !is_halting_name(&start) {
+    if !start_has_rules && !is_halting_name(&start) && !written_by_arsim {
         let e = err(0, MorphettErrorKind::StartWithoutRules(start.clone()));
         if opts.lenient {
             warnings.push(e);
@@ -405,7 +430,7 @@ pub fn parse_with(text: &str, opts: &MorphettOptions) -> Result<MorphettMachine,
             .find_map(|k| by_pattern.get(&k).copied());
             let Some(i) = pick else {
                 // Morphett steps into `halt`, keeping the symbol, without moving.
-                if opts.undefined == Undefined::Halt {
+                if undefined == Undefined::Halt {
                     halt_added = true;
                     rules.push(RuleSpec(
                         q.clone(),
@@ -597,6 +622,14 @@ pub fn to_morphett(m: &Machine) -> Result<String, MorphettExportError> {
             return Err(MorphettExportError(format!("the input {input:?}")));
         }
         out.push_str(&format!("; {INITIAL_TAPE} {tape}\n"));
+    }
+    // A missing rule stops an arsim run without a step; Morphett would take one into `halt`.
+    let partial = m.rules().count() < (0..m.num_states())
+        .filter(|&q| !m.is_halting(super::StateId(q as u16)))
+        .count()
+        * m.num_symbols();
+    if partial {
+        out.push_str(&format!("; {UNDEFINED_DIRECTIVE} no-rule\n"));
     }
     let alphabet: String = m.symbols().iter().map(|&c| show(c)).collect();
     out.push_str(&format!("; {SYMBOLS_DIRECTIVE} {alphabet}\n"));

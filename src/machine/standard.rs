@@ -182,7 +182,9 @@ pub fn parse_with(text: &str, undefined: Undefined) -> Result<MachineSpec, Stand
 /// The machine must have digit symbols `0..k` in that order with `0` blank, the start state
 /// first, at most 26 states, at most one halting state (written `Z`), and no stay moves but
 /// the undefined transition's: a missing rule, and a rule that keeps the symbol, stays and
-/// halts (what [`parse`] reads `---` as), are both written `---`.
+/// halts (what [`parse`] reads `---` as), are both written `---`. bbchallenge, and [`parse`],
+/// read `---` back as a halting step; a machine whose missing rules stop without one reads
+/// back the same with [`parse_with`] and [`Undefined::NoRule`] (`--undefined no-rule`).
 pub fn to_standard(m: &Machine) -> Result<String, StandardError> {
     let k = m.num_symbols();
     for (i, &c) in m.symbols().iter().enumerate() {

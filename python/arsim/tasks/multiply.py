@@ -91,16 +91,21 @@ def chain(a: int, b: int, cot: str = "paper") -> _np.ndarray:
 
 
 def split_of(a: int, b: int) -> str:
-    """``"train"`` or ``"validation"``: the pair's side of the fixed split.
+    """``"train"``, ``"validation"`` or ``"test"``: the pair's side of the paper's split (its
+    held-out quarter halved: validation for tuning, test scored once).
 
-    >>> split_of(1234, 5678) in ("train", "validation")
+    >>> split_of(1234, 5678) in ("train", "validation", "test")
     True
     """
     return _arsim.multiply_split_of(a, b)
 
 
-def split_sizes() -> Tuple[int, int]:
-    """Pairs in the training and validation sides (operands 1111..9999: they sum to 8,889²)."""
+def split_sizes() -> Tuple[int, int, int]:
+    """Pairs in the training, validation and test sides (operands 1111..9999: they sum to 8,889²).
+
+    >>> split_sizes()
+    (59260740, 9876790, 9876791)
+    """
     return _arsim.multiply_split_sizes()
 
 

@@ -133,4 +133,7 @@ fn print_emulation(r: &EmulationReport) {
         r.tokens_per_second / 1e6,
         r.seconds
     );
+    if let Some(bytes) = r.peak_rss_bytes {
+        println!("memory       peak RSS {:.1} MB", bytes as f64 / 1e6);
+    }
 }
