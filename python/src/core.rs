@@ -296,7 +296,7 @@ pub fn replace_weights(w: &Weights, dtype: &str, mats: &[Vec<u8>]) -> Result<Wei
                 })
                 .collect(),
         ))),
-        "float32" => Ok(Weights::Float(LinearArF32::new(
+        "float32" => Ok(Weights::Float(LinearArF32::from_weights(
             layout,
             mats.iter()
                 .map(|m| {
