@@ -116,7 +116,7 @@ impl Pattern {
 
     /// The machine's own input distribution as a pattern: the file's `inputs:` field when it
     /// has one (each part a starred class, the separator literal between parts: the
-    /// distribution `arsim length --inputs random` draws from), else
+    /// distribution `arsim length --random` draws from), else
     /// [`Pattern::from_examples`]. This is what `arsim learn` draws from by default.
     pub fn for_machine(machine: &Machine) -> Pattern {
         let Some(d) = &machine.inputs else {

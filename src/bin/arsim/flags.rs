@@ -118,28 +118,32 @@ pub enum Command {
     ///
     /// Every count is measured by running the predictor with every token verified, and checked
     /// against the encoding's formula (cells: T·(S+1); sweep: (L+[final])·(S+1), L left moves).
-    /// With --inputs random, a log-log fit gives the growth exponent of tokens against input
+    /// With --random, a log-log fit gives the growth exponent of tokens against input
     /// length.
-    /// Examples: arsim length machines/binary-increment.ron --tapes 8,16,32,64
-    ///           arsim length machines/binary-add.ron --inputs random --lengths 2,4,8,16
+    /// Examples: arsim length machines/binary-increment.ron --tape 8,16,32,64
+    ///           arsim length machines/binary-add.ron --random --lengths 2,4,8,16
     Length {
         #[command(flatten)]
         machine: MachineArgs,
         /// Encodings to measure, comma-separated.
         #[arg(long, value_enum, value_delimiter = ',', default_value = "cells")]
         encoding: Vec<EncodingKind>,
-        /// Window sizes S for a fixed input (--input).
-        #[arg(long, value_delimiter = ',', conflicts_with = "inputs")]
+        /// Window sizes S for a fixed input (--input), comma-separated.
+        #[arg(long = "tape", alias = "tapes", value_delimiter = ',', conflicts_with_all = ["random", "inputs_random"])]
         tapes: Vec<usize>,
-        /// `random`: draw inputs from the machine's input distribution (its `inputs` field).
-        #[arg(long, value_parser = ["random"], requires = "lengths")]
-        inputs: Option<String>,
-        /// Input lengths for --inputs random.
+        /// Draw inputs from the machine's input distribution (its `inputs` field), of the
+        /// --lengths given.
+        #[arg(long, requires = "lengths")]
+        random: bool,
+        /// The old spelling of --random (`--inputs random`), kept for one version.
+        #[arg(long = "inputs", id = "inputs_random", value_parser = ["random"], requires = "lengths", hide = true)]
+        inputs_random: Option<String>,
+        /// Input lengths for --random.
         #[arg(long, value_delimiter = ',')]
         lengths: Vec<usize>,
         /// Inputs drawn per length.
-        #[arg(long, default_value_t = 3)]
-        samples: usize,
+        #[arg(long = "per-length", alias = "samples", default_value_t = 3)]
+        per_length: usize,
         /// Seed for the inputs.
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -205,31 +209,31 @@ pub enum Command {
     ///
     /// Runs the machine on random inputs (words of --pattern, by default the shape of the machine
     /// file's example inputs, e.g. [01]*+[01]* for binary-add) or on --inputs, trains on the
-    /// traces of --train inputs, then runs the learned predictor with the executor on --test
+    /// traces of --train inputs, then runs the learned predictor with the executor on --eval
     /// held-out inputs. Prints token, trace and answer error, agreement with the compiled
     /// predictor and, for the perceptron, its mistakes against the bound (R² + 2τ)/γ² from the
     /// compiled weights. --encoding gates learns the bit traces with one perceptron per position
     /// (--learner time-dependent). Exit 1 when a held-out trace is wrong. --sweep 1,2,4,8
     /// instead reports held-out trace error against training traces for the time-invariant and
     /// the time-dependent learner (exit 0); --plot draws it.
-    /// Example: arsim learn machines/binary-add.ron --train 50 --test 500 --seed 1
+    /// Example: arsim learn machines/binary-add.ron --train 50 --eval 500 --seed 1
     Learn {
         /// A machine file (.ron, .tm, .yaml, .seed[#N]) or a bbchallenge standard-format string.
         machine: String,
         /// Read the machine in this format, whatever its extension or content.
         #[arg(long, value_enum)]
         format: Option<MachineFormat>,
-        /// The encoding of runs as token traces (cells or gates).
-        #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
+        /// The encoding of runs as token traces (`sweep` traces are not learned).
+        #[arg(long, value_parser = learn_encoding, default_value = "cells")]
         encoding: EncodingKind,
         /// Training traces (the largest --sweep size replaces it).
         #[arg(long, default_value_t = 50)]
         train: usize,
         /// Held-out traces (inputs disjoint from the training ones).
-        #[arg(long, default_value_t = 500)]
+        #[arg(long = "eval", alias = "test", default_value_t = 500)]
         test: usize,
         /// Seed of the inputs, the shuffles and the learner.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 0)]
         seed: u64,
         /// The learning algorithm.
         #[arg(long, value_enum, default_value_t = Algo::Perceptron)]
@@ -260,7 +264,7 @@ pub enum Command {
         epochs: usize,
         /// Write the learned weights (safetensors, the layout of `compile --out`; float32 for
         /// softmax). Time-invariant learners only.
-        #[arg(long, conflicts_with = "sweep")]
+        #[arg(long = "out", alias = "save", conflicts_with = "sweep")]
         save: Option<PathBuf>,
         /// Training-set sizes for the sample-complexity sweep, e.g. 1,2,4,8,16.
         #[arg(long)]
@@ -309,6 +313,14 @@ pub struct PictureArgs {
     /// With --emulate: run these weights (safetensors from `compile --out`) instead.
     #[arg(long, requires = "emulate")]
     pub weights: Option<PathBuf>,
+}
+
+/// The encodings `learn` can learn: cells and gates (`sweep` is refused before it is offered).
+fn learn_encoding(s: &str) -> Result<EncodingKind, String> {
+    match EncodingKind::from_name(s) {
+        Some(e @ (EncodingKind::Cells | EncodingKind::Gates)) => Ok(e),
+        _ => Err(format!("\"{s}\" is not an encoding learn can learn: cells or gates")),
+    }
 }
 
 /// Parses `A..B`, `A..` or `..B`.

@@ -155,7 +155,7 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
             );
             if args.d == 0 || args.batch == 0 || args.train_seqs == 0 || args.eval_pairs == 0 {
                 return Err(anyhow!(
-                    "--d, --batch, --train-seqs and --eval-pairs must be positive"
+                    "--d, --batch, --train and --eval must be positive"
                 )
                 .into());
             }

@@ -54,7 +54,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         tokenizer: args.tokenizer.clone(),
         eval_every: args.eval_every,
     };
-    // --tokenizer-out: the run saves its tokenizer (to --tokenizer, or a temporary file beside
+    // --hf-tokenizer: the run saves its tokenizer (to --tokenizer, or a temporary file beside
     // the output), which is then converted.
     let mut o = o;
     let scratch = match (&args.tokenizer_out, &o.tokenizer) {
