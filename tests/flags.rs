@@ -221,7 +221,7 @@ fn trace_emulate_weights_are_used_or_refused() {
         "/nonexistent/w.safetensors",
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("--png"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--plot"), "{}", stderr(&out));
     // With a picture, a missing weights file is an error naming it.
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("t.png");
@@ -231,10 +231,41 @@ fn trace_emulate_weights_are_used_or_refused() {
         "--emulate",
         "--weights",
         "/nonexistent/w.safetensors",
-        "--png",
+        "--plot",
         png.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("/nonexistent/w.safetensors"), "{}", stderr(&out));
     assert!(!png.exists());
+}
+
+#[test]
+fn plot_is_the_picture_flag_png_and_svg_its_old_spellings() {
+    let dir = tempfile::tempdir().unwrap();
+    for (cmd, old, ext) in [
+        (&["compile", "machines/bb3.ron"][..], "--png", "png"),
+        (&["compile", "machines/bb3.ron"][..], "--svg", "svg"),
+        (&["trace", "machines/bb2.ron"][..], "--png", "png"),
+        (&["trace", "machines/bb2.ron"][..], "--svg", "svg"),
+    ] {
+        let (a, b) = (
+            dir.path().join(format!("a.{ext}")),
+            dir.path().join(format!("b.{ext}")),
+        );
+        let new = arsim(&[cmd, &["--plot", a.to_str().unwrap()]].concat());
+        let was = arsim(&[cmd, &[old, b.to_str().unwrap()]].concat());
+        assert_eq!(new.status.code(), Some(0), "{cmd:?}: {}", stderr(&new));
+        assert_eq!(was.status.code(), Some(0), "{cmd:?} {old}: {}", stderr(&was));
+        let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+        assert!(a == b && !a.is_empty(), "{cmd:?}: --plot and {old} draw different files");
+        let is_png = a.starts_with(b"\x89PNG");
+        assert_eq!(is_png, ext == "png", "{cmd:?}: the format follows the extension");
+        hidden(cmd, "--plot", old);
+    }
+    // Any other extension is refused before anything runs.
+    let jpg = dir.path().join("x.jpg");
+    let out = arsim(&["trace", "machines/bb2.ron", "--plot", jpg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("FILE.png or FILE.svg"), "{}", stderr(&out));
+    assert!(!jpg.exists());
 }

@@ -90,11 +90,14 @@ pub enum Command {
         /// Print every non-zero weight with its labels.
         #[arg(long)]
         list: bool,
-        /// Draw the weights as labelled heatmaps (one panel per offset) in a PNG file.
-        #[arg(long, value_parser = arsim::draw::png_path)]
+        /// Draw the weights as labelled heatmaps (one panel per offset): FILE.png or FILE.svg.
+        #[arg(long, value_parser = picture_path, conflicts_with_all = ["png", "svg"])]
+        plot: Option<PathBuf>,
+        /// The old spelling of --plot FILE.png, kept for one version.
+        #[arg(long, value_parser = arsim::draw::png_path, hide = true)]
         png: Option<PathBuf>,
-        /// Draw the heatmaps as an SVG file.
-        #[arg(long, value_parser = arsim::draw::svg_path)]
+        /// The old spelling of --plot FILE.svg, kept for one version.
+        #[arg(long, value_parser = arsim::draw::svg_path, hide = true)]
         svg: Option<PathBuf>,
     },
     /// Check the compiled weights on every local context a valid trace can contain.
@@ -194,15 +197,16 @@ pub enum Command {
     /// Write the state graph as Graphviz DOT: edges labelled read/write,move, halting states
     /// as double circles, the start state filled.
     ///
-    /// --png renders it with Graphviz's `dot` program, which must be installed.
+    /// --plot FILE.png renders it with Graphviz's `dot` program, which must be installed.
     Dot {
         #[command(flatten)]
         machine: MachineSource,
         /// Write the DOT text to this file instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Render a PNG picture with Graphviz `dot -Tpng`.
-        #[arg(long, value_parser = arsim::draw::png_path)]
+        /// Render a PNG picture with Graphviz `dot -Tpng` (FILE.png; `dot -Tsvg` on --out
+        /// gives SVG).
+        #[arg(long = "plot", alias = "png", value_parser = arsim::draw::png_path)]
         png: Option<PathBuf>,
     },
     /// Learn a linear predictor from chain-of-thought traces and compare it with the compiled one.
@@ -288,11 +292,14 @@ pub struct MachineSource {
 /// Pictures of a trace: a space-time diagram, one row per step, one column per cell.
 #[derive(Args, Debug)]
 pub struct PictureArgs {
-    /// Draw the space-time diagram as a PNG file (instead of printing rows).
-    #[arg(long, value_parser = arsim::draw::png_path)]
+    /// Draw the space-time diagram (instead of printing rows): FILE.png or FILE.svg.
+    #[arg(long, value_parser = picture_path, conflicts_with_all = ["png", "svg"])]
+    pub plot: Option<PathBuf>,
+    /// The old spelling of --plot FILE.png, kept for one version.
+    #[arg(long, value_parser = arsim::draw::png_path, hide = true)]
     pub png: Option<PathBuf>,
-    /// Draw the space-time diagram as an SVG file.
-    #[arg(long, value_parser = arsim::draw::svg_path)]
+    /// The old spelling of --plot FILE.svg, kept for one version.
+    #[arg(long, value_parser = arsim::draw::svg_path, hide = true)]
     pub svg: Option<PathBuf>,
     /// Draw only these steps, A..B (B excluded; A.. and ..B also work).
     #[arg(long, value_parser = parse_steps)]
@@ -310,9 +317,39 @@ pub struct PictureArgs {
     /// differing tokens in red) instead of the interpreter's run.
     #[arg(long)]
     pub emulate: bool,
-    /// With --emulate: run these weights (safetensors from `compile --out`) instead.
+    /// With --emulate and --plot: run these weights (safetensors from `compile --out`) instead.
     #[arg(long, requires = "emulate")]
     pub weights: Option<PathBuf>,
+}
+
+/// The value of `--plot`: a `.png` or `.svg` path, the format its extension.
+fn picture_path(s: &str) -> Result<PathBuf, String> {
+    arsim::draw::png_path(s).or_else(|_| {
+        arsim::draw::svg_path(s).map_err(|_| format!("{s}: a picture is FILE.png or FILE.svg"))
+    })
+}
+
+/// `(png, svg)`: where `--plot` (by its extension) or the old `--png`/`--svg` ask for a picture.
+pub fn pictures(
+    plot: Option<PathBuf>,
+    png: Option<PathBuf>,
+    svg: Option<PathBuf>,
+) -> (Option<PathBuf>, Option<PathBuf>) {
+    match plot {
+        Some(p) if arsim::draw::png_path(&p.to_string_lossy()).is_ok() => (Some(p), svg),
+        Some(p) => (png, Some(p)),
+        None => (png, svg),
+    }
+}
+
+impl PictureArgs {
+    /// Moves `--plot` into the `png`/`svg` slot its extension names.
+    pub fn resolve(mut self) -> PictureArgs {
+        let (png, svg) = pictures(self.plot.take(), self.png.take(), self.svg.take());
+        self.png = png;
+        self.svg = svg;
+        self
+    }
 }
 
 /// The encodings `learn` can learn, the only ones its help lists: cells and gates (it has no

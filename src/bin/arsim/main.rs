@@ -169,6 +169,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             encoding,
             out,
             list,
+            plot,
             png,
             svg,
         } => compile::cmd_compile(
@@ -177,7 +178,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             encoding,
             out,
             list,
-            compile::Pictures { png, svg },
+            {
+                let (png, svg) = flags::pictures(plot, png, svg);
+                compile::Pictures { png, svg }
+            },
             json,
         ),
         Command::Certify {
@@ -232,13 +236,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             tokens,
             picture,
         } => {
+            let picture = picture.resolve();
             if picture.png.is_some() || picture.svg.is_some() {
                 trace::cmd_trace_picture(&machine, &window, max_steps, &picture, json)
             } else if picture.emulate {
                 // Without a picture the rows printed are the interpreter's; --emulate (and its
                 // --weights) would be silently ignored, so say so instead.
                 Err(Failure::Input(anyhow!(
-                    "--emulate draws the predictor's rows as a picture: give --png FILE or --svg FILE"
+                    "--emulate draws the predictor's rows as a picture: give --plot FILE.png or FILE.svg"
                 )))
             } else {
                 trace::cmd_trace(&machine, &window, max_steps, tokens, json)
