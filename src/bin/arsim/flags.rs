@@ -132,7 +132,7 @@ pub enum Command {
         #[arg(long, value_enum, value_delimiter = ',', default_value = "cells")]
         encoding: Vec<EncodingKind>,
         /// Window sizes S for a fixed input (--input), comma-separated.
-        #[arg(long = "tape", alias = "tapes", value_delimiter = ',', conflicts_with_all = ["random", "inputs_random"])]
+        #[arg(long = "tape", alias = "tapes", value_name = "S", value_delimiter = ',', conflicts_with_all = ["random", "inputs_random"])]
         tapes: Vec<usize>,
         /// Draw inputs from the machine's input distribution (its `inputs` field), of the
         /// --lengths given.
