@@ -41,7 +41,8 @@ def parse():
     ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (warm-up, cosine to 10%%)")
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--eval-pairs", type=int, default=multiply.EVAL_PAIRS)
+    ap.add_argument("--eval", "--eval-pairs", dest="eval_pairs", type=int, default=multiply.EVAL_PAIRS,
+                    help="validation pairs scored (arsim task multiply --eval)")
     ap.add_argument("--out", default="train_ddp.pt")
     return ap.parse_args()
 

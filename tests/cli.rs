@@ -373,7 +373,7 @@ fn length_rows_match_the_formula() {
     let out = arsim(&[
         "length",
         "machines/binary-increment.ron",
-        "--tapes",
+        "--tape",
         "8,16,32,64",
         "--input",
         "1011",
@@ -445,7 +445,7 @@ fn task_text_baselines_json() {
     let out = arsim(
         &[
             &args[..],
-            &["--prompt", "Once upon a", "--tokens", "10", "--json"],
+            &["--prompt", "Once upon a", "--sample-tokens", "10", "--json"],
         ]
         .concat(),
     );
@@ -499,7 +499,7 @@ fn length_plot_draws_every_encoding() {
     let out = arsim(&[
         "length",
         "machines/binary-add.ron",
-        "--tapes",
+        "--tape",
         "8",
         "--plot",
         "x.pdf",
@@ -521,11 +521,11 @@ fn task_multiply_trains_and_scores_json() {
         "linear",
         "--d",
         "4",
-        "--train-seqs",
+        "--train",
         "256",
         "--batch",
         "32",
-        "--eval-pairs",
+        "--eval",
         "20",
         "--checkpoint",
         ck,
@@ -575,7 +575,7 @@ fn task_multiply_tm_compiled_json() {
         "tm",
         "--model",
         "compiled",
-        "--eval-pairs",
+        "--eval",
         "3",
         "--json",
     ]);
@@ -608,7 +608,7 @@ fn task_text_trains_a_linear_model_json() {
         "2",
         "--samples",
         "2",
-        "--tokens",
+        "--sample-tokens",
         "8",
         "--eval-every",
         "3",
@@ -713,9 +713,9 @@ fn softmax_learned_files_run_and_certify_with_exit_0_or_1() {
         "softmax",
         "--train",
         "20",
-        "--test",
+        "--eval",
         "20",
-        "--save",
+        "--out",
         file,
     ]);
     assert!(matches!(out.status.code(), Some(0 | 1)));

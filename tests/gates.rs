@@ -542,7 +542,7 @@ fn cli_length_compares_gates_with_cells() {
         "machines/binary-increment.ron",
         "--input",
         "1011",
-        "--tapes",
+        "--tape",
         "6,12",
         "--encoding",
         "cells,gates",

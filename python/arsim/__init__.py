@@ -368,7 +368,7 @@ def compile(
 
 
 def load_weights(path: PathLike) -> Predictor:
-    """Reads a weight file written by ``arsim compile --out``, ``arsim learn --save`` or
+    """Reads a weight file written by ``arsim compile --out``, ``arsim learn --out`` or
     :meth:`Predictor.save`: ``int32`` or ``float32`` tensors with their labels. Pass the machine
     to ``emulate``/``certify`` (the file names it but does not hold it)."""
     return Predictor(_arsim.load_weights(_os.fspath(path)))

@@ -535,7 +535,7 @@ impl LearnArgs {
 }
 
 /// `learn::learn`, as `arsim learn` runs it: the report (its `--json`), and the learned
-/// time-invariant weights with the metadata `--save` writes.
+/// time-invariant weights with the metadata `learn --out` writes.
 pub fn learn(
     m: &Machine,
     a: &LearnArgs,
@@ -671,7 +671,7 @@ pub fn multiply_batch(
     (pairs.iter().map(|p| (p.a, p.b)).collect(), ids)
 }
 
-/// The fixed validation sample of `arsim task multiply --eval-pairs n` (seed `EVAL_SEED`).
+/// The fixed validation sample of `arsim task multiply --eval n` (seed `EVAL_SEED`).
 pub fn multiply_validation(f: CotFormat, n: usize) -> (Vec<(u32, u32)>, Vec<u32>) {
     let chains = Dataset::new(Split::Validation, f).sample_chains(n, EVAL_SEED);
     let pairs = chains.iter().map(|c| (c.pair.a, c.pair.b)).collect();

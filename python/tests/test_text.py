@@ -100,7 +100,7 @@ def test_command_line_writes_the_hugging_face_file(corpus, tmp_path, arsim_bin):
     out = tmp_path / "tokenizer.json"
     own = tmp_path / "arsim-tokenizer.json"
     run_cli(arsim_bin, "task", "text", "--corpus", str(corpus), "--baselines", "--vocab", "500",
-            "--tokenizer", str(own), "--tokenizer-out", str(out), "--json")
+            "--tokenizer", str(own), "--hf-tokenizer", str(out), "--json")
     hf = tokenizers.Tokenizer.from_file(str(out))
     tok = text.Tokenizer.load(own)
     s = text.read_corpus(corpus)[0]
@@ -110,7 +110,7 @@ def test_command_line_writes_the_hugging_face_file(corpus, tmp_path, arsim_bin):
 def test_training_run_writes_the_hugging_face_file_and_no_scratch(corpus, tmp_path, arsim_bin):
     tokenizers = pytest.importorskip("tokenizers", reason="tokenizers is not installed")
     out = tmp_path / "tokenizer.json"
-    run_cli(arsim_bin, "task", "text", "--corpus", str(corpus), "--tokenizer-out", str(out),
+    run_cli(arsim_bin, "task", "text", "--corpus", str(corpus), "--hf-tokenizer", str(out),
             "--epochs", "1", "--context", "8", "--d", "4", "--vocab", "400", "--json")
     assert sorted(os.listdir(tmp_path)) == ["tokenizer.json"]
     _, tok = text.baselines(corpus, vocab_size=400)

@@ -53,8 +53,8 @@ EVAL = 40
 def trained(tmp_path_factory, arsim_bin):
     """The acceptance run of issue 13 (scored on EVAL validation pairs): (checkpoint, report)."""
     path = tmp_path_factory.mktemp("ck") / "c.safetensors"
-    out = run_cli(arsim_bin, "task", "multiply", "--cot", "carry", "--d", "32", "--train-seqs", "2000",
-                  "--eval-pairs", str(EVAL), "--checkpoint", str(path), "--json").stdout
+    out = run_cli(arsim_bin, "task", "multiply", "--cot", "carry", "--d", "32", "--train", "2000",
+                  "--eval", str(EVAL), "--checkpoint", str(path), "--json").stdout
     return path, json.loads(out)
 
 
@@ -96,7 +96,7 @@ def test_checkpoint_loads_as_the_papers_model_with_arsims_logits(checkpoint):
 def test_ddp_example_runs_on_cpu_and_its_state_dict_loads(tmp_path):
     out = tmp_path / "ddp.pt"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           os.path.join(REPO, "examples", "train_ddp.py"), "--steps", "5", "--eval-pairs", "20", "--out", str(out)]
+           os.path.join(REPO, "examples", "train_ddp.py"), "--steps", "5", "--eval", "20", "--out", str(out)]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert '"pairs": 20' in r.stdout

@@ -116,7 +116,7 @@ impl Pattern {
 
     /// The machine's own input distribution as a pattern: the file's `inputs:` field when it
     /// has one (each part a starred class, the separator literal between parts: the
-    /// distribution `arsim length --inputs random` draws from), else
+    /// distribution `arsim length --random` draws from), else
     /// [`Pattern::from_examples`]. This is what `arsim learn` draws from by default.
     pub fn for_machine(machine: &Machine) -> Pattern {
         let Some(d) = &machine.inputs else {
@@ -271,7 +271,7 @@ pub struct Split {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
 pub enum InputsError {
     /// Fewer distinct words exist than the run needs.
-    #[error("the input distribution has only {available} distinct words; {needed} are needed ({train} training + {test} held-out): give more --lengths or fewer --train/--test")]
+    #[error("the input distribution has only {available} distinct words; {needed} are needed ({train} training + {test} held-out): give more --lengths or fewer --train/--eval")]
     TooFew {
         /// Distinct words available.
         available: u64,

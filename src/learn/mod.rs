@@ -269,7 +269,7 @@ pub struct Learned {
     pub report: LearnReport,
     /// The predictor.
     pub predictor: LearnedPredictor,
-    /// The shared tape window (for `--save`).
+    /// The shared tape window (for `learn --out`).
     pub window: Window,
 }
 

@@ -4,7 +4,7 @@
 //! parts joined by the separator, each part a uniformly random word over its alphabet, the
 //! length n split as evenly as possible between the parts (each part gets at least one
 //! character). Without it, an input is one word over the characters of the file's example
-//! inputs (or, with no examples, over every non-blank symbol). `arsim length --inputs random`
+//! inputs (or, with no examples, over every non-blank symbol). `arsim length --random`
 //! and the learner draw from here, seeded.
 
 use super::{Machine, SymbolId};

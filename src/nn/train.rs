@@ -356,6 +356,9 @@ pub enum Progress {
         /// Units in all.
         total: usize,
     },
+    /// A preparation phase without a count has begun (e.g. "training the tokenizer"); it
+    /// lasts until the next event.
+    Phase(&'static str),
 }
 
 /// What a training run did.

@@ -75,7 +75,7 @@ pub enum ParityError {
     #[error("k = {0} is too small: a token that reads one bit cannot combine two (k ≥ 2)")]
     KTooSmall(usize),
     /// Random sampling asked for no samples.
-    #[error("--samples must be at least 1 for n > {EXHAUSTIVE_MAX_N} (smaller n try every input)")]
+    #[error("--eval must be at least 1 for n > {EXHAUSTIVE_MAX_N} (smaller n try every input)")]
     NoSamples,
     /// The circuit did not compile.
     #[error(transparent)]

@@ -42,7 +42,7 @@ __all__ = [
 
 #: The ``--cot`` formats.
 COTS = ("paper", "none", "carry")
-#: Validation pairs ``arsim task multiply`` scores by default (``--eval-pairs``).
+#: Validation pairs ``arsim task multiply`` scores by default (``--eval``).
 EVAL_PAIRS = 2000
 
 

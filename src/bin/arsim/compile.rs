@@ -13,11 +13,11 @@ use arsim::predictor::{LinearAr, TimeDependentAr};
 use arsim::weights::DenseWeights;
 use std::path::PathBuf;
 
-/// The pictures `--png` and `--svg` ask for.
+/// The pictures `--plot` (or the old `--png`/`--svg`) asks for.
 pub struct Pictures {
-    /// `--png`.
+    /// A PNG file.
     pub png: Option<PathBuf>,
-    /// `--svg`.
+    /// An SVG file.
     pub svg: Option<PathBuf>,
 }
 
@@ -38,7 +38,7 @@ pub fn cmd_compile(
     let pictured = pictures.png.is_some() || pictures.svg.is_some();
     if pictured && matches!(weights, Weights::Sparse(_)) {
         return Err(Failure::Input(anyhow!(
-            "--png/--svg draw offset matrices (cells, sweep); gates weights are one sparse map per position"
+            "--plot draws offset matrices (cells, sweep); gates weights are one sparse map per position"
         )));
     }
     let labels = weights.nonzero_labels();

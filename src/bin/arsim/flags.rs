@@ -90,11 +90,14 @@ pub enum Command {
         /// Print every non-zero weight with its labels.
         #[arg(long)]
         list: bool,
-        /// Draw the weights as labelled heatmaps (one panel per offset) in a PNG file.
-        #[arg(long, value_parser = arsim::draw::png_path)]
+        /// Draw the weights as labelled heatmaps (one panel per offset): FILE.png or FILE.svg.
+        #[arg(long, value_parser = picture_path, conflicts_with_all = ["png", "svg"])]
+        plot: Option<PathBuf>,
+        /// The old spelling of --plot FILE.png, kept for one version.
+        #[arg(long, value_parser = arsim::draw::png_path, hide = true)]
         png: Option<PathBuf>,
-        /// Draw the heatmaps as an SVG file.
-        #[arg(long, value_parser = arsim::draw::svg_path)]
+        /// The old spelling of --plot FILE.svg, kept for one version.
+        #[arg(long, value_parser = arsim::draw::svg_path, hide = true)]
         svg: Option<PathBuf>,
     },
     /// Check the compiled weights on every local context a valid trace can contain.
@@ -118,28 +121,32 @@ pub enum Command {
     ///
     /// Every count is measured by running the predictor with every token verified, and checked
     /// against the encoding's formula (cells: T·(S+1); sweep: (L+[final])·(S+1), L left moves).
-    /// With --inputs random, a log-log fit gives the growth exponent of tokens against input
+    /// With --random, a log-log fit gives the growth exponent of tokens against input
     /// length.
-    /// Examples: arsim length machines/binary-increment.ron --tapes 8,16,32,64
-    ///           arsim length machines/binary-add.ron --inputs random --lengths 2,4,8,16
+    /// Examples: arsim length machines/binary-increment.ron --tape 8,16,32,64
+    ///           arsim length machines/binary-add.ron --random --lengths 2,4,8,16
     Length {
         #[command(flatten)]
         machine: MachineArgs,
         /// Encodings to measure, comma-separated.
         #[arg(long, value_enum, value_delimiter = ',', default_value = "cells")]
         encoding: Vec<EncodingKind>,
-        /// Window sizes S for a fixed input (--input).
-        #[arg(long, value_delimiter = ',', conflicts_with = "inputs")]
+        /// Window sizes S for a fixed input (--input), comma-separated.
+        #[arg(long = "tape", alias = "tapes", value_name = "S", value_delimiter = ',', conflicts_with_all = ["random", "inputs_random"])]
         tapes: Vec<usize>,
-        /// `random`: draw inputs from the machine's input distribution (its `inputs` field).
-        #[arg(long, value_parser = ["random"], requires = "lengths")]
-        inputs: Option<String>,
-        /// Input lengths for --inputs random.
+        /// Draw inputs from the machine's input distribution (its `inputs` field), of the
+        /// --lengths given.
+        #[arg(long, requires = "lengths")]
+        random: bool,
+        /// The old spelling of --random (`--inputs random`), kept for one version.
+        #[arg(long = "inputs", id = "inputs_random", value_parser = ["random"], requires = "lengths", hide = true)]
+        inputs_random: Option<String>,
+        /// Input lengths for --random.
         #[arg(long, value_delimiter = ',')]
         lengths: Vec<usize>,
         /// Inputs drawn per length.
-        #[arg(long, default_value_t = 3)]
-        samples: usize,
+        #[arg(long = "per-length", alias = "samples", default_value_t = 3)]
+        per_length: usize,
         /// Seed for the inputs.
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -190,46 +197,47 @@ pub enum Command {
     /// Write the state graph as Graphviz DOT: edges labelled read/write,move, halting states
     /// as double circles, the start state filled.
     ///
-    /// --png renders it with Graphviz's `dot` program, which must be installed.
+    /// --plot FILE.png renders it with Graphviz's `dot` program, which must be installed.
     Dot {
         #[command(flatten)]
         machine: MachineSource,
         /// Write the DOT text to this file instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Render a PNG picture with Graphviz `dot -Tpng`.
-        #[arg(long, value_parser = arsim::draw::png_path)]
+        /// Render a PNG picture with Graphviz `dot -Tpng` (FILE.png; `dot -Tsvg` on --out
+        /// gives SVG).
+        #[arg(long = "plot", alias = "png", value_parser = arsim::draw::png_path)]
         png: Option<PathBuf>,
     },
     /// Learn a linear predictor from chain-of-thought traces and compare it with the compiled one.
     ///
     /// Runs the machine on random inputs (words of --pattern, by default the shape of the machine
     /// file's example inputs, e.g. [01]*+[01]* for binary-add) or on --inputs, trains on the
-    /// traces of --train inputs, then runs the learned predictor with the executor on --test
+    /// traces of --train inputs, then runs the learned predictor with the executor on --eval
     /// held-out inputs. Prints token, trace and answer error, agreement with the compiled
     /// predictor and, for the perceptron, its mistakes against the bound (R² + 2τ)/γ² from the
     /// compiled weights. --encoding gates learns the bit traces with one perceptron per position
     /// (--learner time-dependent). Exit 1 when a held-out trace is wrong. --sweep 1,2,4,8
     /// instead reports held-out trace error against training traces for the time-invariant and
     /// the time-dependent learner (exit 0); --plot draws it.
-    /// Example: arsim learn machines/binary-add.ron --train 50 --test 500 --seed 1
+    /// Example: arsim learn machines/binary-add.ron --train 50 --eval 500 --seed 1
     Learn {
         /// A machine file (.ron, .tm, .yaml, .seed[#N]) or a bbchallenge standard-format string.
         machine: String,
         /// Read the machine in this format, whatever its extension or content.
         #[arg(long, value_enum)]
         format: Option<MachineFormat>,
-        /// The encoding of runs as token traces (cells or gates).
-        #[arg(long, value_enum, default_value_t = EncodingKind::Cells)]
+        /// The encoding of runs as token traces: cells, or gates (one perceptron per position).
+        #[arg(long, value_parser = learn_encoding(), default_value = "cells")]
         encoding: EncodingKind,
         /// Training traces (the largest --sweep size replaces it).
         #[arg(long, default_value_t = 50)]
         train: usize,
         /// Held-out traces (inputs disjoint from the training ones).
-        #[arg(long, default_value_t = 500)]
+        #[arg(long = "eval", alias = "test", default_value_t = 500)]
         test: usize,
         /// Seed of the inputs, the shuffles and the learner.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 0)]
         seed: u64,
         /// The learning algorithm.
         #[arg(long, value_enum, default_value_t = Algo::Perceptron)]
@@ -260,7 +268,7 @@ pub enum Command {
         epochs: usize,
         /// Write the learned weights (safetensors, the layout of `compile --out`; float32 for
         /// softmax). Time-invariant learners only.
-        #[arg(long, conflicts_with = "sweep")]
+        #[arg(long = "out", alias = "save", conflicts_with = "sweep")]
         save: Option<PathBuf>,
         /// Training-set sizes for the sample-complexity sweep, e.g. 1,2,4,8,16.
         #[arg(long)]
@@ -284,11 +292,14 @@ pub struct MachineSource {
 /// Pictures of a trace: a space-time diagram, one row per step, one column per cell.
 #[derive(Args, Debug)]
 pub struct PictureArgs {
-    /// Draw the space-time diagram as a PNG file (instead of printing rows).
-    #[arg(long, value_parser = arsim::draw::png_path)]
+    /// Draw the space-time diagram (instead of printing rows): FILE.png or FILE.svg.
+    #[arg(long, value_parser = picture_path, conflicts_with_all = ["png", "svg"])]
+    pub plot: Option<PathBuf>,
+    /// The old spelling of --plot FILE.png, kept for one version.
+    #[arg(long, value_parser = arsim::draw::png_path, hide = true)]
     pub png: Option<PathBuf>,
-    /// Draw the space-time diagram as an SVG file.
-    #[arg(long, value_parser = arsim::draw::svg_path)]
+    /// The old spelling of --plot FILE.svg, kept for one version.
+    #[arg(long, value_parser = arsim::draw::svg_path, hide = true)]
     pub svg: Option<PathBuf>,
     /// Draw only these steps, A..B (B excluded; A.. and ..B also work).
     #[arg(long, value_parser = parse_steps)]
@@ -306,9 +317,47 @@ pub struct PictureArgs {
     /// differing tokens in red) instead of the interpreter's run.
     #[arg(long)]
     pub emulate: bool,
-    /// With --emulate: run these weights (safetensors from `compile --out`) instead.
+    /// With --emulate and --plot: run these weights (safetensors from `compile --out`) instead.
     #[arg(long, requires = "emulate")]
     pub weights: Option<PathBuf>,
+}
+
+/// The value of `--plot`: a `.png` or `.svg` path, the format its extension.
+fn picture_path(s: &str) -> Result<PathBuf, String> {
+    arsim::draw::png_path(s).or_else(|_| {
+        arsim::draw::svg_path(s).map_err(|_| format!("{s}: a picture is FILE.png or FILE.svg"))
+    })
+}
+
+/// `(png, svg)`: where `--plot` (by its extension) or the old `--png`/`--svg` ask for a picture.
+pub fn pictures(
+    plot: Option<PathBuf>,
+    png: Option<PathBuf>,
+    svg: Option<PathBuf>,
+) -> (Option<PathBuf>, Option<PathBuf>) {
+    match plot {
+        Some(p) if arsim::draw::png_path(&p.to_string_lossy()).is_ok() => (Some(p), svg),
+        Some(p) => (png, Some(p)),
+        None => (png, svg),
+    }
+}
+
+impl PictureArgs {
+    /// Moves `--plot` into the `png`/`svg` slot its extension names.
+    pub fn resolve(mut self) -> PictureArgs {
+        let (png, svg) = pictures(self.plot.take(), self.png.take(), self.svg.take());
+        self.png = png;
+        self.svg = svg;
+        self
+    }
+}
+
+/// The encodings `learn` can learn, the only ones its help lists: cells and gates (it has no
+/// learner for `sweep` traces).
+fn learn_encoding() -> impl clap::builder::TypedValueParser<Value = EncodingKind> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(["cells", "gates"])
+        .map(|s| EncodingKind::from_name(&s).unwrap_or(EncodingKind::Cells))
 }
 
 /// Parses `A..B`, `A..` or `..B`.

@@ -78,7 +78,7 @@ pub fn cmd_learn(
 ) -> Result<(), Failure> {
     if save.is_some() && opts.learner == LearnerKind::TimeDependent {
         return Err(anyhow!(
-            "--save writes time-invariant weights; the time-dependent learner has one classifier per position"
+            "--out writes time-invariant weights; the time-dependent learner has one classifier per position"
         )
         .into());
     }

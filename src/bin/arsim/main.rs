@@ -169,6 +169,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             encoding,
             out,
             list,
+            plot,
             png,
             svg,
         } => compile::cmd_compile(
@@ -177,7 +178,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             encoding,
             out,
             list,
-            compile::Pictures { png, svg },
+            {
+                let (png, svg) = flags::pictures(plot, png, svg);
+                compile::Pictures { png, svg }
+            },
             json,
         ),
         Command::Certify {
@@ -190,17 +194,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
             machine,
             encoding,
             tapes,
-            inputs,
+            random,
+            inputs_random,
             lengths,
-            samples,
+            per_length,
             seed,
             max_steps,
             plot,
         } => {
-            let plan = if inputs.is_some() {
+            let plan = if random || inputs_random.is_some() {
                 Plan::Inputs {
                     lengths,
-                    samples,
+                    samples: per_length,
                     seed,
                 }
             } else if !tapes.is_empty() {
@@ -210,7 +215,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 }
             } else {
                 return Err(Failure::Input(anyhow!(
-                    "give --tapes S1,S2,… or --inputs random --lengths N1,N2,…"
+                    "give --tape S1,S2,… or --random --lengths N1,N2,…"
                 )));
             };
             length::cmd_length(&machine, &encoding, &plan, max_steps, plot.as_deref(), json)
@@ -231,8 +236,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
             tokens,
             picture,
         } => {
+            let picture = picture.resolve();
             if picture.png.is_some() || picture.svg.is_some() {
                 trace::cmd_trace_picture(&machine, &window, max_steps, &picture, json)
+            } else if picture.emulate {
+                // Without a picture the rows printed are the interpreter's; --emulate (and its
+                // --weights) would be silently ignored, so say so instead.
+                Err(Failure::Input(anyhow!(
+                    "--emulate draws the predictor's rows as a picture: give --plot FILE.png or FILE.svg"
+                )))
             } else {
                 trace::cmd_trace(&machine, &window, max_steps, tokens, json)
             }

@@ -27,10 +27,10 @@ pub enum TaskCommand {
     /// --model mlp|linear trains the paper's architecture (progress bar, --checkpoint,
     /// --resume); --cot tm with --model compiled runs machines/binary-multiply.ron's compiled
     /// predictor on the operands in binary, every token verified, and --model learned trains
-    /// the perceptron on --train-seqs training traces first. --show A B prints a chain of
+    /// the perceptron on --train training traces first. --show A B prints a chain of
     /// thought; --stats the vocabulary and formats. Examples:
-    /// arsim task multiply --cot paper --model mlp --d 16 --train-seqs 20000 --seed 0;
-    /// arsim task multiply --cot tm --model compiled --eval-pairs 2000;
+    /// arsim task multiply --cot paper --model mlp --d 16 --train 20000 --seed 0;
+    /// arsim task multiply --cot tm --model compiled --eval 2000;
     /// arsim task multiply --cot carry --show 1234 5678
     Multiply(MultiplyArgs),
     /// TinyStories with the paper's linear model: split a TinyStories-format corpus by story
@@ -64,7 +64,7 @@ pub struct MultiplyArgs {
     pub d: usize,
     /// Training sequences (mlp, linear: chains of training pairs drawn with replacement;
     /// learned: traces of distinct training pairs).
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long = "train", alias = "train-seqs", default_value_t = 20_000)]
     pub train_seqs: usize,
     /// Seed of the initialisation and the training pairs.
     #[arg(long, default_value_t = 0)]
@@ -79,7 +79,7 @@ pub struct MultiplyArgs {
     #[arg(long, default_value_t = 0.01)]
     pub weight_decay: f64,
     /// Validation pairs scored (a fixed sample, the same for every model and format).
-    #[arg(long, default_value_t = 2_000)]
+    #[arg(long = "eval", alias = "eval-pairs", default_value_t = 2_000)]
     pub eval_pairs: usize,
     /// The held-out half scored: validation (while tuning) or test (once, for a reported
     /// row). Both are halves of the paper's validation pairs.
@@ -126,7 +126,7 @@ pub struct TrainArgs {
     /// bias in the masked layer, weight decay 0.1 except on biases, gradients clipped to norm
     /// 1.0, linear decay after one warm-up step; and the paper's batch and learning rate
     /// (multiply: 2048 and 1e-3; text: 1024 and 5e-4), which replace --batch, --lr and
-    /// --weight-decay. --d, --train-seqs and --epochs stay free.
+    /// --weight-decay. --d, --train and --epochs stay free.
     #[arg(long)]
     pub paper_config: bool,
     /// Transformer blocks (--model transformer).
@@ -244,7 +244,7 @@ pub struct TextArgs {
     #[arg(long)]
     pub prompt: Option<String>,
     /// Tokens per sample.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long = "sample-tokens", alias = "tokens", default_value_t = 200)]
     pub tokens: usize,
     /// Temperature of the sampled continuations.
     #[arg(long, default_value_t = 0.5)]
@@ -270,7 +270,7 @@ pub struct TextArgs {
     pub tokenizer: Option<PathBuf>,
     /// Also write the tokenizer as a Hugging Face `tokenizers` file (tokenizer.json), which
     /// encodes text to the same ids.
-    #[arg(long)]
+    #[arg(long = "hf-tokenizer", alias = "tokenizer-out")]
     pub tokenizer_out: Option<PathBuf>,
 }
 
@@ -298,17 +298,17 @@ pub struct ParityArgs {
     #[arg(long)]
     pub k: Option<usize>,
     /// Random inputs to try when n > 20 (every input is tried when n ≤ 20).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long = "eval", alias = "samples", default_value_t = 1000)]
     pub samples: u64,
     /// Seed of the random inputs.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Also write the circuit to this .ron file.
-    #[arg(long)]
+    #[arg(long = "out", alias = "circuit")]
     pub circuit: Option<PathBuf>,
     /// Learn the chain instead of compiling it: one perceptron per position, trained on the
-    /// chains of this many random inputs, then run free on --samples fresh ones.
-    #[arg(long)]
+    /// chains of this many random inputs, then run free on --eval fresh ones.
+    #[arg(long = "train", alias = "learn")]
     pub learn: Option<usize>,
 }
 

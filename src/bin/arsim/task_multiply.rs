@@ -1,6 +1,6 @@
 //! `arsim task multiply`: the chains, their statistics, and one row of RESULTS.md's table.
 
-use crate::progress::{progress_bar, spinner, TrainingBar};
+use crate::progress::{phase_bars, progress_bar, TrainingBar};
 use crate::task_flags::{print_resume_notes, CotArg, ModelArg, MultiplyArgs};
 use crate::{print_json, Failure};
 use anyhow::anyhow;
@@ -155,7 +155,7 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
             );
             if args.d == 0 || args.batch == 0 || args.train_seqs == 0 || args.eval_pairs == 0 {
                 return Err(anyhow!(
-                    "--d, --batch, --train-seqs and --eval-pairs must be positive"
+                    "--d, --batch, --train and --eval must be positive"
                 )
                 .into());
             }
@@ -198,7 +198,9 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
         }
         (None, ModelArg::Learned) => {
             let m = arsim::machine::load_machine(&args.machine).map_err(anyhow::Error::from)?;
-            let bar = spinner(json, "units");
+            // Every phase (traces, training passes, held-out pairs) has a known total: a bar
+            // per phase that shows it.
+            let mut progress = phase_bars(json);
             let r = multiply::tm::run_learned(
                 &m,
                 args.train_seqs,
@@ -206,17 +208,9 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
                 args.eval_split,
                 args.seed,
                 args.window,
-                &mut |p| match p {
-                    arsim::learn::Progress::Phase { name, total } => {
-                        bar.set_message(name);
-                        bar.set_length(total);
-                        bar.set_position(0);
-                    }
-                    arsim::learn::Progress::Done(d) => bar.set_position(d),
-                },
+                &mut progress,
             )
             .map_err(anyhow::Error::from)?;
-            bar.finish_and_clear();
             serde_json::to_value(&r).expect("report serialises")
         }
         (Some(_), _) => {

@@ -1,6 +1,6 @@
 //! `arsim task text`: TinyStories baselines and the neural models.
 
-use crate::progress::TrainingBar;
+use crate::progress::{phase_spinner, TrainingBar};
 use crate::task_flags::{print_resume_notes, TextArgs, TextModelArg};
 use crate::{print_json, Failure};
 use anyhow::anyhow;
@@ -17,7 +17,10 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
     if let Some(p) = &args.plot {
         arsim::tasks::text::plot::check_path(p).map_err(anyhow::Error::from)?;
     }
-    let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from)?;
+    let reading = phase_spinner(json, "reading the corpus");
+    let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from);
+    reading.finish_and_clear();
+    let corpus = corpus?;
     arsim::nn::set_threads(args.run.threads);
     let (batch, lr, weight_decay) = args.run.batch_lr_decay(
         (args.batch, args.lr, args.weight_decay),
@@ -54,7 +57,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         tokenizer: args.tokenizer.clone(),
         eval_every: args.eval_every,
     };
-    // --tokenizer-out: the run saves its tokenizer (to --tokenizer, or a temporary file beside
+    // --hf-tokenizer: the run saves its tokenizer (to --tokenizer, or a temporary file beside
     // the output), which is then converted.
     let mut o = o;
     let scratch = match (&args.tokenizer_out, &o.tokenizer) {
@@ -156,13 +159,21 @@ pub fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
     if !args.baselines {
         return text_experiment(args, json);
     }
-    let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from)?;
+    let phase = phase_spinner(json, "reading the corpus");
+    let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from);
+    phase.finish_and_clear();
+    let corpus = corpus?;
     let opts = baselines::BaselineOptions {
         vocab: args.vocab,
         seed: args.seed,
         validation_fraction: args.validation,
     };
+    let phase = phase_spinner(
+        json,
+        "splitting, training the tokenizer and counting n-grams",
+    );
     let b = baselines::run_baselines(&corpus, &opts);
+    phase.finish_and_clear();
     if b.report.validation_stories == 0 {
         return Err(anyhow!(
             "{} has no validation tokens: none of its {} stories fell in the --validation {} share (seed {})",

@@ -140,6 +140,9 @@ pub fn run_text(
     o: &TextOptions,
     progress: &mut dyn FnMut(nn::Progress),
 ) -> Result<TextReport, NnError> {
+    progress(nn::Progress::Phase(
+        "splitting, training the tokenizer and counting n-grams",
+    ));
     let base = run_baselines(
         corpus,
         &BaselineOptions {
@@ -161,6 +164,7 @@ pub fn run_text(
             o.seed
         )));
     }
+    progress(nn::Progress::Phase("tokenizing the training stories"));
     let sequences = bpe.encode_stories(&train);
     let (data, stream_tokens, windows): (Box<dyn Batches>, usize, usize) = match o.windowing {
         Windowing::Random => {

@@ -1,7 +1,7 @@
 //! arsim's byte-level BPE ([`Bpe`]) as a Hugging Face `tokenizers` file (`tokenizer.json`),
 //! so `tokenizers.Tokenizer.from_file` encodes text to the same ids as [`Bpe::encode`].
 //!
-//! Beside the pipeline: `arsim task text --tokenizer-out` and the Python package write it.
+//! Beside the pipeline: `arsim task text --hf-tokenizer` and the Python package write it.
 //! The file reproduces arsim's three stages with `tokenizers`' own parts:
 //!
 //! 1. `<|endoftext|>` is an added special token with id 256, split out before anything else
