@@ -85,7 +85,8 @@ pub struct EmulationReport {
     pub tape_cells: usize,
     /// Window cell where the input starts.
     pub origin: usize,
-    /// |D|.
+    /// |D|, the number of tokens in the dictionary (`compile --json` lists them as `dictionary`).
+    #[serde(rename = "dictionary_size")]
     pub dictionary: usize,
     /// Offsets the predictor reads.
     pub offsets: Vec<usize>,
