@@ -4,7 +4,7 @@
 //! generated from (a line `` `arsim … --json` ``) and a table of keys. This test runs every
 //! section's command exactly as the doc writes it and checks that the output carries
 //! `schema_version` 2, that its top-level keys are exactly the table's, and that each nested
-//! object the table describes (rows `a.b`, `a[].b`) has exactly the listed keys.
+//! object the table describes (rows `a.b`, `a.b.c`, `a[].b`) has exactly the listed keys.
 
 mod common;
 use common::arsim;
@@ -48,6 +48,30 @@ fn sections() -> Vec<Section> {
     out
 }
 
+/// The values at a documented path: `""` is the top level, `a.b` walks objects, `a[]` stands
+/// for every element of the array `a` (none when a value on the way is null or empty).
+fn values_at(v: &serde_json::Value, path: &str) -> Vec<serde_json::Value> {
+    let mut here = vec![v.clone()];
+    for segment in path.split('.').filter(|s| !s.is_empty()) {
+        let (name, each) = match segment.strip_suffix("[]") {
+            Some(name) => (name, true),
+            None => (segment, false),
+        };
+        here = here
+            .iter()
+            .filter_map(|x| x.get(name).cloned())
+            .flat_map(|x| {
+                if each {
+                    x.as_array().cloned().unwrap_or_default()
+                } else {
+                    vec![x]
+                }
+            })
+            .collect();
+    }
+    here
+}
+
 /// The keys of `v` (an object), sorted.
 fn keys_of(v: &serde_json::Value) -> BTreeSet<String> {
     v.as_object()
@@ -65,6 +89,9 @@ fn every_json_output_matches_docs_json_md() {
         .collect();
     std::fs::write(&corpus, stories).unwrap();
     let corpus = corpus.to_str().unwrap();
+    // Pictures the examples write go to the temporary directory too.
+    let svg = dir.path().join("trace.svg");
+    let svg = svg.to_str().unwrap();
 
     let sections = sections();
     let ids: BTreeSet<&str> = sections.iter().map(|s| s.id.as_str()).collect();
@@ -94,7 +121,11 @@ fn every_json_output_matches_docs_json_md() {
         let args: Vec<&str> = s
             .args
             .iter()
-            .map(|a| if a == "stories.txt" { corpus } else { a.as_str() })
+            .map(|a| match a.as_str() {
+                "stories.txt" => corpus,
+                "trace.svg" => svg,
+                a => a,
+            })
             .collect();
         let out = arsim(&args);
         let want_code = if s.id == "error" { 2 } else { 0 };
@@ -109,43 +140,30 @@ fn every_json_output_matches_docs_json_md() {
             .unwrap_or_else(|e| panic!("`arsim {}` printed no JSON: {e}", args.join(" ")));
         assert_eq!(v["schema_version"], SCHEMA_VERSION, "section `{}`", s.id);
 
-        // Top level, then each documented nested object or array of objects.
-        let mut nested: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-        let mut top = BTreeSet::new();
+        // Every documented object (the top level, `a`, `a.b`, `a[]`): its keys are exactly the
+        // rows directly under it.
+        let mut objects: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for k in &s.keys {
-            match k.split_once('.') {
-                Some((parent, child)) => {
-                    nested.entry(parent).or_default().insert(child.to_string());
-                }
-                None => {
-                    top.insert(k.clone());
-                }
-            }
-        }
-        if keys_of(&v) != top {
-            failures.push(format!(
-                "`{}` top level: program {:?}, doc {:?}",
-                s.id,
-                keys_of(&v),
-                top
-            ));
-        }
-        for (parent, want) in nested {
-            let (name, elements) = match parent.strip_suffix("[]") {
-                Some(name) => (name, v[name].as_array().cloned().unwrap_or_default()),
-                None => (parent, vec![v[parent].clone()]),
+            let (parent, child) = match k.rsplit_once('.') {
+                Some((parent, child)) => (parent.to_string(), child.to_string()),
+                None => (String::new(), k.clone()),
             };
-            for e in elements.iter().filter(|e| e.is_object()) {
+            objects.entry(parent).or_default().insert(child);
+        }
+        for (path, want) in objects {
+            let found = values_at(&v, &path);
+            assert!(!found.is_empty(), "`{}`: nothing at `{path}`", s.id);
+            for e in found.iter().filter(|e| e.is_object()) {
                 if keys_of(e) != want {
                     failures.push(format!(
-                        "`{}` {parent}: program {:?}, doc {:?}",
+                        "`{}` {}: program {:?}, doc {:?}",
                         s.id,
+                        if path.is_empty() { "top level" } else { &path },
                         keys_of(e),
                         want
                     ));
                 }
             }
-            assert!(v.get(name).is_some(), "`{}`: no key `{name}`", s.id);
         }
     }
     assert!(failures.is_empty(), "docs/json.md and the program differ:\n{}", failures.join("\n"));
