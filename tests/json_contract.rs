@@ -39,10 +39,15 @@ fn sections() -> Vec<Section> {
             });
         } else if let Some(cmd) = line.strip_prefix("`arsim ") {
             let s = out.last_mut().expect("a command line belongs to a section");
-            s.args = cmd.trim_end_matches('`').split_whitespace().map(String::from).collect();
+            s.args = cmd
+                .trim_end_matches('`')
+                .split_whitespace()
+                .map(String::from)
+                .collect();
         } else if let Some(row) = line.strip_prefix("| `") {
             let s = out.last_mut().expect("a table row belongs to a section");
-            s.keys.push(row.split('`').next().unwrap_or_default().to_string());
+            s.keys
+                .push(row.split('`').next().unwrap_or_default().to_string());
         }
     }
     out
@@ -111,12 +116,19 @@ fn every_json_output_matches_docs_json_md() {
         "task text",
         "error",
     ] {
-        assert!(ids.contains(command), "docs/json.md has no section `{command}`");
+        assert!(
+            ids.contains(command),
+            "docs/json.md has no section `{command}`"
+        );
     }
 
     let mut failures = Vec::new();
     for s in &sections {
-        assert!(!s.args.is_empty(), "section `{}` has no example command", s.id);
+        assert!(
+            !s.args.is_empty(),
+            "section `{}` has no example command",
+            s.id
+        );
         assert!(!s.keys.is_empty(), "section `{}` has no key table", s.id);
         let args: Vec<&str> = s
             .args
@@ -166,5 +178,9 @@ fn every_json_output_matches_docs_json_md() {
             }
         }
     }
-    assert!(failures.is_empty(), "docs/json.md and the program differ:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "docs/json.md and the program differ:\n{}",
+        failures.join("\n")
+    );
 }
