@@ -68,7 +68,7 @@ def main():
     hf_tokens = sum(len(tok.encode(s).ids) for s in valid)
     val_bytes = sum(len(s.encode("utf-8")) for s in valid)
     # arsim's validation tokens include one end token per story.
-    arsim_tokens = ours["models"][0]["validation"]["tokens"] - len(valid)
+    arsim_tokens = ours["models"][0]["validation"]["predicted_tokens"] - len(valid)
     print(json.dumps({
         "validation_stories": len(valid),
         "validation_bytes": val_bytes,

@@ -93,8 +93,8 @@ pub struct Certificate {
     /// Number of contexts that failed.
     pub failed: u64,
     /// Why no context could be checked, when the certificate does not apply to these weights
-    /// (they read non-zero weights at offsets the local rule does not fix).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// (they read non-zero weights at offsets the local rule does not fix). Serialised as `null`
+    /// when there is none, so the JSON's keys never vary (docs/json.md).
     pub reason: Option<String>,
 }
 

@@ -60,8 +60,8 @@ pub struct DivergenceReport {
     /// The tokens at the predictor's offsets, largest first (for `cells`: S+2, S+1, S =
     /// left, centre, right in the previous row).
     pub context: Vec<String>,
-    /// `gates` only: the bit of the cell that differs, as its `cells` token (e.g. `⟨B,1⟩`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `gates` only: the bit of the cell that differs, as its `cells` token (e.g. `⟨B,1⟩`);
+    /// `null` for the other encodings (present, so the JSON's keys never vary).
     pub bit: Option<String>,
 }
 
@@ -85,7 +85,8 @@ pub struct EmulationReport {
     pub tape_cells: usize,
     /// Window cell where the input starts.
     pub origin: usize,
-    /// |D|.
+    /// |D|, the number of tokens in the dictionary (`compile --json` lists them as `dictionary`).
+    #[serde(rename = "dictionary_size")]
     pub dictionary: usize,
     /// Offsets the predictor reads.
     pub offsets: Vec<usize>,

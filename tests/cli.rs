@@ -582,8 +582,8 @@ fn task_multiply_tm_compiled_json() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
     assert_eq!(v["model"], "compiled");
-    assert_eq!(v["pairs"], 3);
-    assert_eq!(v["exact"], 3);
+    assert_eq!(v["validation"]["pairs"], 3);
+    assert_eq!(v["validation"]["exact"], 3);
 }
 
 #[test]
@@ -628,8 +628,8 @@ fn task_text_trains_a_linear_model_json() {
     assert!(std::fs::read_to_string(&plot).unwrap().contains("<svg"));
     assert_eq!(n["model"], "linear T=4 d=8");
     assert_eq!(
-        n["validation"]["tokens"],
-        v["baselines"]["models"][0]["validation"]["tokens"]
+        n["validation"]["predicted_tokens"],
+        v["baselines"]["models"][0]["validation"]["predicted_tokens"]
     );
     assert_eq!(v["samples"].as_array().unwrap().len(), 4);
     assert!(v["samples"][0]["text"]
@@ -726,7 +726,7 @@ fn softmax_learned_files_run_and_certify_with_exit_0_or_1() {
             "{cmd}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert_eq!(json(&out)["schema_version"], 1);
+        assert_eq!(json(&out)["schema_version"], 2);
     }
 }
 

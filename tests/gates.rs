@@ -440,7 +440,7 @@ fn cli_task_parity() {
     ]);
     assert_eq!(out.status.code(), Some(0));
     let j = json(&out);
-    assert_eq!(j["tokens"], 10);
+    assert_eq!(j["chain_tokens"], 10);
     assert_eq!(j["accuracy"], 1.0);
     assert_eq!(j["exhaustive"], false);
     let j = json(&arsim(&[

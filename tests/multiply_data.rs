@@ -201,7 +201,7 @@ fn cli_shows_a_chain_and_the_stats() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["chain"], PAPER_1234_5678);
-    assert_eq!(v["tokens"], 307);
+    assert_eq!(v["chain_tokens"], 307);
     assert_eq!(v["split"], "validation");
     let out = arsim(&["task", "multiply", "--show", "1111", "1111", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -215,7 +215,7 @@ fn cli_shows_a_chain_and_the_stats() {
     assert_eq!(v["validation_pairs"], 9_876_790);
     assert_eq!(v["test_pairs"], 9_876_791);
     assert_eq!(v["formats"][2]["cot"], "carry");
-    assert_eq!(v["formats"][2]["tokens"], 75);
+    assert_eq!(v["formats"][2]["chain_tokens"], 75);
 
     let out = arsim(&["task", "multiply", "--show", "1110", "5678"]);
     assert_eq!(out.status.code(), Some(2));

@@ -123,11 +123,14 @@ fn machine() -> arsim::Machine {
 #[test]
 fn the_compiled_machine_multiplies_validation_pairs_exactly() {
     let r = run_compiled(&machine(), 12, Split::Validation, &mut |_| {});
-    assert_eq!((r.pairs, r.exact), (12, 12));
+    assert_eq!((r.validation.pairs, r.validation.exact), (12, 12));
     assert_eq!(r.split, Split::Validation);
     // The test half is a different sample of pairs, and the machine multiplies it too.
     let t = run_compiled(&machine(), 3, Split::Test, &mut |_| {});
-    assert_eq!((t.pairs, t.exact, t.split), (3, 3, Split::Test));
+    assert_eq!(
+        (t.validation.pairs, t.validation.exact, t.split),
+        (3, 3, Split::Test)
+    );
     assert!(r.chain_tokens_mean > 100_000.0, "{}", r.chain_tokens_mean);
     assert!(r.parameters > 0);
 }
@@ -146,10 +149,13 @@ fn the_learned_machine_predictor_is_scored_on_the_same_pairs() {
         &mut |_| {},
     )
     .unwrap();
-    assert_eq!(r.pairs, 3);
+    assert_eq!(r.validation.pairs, 3);
     assert_eq!(r.train_seqs, 4);
-    assert!(r.exact <= 3);
+    assert!(r.validation.exact <= 3);
     let learner = r.learner.unwrap();
     assert_eq!(learner.inputs.distribution, "given");
-    assert_eq!(r.exact, learner.test.traces - learner.test.trace_errors);
+    assert_eq!(
+        r.validation.exact,
+        learner.test.traces - learner.test.trace_errors
+    );
 }

@@ -38,7 +38,8 @@ use std::time::Instant;
 pub struct Evaluation {
     /// Held-out traces.
     pub traces: usize,
-    /// Generated positions in them.
+    /// Generated positions in them (a count).
+    #[serde(rename = "generated_tokens")]
     pub tokens: u64,
     /// Teacher-forced positions where the predictor's token is wrong.
     pub token_errors: u64,

@@ -246,6 +246,7 @@ pub struct LearnReport {
     /// Window cell of the input's start.
     pub origin: usize,
     /// |D| (2 for `gates`).
+    #[serde(rename = "dictionary_size")]
     pub dictionary: usize,
     /// The seed.
     pub seed: u64,

@@ -98,7 +98,8 @@ pub struct SweepReport {
     pub tape_cells: usize,
     /// Window cell of the input's start.
     pub origin: usize,
-    /// |D|.
+    /// |D|, the number of tokens in the dictionary.
+    #[serde(rename = "dictionary_size")]
     pub dictionary: usize,
     /// The seed.
     pub seed: u64,

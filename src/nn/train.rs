@@ -372,9 +372,11 @@ pub struct TrainReport {
     pub seconds: f64,
     /// Loss-scored tokens per second of this run.
     pub tokens_per_second: f64,
-    /// Mean loss of this run's first 10 steps.
+    /// Mean loss of this run's first 10 steps (the key says `mean10`: it is not one step's loss).
+    #[serde(rename = "first_loss_mean10")]
     pub first_loss: f64,
     /// Mean loss of the last 10 steps.
+    #[serde(rename = "final_loss_mean10")]
     pub final_loss: f64,
     /// `(step, loss)` every few steps, for plots.
     pub curve: Vec<(usize, f64)>,

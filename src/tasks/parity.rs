@@ -236,6 +236,7 @@ pub struct ParityReport {
     /// The most bits any token of this chain reads (its largest fan-in, ≤ k).
     pub max_fan_in: usize,
     /// Chain-of-thought tokens generated per input (gates): the length complexity.
+    #[serde(rename = "chain_tokens")]
     pub tokens: usize,
     /// Count blocks in the chain (Θ(n/k) for `kbounded`).
     pub blocks: usize,

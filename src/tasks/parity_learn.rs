@@ -44,7 +44,8 @@ pub struct ParityLearnReport {
     pub n: usize,
     /// The chain's name.
     pub cot: &'static str,
-    /// Tokens the learner generates (the circuit's gates).
+    /// Tokens the learner generates per input (the circuit's gates).
+    #[serde(rename = "chain_tokens")]
     pub tokens: usize,
     /// Training chains.
     pub train: usize,

@@ -40,7 +40,7 @@ pub fn cmd_certify(
 
 fn print_local(m: &Machine, encoding: EncodingKind, s: usize, cert: &Certificate, json: bool) {
     if json {
-        let mut value = serde_json::json!({
+        let value = serde_json::json!({
             "machine": m.name(),
             "encoding": encoding.name(),
             "tape_cells": s,
@@ -49,10 +49,9 @@ fn print_local(m: &Machine, encoding: EncodingKind, s: usize, cert: &Certificate
             "min_margin": cert.min_margin,
             "failed": cert.failed,
             "failures": cert.failures,
+            // Always present (null when certified or no reason), so the keys never vary.
+            "reason": cert.reason,
         });
-        if let Some(reason) = &cert.reason {
-            value["reason"] = serde_json::json!(reason);
-        }
         print_json(&value);
         return;
     }

@@ -30,7 +30,8 @@ use std::process::ExitCode;
 use task_flags::TaskCommand;
 
 /// The version of the JSON every command prints (the top-level `schema_version` key).
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2 renamed keys so that one key means one thing everywhere (docs/json.md lists them).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A failure and its exit code.
 pub enum Failure {

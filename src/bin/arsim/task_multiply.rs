@@ -15,7 +15,8 @@ struct MultiplyShow {
     product: u64,
     split: Split,
     cot: CotFormat,
-    tokens: usize,
+    /// Tokens in the whole chain (a count).
+    chain_tokens: usize,
     prompt_len: usize,
     answer_start: usize,
     chain: String,
@@ -25,7 +26,8 @@ struct MultiplyShow {
 #[derive(Serialize)]
 struct MultiplyFormatStats {
     cot: CotFormat,
-    tokens: usize,
+    /// Tokens in the whole chain (a count).
+    chain_tokens: usize,
     prompt_len: usize,
     answer_start: usize,
 }
@@ -74,7 +76,7 @@ pub fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure>
             product: pair.product(),
             split: pair.split(),
             cot,
-            tokens: chain.tokens.len(),
+            chain_tokens: chain.tokens.len(),
             prompt_len: chain.prompt_len(),
             answer_start: chain.answer_range().start,
             chain: vocab.decode(&chain.tokens).map_err(anyhow::Error::from)?,
@@ -88,7 +90,7 @@ pub fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure>
             );
             println!(
                 "chain        {}: {} tokens, generation from {}, answer at {}..{}",
-                r.cot, r.tokens, r.prompt_len, r.answer_start, r.tokens
+                r.cot, r.chain_tokens, r.prompt_len, r.answer_start, r.chain_tokens
             );
             println!("{}", r.chain);
         }
@@ -103,7 +105,7 @@ pub fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure>
             .into_iter()
             .map(|f| MultiplyFormatStats {
                 cot: f,
-                tokens: f.len(),
+                chain_tokens: f.len(),
                 prompt_len: f.prompt_len(),
                 answer_start: f.answer_range().start,
             })
@@ -121,10 +123,10 @@ pub fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure>
             println!(
                 "cot {:<8} {} tokens, generation from {}, answer at {}..{}",
                 f.cot.name(),
-                f.tokens,
+                f.chain_tokens,
                 f.prompt_len,
                 f.answer_start,
-                f.tokens
+                f.chain_tokens
             );
         }
         println!(
@@ -259,8 +261,8 @@ fn print_multiply_row(r: &serde_json::Value) {
             f("/training/seconds").as_f64().unwrap_or(0.0),
             f("/training/tokens_per_second").as_f64().unwrap_or(0.0),
             f("/threads"),
-            f("/training/first_loss").as_f64().unwrap_or(0.0),
-            f("/training/final_loss").as_f64().unwrap_or(0.0),
+            f("/training/first_loss_mean10").as_f64().unwrap_or(0.0),
+            f("/training/final_loss_mean10").as_f64().unwrap_or(0.0),
         );
         println!(
             "validation   {} pairs, greedy decoding: exact {} ({:.2} %), per digit {:.2} %, whole chain right {}",
@@ -308,9 +310,9 @@ fn print_multiply_row(r: &serde_json::Value) {
         }
         println!(
             "validation   {} pairs: exact {} ({:.2} %), {:.1} s, {:.1} M tokens/s verified",
-            f("/pairs"),
-            f("/exact"),
-            100.0 * f("/exact_rate").as_f64().unwrap_or(0.0),
+            f("/validation/pairs"),
+            f("/validation/exact"),
+            100.0 * f("/validation/exact_rate").as_f64().unwrap_or(0.0),
             f("/seconds").as_f64().unwrap_or(0.0),
             f("/tokens_per_second").as_f64().unwrap_or(0.0) / 1e6
         );

@@ -36,6 +36,18 @@ pub fn read_binary(tape: &str) -> Option<u64> {
     u64::from_str_radix(tape, 2).ok()
 }
 
+/// Exact match on the pairs run (the TM route's counterpart of the neural route's
+/// [`super::neural::DecodeScore`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TmScore {
+    /// Pairs run (the fixed sample of the report's `split`).
+    pub pairs: usize,
+    /// Pairs whose trace was right and whose tape spelled the product.
+    pub exact: usize,
+    /// `exact / pairs`.
+    pub exact_rate: f64,
+}
+
 /// One row of the table for the TM route.
 #[derive(Clone, Debug, Serialize)]
 pub struct TmReport {
@@ -47,12 +59,9 @@ pub struct TmReport {
     pub conversion: &'static str,
     /// The split scored: `validation` or `test`.
     pub split: Split,
-    /// Pairs run (the fixed sample of `split`).
-    pub pairs: usize,
-    /// Pairs whose trace was right and whose tape spelled the product.
-    pub exact: usize,
-    /// `exact / pairs`.
-    pub exact_rate: f64,
+    /// The score on the fixed sample of `split`, under the key `validation` as in the neural
+    /// route's report, so that `validation.exact` means the same in both.
+    pub validation: TmScore,
     /// Tokens of the chain (the whole `cells` trace), mean over the pairs.
     pub chain_tokens_mean: f64,
     /// The longest chain (compiled only: the learner's report gives means).
@@ -137,9 +146,11 @@ pub fn run_compiled(
         machine: machine.name().to_string(),
         conversion: CONVERSION,
         split,
-        pairs: pairs.len(),
-        exact,
-        exact_rate: exact as f64 / pairs.len().max(1) as f64,
+        validation: TmScore {
+            pairs: pairs.len(),
+            exact,
+            exact_rate: exact as f64 / pairs.len().max(1) as f64,
+        },
         chain_tokens_mean: tokens as f64 / pairs.len().max(1) as f64,
         chain_tokens_max: Some(longest),
         parameters: params,
@@ -207,9 +218,11 @@ pub fn run_learned(
         machine: machine.name().to_string(),
         conversion: CONVERSION,
         split,
-        pairs: r.test.traces,
-        exact,
-        exact_rate: exact as f64 / r.test.traces.max(1) as f64,
+        validation: TmScore {
+            pairs: r.test.traces,
+            exact,
+            exact_rate: exact as f64 / r.test.traces.max(1) as f64,
+        },
         chain_tokens_mean: row,
         chain_tokens_max: None,
         parameters: params,

@@ -34,7 +34,8 @@ impl EvalSet {
 /// A model's measures on an [`EvalSet`].
 #[derive(Clone, Debug, Serialize)]
 pub struct EvalReport {
-    /// Tokens predicted, each story's end token included.
+    /// Tokens predicted, each story's end token included (a count).
+    #[serde(rename = "predicted_tokens")]
     pub tokens: usize,
     /// UTF-8 bytes of the text those tokens cover.
     pub bytes: usize,
