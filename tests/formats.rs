@@ -657,3 +657,16 @@ fn cli_convert_trace_compile_and_dot() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Regression (found by `yaml_parser_never_panics`' round trip): a machine that starts in a
+/// halting state has no Morphett form (Morphett starts in state 0, which is not a `halt*`
+/// state), so the writer says so instead of writing a file that does not load back.
+#[test]
+fn morphett_writer_refuses_a_machine_that_starts_halted() {
+    let ron = r#"(name: "starts-halted", symbols: ["0", "1"], blank: "0", states: ["A", "Z"],
+        start: "Z", halting: ["Z"], rules: [("A", "0", "1", R, "A"), ("A", "1", "1", R, "A")])"#;
+    let m = from_bytes(ron.as_bytes(), MachineFormat::Ron, "t", "t", 0).unwrap();
+    let e = write_machine(&m, MachineFormat::Morphett).unwrap_err().to_string();
+    assert!(e.contains("cannot") && e.contains("halting"), "{e}");
+    writes_load_back(&m);
+}

@@ -588,6 +588,13 @@ pub fn to_morphett(m: &Machine) -> Result<String, MorphettExportError> {
     if m.rules().next().is_none() {
         return Err(MorphettExportError("a machine without rules".into()));
     }
+    // Morphett starts in state 0, which cannot also be a `halt*` state: a machine that starts
+    // halted (0 steps) would read back as one whose start state has no rules.
+    if m.is_halting(m.start()) {
+        return Err(MorphettExportError(
+            "a machine whose start state is a halting state".into(),
+        ));
+    }
     let names = morphett_names(m);
     let show = |c: char| if c == blank { '_' } else { c };
     let mut out = String::new();
