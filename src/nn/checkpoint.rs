@@ -294,6 +294,7 @@ pub fn start_or_resume(
             Ok(Started { model, opt, notes })
         }
         None => {
+            config.check_size()?;
             let model = ArModel::new_with(config, seed, hyper.recipe, &device)?;
             let opt = AdamW::for_model(&model, hyper.lr, hyper.weight_decay, hyper.recipe)?;
             Ok(Started {

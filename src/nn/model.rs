@@ -29,6 +29,12 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
+/// The most that training one model may hold (parameters, gradients, AdamW's moments): 16 GiB
+/// of this project's 24 GiB machines.
+pub const MAX_TRAINING_BYTES: u64 = 16 << 30;
+
+const GIB: f64 = (1u64 << 30) as f64;
+
 /// Which predictor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -109,6 +115,49 @@ impl ModelConfig {
                 v * d + t * d + self.layers * block + 2 * d + d * v + v
             }
         }
+    }
+
+    /// Bytes that training this model holds at the least, computed in `f64` so that no size
+    /// a user can type overflows: every parameter four times over in `f32` (the value, its
+    /// gradient and AdamW's two moments), the masked layer's diagonal squares counted whole
+    /// (they are stored with their masked entries), and one batch of activations is not
+    /// counted. [`ModelConfig::check_size`] compares it with [`MAX_TRAINING_BYTES`].
+    pub fn training_bytes_estimate(&self) -> f64 {
+        let (v, d, t) = (self.vocab as f64, self.d as f64, self.context as f64);
+        let c = (self.chunk.max(1) as f64).min(t.max(1.0));
+        // Off-diagonal blocks hold d²·T(T+1)/2 minus the diagonal squares' share; the squares
+        // hold d²·c² each, T/c of them: at most d²(T(T+1)/2 + T·c).
+        let masked = d * d * (t * (t + 1.0) / 2.0 + t * c);
+        let params = match self.architecture {
+            Architecture::Bigram => v * v,
+            Architecture::Linear => v * d + masked + t * d + d * v + v,
+            Architecture::Mlp => v * d + masked + t * d + d * d + d + d * v + v,
+            Architecture::Transformer => {
+                v * d + t * d + self.layers as f64 * (12.0 * d * d + 13.0 * d) + d * v + v
+            }
+        };
+        params * 4.0 * 4.0
+    }
+
+    /// Refuses, before anything is allocated, a model whose training would hold more than
+    /// [`MAX_TRAINING_BYTES`] (`--d`, `--context`, `--vocab`, `--layers` too large), naming the
+    /// estimate and the limit.
+    pub fn check_size(&self) -> std::result::Result<(), super::NnError> {
+        let need = self.training_bytes_estimate();
+        if need > MAX_TRAINING_BYTES as f64 {
+            return Err(super::NnError::Data(format!(
+                "a {} model with d = {}, context = {}, vocabulary = {} needs about {:.3e} GiB to \
+                 train (parameters, gradients and AdamW's two moments in f32), over the limit \
+                 of {} GiB: choose a smaller --d, --context or --vocab",
+                format!("{:?}", self.architecture).to_lowercase(),
+                self.d,
+                self.context,
+                self.vocab,
+                need / GIB,
+                MAX_TRAINING_BYTES as f64 / GIB
+            )));
+        }
+        Ok(())
     }
 
     /// Multiply-adds of one forward pass per token, averaged over the `T` positions of a full
@@ -519,5 +568,26 @@ impl ArModel {
         let logits = self.forward(inputs)?;
         let (b, t, v) = logits.dims3()?;
         candle_nn::loss::cross_entropy(&logits.reshape((b * t, v))?, &targets.reshape(b * t)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--d 100000000` once aborted allocating; it is refused before anything is allocated,
+    /// while the paper's shapes pass.
+    #[test]
+    fn sizes_are_checked_before_allocation() {
+        let huge = ModelConfig::new(Architecture::Linear, 1024, 64, 100_000_000, 0, 0);
+        let e = huge.check_size().unwrap_err().to_string();
+        assert!(e.contains("GiB") && e.contains("d = 100000000"), "{e}");
+        let paper = ModelConfig::new(Architecture::Mlp, 117, 306, 16, 0, 0);
+        assert!(paper.check_size().is_ok());
+        let wide = ModelConfig::new(Architecture::Mlp, 117, 306, 128, 0, 0);
+        assert!(wide.check_size().is_ok(), "{}", wide.training_bytes_estimate());
+        // No overflow at the largest sizes a user can type.
+        let max = ModelConfig::new(Architecture::Mlp, usize::MAX, usize::MAX, usize::MAX, 0, 0);
+        assert!(max.check_size().is_err());
     }
 }
