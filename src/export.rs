@@ -18,8 +18,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
 /// The typed metadata of the former `extra` key-value pairs (`machine`, `encoding`,
 /// `window_size`, `origin`, anything else kept as written).
 fn metadata_of(extra: &[(&str, String)]) -> Metadata {
-    let mut map: HashMap<String, String> =
-        extra.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let mut map: HashMap<String, String> = extra
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     map.insert("format".into(), format!("{DENSE_FORMAT}/1"));
     map.entry("tokens".into()).or_insert_with(|| "[]".into());
     Metadata::from_map(&map, DENSE_FORMAT).unwrap_or_else(|_| {
@@ -90,7 +92,11 @@ mod tests {
         let p = machine_to_cells_predictor(&m, w);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.safetensors");
-        let extra = [("machine", "bb2".to_string()), ("window_size", "4".into()), ("origin", "2".into())];
+        let extra = [
+            ("machine", "bb2".to_string()),
+            ("window_size", "4".into()),
+            ("origin", "2".into()),
+        ];
         write_safetensors(&p, &extra, &path).unwrap();
         let (q, meta) = read_safetensors(&path).unwrap();
         assert_eq!(p, q);

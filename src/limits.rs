@@ -47,7 +47,9 @@ pub enum SizeError {
         limit: String,
     },
     /// A YAML document nested deeper than [`MAX_YAML_DEPTH`].
-    #[error("the document nests {depth} levels deep (at most {MAX_YAML_DEPTH}); a machine table is 3")]
+    #[error(
+        "the document nests {depth} levels deep (at most {MAX_YAML_DEPTH}); a machine table is 3"
+    )]
     TooDeep {
         /// The depth found.
         depth: usize,
@@ -176,7 +178,10 @@ mod tests {
         assert_eq!(yaml_depth(table), 4);
         assert!(check_yaml_depth(table).is_ok());
         let deep = "[".repeat(10_000);
-        assert_eq!(check_yaml_depth(&deep), Err(SizeError::TooDeep { depth: 10_001 }));
+        assert_eq!(
+            check_yaml_depth(&deep),
+            Err(SizeError::TooDeep { depth: 10_001 })
+        );
         let indented: String = (0..100).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         assert!(check_yaml_depth(&indented).is_err());
     }

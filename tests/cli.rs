@@ -569,15 +569,7 @@ fn task_multiply_mismatched_route_is_exit_2() {
 #[test]
 fn task_multiply_tm_compiled_json() {
     let out = arsim(&[
-        "task",
-        "multiply",
-        "--cot",
-        "tm",
-        "--model",
-        "compiled",
-        "--eval",
-        "3",
-        "--json",
+        "task", "multiply", "--cot", "tm", "--model", "compiled", "--eval", "3", "--json",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);

@@ -97,7 +97,12 @@ fn every_file_computes_what_its_tool_computes() {
             want.tape = t.clone();
         }
         if got != want {
-            failures.push(format!("{} ({}): got {got:?}, {} says {want:?}", e.file, m.name(), e.tool));
+            failures.push(format!(
+                "{} ({}): got {got:?}, {} says {want:?}",
+                e.file,
+                m.name(),
+                e.tool
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -165,7 +170,8 @@ fn every_file_round_trips_through_the_formats_that_hold_it() {
                     let word = m.default_input().unwrap_or("");
                     let got = figures_on(&back, word, e.max_steps);
                     // Formats may rename states; the run must be the same.
-                    let same = (got.steps, got.halted, &got.tape) == (want.steps, want.halted, &want.tape);
+                    let same =
+                        (got.steps, got.halted, &got.tape) == (want.steps, want.halted, &want.tape);
                     if !same {
                         failures.push(format!("{} as {format:?}: {got:?} ≠ {want:?}", e.file));
                     }
@@ -191,9 +197,8 @@ mod cli {
     }
 
     fn json(out: &Output) -> serde_json::Value {
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("{e}: {}", String::from_utf8_lossy(&out.stdout))
-        })
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
     }
 
     #[test]
@@ -202,10 +207,16 @@ mod cli {
         let out = arsim(&["run", &f, "--json"]);
         assert_eq!(out.status.code(), Some(0));
         let j = json(&out);
-        assert_eq!((j["input"].as_str(), j["tape"].as_str()), (Some("1011"), Some("1100")));
+        assert_eq!(
+            (j["input"].as_str(), j["tape"].as_str()),
+            (Some("1011"), Some("1100"))
+        );
         let f = format!("{ROOT}/morphett/binaryadd.txt");
         let j = json(&arsim(&["run", &f, "--json"]));
-        assert_eq!((j["steps"].as_u64(), j["tape"].as_str()), (Some(135), Some("1100001")));
+        assert_eq!(
+            (j["steps"].as_u64(), j["tape"].as_str()),
+            (Some(135), Some("1100001"))
+        );
         // --input replaces it; --input-file reads it from a file.
         let j = json(&arsim(&["run", &f, "--json", "--input", "1 1"]));
         assert_eq!(j["tape"].as_str(), Some("10"));
@@ -213,7 +224,13 @@ mod cli {
         std::fs::create_dir_all(&dir).unwrap();
         let input = dir.join("input.txt");
         std::fs::write(&input, "1 1\n").unwrap();
-        let j = json(&arsim(&["run", &f, "--json", "--input-file", input.to_str().unwrap()]));
+        let j = json(&arsim(&[
+            "run",
+            &f,
+            "--json",
+            "--input-file",
+            input.to_str().unwrap(),
+        ]));
         assert_eq!(j["tape"].as_str(), Some("10"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -234,9 +251,15 @@ mod cli {
         let out = arsim(&["run", f, "--start", "s", "--lenient", "--json"]);
         assert_eq!(out.status.code(), Some(0));
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("warning: ") && err.contains("m.tm:2:") && err.contains("m.tm:3:"), "{err}");
+        assert!(
+            err.contains("warning: ") && err.contains("m.tm:2:") && err.contains("m.tm:3:"),
+            "{err}"
+        );
         let j = json(&out);
-        assert_eq!((j["tape"].as_str(), j["state"].as_str()), (Some("0"), Some("halt")));
+        assert_eq!(
+            (j["tape"].as_str(), j["state"].as_str()),
+            (Some("0"), Some("halt"))
+        );
         let out = arsim(&["run", f, "--lenient"]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("the start state \"0\" has no rules"), "{err}");

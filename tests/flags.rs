@@ -52,7 +52,10 @@ fn same(base: &[&str], new: &[&str], old: &[&str]) -> Output {
 fn hidden(cmd: &[&str], new: &str, old: &str) {
     let out = arsim(&[cmd, &["--help"]].concat());
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains(&format!("{new} ")), "{cmd:?} --help lists {new}: {help}");
+    assert!(
+        help.contains(&format!("{new} ")),
+        "{cmd:?} --help lists {new}: {help}"
+    );
     assert!(
         !help.contains(&format!("{old} ")) && !help.contains(&format!("{old}\n")),
         "{cmd:?} --help hides {old}: {help}"
@@ -65,7 +68,13 @@ fn length_tape_random_and_per_length() {
     let v = same(&base, &["--tape", "8,16"], &["--tapes", "8,16"]);
     let v: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
     assert!(v.to_string().contains("16"), "{v}");
-    let base = ["length", "machines/binary-add.ron", "--lengths", "2", "--json"];
+    let base = [
+        "length",
+        "machines/binary-add.ron",
+        "--lengths",
+        "2",
+        "--json",
+    ];
     same(
         &base,
         &["--random", "--per-length", "2"],
@@ -89,7 +98,11 @@ fn learn_eval_and_out() {
         "20",
         "--json",
     ];
-    same(&base, &["--eval", "3", "--out", p], &["--test", "3", "--save", p]);
+    same(
+        &base,
+        &["--eval", "3", "--out", p],
+        &["--test", "3", "--save", p],
+    );
     assert!(std::fs::metadata(&path).unwrap().len() > 0);
     hidden(&["learn"], "--eval", "--test");
     hidden(&["learn"], "--out", "--save");
@@ -106,14 +119,25 @@ fn learn_offers_only_the_encodings_it_learns() {
         .collect::<String>();
     assert!(line.contains("gates"), "{help}");
     assert!(!line.contains("sweep"), "learn --help offers sweep: {line}");
-    let out = arsim(&["learn", "machines/binary-increment.ron", "--encoding", "sweep"]);
+    let out = arsim(&[
+        "learn",
+        "machines/binary-increment.ron",
+        "--encoding",
+        "sweep",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("[possible values: cells, gates]"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[possible values: cells, gates]"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn multiply_train_and_eval() {
-    let base = ["task", "multiply", "--cot", "tm", "--model", "compiled", "--json"];
+    let base = [
+        "task", "multiply", "--cot", "tm", "--model", "compiled", "--json",
+    ];
     let out = same(&base, &["--eval", "2"], &["--eval-pairs", "2"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains('2'));
     // --train only matters to training runs: --stats shows parsing alone.
@@ -132,13 +156,20 @@ fn parity_eval_train_and_out() {
     let (a, b) = (dir.path().join("a.ron"), dir.path().join("b.ron"));
     let base = ["task", "parity", "--n", "24", "--json"];
     same(&base, &["--eval", "5"], &["--samples", "5"]);
-    same(&base, &["--train", "20", "--eval", "5"], &["--learn", "20", "--eval", "5"]);
+    same(
+        &base,
+        &["--train", "20", "--eval", "5"],
+        &["--learn", "20", "--eval", "5"],
+    );
     let base = ["task", "parity", "--n", "4"];
     let new = arsim(&[&base[..], &["--out", a.to_str().unwrap()]].concat());
     let old = arsim(&[&base[..], &["--circuit", b.to_str().unwrap()]].concat());
     assert_eq!(new.status.code(), Some(0), "{}", stderr(&new));
     assert_eq!(old.status.code(), Some(0), "{}", stderr(&old));
-    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "circuits differ");
+    assert!(
+        std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+        "circuits differ"
+    );
     hidden(&["task", "parity"], "--eval", "--samples");
     hidden(&["task", "parity"], "--train", "--learn");
     hidden(&["task", "parity"], "--out", "--circuit");
@@ -187,7 +218,10 @@ fn text_sample_tokens_and_hf_tokenizer() {
     let old = arsim(&[&base[..], &["--tokenizer-out", b.to_str().unwrap()]].concat());
     assert_eq!(new.status.code(), Some(0), "{}", stderr(&new));
     assert_eq!(old.status.code(), Some(0), "{}", stderr(&old));
-    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "tokenizers differ");
+    assert!(
+        std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+        "tokenizers differ"
+    );
     hidden(&["task", "text"], "--sample-tokens", "--tokens");
     hidden(&["task", "text"], "--hf-tokenizer", "--tokenizer-out");
 }
@@ -203,7 +237,9 @@ fn one_default_seed() {
     ] {
         let out = arsim(&[cmd, &["--help"]].concat());
         let help = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
-        let at = help.find("--seed <SEED>").unwrap_or_else(|| panic!("{cmd:?} has --seed"));
+        let at = help
+            .find("--seed <SEED>")
+            .unwrap_or_else(|| panic!("{cmd:?} has --seed"));
         let rest = &help[at..];
         let default = rest.find("[default: ").map(|i| &rest[i + 10..i + 12]);
         assert_eq!(default, Some("0]"), "{cmd:?}: {rest}");
@@ -235,7 +271,11 @@ fn trace_emulate_weights_are_used_or_refused() {
         png.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("/nonexistent/w.safetensors"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/w.safetensors"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!png.exists());
 }
 
@@ -255,17 +295,33 @@ fn plot_is_the_picture_flag_png_and_svg_its_old_spellings() {
         let new = arsim(&[cmd, &["--plot", a.to_str().unwrap()]].concat());
         let was = arsim(&[cmd, &[old, b.to_str().unwrap()]].concat());
         assert_eq!(new.status.code(), Some(0), "{cmd:?}: {}", stderr(&new));
-        assert_eq!(was.status.code(), Some(0), "{cmd:?} {old}: {}", stderr(&was));
+        assert_eq!(
+            was.status.code(),
+            Some(0),
+            "{cmd:?} {old}: {}",
+            stderr(&was)
+        );
         let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
-        assert!(a == b && !a.is_empty(), "{cmd:?}: --plot and {old} draw different files");
+        assert!(
+            a == b && !a.is_empty(),
+            "{cmd:?}: --plot and {old} draw different files"
+        );
         let is_png = a.starts_with(b"\x89PNG");
-        assert_eq!(is_png, ext == "png", "{cmd:?}: the format follows the extension");
+        assert_eq!(
+            is_png,
+            ext == "png",
+            "{cmd:?}: the format follows the extension"
+        );
         hidden(cmd, "--plot", old);
     }
     // Any other extension is refused before anything runs.
     let jpg = dir.path().join("x.jpg");
     let out = arsim(&["trace", "machines/bb2.ron", "--plot", jpg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("FILE.png or FILE.svg"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("FILE.png or FILE.svg"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!jpg.exists());
 }

@@ -666,7 +666,9 @@ fn morphett_writer_refuses_a_machine_that_starts_halted() {
     let ron = r#"(name: "starts-halted", symbols: ["0", "1"], blank: "0", states: ["A", "Z"],
         start: "Z", halting: ["Z"], rules: [("A", "0", "1", R, "A"), ("A", "1", "1", R, "A")])"#;
     let m = from_bytes(ron.as_bytes(), MachineFormat::Ron, "t", "t", 0).unwrap();
-    let e = write_machine(&m, MachineFormat::Morphett).unwrap_err().to_string();
+    let e = write_machine(&m, MachineFormat::Morphett)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("cannot") && e.contains("halting"), "{e}");
     writes_load_back(&m);
 }

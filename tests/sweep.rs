@@ -323,8 +323,8 @@ fn stay_loops_are_refused_everywhere() {
 fn a_run_that_starts_final_has_one_row() {
     // The start state has no rule for the blank: C0 is final, T = 0, L = 0, one row.
     // (`---` read as a missing rule: bbchallenge's reading would take a halting step.)
-    let spec = arsim::machine::standard::parse_with("---1RA", arsim::machine::Undefined::NoRule)
-        .unwrap();
+    let spec =
+        arsim::machine::standard::parse_with("---1RA", arsim::machine::Undefined::NoRule).unwrap();
     let m = arsim::machine::validate(&spec, None, None).unwrap();
     let w = Window { size: 3, origin: 1 };
     let c = count(&m, &[], w, 10, BUDGET).unwrap();

@@ -68,7 +68,10 @@ pub struct ExtensionError {
 /// Checks that `path` ends in `format`'s extension (any case), so that `--png x.svg` is
 /// refused before anything is drawn instead of writing PNG bytes under an SVG name.
 pub fn check_extension(path: &std::path::Path, format: ImageFormat) -> Result<(), ExtensionError> {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
     if ext.as_deref() == Some(format.extension()) {
         return Ok(());
     }
@@ -269,7 +272,10 @@ mod tests {
         use std::path::Path;
         assert!(check_extension(Path::new("a/x.PNG"), ImageFormat::Png).is_ok());
         let e = check_extension(Path::new("x.svg"), ImageFormat::Png).unwrap_err();
-        assert_eq!(e.to_string(), "x.svg would get PNG bytes: name it .png (or use --svg for .svg)");
+        assert_eq!(
+            e.to_string(),
+            "x.svg would get PNG bytes: name it .png (or use --svg for .svg)"
+        );
         assert!(svg_path("x").is_err());
         assert_eq!(svg_path("x.svg"), Ok("x.svg".into()));
     }

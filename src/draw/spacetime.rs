@@ -275,7 +275,11 @@ fn count_steps(m: &Machine, mut config: WindowConfig, max_steps: u64) -> (u64, S
     let mut n = 0;
     loop {
         if config.is_final(m) {
-            let how = if m.is_halting(config.state) { "halted" } else { "no rule" };
+            let how = if m.is_halting(config.state) {
+                "halted"
+            } else {
+                "no rule"
+            };
             return (n, how.to_string());
         }
         if n >= max_steps {
@@ -856,7 +860,11 @@ mod tests {
         let d = reference(&m, &[], w, 10_000, &SpaceTimeOptions::default()).unwrap();
         // 16-pixel cells (the most), and every 81st of the 10,001 rows: 124 rows in 2000 pixels.
         assert_eq!((d.scale, d.rows), (16, 124));
-        assert!(d.title[0].ends_with("10000 steps, cut by the step limit 10000"), "{:?}", d.title);
+        assert!(
+            d.title[0].ends_with("10000 steps, cut by the step limit 10000"),
+            "{:?}",
+            d.title
+        );
         let bb2 = crate::machine::load_machine("1RB1LB_1LA1RZ").unwrap();
         let w = Window { size: 4, origin: 2 };
         let d = reference(&bb2, &[], w, 100, &SpaceTimeOptions::default()).unwrap();

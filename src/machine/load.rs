@@ -5,10 +5,10 @@
 use super::morphett::{self, MorphettError};
 use super::ron_format::{self, SourceMap};
 use super::seed::{self, SeedError};
+use super::spec::MachineSpec;
 use super::standard::{self, StandardError};
 use super::validate::{validate, ValidationErrors};
 use super::yaml::{self, YamlError};
-use super::spec::MachineSpec;
 use super::{Machine, Undefined};
 use serde::Serialize;
 use std::path::Path;
@@ -228,12 +228,11 @@ pub fn load_machine_with(arg: &str, opts: &LoadOptions) -> Result<Loaded, LoadEr
     }
     if matches!(opts.format, None | Some(MachineFormat::Standard)) && standard::looks_standard(arg)
     {
-        let spec = standard::parse_with(arg, opts.undefined).map_err(|error| {
-            LoadError::Standard {
+        let spec =
+            standard::parse_with(arg, opts.undefined).map_err(|error| LoadError::Standard {
                 origin: arg.to_string(),
                 error,
-            }
-        })?;
+            })?;
         return finish(spec, opts, arg, None, Vec::new());
     }
     Err(LoadError::NotFound(arg.to_string()))
@@ -374,12 +373,11 @@ pub fn from_bytes_with(
                 start: opts.start.as_deref(),
                 input: opts.input.as_deref(),
             };
-            let parsed = morphett::parse_with(text()?, &mopts).map_err(|error| {
-                LoadError::Morphett {
+            let parsed =
+                morphett::parse_with(text()?, &mopts).map_err(|error| LoadError::Morphett {
                     path: path.to_string(),
                     error,
-                }
-            })?;
+                })?;
             let warnings = parsed
                 .warnings
                 .iter()
@@ -402,7 +400,11 @@ pub fn from_bytes_with(
             }
             let name = y.spec.name.clone();
             let mut l = finish(y.spec, opts, path, None, Vec::new())?;
-            l.machine.name = if name.is_empty() { stem.to_string() } else { name };
+            l.machine.name = if name.is_empty() {
+                stem.to_string()
+            } else {
+                name
+            };
             return Ok(l);
         }
     };

@@ -25,7 +25,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub use inputs::{InputDistribution, InputSpec};
-pub use load::{load_machine, load_machine_as, load_machine_with, LoadError, LoadOptions, Loaded, MachineFormat};
+pub use load::{
+    load_machine, load_machine_as, load_machine_with, LoadError, LoadOptions, Loaded, MachineFormat,
+};
 pub use spec::{ExampleSpec, MachineSpec, RuleSpec};
 pub use validate::{validate, ValidationError, ValidationErrors};
 
@@ -145,7 +147,9 @@ impl fmt::Display for Stop {
 /// meaning as an explicit rule into a halting state, so every engine (run, the compiled
 /// encodings, their step limits) sees one ordinary halting step. turingmachine.io and arsim's
 /// own `.ron` files take no step there: a missing rule stays a `no-rule` stop.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Undefined {
     /// The step into the undefined transition counts and halts (bbchallenge, Morphett).

@@ -123,7 +123,8 @@ struct Line {
 /// Whether a state halts: Morphett's simulator halts in any state whose name starts with
 /// `halt`, in any case (`Halt`, `HALT-accept`).
 pub fn is_halting_name(name: &str) -> bool {
-    name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("halt"))
+    name.get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("halt"))
 }
 
 /// The key of Morphett's initial-tape comment: `; $INITIAL_TAPE: 110110 101011`.
@@ -631,10 +632,11 @@ pub fn to_morphett(m: &Machine) -> Result<String, MorphettExportError> {
         out.push_str(&format!("; {INITIAL_TAPE} {tape}\n"));
     }
     // A missing rule stops an arsim run without a step; Morphett would take one into `halt`.
-    let partial = m.rules().count() < (0..m.num_states())
-        .filter(|&q| !m.is_halting(super::StateId(q as u16)))
-        .count()
-        * m.num_symbols();
+    let partial = m.rules().count()
+        < (0..m.num_states())
+            .filter(|&q| !m.is_halting(super::StateId(q as u16)))
+            .count()
+            * m.num_symbols();
     if partial {
         out.push_str(&format!("; {UNDEFINED_DIRECTIVE} no-rule\n"));
     }
@@ -806,7 +808,10 @@ reject2 * ( * halt-reject
         assert!(m.is_halting(m.state_id("Halt").unwrap()));
         assert!(m.is_halting(m.state_id("HALT-accept").unwrap()));
         let run = interpreter::run(&m, &[], 100);
-        assert_eq!((run.stop, run.steps, run.state.as_str()), (Stop::Halted, 1, "Halt"));
+        assert_eq!(
+            (run.stop, run.steps, run.state.as_str()),
+            (Stop::Halted, 1, "Halt")
+        );
     }
 
     #[test]
@@ -814,7 +819,10 @@ reject2 * ( * halt-reject
         // Morphett: no rule for (0, 1) → one more step, into `halt`, the 1 kept.
         let m = load("0 _ 1 * 0\n");
         let run = interpreter::run(&m, &[], 100);
-        assert_eq!((run.stop, run.steps, run.state.as_str()), (Stop::Halted, 2, "halt"));
+        assert_eq!(
+            (run.stop, run.steps, run.state.as_str()),
+            (Stop::Halted, 2, "halt")
+        );
         assert_eq!(run.tape, "1");
         let opts = MorphettOptions {
             undefined: Undefined::NoRule,
@@ -852,7 +860,12 @@ reject2 * ( * halt-reject
             start: Some("1"),
             ..MorphettOptions::default()
         };
-        let m = validate(&parse_with("1 _ 1 r halt\n", &opts).unwrap().spec, None, None).unwrap();
+        let m = validate(
+            &parse_with("1 _ 1 r halt\n", &opts).unwrap().spec,
+            None,
+            None,
+        )
+        .unwrap();
         assert_eq!(interpreter::run(&m, &[], 10).steps, 1);
     }
 

@@ -333,7 +333,10 @@ mod tests {
             ],
         );
         let h = header(&db).unwrap();
-        assert_eq!((h.space_limit, h.time_limit, h.total, h.sorted), (2, 0, 2, false));
+        assert_eq!(
+            (h.space_limit, h.time_limit, h.total, h.sorted),
+            (2, 0, 2, false)
+        );
         assert_eq!(count(&db), 2);
         assert_eq!(
             to_standard_string(&db, Some(1)).unwrap(),
@@ -362,7 +365,10 @@ mod tests {
                 total: 7
             }
         );
-        assert!(e.to_string().contains("1 (space limit) + 1 (time limit)"), "{e}");
+        assert!(
+            e.to_string().contains("1 (space limit) + 1 (time limit)"),
+            "{e}"
+        );
         assert!(matches!(
             to_standard_string(&db, None),
             Err(SeedError::HeaderSum { .. })

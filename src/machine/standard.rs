@@ -215,7 +215,9 @@ pub fn to_standard(m: &Machine) -> Result<String, StandardError> {
         for s in 0..k {
             match m.table[q * k + s] {
                 None => out.push_str("---"),
-                Some(t) if t.movement == Move::S && t.write.index() == s && m.is_halting(t.next) => {
+                Some(t)
+                    if t.movement == Move::S && t.write.index() == s && m.is_halting(t.next) =>
+                {
                     out.push_str("---")
                 }
                 Some(t) => {
@@ -261,9 +263,13 @@ mod tests {
         // bbchallenge's reading: `---` is a halting step that keeps the symbol and stays.
         let spec = parse("1RB---_1LA1RZ").unwrap();
         assert_eq!(spec.rules.len(), 4);
-        assert!(spec
-            .rules
-            .contains(&RuleSpec("A".into(), "1".into(), "1".into(), Move::S, "Z".into())));
+        assert!(spec.rules.contains(&RuleSpec(
+            "A".into(),
+            "1".into(),
+            "1".into(),
+            Move::S,
+            "Z".into()
+        )));
         let m = validate(&spec, None, None).unwrap();
         assert_eq!(to_standard(&m).unwrap(), "1RB---_1LA1RZ");
         // Without a halt of its own, `---` goes to Z, added for it.
@@ -281,10 +287,17 @@ mod tests {
     #[test]
     fn bb5_with_undefined_halt_takes_bbchallenges_step_count() {
         // bbchallenge: 47,176,870 steps. The halting step keeps the 0 it reads.
-        let m = validate(&parse("1RB1LC_1RC1RB_1RD0LE_1LA1LD_---0LA").unwrap(), None, None)
-            .unwrap();
+        let m = validate(
+            &parse("1RB1LC_1RC1RB_1RD0LE_1LA1LD_---0LA").unwrap(),
+            None,
+            None,
+        )
+        .unwrap();
         let r = crate::interpreter::run(&m, &[], 50_000_000);
-        assert_eq!((r.steps, r.stop, r.nonblank), (47_176_870, crate::machine::Stop::Halted, 4097));
+        assert_eq!(
+            (r.steps, r.stop, r.nonblank),
+            (47_176_870, crate::machine::Stop::Halted, 4097)
+        );
         let r = crate::interpreter::run(&m, &[], 47_176_869);
         assert_eq!(r.stop, crate::machine::Stop::StepLimit);
     }

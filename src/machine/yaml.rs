@@ -623,7 +623,10 @@ table:
             "blank: ' '\nstart state: a\ntable:\n  a:\n    [[1, 0], [0, 1]]: R\n",
         ] {
             let e = parse(doc).unwrap_err();
-            assert!(e.message.contains("multi-tape machines are not supported"), "{e}");
+            assert!(
+                e.message.contains("multi-tape machines are not supported"),
+                "{e}"
+            );
         }
     }
 }

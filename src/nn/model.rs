@@ -585,7 +585,11 @@ mod tests {
         let paper = ModelConfig::new(Architecture::Mlp, 117, 306, 16, 0, 0);
         assert!(paper.check_size().is_ok());
         let wide = ModelConfig::new(Architecture::Mlp, 117, 306, 128, 0, 0);
-        assert!(wide.check_size().is_ok(), "{}", wide.training_bytes_estimate());
+        assert!(
+            wide.check_size().is_ok(),
+            "{}",
+            wide.training_bytes_estimate()
+        );
         // No overflow at the largest sizes a user can type.
         let max = ModelConfig::new(Architecture::Mlp, usize::MAX, usize::MAX, usize::MAX, 0, 0);
         assert!(max.check_size().is_err());

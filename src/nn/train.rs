@@ -203,7 +203,11 @@ impl AdamW {
             };
             let g = if scale < 1.0 { (g * scale)? } else { g.clone() };
             let g = &g;
-            let decay = if self.decay[k] { self.weight_decay } else { 0.0 };
+            let decay = if self.decay[k] {
+                self.weight_decay
+            } else {
+                0.0
+            };
             // In place, three passes (src/nn/fused.rs); the general path below otherwise.
             let hyper = (self.beta1, self.beta2, self.eps);
             if super::fused::adamw_update(p, m, v, g, hyper, (lr, decay), (c1, c2))? {

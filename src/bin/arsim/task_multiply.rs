@@ -156,10 +156,7 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
                 ),
             );
             if args.d == 0 || args.batch == 0 || args.train_seqs == 0 || args.eval_pairs == 0 {
-                return Err(anyhow!(
-                    "--d, --batch, --train and --eval must be positive"
-                )
-                .into());
+                return Err(anyhow!("--d, --batch, --train and --eval must be positive").into());
             }
             if !(args.lr > 0.0 && args.lr.is_finite()) {
                 return Err(anyhow!("--lr {} must be positive", args.lr).into());
