@@ -19,7 +19,7 @@ use std::collections::HashMap;
 pub const ENUMERATE_MAX_SUPPORT: usize = 20;
 
 /// How many failures a certificate keeps.
-const KEEP_FAILURES: usize = 10;
+use crate::certify::KEEP_FAILURES;
 
 /// How a gate's margin was established.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -239,7 +239,7 @@ mod erased {
 }
 
 /// A token label in ASCII: `⟨` and `⟩` become `<` and `>`, any other non-ASCII character its
-/// `U+XXXX` code.
+/// code point written `U+` and four or more hex digits (`→` becomes `U+2192`).
 pub fn ascii_alias(label: &str) -> String {
     label
         .chars()
