@@ -188,15 +188,12 @@ pub fn emulate_cells(
     )
 }
 
-/// Emulates `machine` with any `cells` predictor (compiled, learned, or loaded from a weight
-/// file) and verifies every token against the interpreter.
-pub fn emulate_cells_with<T: Weight>(
+/// The machine's `cells` dictionary, after checking that `predictor` is labelled with it and
+/// that its offsets fit the executor's ring: what both `cells` executors check before running.
+pub(crate) fn cells_dictionary_of<T: Weight>(
     machine: &Machine,
-    predictor: LinearAr<T>,
-    opts: &EmulateOptions,
-    progress: &mut dyn FnMut(u64),
-) -> Result<EmulationReport, EmulateError> {
-    let window = opts.window_for(machine);
+    predictor: &LinearAr<T>,
+) -> Result<Dictionary, EmulateError> {
     let dict = Dictionary::new(machine);
     let names = dict.names(machine);
     if predictor.layout().tokens != names {
@@ -208,6 +205,19 @@ pub fn emulate_cells_with<T: Weight>(
     if predictor.max_offset() > MAX_OFFSET {
         return Err(EmulateError::Offsets(predictor.max_offset()));
     }
+    Ok(dict)
+}
+
+/// Emulates `machine` with any `cells` predictor (compiled, learned, or loaded from a weight
+/// file) and verifies every token against the interpreter.
+pub fn emulate_cells_with<T: Weight>(
+    machine: &Machine,
+    predictor: LinearAr<T>,
+    opts: &EmulateOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    let window = opts.window_for(machine);
+    let dict = cells_dictionary_of(machine, &predictor)?;
     let mut reference = ReferenceTrace::new(machine, &opts.input, window, opts.max_steps)?;
     let offsets = predictor.layout().offsets.clone();
     let mut exec = Executor::new(predictor);

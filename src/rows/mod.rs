@@ -32,7 +32,7 @@
 //! re-encoded per step), the first differing token reported as [`Divergence`] data.
 
 use crate::emulate::{
-    stop_of, token_divergence, EmulateError, EmulateOptions, EmulationReport, MAX_OFFSET,
+    cells_dictionary_of, stop_of, token_divergence, EmulateError, EmulateOptions, EmulationReport,
 };
 use crate::encoding::cells::{CellToken, Dictionary, TraceEnd, WindowConfig};
 use crate::machine::{Machine, Stop};
@@ -440,17 +440,7 @@ pub fn emulate_cells_rows(
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
     let window = opts.window_for(machine);
-    let dict = Dictionary::new(machine);
-    let names = dict.names(machine);
-    if predictor.layout().tokens != names {
-        return Err(EmulateError::Dictionary {
-            got: predictor.layout().tokens.clone(),
-            expected: names,
-        });
-    }
-    if predictor.max_offset() > MAX_OFFSET {
-        return Err(EmulateError::Offsets(predictor.max_offset()));
-    }
+    let dict = cells_dictionary_of(machine, &predictor)?;
     let row_len = window.size + 1;
     let offsets = predictor.layout().offsets.clone();
     let mut config = WindowConfig::initial(machine, &opts.input, window)?;
