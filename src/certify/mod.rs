@@ -1,6 +1,8 @@
-//! The certificate: an exhaustive check of a `cells` predictor on every local context.
+//! The certificates: exhaustive checks of a predictor on every local context of its encoding.
 //!
-//! For every (left, centre, right) triple of row-t tokens with at most one head, and every
+//! This module holds what the certificates share (the report, [`Margin`], the shape checks and
+//! the `ContextChecker` that scores a context through the executor's own code); each encoding's
+//! certificate lives in its folder and is re-exported here. For `cells`: for every (left, centre, right) triple of row-t tokens with at most one head, and every
 //! separator context, the predictor's exact integer scores must put the token of the local rule
 //! ([`next_cell`]) first with a margin of at least 1, and the executor's own argmax (the SIMD
 //! kernel of [`LinearAr::argmax_of`]) must pick it, and so must the row executor's scoring
@@ -13,10 +15,7 @@
 //! time-dependent predictor computes the unrolled circuit gate by gate (by enumeration where a
 //! gate reads few enough tokens, by a proof from the weights otherwise).
 
-use crate::compiler::{CENTRE, LEFT, RIGHT};
-use crate::encoding::cells::{next_cell, CellToken, Dictionary, Window};
-use crate::encoding::sweep::{self, FoldedMachine, StayLoops, SweepToken};
-use crate::machine::Machine;
+use crate::encoding::sweep::StayLoops;
 use crate::predictor::{LinearAr, TokenId, Weight};
 use serde::Serialize;
 
@@ -139,7 +138,7 @@ pub enum CertifyError {
 }
 
 /// Refuses S = 0, offset 0, and a dictionary whose labels differ from the machine's.
-fn check_shape<T: Weight>(
+pub(crate) fn check_shape<T: Weight>(
     predictor: &LinearAr<T>,
     s: usize,
     encoding: &'static str,
@@ -164,7 +163,7 @@ fn check_shape<T: Weight>(
 
 /// The predictor restricted to the offsets the local rule reads (`needed`, ascending), when
 /// the rest of its weights are zero; or why the certificate cannot apply.
-enum Local<T: Weight> {
+pub(crate) enum Local<T: Weight> {
     /// It reads exactly `needed`.
     AsIs,
     /// It reads more offsets, all of whose weights are zero: the same scores from `needed`
@@ -174,7 +173,7 @@ enum Local<T: Weight> {
     Not(String),
 }
 
-fn local_view<T: Weight>(p: &LinearAr<T>, needed: &[usize]) -> Local<T> {
+pub(crate) fn local_view<T: Weight>(p: &LinearAr<T>, needed: &[usize]) -> Local<T> {
     let offsets = &p.layout().offsets;
     if offsets == needed {
         return Local::AsIs;
@@ -213,7 +212,7 @@ fn local_view<T: Weight>(p: &LinearAr<T>, needed: &[usize]) -> Local<T> {
 }
 
 /// The certificate of a predictor the local rule cannot certify.
-fn not_certified(reason: String) -> Certificate {
+pub(crate) fn not_certified(reason: String) -> Certificate {
     Certificate {
         certified: false,
         contexts: 0,
@@ -229,19 +228,19 @@ pub(crate) const KEEP_FAILURES: usize = 10;
 
 /// Checks local contexts one at a time and accumulates a [`Certificate`]: the certificates of
 /// `cells` and `sweep` differ only in which contexts they list.
-struct ContextChecker<'p, T: Weight> {
+pub(crate) struct ContextChecker<'p, T: Weight> {
     predictor: &'p LinearAr<T>,
     /// The executor's own argmax (the SIMD kernel, or the generic loop) must agree too.
     executor_view: LinearAr<T>,
     /// `cells` with integer weights: the row executor's scoring ([`crate::rows::RowScorer`])
     /// must agree as well.
-    rows_view: Option<crate::rows::RowScorer>,
+    pub(crate) rows_view: Option<crate::rows::RowScorer>,
     scores: Vec<T>,
     cert: Certificate,
 }
 
 impl<'p, T: Weight> ContextChecker<'p, T> {
-    fn new(predictor: &'p LinearAr<T>) -> ContextChecker<'p, T> {
+    pub(crate) fn new(predictor: &'p LinearAr<T>) -> ContextChecker<'p, T> {
         ContextChecker {
             predictor,
             executor_view: predictor.clone(),
@@ -261,7 +260,7 @@ impl<'p, T: Weight> ContextChecker<'p, T> {
     /// Checks that `expected` beats every other token when `inputs[o]` stands at offset `o`,
     /// by the scores (integers exactly, in `i64`; floats as the executor sums them) and by the
     /// executor's argmax; `context` and `name` describe a failure.
-    fn check(
+    pub(crate) fn check(
         &mut self,
         inputs: [TokenId; 3],
         expected: TokenId,
@@ -318,7 +317,7 @@ impl<'p, T: Weight> ContextChecker<'p, T> {
     }
 
     /// The certificate (minimum margin 0 when no context was checked).
-    fn finish(mut self) -> Certificate {
+    pub(crate) fn finish(mut self) -> Certificate {
         if self.cert.contexts == 0 {
             self.cert.min_margin = Margin::Exact(0);
         }
@@ -326,140 +325,12 @@ impl<'p, T: Weight> ContextChecker<'p, T> {
     }
 }
 
-/// Checks `predictor` on every local context of `machine`'s `cells` traces on `window`.
-pub fn certify_cells<T: Weight>(
-    machine: &Machine,
-    predictor: &LinearAr<T>,
-    window: Window,
-) -> Result<Certificate, CertifyError> {
-    let dict = Dictionary::new(machine);
-    let s = window.size;
-    check_shape(predictor, s, "cells", dict.names(machine))?;
-    let restricted;
-    let predictor = match local_view(predictor, &[s, s + 1, s + 2]) {
-        Local::AsIs => predictor,
-        Local::Restricted(p) => {
-            restricted = p;
-            &restricted
-        }
-        Local::Not(reason) => return Ok(not_certified(reason)),
-    };
-    let cells: Vec<CellToken> = dict.cells().collect();
-    let heads = |t: &CellToken| matches!(t, CellToken::Cell { head: Some(_), .. }) as u32;
-    let edge = |t: CellToken| std::iter::once(t);
-    let mut checker = ContextChecker::new(predictor);
-    if let Some(p) = (predictor as &dyn std::any::Any).downcast_ref::<LinearAr<i32>>() {
-        checker.rows_view = Some(crate::rows::RowScorer::new(p));
-    }
-    let name = |t: TokenId| dict.name(machine, t);
-    let mut check = |left: CellToken, centre: CellToken, right: CellToken, expected: CellToken| {
-        let mut inputs = [dict.pad(); 3];
-        inputs[LEFT] = dict.encode(left);
-        inputs[CENTRE] = dict.encode(centre);
-        inputs[RIGHT] = dict.encode(right);
-        checker.check(
-            inputs,
-            dict.encode(expected),
-            [left, centre, right].map(|t| dict.encode(t)),
-            &name,
-        );
-    };
-    // Cell positions: the centre is a cell, its neighbours cells or SEP (at the window's edges).
-    for &centre in &cells {
-        for left in cells.iter().copied().chain(edge(CellToken::Sep)) {
-            for right in cells.iter().copied().chain(edge(CellToken::Sep)) {
-                if heads(&left) + heads(&centre) + heads(&right) > 1 {
-                    continue;
-                }
-                check(left, centre, right, next_cell(machine, left, centre, right));
-            }
-        }
-    }
-    // Separator positions: S+1 back is the previous SEP, S back the first cell of the previous
-    // row, S+2 back the last cell of the row before it (or padding, before the trace starts).
-    // These two cells are in different rows, so each may hold a head.
-    for &right in &cells {
-        for left in cells.iter().copied().chain(edge(CellToken::Pad)) {
-            check(left, CellToken::Sep, right, CellToken::Sep);
-        }
-    }
-    Ok(checker.finish())
-}
-
-/// Checks `predictor` on every local context of `machine`'s `sweep` traces on `window`
-/// (proofs/sweep.md#certificate): every cell context (left ∈ cells ∪ {SEP}, above-right ∈
-/// cells ∪ markers ∪ {SEP}, above ∈ cells ∪ markers, of a shape
-/// [`FoldedMachine::is_trace_context`] accepts) must give [`FoldedMachine::next_token`], every
-/// SEP context (left, above-right ∈ cells ∪ markers, above = SEP) must give SEP, each by a
-/// margin of at least 1.
-pub fn certify_sweep<T: Weight>(
-    machine: &Machine,
-    predictor: &LinearAr<T>,
-    window: Window,
-) -> Result<Certificate, CertifyError> {
-    let folded = FoldedMachine::new(machine)?;
-    let dict = sweep::Dictionary::new(machine);
-    let s = window.size;
-    check_shape(predictor, s, "sweep", dict.names(machine))?;
-    let restricted;
-    let predictor = match local_view(predictor, &sweep::offsets(s)) {
-        Local::AsIs => predictor,
-        Local::Restricted(p) => {
-            restricted = p;
-            &restricted
-        }
-        Local::Not(reason) => return Ok(not_certified(reason)),
-    };
-    let mut checker = ContextChecker::new(predictor);
-    let name = |t: TokenId| dict.name(machine, t);
-    let mut check = |left: SweepToken, above_right: SweepToken, above: SweepToken| {
-        let expected = folded.next_token(left, above_right, above);
-        let mut inputs = [dict.pad(); 3];
-        inputs[sweep::LEFT] = dict.encode(left);
-        inputs[sweep::ABOVE_RIGHT] = dict.encode(above_right);
-        inputs[sweep::ABOVE] = dict.encode(above);
-        checker.check(
-            inputs,
-            dict.encode(expected),
-            [left, above, above_right].map(|t| dict.encode(t)),
-            &name,
-        );
-    };
-    let cells: Vec<SweepToken> = dict.cells().collect();
-    let all: Vec<SweepToken> = dict.tokens().collect();
-    let edge = std::iter::once(SweepToken::Sep);
-    // Cell positions (Lemma 1): the left cell is generated (never a marker) or the row's SEP;
-    // above-right is in the previous row or the row's own SEP at the last cell. Only the shapes
-    // a trace can show (Lemma 2 (ii)); a left SEP constrains nothing, so a pair (above,
-    // above-right) that fails with it fails with every left token.
-    for &above in &all {
-        for above_right in all.iter().copied().chain(edge.clone()) {
-            if !folded.is_trace_context(SweepToken::Sep, above_right, above) {
-                continue;
-            }
-            for left in cells.iter().copied().chain(edge.clone()) {
-                if folded.is_trace_context(left, above_right, above) {
-                    check(left, above_right, above);
-                }
-            }
-        }
-    }
-    // Separator positions: above is the previous SEP, above-right cell 0 and left cell S−1 of
-    // the previous row (any tokens: the previous row may be the prompt).
-    for &above_right in &all {
-        for &left in &all {
-            check(left, above_right, SweepToken::Sep);
-        }
-    }
-    Ok(checker.finish())
-}
-
-mod gates;
-
-pub use gates::{
+pub use crate::encoding::cells::certify::certify_cells;
+pub use crate::encoding::gates::certify::{
     certify_gates, certify_gates_with, GatesCertificate, GatesCertifyError, GatesGateCheck,
     LocalFailure, UNROLL_LIMIT_GATES,
 };
+pub use crate::encoding::sweep::certify::certify_sweep;
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,8 @@
 //! interpreter's run as bits, [`GatesHalt`] the stop rule, [`decode_row`] turns bits back into
 //! a configuration.
 
+pub mod certify;
+
 use crate::circuit::{threshold_map, NodeId, ThresholdCircuit};
 use crate::encoding::cells::{
     CellToken, Dictionary, ReferenceTrace, TraceEnd, Window, WindowConfig, WindowError,

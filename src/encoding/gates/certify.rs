@@ -3,7 +3,7 @@
 //! computes the unrolled circuit gate by gate (by enumeration where a gate reads few enough
 //! tokens, by a proof from the weights otherwise).
 
-use super::KEEP_FAILURES;
+use crate::certify::KEEP_FAILURES;
 use crate::circuit::certify::Method;
 use crate::encoding::cells::{next_cell, CellToken, Dictionary, Window};
 use crate::machine::Machine;

@@ -9,6 +9,9 @@
 //! tokens back; [`next_cell`] is that local rule, written from the machine's semantics alone
 //! (the compiler's weights are checked against it by the certificate, never the other way).
 
+pub mod certify;
+pub mod compile;
+
 use crate::machine::{Machine, StateId, Stop, SymbolId};
 use crate::predictor::TokenId;
 use serde::Serialize;

@@ -1,0 +1,70 @@
+//! The `cells` certificate: every local context of a row, checked through the executor's own
+//! scoring (proofs/cells.md#certificate).
+
+use super::compile::{CENTRE, LEFT, RIGHT};
+use super::{next_cell, CellToken, Dictionary, Window};
+use crate::certify::{
+    check_shape, local_view, not_certified, Certificate, CertifyError, ContextChecker, Local,
+};
+use crate::machine::Machine;
+use crate::predictor::{LinearAr, TokenId, Weight};
+
+/// Checks `predictor` on every local context of `machine`'s `cells` traces on `window`.
+pub fn certify_cells<T: Weight>(
+    machine: &Machine,
+    predictor: &LinearAr<T>,
+    window: Window,
+) -> Result<Certificate, CertifyError> {
+    let dict = Dictionary::new(machine);
+    let s = window.size;
+    check_shape(predictor, s, "cells", dict.names(machine))?;
+    let restricted;
+    let predictor = match local_view(predictor, &[s, s + 1, s + 2]) {
+        Local::AsIs => predictor,
+        Local::Restricted(p) => {
+            restricted = p;
+            &restricted
+        }
+        Local::Not(reason) => return Ok(not_certified(reason)),
+    };
+    let cells: Vec<CellToken> = dict.cells().collect();
+    let heads = |t: &CellToken| matches!(t, CellToken::Cell { head: Some(_), .. }) as u32;
+    let edge = |t: CellToken| std::iter::once(t);
+    let mut checker = ContextChecker::new(predictor);
+    if let Some(p) = (predictor as &dyn std::any::Any).downcast_ref::<LinearAr<i32>>() {
+        checker.rows_view = Some(crate::rows::RowScorer::new(p));
+    }
+    let name = |t: TokenId| dict.name(machine, t);
+    let mut check = |left: CellToken, centre: CellToken, right: CellToken, expected: CellToken| {
+        let mut inputs = [dict.pad(); 3];
+        inputs[LEFT] = dict.encode(left);
+        inputs[CENTRE] = dict.encode(centre);
+        inputs[RIGHT] = dict.encode(right);
+        checker.check(
+            inputs,
+            dict.encode(expected),
+            [left, centre, right].map(|t| dict.encode(t)),
+            &name,
+        );
+    };
+    // Cell positions: the centre is a cell, its neighbours cells or SEP (at the window's edges).
+    for &centre in &cells {
+        for left in cells.iter().copied().chain(edge(CellToken::Sep)) {
+            for right in cells.iter().copied().chain(edge(CellToken::Sep)) {
+                if heads(&left) + heads(&centre) + heads(&right) > 1 {
+                    continue;
+                }
+                check(left, centre, right, next_cell(machine, left, centre, right));
+            }
+        }
+    }
+    // Separator positions: S+1 back is the previous SEP, S back the first cell of the previous
+    // row, S+2 back the last cell of the row before it (or padding, before the trace starts).
+    // These two cells are in different rows, so each may hold a head.
+    for &right in &cells {
+        for left in cells.iter().copied().chain(edge(CellToken::Pad)) {
+            check(left, CellToken::Sep, right, CellToken::Sep);
+        }
+    }
+    Ok(checker.finish())
+}
