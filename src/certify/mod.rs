@@ -336,6 +336,9 @@ pub use crate::encoding::sweep::certify::certify_sweep;
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
+    use crate::compiler::CENTRE;
+    use crate::encoding::cells::Window;
+    use crate::encoding::sweep::{self, FoldedMachine, SweepToken};
     use crate::machine::load::from_standard;
     use crate::time_dependent::Entry;
     use nalgebra::DMatrix;

@@ -80,3 +80,43 @@ pub fn folded_to_sweep_predictor(
     };
     LinearAr::new(layout, w.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::load::from_standard;
+
+    #[test]
+    fn sweep_weights_have_the_stated_values() {
+        use crate::encoding::sweep::{ABOVE, ABOVE_RIGHT, LEFT};
+        // bb2: A0 -> 1RB, B0 -> 1LA.
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let dict = sweep::Dictionary::new(&m);
+        let p = machine_to_sweep_predictor(&m, Window { size: 5, origin: 2 }).unwrap();
+        assert_eq!(p.layout().offsets, [1, 5, 6]);
+        let tok = |s: u8, h: Option<u16>| {
+            dict.encode(SweepToken::Cell {
+                symbol: SymbolId(s),
+                head: h.map(StateId),
+            })
+        };
+        let (a0, b0, one, zero) = (tok(0, Some(0)), tok(0, Some(1)), tok(1, None), tok(0, None));
+        let start0 = dict.encode(SweepToken::Start(SymbolId(0)));
+        // Above ⟨A,0⟩ is written 1: the symbol part and the no-head part.
+        assert_eq!(p.label(ABOVE, one, a0), "W[⟨1⟩ ← (S+1, ⟨A,0⟩)] = 5");
+        // ⟨A,0⟩ on the left sends B on along the path.
+        assert_eq!(p.label(LEFT, b0, a0), "W[⟨B,0⟩ ← (1, ⟨A,0⟩)] = 2");
+        assert_eq!(p.weights()[ABOVE_RIGHT][(b0.index(), a0.index())], 0);
+        // ⟨B,0⟩ above-right starts A in the next row.
+        assert_eq!(p.label(ABOVE_RIGHT, a0, b0), "W[⟨A,0⟩ ← (S, ⟨B,0⟩)] = 2");
+        // The start marker starts A on its own cell.
+        assert_eq!(p.label(ABOVE, a0, start0), "W[⟨A,0⟩ ← (S+1, ⟨▸0⟩)] = 6");
+        assert_eq!(p.weights()[ABOVE][(zero.index(), start0.index())], 5);
+        // A stay loop is refused.
+        assert!(machine_to_sweep_predictor(
+            &from_standard("0SA", "spin").unwrap(),
+            Window { size: 1, origin: 0 }
+        )
+        .is_err());
+    }
+}
