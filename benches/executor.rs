@@ -19,7 +19,8 @@
 
 use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::window_of_run;
-use arsim::encoding::cells::{next_cell, CellsHalt, Dictionary, ReferenceTrace, Window};
+use arsim::encoding::cells::{next_cell, Cells, Dictionary, ReferenceTrace, Window};
+use arsim::encoding::Encoding;
 use arsim::executor::Executor;
 use arsim::machine::{load_machine, Machine, SymbolId};
 use arsim::predictor::{argmax, LinearAr, Predictor, TokenId};
@@ -203,7 +204,7 @@ fn bench(c: &mut Criterion) {
                 let mut reference = ReferenceTrace::new(&m, &input, w, u64::MAX).unwrap();
                 let v = run_verified(
                     &mut e,
-                    &mut CellsHalt::new(&m, w),
+                    &mut Cells::new(&m, w).halt(&m),
                     &mut reference,
                     w.size + 1,
                     &mut |_| {},

@@ -9,8 +9,9 @@
 use arsim::circuit::circuit_to_predictor;
 use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::window_of_run;
-use arsim::encoding::cells::{CellsHalt, ReferenceTrace};
-use arsim::encoding::gates::{machine_to_gates_predictor, BitLayout, BitTrace, GatesHalt};
+use arsim::encoding::cells::{Cells, ReferenceTrace};
+use arsim::encoding::gates::{machine_to_gates_predictor, BitLayout, BitTrace, Gates};
+use arsim::encoding::Encoding;
 use arsim::executor::Executor;
 use arsim::machine::load_machine;
 use arsim::parity::{parity_circuit, ParityCot};
@@ -45,7 +46,7 @@ fn machines(c: &mut Criterion) {
                 b.iter(|| {
                     let mut e = Executor::new(&mut cells);
                     let mut reference = ReferenceTrace::new(&m, &input, w, u64::MAX).unwrap();
-                    let mut halt = CellsHalt::new(&m, w);
+                    let mut halt = Cells::new(&m, w).halt(&m);
                     let v =
                         run_verified(&mut e, &mut halt, &mut reference, w.size + 1, &mut |_| {});
                     assert!(v.divergence.is_none());
@@ -61,7 +62,7 @@ fn machines(c: &mut Criterion) {
                 b.iter(|| {
                     let mut e = Executor::new(&gates);
                     let mut reference = BitTrace::new(&m, &input, w, u64::MAX).unwrap();
-                    let mut halt = GatesHalt::new(&m, w);
+                    let mut halt = Gates::new(&m, w).halt(&m);
                     let v = run_verified(
                         &mut e,
                         &mut halt,

@@ -1,26 +1,23 @@
 //! Emulation, the main job: compile a machine, run the predictor from the prompt of an
 //! input, and check every generated token against the interpreter's trace.
 //!
-//! `emulate_cells` ties the stages together in the order of the pipeline: window (from the
-//! interpreter's run, or given) → `machine_to_cells_predictor` → [`Executor`] → [`run_verified`]
-//! against the streaming [`ReferenceTrace`]. `emulate_sweep` does the same for the `sweep`
-//! encoding (proofs/sweep.md), whose reference is [`sweep::ReferenceTrace`]. `emulate_gates`
-//! does it for the `gates` encoding: `machine_to_gates_predictor` (the threshold circuit's
-//! time-dependent maps) against the interpreter's [`BitTrace`], every bit checked.
+//! [`emulate_with`] is written once over the [`Encoding`] trait and any [`Predictor`]: the
+//! encoding's prompt → [`Executor`] → [`run_verified`] against the encoding's streaming
+//! [`Trace`], its stop rule, its divergence report. [`emulate`] compiles first (window from the
+//! interpreter's run, or given); `emulate_{cells,sweep,gates}[_with]` are shorthands for one
+//! encoding. The row-parallel `cells` executor is [`crate::rows`] ([`emulate_cells_on`]).
 
-use crate::compiler::{folded_to_sweep_predictor, machine_to_cells_predictor};
-use crate::encoding::cells::{
-    locate, CellsHalt, Dictionary, ReferenceTrace, TraceEnd, Window, WindowError,
-};
-use crate::encoding::gates::{machine_to_gates_predictor, BitLayout, BitTrace, GatesHalt};
-use crate::encoding::sweep::{self, FoldedMachine, StayLoops, SweepHalt};
-use crate::encoding::EncodingKind;
+use crate::encoding::cells::{locate, Cells, Dictionary, TraceEnd, Window, WindowError};
+use crate::encoding::gates::Gates;
+use crate::encoding::sweep::{StayLoops, Sweep};
+use crate::encoding::{AnyEncoding, Encoding, EncodingKind, Trace};
 use crate::executor::Executor;
 use crate::interpreter;
 use crate::machine::{Machine, Stop, SymbolId};
 use crate::predictor::{LinearAr, Predictor, TokenId, Weight};
 use crate::time_dependent::TimeDependentAr;
 use crate::verify::{overrun, run_verified, Divergence, Verification};
+use crate::weights::{with_dense, Weights};
 use serde::Serialize;
 
 /// What to emulate.
@@ -162,11 +159,69 @@ pub fn emulate(
     opts: &EmulateOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
-    match encoding {
-        EncodingKind::Cells => emulate_cells(machine, opts, progress),
-        EncodingKind::Sweep => emulate_sweep(machine, opts, progress),
-        EncodingKind::Gates => emulate_gates(machine, opts, progress),
+    let enc = AnyEncoding::new(encoding, machine, opts.window_for(machine))?;
+    let weights = enc.compile(machine)?;
+    match weights {
+        Weights::Dense(d) => with_dense!(d, p => emulate_with(&enc, machine, p, opts, progress)),
+        Weights::Sparse(p) => emulate_with(&enc, machine, p, opts, progress),
     }
+}
+
+/// Runs any predictor under any encoding from the prompt of `opts.input` and checks every token
+/// against the interpreter's trace: the one emulation every encoding and predictor goes through
+/// (the row executor of [`crate::rows`] aside). The window is the encoding's (`opts.window` is
+/// not read).
+///
+/// The predictor's labels, where it carries them, must be the encoding's dictionary, and its
+/// size must be the encoding's; its offsets must fit the executor's ring.
+pub fn emulate_with<E: Encoding, P: Predictor>(
+    enc: &E,
+    machine: &Machine,
+    predictor: P,
+    opts: &EmulateOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    let names = enc.token_names(machine);
+    let labels_differ = predictor.labels().is_some_and(|l| l != names);
+    if labels_differ || predictor.vocab() != enc.vocab() {
+        return Err(EmulateError::Dictionary {
+            got: predictor.labels().map_or_else(
+                || vec![format!("{} tokens", predictor.vocab())],
+                <[String]>::to_vec,
+            ),
+            expected: names,
+        });
+    }
+    if predictor.max_offset() > MAX_OFFSET {
+        return Err(EmulateError::Offsets(predictor.max_offset()));
+    }
+    let mut reference = enc.trace(machine, &opts.input, opts.max_steps)?;
+    let offsets = predictor.offsets();
+    let mut exec = Executor::new(predictor);
+    let mut halt = enc.halt(machine);
+    let v = run_verified(
+        &mut exec,
+        &mut halt,
+        &mut reference,
+        enc.row_len(),
+        progress,
+    );
+    let end = reference.end().cloned();
+    let divergence = divergence_or_overrun(&v, &end, &mut exec);
+    let (stop, left_window) = stop_of(&end);
+    let run = Run {
+        window: enc.window(),
+        dictionary: enc.vocab(),
+        steps: reference.steps(),
+        expected_tokens: reference.expected_tokens(),
+        stop,
+        left_window,
+        first_divergence: divergence.map(|d| enc.divergence(machine, d, &offsets)),
+        offsets,
+    };
+    let mut report = run.report(machine, enc.kind().name(), opts, &v);
+    reference.report_extras(&mut report);
+    Ok(report)
 }
 
 /// Emulates `machine` with its compiled `cells` predictor and verifies every token.
@@ -175,21 +230,11 @@ pub fn emulate_cells(
     opts: &EmulateOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
-    let window = opts.window_for(machine);
-    let predictor = machine_to_cells_predictor(machine, window);
-    emulate_cells_with(
-        machine,
-        predictor,
-        &EmulateOptions {
-            window: Some(window),
-            ..opts.clone()
-        },
-        progress,
-    )
+    emulate(EncodingKind::Cells, machine, opts, progress)
 }
 
 /// The machine's `cells` dictionary, after checking that `predictor` is labelled with it and
-/// that its offsets fit the executor's ring: what both `cells` executors check before running.
+/// that its offsets fit the executor's ring: what the row executor checks before running.
 pub(crate) fn cells_dictionary_of<T: Weight>(
     machine: &Machine,
     predictor: &LinearAr<T>,
@@ -209,44 +254,15 @@ pub(crate) fn cells_dictionary_of<T: Weight>(
 }
 
 /// Emulates `machine` with any `cells` predictor (compiled, learned, or loaded from a weight
-/// file) and verifies every token against the interpreter.
+/// file) and verifies every token against the interpreter ([`emulate_with`] on [`Cells`]).
 pub fn emulate_cells_with<T: Weight>(
     machine: &Machine,
     predictor: LinearAr<T>,
     opts: &EmulateOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
-    let window = opts.window_for(machine);
-    let dict = cells_dictionary_of(machine, &predictor)?;
-    let mut reference = ReferenceTrace::new(machine, &opts.input, window, opts.max_steps)?;
-    let offsets = predictor.layout().offsets.clone();
-    let mut exec = Executor::new(predictor);
-    let mut halt = CellsHalt::new(machine, window);
-    let v = run_verified(
-        &mut exec,
-        &mut halt,
-        &mut reference,
-        window.size + 1,
-        progress,
-    );
-    let end = reference.end().cloned();
-    let divergence = divergence_or_overrun(&v, &end, &mut exec);
-    let steps = reference.steps();
-    let (stop, left_window) = stop_of(&end);
-    let first_divergence =
-        divergence.map(|d| token_divergence(d, window, &offsets, |t| dict.name(machine, t)));
-    let s1 = window.size as u64 + 1;
-    let run = Run {
-        window,
-        dictionary: dict.len(),
-        offsets,
-        steps,
-        expected_tokens: steps * s1,
-        stop,
-        left_window,
-        first_divergence,
-    };
-    Ok(run.report(machine, "cells", opts, &v))
+    let enc = Cells::new(machine, opts.window_for(machine));
+    emulate_with(&enc, machine, predictor, opts, progress)
 }
 
 /// Emulates `machine` with any `cells` predictor on the executor `choice` picks: `auto` runs
@@ -284,22 +300,11 @@ pub fn emulate_sweep(
     opts: &EmulateOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
-    let window = opts.window_for(machine);
-    let folded = FoldedMachine::new(machine)?;
-    let predictor = folded_to_sweep_predictor(machine, &folded, window);
-    emulate_sweep_with(
-        machine,
-        predictor,
-        &EmulateOptions {
-            window: Some(window),
-            ..opts.clone()
-        },
-        progress,
-    )
+    emulate(EncodingKind::Sweep, machine, opts, progress)
 }
 
 /// Emulates `machine` with any `sweep` predictor (compiled, or loaded from a weight file) and
-/// verifies every token against the interpreter's run.
+/// verifies every token against the interpreter's run ([`emulate_with`] on [`Sweep`]).
 ///
 /// The report's `steps` are those the complete rows cover, `expected_tokens` is
 /// `(left moves + [final])·(S+1)` (proofs/sweep.md#length), and `step` in a divergence is the row.
@@ -309,51 +314,8 @@ pub fn emulate_sweep_with<T: Weight>(
     opts: &EmulateOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
-    let window = opts.window_for(machine);
-    let folded = FoldedMachine::new(machine)?;
-    let dict = sweep::Dictionary::new(machine);
-    let names = dict.names(machine);
-    if predictor.layout().tokens != names {
-        return Err(EmulateError::Dictionary {
-            got: predictor.layout().tokens.clone(),
-            expected: names,
-        });
-    }
-    if predictor.max_offset() > MAX_OFFSET {
-        return Err(EmulateError::Offsets(predictor.max_offset()));
-    }
-    let mut reference = sweep::ReferenceTrace::new(machine, &opts.input, window, opts.max_steps)?;
-    let offsets = predictor.layout().offsets.clone();
-    let mut exec = Executor::new(predictor);
-    let mut halt = SweepHalt::new(&folded, &dict, window);
-    let v = run_verified(
-        &mut exec,
-        &mut halt,
-        &mut reference,
-        window.size + 1,
-        progress,
-    );
-    let end = reference.end().cloned();
-    let is_final = matches!(end, Some(TraceEnd::Final(_)));
-    let divergence = divergence_or_overrun(&v, &end, &mut exec);
-    let (stop, left_window) = stop_of(&end);
-    let first_divergence =
-        divergence.map(|d| token_divergence(d, window, &offsets, |t| dict.name(machine, t)));
-    let left_moves = reference.left_moves();
-    let run = Run {
-        window,
-        dictionary: dict.len(),
-        offsets,
-        steps: reference.steps(),
-        expected_tokens: (left_moves + is_final as u64) * (window.size as u64 + 1),
-        stop,
-        left_window,
-        first_divergence,
-    };
-    Ok(EmulationReport {
-        left_moves: Some(left_moves),
-        ..run.report(machine, "sweep", opts, &v)
-    })
+    let enc = Sweep::new(machine, opts.window_for(machine))?;
+    emulate_with(&enc, machine, predictor, opts, progress)
 }
 
 /// Emulates `machine` with its `gates` predictor (one threshold gate per bit, time-dependent
@@ -374,99 +336,19 @@ pub fn emulate_gates(
     opts: &EmulateOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
-    let window = opts.window_for(machine);
-    let predictor = machine_to_gates_predictor(machine, window)?;
-    emulate_gates_with(
-        machine,
-        &predictor,
-        &EmulateOptions {
-            window: Some(window),
-            ..opts.clone()
-        },
-        progress,
-    )
+    emulate(EncodingKind::Gates, machine, opts, progress)
 }
 
 /// Emulates `machine` with any `gates` predictor (compiled, or loaded from a weight file) and
-/// verifies every bit against the interpreter.
+/// verifies every bit against the interpreter ([`emulate_with`] on [`Gates`]).
 pub fn emulate_gates_with(
     machine: &Machine,
     predictor: &TimeDependentAr,
     opts: &EmulateOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
-    let window = opts.window_for(machine);
-    if predictor.max_offset() > MAX_OFFSET {
-        return Err(EmulateError::Offsets(predictor.max_offset()));
-    }
-    let mut reference = BitTrace::new(machine, &opts.input, window, opts.max_steps)?;
-    let layout = BitLayout::new(machine, window);
-    let (r, b) = (layout.row_bits(), layout.bits_per_cell());
-    let mut offsets: Vec<usize> = predictor
-        .csr()
-        .1
-        .iter()
-        .map(|e| e.offset as usize)
-        .collect();
-    offsets.sort_unstable();
-    offsets.dedup();
-    let mut exec = Executor::new(predictor);
-    let mut halt = GatesHalt::new(machine, window);
-    let v = run_verified(&mut exec, &mut halt, &mut reference, r, progress);
-    let end = reference.end().cloned();
-    let divergence = divergence_or_overrun(&v, &end, &mut exec);
-    let steps = reference.steps();
-    let (stop, left_window) = stop_of(&end);
-    let dict = Dictionary::new(machine);
-    let bit_name = |t: TokenId| t.0.to_string();
-    let first_divergence = divergence.map(|d: Divergence| {
-        let (step, cell, bit) = layout.locate(d.position);
-        let k = d.context.len();
-        // The previous row's cells cell−1, cell, cell+1, decoded from their one-hot bits.
-        let context = [cell.checked_sub(1), Some(cell), Some(cell + 1)]
-            .into_iter()
-            .map(|c| match c.filter(|&c| c < window.size) {
-                None => "SEP".to_string(),
-                Some(c) => {
-                    let ones: Vec<usize> = (0..b)
-                        .filter(|&b2| {
-                            let j = r + cell * b + bit - (c * b + b2);
-                            j <= k && d.context[k - j].0 == 1
-                        })
-                        .collect();
-                    match ones[..] {
-                        [one] => dict.name(machine, TokenId(one as u32 + 1)),
-                        _ => format!("invalid({} bits set)", ones.len()),
-                    }
-                }
-            })
-            .collect();
-        DivergenceReport {
-            position: d.position,
-            step,
-            cell: Some(cell),
-            expected: d.expected.map(bit_name),
-            got: d.got.map(bit_name),
-            top: d.top.iter().map(|&(t, s)| (bit_name(t), s)).collect(),
-            context,
-            bit: Some(layout.bit_name(machine, bit)),
-        }
-    });
-    let run = Run {
-        window,
-        dictionary: crate::time_dependent::VOCAB,
-        offsets,
-        steps,
-        expected_tokens: layout.length(steps),
-        stop,
-        left_window,
-        first_divergence,
-    };
-    Ok(EmulationReport {
-        gates: Some(layout.length(steps)),
-        cells_tokens: Some(steps * (window.size as u64 + 1)),
-        ..run.report(machine, "gates", opts, &v)
-    })
+    let enc = Gates::new(machine, opts.window_for(machine));
+    emulate_with(&enc, machine, predictor, opts, progress)
 }
 
 /// What every encoding's emulation reports alike; [`Run::report`] turns it into the

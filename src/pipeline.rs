@@ -1,6 +1,7 @@
 //! The commands' pipelines written once: which predictor (compiled, or read from a weight
 //! file), on which window, and what to do with it (emulate, certify, write). This is the one
-//! place that dispatches on [`EncodingKind`] for these commands and on a file's dtype, so the
+//! place these commands turn an [`EncodingKind`] into an [`AnyEncoding`] and dispatch on a
+//! file's dtype, so the
 //! command line only turns flags into a [`Prepared`] and prints the typed report it returns.
 //!
 //! ```
@@ -12,28 +13,19 @@
 //! assert!(report.agree);
 //! ```
 
-use crate::certify::{
-    certify_cells, certify_gates_with, certify_sweep, Certificate, CertifyError, GatesCertificate,
-    GatesCertifyError,
-};
-use crate::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
+use crate::certify::CertifyError;
+pub use crate::certify::CertifyReport;
 use crate::emulate::{
-    emulate_cells_on, emulate_cells_with, emulate_gates_with, emulate_sweep_with, window_of_run,
-    EmulateError, EmulateOptions, EmulationReport,
+    emulate_cells_on, emulate_with, window_of_run, EmulateError, EmulateOptions, EmulationReport,
 };
-use crate::encoding::cells::{Window, WindowError};
-use crate::encoding::gates::{machine_to_gates_predictor, BitLayout};
-use crate::encoding::sweep::StayLoops;
-use crate::encoding::EncodingKind;
+use crate::encoding::cells::Window;
+pub use crate::encoding::gates::certify::CERTIFY_MAX_STEPS;
+use crate::encoding::{AnyEncoding, Encoding, EncodingKind};
 use crate::machine::{Machine, SymbolId};
-use crate::predictor::{LinearAr, TimeDependentAr, TokenId};
 use crate::rows::ExecutorChoice;
-use crate::weights::{self, DenseWeights, Metadata, WeightsError};
+pub use crate::weights::Weights;
+use crate::weights::{self, with_dense, DenseWeights, Metadata, WeightsError};
 use std::path::Path;
-
-/// Steps the `certify` pipeline runs the interpreter for, to size the `gates` circuit it
-/// unrolls (a row's certificate holds for every T).
-pub const CERTIFY_MAX_STEPS: u64 = 100_000;
 
 /// Why a pipeline could not run (bad input: exit 2 on the command line).
 #[derive(Debug, thiserror::Error)]
@@ -52,14 +44,6 @@ pub enum PipelineError {
     /// The local certificate does not apply.
     #[error(transparent)]
     Certify(#[from] CertifyError),
-    /// The gates certificate does not apply.
-    #[error("machine {machine}: {source}")]
-    Gates {
-        /// The machine's name.
-        machine: String,
-        /// Why.
-        source: GatesCertifyError,
-    },
     /// The machine cannot be compiled to this encoding.
     #[error("machine {machine}: {message}")]
     Compile {
@@ -89,100 +73,38 @@ pub enum PipelineError {
     },
 }
 
-/// A predictor of any kind arsim runs.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Weights {
-    /// Time-invariant offset matrices (`cells`, `sweep`).
-    Dense(DenseWeights),
-    /// One sparse map per position (`gates`).
-    Sparse(TimeDependentAr),
-}
-
-impl Weights {
-    /// Every non-zero weight with its labels, e.g. `W[⟨B,1⟩ ← (S+1, ⟨A,0⟩)] = 2`.
-    pub fn nonzero_labels(&self) -> Vec<String> {
-        fn dense<T: crate::predictor::Weight>(p: &LinearAr<T>) -> Vec<String> {
-            let mut out = Vec::new();
-            for (o, w) in p.weights().iter().enumerate() {
-                for d in 0..w.nrows() {
-                    for x in 0..w.ncols() {
-                        if w[(d, x)] != T::default() {
-                            out.push(p.label(o, TokenId(d as u32), TokenId(x as u32)));
-                        }
-                    }
-                }
-            }
-            out
-        }
-        match self {
-            Weights::Dense(DenseWeights::Int(p)) => dense(p),
-            Weights::Dense(DenseWeights::F32(p)) => dense(p),
-            Weights::Dense(DenseWeights::F64(p)) => dense(p),
-            Weights::Sparse(p) => (0..p.num_maps())
-                .flat_map(|k| p.map(k).iter().map(move |e| (k, *e)))
-                .map(|(k, e)| p.label(k, &e))
-                .collect(),
-        }
-    }
-
-    /// Writes the weights to `path` (whole, or not at all) with `meta`.
-    pub fn write(&self, meta: &Metadata, path: &Path) -> Result<(), WeightsError> {
-        match self {
-            Weights::Dense(DenseWeights::Int(p)) => weights::write_dense(p, meta, path),
-            Weights::Dense(DenseWeights::F32(p)) => weights::write_dense(p, meta, path),
-            Weights::Dense(DenseWeights::F64(p)) => weights::write_dense(p, meta, path),
-            Weights::Sparse(p) => weights::write_sparse(p, meta, path),
-        }
-    }
-}
-
-/// The metadata arsim writes for `machine`'s weights under `encoding` on `window` (compiled
-/// for `input`, when one was given).
-pub fn metadata(
+/// `kind` for `machine` on `window`; a machine the encoding cannot take is a compile error.
+pub fn encoding(
     machine: &Machine,
-    encoding: EncodingKind,
+    kind: EncodingKind,
     window: Window,
-    input: Option<&[SymbolId]>,
-) -> Metadata {
-    let format = match encoding {
-        EncodingKind::Gates => weights::SPARSE_FORMAT,
-        _ => weights::DENSE_FORMAT,
+) -> Result<AnyEncoding, PipelineError> {
+    AnyEncoding::new(kind, machine, window).map_err(|e| PipelineError::Compile {
+        machine: machine.name().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// The metadata arsim writes for `machine`'s weights under `enc` (compiled for `input`, when one
+/// was given).
+pub fn metadata(machine: &Machine, enc: &AnyEncoding, input: Option<&[SymbolId]>) -> Metadata {
+    let format = match enc.sparse_weights() {
+        true => weights::SPARSE_FORMAT,
+        false => weights::DENSE_FORMAT,
     };
-    let mut meta = Metadata::for_machine(format, machine, encoding, window, Vec::new());
+    let mut meta = Metadata::for_machine(format, machine, enc.kind(), enc.window(), Vec::new());
     meta.input = input.map(|i| machine.render(i));
-    if encoding == EncodingKind::Gates {
-        let layout = BitLayout::new(machine, window);
-        meta.extra
-            .insert("bits_per_cell".into(), layout.bits_per_cell().to_string());
-        meta.extra
-            .insert("row_bits".into(), layout.row_bits().to_string());
-    }
+    enc.write_metadata(&mut meta);
     meta
 }
 
-/// Compiles `machine` under `encoding` on `window`.
-pub fn compile(
-    machine: &Machine,
-    encoding: EncodingKind,
-    window: Window,
-) -> Result<Weights, PipelineError> {
-    let err = |message: String| PipelineError::Compile {
-        machine: machine.name().to_string(),
-        message,
-    };
+/// Compiles `machine` under `enc`, after checking the dictionary's size against
+/// [`crate::limits`].
+pub fn compile(machine: &Machine, enc: &AnyEncoding) -> Result<Weights, PipelineError> {
     crate::limits::check_dictionary(machine.num_states(), machine.num_symbols())?;
-    Ok(match encoding {
-        EncodingKind::Cells => Weights::Dense(DenseWeights::Int(machine_to_cells_predictor(
-            machine, window,
-        ))),
-        EncodingKind::Sweep => Weights::Dense(DenseWeights::Int(
-            machine_to_sweep_predictor(machine, window)
-                .map_err(|e: StayLoops| err(e.to_string()))?,
-        )),
-        EncodingKind::Gates => Weights::Sparse(
-            machine_to_gates_predictor(machine, window)
-                .map_err(|e: WindowError| err(e.to_string()))?,
-        ),
+    enc.compile(machine).map_err(|e| PipelineError::Compile {
+        machine: machine.name().to_string(),
+        message: e.to_string(),
     })
 }
 
@@ -202,49 +124,38 @@ pub fn resolve_window(
     Ok(w)
 }
 
-/// A predictor ready to run: compiled, or read from a file, with its window.
+/// A predictor ready to run: compiled, or read from a file, with its encoding and window.
 #[derive(Clone, Debug)]
 pub struct Prepared {
-    /// The encoding.
-    pub encoding: EncodingKind,
-    /// The tape window.
-    pub window: Window,
+    /// The encoding, on the window.
+    pub enc: AnyEncoding,
     /// The predictor.
     pub weights: Weights,
     /// The file's metadata, when the weights came from a file.
     pub meta: Option<Metadata>,
 }
 
-/// Compiles `machine` under `encoding`, or reads `file`; the window is `tape`, else the file's,
+/// Compiles `machine` under `kind`, or reads `file`; the window is `tape`, else the file's,
 /// else the run's (of `input`, up to `max_steps`).
 pub fn prepare(
     machine: &Machine,
     input: &[SymbolId],
-    encoding: EncodingKind,
+    kind: EncodingKind,
     tape: Option<Window>,
     file: Option<&Path>,
     max_steps: u64,
 ) -> Result<Prepared, PipelineError> {
     let Some(path) = file else {
         let window = resolve_window(tape, None, machine, input, max_steps)?;
+        let enc = encoding(machine, kind, window)?;
         return Ok(Prepared {
-            encoding,
-            window,
-            weights: compile(machine, encoding, window)?,
+            weights: compile(machine, &enc)?,
+            enc,
             meta: None,
         });
     };
-    let (weights, meta) = match encoding {
-        EncodingKind::Gates => {
-            let (p, meta) = weights::read_sparse(path)?;
-            (Weights::Sparse(p), meta)
-        }
-        _ => {
-            let (p, meta) = weights::read_dense(path)?;
-            (Weights::Dense(p), meta)
-        }
-    };
-    if let Some(found) = meta.encoding.filter(|&e| e != encoding) {
+    let (weights, meta) = Weights::read(path, kind == EncodingKind::Gates)?;
+    if let Some(found) = meta.encoding.filter(|&e| e != kind) {
         return Err(PipelineError::Encoding {
             path: path.display().to_string(),
             found: found.name(),
@@ -252,45 +163,32 @@ pub fn prepare(
     }
     let window = resolve_window(tape, Some(&meta), machine, input, max_steps)?;
     Ok(Prepared {
-        encoding,
-        window,
+        enc: encoding(machine, kind, window)?,
         weights,
         meta: Some(meta),
     })
 }
 
-/// A certificate of any encoding.
-#[derive(Clone, Debug, PartialEq)]
-pub enum CertifyReport {
-    /// `cells` or `sweep`: every local context.
-    Local(Certificate),
-    /// `gates`: every gate of a row, and the predictor against the unrolled circuit.
-    Gates(GatesCertificate),
-}
-
-impl CertifyReport {
-    /// Whether the predictor is certified.
-    pub fn certified(&self) -> bool {
-        match self {
-            CertifyReport::Local(c) => c.certified,
-            CertifyReport::Gates(c) => c.certified,
-        }
-    }
-}
-
 impl Prepared {
-    /// Tokens the trace has per step of the machine (S+1 for `cells` and `sweep` rows, the
-    /// row's bits for `gates`), to size progress reports.
-    pub fn tokens_per_step(&self, machine: &Machine) -> u64 {
-        match self.encoding {
-            EncodingKind::Gates => BitLayout::new(machine, self.window).row_bits() as u64,
-            _ => self.window.size as u64 + 1,
-        }
+    /// The encoding's kind.
+    pub fn kind(&self) -> EncodingKind {
+        self.enc.kind()
+    }
+
+    /// The tape window.
+    pub fn window(&self) -> Window {
+        self.enc.window()
+    }
+
+    /// Tokens the trace has per step of the machine (a row), to size progress reports.
+    pub fn tokens_per_step(&self) -> u64 {
+        self.enc.row_len() as u64
     }
 
     /// Runs the predictor on `input` and checks every token against the interpreter: integer
     /// `cells` weights on the executor `executor` picks (`threads` for rows,
-    /// [`crate::emulate::emulate_cells_on`]), everything else token by token.
+    /// [`crate::emulate::emulate_cells_on`]), everything else token by token
+    /// ([`crate::emulate::emulate_with`]).
     pub fn emulate(
         self,
         machine: &Machine,
@@ -300,58 +198,36 @@ impl Prepared {
         threads: Option<usize>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<EmulationReport, PipelineError> {
-        let token_by_token = !matches!(
-            (self.encoding, &self.weights),
-            (EncodingKind::Cells, Weights::Dense(DenseWeights::Int(_)))
-        );
-        if token_by_token && executor == ExecutorChoice::Rows {
-            let message = if self.encoding == EncodingKind::Cells {
+        let (m, enc) = (machine, &self.enc);
+        let cells = enc.kind() == EncodingKind::Cells;
+        let rows_capable = cells && matches!(self.weights, Weights::Dense(DenseWeights::Int(_)));
+        if !rows_capable && executor == ExecutorChoice::Rows {
+            let message = if cells {
                 "--executor rows runs integer cells weights; these run token by token (--executor tokens)".to_string()
             } else {
                 format!(
                     "--executor rows runs `cells` predictors only; the {} encoding reads its own row",
-                    self.encoding.name()
+                    enc.kind().name()
                 )
             };
             return Err(PipelineError::Compile {
-                machine: machine.name().to_string(),
+                machine: m.name().to_string(),
                 message,
             });
         }
         let opts = EmulateOptions {
             input,
-            window: Some(self.window),
+            window: Some(enc.window()),
             max_steps,
         };
-        let m = machine;
-        let report = match (self.encoding, self.weights) {
-            (EncodingKind::Cells, Weights::Dense(DenseWeights::Int(p))) => {
+        let report = match self.weights {
+            Weights::Dense(DenseWeights::Int(p)) if rows_capable => {
                 emulate_cells_on(m, p, &opts, executor, threads, progress)
             }
-            (EncodingKind::Cells, Weights::Dense(DenseWeights::F32(p))) => {
-                emulate_cells_with(m, p, &opts, progress)
-            }
-            (EncodingKind::Cells, Weights::Dense(DenseWeights::F64(p))) => {
-                emulate_cells_with(m, p, &opts, progress)
-            }
-            (EncodingKind::Sweep, Weights::Dense(DenseWeights::Int(p))) => {
-                emulate_sweep_with(m, p, &opts, progress)
-            }
-            (EncodingKind::Sweep, Weights::Dense(DenseWeights::F32(p))) => {
-                emulate_sweep_with(m, p, &opts, progress)
-            }
-            (EncodingKind::Sweep, Weights::Dense(DenseWeights::F64(p))) => {
-                emulate_sweep_with(m, p, &opts, progress)
-            }
-            (EncodingKind::Gates, Weights::Sparse(p)) => emulate_gates_with(m, &p, &opts, progress),
-            (e, _) => {
-                return Err(PipelineError::Compile {
-                    machine: m.name().to_string(),
-                    message: format!("the {} encoding does not run these weights", e.name()),
-                })
-            }
+            Weights::Dense(d) => with_dense!(d, p => emulate_with(enc, m, p, &opts, progress)),
+            Weights::Sparse(p) => emulate_with(enc, m, p, &opts, progress),
         };
-        report.map_err(|source| PipelineError::Emulate {
+        report.map_err(|source: EmulateError| PipelineError::Emulate {
             machine: m.name().to_string(),
             source,
         })
@@ -367,12 +243,12 @@ impl Prepared {
         opts: &crate::draw::spacetime::SpaceTimeOptions,
     ) -> Result<crate::draw::spacetime::Diagram, PipelineError> {
         use crate::draw::spacetime::emulated;
-        let (m, w) = (machine, self.window);
+        let (m, w) = (machine, self.window());
         let d = match self.weights {
-            Weights::Dense(DenseWeights::Int(p)) => emulated(m, p, input, w, max_steps, opts),
-            Weights::Dense(DenseWeights::F32(p)) => emulated(m, p, input, w, max_steps, opts),
-            Weights::Dense(DenseWeights::F64(p)) => emulated(m, p, input, w, max_steps, opts),
-            Weights::Sparse(_) => {
+            Weights::Dense(d) if self.enc.kind() == EncodingKind::Cells => {
+                with_dense!(d, p => emulated(m, p, input, w, max_steps, opts))
+            }
+            _ => {
                 return Err(PipelineError::Compile {
                     machine: m.name().to_string(),
                     message: "space-time diagrams draw the rows of cells predictors".into(),
@@ -391,43 +267,7 @@ impl Prepared {
         machine: &Machine,
         input: &[SymbolId],
     ) -> Result<CertifyReport, PipelineError> {
-        let w = self.window;
-        let m = machine;
-        Ok(match (&self.encoding, &self.weights) {
-            (EncodingKind::Cells, Weights::Dense(DenseWeights::Int(p))) => {
-                CertifyReport::Local(certify_cells(m, p, w)?)
-            }
-            (EncodingKind::Cells, Weights::Dense(DenseWeights::F32(p))) => {
-                CertifyReport::Local(certify_cells(m, p, w)?)
-            }
-            (EncodingKind::Cells, Weights::Dense(DenseWeights::F64(p))) => {
-                CertifyReport::Local(certify_cells(m, p, w)?)
-            }
-            (EncodingKind::Sweep, Weights::Dense(DenseWeights::Int(p))) => {
-                CertifyReport::Local(certify_sweep(m, p, w)?)
-            }
-            (EncodingKind::Sweep, Weights::Dense(DenseWeights::F32(p))) => {
-                CertifyReport::Local(certify_sweep(m, p, w)?)
-            }
-            (EncodingKind::Sweep, Weights::Dense(DenseWeights::F64(p))) => {
-                CertifyReport::Local(certify_sweep(m, p, w)?)
-            }
-            (EncodingKind::Gates, Weights::Sparse(p)) => {
-                let steps = crate::interpreter::run(m, input, CERTIFY_MAX_STEPS).steps;
-                CertifyReport::Gates(certify_gates_with(m, p, w, steps).map_err(|source| {
-                    PipelineError::Gates {
-                        machine: m.name().to_string(),
-                        source,
-                    }
-                })?)
-            }
-            (e, _) => {
-                return Err(PipelineError::Compile {
-                    machine: m.name().to_string(),
-                    message: format!("the {} encoding does not certify these weights", e.name()),
-                })
-            }
-        })
+        Ok(self.enc.certify(machine, &self.weights, input)?)
     }
 }
 
@@ -443,11 +283,9 @@ mod tests {
         for e in EncodingKind::ALL {
             let p = prepare(&m, &[], e, None, None, 1_000).unwrap();
             let path = dir.path().join(format!("{}.safetensors", e.name()));
-            p.weights
-                .write(&metadata(&m, e, p.window, None), &path)
-                .unwrap();
+            p.weights.write(&metadata(&m, &p.enc, None), &path).unwrap();
             let q = prepare(&m, &[], e, None, Some(&path), 1_000).unwrap();
-            assert_eq!(q.window, p.window);
+            assert_eq!(q.window(), p.window());
             assert_eq!(q.weights, p.weights);
             assert!(q.certify(&m, &[]).unwrap().certified(), "{e:?}");
             assert!(

@@ -108,6 +108,25 @@ pub struct ContextFailure {
     pub margin: Margin,
 }
 
+/// A certificate of any encoding.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CertifyReport {
+    /// `cells` or `sweep`: every local context.
+    Local(Certificate),
+    /// `gates`: every gate of a row, and the predictor against the unrolled circuit.
+    Gates(GatesCertificate),
+}
+
+impl CertifyReport {
+    /// Whether the predictor is certified.
+    pub fn certified(&self) -> bool {
+        match self {
+            CertifyReport::Local(c) => c.certified,
+            CertifyReport::Gates(c) => c.certified,
+        }
+    }
+}
+
 /// Why a predictor cannot be certified this way.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CertifyError {
@@ -135,6 +154,24 @@ pub enum CertifyError {
     /// The machine has stay moves that never end, so it has no `sweep` local rule.
     #[error(transparent)]
     StayLoops(#[from] StayLoops),
+    /// The `gates` certificate does not apply.
+    #[error("machine {machine}: {source}")]
+    Gates {
+        /// The machine's name.
+        machine: String,
+        /// Why.
+        source: GatesCertifyError,
+    },
+    /// Weights of the other kind (dense for an encoding whose weights are sparse, or back).
+    #[error("the {encoding} encoding certifies {wants} weights; these are {found}")]
+    WeightsKind {
+        /// The encoding.
+        encoding: &'static str,
+        /// What it certifies.
+        wants: &'static str,
+        /// What it was given.
+        found: &'static str,
+    },
 }
 
 /// Refuses S = 0, offset 0, and a dictionary whose labels differ from the machine's.

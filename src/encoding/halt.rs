@@ -65,23 +65,6 @@ impl StopRule for RowHalt {
     }
 }
 
-/// Declares an encoding's stop rule: a [`RowHalt`] built by the encoding's constructor.
-macro_rules! row_halt {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug)]
-        pub struct $name(crate::encoding::halt::RowHalt);
-
-        impl crate::executor::StopRule for $name {
-            #[inline]
-            fn after(&mut self, token: crate::token::TokenId) -> bool {
-                self.0.after(token)
-            }
-        }
-    };
-}
-pub(crate) use row_halt;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Training examples from traces: each generated position of a `cells` trace is one example,
 //! the tokens at the learner's offsets (its window) → the token there.
 //!
-//! Second stage of `learn`: inputs → reference traces ([`TraceFormat::reference`]: the
+//! Second stage of `learn`: inputs → reference traces ([`Encoding::trace`](crate::encoding::Encoding::trace): the
 //! interpreter's run in the `cells` or `gates` encoding, streamed, one row in memory) →
 //! [`Examples`]. Every trace of a run shares one tape window ([`common_window`]), so that the
 //! offsets mean the same cells in every trace. Positions of the prompt (the first row) are
@@ -14,6 +14,7 @@
 
 use super::traces::TraceFormat;
 use crate::encoding::cells::{Window, WindowError};
+use crate::encoding::Encoding;
 use crate::interpreter;
 use crate::machine::{Machine, SymbolId};
 use crate::predictor::{Context, Layout, TokenId};
@@ -93,12 +94,12 @@ pub fn for_each_example(
     offsets: &[usize],
     mut f: impl FnMut(u64, &[TokenId], TokenId),
 ) -> Result<u64, WindowError> {
-    let trace = format.reference(machine, input, max_steps)?;
+    let trace = format.trace(machine, input, max_steps)?;
     let pad = TokenId(format.vocab() as u32);
     let deepest = offsets.iter().copied().max().unwrap_or(0);
     let mut ring = vec![pad; (deepest + 1).next_power_of_two()];
     let mask = ring.len() - 1;
-    let prompt = format.row() as u64;
+    let prompt = format.row_len() as u64;
     let mut context = vec![pad; offsets.len()];
     let mut n = 0;
     for (pos, token) in (0u64..).zip(trace) {
@@ -274,8 +275,8 @@ mod tests {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = common_window(&m, &[vec![]], 100);
         assert_eq!((w.size, w.origin), (4, 2));
-        let f = TraceFormat::new(&m, EncodingKind::Cells, w).unwrap();
-        let all: Vec<TokenId> = f.reference(&m, &[], 100).unwrap().collect();
+        let f = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
+        let all: Vec<TokenId> = f.trace(&m, &[], 100).unwrap().collect();
         let offsets = WindowKind::Local.offsets(w.size);
         let mut seen = Vec::new();
         let n = for_each_example(&m, &f, &[], 100, &offsets, |p, c, l| {
@@ -298,7 +299,7 @@ mod tests {
     fn duplicates_are_counted_once_unless_kept_by_position() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = common_window(&m, &[vec![]], 100);
-        let f = TraceFormat::new(&m, EncodingKind::Cells, w).unwrap();
+        let f = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
         let offsets = WindowKind::Local.offsets(w.size);
         let mut ti = Examples::new(7, &offsets, false);
         let mut td = Examples::new(7, &offsets, true);
@@ -318,10 +319,10 @@ mod tests {
     fn offsets_are_named_like_the_compiled_ones() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = Window { size: 3, origin: 0 };
-        let f = TraceFormat::new(&m, EncodingKind::Cells, w).unwrap();
+        let f = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
         let l = layout(&m, &f, &WindowKind::All.offsets(3));
         assert_eq!(l.offset_names, ["1", "2", "S", "S+1", "S+2"]);
-        let g = TraceFormat::new(&m, EncodingKind::Gates, w).unwrap();
+        let g = TraceFormat::new(EncodingKind::Gates, &m, w).unwrap();
         assert_eq!(layout(&m, &g, &[1, 2]).tokens, ["0", "1"]);
     }
 }

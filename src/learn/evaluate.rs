@@ -23,9 +23,11 @@
 //!   (proofs/learnability.md#coverage); `covered_trace_errors` checks that.
 
 use super::dataset::Examples;
-use super::traces::{Halt, TraceFormat};
+use super::traces::TraceFormat;
 use crate::emulate::DivergenceReport;
 use crate::encoding::cells::{TraceEnd, WindowError};
+use crate::encoding::halt::RowHalt;
+use crate::encoding::{Encoding, Trace};
 use crate::executor::{Executor, StopRule};
 use crate::machine::{Machine, SymbolId};
 use crate::predictor::{Context, Predictor, TokenId};
@@ -196,12 +198,12 @@ fn teacher_forced<P: Predictor>(
     learned: &mut P,
     input: &[SymbolId],
 ) -> Result<Forced, WindowError> {
-    let mut trace = s.format.reference(s.machine, input, s.max_steps)?;
+    let mut trace = s.format.trace(s.machine, input, s.max_steps)?;
     let pad = TokenId(learned.vocab() as u32);
     let deepest = learned.max_offset().max(s.compiled.max_offset());
     let mut ring = vec![pad; (deepest + 1).next_power_of_two()];
     let mask = ring.len() - 1;
-    let prompt = s.format.row() as u64;
+    let prompt = s.format.row_len() as u64;
     let offsets = s.seen.offsets().to_vec();
     let mut context = vec![pad; offsets.len()];
     let mut f = Forced {
@@ -213,7 +215,7 @@ fn teacher_forced<P: Predictor>(
         final_row: false,
         steps: 0,
     };
-    let row = s.format.row();
+    let row = s.format.row_len();
     let mut current = Vec::with_capacity(row);
     for (pos, token) in (0u64..).zip(trace.by_ref()) {
         let next = pos as usize & mask;
@@ -249,14 +251,14 @@ fn free_run_against_reference<P: Predictor>(
     learned: &mut P,
     input: &[SymbolId],
 ) -> Result<(Option<Divergence>, u64), WindowError> {
-    let mut reference = s.format.reference(s.machine, input, s.max_steps)?;
+    let mut reference = s.format.trace(s.machine, input, s.max_steps)?;
     let mut exec = Executor::new(&mut *learned);
     let mut halt = s.format.halt(s.machine);
     let v = run_verified(
         &mut exec,
         &mut halt,
         &mut reference,
-        s.format.row(),
+        s.format.row_len(),
         &mut |_| {},
     );
     let mut divergence = v.divergence;
@@ -276,7 +278,7 @@ fn free_run_against_reference<P: Predictor>(
 struct Generated<P: Predictor> {
     exec: Executor<P>,
     prompt: std::vec::IntoIter<TokenId>,
-    halt: Halt,
+    halt: RowHalt,
     stopped: bool,
     budget: u64,
 }
@@ -309,8 +311,8 @@ fn agrees_with_compiled<P: Predictor>(
 ) -> Result<bool, WindowError> {
     let prompt: Vec<TokenId> = s
         .format
-        .reference(s.machine, input, s.max_steps)?
-        .take(s.format.row())
+        .trace(s.machine, input, s.max_steps)?
+        .take(s.format.row_len())
         .collect();
     let mut compiled = Generated {
         exec: Executor::new(&mut *s.compiled),
@@ -325,7 +327,7 @@ fn agrees_with_compiled<P: Predictor>(
         &mut exec,
         &mut halt,
         &mut compiled,
-        s.format.row(),
+        s.format.row_len(),
         &mut |_| {},
     );
     Ok(v.divergence.is_none() && (v.predictor_stopped || !compiled.stopped))
@@ -338,10 +340,10 @@ fn answer_is_right<P: Predictor>(
     input: &[SymbolId],
     forced: &Forced,
 ) -> bool {
-    let Ok(reference) = s.format.reference(s.machine, input, s.max_steps) else {
+    let Ok(reference) = s.format.trace(s.machine, input, s.max_steps) else {
         return false;
     };
-    let row = s.format.row();
+    let row = s.format.row_len();
     let prompt: Vec<TokenId> = reference.take(row).collect();
     // A run cut at the step limit is compared at its row T; a final one may take a detour.
     let max_rows = if forced.final_row {
@@ -435,7 +437,7 @@ mod tests {
             .map(|w| m.parse_input(w).unwrap())
             .collect();
         let window = common_window(&m, &inputs, 1000);
-        let format = TraceFormat::new(&m, EncodingKind::Cells, window).unwrap();
+        let format = TraceFormat::new(EncodingKind::Cells, &m, window).unwrap();
         let mut compiled = machine_to_cells_predictor(&m, window);
         let mut seen = Examples::new(
             compiled.layout().tokens.len(),

@@ -19,9 +19,9 @@
 
 use super::dataset::Examples;
 use super::outputs::OutputFeatures;
-use super::traces::Compiled;
 use crate::predictor::{LinearAr, TokenId};
 use crate::time_dependent::TimeDependentAr;
+use crate::weights::{DenseWeights, Weights};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -72,7 +72,7 @@ pub enum NoBound {
 /// offset the compiled predictor reads.
 pub fn mistake_bound(
     examples: &Examples,
-    compiled: &Compiled,
+    compiled: &Weights,
     outputs: &OutputFeatures,
     margin: i32,
 ) -> Result<MistakeBound, NoBound> {
@@ -90,7 +90,7 @@ pub fn mistake_bound(
         Gates(&'a TimeDependentAr, Vec<f64>),
     }
     let sep = match compiled {
-        Compiled::Cells(p) => {
+        Weights::Dense(DenseWeights::Int(p)) => {
             let picks = p
                 .layout()
                 .offsets
@@ -106,7 +106,7 @@ pub fn mistake_bound(
             }
             Separator::Cells(p, picks, norm2)
         }
-        Compiled::Gates(p) => {
+        Weights::Sparse(p) => {
             if !outputs.is_identity() {
                 return Err(NoBound::NotFactored);
             }
@@ -118,6 +118,8 @@ pub fn mistake_bound(
                 .collect();
             Separator::Gates(p, norms)
         }
+        // Compiled weights are integers; float ones have no exact margin.
+        Weights::Dense(_) => return Err(NoBound::NotFactored),
     };
     let s = outputs.separation() as f64;
     // Per classifier (position, or 0): (max non-padding features, min margin, ‖U_p‖²).
@@ -201,9 +203,9 @@ mod tests {
     fn the_bound_uses_the_compiled_margin_and_norm() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = common_window(&m, &[vec![]], 100);
-        let f = TraceFormat::new(&m, EncodingKind::Cells, w).unwrap();
+        let f = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
         let compiled = machine_to_cells_predictor(&m, w);
-        let c = Compiled::Cells(compiled.clone());
+        let c = Weights::Dense(DenseWeights::Int(compiled.clone()));
         let offsets = WindowKind::Local.offsets(w.size);
         let mut ex = Examples::new(compiled.layout().tokens.len(), &offsets, false);
         ex.add_trace(&m, &f, &[], 100).unwrap();

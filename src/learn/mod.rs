@@ -41,9 +41,11 @@ pub mod traces;
 
 use crate::certify::{certify_cells, Certificate};
 use crate::encoding::cells::{Window, WindowError};
+use crate::encoding::Encoding;
 use crate::encoding::EncodingKind;
 use crate::machine::{Machine, SymbolId};
 use crate::predictor::{LinearAr, LinearArF32};
+use crate::weights::Weights;
 use dataset::{common_window, layout, Examples, WindowKind};
 use evaluate::{evaluate, Evaluation, Setting};
 use inputs::{split, InputSpec, InputsError, Pattern, Split};
@@ -54,7 +56,7 @@ use serde::Serialize;
 use softmax::{train_softmax, SoftmaxOptions, SoftmaxStats};
 use std::time::Instant;
 use time_dependent::{train_time_dependent, PerPositionAr};
-use traces::{Compiled, TraceFormat, UnsupportedEncoding};
+use traces::TraceFormat;
 
 /// The learning algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -145,9 +147,9 @@ pub enum LearnError {
     /// The time-dependent learner is a perceptron.
     #[error("the time-dependent learner is one perceptron per position; --algo softmax is for the time-invariant learner")]
     TimeDependentSoftmax,
-    /// The encoding is not one `learn` reads.
+    /// The machine has no `sweep` encoding (its stay moves never end).
     #[error(transparent)]
-    Encoding(#[from] UnsupportedEncoding),
+    Encoding(#[from] crate::encoding::sweep::StayLoops),
     /// `gates` traces need one classifier per position.
     #[error("gates traces are learned time-dependent (--learner time-dependent): each bit of a row is a different gate")]
     TimeInvariantGates,
@@ -313,7 +315,7 @@ pub(crate) struct Prepared {
     pub split: Split,
     pub window: Window,
     pub format: TraceFormat,
-    pub compiled: Compiled,
+    pub compiled: Weights,
     pub offsets: Vec<usize>,
 }
 
@@ -331,10 +333,10 @@ pub(crate) fn prepare(
     let split = split(&opts.inputs, train, opts.test, opts.seed)?;
     let all: Vec<Vec<SymbolId>> = split.train.iter().chain(&split.test).cloned().collect();
     let window = common_window(machine, &all, opts.max_steps);
-    let format = TraceFormat::new(machine, opts.encoding, window)?;
+    let format = TraceFormat::new(opts.encoding, machine, window)?;
     Ok(Prepared {
-        compiled: format.compiled(machine)?,
-        offsets: format.offsets(opts.window),
+        compiled: format.compile(machine)?,
+        offsets: format.learner_offsets(opts.window),
         split,
         window,
         format,
@@ -374,9 +376,10 @@ pub(crate) fn train(
 ) -> Result<(LearnedPredictor, Training), LearnError> {
     let start = Instant::now();
     let layout = layout(machine, &p.format, &p.offsets);
+    // Symbol and head parts are a `cells` dictionary's; other encodings learn over tokens.
     let outputs = match p.format.kind() {
-        EncodingKind::Gates => OutputFeatures::tokens(p.format.vocab()),
-        _ => OutputFeatures::new(machine, opts.outputs),
+        EncodingKind::Cells => OutputFeatures::new(machine, opts.outputs),
+        _ => OutputFeatures::tokens(p.format.vocab()),
     };
     let popts = PerceptronOptions {
         max_passes: opts.max_passes,

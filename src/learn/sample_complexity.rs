@@ -14,6 +14,7 @@ use super::{
     evaluate_learned, examples, prepare, summary, train, Algo, InputsSummary, LearnError,
     LearnOptions, LearnerKind, Progress, Training,
 };
+use crate::encoding::Encoding;
 use crate::encoding::EncodingKind;
 use crate::machine::Machine;
 use serde::Serialize;

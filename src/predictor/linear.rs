@@ -306,6 +306,16 @@ impl<T: Weight> Predictor for LinearAr<T> {
         self.scores_into(self.layout.offsets.iter().map(|&j| ctx.back(j)), &mut out);
         out.into_iter().map(Weight::to_f64).collect()
     }
+
+    fn labels(&self) -> Option<&[String]> {
+        Some(&self.layout.tokens)
+    }
+
+    fn offsets(&self) -> Vec<usize> {
+        let mut o = self.layout.offsets.clone();
+        o.sort_unstable();
+        o
+    }
 }
 
 #[cfg(test)]

@@ -67,6 +67,17 @@ pub trait Predictor {
 
     /// Every token's score at `pos` (for reports on divergence; may allocate).
     fn scores(&self, ctx: &Context<'_>, pos: u64) -> Vec<f64>;
+
+    /// The names of its tokens, when it carries them (a weight file's labels): an encoding
+    /// compares them with its own dictionary before running it.
+    fn labels(&self) -> Option<&[String]> {
+        None
+    }
+
+    /// The offsets it reads, increasing, for reports (empty when it does not say).
+    fn offsets(&self) -> Vec<usize> {
+        Vec::new()
+    }
 }
 
 /// A borrowed predictor is a predictor, so an executor can run one without taking it.
@@ -76,6 +87,12 @@ impl<P: Predictor + ?Sized> Predictor for &mut P {
     }
     fn max_offset(&self) -> usize {
         (**self).max_offset()
+    }
+    fn labels(&self) -> Option<&[String]> {
+        (**self).labels()
+    }
+    fn offsets(&self) -> Vec<usize> {
+        (**self).offsets()
     }
     #[inline]
     fn predict(&mut self, ctx: &Context<'_>, pos: u64) -> TokenId {

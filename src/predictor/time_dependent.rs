@@ -302,6 +302,13 @@ impl Predictor for TimeDependentAr {
             .map(|&s| s as f64)
             .collect()
     }
+
+    fn offsets(&self) -> Vec<usize> {
+        let mut o: Vec<usize> = self.csr().1.iter().map(|e| e.offset as usize).collect();
+        o.sort_unstable();
+        o.dedup();
+        o
+    }
 }
 
 /// A shared predictor runs as well as an owned one: it keeps no scratch state.
@@ -321,6 +328,10 @@ impl Predictor for &TimeDependentAr {
 
     fn scores(&self, ctx: &Context<'_>, pos: u64) -> Vec<f64> {
         (**self).scores(ctx, pos)
+    }
+
+    fn offsets(&self) -> Vec<usize> {
+        (**self).offsets()
     }
 }
 

@@ -29,6 +29,7 @@ pub use meta::{ascii_alias, fingerprint, Metadata};
 use crate::fs::{write_atomic, WriteError};
 use crate::predictor::time_dependent::{Entry, Schedule, TimeDependentAr};
 use crate::predictor::{Layout, LinearAr, Weight};
+use crate::token::TokenId;
 use nalgebra::DMatrix;
 use safetensors::tensor::{Dtype, TensorView};
 use std::path::Path;
@@ -89,6 +90,19 @@ impl From<WriteError> for WeightsError {
     }
 }
 
+/// Runs `$body` with `$p` bound to the dense predictor, whatever its scalar: the one match on a
+/// dense file's dtype, so code over [`LinearAr<T>`] is written once.
+macro_rules! with_dense {
+    ($w:expr, $p:pat => $body:expr) => {
+        match $w {
+            $crate::weights::DenseWeights::Int($p) => $body,
+            $crate::weights::DenseWeights::F32($p) => $body,
+            $crate::weights::DenseWeights::F64($p) => $body,
+        }
+    };
+}
+pub(crate) use with_dense;
+
 /// A dense predictor as read from a file, in the precision its dtype needs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DenseWeights {
@@ -103,10 +117,68 @@ pub enum DenseWeights {
 impl DenseWeights {
     /// The layout (labels and offsets).
     pub fn layout(&self) -> &Layout {
+        with_dense!(self, p => p.layout())
+    }
+}
+
+/// A predictor of any kind arsim runs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Weights {
+    /// Time-invariant offset matrices (`cells`, `sweep`).
+    Dense(DenseWeights),
+    /// One sparse map per position (`gates`).
+    Sparse(TimeDependentAr),
+}
+
+impl Weights {
+    /// Every non-zero weight with its labels, e.g. `W[⟨B,1⟩ ← (S+1, ⟨A,0⟩)] = 2`.
+    pub fn nonzero_labels(&self) -> Vec<String> {
+        fn dense<T: Weight>(p: &LinearAr<T>) -> Vec<String> {
+            let mut out = Vec::new();
+            for (o, w) in p.weights().iter().enumerate() {
+                for d in 0..w.nrows() {
+                    for x in 0..w.ncols() {
+                        if w[(d, x)] != T::default() {
+                            out.push(p.label(o, TokenId(d as u32), TokenId(x as u32)));
+                        }
+                    }
+                }
+            }
+            out
+        }
         match self {
-            DenseWeights::Int(p) => p.layout(),
-            DenseWeights::F32(p) => p.layout(),
-            DenseWeights::F64(p) => p.layout(),
+            Weights::Dense(d) => with_dense!(d, p => dense(p)),
+            Weights::Sparse(p) => (0..p.num_maps())
+                .flat_map(|k| p.map(k).iter().map(move |e| (k, *e)))
+                .map(|(k, e)| p.label(k, &e))
+                .collect(),
+        }
+    }
+
+    /// Writes the weights to `path` (whole, or not at all) with `meta`.
+    pub fn write(&self, meta: &Metadata, path: &Path) -> Result<(), WeightsError> {
+        match self {
+            Weights::Dense(d) => with_dense!(d, p => write_dense(p, meta, path)),
+            Weights::Sparse(p) => write_sparse(p, meta, path),
+        }
+    }
+
+    /// Reads a weight file: one sparse map a position when `sparse`, else dense offset matrices.
+    pub fn read(path: &Path, sparse: bool) -> Result<(Weights, Metadata), WeightsError> {
+        Ok(if sparse {
+            let (p, meta) = read_sparse(path)?;
+            (Weights::Sparse(p), meta)
+        } else {
+            let (p, meta) = read_dense(path)?;
+            (Weights::Dense(p), meta)
+        })
+    }
+
+    /// The predictor, for an executor that takes any.
+    pub fn as_predictor(&mut self) -> &mut dyn crate::predictor::Predictor {
+        match self {
+            Weights::Dense(d) => with_dense!(d, p => p),
+            Weights::Sparse(p) => p,
         }
     }
 }

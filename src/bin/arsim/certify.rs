@@ -29,7 +29,7 @@ pub fn cmd_certify(
     .map_err(anyhow::Error::from)?;
     let report = p.certify(&m, &input).map_err(anyhow::Error::from)?;
     match &report {
-        CertifyReport::Local(cert) => print_local(&m, encoding, p.window.size, cert, json),
+        CertifyReport::Local(cert) => print_local(&m, encoding, p.window().size, cert, json),
         CertifyReport::Gates(cert) => print_gates(&m, cert, json),
     }
     if !report.certified() {

@@ -8,7 +8,7 @@ use arsim::encoding::gates::BitLayout;
 use arsim::encoding::EncodingKind;
 use arsim::fs::write_atomic;
 use arsim::machine::Machine;
-use arsim::pipeline::{compile, metadata, resolve_window, Weights};
+use arsim::pipeline::{compile, encoding as encoding_of, metadata, resolve_window, Weights};
 use arsim::predictor::{LinearAr, TimeDependentAr};
 use arsim::weights::DenseWeights;
 use std::path::PathBuf;
@@ -34,7 +34,8 @@ pub fn cmd_compile(
     let (m, input) = load(args)?;
     let w =
         resolve_window(wargs.window(), None, &m, &input, 1_000_000).map_err(anyhow::Error::from)?;
-    let weights = compile(&m, encoding, w).map_err(anyhow::Error::from)?;
+    let enc = encoding_of(&m, encoding, w).map_err(anyhow::Error::from)?;
+    let weights = compile(&m, &enc).map_err(anyhow::Error::from)?;
     let pictured = pictures.png.is_some() || pictures.svg.is_some();
     if pictured && matches!(weights, Weights::Sparse(_)) {
         return Err(Failure::Input(anyhow!(
@@ -44,7 +45,7 @@ pub fn cmd_compile(
     let labels = weights.nonzero_labels();
     if let Some(path) = &out {
         let compiled_for = (!input.is_empty()).then_some(&input[..]);
-        let meta = metadata(&m, encoding, w, compiled_for);
+        let meta = metadata(&m, &enc, compiled_for);
         weights.write(&meta, path).map_err(anyhow::Error::from)?;
     }
     match &weights {

@@ -28,7 +28,7 @@ pub fn cmd_emulate(
     } else {
         "tokens"
     };
-    let bar = progress_bar(json, steps.saturating_mul(p.tokens_per_step(&m)), unit);
+    let bar = progress_bar(json, steps.saturating_mul(p.tokens_per_step()), unit);
     let report = p
         .emulate(&m, input, max_steps, executor, threads, &mut |n| {
             bar.set_position(n)

@@ -74,7 +74,7 @@ pub fn cmd_trace_picture(
             max_steps,
         )
         .map_err(anyhow::Error::from)?;
-        let w = p.window;
+        let w = p.window();
         let d = p
             .draw_emulated(&m, &input, max_steps, &opts)
             .map_err(anyhow::Error::from)?;

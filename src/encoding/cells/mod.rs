@@ -12,8 +12,13 @@
 pub mod certify;
 pub mod compile;
 
+use crate::certify::{CertifyError, CertifyReport};
+use crate::encoding::halt::RowHalt;
+use crate::encoding::{Encoding, EncodingKind, Trace};
+use crate::learn::dataset::WindowKind;
 use crate::machine::{Machine, StateId, Stop, SymbolId};
 use crate::predictor::TokenId;
+use crate::weights::{with_dense, DenseWeights, Weights};
 use serde::Serialize;
 
 /// A tape window: S cells, with cell 0 of the machine's tape (where the input starts and the
@@ -469,18 +474,82 @@ pub fn locate(window: Window, position: u64) -> (u64, Option<usize>) {
     (position / w, col.checked_sub(1))
 }
 
-crate::encoding::halt::row_halt!(
-    /// The stop rule a `cells` emulation uses: the run is over at the end of a row whose head is
-    /// final. It reads only generated token ids, like the executor.
-    CellsHalt
-);
+/// The `cells` encoding of one machine's runs on one window (proofs/cells.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cells {
+    window: Window,
+    dict: Dictionary,
+}
 
-impl CellsHalt {
-    /// The stop rule for `machine` on rows of `window.size` cells; positions start at the prompt.
-    pub fn new(machine: &Machine, window: Window) -> CellsHalt {
-        let dict = Dictionary::new(machine);
-        let is_final_token = (0..dict.len())
-            .map(|i| match dict.decode(TokenId(i as u32)) {
+impl Cells {
+    /// The encoding of `machine`'s runs on `window`.
+    pub fn new(machine: &Machine, window: Window) -> Cells {
+        Cells {
+            window,
+            dict: Dictionary::new(machine),
+        }
+    }
+
+    /// The dictionary.
+    pub fn dictionary(&self) -> &Dictionary {
+        &self.dict
+    }
+}
+
+impl Trace for ReferenceTrace<'_> {
+    fn end(&self) -> Option<&TraceEnd> {
+        self.end.as_ref()
+    }
+
+    fn steps(&self) -> u64 {
+        self.row
+    }
+
+    fn expected_tokens(&self) -> u64 {
+        self.row * (self.config.cells.len() as u64 + 1)
+    }
+}
+
+impl Encoding for Cells {
+    type Trace<'m> = ReferenceTrace<'m>;
+
+    fn kind(&self) -> EncodingKind {
+        EncodingKind::Cells
+    }
+
+    fn window(&self) -> Window {
+        self.window
+    }
+
+    fn vocab(&self) -> usize {
+        self.dict.len()
+    }
+
+    fn token_names(&self, machine: &Machine) -> Vec<String> {
+        self.dict.names(machine)
+    }
+
+    fn token_name(&self, machine: &Machine, t: TokenId) -> String {
+        self.dict.name(machine, t)
+    }
+
+    fn row_len(&self) -> usize {
+        self.window.size + 1
+    }
+
+    fn trace<'m>(
+        &self,
+        machine: &'m Machine,
+        input: &[SymbolId],
+        max_steps: u64,
+    ) -> Result<ReferenceTrace<'m>, WindowError> {
+        ReferenceTrace::new(machine, input, self.window, max_steps)
+    }
+
+    /// The run is over at the end of a row whose head is final.
+    fn halt(&self, machine: &Machine) -> RowHalt {
+        let is_final_token = (0..self.dict.len())
+            .map(|i| match self.dict.decode(TokenId(i as u32)) {
                 CellToken::Cell {
                     symbol,
                     head: Some(q),
@@ -488,11 +557,42 @@ impl CellsHalt {
                 _ => false,
             })
             .collect();
-        CellsHalt(crate::encoding::halt::RowHalt::new(
-            window.size + 1,
-            1,
-            is_final_token,
-        ))
+        RowHalt::new(self.window.size + 1, 1, is_final_token)
+    }
+
+    fn compile(&self, machine: &Machine) -> Result<Weights, WindowError> {
+        let p = compile::machine_to_cells_predictor(machine, self.window);
+        Ok(Weights::Dense(DenseWeights::Int(p)))
+    }
+
+    fn certify(
+        &self,
+        machine: &Machine,
+        weights: &Weights,
+        _input: &[SymbolId],
+    ) -> Result<CertifyReport, CertifyError> {
+        let Weights::Dense(d) = weights else {
+            return Err(CertifyError::WeightsKind {
+                encoding: "cells",
+                wants: "dense",
+                found: "sparse",
+            });
+        };
+        let w = self.window;
+        with_dense!(d, p => certify::certify_cells(machine, p, w)).map(CertifyReport::Local)
+    }
+
+    fn locate(&self, _: &Machine, position: u64) -> (u64, Option<usize>, Option<String>) {
+        let (step, cell) = locate(self.window, position);
+        (step, cell, None)
+    }
+
+    fn decode_row(&self, row: &[TokenId]) -> Option<WindowConfig> {
+        decode_row(&self.dict, row).ok()
+    }
+
+    fn learner_offsets(&self, kind: WindowKind) -> Vec<usize> {
+        kind.offsets(self.window.size)
     }
 }
 

@@ -11,6 +11,10 @@ use crate::time_dependent::{Entry, TimeDependentAr};
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// Steps the `certify` pipeline runs the interpreter for, to size the `gates` circuit it
+/// unrolls (a row's certificate holds for every T).
+pub const CERTIFY_MAX_STEPS: u64 = 100_000;
+
 /// Rows of the `gates` circuit materialised by [`certify_gates`] at most (in gates, about).
 pub const UNROLL_LIMIT_GATES: u64 = 30_000;
 

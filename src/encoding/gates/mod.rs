@@ -11,18 +11,25 @@
 //! [`circuit_to_predictor`](crate::circuit::circuit_to_predictor); or, without materialising
 //! the circuit, [`machine_to_gates_predictor`]: the same maps, stored once and served
 //! periodically (row t+1 reads row t at the same offsets for every t). [`BitTrace`] is the
-//! interpreter's run as bits, [`GatesHalt`] the stop rule, [`decode_row`] turns bits back into
+//! interpreter's run as bits, [`Gates`] the encoding (stop rule, certificate), [`decode_row`] turns bits back into
 //! a configuration.
 
 pub mod certify;
 
+use crate::certify::{CertifyError, CertifyReport};
 use crate::circuit::{threshold_map, NodeId, ThresholdCircuit};
+use crate::emulate::{DivergenceReport, EmulationReport};
 use crate::encoding::cells::{
     CellToken, Dictionary, ReferenceTrace, TraceEnd, Window, WindowConfig, WindowError,
 };
+use crate::encoding::halt::RowHalt;
+use crate::encoding::{Encoding, EncodingKind, Trace};
+use crate::learn::dataset::WindowKind;
 use crate::machine::{Machine, Move, StateId, SymbolId};
 use crate::predictor::TokenId;
 use crate::time_dependent::{Schedule, TimeDependentAr};
+use crate::verify::Divergence;
+use crate::weights::{Metadata, Weights};
 use serde::Serialize;
 
 /// Where bits stand in a `gates` trace of one machine on one window.
@@ -432,21 +439,92 @@ impl Iterator for BitTrace<'_> {
     }
 }
 
-crate::encoding::halt::row_halt!(
-    /// The stop rule of a `gates` emulation: the run is over at the end of a row in which a final
-    /// head's bit is set. It reads only the bits, like the executor.
-    GatesHalt
-);
+/// The `gates` encoding of one machine's runs on one window (proofs/gates.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gates {
+    layout: BitLayout,
+    dict: Dictionary,
+}
 
-impl GatesHalt {
-    /// The stop rule for `machine` on `window`; positions start at the prompt.
-    pub fn new(machine: &Machine, window: Window) -> GatesHalt {
-        let layout = BitLayout::new(machine, window);
-        let b = layout.bits_per_cell();
+impl Gates {
+    /// The encoding of `machine`'s runs on `window`.
+    pub fn new(machine: &Machine, window: Window) -> Gates {
+        Gates {
+            layout: BitLayout::new(machine, window),
+            dict: Dictionary::new(machine),
+        }
+    }
+
+    /// Where the bits stand.
+    pub fn layout(&self) -> &BitLayout {
+        &self.layout
+    }
+}
+
+impl Trace for BitTrace<'_> {
+    fn end(&self) -> Option<&TraceEnd> {
+        self.inner.end()
+    }
+
+    fn steps(&self) -> u64 {
+        self.inner.steps()
+    }
+
+    /// T·S·|Γ|(|Q|+1) bits.
+    fn expected_tokens(&self) -> u64 {
+        self.steps() * (self.inner.config().cells.len() * self.bits_per_cell) as u64
+    }
+
+    /// The gates evaluated, and the `cells` tokens of the same run for comparison.
+    fn report_extras(&self, report: &mut EmulationReport) {
+        report.gates = Some(self.expected_tokens());
+        report.cells_tokens = Some(self.steps() * (self.inner.config().cells.len() as u64 + 1));
+    }
+}
+
+impl Encoding for Gates {
+    type Trace<'m> = BitTrace<'m>;
+
+    fn kind(&self) -> EncodingKind {
+        EncodingKind::Gates
+    }
+
+    fn window(&self) -> Window {
+        self.layout.window()
+    }
+
+    fn vocab(&self) -> usize {
+        crate::time_dependent::VOCAB
+    }
+
+    fn token_names(&self, _: &Machine) -> Vec<String> {
+        vec!["0".into(), "1".into()]
+    }
+
+    fn token_name(&self, _: &Machine, t: TokenId) -> String {
+        t.0.to_string()
+    }
+
+    fn row_len(&self) -> usize {
+        self.layout.row_bits()
+    }
+
+    fn trace<'m>(
+        &self,
+        machine: &'m Machine,
+        input: &[SymbolId],
+        max_steps: u64,
+    ) -> Result<BitTrace<'m>, WindowError> {
+        BitTrace::new(machine, input, self.window(), max_steps)
+    }
+
+    /// The run is over at the end of a row in which a final head's bit is set.
+    fn halt(&self, machine: &Machine) -> RowHalt {
+        let b = self.layout.bits_per_cell();
         // Token 0 marks nothing; token 1 at place p marks a final head when bit p is one.
         let mut final_at = vec![false; 2 * b];
         for (p, slot) in final_at[b..].iter_mut().enumerate() {
-            *slot = match layout.token_of(p) {
+            *slot = match self.layout.token_of(p) {
                 CellToken::Cell {
                     symbol,
                     head: Some(q),
@@ -454,11 +532,109 @@ impl GatesHalt {
                 _ => false,
             };
         }
-        GatesHalt(crate::encoding::halt::RowHalt::new(
-            layout.row_bits(),
-            b,
-            final_at,
-        ))
+        RowHalt::new(self.layout.row_bits(), b, final_at)
+    }
+
+    fn compile(&self, machine: &Machine) -> Result<Weights, WindowError> {
+        machine_to_gates_predictor(machine, self.window()).map(Weights::Sparse)
+    }
+
+    /// Runs the interpreter on `input` (at most [`certify::CERTIFY_MAX_STEPS`] steps) to size
+    /// the circuit it unrolls; a row's certificate holds for every T.
+    fn certify(
+        &self,
+        machine: &Machine,
+        weights: &Weights,
+        input: &[SymbolId],
+    ) -> Result<CertifyReport, CertifyError> {
+        let Weights::Sparse(p) = weights else {
+            return Err(CertifyError::WeightsKind {
+                encoding: "gates",
+                wants: "sparse",
+                found: "dense",
+            });
+        };
+        let steps = crate::interpreter::run(machine, input, certify::CERTIFY_MAX_STEPS).steps;
+        certify::certify_gates_with(machine, p, self.window(), steps)
+            .map(CertifyReport::Gates)
+            .map_err(|source| CertifyError::Gates {
+                machine: machine.name().to_string(),
+                source,
+            })
+    }
+
+    /// The context is the previous row's cells cell−1, cell, cell+1, decoded from their
+    /// one-hot bits.
+    fn divergence(&self, machine: &Machine, d: Divergence, _: &[usize]) -> DivergenceReport {
+        let (r, b) = (self.layout.row_bits(), self.layout.bits_per_cell());
+        let size = self.window().size;
+        let (step, cell, bit) = self.layout.locate(d.position);
+        let k = d.context.len();
+        let bit_name = |t: TokenId| t.0.to_string();
+        let context = [cell.checked_sub(1), Some(cell), Some(cell + 1)]
+            .into_iter()
+            .map(|c| match c.filter(|&c| c < size) {
+                None => "SEP".to_string(),
+                Some(c) => {
+                    let ones: Vec<usize> = (0..b)
+                        .filter(|&b2| {
+                            let j = r + cell * b + bit - (c * b + b2);
+                            j <= k && d.context[k - j].0 == 1
+                        })
+                        .collect();
+                    match ones[..] {
+                        [one] => self.dict.name(machine, TokenId(one as u32 + 1)),
+                        _ => format!("invalid({} bits set)", ones.len()),
+                    }
+                }
+            })
+            .collect();
+        DivergenceReport {
+            position: d.position,
+            step,
+            cell: Some(cell),
+            expected: d.expected.map(bit_name),
+            got: d.got.map(bit_name),
+            top: d.top.iter().map(|&(t, s)| (bit_name(t), s)).collect(),
+            context,
+            bit: Some(self.layout.bit_name(machine, bit)),
+        }
+    }
+
+    fn locate(&self, machine: &Machine, position: u64) -> (u64, Option<usize>, Option<String>) {
+        let (step, cell, bit) = self.layout.locate(position);
+        (step, Some(cell), Some(self.layout.bit_name(machine, bit)))
+    }
+
+    fn decode_row(&self, row: &[TokenId]) -> Option<WindowConfig> {
+        let bits: Vec<bool> = row.iter().map(|t| t.0 == 1).collect();
+        decode_row(&self.layout, &bits).ok()
+    }
+
+    /// `local`: the previous row's three cells, R − 2B + 1 … R + 2B − 1, and offset 1, where
+    /// the compiled gates read their threshold as a bias; `all`: 1 … R + 2B − 1.
+    fn learner_offsets(&self, kind: WindowKind) -> Vec<usize> {
+        let (r, b) = (self.layout.row_bits(), self.layout.bits_per_cell());
+        let deepest = r + 2 * b - 1;
+        match kind {
+            WindowKind::All => (1..=deepest).collect(),
+            WindowKind::Local => {
+                let first = (r + 1).saturating_sub(2 * b).max(2);
+                std::iter::once(1).chain(first..=deepest).collect()
+            }
+        }
+    }
+
+    fn sparse_weights(&self) -> bool {
+        true
+    }
+
+    fn write_metadata(&self, meta: &mut Metadata) {
+        let l = &self.layout;
+        meta.extra
+            .insert("bits_per_cell".into(), l.bits_per_cell().to_string());
+        meta.extra
+            .insert("row_bits".into(), l.row_bits().to_string());
     }
 }
 
@@ -518,7 +694,7 @@ mod tests {
         for cell in tr.chunks(8) {
             assert_eq!(cell.iter().filter(|t| t.0 == 1).count(), 1);
         }
-        let mut halt = GatesHalt::new(&m, w);
+        let mut halt = Gates::new(&m, w).halt(&m);
         let stops: Vec<usize> = tr
             .iter()
             .enumerate()

@@ -18,9 +18,15 @@ pub mod fold;
 
 pub use fold::{Fold, FoldedMachine, StayLoops};
 
+use crate::certify::{CertifyError, CertifyReport};
+use crate::emulate::EmulationReport;
 use crate::encoding::cells::{self, CellToken, TraceEnd, Window, WindowConfig, WindowError};
+use crate::encoding::halt::RowHalt;
+use crate::encoding::{Encoding, EncodingKind, Trace};
+use crate::learn::dataset::WindowKind;
 use crate::machine::{Machine, Move, StateId, Stop, SymbolId};
 use crate::predictor::TokenId;
+use crate::weights::{with_dense, DenseWeights, Weights};
 
 /// Index of the offset 1 (the left cell, in the row being generated) in the predictor's offsets.
 pub const LEFT: usize = 0;
@@ -466,29 +472,147 @@ pub fn decode_row(
     Err(DecodeError::NoHead)
 }
 
-crate::encoding::halt::row_halt!(
-    /// The stop rule a `sweep` emulation uses: the run is over at the end of a row holding a head
-    /// whose fold is final (proofs/sweep.md#theorem). It reads only token ids, like the executor.
-    SweepHalt
-);
+/// The `sweep` encoding of one machine's runs on one window (proofs/sweep.md): a machine whose
+/// stay moves never end has none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sweep {
+    window: Window,
+    dict: Dictionary,
+    folded: FoldedMachine,
+}
 
-impl SweepHalt {
-    /// The stop rule for `folded` on rows of `window.size` cells; positions start at the prompt.
-    pub fn new(folded: &FoldedMachine, dict: &Dictionary, window: Window) -> SweepHalt {
-        let folds_final = (0..dict.len())
-            .map(|i| match dict.decode(TokenId(i as u32)) {
+impl Sweep {
+    /// The encoding of `machine`'s runs on `window`.
+    pub fn new(machine: &Machine, window: Window) -> Result<Sweep, StayLoops> {
+        Ok(Sweep {
+            window,
+            dict: Dictionary::new(machine),
+            folded: FoldedMachine::new(machine)?,
+        })
+    }
+
+    /// The dictionary.
+    pub fn dictionary(&self) -> &Dictionary {
+        &self.dict
+    }
+
+    /// The machine with its stay moves folded.
+    pub fn folded(&self) -> &FoldedMachine {
+        &self.folded
+    }
+}
+
+impl Trace for ReferenceTrace<'_> {
+    fn end(&self) -> Option<&TraceEnd> {
+        self.end.as_ref()
+    }
+
+    fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// `(left moves + [final])·(S+1)` (proofs/sweep.md#length).
+    fn expected_tokens(&self) -> u64 {
+        let is_final = matches!(self.end, Some(TraceEnd::Final(_)));
+        (self.left_moves + is_final as u64) * (self.config.cells.len() as u64 + 1)
+    }
+
+    fn report_extras(&self, report: &mut EmulationReport) {
+        report.left_moves = Some(self.left_moves);
+    }
+}
+
+impl Encoding for Sweep {
+    type Trace<'m> = ReferenceTrace<'m>;
+
+    fn kind(&self) -> EncodingKind {
+        EncodingKind::Sweep
+    }
+
+    fn window(&self) -> Window {
+        self.window
+    }
+
+    fn vocab(&self) -> usize {
+        self.dict.len()
+    }
+
+    fn token_names(&self, machine: &Machine) -> Vec<String> {
+        self.dict.names(machine)
+    }
+
+    fn token_name(&self, machine: &Machine, t: TokenId) -> String {
+        self.dict.name(machine, t)
+    }
+
+    fn row_len(&self) -> usize {
+        self.window.size + 1
+    }
+
+    fn trace<'m>(
+        &self,
+        machine: &'m Machine,
+        input: &[SymbolId],
+        max_steps: u64,
+    ) -> Result<ReferenceTrace<'m>, WindowError> {
+        ReferenceTrace::new(machine, input, self.window, max_steps)
+    }
+
+    /// The run is over at the end of a row holding a head whose fold is final
+    /// (proofs/sweep.md#theorem).
+    fn halt(&self, _: &Machine) -> RowHalt {
+        let folds_final = (0..self.dict.len())
+            .map(|i| match self.dict.decode(TokenId(i as u32)) {
                 SweepToken::Cell {
                     symbol,
                     head: Some(q),
-                } => folded.folds_final(q, symbol),
+                } => self.folded.folds_final(q, symbol),
                 _ => false,
             })
             .collect();
-        SweepHalt(crate::encoding::halt::RowHalt::new(
-            window.size + 1,
-            1,
-            folds_final,
-        ))
+        RowHalt::new(self.window.size + 1, 1, folds_final)
+    }
+
+    fn compile(&self, machine: &Machine) -> Result<Weights, WindowError> {
+        let p = compile::folded_to_sweep_predictor(machine, &self.folded, self.window);
+        Ok(Weights::Dense(DenseWeights::Int(p)))
+    }
+
+    fn certify(
+        &self,
+        machine: &Machine,
+        weights: &Weights,
+        _input: &[SymbolId],
+    ) -> Result<CertifyReport, CertifyError> {
+        let Weights::Dense(d) = weights else {
+            return Err(CertifyError::WeightsKind {
+                encoding: "sweep",
+                wants: "dense",
+                found: "sparse",
+            });
+        };
+        let w = self.window;
+        with_dense!(d, p => certify::certify_sweep(machine, p, w)).map(CertifyReport::Local)
+    }
+
+    /// The step of a divergence is its row.
+    fn locate(&self, _: &Machine, position: u64) -> (u64, Option<usize>, Option<String>) {
+        let (row, cell) = cells::locate(self.window, position);
+        (row, cell, None)
+    }
+
+    fn decode_row(&self, row: &[TokenId]) -> Option<WindowConfig> {
+        decode_row(&self.folded, &self.dict, row)
+            .ok()
+            .map(|r| r.config)
+    }
+
+    /// `local`: 1, S, S+1 (the row's left neighbour, above-right, above); `all`: 1 … S+1.
+    fn learner_offsets(&self, kind: WindowKind) -> Vec<usize> {
+        match kind {
+            WindowKind::All => (1..=self.window.size + 1).collect(),
+            WindowKind::Local => offsets(self.window.size).to_vec(),
+        }
     }
 }
 
@@ -634,7 +758,7 @@ mod tests {
             WindowConfig::initial(&m, &[], w).unwrap()
         );
         // The stop rule fires exactly after the last row.
-        let mut halt = SweepHalt::new(&f, &d, w);
+        let mut halt = Sweep::new(&m, w).unwrap().halt(&m);
         let fired: Vec<usize> = tokens
             .iter()
             .enumerate()
