@@ -160,6 +160,15 @@ impl EncodingKind {
         }
     }
 
+    /// What a divergence's `context` lists, in its order.
+    pub fn context_names(self) -> &'static str {
+        match self {
+            EncodingKind::Cells => "S+2, S+1, S",
+            EncodingKind::Sweep => "S+1, S, 1",
+            EncodingKind::Gates => "cells i-1, i, i+1 of the previous row",
+        }
+    }
+
     /// The closed formula for the number of generated tokens (T steps, L of them left moves,
     /// window S).
     pub fn length_formula(self) -> &'static str {

@@ -22,7 +22,7 @@
 //!   training set with margin > 0 gets every covered trace right
 //!   (proofs/learnability.md#coverage); `covered_trace_errors` checks that.
 
-use super::dataset::Examples;
+use super::dataset::{Examples, WindowKind};
 use super::traces::TraceFormat;
 use crate::emulate::DivergenceReport;
 use crate::encoding::cells::{TraceEnd, WindowError};
@@ -384,36 +384,20 @@ fn answer_is_right<P: Predictor>(
     }
 }
 
-/// A divergence with token names, as `arsim emulate` reports it.
+/// A divergence as `arsim emulate` reports it: the encoding's own report, its context read at
+/// the compiled predictor's offsets (whatever offsets the learned predictor reads).
 fn name_divergence<P: Predictor>(
     machine: &Machine,
     format: &TraceFormat,
     predictor: &P,
     d: Divergence,
 ) -> DivergenceReport {
-    let name = |t: TokenId| format.token_name(machine, t);
-    let (step, cell, bit) = format.locate(machine, d.position);
-    let s = format.window().size;
-    let k = d.context.len();
-    // `cells`: the local context (S+2, S+1, S), whatever offsets the predictor reads.
-    let context = match bit {
-        Some(_) => Vec::new(),
-        None => [s + 2, s + 1, s]
-            .iter()
-            .filter(|&&j| j <= k && j <= predictor.max_offset())
-            .map(|&j| name(d.context[k - j]))
-            .collect(),
-    };
-    DivergenceReport {
-        position: d.position,
-        step,
-        cell,
-        expected: d.expected.map(name),
-        got: d.got.map(name),
-        top: d.top.iter().map(|&(t, sc)| (name(t), sc)).collect(),
-        context,
-        bit,
-    }
+    let offsets: Vec<usize> = format
+        .learner_offsets(WindowKind::Local)
+        .into_iter()
+        .filter(|&j| j <= d.context.len() && j <= predictor.max_offset())
+        .collect();
+    format.divergence(machine, d, &offsets)
 }
 
 #[cfg(test)]

@@ -553,8 +553,8 @@ pub fn learn(
         algo: opts.algo,
         window: opts.window,
         outputs: match opts.encoding {
-            EncodingKind::Gates => OutputKind::Tokens,
-            _ => opts.outputs,
+            EncodingKind::Cells => opts.outputs,
+            _ => OutputKind::Tokens,
         },
         offsets: p.offsets.clone(),
         tape_cells: p.window.size,

@@ -116,11 +116,7 @@ fn print_emulation(r: &EmulationReport) {
                 d.expected.as_deref().unwrap_or("end of trace"),
                 d.got.as_deref().unwrap_or("end of trace")
             );
-            let which = if d.bit.is_some() {
-                "cells i-1, i, i+1 of the previous row"
-            } else {
-                "S+2, S+1, S"
-            };
+            let which = EncodingKind::from_name(r.encoding).map_or("", |e| e.context_names());
             println!(
                 "             context ({which}) = {:?}; top scores {:?}",
                 d.context, d.top

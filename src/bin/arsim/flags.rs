@@ -227,8 +227,9 @@ pub enum Command {
         /// Read the machine in this format, whatever its extension or content.
         #[arg(long, value_enum)]
         format: Option<MachineFormat>,
-        /// The encoding of runs as token traces: cells, or gates (one perceptron per position).
-        #[arg(long, value_parser = learn_encoding(), default_value = "cells")]
+        /// The encoding of runs as token traces: cells, sweep (both time-invariant), or gates (one
+        /// perceptron per position).
+        #[arg(long, value_enum, default_value = "cells")]
         encoding: EncodingKind,
         /// Training traces (the largest --sweep size replaces it).
         #[arg(long, default_value_t = 50)]
@@ -350,14 +351,6 @@ impl PictureArgs {
         self.svg = svg;
         self
     }
-}
-
-/// The encodings `learn` can learn, the only ones its help lists: cells and gates (it has no
-/// learner for `sweep` traces).
-fn learn_encoding() -> impl clap::builder::TypedValueParser<Value = EncodingKind> {
-    use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(["cells", "gates"])
-        .map(|s| EncodingKind::from_name(&s).unwrap_or(EncodingKind::Cells))
 }
 
 /// Parses `A..B`, `A..` or `..B`.

@@ -226,7 +226,7 @@ fn print_learn(r: &LearnReport) {
         let d = &f.divergence;
         let cell = d.cell.map_or("SEP".to_string(), |c| format!("cell {c}"));
         println!(
-            "divergence   input \"{}\" ({} steps): position {} (step {}, {}): expected {}, got {}; context (S+2, S+1, S) = {:?}",
+            "divergence   input \"{}\" ({} steps): position {} (step {}, {}): expected {}, got {}; context ({}) = {:?}",
             f.input,
             f.steps,
             d.position,
@@ -234,6 +234,7 @@ fn print_learn(r: &LearnReport) {
             cell,
             d.expected.as_deref().unwrap_or("end of trace"),
             d.got.as_deref().unwrap_or("end of trace"),
+            arsim::encoding::EncodingKind::from_name(r.encoding).map_or("", |k| k.context_names()),
             d.context
         );
     }
