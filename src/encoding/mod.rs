@@ -127,7 +127,8 @@ pub trait Encoding {
 }
 
 /// The encodings a machine can be compiled to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum EncodingKind {
     /// One token per cell, rows of S cells; time-invariant weights at offsets S, S+1, S+2.

@@ -22,7 +22,8 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// Which offsets a learner reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum WindowKind {
     /// Every offset 1..S+2: the learner is not told which ones matter.

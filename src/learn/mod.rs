@@ -59,7 +59,8 @@ use time_dependent::{train_time_dependent, PerPositionAr};
 use traces::TraceFormat;
 
 /// The learning algorithm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Algo {
     /// Multiclass perceptron, integer weights.
@@ -69,7 +70,8 @@ pub enum Algo {
 }
 
 /// Whether the learned weights are shared by every position.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum LearnerKind {
     /// One set of weights for every position (the `cells` predictor's form).

@@ -26,7 +26,8 @@ use nalgebra::DMatrix;
 use serde::Serialize;
 
 /// Which output features a learner uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum OutputKind {
     /// One weight row per token.

@@ -14,7 +14,8 @@ use serde::Serialize;
 use std::path::Path;
 
 /// The machine file formats arsim reads and writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum MachineFormat {
     /// arsim's own `.ron` files.

@@ -147,9 +147,8 @@ impl fmt::Display for Stop {
 /// meaning as an explicit rule into a halting state, so every engine (run, the compiled
 /// encodings, their step limits) sees one ordinary halting step. turingmachine.io and arsim's
 /// own `.ron` files take no step there: a missing rule stays a `no-rule` stop.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Undefined {
     /// The step into the undefined transition counts and halts (bbchallenge, Morphett).

@@ -36,7 +36,8 @@ pub const MAX_TRAINING_BYTES: u64 = 16 << 30;
 const GIB: f64 = (1u64 << 30) as f64;
 
 /// Which predictor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Architecture {
     /// Embedding → masked linear → ReLU → per-position `d×d` → ReLU → output.

@@ -69,7 +69,8 @@ pub enum RowsError {
 }
 
 /// Which executor runs a `cells` emulation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum ExecutorChoice {
     /// Rows when the predictor qualifies ([`RowExecutor::qualifies`]), else tokens.

@@ -32,7 +32,8 @@ pub const MAX_N: usize = 1 << 20;
 pub const EXHAUSTIVE_MAX_N: usize = 20;
 
 /// The chains of thought for parity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum ParityCot {
     /// The bits of the popcount, most significant first: ⌈log2(n+1)⌉ tokens.

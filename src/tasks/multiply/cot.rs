@@ -27,7 +27,8 @@ pub const ANSWER_DIGITS: usize = 8;
 pub const PROMPT_LEN: usize = 11;
 
 /// A chain of thought for multiplication.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum CotFormat {
     /// The paper's chain, 307 tokens. For 1234 × 5678:

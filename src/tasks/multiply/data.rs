@@ -119,7 +119,8 @@ fn digits(x: u32) -> [u32; 4] {
 }
 
 /// Which pairs: the paper's training pairs, or one half of its validation pairs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Split {
     /// The paper's training pairs (75%).

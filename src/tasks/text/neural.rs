@@ -86,7 +86,8 @@ impl Batches for StreamWindows {
 }
 
 /// How training windows are cut from the training stories.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Windowing {
     /// [`StreamWindows`]: random crops of the whole training stream (arsim's default).
