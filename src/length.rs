@@ -6,7 +6,7 @@
 //! formula (for `cells`, T·(S+1)). Growth against input length is summarised by a log-log
 //! least-squares fit, tokens ≈ c·n^k, with its R².
 
-use crate::draw::plot::{render, PlotError};
+use crate::draw::plot::{chart_with_legend, render, Frame, Legend, LegendEntry, Marks, PlotError};
 use crate::emulate::{emulate, EmulateError, EmulateOptions, EmulationReport};
 use crate::encoding::cells::Window;
 use crate::encoding::EncodingKind;
@@ -257,40 +257,22 @@ fn draw<DB: DrawingBackend>(
     } else {
         "input length n"
     };
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!("{}: length complexity", report.machine),
-            ("sans-serif", 15),
-        )
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(x0 - 0.1..x1 + 0.1, y0 - 0.2..y1 + 0.2)
-        .map_err(err)?;
-    let pow10 = |v: &f64| crate::draw::plot::log_tick(*v, 10.0);
-    chart
-        .configure_mesh()
-        .x_desc(format!("{against} (log scale)"))
-        .y_desc("generated tokens (log scale)")
-        .x_label_formatter(&pow10)
-        .y_label_formatter(&pow10)
-        .label_style(("sans-serif", 13))
-        .draw()
-        .map_err(err)?;
     let colours = [("cells", BLUE), ("sweep", GREEN), ("gates", RED)];
+    // Per encoding: every run as a dot, and a line through the mean (in log space) of the runs
+    // at each x.
+    let mut series: Vec<(LegendEntry, Vec<(f64, f64)>, Vec<(f64, f64)>)> = Vec::new();
     for (name, colour) in colours {
-        let mut series: Vec<(f64, f64)> = pts
+        let mut dots: Vec<(f64, f64)> = pts
             .iter()
             .filter(|p| p.0 == name)
             .map(|p| (p.1, p.2))
             .collect();
-        if series.is_empty() {
+        if dots.is_empty() {
             continue;
         }
-        series.sort_by(|a, b| a.0.total_cmp(&b.0));
-        // The line goes through the mean (in log space) of the runs at each x; dots show each run.
+        dots.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut means: Vec<(f64, f64, usize)> = Vec::new();
-        for &(px, py) in &series {
+        for &(px, py) in &dots {
             match means.last_mut() {
                 Some(m) if (m.0 - px).abs() < 1e-12 => {
                     m.1 += py;
@@ -308,27 +290,59 @@ fn draw<DB: DrawingBackend>(
             ),
             None => name.to_string(),
         };
-        chart
-            .draw_series(LineSeries::new(line, colour.stroke_width(2)))
-            .map_err(err)?
-            .label(label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-            });
-        chart
-            .draw_series(series.iter().map(|&p| Circle::new(p, 3, colour.filled())))
-            .map_err(err)?;
+        let entry = LegendEntry {
+            label,
+            color: colour,
+            stroke: STROKE,
+        };
+        series.push((entry, line, dots));
     }
+    let mut marks = Marks::new();
+    for (_, line, dots) in &series {
+        marks.line(line, STROKE);
+        marks.dots(dots, DOT);
+    }
+    let legend = Legend {
+        entries: series.iter().map(|s| s.0.clone()).collect(),
+        font_size: 13,
+    };
+    let frame = Frame {
+        title: format!("{}: length complexity", report.machine),
+        title_size: 15,
+        x_label_area: 44,
+        y_label_area: 64,
+        x: x0 - 0.1..x1 + 0.1,
+        y: y0 - 0.2..y1 + 0.2,
+    };
+    let (mut chart, placement) = chart_with_legend(root, &frame, &marks, &legend)?;
+    let pow10 = |v: &f64| crate::draw::plot::log_tick(*v, 10.0);
     chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 13))
+        .configure_mesh()
+        .x_desc(format!("{against} (log scale)"))
+        .y_desc("generated tokens (log scale)")
+        .x_label_formatter(&pow10)
+        .y_label_formatter(&pow10)
+        .label_style(("sans-serif", 13))
         .draw()
         .map_err(err)?;
-    Ok(())
+    for (entry, line, dots) in series {
+        let colour = entry.color;
+        chart
+            .draw_series(LineSeries::new(line, colour.stroke_width(STROKE)))
+            .map_err(err)?;
+        chart
+            .draw_series(
+                dots.into_iter()
+                    .map(|p| Circle::new(p, DOT, colour.filled())),
+            )
+            .map_err(err)?;
+    }
+    legend.draw(root, &placement)
 }
+
+/// Radius of a run's dot, and width of the lines, in pixels.
+const DOT: u32 = 3;
+const STROKE: u32 = 2;
 
 /// Least squares of ln y = ln c + k ln x: returns (k, c, R²), or `None` with fewer than two
 /// distinct x.

@@ -3,12 +3,20 @@
 //! the SVG backend or on [`Raster`], a small pixel backend that writes text with the 8×8 bitmap
 //! font of `font8x8` and encodes with `png` (plotters' own bitmap backend needs a font library
 //! to draw text at all), then writes the file whole.
+//!
+//! Every chart keeps its legend off the data the same way, through [`chart_with_legend`]: the
+//! chart lists what it will draw ([`Marks`]), and the legend goes into the first corner of the
+//! plotting area whose rectangle no dot or line crosses ([`free_corner`]), or, when none is
+//! free, into a band below the plot that the chart gives up room for.
 
 use crate::export::{write_atomic, ExportError};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::Pos;
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
+use std::ops::Range;
 use std::path::Path;
 
 /// Why the figure could not be written.
@@ -66,14 +74,390 @@ pub fn log_tick(e: f64, base: f64) -> String {
     }
 }
 
-/// A legend label with room for the 8-pixel glyphs of [`Raster`] when `bitmap_font` (plotters
-/// sizes the legend box with its own, narrower estimate of the text's width).
-pub fn legend_label(text: &str, bitmap_font: bool) -> String {
-    if bitmap_font {
-        format!("{text}{}", " ".repeat(text.len().div_ceil(4)))
-    } else {
-        text.to_string()
+/// A rectangle of pixels on the backend: `left..right` × `top..bottom`, y growing downwards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PixelRect {
+    /// First column.
+    pub left: i32,
+    /// First row.
+    pub top: i32,
+    /// One past the last column.
+    pub right: i32,
+    /// One past the last row.
+    pub bottom: i32,
+}
+
+impl PixelRect {
+    /// The rectangle of `size` (width, height) whose top-left pixel is `(left, top)`.
+    pub fn at((left, top): (i32, i32), (width, height): (i32, i32)) -> PixelRect {
+        PixelRect {
+            left,
+            top,
+            right: left + width,
+            bottom: top + height,
+        }
     }
+
+    /// Width and height.
+    pub fn size(&self) -> (i32, i32) {
+        (self.right - self.left, self.bottom - self.top)
+    }
+
+    /// The rectangle grown by `by` pixels on every side.
+    fn grown(&self, by: i32) -> PixelRect {
+        PixelRect {
+            left: self.left - by,
+            top: self.top - by,
+            right: self.right + by,
+            bottom: self.bottom + by,
+        }
+    }
+
+    /// Whether the segment from `a` to `b` has a point inside (or on the edge of) the
+    /// rectangle: Liang–Barsky clipping of the segment against the four sides.
+    fn meets_segment(&self, a: (i32, i32), b: (i32, i32)) -> bool {
+        let (x0, y0) = (a.0 as f64, a.1 as f64);
+        let (dx, dy) = (b.0 as f64 - x0, b.1 as f64 - y0);
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        // Each side: p·t ≤ q keeps the point on the inner side of it.
+        let sides = [
+            (-dx, x0 - self.left as f64),
+            (dx, self.right as f64 - x0),
+            (-dy, y0 - self.top as f64),
+            (dy, self.bottom as f64 - y0),
+        ];
+        for (p, q) in sides {
+            if p == 0.0 {
+                if q < 0.0 {
+                    return false;
+                }
+            } else {
+                let t = q / p;
+                if p < 0.0 {
+                    t0 = t0.max(t);
+                } else {
+                    t1 = t1.min(t);
+                }
+            }
+        }
+        t0 <= t1
+    }
+}
+
+/// Something a chart draws, in backend pixels: what a legend must not cover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PixelMark {
+    /// A dot of `radius` pixels centred at `at`.
+    Dot {
+        /// Centre.
+        at: (i32, i32),
+        /// Radius in pixels.
+        radius: i32,
+    },
+    /// A straight line `width` pixels wide from `from` to `to`.
+    Segment {
+        /// One end.
+        from: (i32, i32),
+        /// The other end.
+        to: (i32, i32),
+        /// Stroke width in pixels.
+        width: i32,
+    },
+}
+
+impl PixelMark {
+    /// Whether any pixel of the mark lies in `rect` (or closer than `gap` pixels to it).
+    pub fn meets(&self, rect: PixelRect, gap: i32) -> bool {
+        match *self {
+            PixelMark::Dot { at, radius } => rect.grown(radius + gap).meets_segment(at, at),
+            PixelMark::Segment { from, to, width } => rect
+                .grown(width.div_euclid(2) + 1 + gap)
+                .meets_segment(from, to),
+        }
+    }
+}
+
+/// Pixels between a legend inside the plot and the plot's edge.
+const LEGEND_INSET: i32 = 10;
+/// Pixels a legend keeps clear of every mark.
+const LEGEND_GAP: i32 = 3;
+
+/// The first corner of `plot` (upper right, upper left, lower right, lower left: plotters'
+/// default first) where a legend of `size` pixels, inset from the edges, covers no mark;
+/// `None` when every corner is taken or the legend does not fit.
+pub fn free_corner(plot: PixelRect, size: (i32, i32), marks: &[PixelMark]) -> Option<PixelRect> {
+    let (w, h) = size;
+    let (pw, ph) = plot.size();
+    if w + 2 * LEGEND_INSET > pw || h + 2 * LEGEND_INSET > ph {
+        return None;
+    }
+    let (left, right) = (plot.left + LEGEND_INSET, plot.right - LEGEND_INSET - w);
+    let (top, bottom) = (plot.top + LEGEND_INSET, plot.bottom - LEGEND_INSET - h);
+    [(right, top), (left, top), (right, bottom), (left, bottom)]
+        .into_iter()
+        .map(|corner| PixelRect::at(corner, size))
+        .find(|r| !marks.iter().any(|m| m.meets(*r, LEGEND_GAP)))
+}
+
+/// What a chart draws, in its own coordinates (the same ones as its axes), for the legend to
+/// keep clear of: dots and polylines, each with its size in pixels.
+#[derive(Clone, Debug, Default)]
+pub struct Marks {
+    dots: Vec<((f64, f64), u32)>,
+    lines: Vec<(Vec<(f64, f64)>, u32)>,
+}
+
+impl Marks {
+    /// No marks.
+    pub fn new() -> Marks {
+        Marks::default()
+    }
+
+    /// Dots of `radius` pixels at `points`.
+    pub fn dots(&mut self, points: &[(f64, f64)], radius: u32) {
+        self.dots.extend(points.iter().map(|&p| (p, radius)));
+    }
+
+    /// A polyline through `points`, `width` pixels wide.
+    pub fn line(&mut self, points: &[(f64, f64)], width: u32) {
+        self.lines.push((points.to_vec(), width));
+    }
+
+    /// The marks in backend pixels, through `to_pixel` (a chart's `backend_coord`).
+    fn in_pixels(&self, to_pixel: impl Fn(&(f64, f64)) -> (i32, i32)) -> Vec<PixelMark> {
+        let dots = self.dots.iter().map(|(p, r)| PixelMark::Dot {
+            at: to_pixel(p),
+            radius: *r as i32,
+        });
+        let segments = self.lines.iter().flat_map(|(points, width)| {
+            let pixels: Vec<(i32, i32)> = points.iter().map(&to_pixel).collect();
+            let pairs: Vec<PixelMark> = match pixels.as_slice() {
+                [one] => vec![PixelMark::Dot {
+                    at: *one,
+                    radius: *width as i32,
+                }],
+                _ => pixels
+                    .windows(2)
+                    .map(|w| PixelMark::Segment {
+                        from: w[0],
+                        to: w[1],
+                        width: *width as i32,
+                    })
+                    .collect(),
+            };
+            pairs
+        });
+        dots.chain(segments).collect()
+    }
+}
+
+/// One line of a legend: a series' name and the colour and width of its line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LegendEntry {
+    /// The text.
+    pub label: String,
+    /// The series' colour.
+    pub color: RGBColor,
+    /// The series' stroke width in pixels.
+    pub stroke: u32,
+}
+
+/// A chart's legend: its entries and their font size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Legend {
+    /// The entries, in order.
+    pub entries: Vec<LegendEntry>,
+    /// Font size of the labels in pixels.
+    pub font_size: u32,
+}
+
+/// Pixels of the line sample before each label, and between sample and label.
+const SAMPLE: i32 = 20;
+const SAMPLE_GAP: i32 = 6;
+/// Pixels between the legend's border and its entries.
+const LEGEND_PAD: i32 = 6;
+
+impl Legend {
+    fn font(&self) -> TextStyle<'static> {
+        ("sans-serif", self.font_size).into_font().color(&BLACK)
+    }
+
+    /// One entry's cell (width, height) in pixels, as the backend measures the widest label;
+    /// an eighth more width, since an SVG viewer's font may be wider than plotters' estimate.
+    fn cell<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(i32, i32), String> {
+        let font = self.font();
+        let mut text = (0, 0);
+        for e in &self.entries {
+            let (w, h) = area
+                .estimate_text_size(&e.label, &font)
+                .map_err(|e| e.to_string())?;
+            text = (text.0.max(w as i32), text.1.max(h as i32));
+        }
+        let width = SAMPLE + SAMPLE_GAP + text.0 + text.0 / 8 + LEGEND_PAD;
+        Ok((width, text.1.max(self.font_size as i32) + 6))
+    }
+
+    /// The legend's size in pixels with its entries in `columns` columns.
+    fn size(&self, cell: (i32, i32), columns: usize) -> (i32, i32) {
+        let columns = columns.clamp(1, self.entries.len().max(1));
+        let rows = self.entries.len().div_ceil(columns) as i32;
+        (
+            cell.0 * columns as i32 + LEGEND_PAD,
+            cell.1 * rows + 2 * LEGEND_PAD - 4,
+        )
+    }
+
+    /// Draws the legend at `placement` on `root` (whose backend pixels `placement` is in).
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        placement: &Placement,
+    ) -> Result<(), String> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        let (bx, by) = root.get_base_pixel();
+        let r = placement.rect;
+        let (l, t) = (r.left - bx, r.top - by);
+        let (rr, b) = (r.right - bx, r.bottom - by);
+        root.draw(&Rectangle::new([(l, t), (rr, b)], WHITE.mix(0.9).filled()))
+            .map_err(err)?;
+        root.draw(&Rectangle::new([(l, t), (rr, b)], BLACK.stroke_width(1)))
+            .map_err(err)?;
+        let font = self.font().pos(Pos::new(HPos::Left, VPos::Center));
+        for (k, e) in self.entries.iter().enumerate() {
+            let (col, row) = (
+                (k % placement.columns) as i32,
+                (k / placement.columns) as i32,
+            );
+            let x = l + LEGEND_PAD + col * placement.cell.0;
+            let y = t + LEGEND_PAD - 2 + row * placement.cell.1 + placement.cell.1 / 2;
+            let style = e.color.stroke_width(e.stroke);
+            root.draw(&PathElement::new([(x, y), (x + SAMPLE, y)], style))
+                .map_err(err)?;
+            root.draw(&Text::new(
+                e.label.as_str(),
+                (x + SAMPLE + SAMPLE_GAP, y),
+                font.clone(),
+            ))
+            .map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where [`chart_with_legend`] put the legend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// The legend's rectangle in backend pixels.
+    pub rect: PixelRect,
+    /// Whether it is inside the plotting area (a free corner) rather than in the band below.
+    pub inside: bool,
+    /// Columns of entries.
+    pub columns: usize,
+    /// One entry's (width, height).
+    cell: (i32, i32),
+}
+
+/// A chart with `f64` axes, as [`chart_with_legend`] builds it.
+pub type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The frame of a chart: title and its font size, the room for the axes' labels (x below,
+/// y on the left), and the axes' ranges.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    /// The caption.
+    pub title: String,
+    /// The caption's font size in pixels.
+    pub title_size: u32,
+    /// Pixels below the plot for the x axis's ticks and description.
+    pub x_label_area: u32,
+    /// Pixels left of the plot for the y axis's ticks and description.
+    pub y_label_area: u32,
+    /// The x axis's range.
+    pub x: Range<f64>,
+    /// The y axis's range.
+    pub y: Range<f64>,
+}
+
+/// Pixels around the whole figure.
+const FIGURE_MARGIN: i32 = 16;
+
+/// Draws `frame`'s caption on `root` and builds the chart under it, placing `legend` where it
+/// covers none of `marks` (what the chart will draw): the first free corner of the plot
+/// ([`free_corner`]), else a band below the plot, taken from the plot's height, with as many
+/// columns of entries as fit. The caller draws the mesh and the series on the chart, then
+/// `legend.draw(root, &placement)`.
+pub fn chart_with_legend<'a, DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+    marks: &Marks,
+    legend: &Legend,
+) -> Result<(Chart<'a, DB>, Placement), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let area = root
+        .margin(FIGURE_MARGIN, FIGURE_MARGIN, FIGURE_MARGIN, FIGURE_MARGIN)
+        .titled(&frame.title, ("sans-serif", frame.title_size))
+        .map_err(err)?;
+    let build = |on: &DrawingArea<DB, Shift>| {
+        ChartBuilder::on(on)
+            .x_label_area_size(frame.x_label_area)
+            .y_label_area_size(frame.y_label_area)
+            .build_cartesian_2d(frame.x.clone(), frame.y.clone())
+            .map_err(err)
+    };
+    let cell = legend.cell(root)?;
+    // Building a chart without a caption draws nothing, so a first build can be measured
+    // and thrown away.
+    let chart = build(&area)?;
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let plot = PixelRect {
+        left: xs.start,
+        top: ys.start,
+        right: xs.end,
+        bottom: ys.end,
+    };
+    if legend.entries.is_empty() {
+        let rect = PixelRect::at((plot.left, plot.top), (0, 0));
+        let placement = Placement {
+            rect,
+            inside: true,
+            columns: 1,
+            cell,
+        };
+        return Ok((chart, placement));
+    }
+    let pixels = marks.in_pixels(|p| chart.backend_coord(p));
+    if let Some(rect) = free_corner(plot, legend.size(cell, 1), &pixels) {
+        let placement = Placement {
+            rect,
+            inside: true,
+            columns: 1,
+            cell,
+        };
+        return Ok((chart, placement));
+    }
+    let columns = ((plot.size().0 - LEGEND_PAD) / cell.0).max(1) as usize;
+    let size = legend.size(cell, columns);
+    let columns = columns.min(legend.entries.len().max(1));
+    let (_, area_h) = area.dim_in_pixel();
+    let band = size.1 + LEGEND_INSET;
+    let (top, _) = area.split_vertically(area_h as i32 - band);
+    let chart = build(&top)?;
+    let (xs, _) = chart.plotting_area().get_pixel_range();
+    let (_, below) = top.get_pixel_range();
+    let left = (xs.start + xs.end - size.0) / 2;
+    let placement = Placement {
+        rect: PixelRect::at((left, below.end + LEGEND_INSET), size),
+        inside: false,
+        columns,
+        cell,
+    };
+    Ok((chart, placement))
 }
 
 /// A chart drawn on the SVG backend.

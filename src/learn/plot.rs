@@ -5,8 +5,8 @@
 //! pixel backend).
 
 use super::sample_complexity::SweepReport;
+use crate::draw::plot::{chart_with_legend, render, Frame, Legend, LegendEntry, Marks};
 pub use crate::draw::plot::{check_path, PlotError};
-use crate::draw::plot::{legend_label, render};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -16,17 +16,19 @@ const SIZE: (u32, u32) = (800, 500);
 
 /// Writes the sweep's figure to `path` (`.svg` or `.png`), whole or not at all.
 pub fn plot_sweep(report: &SweepReport, path: &Path) -> Result<(), PlotError> {
-    render(path, SIZE, &|root| draw(root, report, false), &|root| {
-        draw(root, report, true)
+    render(path, SIZE, &|root| draw(root, report), &|root| {
+        draw(root, report)
     })
 }
 
-/// The chart itself, on any backend. `bitmap_font`: legend labels get room for the 8-pixel
-/// glyphs of [`Raster`] (plotters sizes the legend box with its own narrower estimate).
+/// Radius of a measured point, and width of the lines through them, in pixels.
+const DOT: u32 = 4;
+const STROKE: u32 = 2;
+
+/// The chart itself, on any backend.
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &SweepReport,
-    bitmap_font: bool,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
@@ -38,30 +40,13 @@ fn draw<DB: DrawingBackend>(
         .unwrap_or(1)
         .max(2);
     let x_max = (largest as f64).log2();
-    let title = format!("{}: held-out trace error", report.machine);
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 20))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(56)
-        .build_cartesian_2d(-0.2f64..x_max + 0.2, 0f64..1.05f64)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("training traces (log scale)")
-        .y_desc(format!("trace error ({} held-out)", report.test_traces))
-        .x_labels((x_max.ceil() as usize + 1).min(12))
-        .x_label_formatter(&|x| crate::draw::plot::log_tick(*x, 2.0))
-        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
-    let series = [
+    let series: Vec<(&str, RGBColor, Vec<(f64, f64)>)> = [
         ("time-invariant", BLUE, true),
         ("time-dependent", RED, false),
-    ];
-    for (name, color, invariant) in series {
-        let points: Vec<(f64, f64)> = report
+    ]
+    .into_iter()
+    .map(|(name, color, invariant)| {
+        let points = report
             .rows
             .iter()
             .filter_map(|r| {
@@ -72,32 +57,59 @@ fn draw<DB: DrawingBackend>(
                 };
                 Some(((r.train_traces as f64).log2(), p.trace_error_rate))
             })
-            .collect();
-        if points.is_empty() {
-            continue;
-        }
+            .collect::<Vec<_>>();
+        (name, color, points)
+    })
+    .filter(|(_, _, points)| !points.is_empty())
+    .collect();
+    let mut marks = Marks::new();
+    for (_, _, points) in &series {
+        marks.line(points, STROKE);
+        marks.dots(points, DOT);
+    }
+    let legend = Legend {
+        entries: series
+            .iter()
+            .map(|(name, color, _)| LegendEntry {
+                label: name.to_string(),
+                color: *color,
+                stroke: STROKE,
+            })
+            .collect(),
+        font_size: 14,
+    };
+    let frame = Frame {
+        title: format!("{}: held-out trace error", report.machine),
+        title_size: 20,
+        x_label_area: 44,
+        y_label_area: 56,
+        x: -0.2..x_max + 0.2,
+        y: 0.0..1.05,
+    };
+    let (mut chart, placement) = chart_with_legend(root, &frame, &marks, &legend)?;
+    chart
+        .configure_mesh()
+        .x_desc("training traces (log scale)")
+        .y_desc(format!("trace error ({} held-out)", report.test_traces))
+        .x_labels((x_max.ceil() as usize + 1).min(12))
+        .x_label_formatter(&|x| crate::draw::plot::log_tick(*x, 2.0))
+        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    for (_, color, points) in series {
         chart
-            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
-            .map_err(err)?
-            .label(legend_label(name, bitmap_font))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(STROKE)))
+            .map_err(err)?;
         chart
             .draw_series(
                 points
                     .into_iter()
-                    .map(|p| Circle::new(p, 4, color.filled())),
+                    .map(|p| Circle::new(p, DOT, color.filled())),
             )
             .map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(err)?;
-    Ok(())
+    legend.draw(root, &placement)
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! or PNG (through [`crate::draw::plot::render`]).
 
 use super::experiment::TextReport;
+use crate::draw::plot::{chart_with_legend, render, Frame, Legend, LegendEntry, Marks};
 pub use crate::draw::plot::{check_path, PlotError};
-use crate::draw::plot::{legend_label, render};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -14,15 +14,18 @@ const SIZE: (u32, u32) = (800, 500);
 
 /// Writes the report's learning curve to `path` (`.svg` or `.png`), whole or not at all.
 pub fn plot_curve(report: &TextReport, path: &Path) -> Result<(), PlotError> {
-    render(path, SIZE, &|root| draw(root, report, false), &|root| {
-        draw(root, report, true)
+    render(path, SIZE, &|root| draw(root, report), &|root| {
+        draw(root, report)
     })
 }
+
+/// Radius of a validation point, and width of the model's line, in pixels.
+const DOT: u32 = 3;
+const STROKE: u32 = 2;
 
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &TextReport,
-    bitmap_font: bool,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
@@ -45,16 +48,45 @@ fn draw<DB: DrawingBackend>(
         .chain(baselines.iter().map(|b| b.1));
     let (lo, hi) = ys.fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)));
     let pad = ((hi - lo) * 0.08).max(0.02);
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!("{}: validation bits per byte", n.model),
-            ("sans-serif", 20),
-        )
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0f64..x_max, (lo - pad)..(hi + pad))
-        .map_err(err)?;
+    // The baselines are horizontal lines across the plot, one colour each, then the model.
+    let colors = [RGBColor(150, 150, 150), MAGENTA, GREEN];
+    let lines: Vec<(Vec<(f64, f64)>, RGBColor, u32)> = baselines
+        .iter()
+        .zip(colors)
+        .map(|((_, y), color)| (vec![(0.0, *y), (x_max, *y)], color, 1))
+        .chain([(points.clone(), BLUE, STROKE)])
+        .collect();
+    let last = points.last().map_or(f64::NAN, |p| p.1);
+    let labels = baselines
+        .iter()
+        .map(|(name, y)| format!("{name} (Kneser-Ney) {y:.3}"))
+        .chain([format!("{} {last:.3}", n.model)]);
+    let mut marks = Marks::new();
+    for (line, _, width) in &lines {
+        marks.line(line, *width);
+    }
+    marks.dots(&points, DOT);
+    let legend = Legend {
+        entries: lines
+            .iter()
+            .zip(labels)
+            .map(|((_, color, stroke), label)| LegendEntry {
+                label,
+                color: *color,
+                stroke: *stroke,
+            })
+            .collect(),
+        font_size: 14,
+    };
+    let frame = Frame {
+        title: format!("{}: validation bits per byte", n.model),
+        title_size: 20,
+        x_label_area: 44,
+        y_label_area: 56,
+        x: 0.0..x_max,
+        y: (lo - pad)..(hi + pad),
+    };
+    let (mut chart, placement) = chart_with_legend(root, &frame, &marks, &legend)?;
     chart
         .configure_mesh()
         .x_desc("training tokens seen (millions)")
@@ -62,34 +94,17 @@ fn draw<DB: DrawingBackend>(
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(err)?;
-    let label = |s: String| legend_label(&s, bitmap_font);
-    let colors = [RGBColor(150, 150, 150), MAGENTA, GREEN];
-    for ((name, y), color) in baselines.iter().zip(colors) {
+    for (line, color, width) in lines {
         chart
-            .draw_series(LineSeries::new(
-                [(0.0, *y), (x_max, *y)],
-                color.stroke_width(1),
-            ))
-            .map_err(err)?
-            .label(label(format!("{name} (Kneser-Ney) {y:.3}")))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(1)));
+            .draw_series(LineSeries::new(line, color.stroke_width(width)))
+            .map_err(err)?;
     }
-    let last = points.last().map_or(f64::NAN, |p| p.1);
     chart
-        .draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(2)))
-        .map_err(err)?
-        .label(label(format!("{} {last:.3}", n.model)))
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE.stroke_width(2)));
-    chart
-        .draw_series(points.into_iter().map(|p| Circle::new(p, 3, BLUE.filled())))
+        .draw_series(
+            points
+                .into_iter()
+                .map(|p| Circle::new(p, DOT, BLUE.filled())),
+        )
         .map_err(err)?;
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(err)?;
-    Ok(())
+    legend.draw(root, &placement)
 }
