@@ -401,4 +401,63 @@ mod tests {
         let r = measure(&m, &[EncodingKind::Cells], &plan, 1000, &mut |_, _| {}).unwrap();
         assert_eq!(r.rows[0].stop, "left-window");
     }
+
+    /// A `tapes` report of `(encoding, S, tokens)` rows.
+    fn report_of(rows: &[(&'static str, usize, u64)]) -> LengthReport {
+        LengthReport {
+            machine: "demo".into(),
+            mode: "tapes",
+            rows: rows
+                .iter()
+                .map(|&(encoding, s, tokens)| LengthRow {
+                    encoding,
+                    input: String::new(),
+                    input_len: 0,
+                    steps: tokens / (s as u64 + 1),
+                    stop: "halted".into(),
+                    tape_cells: s,
+                    generated_tokens: tokens,
+                    tokens_per_step: (s + 1) as f64,
+                    formula: "T·(S+1)",
+                    formula_tokens: tokens,
+                    matches_formula: true,
+                    agree: true,
+                })
+                .collect(),
+            fits: vec![],
+            all_match: true,
+        }
+    }
+
+    #[test]
+    fn the_legend_stays_off_the_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let svg = dir.path().join("l.svg");
+        // cells growing into the upper right (plotters' default legend corner) and gates flat
+        // along the top: the legend must find another corner.
+        let grows = report_of(&[
+            ("cells", 8, 90),
+            ("cells", 16, 1_000),
+            ("cells", 32, 10_000),
+            ("cells", 64, 100_000),
+            ("gates", 8, 100_000),
+            ("gates", 64, 100_000),
+        ]);
+        plot(&grows, &svg).unwrap();
+        crate::draw::plot::svg_check::assert_legend_off_data(
+            &std::fs::read_to_string(&svg).unwrap(),
+            (800, 500),
+        );
+        // An X of runs through all four corners: the legend goes below the plot.
+        let crossed = report_of(&[
+            ("cells", 8, 10),
+            ("cells", 64, 100_000),
+            ("sweep", 8, 100_000),
+            ("sweep", 64, 10),
+        ]);
+        plot(&crossed, &svg).unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        let legend = crate::draw::plot::svg_check::assert_legend_off_data(&text, (800, 500));
+        assert!(legend.top > 400, "{legend:?} is below the plot");
+    }
 }

@@ -1,4 +1,5 @@
 //! Charts on files: the plumbing every plotters figure of arsim shares (`arsim learn --plot`,
+//! `arsim task text --plot`,
 //! `arsim length --plot`). A chart is drawn once, on any plotters backend; [`render`] runs it on
 //! the SVG backend or on [`Raster`], a small pixel backend that writes text with the 8×8 bitmap
 //! font of `font8x8` and encodes with `png` (plotters' own bitmap backend needs a font library
@@ -635,9 +636,276 @@ impl DrawingBackend for &mut Raster {
     }
 }
 
+/// Reading a chart back from its SVG, for the tests of every chart: where the legend is and
+/// which data marks it covers, found independently of [`free_corner`]'s geometry.
+#[cfg(test)]
+pub(crate) mod svg_check {
+    use super::PixelRect;
+
+    /// The value of attribute `name` in the tag `tag`.
+    fn attr<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+        let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let len = tag[start..].find('"')?;
+        Some(&tag[start..start + len])
+    }
+
+    fn num(tag: &str, name: &str) -> f64 {
+        attr(tag, name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no number {name} in {tag}"))
+    }
+
+    /// Every tag `<kind …>` of the SVG.
+    fn tags<'s>(svg: &'s str, kind: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        svg.split('<')
+            .filter(move |t| t.starts_with(kind) && t[kind.len()..].starts_with(' '))
+            .map(|t| t.split('>').next().unwrap_or(t))
+    }
+
+    /// The legend's rectangle (the one black-bordered, unfilled `<rect>`) and a description
+    /// of every data mark that reaches into it: each `<circle>` by its bounding box, each
+    /// coloured `<polyline>` (black ones are axes) by its points every half pixel along each
+    /// segment. The legend's own line samples, wholly inside it, are not data.
+    pub(crate) fn marks_under_legend(svg: &str) -> (PixelRect, Vec<String>) {
+        let mut legends = tags(svg, "rect")
+            .filter(|t| attr(t, "fill") == Some("none") && attr(t, "stroke") == Some("#000000"));
+        let tag = legends.next().expect("the chart has a legend");
+        assert!(legends.next().is_none(), "one legend");
+        let (x, y) = (num(tag, "x"), num(tag, "y"));
+        let (w, h) = (num(tag, "width"), num(tag, "height"));
+        let rect = PixelRect::at((x as i32, y as i32), (w as i32, h as i32));
+        let inside = |(px, py): (f64, f64), r: f64| {
+            px + r >= x && px - r <= x + w && py + r >= y && py - r <= y + h
+        };
+        let mut hits = Vec::new();
+        for c in tags(svg, "circle") {
+            let (cx, cy, r) = (num(c, "cx"), num(c, "cy"), num(c, "r"));
+            if inside((cx, cy), r) {
+                hits.push(format!("dot at ({cx}, {cy})"));
+            }
+        }
+        for l in tags(svg, "polyline").filter(|l| attr(l, "stroke") != Some("#000000")) {
+            let half = num(l, "stroke-width") / 2.0;
+            let points: Vec<(f64, f64)> = attr(l, "points")
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|p| {
+                    let (a, b) = p.split_once(',')?;
+                    Some((a.parse().ok()?, b.parse().ok()?))
+                })
+                .collect();
+            let strictly_inside =
+                |(px, py): (f64, f64)| px > x && px < x + w && py > y && py < y + h;
+            if points.iter().all(|&p| strictly_inside(p)) {
+                continue;
+            }
+            for pair in points.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()) * 2.0)
+                    .ceil()
+                    .max(1.0);
+                let crosses = (0..=steps as usize).any(|k| {
+                    let t = k as f64 / steps;
+                    inside((a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1)), half)
+                });
+                if crosses {
+                    hits.push(format!("line from {a:?} to {b:?}"));
+                }
+            }
+        }
+        (rect, hits)
+    }
+
+    /// Asserts that the legend of the SVG chart covers no data and lies within the figure of
+    /// `size` pixels; returns its rectangle.
+    pub(crate) fn assert_legend_off_data(svg: &str, size: (u32, u32)) -> PixelRect {
+        let (rect, hits) = marks_under_legend(svg);
+        assert!(hits.is_empty(), "the legend {rect:?} covers {hits:?}");
+        assert!(
+            rect.left >= 0
+                && rect.top >= 0
+                && rect.right <= size.0 as i32
+                && rect.bottom <= size.1 as i32,
+            "the legend {rect:?} leaves the figure"
+        );
+        rect
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plot of the tests: 400 × 300 pixels from (50, 20).
+    const PLOT: PixelRect = PixelRect {
+        left: 50,
+        top: 20,
+        right: 450,
+        bottom: 320,
+    };
+    const LEGEND: (i32, i32) = (120, 60);
+
+    /// A 5 × 5 block of dots filling the square of `side` pixels at a corner of the plot.
+    fn fill(corner: (bool, bool)) -> Vec<PixelMark> {
+        let (right, bottom) = corner;
+        let side = 100;
+        let x0 = if right { PLOT.right - side } else { PLOT.left };
+        let y0 = if bottom { PLOT.bottom - side } else { PLOT.top };
+        (0..5)
+            .flat_map(|i| (0..5).map(move |j| (i, j)))
+            .map(|(i, j)| PixelMark::Dot {
+                at: (x0 + 5 + 22 * i, y0 + 5 + 22 * j),
+                radius: 3,
+            })
+            .collect()
+    }
+
+    const UPPER_RIGHT: (bool, bool) = (true, false);
+    const UPPER_LEFT: (bool, bool) = (false, false);
+    const LOWER_RIGHT: (bool, bool) = (true, true);
+    const LOWER_LEFT: (bool, bool) = (false, true);
+
+    fn corner_of(r: PixelRect) -> (bool, bool) {
+        (r.left > PLOT.left + 100, r.top > PLOT.top + 100)
+    }
+
+    #[test]
+    fn the_legend_takes_the_first_corner_without_data() {
+        let order = [UPPER_RIGHT, UPPER_LEFT, LOWER_RIGHT, LOWER_LEFT];
+        assert_eq!(
+            free_corner(PLOT, LEGEND, &[]).map(corner_of),
+            Some(UPPER_RIGHT)
+        );
+        // Filling the first k corners of the order moves the legend to the next one.
+        for k in 1..order.len() {
+            let marks: Vec<PixelMark> = order[..k].iter().flat_map(|&c| fill(c)).collect();
+            let rect = free_corner(PLOT, LEGEND, &marks).expect("a corner is free");
+            assert_eq!(
+                corner_of(rect),
+                order[k],
+                "corners {:?} filled",
+                &order[..k]
+            );
+            assert!(!marks.iter().any(|m| m.meets(rect, 0)));
+        }
+        // Each corner filled alone: the legend avoids it.
+        for c in order {
+            let marks = fill(c);
+            let rect = free_corner(PLOT, LEGEND, &marks).expect("a corner is free");
+            assert_ne!(corner_of(rect), c);
+        }
+        let all: Vec<PixelMark> = order.iter().flat_map(|&c| fill(c)).collect();
+        assert_eq!(free_corner(PLOT, LEGEND, &all), None);
+    }
+
+    #[test]
+    fn lines_through_a_corner_take_it() {
+        // A diagonal from the lower left to the upper right, and a horizontal line along the
+        // bottom: only the upper left is free.
+        let marks = [
+            PixelMark::Segment {
+                from: (PLOT.left, PLOT.bottom),
+                to: (PLOT.right, PLOT.top),
+                width: 2,
+            },
+            PixelMark::Segment {
+                from: (PLOT.left, PLOT.bottom - 15),
+                to: (PLOT.right, PLOT.bottom - 15),
+                width: 1,
+            },
+        ];
+        let rect = free_corner(PLOT, LEGEND, &marks).unwrap();
+        assert_eq!(corner_of(rect), UPPER_LEFT);
+        // A segment that passes a rectangle by, and one whose ends are both outside it but
+        // which crosses it.
+        let r = PixelRect::at((100, 100), (50, 20));
+        let seg = |from, to| PixelMark::Segment { from, to, width: 1 };
+        assert!(!seg((90, 90), (200, 95)).meets(r, 0));
+        assert!(seg((90, 90), (200, 130)).meets(r, 0));
+        assert!(seg((125, 0), (125, 500)).meets(r, 0));
+        assert!(!seg((125, 0), (125, 90)).meets(r, 0));
+        let dot = |at| PixelMark::Dot { at, radius: 3 };
+        assert!(dot((152, 110)).meets(r, 0));
+        assert!(!dot((156, 110)).meets(r, 0));
+    }
+
+    #[test]
+    fn a_legend_larger_than_the_plot_finds_no_corner() {
+        assert_eq!(free_corner(PLOT, (500, 20), &[]), None);
+        assert_eq!(free_corner(PLOT, (100, 290), &[]), None);
+    }
+
+    /// A chart of `points` joined by a line, through [`chart_with_legend`], as SVG; with the
+    /// legend's placement.
+    fn chart_svg(points: &[(f64, f64)], entries: usize) -> (String, Placement) {
+        let legend = Legend {
+            entries: (0..entries)
+                .map(|k| LegendEntry {
+                    label: format!("series number {k}"),
+                    color: BLUE,
+                    stroke: 2,
+                })
+                .collect(),
+            font_size: 14,
+        };
+        let mut marks = Marks::new();
+        marks.line(points, 2);
+        marks.dots(points, 4);
+        let frame = Frame {
+            title: "test".into(),
+            title_size: 20,
+            x_label_area: 40,
+            y_label_area: 50,
+            x: 0.0..1.0,
+            y: 0.0..1.0,
+        };
+        let mut svg = String::new();
+        let placement;
+        {
+            let root = SVGBackend::with_string(&mut svg, (600, 400)).into_drawing_area();
+            root.fill(&WHITE).unwrap();
+            let (mut chart, p) = chart_with_legend(&root, &frame, &marks, &legend).unwrap();
+            chart.configure_mesh().draw().unwrap();
+            chart
+                .draw_series(LineSeries::new(points.to_vec(), BLUE.stroke_width(2)))
+                .unwrap();
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 4, BLUE.filled())))
+                .unwrap();
+            legend.draw(&root, &p).unwrap();
+            root.present().unwrap();
+            placement = p;
+        }
+        (svg, placement)
+    }
+
+    #[test]
+    fn a_chart_full_to_every_corner_puts_its_legend_below_the_plot() {
+        // Both diagonals (joined along the top): a line out of every corner.
+        let zigzag = [(0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)];
+        let (svg, placement) = chart_svg(&zigzag, 3);
+        assert!(!placement.inside);
+        let rect = svg_check::assert_legend_off_data(&svg, (600, 400));
+        assert_eq!(rect, placement.rect);
+        // Three short entries fit side by side.
+        assert_eq!(placement.columns, 3);
+        // Data in the upper right only: the legend stays inside, elsewhere.
+        let (svg, placement) = chart_svg(&[(0.8, 0.8), (0.9, 0.95), (1.0, 1.0)], 2);
+        assert!(placement.inside);
+        svg_check::assert_legend_off_data(&svg, (600, 400));
+    }
+
+    #[test]
+    fn the_svg_check_sees_a_legend_on_the_data() {
+        // The check itself must fail when a legend covers a dot.
+        let svg = r##"<svg><rect x="10" y="10" width="50" height="20" fill="none" stroke="#000000"/>
+            <circle cx="30" cy="20" r="3" fill="#0000FF"/>
+            <polyline fill="none" stroke="#0000FF" stroke-width="2" points="0,25 100,25 "/>
+            <polyline fill="none" stroke="#0000FF" stroke-width="2" points="15,15 30,15 "/>
+            <polyline fill="none" stroke="#000000" stroke-width="1" points="0,12 100,12 "/></svg>"##;
+        let (_, hits) = svg_check::marks_under_legend(svg);
+        assert_eq!(hits.len(), 2, "{hits:?}");
+    }
 
     #[test]
     fn raster_text_is_drawn_in_the_style_colour() {

@@ -119,6 +119,11 @@ mod tests {
     use crate::learn::{Algo, InputsSummary};
 
     fn report() -> SweepReport {
+        report_of(&[(1, 0.9, 1.0), (2, 0.3, 1.0), (4, 0.0, 0.7)])
+    }
+
+    /// A report whose rows are (training traces, time-invariant error, time-dependent error).
+    fn report_of(rows: &[(usize, f64, f64)]) -> SweepReport {
         let point = |e: f64| SweepPoint {
             trace_errors: 0,
             trace_error_rate: e,
@@ -150,9 +155,9 @@ mod tests {
                 lengths: None,
                 first_training_inputs: vec![],
             },
-            rows: [(1, 0.9, 1.0), (2, 0.3, 1.0), (4, 0.0, 0.7)]
-                .into_iter()
-                .map(|(n, a, b)| SweepRow {
+            rows: rows
+                .iter()
+                .map(|&(n, a, b)| SweepRow {
                     train_traces: n,
                     examples: n as u64,
                     time_invariant: Some(point(a)),
@@ -175,5 +180,29 @@ mod tests {
         assert_eq!(&bytes[1..4], b"PNG");
         let err = plot_sweep(&report(), &dir.path().join("s.pdf")).unwrap_err();
         assert!(err.to_string().contains("s.pdf"), "{err}");
+    }
+
+    #[test]
+    fn the_legend_stays_off_data_in_the_upper_right() {
+        let dir = tempfile::tempdir().unwrap();
+        let svg = dir.path().join("s.svg");
+        // The time-dependent learner flat at 100% along the top, the time-invariant one
+        // climbing into the upper right (plotters' default legend corner).
+        plot_sweep(
+            &report_of(&[(1, 0.0, 1.0), (2, 0.2, 1.0), (4, 0.6, 1.0), (8, 1.0, 1.0)]),
+            &svg,
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        crate::draw::plot::svg_check::assert_legend_off_data(&text, SIZE);
+        // An X, one learner falling from 100% to 0% and the other rising: a line out of every
+        // corner, so the legend goes below the plot.
+        plot_sweep(
+            &report_of(&[(1, 1.0, 0.0), (2, 0.6, 0.3), (4, 0.3, 0.6), (8, 0.0, 1.0)]),
+            &svg,
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        crate::draw::plot::svg_check::assert_legend_off_data(&text, SIZE);
     }
 }

@@ -14,8 +14,37 @@ const SIZE: (u32, u32) = (800, 500);
 
 /// Writes the report's learning curve to `path` (`.svg` or `.png`), whole or not at all.
 pub fn plot_curve(report: &TextReport, path: &Path) -> Result<(), PlotError> {
-    render(path, SIZE, &|root| draw(root, report), &|root| {
-        draw(root, report)
+    let curve = Curve {
+        model: &report.neural.model,
+        points: report
+            .neural
+            .curve
+            .iter()
+            .map(|c| (c.train_tokens_seen as f64 / 1e6, c.validation_bits_per_byte))
+            .collect(),
+        baselines: report
+            .baselines
+            .models
+            .iter()
+            .map(|m| (m.model.as_str(), m.validation.bits_per_byte))
+            .collect(),
+    };
+    write_curve(&curve, path)
+}
+
+/// What the figure shows of a report.
+struct Curve<'a> {
+    /// The model's name.
+    model: &'a str,
+    /// (millions of training tokens seen, validation bits per byte).
+    points: Vec<(f64, f64)>,
+    /// Each n-gram baseline's name and validation bits per byte.
+    baselines: Vec<(&'a str, f64)>,
+}
+
+fn write_curve(curve: &Curve<'_>, path: &Path) -> Result<(), PlotError> {
+    render(path, SIZE, &|root| draw(root, curve), &|root| {
+        draw(root, curve)
     })
 }
 
@@ -25,22 +54,11 @@ const STROKE: u32 = 2;
 
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    report: &TextReport,
+    curve: &Curve<'_>,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
-    let n = &report.neural;
-    let points: Vec<(f64, f64)> = n
-        .curve
-        .iter()
-        .map(|c| (c.train_tokens_seen as f64 / 1e6, c.validation_bits_per_byte))
-        .collect();
-    let baselines: Vec<(&str, f64)> = report
-        .baselines
-        .models
-        .iter()
-        .map(|m| (m.model.as_str(), m.validation.bits_per_byte))
-        .collect();
+    let (points, baselines) = (&curve.points, &curve.baselines);
     let x_max = points.iter().map(|p| p.0).fold(0.0, f64::max).max(1e-3) * 1.05;
     let ys = points
         .iter()
@@ -60,12 +78,12 @@ fn draw<DB: DrawingBackend>(
     let labels = baselines
         .iter()
         .map(|(name, y)| format!("{name} (Kneser-Ney) {y:.3}"))
-        .chain([format!("{} {last:.3}", n.model)]);
+        .chain([format!("{} {last:.3}", curve.model)]);
     let mut marks = Marks::new();
     for (line, _, width) in &lines {
         marks.line(line, *width);
     }
-    marks.dots(&points, DOT);
+    marks.dots(points, DOT);
     let legend = Legend {
         entries: lines
             .iter()
@@ -79,7 +97,7 @@ fn draw<DB: DrawingBackend>(
         font_size: 14,
     };
     let frame = Frame {
-        title: format!("{}: validation bits per byte", n.model),
+        title: format!("{}: validation bits per byte", curve.model),
         title_size: 20,
         x_label_area: 44,
         y_label_area: 56,
@@ -100,11 +118,41 @@ fn draw<DB: DrawingBackend>(
             .map_err(err)?;
     }
     chart
-        .draw_series(
-            points
-                .into_iter()
-                .map(|p| Circle::new(p, DOT, BLUE.filled())),
-        )
+        .draw_series(points.iter().map(|&p| Circle::new(p, DOT, BLUE.filled())))
         .map_err(err)?;
     legend.draw(root, &placement)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::draw::plot::svg_check::assert_legend_off_data;
+
+    #[test]
+    fn the_legend_stays_off_the_curve_and_the_baselines() {
+        let dir = tempfile::tempdir().unwrap();
+        let svg = dir.path().join("c.svg");
+        // A curve climbing into the upper right (plotters' default legend corner), the
+        // baselines through the middle and along the bottom.
+        let rising = Curve {
+            model: "linear T=8 d=16",
+            points: (1..=10)
+                .map(|k| (k as f64 * 0.01, 1.0 + k as f64 * 0.3))
+                .collect(),
+            baselines: vec![("unigram", 3.0), ("bigram", 2.0), ("trigram", 1.0)],
+        };
+        write_curve(&rising, &svg).unwrap();
+        assert_legend_off_data(&std::fs::read_to_string(&svg).unwrap(), SIZE);
+        // Falling from the upper left, with baselines near the top and the bottom: lines
+        // through every corner.
+        let crowded = Curve {
+            model: "linear T=8 d=16",
+            points: (0..=10)
+                .map(|k| (k as f64 * 0.01, 4.0 - k as f64 * 0.3))
+                .collect(),
+            baselines: vec![("unigram", 3.9), ("bigram", 1.2), ("trigram", 1.05)],
+        };
+        write_curve(&crowded, &svg).unwrap();
+        assert_legend_off_data(&std::fs::read_to_string(&svg).unwrap(), SIZE);
+    }
 }
