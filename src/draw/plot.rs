@@ -1,9 +1,8 @@
 //! Charts on files: the plumbing every plotters figure of arsim shares (`arsim learn --plot`,
-//! `arsim task text --plot`,
-//! `arsim length --plot`). A chart is drawn once, on any plotters backend; [`render`] runs it on
-//! the SVG backend or on [`Raster`], a small pixel backend that writes text with the 8×8 bitmap
-//! font of `font8x8` and encodes with `png` (plotters' own bitmap backend needs a font library
-//! to draw text at all), then writes the file whole.
+//! `arsim length --plot`, `arsim task text --plot`). A chart is drawn once, on any plotters
+//! backend; [`render`] runs it on the SVG backend or on [`Raster`], a small pixel backend that
+//! writes text with the 8×8 bitmap font of `font8x8` and encodes with `png` (plotters' own
+//! bitmap backend needs a font library to draw text at all), then writes the file whole.
 //!
 //! Every chart keeps its legend off the data the same way, through [`chart_with_legend`]: the
 //! chart lists what it will draw ([`Marks`]), and the legend goes into the first corner of the
