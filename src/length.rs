@@ -306,13 +306,15 @@ fn draw<DB: DrawingBackend>(
         entries: series.iter().map(|s| s.0.clone()).collect(),
         font_size: 13,
     };
+    // A smaller title and room for y labels like "10000".
     let frame = Frame {
-        title: format!("{}: length complexity", report.machine),
         title_size: 15,
-        x_label_area: 44,
         y_label_area: 64,
-        x: x0 - 0.1..x1 + 0.1,
-        y: y0 - 0.2..y1 + 0.2,
+        ..Frame::new(
+            format!("{}: length complexity", report.machine),
+            x0 - 0.1..x1 + 0.1,
+            y0 - 0.2..y1 + 0.2,
+        )
     };
     let (mut chart, placement) = chart_with_legend(root, &frame, &marks, &legend)?;
     let pow10 = |v: &f64| crate::draw::plot::log_tick(*v, 10.0);

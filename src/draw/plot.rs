@@ -384,6 +384,21 @@ pub struct Frame {
     pub y: Range<f64>,
 }
 
+impl Frame {
+    /// The frame most charts use: a 20-pixel title, 44 pixels for the x axis's labels and 56
+    /// for the y axis's.
+    pub fn new(title: String, x: Range<f64>, y: Range<f64>) -> Frame {
+        Frame {
+            title,
+            title_size: 20,
+            x_label_area: 44,
+            y_label_area: 56,
+            x,
+            y,
+        }
+    }
+}
+
 /// Pixels around the whole figure.
 const FIGURE_MARGIN: i32 = 16;
 
@@ -421,18 +436,14 @@ pub fn chart_with_legend<'a, DB: DrawingBackend>(
         right: xs.end,
         bottom: ys.end,
     };
-    if legend.entries.is_empty() {
-        let rect = PixelRect::at((plot.left, plot.top), (0, 0));
-        let placement = Placement {
-            rect,
-            inside: true,
-            columns: 1,
-            cell,
-        };
-        return Ok((chart, placement));
-    }
-    let pixels = marks.in_pixels(|p| chart.backend_coord(p));
-    if let Some(rect) = free_corner(plot, legend.size(cell, 1), &pixels) {
+    let corner = if legend.entries.is_empty() {
+        // Nothing to show: an empty rectangle, which covers nothing.
+        Some(PixelRect::at((plot.left, plot.top), (0, 0)))
+    } else {
+        let pixels = marks.in_pixels(|p| chart.backend_coord(p));
+        free_corner(plot, legend.size(cell, 1), &pixels)
+    };
+    if let Some(rect) = corner {
         let placement = Placement {
             rect,
             inside: true,
@@ -850,14 +861,7 @@ mod tests {
         let mut marks = Marks::new();
         marks.line(points, 2);
         marks.dots(points, 4);
-        let frame = Frame {
-            title: "test".into(),
-            title_size: 20,
-            x_label_area: 40,
-            y_label_area: 50,
-            x: 0.0..1.0,
-            y: 0.0..1.0,
-        };
+        let frame = Frame::new("test".into(), 0.0..1.0, 0.0..1.0);
         let mut svg = String::new();
         let placement;
         {

@@ -78,14 +78,11 @@ fn draw<DB: DrawingBackend>(
             .collect(),
         font_size: 14,
     };
-    let frame = Frame {
-        title: format!("{}: held-out trace error", report.machine),
-        title_size: 20,
-        x_label_area: 44,
-        y_label_area: 56,
-        x: -0.2..x_max + 0.2,
-        y: 0.0..1.05,
-    };
+    let frame = Frame::new(
+        format!("{}: held-out trace error", report.machine),
+        -0.2..x_max + 0.2,
+        0.0..1.05,
+    );
     let (mut chart, placement) = chart_with_legend(root, &frame, &marks, &legend)?;
     chart
         .configure_mesh()
@@ -187,22 +184,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let svg = dir.path().join("s.svg");
         // The time-dependent learner flat at 100% along the top, the time-invariant one
-        // climbing into the upper right (plotters' default legend corner).
-        plot_sweep(
-            &report_of(&[(1, 0.0, 1.0), (2, 0.2, 1.0), (4, 0.6, 1.0), (8, 1.0, 1.0)]),
-            &svg,
-        )
-        .unwrap();
-        let text = std::fs::read_to_string(&svg).unwrap();
-        crate::draw::plot::svg_check::assert_legend_off_data(&text, SIZE);
-        // An X, one learner falling from 100% to 0% and the other rising: a line out of every
-        // corner, so the legend goes below the plot.
-        plot_sweep(
-            &report_of(&[(1, 1.0, 0.0), (2, 0.6, 0.3), (4, 0.3, 0.6), (8, 0.0, 1.0)]),
-            &svg,
-        )
-        .unwrap();
-        let text = std::fs::read_to_string(&svg).unwrap();
-        crate::draw::plot::svg_check::assert_legend_off_data(&text, SIZE);
+        // climbing into the upper right (plotters' default legend corner); then an X, one
+        // learner falling from 100% to 0% and the other rising: a line out of every corner,
+        // so the legend goes below the plot.
+        let cases = [
+            [(1, 0.0, 1.0), (2, 0.2, 1.0), (4, 0.6, 1.0), (8, 1.0, 1.0)],
+            [(1, 1.0, 0.0), (2, 0.6, 0.3), (4, 0.3, 0.6), (8, 0.0, 1.0)],
+        ];
+        for rows in cases {
+            plot_sweep(&report_of(&rows), &svg).unwrap();
+            let text = std::fs::read_to_string(&svg).unwrap();
+            crate::draw::plot::svg_check::assert_legend_off_data(&text, SIZE);
+        }
     }
 }

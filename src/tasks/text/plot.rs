@@ -96,14 +96,11 @@ fn draw<DB: DrawingBackend>(
             .collect(),
         font_size: 14,
     };
-    let frame = Frame {
-        title: format!("{}: validation bits per byte", curve.model),
-        title_size: 20,
-        x_label_area: 44,
-        y_label_area: 56,
-        x: 0.0..x_max,
-        y: (lo - pad)..(hi + pad),
-    };
+    let frame = Frame::new(
+        format!("{}: validation bits per byte", curve.model),
+        0.0..x_max,
+        (lo - pad)..(hi + pad),
+    );
     let (mut chart, placement) = chart_with_legend(root, &frame, &marks, &legend)?;
     chart
         .configure_mesh()
@@ -133,7 +130,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let svg = dir.path().join("c.svg");
         // A curve climbing into the upper right (plotters' default legend corner), the
-        // baselines through the middle and along the bottom.
+        // baselines through the middle and along the bottom; then one falling from the upper
+        // left, with baselines near the top and the bottom: lines through every corner.
         let rising = Curve {
             model: "linear T=8 d=16",
             points: (1..=10)
@@ -141,18 +139,16 @@ mod tests {
                 .collect(),
             baselines: vec![("unigram", 3.0), ("bigram", 2.0), ("trigram", 1.0)],
         };
-        write_curve(&rising, &svg).unwrap();
-        assert_legend_off_data(&std::fs::read_to_string(&svg).unwrap(), SIZE);
-        // Falling from the upper left, with baselines near the top and the bottom: lines
-        // through every corner.
         let crowded = Curve {
-            model: "linear T=8 d=16",
             points: (0..=10)
                 .map(|k| (k as f64 * 0.01, 4.0 - k as f64 * 0.3))
                 .collect(),
             baselines: vec![("unigram", 3.9), ("bigram", 1.2), ("trigram", 1.05)],
+            ..rising
         };
-        write_curve(&crowded, &svg).unwrap();
-        assert_legend_off_data(&std::fs::read_to_string(&svg).unwrap(), SIZE);
+        for curve in [&rising, &crowded] {
+            write_curve(curve, &svg).unwrap();
+            assert_legend_off_data(&std::fs::read_to_string(&svg).unwrap(), SIZE);
+        }
     }
 }
