@@ -6,7 +6,9 @@
 //! formula (for `cells`, T·(S+1)). Growth against input length is summarised by a log-log
 //! least-squares fit, tokens ≈ c·n^k, with its R².
 
-use crate::draw::plot::{chart_with_legend, render, Frame, Legend, LegendEntry, Marks, PlotError};
+use crate::draw::plot::{
+    chart_with_legend, draw_series, render, Frame, LegendEntry, PlotError, Series,
+};
 use crate::emulate::{emulate, EmulateError, EmulateOptions, EmulationReport};
 use crate::encoding::cells::Window;
 use crate::encoding::EncodingKind;
@@ -217,6 +219,10 @@ pub fn plot(report: &LengthReport, path: &Path) -> Result<(), PlotError> {
     })
 }
 
+/// Radius of a run's dot, and width of the lines, in pixels.
+const DOT: u32 = 3;
+const STROKE: u32 = 2;
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &LengthReport,
@@ -260,7 +266,7 @@ fn draw<DB: DrawingBackend>(
     let colours = [("cells", BLUE), ("sweep", GREEN), ("gates", RED)];
     // Per encoding: every run as a dot, and a line through the mean (in log space) of the runs
     // at each x.
-    let mut series: Vec<(LegendEntry, Vec<(f64, f64)>, Vec<(f64, f64)>)> = Vec::new();
+    let mut series: Vec<Series> = Vec::new();
     for (name, colour) in colours {
         let mut dots: Vec<(f64, f64)> = pts
             .iter()
@@ -290,22 +296,17 @@ fn draw<DB: DrawingBackend>(
             ),
             None => name.to_string(),
         };
-        let entry = LegendEntry {
-            label,
-            color: colour,
-            stroke: STROKE,
-        };
-        series.push((entry, line, dots));
+        series.push(Series {
+            entry: LegendEntry {
+                label,
+                color: colour,
+                stroke: STROKE,
+            },
+            line,
+            dots,
+            dot_radius: DOT,
+        });
     }
-    let mut marks = Marks::new();
-    for (_, line, dots) in &series {
-        marks.line(line, STROKE);
-        marks.dots(dots, DOT);
-    }
-    let legend = Legend {
-        entries: series.iter().map(|s| s.0.clone()).collect(),
-        font_size: 13,
-    };
     // A smaller title and room for y labels like "10000".
     let frame = Frame {
         title_size: 15,
@@ -316,7 +317,7 @@ fn draw<DB: DrawingBackend>(
             y0 - 0.2..y1 + 0.2,
         )
     };
-    let (mut chart, placement) = chart_with_legend(root, &frame, &marks, &legend)?;
+    let (mut chart, legend) = chart_with_legend(root, &frame, &series, 13)?;
     let pow10 = |v: &f64| crate::draw::plot::log_tick(*v, 10.0);
     chart
         .configure_mesh()
@@ -327,24 +328,9 @@ fn draw<DB: DrawingBackend>(
         .label_style(("sans-serif", 13))
         .draw()
         .map_err(err)?;
-    for (entry, line, dots) in series {
-        let colour = entry.color;
-        chart
-            .draw_series(LineSeries::new(line, colour.stroke_width(STROKE)))
-            .map_err(err)?;
-        chart
-            .draw_series(
-                dots.into_iter()
-                    .map(|p| Circle::new(p, DOT, colour.filled())),
-            )
-            .map_err(err)?;
-    }
-    legend.draw(root, &placement)
+    draw_series(&mut chart, &series)?;
+    legend.draw(root)
 }
-
-/// Radius of a run's dot, and width of the lines, in pixels.
-const DOT: u32 = 3;
-const STROKE: u32 = 2;
 
 /// Least squares of ln y = ln c + k ln x: returns (k, c, R²), or `None` with fewer than two
 /// distinct x.

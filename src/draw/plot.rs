@@ -5,7 +5,7 @@
 //! bitmap backend needs a font library to draw text at all), then writes the file whole.
 //!
 //! Every chart keeps its legend off the data the same way, through [`chart_with_legend`]: the
-//! chart lists what it will draw ([`Marks`]), and the legend goes into the first corner of the
+//! chart lists what it will draw (its [`Series`]), and the legend goes into the first corner of the
 //! plotting area whose rectangle no dot or line crosses ([`free_corner`]), or, when none is
 //! free, into a band below the plot that the chart gives up room for.
 
@@ -199,56 +199,70 @@ pub fn free_corner(plot: PixelRect, size: (i32, i32), marks: &[PixelMark]) -> Op
         .find(|r| !marks.iter().any(|m| m.meets(*r, LEGEND_GAP)))
 }
 
-/// What a chart draws, in its own coordinates (the same ones as its axes), for the legend to
-/// keep clear of: dots and polylines, each with its size in pixels.
-#[derive(Clone, Debug, Default)]
-pub struct Marks {
-    dots: Vec<((f64, f64), u32)>,
-    lines: Vec<(Vec<(f64, f64)>, u32)>,
+/// One series of a chart, in the chart's own coordinates (the same ones as its axes): a
+/// polyline, dots, and its legend entry, whose colour and stroke width the line is drawn with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// The legend's line for it; its colour and width.
+    pub entry: LegendEntry,
+    /// The polyline's points (none: no line).
+    pub line: Vec<(f64, f64)>,
+    /// Where dots go (none: no dots).
+    pub dots: Vec<(f64, f64)>,
+    /// The dots' radius in pixels.
+    pub dot_radius: u32,
 }
 
-impl Marks {
-    /// No marks.
-    pub fn new() -> Marks {
-        Marks::default()
-    }
-
-    /// Dots of `radius` pixels at `points`.
-    pub fn dots(&mut self, points: &[(f64, f64)], radius: u32) {
-        self.dots.extend(points.iter().map(|&p| (p, radius)));
-    }
-
-    /// A polyline through `points`, `width` pixels wide.
-    pub fn line(&mut self, points: &[(f64, f64)], width: u32) {
-        self.lines.push((points.to_vec(), width));
-    }
-
-    /// The marks in backend pixels, through `to_pixel` (a chart's `backend_coord`).
-    fn in_pixels(&self, to_pixel: impl Fn(&(f64, f64)) -> (i32, i32)) -> Vec<PixelMark> {
-        let dots = self.dots.iter().map(|(p, r)| PixelMark::Dot {
+impl Series {
+    /// What the series draws, in backend pixels through `to_pixel` (a chart's
+    /// `backend_coord`): what the legend must keep clear of.
+    fn marks(&self, to_pixel: impl Fn(&(f64, f64)) -> (i32, i32)) -> Vec<PixelMark> {
+        let width = self.entry.stroke as i32;
+        let line: Vec<(i32, i32)> = self.line.iter().map(&to_pixel).collect();
+        let segments = line.windows(2).map(|w| PixelMark::Segment {
+            from: w[0],
+            to: w[1],
+            width,
+        });
+        // A line of one point is drawn as nothing, but counts as a dot of its width.
+        let lone = match line.as_slice() {
+            [one] => Some(PixelMark::Dot {
+                at: *one,
+                radius: width,
+            }),
+            _ => None,
+        };
+        let dots = self.dots.iter().map(|p| PixelMark::Dot {
             at: to_pixel(p),
-            radius: *r as i32,
+            radius: self.dot_radius as i32,
         });
-        let segments = self.lines.iter().flat_map(|(points, width)| {
-            let pixels: Vec<(i32, i32)> = points.iter().map(&to_pixel).collect();
-            let pairs: Vec<PixelMark> = match pixels.as_slice() {
-                [one] => vec![PixelMark::Dot {
-                    at: *one,
-                    radius: *width as i32,
-                }],
-                _ => pixels
-                    .windows(2)
-                    .map(|w| PixelMark::Segment {
-                        from: w[0],
-                        to: w[1],
-                        width: *width as i32,
-                    })
-                    .collect(),
-            };
-            pairs
-        });
-        dots.chain(segments).collect()
+        segments.chain(lone).chain(dots).collect()
     }
+}
+
+/// Draws each series on `chart`: its line, then its dots, in its legend entry's colour.
+pub fn draw_series<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    series: &[Series],
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    for s in series {
+        let color = s.entry.color;
+        chart
+            .draw_series(LineSeries::new(
+                s.line.iter().copied(),
+                color.stroke_width(s.entry.stroke),
+            ))
+            .map_err(err)?;
+        chart
+            .draw_series(
+                s.dots
+                    .iter()
+                    .map(|&p| Circle::new(p, s.dot_radius, color.filled())),
+            )
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 /// One line of a legend: a series' name and the colour and width of its line.
@@ -264,11 +278,9 @@ pub struct LegendEntry {
 
 /// A chart's legend: its entries and their font size.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Legend {
-    /// The entries, in order.
-    pub entries: Vec<LegendEntry>,
-    /// Font size of the labels in pixels.
-    pub font_size: u32,
+struct Legend {
+    entries: Vec<LegendEntry>,
+    font_size: u32,
 }
 
 /// Pixels of the line sample before each label, and between sample and label.
@@ -311,7 +323,7 @@ impl Legend {
     }
 
     /// Draws the legend at `placement` on `root` (whose backend pixels `placement` is in).
-    pub fn draw<DB: DrawingBackend>(
+    fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
         placement: &Placement,
@@ -363,6 +375,21 @@ pub struct Placement {
     cell: (i32, i32),
 }
 
+/// A legend and where [`chart_with_legend`] put it; drawn last, over the mesh.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlacedLegend {
+    legend: Legend,
+    /// Where it goes.
+    pub placement: Placement,
+}
+
+impl PlacedLegend {
+    /// Draws the legend on `root`, the area the chart was built on.
+    pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        self.legend.draw(root, &self.placement)
+    }
+}
+
 /// A chart with `f64` axes, as [`chart_with_legend`] builds it.
 pub type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
@@ -402,17 +429,21 @@ impl Frame {
 /// Pixels around the whole figure.
 const FIGURE_MARGIN: i32 = 16;
 
-/// Draws `frame`'s caption on `root` and builds the chart under it, placing `legend` where it
-/// covers none of `marks` (what the chart will draw): the first free corner of the plot
-/// ([`free_corner`]), else a band below the plot, taken from the plot's height, with as many
-/// columns of entries as fit. The caller draws the mesh and the series on the chart, then
-/// `legend.draw(root, &placement)`.
+/// Draws `frame`'s caption on `root` and builds the chart under it, placing the legend of
+/// `series` (labels of `legend_font` pixels) where it covers none of them: the first free
+/// corner of the plot ([`free_corner`]), else a band below the plot, taken from the plot's
+/// height, with as many columns of entries as fit. The caller draws the mesh, then
+/// [`draw_series`], then the legend.
 pub fn chart_with_legend<'a, DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     frame: &Frame,
-    marks: &Marks,
-    legend: &Legend,
-) -> Result<(Chart<'a, DB>, Placement), String> {
+    series: &[Series],
+    legend_font: u32,
+) -> Result<(Chart<'a, DB>, PlacedLegend), String> {
+    let legend = Legend {
+        entries: series.iter().map(|s| s.entry.clone()).collect(),
+        font_size: legend_font,
+    };
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let area = root
         .margin(FIGURE_MARGIN, FIGURE_MARGIN, FIGURE_MARGIN, FIGURE_MARGIN)
@@ -440,7 +471,10 @@ pub fn chart_with_legend<'a, DB: DrawingBackend>(
         // Nothing to show: an empty rectangle, which covers nothing.
         Some(PixelRect::at((plot.left, plot.top), (0, 0)))
     } else {
-        let pixels = marks.in_pixels(|p| chart.backend_coord(p));
+        let pixels: Vec<PixelMark> = series
+            .iter()
+            .flat_map(|s| s.marks(|p| chart.backend_coord(p)))
+            .collect();
         free_corner(plot, legend.size(cell, 1), &pixels)
     };
     if let Some(rect) = corner {
@@ -450,7 +484,7 @@ pub fn chart_with_legend<'a, DB: DrawingBackend>(
             columns: 1,
             cell,
         };
-        return Ok((chart, placement));
+        return Ok((chart, PlacedLegend { legend, placement }));
     }
     let columns = ((plot.size().0 - LEGEND_PAD) / cell.0).max(1) as usize;
     let size = legend.size(cell, columns);
@@ -468,7 +502,7 @@ pub fn chart_with_legend<'a, DB: DrawingBackend>(
         columns,
         cell,
     };
-    Ok((chart, placement))
+    Ok((chart, PlacedLegend { legend, placement }))
 }
 
 /// A chart drawn on the SVG backend.
@@ -845,39 +879,33 @@ mod tests {
         assert_eq!(free_corner(PLOT, (100, 290), &[]), None);
     }
 
-    /// A chart of `points` joined by a line, through [`chart_with_legend`], as SVG; with the
-    /// legend's placement.
+    /// A chart of `points` joined by a line, with dots, in `entries` series of the same
+    /// points, through [`chart_with_legend`], as SVG; with the legend's placement.
     fn chart_svg(points: &[(f64, f64)], entries: usize) -> (String, Placement) {
-        let legend = Legend {
-            entries: (0..entries)
-                .map(|k| LegendEntry {
+        let series: Vec<Series> = (0..entries)
+            .map(|k| Series {
+                entry: LegendEntry {
                     label: format!("series number {k}"),
                     color: BLUE,
                     stroke: 2,
-                })
-                .collect(),
-            font_size: 14,
-        };
-        let mut marks = Marks::new();
-        marks.line(points, 2);
-        marks.dots(points, 4);
+                },
+                line: points.to_vec(),
+                dots: points.to_vec(),
+                dot_radius: 4,
+            })
+            .collect();
         let frame = Frame::new("test".into(), 0.0..1.0, 0.0..1.0);
         let mut svg = String::new();
         let placement;
         {
             let root = SVGBackend::with_string(&mut svg, (600, 400)).into_drawing_area();
             root.fill(&WHITE).unwrap();
-            let (mut chart, p) = chart_with_legend(&root, &frame, &marks, &legend).unwrap();
+            let (mut chart, legend) = chart_with_legend(&root, &frame, &series, 14).unwrap();
             chart.configure_mesh().draw().unwrap();
-            chart
-                .draw_series(LineSeries::new(points.to_vec(), BLUE.stroke_width(2)))
-                .unwrap();
-            chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 4, BLUE.filled())))
-                .unwrap();
-            legend.draw(&root, &p).unwrap();
+            draw_series(&mut chart, &series).unwrap();
+            legend.draw(&root).unwrap();
             root.present().unwrap();
-            placement = p;
+            placement = legend.placement;
         }
         (svg, placement)
     }

@@ -5,7 +5,7 @@
 //! pixel backend).
 
 use super::sample_complexity::SweepReport;
-use crate::draw::plot::{chart_with_legend, render, Frame, Legend, LegendEntry, Marks};
+use crate::draw::plot::{chart_with_legend, draw_series, render, Frame, LegendEntry, Series};
 pub use crate::draw::plot::{check_path, PlotError};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -40,13 +40,13 @@ fn draw<DB: DrawingBackend>(
         .unwrap_or(1)
         .max(2);
     let x_max = (largest as f64).log2();
-    let series: Vec<(&str, RGBColor, Vec<(f64, f64)>)> = [
+    let series: Vec<Series> = [
         ("time-invariant", BLUE, true),
         ("time-dependent", RED, false),
     ]
     .into_iter()
     .map(|(name, color, invariant)| {
-        let points = report
+        let points: Vec<(f64, f64)> = report
             .rows
             .iter()
             .filter_map(|r| {
@@ -57,33 +57,26 @@ fn draw<DB: DrawingBackend>(
                 };
                 Some(((r.train_traces as f64).log2(), p.trace_error_rate))
             })
-            .collect::<Vec<_>>();
-        (name, color, points)
-    })
-    .filter(|(_, _, points)| !points.is_empty())
-    .collect();
-    let mut marks = Marks::new();
-    for (_, _, points) in &series {
-        marks.line(points, STROKE);
-        marks.dots(points, DOT);
-    }
-    let legend = Legend {
-        entries: series
-            .iter()
-            .map(|(name, color, _)| LegendEntry {
+            .collect();
+        Series {
+            entry: LegendEntry {
                 label: name.to_string(),
-                color: *color,
+                color,
                 stroke: STROKE,
-            })
-            .collect(),
-        font_size: 14,
-    };
+            },
+            line: points.clone(),
+            dots: points,
+            dot_radius: DOT,
+        }
+    })
+    .filter(|s| !s.dots.is_empty())
+    .collect();
     let frame = Frame::new(
         format!("{}: held-out trace error", report.machine),
         -0.2..x_max + 0.2,
         0.0..1.05,
     );
-    let (mut chart, placement) = chart_with_legend(root, &frame, &marks, &legend)?;
+    let (mut chart, legend) = chart_with_legend(root, &frame, &series, 14)?;
     chart
         .configure_mesh()
         .x_desc("training traces (log scale)")
@@ -94,19 +87,8 @@ fn draw<DB: DrawingBackend>(
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(err)?;
-    for (_, color, points) in series {
-        chart
-            .draw_series(LineSeries::new(points.clone(), color.stroke_width(STROKE)))
-            .map_err(err)?;
-        chart
-            .draw_series(
-                points
-                    .into_iter()
-                    .map(|p| Circle::new(p, DOT, color.filled())),
-            )
-            .map_err(err)?;
-    }
-    legend.draw(root, &placement)
+    draw_series(&mut chart, &series)?;
+    legend.draw(root)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! or PNG (through [`crate::draw::plot::render`]).
 
 use super::experiment::TextReport;
-use crate::draw::plot::{chart_with_legend, render, Frame, Legend, LegendEntry, Marks};
+use crate::draw::plot::{chart_with_legend, draw_series, render, Frame, LegendEntry, Series};
 pub use crate::draw::plot::{check_path, PlotError};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -68,40 +68,37 @@ fn draw<DB: DrawingBackend>(
     let pad = ((hi - lo) * 0.08).max(0.02);
     // The baselines are horizontal lines across the plot, one colour each, then the model.
     let colors = [RGBColor(150, 150, 150), MAGENTA, GREEN];
-    let lines: Vec<(Vec<(f64, f64)>, RGBColor, u32)> = baselines
+    let last = points.last().map_or(f64::NAN, |p| p.1);
+    let series: Vec<Series> = baselines
         .iter()
         .zip(colors)
-        .map(|((_, y), color)| (vec![(0.0, *y), (x_max, *y)], color, 1))
-        .chain([(points.clone(), BLUE, STROKE)])
+        .map(|((name, y), color)| Series {
+            entry: LegendEntry {
+                label: format!("{name} (Kneser-Ney) {y:.3}"),
+                color,
+                stroke: 1,
+            },
+            line: vec![(0.0, *y), (x_max, *y)],
+            dots: vec![],
+            dot_radius: 0,
+        })
+        .chain([Series {
+            entry: LegendEntry {
+                label: format!("{} {last:.3}", curve.model),
+                color: BLUE,
+                stroke: STROKE,
+            },
+            line: points.clone(),
+            dots: points.clone(),
+            dot_radius: DOT,
+        }])
         .collect();
-    let last = points.last().map_or(f64::NAN, |p| p.1);
-    let labels = baselines
-        .iter()
-        .map(|(name, y)| format!("{name} (Kneser-Ney) {y:.3}"))
-        .chain([format!("{} {last:.3}", curve.model)]);
-    let mut marks = Marks::new();
-    for (line, _, width) in &lines {
-        marks.line(line, *width);
-    }
-    marks.dots(points, DOT);
-    let legend = Legend {
-        entries: lines
-            .iter()
-            .zip(labels)
-            .map(|((_, color, stroke), label)| LegendEntry {
-                label,
-                color: *color,
-                stroke: *stroke,
-            })
-            .collect(),
-        font_size: 14,
-    };
     let frame = Frame::new(
         format!("{}: validation bits per byte", curve.model),
         0.0..x_max,
         (lo - pad)..(hi + pad),
     );
-    let (mut chart, placement) = chart_with_legend(root, &frame, &marks, &legend)?;
+    let (mut chart, legend) = chart_with_legend(root, &frame, &series, 14)?;
     chart
         .configure_mesh()
         .x_desc("training tokens seen (millions)")
@@ -109,15 +106,8 @@ fn draw<DB: DrawingBackend>(
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(err)?;
-    for (line, color, width) in lines {
-        chart
-            .draw_series(LineSeries::new(line, color.stroke_width(width)))
-            .map_err(err)?;
-    }
-    chart
-        .draw_series(points.iter().map(|&p| Circle::new(p, DOT, BLUE.filled())))
-        .map_err(err)?;
-    legend.draw(root, &placement)
+    draw_series(&mut chart, &series)?;
+    legend.draw(root)
 }
 
 #[cfg(test)]
