@@ -266,10 +266,69 @@ pub fn run(machine: &Machine, input: &[SymbolId], max_steps: u64) -> RunSummary 
     it.summary()
 }
 
+/// The report of `arsim run --json` and of the Python package's `Machine.run`, built here once
+/// so the two cannot drift apart: the machine's name and the input beside the run's summary
+/// (its keys at the same level; docs/json.md lists them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    /// The machine's name.
+    pub machine: String,
+    /// The input, as the machine's symbols.
+    pub input: String,
+    /// How the run went.
+    #[serde(flatten)]
+    pub run: RunSummary,
+}
+
+impl RunReport {
+    /// The report of `run`, a run of `machine` from `input`.
+    pub fn new(machine: &Machine, input: &[SymbolId], run: RunSummary) -> RunReport {
+        RunReport {
+            machine: machine.name().to_string(),
+            input: machine.render(input),
+            run,
+        }
+    }
+}
+
+/// Runs `machine` on `input` for at most `max_steps` steps and reports the run
+/// ([`run`], then [`RunReport::new`]).
+pub fn run_report(machine: &Machine, input: &[SymbolId], max_steps: u64) -> RunReport {
+    RunReport::new(machine, input, run(machine, input, max_steps))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::machine::load::from_standard;
+
+    #[test]
+    fn run_report_keys_sit_at_one_level() {
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let v = serde_json::to_value(run_report(&m, &[], 1000)).unwrap();
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        // The summary's keys sit beside the machine and the input, not under a key of their own.
+        assert_eq!(
+            keys,
+            [
+                "cells",
+                "head",
+                "input",
+                "machine",
+                "nonblank",
+                "state",
+                "steps",
+                "stop",
+                "tape",
+                "tape_start"
+            ]
+        );
+        assert_eq!(
+            (v["machine"].as_str(), v["steps"].as_u64()),
+            (Some("1RB1LB_1LA1RZ"), Some(6))
+        );
+    }
 
     #[test]
     fn bb2_and_bb3_counts() {

@@ -6,7 +6,9 @@
 //! formula (for `cells`, T·(S+1)). Growth against input length is summarised by a log-log
 //! least-squares fit, tokens ≈ c·n^k, with its R².
 
-use crate::draw::plot::{render, PlotError};
+use crate::draw::plot::{
+    chart_with_legend, draw_series, render, Frame, LegendEntry, PlotError, Series,
+};
 use crate::emulate::{emulate, EmulateError, EmulateOptions, EmulationReport};
 use crate::encoding::cells::Window;
 use crate::encoding::EncodingKind;
@@ -217,6 +219,10 @@ pub fn plot(report: &LengthReport, path: &Path) -> Result<(), PlotError> {
     })
 }
 
+/// Radius of a run's dot, and width of the lines, in pixels.
+const DOT: u32 = 3;
+const STROKE: u32 = 2;
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &LengthReport,
@@ -257,40 +263,22 @@ fn draw<DB: DrawingBackend>(
     } else {
         "input length n"
     };
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!("{}: length complexity", report.machine),
-            ("sans-serif", 15),
-        )
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(x0 - 0.1..x1 + 0.1, y0 - 0.2..y1 + 0.2)
-        .map_err(err)?;
-    let pow10 = |v: &f64| crate::draw::plot::log_tick(*v, 10.0);
-    chart
-        .configure_mesh()
-        .x_desc(format!("{against} (log scale)"))
-        .y_desc("generated tokens (log scale)")
-        .x_label_formatter(&pow10)
-        .y_label_formatter(&pow10)
-        .label_style(("sans-serif", 13))
-        .draw()
-        .map_err(err)?;
     let colours = [("cells", BLUE), ("sweep", GREEN), ("gates", RED)];
+    // Per encoding: every run as a dot, and a line through the mean (in log space) of the runs
+    // at each x.
+    let mut series: Vec<Series> = Vec::new();
     for (name, colour) in colours {
-        let mut series: Vec<(f64, f64)> = pts
+        let mut dots: Vec<(f64, f64)> = pts
             .iter()
             .filter(|p| p.0 == name)
             .map(|p| (p.1, p.2))
             .collect();
-        if series.is_empty() {
+        if dots.is_empty() {
             continue;
         }
-        series.sort_by(|a, b| a.0.total_cmp(&b.0));
-        // The line goes through the mean (in log space) of the runs at each x; dots show each run.
+        dots.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut means: Vec<(f64, f64, usize)> = Vec::new();
-        for &(px, py) in &series {
+        for &(px, py) in &dots {
             match means.last_mut() {
                 Some(m) if (m.0 - px).abs() < 1e-12 => {
                     m.1 += py;
@@ -308,26 +296,40 @@ fn draw<DB: DrawingBackend>(
             ),
             None => name.to_string(),
         };
-        chart
-            .draw_series(LineSeries::new(line, colour.stroke_width(2)))
-            .map_err(err)?
-            .label(label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-            });
-        chart
-            .draw_series(series.iter().map(|&p| Circle::new(p, 3, colour.filled())))
-            .map_err(err)?;
+        series.push(Series {
+            entry: LegendEntry {
+                label,
+                color: colour,
+                stroke: STROKE,
+            },
+            line,
+            dots,
+            dot_radius: DOT,
+        });
     }
+    // A smaller title and room for y labels like "10000".
+    let frame = Frame {
+        title_size: 15,
+        y_label_area: 64,
+        ..Frame::new(
+            format!("{}: length complexity", report.machine),
+            x0 - 0.1..x1 + 0.1,
+            y0 - 0.2..y1 + 0.2,
+        )
+    };
+    let (mut chart, legend) = chart_with_legend(root, &frame, &series, 13)?;
+    let pow10 = |v: &f64| crate::draw::plot::log_tick(*v, 10.0);
     chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 13))
+        .configure_mesh()
+        .x_desc(format!("{against} (log scale)"))
+        .y_desc("generated tokens (log scale)")
+        .x_label_formatter(&pow10)
+        .y_label_formatter(&pow10)
+        .label_style(("sans-serif", 13))
         .draw()
         .map_err(err)?;
-    Ok(())
+    draw_series(&mut chart, &series)?;
+    legend.draw(root)
 }
 
 /// Least squares of ln y = ln c + k ln x: returns (k, c, R²), or `None` with fewer than two
@@ -386,5 +388,64 @@ mod tests {
         };
         let r = measure(&m, &[EncodingKind::Cells], &plan, 1000, &mut |_, _| {}).unwrap();
         assert_eq!(r.rows[0].stop, "left-window");
+    }
+
+    /// A `tapes` report of `(encoding, S, tokens)` rows.
+    fn report_of(rows: &[(&'static str, usize, u64)]) -> LengthReport {
+        LengthReport {
+            machine: "demo".into(),
+            mode: "tapes",
+            rows: rows
+                .iter()
+                .map(|&(encoding, s, tokens)| LengthRow {
+                    encoding,
+                    input: String::new(),
+                    input_len: 0,
+                    steps: tokens / (s as u64 + 1),
+                    stop: "halted".into(),
+                    tape_cells: s,
+                    generated_tokens: tokens,
+                    tokens_per_step: (s + 1) as f64,
+                    formula: "T·(S+1)",
+                    formula_tokens: tokens,
+                    matches_formula: true,
+                    agree: true,
+                })
+                .collect(),
+            fits: vec![],
+            all_match: true,
+        }
+    }
+
+    #[test]
+    fn the_legend_stays_off_the_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let svg = dir.path().join("l.svg");
+        // cells growing into the upper right (plotters' default legend corner) and gates flat
+        // along the top: the legend must find another corner.
+        let grows = report_of(&[
+            ("cells", 8, 90),
+            ("cells", 16, 1_000),
+            ("cells", 32, 10_000),
+            ("cells", 64, 100_000),
+            ("gates", 8, 100_000),
+            ("gates", 64, 100_000),
+        ]);
+        plot(&grows, &svg).unwrap();
+        crate::draw::plot::svg_check::assert_legend_off_data(
+            &std::fs::read_to_string(&svg).unwrap(),
+            (800, 500),
+        );
+        // An X of runs through all four corners: the legend goes below the plot.
+        let crossed = report_of(&[
+            ("cells", 8, 10),
+            ("cells", 64, 100_000),
+            ("sweep", 8, 100_000),
+            ("sweep", 64, 10),
+        ]);
+        plot(&crossed, &svg).unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        let legend = crate::draw::plot::svg_check::assert_legend_off_data(&text, (800, 500));
+        assert!(legend.top > 400, "{legend:?} is below the plot");
     }
 }

@@ -17,6 +17,7 @@ use arsim::encoding::cells::{self, Window};
 use arsim::encoding::gates::BitTrace;
 use arsim::encoding::{sweep, EncodingKind};
 use arsim::executor::Executor;
+use arsim::interpreter::RunReport;
 use arsim::export::{
     read_safetensors, read_safetensors_f32, write_safetensors, write_safetensors_f32,
 };
@@ -132,21 +133,9 @@ pub fn describe(m: &Machine) -> Value {
     })
 }
 
-/// `interpreter::run`: the reference run, as `arsim run --json` reports it.
-pub fn run(m: &Machine, input: &[SymbolId], max_steps: u64) -> Value {
-    let r = arsim::interpreter::run(m, input, max_steps);
-    json!({
-        "machine": m.name(),
-        "input": m.render(input),
-        "steps": r.steps,
-        "stop": r.stop,
-        "state": r.state,
-        "nonblank": r.nonblank,
-        "cells": r.cells,
-        "head": r.head,
-        "tape": r.tape,
-        "tape_start": r.tape_start,
-    })
+/// `interpreter::run_report`: the reference run, as `arsim run --json` reports it.
+pub fn run(m: &Machine, input: &[SymbolId], max_steps: u64) -> RunReport {
+    arsim::interpreter::run_report(m, input, max_steps)
 }
 
 /// The window of `--tape/--origin`, or the cells the run visits (`emulate::window_of_run`).

@@ -83,7 +83,8 @@ impl Machine {
     fn run(&self, py: Python<'_>, input: &str, max_steps: u64) -> Result<String> {
         let m = self.inner.clone();
         let input = core::parse_input(&m, input)?;
-        Ok(py.allow_threads(|| json(&core::run(&m, &input, max_steps))))
+        let report = py.allow_threads(|| core::run(&m, &input, max_steps));
+        serde_json::to_string(&report).map_err(|e| Error::new_err(e.to_string()))
     }
 
     /// The run as a token trace: (ids as little-endian u32 bytes, labels, info JSON).

@@ -52,6 +52,15 @@ def test_trace_matches_the_command_line(arsim_bin):
     assert rows == [r["row"] for r in cli["rows"]]
 
 
+def test_run_matches_the_command_line(arsim_bin):
+    # One report type in the library serves both: the same keys and values, the command line
+    # adding only its schema_version.
+    out = run_cli(arsim_bin, "--json", "run", "machines/binary-increment.ron", "--input", "1011").stdout
+    cli = json.loads(out)
+    assert cli.pop("schema_version") == 2
+    assert arsim.load("machines/binary-increment.ron").run("1011") == cli
+
+
 def test_a_divergence_is_reported_as_data_and_raised_on_request(tmp_path):
     m = arsim.load("machines/bb3.ron")
     p = arsim.compile(m)

@@ -5,8 +5,8 @@
 //! pixel backend).
 
 use super::sample_complexity::SweepReport;
+use crate::draw::plot::{chart_with_legend, draw_series, render, Frame, LegendEntry, Series};
 pub use crate::draw::plot::{check_path, PlotError};
-use crate::draw::plot::{legend_label, render};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -16,17 +16,19 @@ const SIZE: (u32, u32) = (800, 500);
 
 /// Writes the sweep's figure to `path` (`.svg` or `.png`), whole or not at all.
 pub fn plot_sweep(report: &SweepReport, path: &Path) -> Result<(), PlotError> {
-    render(path, SIZE, &|root| draw(root, report, false), &|root| {
-        draw(root, report, true)
+    render(path, SIZE, &|root| draw(root, report), &|root| {
+        draw(root, report)
     })
 }
 
-/// The chart itself, on any backend. `bitmap_font`: legend labels get room for the 8-pixel
-/// glyphs of [`Raster`] (plotters sizes the legend box with its own narrower estimate).
+/// Radius of a measured point, and width of the lines through them, in pixels.
+const DOT: u32 = 4;
+const STROKE: u32 = 2;
+
+/// The chart itself, on any backend.
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &SweepReport,
-    bitmap_font: bool,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
@@ -38,29 +40,12 @@ fn draw<DB: DrawingBackend>(
         .unwrap_or(1)
         .max(2);
     let x_max = (largest as f64).log2();
-    let title = format!("{}: held-out trace error", report.machine);
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 20))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(56)
-        .build_cartesian_2d(-0.2f64..x_max + 0.2, 0f64..1.05f64)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("training traces (log scale)")
-        .y_desc(format!("trace error ({} held-out)", report.test_traces))
-        .x_labels((x_max.ceil() as usize + 1).min(12))
-        .x_label_formatter(&|x| crate::draw::plot::log_tick(*x, 2.0))
-        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
-    let series = [
+    let series: Vec<Series> = [
         ("time-invariant", BLUE, true),
         ("time-dependent", RED, false),
-    ];
-    for (name, color, invariant) in series {
+    ]
+    .into_iter()
+    .map(|(name, color, invariant)| {
         let points: Vec<(f64, f64)> = report
             .rows
             .iter()
@@ -73,31 +58,37 @@ fn draw<DB: DrawingBackend>(
                 Some(((r.train_traces as f64).log2(), p.trace_error_rate))
             })
             .collect();
-        if points.is_empty() {
-            continue;
+        Series {
+            entry: LegendEntry {
+                label: name.to_string(),
+                color,
+                stroke: STROKE,
+            },
+            line: points.clone(),
+            dots: points,
+            dot_radius: DOT,
         }
-        chart
-            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
-            .map_err(err)?
-            .label(legend_label(name, bitmap_font))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
-        chart
-            .draw_series(
-                points
-                    .into_iter()
-                    .map(|p| Circle::new(p, 4, color.filled())),
-            )
-            .map_err(err)?;
-    }
+    })
+    .filter(|s| !s.dots.is_empty())
+    .collect();
+    let frame = Frame::new(
+        format!("{}: held-out trace error", report.machine),
+        -0.2..x_max + 0.2,
+        0.0..1.05,
+    );
+    let (mut chart, legend) = chart_with_legend(root, &frame, &series, 14)?;
     chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .position(SeriesLabelPosition::UpperRight)
+        .configure_mesh()
+        .x_desc("training traces (log scale)")
+        .y_desc(format!("trace error ({} held-out)", report.test_traces))
+        .x_labels((x_max.ceil() as usize + 1).min(12))
+        .x_label_formatter(&|x| crate::draw::plot::log_tick(*x, 2.0))
+        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+        .label_style(("sans-serif", 14))
         .draw()
         .map_err(err)?;
-    Ok(())
+    draw_series(&mut chart, &series)?;
+    legend.draw(root)
 }
 
 #[cfg(test)]
@@ -107,6 +98,11 @@ mod tests {
     use crate::learn::{Algo, InputsSummary};
 
     fn report() -> SweepReport {
+        report_of(&[(1, 0.9, 1.0), (2, 0.3, 1.0), (4, 0.0, 0.7)])
+    }
+
+    /// A report whose rows are (training traces, time-invariant error, time-dependent error).
+    fn report_of(rows: &[(usize, f64, f64)]) -> SweepReport {
         let point = |e: f64| SweepPoint {
             trace_errors: 0,
             trace_error_rate: e,
@@ -138,9 +134,9 @@ mod tests {
                 lengths: None,
                 first_training_inputs: vec![],
             },
-            rows: [(1, 0.9, 1.0), (2, 0.3, 1.0), (4, 0.0, 0.7)]
-                .into_iter()
-                .map(|(n, a, b)| SweepRow {
+            rows: rows
+                .iter()
+                .map(|&(n, a, b)| SweepRow {
                     train_traces: n,
                     examples: n as u64,
                     time_invariant: Some(point(a)),
@@ -163,5 +159,24 @@ mod tests {
         assert_eq!(&bytes[1..4], b"PNG");
         let err = plot_sweep(&report(), &dir.path().join("s.pdf")).unwrap_err();
         assert!(err.to_string().contains("s.pdf"), "{err}");
+    }
+
+    #[test]
+    fn the_legend_stays_off_data_in_the_upper_right() {
+        let dir = tempfile::tempdir().unwrap();
+        let svg = dir.path().join("s.svg");
+        // The time-dependent learner flat at 100% along the top, the time-invariant one
+        // climbing into the upper right (plotters' default legend corner); then an X, one
+        // learner falling from 100% to 0% and the other rising: a line out of every corner,
+        // so the legend goes below the plot.
+        let cases = [
+            [(1, 0.0, 1.0), (2, 0.2, 1.0), (4, 0.6, 1.0), (8, 1.0, 1.0)],
+            [(1, 1.0, 0.0), (2, 0.6, 0.3), (4, 0.3, 0.6), (8, 0.0, 1.0)],
+        ];
+        for rows in cases {
+            plot_sweep(&report_of(&rows), &svg).unwrap();
+            let text = std::fs::read_to_string(&svg).unwrap();
+            crate::draw::plot::svg_check::assert_legend_off_data(&text, SIZE);
+        }
     }
 }

@@ -3,7 +3,7 @@
 use crate::flags::MachineArgs;
 use crate::progress::spinner;
 use crate::{load, print_json, Failure};
-use arsim::interpreter::Interpreter;
+use arsim::interpreter::{Interpreter, RunReport};
 use arsim::machine::Stop;
 
 pub fn cmd_run(args: &MachineArgs, max_steps: u64, json: bool) -> Result<(), Failure> {
@@ -20,22 +20,12 @@ pub fn cmd_run(args: &MachineArgs, max_steps: u64, json: bool) -> Result<(), Fai
         bar.set_position(it.steps());
     }
     bar.finish_and_clear();
-    let r = it.summary();
+    let report = RunReport::new(&m, &input, it.summary());
+    let r = &report.run;
     if json {
-        print_json(&serde_json::json!({
-            "machine": m.name(),
-            "input": m.render(&input),
-            "steps": r.steps,
-            "stop": r.stop,
-            "state": r.state,
-            "nonblank": r.nonblank,
-            "cells": r.cells,
-            "head": r.head,
-            "tape": r.tape,
-            "tape_start": r.tape_start,
-        }));
+        print_json(&report);
     } else {
-        println!("machine   {}", m.name());
+        println!("machine   {}", report.machine);
         println!("steps     {}", r.steps);
         println!("stop      {}", r.stop);
         println!("state     {}", r.state);
