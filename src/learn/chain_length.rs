@@ -441,18 +441,18 @@ mod tests {
             ..LearnOptions::for_machine(&m)
         };
         let settings = ChainLengthOptions {
-            lengths: vec![8, 6],
+            lengths: vec![8, 7],
             seeds: vec![3],
             epsilon: 0.05,
-            budget: 64,
+            budget: 100,
         };
         let r = chain_length(&m, &opts, &settings, &mut |_| {}).unwrap();
         assert_eq!(r.allowed_trace_errors, 2);
         let ns: Vec<usize> = r.lengths.iter().map(|l| l.input_length).collect();
-        assert_eq!(ns, [6, 8]);
-        // 2^6 = 64 words, 40 held out: 24 left to train on.
-        assert_eq!(r.lengths[0].runs[0].budget, 24);
-        assert_eq!(r.lengths[1].runs[0].budget, 64);
+        assert_eq!(ns, [7, 8]);
+        // 2^7 = 128 words, 40 held out: 88 left to train on.
+        assert_eq!(r.lengths[0].runs[0].budget, 88);
+        assert_eq!(r.lengths[1].runs[0].budget, 100);
         assert!(r.lengths[0].mean_tokens < r.lengths[1].mean_tokens);
         for row in &r.lengths {
             let run = &row.runs[0];

@@ -130,7 +130,7 @@ fn draw<DB: DrawingBackend>(
         }
         let (x0, x1) = (t0 - 0.4, t1 + 0.4);
         let title = format!(
-            "{}: traces for trace error at most {}%",
+            "{}: trace error at most {}%",
             report.machine,
             report.epsilon * 100.0
         );
@@ -173,7 +173,9 @@ fn draw<DB: DrawingBackend>(
             }
             chart
                 .draw_series(s.seeds.iter().map(|&p| Cross::new(p, 4, color.mix(0.6))))
-                .map_err(err)?;
+                .map_err(err)?
+                .label(legend_label(&format!("{name}: each seed"), bitmap_font))
+                .legend(move |(x, y)| Cross::new((x + 10, y), 4, color.mix(0.6)));
             if !s.not_reached.is_empty() {
                 chart
                     .draw_series(
@@ -191,13 +193,17 @@ fn draw<DB: DrawingBackend>(
                     });
             }
             if !s.bound.is_empty() {
+                // δ = 0.05 written out: 1/δ = 20 (the PNG font has no δ).
                 let formula = match kind {
-                    LearnerKind::TimeDependent => "bound ~ T(d + ln(T/δ))",
-                    LearnerKind::TimeInvariant => "bound ~ d ln T + ln(1/δ)",
+                    LearnerKind::TimeDependent => "bound ~ T (d + ln 20T)",
+                    LearnerKind::TimeInvariant => "bound ~ d ln T + ln 20",
                 };
+                // Only the part inside the panel: plotters would draw the rest along its edge.
+                let inside: Vec<(f64, f64)> =
+                    s.bound.into_iter().filter(|p| p.1 <= y_max).collect();
                 chart
                     .draw_series(DashedLineSeries::new(
-                        s.bound,
+                        inside,
                         6,
                         5,
                         color.mix(0.7).stroke_width(1),
