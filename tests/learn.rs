@@ -512,15 +512,40 @@ fn cli_chain_length_rejects_bad_input_with_exit_2() {
     for (args, expect) in [
         (&["--chain-length", "0"][..], "at least 1"),
         // 2^5 = 32 words, all held out.
-        (&["--chain-length", "5", "--eval", "40"], "none is left to train on"),
-        (&["--chain-length", "7", "--epsilon", "1.5"], "--epsilon must be"),
-        (&["--chain-length", "7", "--budget", "0"], "--budget must be"),
-        (&["--chain-length", "7", "--inputs", "1,0"], "cannot be used with"),
-        (&["--chain-length", "7", "--sweep", "1,2"], "cannot be used with"),
-        (&["--epsilon", "0.1"], "--chain-length"),
-        (&["--plot", "x.svg"], "--plot draws --sweep or --chain-length"),
         (
-            &["--chain-length", "7", "--plot", "x.svg", "--plot-with", "no-such.json"],
+            &["--chain-length", "5", "--eval", "40"],
+            "none is left to train on",
+        ),
+        (
+            &["--chain-length", "7", "--epsilon", "1.5"],
+            "--epsilon must be",
+        ),
+        (
+            &["--chain-length", "7", "--budget", "0"],
+            "--budget must be",
+        ),
+        (
+            &["--chain-length", "7", "--inputs", "1,0"],
+            "cannot be used with",
+        ),
+        (
+            &["--chain-length", "7", "--sweep", "1,2"],
+            "cannot be used with",
+        ),
+        (&["--epsilon", "0.1"], "--chain-length"),
+        (
+            &["--plot", "x.svg"],
+            "--plot draws --sweep or --chain-length",
+        ),
+        (
+            &[
+                "--chain-length",
+                "7",
+                "--plot",
+                "x.svg",
+                "--plot-with",
+                "no-such.json",
+            ],
             "no-such.json",
         ),
     ] {

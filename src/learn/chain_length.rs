@@ -316,9 +316,8 @@ pub fn chain_length(
                 ..opts.clone()
             };
             let mut p = prepare(machine, &run_opts, budget)?;
-            let classifier_weights = p.offsets.len()
-                * p.format.vocab()
-                * output_features(machine, &p, &run_opts).len();
+            let classifier_weights =
+                p.offsets.len() * p.format.vocab() * output_features(machine, &p, &run_opts).len();
             let mut tokens = (0u64, 0usize);
             let mut searches = Vec::new();
             for &kind in kinds {
@@ -459,7 +458,10 @@ mod tests {
             assert!(run.time_invariant.is_some());
             // The per-position learner needs more than one trace: one trace gives each position
             // one example, and the held-out traces differ from it.
-            let td = run.time_dependent.needed.expect("reached within the budget");
+            let td = run
+                .time_dependent
+                .needed
+                .expect("reached within the budget");
             assert!(td > 1, "n = {}: {td}", row.input_length);
             // The same split swept directly at the threshold and one below it.
             let direct = LearnOptions {
@@ -480,8 +482,18 @@ mod tests {
                     .time_dependent
                     .trace_errors
             };
-            assert!(at(td) <= 2, "n = {}: {} errors at {td}", row.input_length, at(td));
-            assert!(at(td - 1) > 2, "n = {}: passes at {}", row.input_length, td - 1);
+            assert!(
+                at(td) <= 2,
+                "n = {}: {} errors at {td}",
+                row.input_length,
+                at(td)
+            );
+            assert!(
+                at(td - 1) > 2,
+                "n = {}: passes at {}",
+                row.input_length,
+                td - 1
+            );
         }
     }
 
@@ -498,7 +510,15 @@ mod tests {
         };
         let err = chain_length(&m, &opts, &settings, &mut |_| {}).unwrap_err();
         assert!(
-            matches!(err, ChainLengthError::TooFewWords { length: 5, available: 32, test: 40, .. }),
+            matches!(
+                err,
+                ChainLengthError::TooFewWords {
+                    length: 5,
+                    available: 32,
+                    test: 40,
+                    ..
+                }
+            ),
             "{err}"
         );
         let bad_eps = ChainLengthOptions {

@@ -10,7 +10,7 @@
 use super::chain_length::{median_needed, ChainLengthReport};
 use super::LearnerKind;
 pub use crate::draw::plot::{check_path, PlotError};
-use crate::draw::plot::{legend_label, log_tick, render};
+use crate::draw::plot::{log_tick, render};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -37,10 +37,9 @@ const PANEL: (u32, u32) = (620, 500);
 
 /// Writes one panel per report to `path` (`.svg` or `.png`), whole or not at all.
 pub fn plot_chain_length(reports: &[ChainLengthReport], path: &Path) -> Result<(), PlotError> {
-    let size = (PANEL.0 * reports.len().max(1) as u32, PANEL.1);
-    render(path, size, &|root| draw(root, reports, false), &|root| {
-        draw(root, reports, true)
-    })
+    let width = PANEL.0 * reports.len().max(1) as u32;
+    let size = (width, PANEL.1 + legend_height(width));
+    render(path, size, &|root| draw(root, reports), &|root| draw(root, reports))
 }
 
 /// A learner's measured points and bound in one panel.
@@ -96,24 +95,110 @@ fn series(report: &ChainLengthReport, kind: LearnerKind, t_range: (f64, f64)) ->
     s
 }
 
+/// The two learners' names and colours, in drawing order.
+const LEARNERS: [(LearnerKind, &str, RGBColor); 2] = [
+    (LearnerKind::TimeInvariant, "time-invariant", BLUE),
+    (LearnerKind::TimeDependent, "time-dependent", RED),
+];
+
+/// What a legend entry shows.
+#[derive(Clone, Copy)]
+enum Mark {
+    Median,
+    Seed,
+    NotReached,
+    Bound,
+}
+
+/// The bound's formula as drawn: δ = 0.05 written out, 1/δ = 20 (the PNG font has no δ).
+fn formula(kind: LearnerKind) -> &'static str {
+    match kind {
+        LearnerKind::TimeDependent => "bound ~ T (d + ln 20T)",
+        LearnerKind::TimeInvariant => "bound ~ d ln T + ln 20",
+    }
+}
+
+/// Width of one legend entry and height of one legend line, in pixels.
+const ENTRY: (i32, i32) = (380, 20);
+
+/// Legend entries per line for a figure `width` pixels wide.
+fn per_line(width: u32) -> usize {
+    ((width as i32 - 20) / ENTRY.0).clamp(1, 8) as usize
+}
+
+/// One legend shared by the panels, above them (inside a panel it would hide points).
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    width: u32,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let marks = [Mark::Median, Mark::Seed, Mark::NotReached, Mark::Bound];
+    let per_line = per_line(width);
+    let entries = LEARNERS
+        .iter()
+        .flat_map(|&(kind, name, color)| marks.map(|m| (kind, name, color, m)));
+    for (i, (kind, name, color, mark)) in entries.enumerate() {
+        let x = 20 + ENTRY.0 * (i % per_line) as i32;
+        let y = 14 + ENTRY.1 * (i / per_line) as i32;
+        let label = match mark {
+            Mark::Median => format!("{name}: median of seeds"),
+            Mark::Seed => format!("{name}: one seed"),
+            Mark::NotReached => format!("{name}: not reached within budget"),
+            Mark::Bound => format!("{name} {}", formula(kind)),
+        };
+        match mark {
+            Mark::Median => {
+                area.draw(&PathElement::new([(x, y), (x + 24, y)], color.stroke_width(2)))
+                    .map_err(err)?;
+                area.draw(&Circle::new((x + 12, y), 4, color.filled()))
+                    .map_err(err)?;
+            }
+            Mark::Seed => area
+                .draw(&Cross::new((x + 12, y), 4, color.mix(0.6)))
+                .map_err(err)?,
+            Mark::NotReached => area
+                .draw(&TriangleMarker::new((x + 12, y), 6, color.stroke_width(1)))
+                .map_err(err)?,
+            Mark::Bound => {
+                for dash in [0, 10, 20] {
+                    area.draw(&PathElement::new(
+                        [(x + dash, y), (x + dash + 5, y)],
+                        color.mix(0.7).stroke_width(1),
+                    ))
+                    .map_err(err)?;
+                }
+            }
+        }
+        area.draw(&Text::new(label, (x + 32, y - 7), ("sans-serif", 13)))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     reports: &[ChainLengthReport],
-    bitmap_font: bool,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
     if reports.is_empty() {
         return Err("no report to draw".into());
     }
+    let width = root.dim_in_pixel().0;
+    let (legend, charts) = root.split_vertically(legend_height(width));
+    draw_legend(&legend, width)?;
     let y_max = reports
         .iter()
-        .flat_map(|r| r.lengths.iter().flat_map(|l| l.runs.iter().map(|x| x.budget)))
+        .flat_map(|r| {
+            r.lengths
+                .iter()
+                .flat_map(|l| l.runs.iter().map(|x| x.budget))
+        })
         .max()
         .unwrap_or(2)
         .max(2) as f64;
     let y_max = y_max.log2() + 0.5;
-    let panels = root.split_evenly((1, reports.len()));
+    let panels = charts.split_evenly((1, reports.len()));
     for (panel, report) in panels.iter().zip(reports) {
         let ts: Vec<f64> = report
             .lengths
@@ -150,57 +235,29 @@ fn draw<DB: DrawingBackend>(
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(err)?;
-        let learners = [
-            (LearnerKind::TimeInvariant, "time-invariant", BLUE),
-            (LearnerKind::TimeDependent, "time-dependent", RED),
-        ];
-        for (kind, name, color) in learners {
+        for (kind, _, color) in LEARNERS {
             let s = series(report, kind, (x0, x1));
-            if s.seeds.is_empty() && s.not_reached.is_empty() {
-                continue;
-            }
             if !s.medians.is_empty() {
                 chart
                     .draw_series(LineSeries::new(s.medians.clone(), color.stroke_width(2)))
-                    .map_err(err)?
-                    .label(legend_label(&format!("{name}: median of seeds"), bitmap_font))
-                    .legend(move |(x, y)| {
-                        PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
-                    });
+                    .map_err(err)?;
                 chart
                     .draw_series(s.medians.iter().map(|&p| Circle::new(p, 4, color.filled())))
                     .map_err(err)?;
             }
             chart
                 .draw_series(s.seeds.iter().map(|&p| Cross::new(p, 4, color.mix(0.6))))
-                .map_err(err)?
-                .label(legend_label(&format!("{name}: each seed"), bitmap_font))
-                .legend(move |(x, y)| Cross::new((x + 10, y), 4, color.mix(0.6)));
-            if !s.not_reached.is_empty() {
-                chart
-                    .draw_series(
-                        s.not_reached
-                            .iter()
-                            .map(|&p| TriangleMarker::new(p, 6, color.stroke_width(1))),
-                    )
-                    .map_err(err)?
-                    .label(legend_label(
-                        &format!("{name}: not reached within budget"),
-                        bitmap_font,
-                    ))
-                    .legend(move |(x, y)| {
-                        TriangleMarker::new((x + 10, y), 6, color.stroke_width(1))
-                    });
-            }
-            if !s.bound.is_empty() {
-                // δ = 0.05 written out: 1/δ = 20 (the PNG font has no δ).
-                let formula = match kind {
-                    LearnerKind::TimeDependent => "bound ~ T (d + ln 20T)",
-                    LearnerKind::TimeInvariant => "bound ~ d ln T + ln 20",
-                };
-                // Only the part inside the panel: plotters would draw the rest along its edge.
-                let inside: Vec<(f64, f64)> =
-                    s.bound.into_iter().filter(|p| p.1 <= y_max).collect();
+                .map_err(err)?;
+            chart
+                .draw_series(
+                    s.not_reached
+                        .iter()
+                        .map(|&p| TriangleMarker::new(p, 6, color.stroke_width(1))),
+                )
+                .map_err(err)?;
+            // Only the part inside the panel: plotters would draw the rest along its edge.
+            let inside: Vec<(f64, f64)> = s.bound.into_iter().filter(|p| p.1 <= y_max).collect();
+            if !inside.is_empty() {
                 chart
                     .draw_series(DashedLineSeries::new(
                         inside,
@@ -208,23 +265,17 @@ fn draw<DB: DrawingBackend>(
                         5,
                         color.mix(0.7).stroke_width(1),
                     ))
-                    .map_err(err)?
-                    .label(legend_label(&format!("{name} {formula}"), bitmap_font))
-                    .legend(move |(x, y)| {
-                        PathElement::new([(x, y), (x + 8, y)], color.mix(0.7).stroke_width(1))
-                    });
+                    .map_err(err)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 12))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(err)?;
     }
     Ok(())
+}
+
+/// Height of the legend strip for a figure `width` pixels wide.
+fn legend_height(width: u32) -> u32 {
+    let lines = (2 * 4usize).div_ceil(per_line(width)) as u32;
+    lines * ENTRY.1 as u32 + 12
 }
 
 #[cfg(test)]
@@ -283,16 +334,26 @@ mod tests {
     #[test]
     fn bounds_are_anchored_on_the_first_reached_median() {
         let r = report();
-        let s = series(&r, LearnerKind::TimeDependent, (100f64.log2(), 1600f64.log2()));
+        let s = series(
+            &r,
+            LearnerKind::TimeDependent,
+            (100f64.log2(), 1600f64.log2()),
+        );
         assert_eq!(s.medians.len(), 2);
         assert_eq!(s.not_reached, vec![(1600f64.log2(), 6.0)]);
         // The bound's first sample is at T = 100, where the median is 8 traces.
         let (x, y) = s.bound[0];
-        assert!((x - 100f64.log2()).abs() < 1e-9 && (y - 3.0).abs() < 1e-9, "{x} {y}");
+        assert!(
+            (x - 100f64.log2()).abs() < 1e-9 && (y - 3.0).abs() < 1e-9,
+            "{x} {y}"
+        );
         // Per position: growing faster than T from there.
         let (_, y_end) = *s.bound.last().unwrap();
         assert!(y_end > 3.0 + 4.0, "{y_end}");
-        assert!(time_invariant_bound(1600.0, 100.0, DELTA) < 2.0 * time_invariant_bound(100.0, 100.0, DELTA));
+        assert!(
+            time_invariant_bound(1600.0, 100.0, DELTA)
+                < 2.0 * time_invariant_bound(100.0, 100.0, DELTA)
+        );
     }
 
     #[test]

@@ -368,7 +368,11 @@ pub(crate) fn examples(
 
 /// The output features the learner's weights are written over: `opts.outputs`, or one row per
 /// token for `gates`.
-pub(crate) fn output_features(machine: &Machine, p: &Prepared, opts: &LearnOptions) -> OutputFeatures {
+pub(crate) fn output_features(
+    machine: &Machine,
+    p: &Prepared,
+    opts: &LearnOptions,
+) -> OutputFeatures {
     match p.format.kind() {
         EncodingKind::Gates => OutputFeatures::tokens(p.format.vocab()),
         _ => OutputFeatures::new(machine, opts.outputs),

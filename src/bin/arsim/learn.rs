@@ -436,7 +436,11 @@ fn needed_cell(needed: &[Option<usize>], budgets: &[usize]) -> String {
     if needed.len() == 1 {
         return median;
     }
-    let each: Vec<String> = needed.iter().zip(budgets).map(|(n, &b)| one(n, b)).collect();
+    let each: Vec<String> = needed
+        .iter()
+        .zip(budgets)
+        .map(|(n, &b)| one(n, b))
+        .collect();
     format!("{median} ({})", each.join(", "))
 }
 
