@@ -39,7 +39,9 @@ const PANEL: (u32, u32) = (620, 500);
 pub fn plot_chain_length(reports: &[ChainLengthReport], path: &Path) -> Result<(), PlotError> {
     let width = PANEL.0 * reports.len().max(1) as u32;
     let size = (width, PANEL.1 + legend_height(width));
-    render(path, size, &|root| draw(root, reports), &|root| draw(root, reports))
+    render(path, size, &|root| draw(root, reports), &|root| {
+        draw(root, reports)
+    })
 }
 
 /// A learner's measured points and bound in one panel.
@@ -148,8 +150,11 @@ fn draw_legend<DB: DrawingBackend>(
         };
         match mark {
             Mark::Median => {
-                area.draw(&PathElement::new([(x, y), (x + 24, y)], color.stroke_width(2)))
-                    .map_err(err)?;
+                area.draw(&PathElement::new(
+                    [(x, y), (x + 24, y)],
+                    color.stroke_width(2),
+                ))
+                .map_err(err)?;
                 area.draw(&Circle::new((x + 12, y), 4, color.filled()))
                     .map_err(err)?;
             }

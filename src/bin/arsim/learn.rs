@@ -264,22 +264,33 @@ pub fn cmd_sweep(
     if let Some(path) = &plot {
         arsim::learn::plot::plot_sweep(&report, path).map_err(anyhow::Error::from)?;
     }
+    print_with_plot(&report, plot.as_deref(), json, print_sweep);
+    Ok(())
+}
+
+/// Prints `report` as JSON with a `plot` key (the figure written, or null), or as text with
+/// `text` and a line naming the figure.
+fn print_with_plot<R: serde::Serialize>(
+    report: &R,
+    plot: Option<&std::path::Path>,
+    json: bool,
+    text: fn(&R),
+) {
     if json {
-        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        let mut value = serde_json::to_value(report).unwrap_or_default();
         if let Some(obj) = value.as_object_mut() {
             obj.insert(
                 "plot".into(),
-                serde_json::json!(plot.as_ref().map(|p| p.display().to_string())),
+                serde_json::json!(plot.map(|p| p.display().to_string())),
             );
         }
         print_json(&value);
     } else {
-        print_sweep(&report);
-        if let Some(path) = &plot {
+        text(report);
+        if let Some(path) = plot {
             println!("plot         {}", path.display());
         }
     }
-    Ok(())
 }
 
 fn print_sweep(r: &SweepReport) {
@@ -404,21 +415,7 @@ pub fn cmd_chain_length(
         arsim::learn::chain_length_plot::plot_chain_length(&panels, path)
             .map_err(anyhow::Error::from)?;
     }
-    if json {
-        let mut value = serde_json::to_value(&report).unwrap_or_default();
-        if let Some(obj) = value.as_object_mut() {
-            obj.insert(
-                "plot".into(),
-                serde_json::json!(plot.as_ref().map(|p| p.display().to_string())),
-            );
-        }
-        print_json(&value);
-    } else {
-        print_chain_length(&report);
-        if let Some(path) = &plot {
-            println!("plot         {}", path.display());
-        }
-    }
+    print_with_plot(&report, plot.as_deref(), json, print_chain_length);
     Ok(())
 }
 
