@@ -448,3 +448,114 @@ fn cli_exit_1_when_a_held_out_trace_is_wrong() {
         .as_u64()
         .is_some());
 }
+
+#[test]
+fn cli_chain_length_reports_every_length_and_draws_a_panel_per_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = |lengths: &str| {
+        [
+            "learn",
+            "machines/binary-increment.ron",
+            "--window",
+            "local",
+            "--chain-length",
+            lengths,
+            "--eval",
+            "40",
+            "--seeds",
+            "3",
+            "--budget",
+            "100",
+            "--json",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let first = arsim(&args("7").iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(first.status.code(), Some(0));
+    let earlier = dir.path().join("earlier.json");
+    std::fs::write(&earlier, &first.stdout).unwrap();
+    let plot = dir.path().join("chain.svg");
+    let mut second = args("8,7");
+    second.extend([
+        "--plot".into(),
+        plot.to_str().unwrap().into(),
+        "--plot-with".into(),
+        earlier.to_str().unwrap().into(),
+    ]);
+    let out = arsim(&second.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let rows = v["lengths"].as_array().unwrap();
+    let ns: Vec<u64> = rows
+        .iter()
+        .map(|r| r["input_length"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ns, [7, 8]);
+    for r in rows {
+        let run = &r["runs"][0];
+        assert_eq!(run["seed"], 3);
+        // The per-position learner's traces needed are reported for every length.
+        assert!(run["time_dependent"]["needed"].as_u64().unwrap() > 1);
+        assert!(run["time_invariant"]["needed"].as_u64().is_some());
+        assert!(r["mean_tokens"].as_f64().unwrap() > 50.0);
+    }
+    // The same length and seed measured alone agrees with the run of two lengths.
+    assert_eq!(json(&first)["lengths"][0], rows[0]);
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert_eq!(svg.matches("trace error at most 5%").count(), 2);
+}
+
+#[test]
+fn cli_chain_length_rejects_bad_input_with_exit_2() {
+    let m = "machines/binary-increment.ron";
+    for (args, expect) in [
+        (&["--chain-length", "0"][..], "at least 1"),
+        // 2^5 = 32 words, all held out.
+        (
+            &["--chain-length", "5", "--eval", "40"],
+            "none is left to train on",
+        ),
+        (
+            &["--chain-length", "7", "--epsilon", "1.5"],
+            "--epsilon must be",
+        ),
+        (
+            &["--chain-length", "7", "--budget", "0"],
+            "--budget must be",
+        ),
+        (
+            &["--chain-length", "7", "--inputs", "1,0"],
+            "cannot be used with",
+        ),
+        (
+            &["--chain-length", "7", "--sweep", "1,2"],
+            "cannot be used with",
+        ),
+        (&["--epsilon", "0.1"], "--chain-length"),
+        (
+            &["--plot", "x.svg"],
+            "--plot draws --sweep or --chain-length",
+        ),
+        (
+            &[
+                "--chain-length",
+                "7",
+                "--plot",
+                "x.svg",
+                "--plot-with",
+                "no-such.json",
+            ],
+            "no-such.json",
+        ),
+    ] {
+        let mut all = vec!["learn", m];
+        all.extend(args);
+        all.push("--json");
+        let out = arsim(&all);
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {text}");
+        assert!(text.contains(expect), "{args:?}: {text}");
+    }
+}

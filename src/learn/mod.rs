@@ -12,7 +12,9 @@
 //! 4. [`evaluate`]: the learned predictor on held-out inputs with the same executor and
 //!    verifier as `arsim emulate`, against the interpreter and the compiled predictor;
 //! 5. [`sample_complexity`]: held-out error against the number of training traces, for the
-//!    time-invariant and the time-dependent learner; [`plot`] draws it.
+//!    time-invariant and the time-dependent learner; [`plot`] draws it. [`chain_length`]:
+//!    the training traces each learner needs for trace error ≤ ε as the inputs (hence the
+//!    chains) grow; [`chain_length_plot`] draws it against the bounds.
 //!
 //! [`learn`] runs stages 1-4 once, as `arsim learn` does.
 //!
@@ -25,6 +27,8 @@
 //! assert_eq!(learned.report.test.trace_errors, 0);
 //! ```
 
+pub mod chain_length;
+pub mod chain_length_plot;
 pub mod dataset;
 pub mod evaluate;
 pub mod inputs;
@@ -366,6 +370,20 @@ pub(crate) fn examples(
     Ok(ex)
 }
 
+/// The output features the learner's weights are written over: `opts.outputs`, or one row per
+/// token for `gates`.
+pub(crate) fn output_features(
+    machine: &Machine,
+    p: &Prepared,
+    opts: &LearnOptions,
+) -> OutputFeatures {
+    // Symbol and head parts are a `cells` dictionary's; other encodings learn over tokens.
+    match p.format.kind() {
+        EncodingKind::Cells => OutputFeatures::new(machine, opts.outputs),
+        _ => OutputFeatures::tokens(p.format.vocab()),
+    }
+}
+
 /// Trains the learner `kind` with `algo` on `ex`.
 pub(crate) fn train(
     machine: &Machine,
@@ -378,11 +396,7 @@ pub(crate) fn train(
 ) -> Result<(LearnedPredictor, Training), LearnError> {
     let start = Instant::now();
     let layout = layout(machine, &p.format, &p.offsets);
-    // Symbol and head parts are a `cells` dictionary's; other encodings learn over tokens.
-    let outputs = match p.format.kind() {
-        EncodingKind::Cells => OutputFeatures::new(machine, opts.outputs),
-        _ => OutputFeatures::tokens(p.format.vocab()),
-    };
+    let outputs = output_features(machine, p, opts);
     let popts = PerceptronOptions {
         max_passes: opts.max_passes,
         margin: opts.margin,

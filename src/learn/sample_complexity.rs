@@ -12,7 +12,7 @@ use super::evaluate::Evaluation;
 use super::outputs::OutputKind;
 use super::{
     evaluate_learned, examples, prepare, summary, train, Algo, InputsSummary, LearnError,
-    LearnOptions, LearnerKind, Progress, Training,
+    LearnOptions, LearnerKind, Prepared, Progress, Training,
 };
 use crate::encoding::Encoding;
 use crate::encoding::EncodingKind;
@@ -114,6 +114,41 @@ pub struct SweepReport {
     pub rows: Vec<SweepRow>,
 }
 
+/// The learners a run of `encoding` compares: both for `cells`, the time-dependent one only
+/// for `gates` (each bit of a row is a different gate).
+pub(crate) fn learners(encoding: EncodingKind) -> &'static [LearnerKind] {
+    match encoding {
+        EncodingKind::Gates => &[LearnerKind::TimeDependent],
+        _ => &[LearnerKind::TimeInvariant, LearnerKind::TimeDependent],
+    }
+}
+
+/// Trains the learner `kind` from scratch on the first `n` training inputs of `p` and evaluates
+/// it on all of `p`'s held-out inputs: one point of the sweep, one probe of
+/// [`super::chain_length`]'s search. The time-invariant learner uses `opts.algo`, the
+/// time-dependent one the perceptron.
+pub(crate) fn measure(
+    machine: &Machine,
+    opts: &LearnOptions,
+    p: &mut Prepared,
+    n: usize,
+    kind: LearnerKind,
+) -> Result<(Training, Evaluation), LearnError> {
+    let quiet = &mut |_: Progress| {};
+    let algo = match kind {
+        LearnerKind::TimeInvariant => opts.algo,
+        LearnerKind::TimeDependent => Algo::Perceptron,
+    };
+    let by_position = kind == LearnerKind::TimeDependent;
+    let collecting = std::time::Instant::now();
+    let mut ex = examples(machine, p, n, by_position, opts.max_steps, quiet)?;
+    let examples_seconds = collecting.elapsed().as_secs_f64();
+    let (mut w, mut t) = train(machine, p, &ex, kind, algo, opts, quiet)?;
+    t.examples_seconds = examples_seconds;
+    let e = evaluate_learned(machine, p, &mut w, &mut ex, opts.max_steps, quiet)?;
+    Ok((t, e))
+}
+
 /// Runs both learners at every size in `sizes` (training traces; sorted, zeros dropped); for
 /// `gates`, the time-dependent one only. `opts.train` is ignored. Progress: one unit per
 /// (size, learner).
@@ -128,12 +163,8 @@ pub fn sweep(
     sizes.dedup();
     let largest = sizes.last().copied().unwrap_or(0);
     let mut p = prepare(machine, opts, largest)?;
-    let quiet = &mut |_: Progress| {};
     let mut rows = Vec::new();
-    let kinds: &[LearnerKind] = match opts.encoding {
-        EncodingKind::Gates => &[LearnerKind::TimeDependent],
-        _ => &[LearnerKind::TimeInvariant, LearnerKind::TimeDependent],
-    };
+    let kinds = learners(opts.encoding);
     progress(Progress::Phase {
         name: "sweep",
         total: (kinds.len() * sizes.len()) as u64,
@@ -141,18 +172,7 @@ pub fn sweep(
     for (k, &n) in sizes.iter().enumerate() {
         let mut points = Vec::new();
         for (i, &kind) in kinds.iter().enumerate() {
-            let algo = match kind {
-                LearnerKind::TimeInvariant => opts.algo,
-                LearnerKind::TimeDependent => Algo::Perceptron,
-            };
-            let by_position = kind == LearnerKind::TimeDependent;
-            let collecting = std::time::Instant::now();
-            let mut ex = examples(machine, &p, n, by_position, opts.max_steps, quiet)?;
-            let examples_seconds = collecting.elapsed().as_secs_f64();
-            let (mut w, mut t) = train(machine, &p, &ex, kind, algo, opts, quiet)?;
-            t.examples_seconds = examples_seconds;
-            let e = evaluate_learned(machine, &mut p, &mut w, &mut ex, opts.max_steps, quiet)?;
-            points.push((t, e));
+            points.push(measure(machine, opts, &mut p, n, kind)?);
             progress(Progress::Done((kinds.len() * k + i + 1) as u64));
         }
         let td = points.pop();

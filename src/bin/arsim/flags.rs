@@ -219,7 +219,10 @@ pub enum Command {
     /// compiled weights. --encoding gates learns the bit traces with one perceptron per position
     /// (--learner time-dependent). Exit 1 when a held-out trace is wrong. --sweep 1,2,4,8
     /// instead reports held-out trace error against training traces for the time-invariant and
-    /// the time-dependent learner (exit 0); --plot draws it.
+    /// the time-dependent learner (exit 0); --plot draws it. --chain-length 10,20,40 instead
+    /// reports, for inputs of each length, the training traces each learner needs for held-out
+    /// trace error at most --epsilon against the chain length T (exit 0; proofs/learnability.md);
+    /// --plot draws it against the bounds, --plot-with adds earlier reports' panels.
     /// Example: arsim learn machines/binary-add.ron --train 50 --eval 500 --seed 1
     Learn {
         /// A machine file (.ron, .tm, .yaml, .seed[#N]) or a bbchallenge standard-format string.
@@ -274,8 +277,27 @@ pub enum Command {
         /// Training-set sizes for the sample-complexity sweep, e.g. 1,2,4,8,16.
         #[arg(long)]
         sweep: Option<String>,
-        /// Draw the sweep (FILE.svg or FILE.png).
-        #[arg(long, requires = "sweep")]
+        /// Sample complexity against chain length: for each input length n (e.g. 10,20,40,80:
+        /// every run of the pattern has n symbols), the fewest training traces at which each
+        /// learner's held-out trace error is at most --epsilon (doubling, then bisection, up to
+        /// --budget), with the mean trace length T in tokens.
+        #[arg(long, conflicts_with_all = ["sweep", "save", "lengths", "inputs"])]
+        chain_length: Option<String>,
+        /// --chain-length: the held-out trace error to reach [default: 0.05].
+        #[arg(long, requires = "chain_length")]
+        epsilon: Option<f64>,
+        /// --chain-length: most training traces tried at one length [default: 1024].
+        #[arg(long, requires = "chain_length")]
+        budget: Option<usize>,
+        /// --chain-length: the seeds to repeat each length with, e.g. 1,2,3 [default: --seed].
+        #[arg(long, requires = "chain_length")]
+        seeds: Option<String>,
+        /// --chain-length --plot: also draw these earlier `learn --chain-length --json` reports,
+        /// one panel each after this run's.
+        #[arg(long, requires = "plot")]
+        plot_with: Vec<PathBuf>,
+        /// Draw the sweep or the chain-length measurement (FILE.svg or FILE.png).
+        #[arg(long)]
         plot: Option<PathBuf>,
     },
 }

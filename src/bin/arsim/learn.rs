@@ -1,9 +1,13 @@
-//! `arsim learn`: learned against compiled, and the sample-complexity sweep.
+//! `arsim learn`: learned against compiled, the sample-complexity sweep, and the traces needed
+//! against chain length (`--chain-length`).
 
 use crate::flags::InputArgs;
 use crate::progress::phase_bars;
 use crate::{print_json, Failure};
 use anyhow::{anyhow, Context as _, Result};
+use arsim::learn::chain_length::{
+    chain_length, median_needed, ChainLengthOptions, ChainLengthReport,
+};
 use arsim::learn::inputs::{InputSpec, Pattern};
 use arsim::learn::sample_complexity::{sweep, SweepReport};
 use arsim::learn::{learn, Algo, LearnOptions, LearnReport, LearnerKind};
@@ -261,22 +265,33 @@ pub fn cmd_sweep(
     if let Some(path) = &plot {
         arsim::learn::plot::plot_sweep(&report, path).map_err(anyhow::Error::from)?;
     }
+    print_with_plot(&report, plot.as_deref(), json, print_sweep);
+    Ok(())
+}
+
+/// Prints `report` as JSON with a `plot` key (the figure written, or null), or as text with
+/// `text` and a line naming the figure.
+fn print_with_plot<R: serde::Serialize>(
+    report: &R,
+    plot: Option<&std::path::Path>,
+    json: bool,
+    text: fn(&R),
+) {
     if json {
-        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        let mut value = serde_json::to_value(report).unwrap_or_default();
         if let Some(obj) = value.as_object_mut() {
             obj.insert(
                 "plot".into(),
-                serde_json::json!(plot.as_ref().map(|p| p.display().to_string())),
+                serde_json::json!(plot.map(|p| p.display().to_string())),
             );
         }
         print_json(&value);
     } else {
-        print_sweep(&report);
-        if let Some(path) = &plot {
+        text(report);
+        if let Some(path) = plot {
             println!("plot         {}", path.display());
         }
     }
-    Ok(())
 }
 
 fn print_sweep(r: &SweepReport) {
@@ -329,4 +344,137 @@ fn print_sweep(r: &SweepReport) {
             b.classifiers
         );
     }
+}
+
+/// The flags of `learn --chain-length`.
+pub struct ChainArgs {
+    /// The input lengths, as typed.
+    pub lengths: String,
+    /// --epsilon.
+    pub epsilon: Option<f64>,
+    /// --budget.
+    pub budget: Option<usize>,
+    /// --seeds, as typed.
+    pub seeds: Option<String>,
+    /// --plot-with: earlier reports to draw beside this one.
+    pub plot_with: Vec<PathBuf>,
+}
+
+/// Reads an earlier `learn --chain-length --json` report.
+fn read_chain_report(path: &std::path::Path) -> Result<ChainLengthReport> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--plot-with {}: cannot read it", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "--plot-with {}: not the JSON of `arsim learn --chain-length --json`",
+            path.display()
+        )
+    })
+}
+
+pub fn cmd_chain_length(
+    m: &Machine,
+    opts: &LearnOptions,
+    args: &ChainArgs,
+    plot: Option<PathBuf>,
+    json: bool,
+) -> Result<(), Failure> {
+    let lengths = parse_numbers(&args.lengths, "--chain-length lengths")?;
+    if lengths.contains(&0) {
+        return Err(anyhow!("--chain-length lengths must be at least 1").into());
+    }
+    let seeds = match &args.seeds {
+        Some(text) => parse_numbers(text, "--seeds")?
+            .into_iter()
+            .map(|s| s as u64)
+            .collect(),
+        None => vec![opts.seed],
+    };
+    let defaults = ChainLengthOptions::default();
+    let settings = ChainLengthOptions {
+        lengths,
+        seeds,
+        epsilon: args.epsilon.unwrap_or(defaults.epsilon),
+        budget: args.budget.unwrap_or(defaults.budget),
+    };
+    if let Some(path) = &plot {
+        arsim::learn::chain_length_plot::check_path(path).map_err(anyhow::Error::from)?;
+    }
+    // Read the other panels first: a bad file should not cost the run.
+    let others = args
+        .plot_with
+        .iter()
+        .map(|p| read_chain_report(p))
+        .collect::<Result<Vec<_>>>()?;
+    let mut progress = phase_bars(json);
+    let report = chain_length(m, opts, &settings, &mut progress)
+        .map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
+    drop(progress);
+    if let Some(path) = &plot {
+        let mut panels = vec![report.clone()];
+        panels.extend(others);
+        arsim::learn::chain_length_plot::plot_chain_length(&panels, path)
+            .map_err(anyhow::Error::from)?;
+    }
+    print_with_plot(&report, plot.as_deref(), json, print_chain_length);
+    Ok(())
+}
+
+/// "median (seed, seed, …)", with "> budget" for a seed that did not reach ε.
+fn needed_cell(needed: &[Option<usize>], budgets: &[usize]) -> String {
+    if needed.is_empty() {
+        return "-".into();
+    }
+    let one = |n: &Option<usize>, b: usize| n.map_or(format!(">{b}"), |n| n.to_string());
+    let median = match median_needed(needed) {
+        Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
+        Some(x) => format!("{x:.1}"),
+        None => format!(">{}", budgets.iter().max().unwrap_or(&0)),
+    };
+    if needed.len() == 1 {
+        return median;
+    }
+    let each: Vec<String> = needed
+        .iter()
+        .zip(budgets)
+        .map(|(n, &b)| one(n, b))
+        .collect();
+    format!("{median} ({})", each.join(", "))
+}
+
+fn print_chain_length(r: &ChainLengthReport) {
+    println!(
+        "machine      {} ({}, window {}, outputs {}), inputs {} with every run of length n",
+        r.machine, r.encoding, r.window, r.outputs, r.pattern
+    );
+    let seeds: Vec<String> = r.seeds.iter().map(u64::to_string).collect();
+    println!(
+        "target       held-out trace error at most {}: at most {} of {} held-out traces wrong; budget {} traces; seeds {}",
+        pct(r.epsilon),
+        r.allowed_trace_errors,
+        r.test_traces,
+        r.budget,
+        seeds.join(", ")
+    );
+    println!(
+        "{:>6} {:>5} {:>12} | {:<36} | {:<36}",
+        "n",
+        "S",
+        "T (tokens)",
+        format!("time-invariant ({}): traces", r.algo),
+        "time-dependent: traces"
+    );
+    for row in &r.lengths {
+        let budgets: Vec<usize> = row.runs.iter().map(|x| x.budget).collect();
+        let s = row.runs.first().map_or(0, |x| x.tape_cells);
+        println!(
+            "{:>6} {:>5} {:>12.1} | {:<36} | {:<36}",
+            row.input_length,
+            s,
+            row.mean_tokens,
+            needed_cell(&row.needed(LearnerKind::TimeInvariant), &budgets),
+            needed_cell(&row.needed(LearnerKind::TimeDependent), &budgets)
+        );
+    }
+    println!("             (median over seeds, then each seed; >B: not reached within a budget of B traces)");
 }

@@ -270,6 +270,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             epochs,
             save,
             sweep,
+            chain_length,
+            epsilon,
+            budget,
+            seeds,
+            plot_with,
             plot,
         } => {
             let m = load_machine_as(&machine, format).map_err(anyhow::Error::from)?;
@@ -292,9 +297,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     ..SoftmaxOptions::default()
                 },
             };
-            match sweep {
-                Some(sizes) => learn::cmd_sweep(&m, &opts, &sizes, plot, json),
-                None => learn::cmd_learn(&m, &opts, save, json),
+            match (sweep, chain_length) {
+                (Some(sizes), _) => learn::cmd_sweep(&m, &opts, &sizes, plot, json),
+                (None, Some(lengths)) => {
+                    let chain = learn::ChainArgs {
+                        lengths,
+                        epsilon,
+                        budget,
+                        seeds,
+                        plot_with,
+                    };
+                    learn::cmd_chain_length(&m, &opts, &chain, plot, json)
+                }
+                (None, None) if plot.is_some() => Err(Failure::Input(anyhow!(
+                    "--plot draws --sweep or --chain-length: give one of them"
+                ))),
+                (None, None) => learn::cmd_learn(&m, &opts, save, json),
             }
         }
     }
