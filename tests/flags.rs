@@ -109,28 +109,35 @@ fn learn_eval_and_out() {
 }
 
 #[test]
-fn learn_offers_only_the_encodings_it_learns() {
+fn learn_offers_every_encoding_and_learns_sweep() {
     let help = arsim(&["learn", "--help"]);
     let help = String::from_utf8_lossy(&help.stdout);
     let line = help
         .lines()
         .skip_while(|l| !l.trim_start().starts_with("--encoding"))
-        .take(6)
+        .take(7)
         .collect::<String>();
-    assert!(line.contains("gates"), "{help}");
-    assert!(!line.contains("sweep"), "learn --help offers sweep: {line}");
+    for e in ["cells", "sweep", "gates"] {
+        assert!(line.contains(e), "learn --help does not offer {e}: {line}");
+    }
+    // Every encoding it offers it learns: sweep traces at the compiled offsets 1, S, S+1.
     let out = arsim(&[
         "learn",
         "machines/binary-increment.ron",
         "--encoding",
         "sweep",
+        "--window",
+        "local",
+        "--train",
+        "20",
+        "--eval",
+        "20",
+        "--json",
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("[possible values: cells, gates]"),
-        "{}",
-        stderr(&out)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["encoding"], "sweep");
+    assert_eq!(r["outputs"], "tokens");
 }
 
 #[test]
