@@ -1,5 +1,6 @@
 //! One corpus, every engine: each machine in `machines/` runs its listed examples through the
-//! interpreter and through every encoding's compiled predictor, token by token.
+//! interpreter, through every encoding's compiled predictor (certified, then emulated token by
+//! token), and through the row executor.
 //!
 //! An engine that cannot take an example says `Skip(reason)`, never a silent pass; failures
 //! are collected and reported together at the end.
@@ -7,16 +8,20 @@
 mod common;
 use common::corpus;
 
-use arsim::certify::{certify_cells, certify_gates, certify_sweep};
-use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
-use arsim::emulate::{emulate, window_of_run, EmulateOptions};
-use arsim::encoding::EncodingKind;
+use arsim::emulate::window_of_run;
+use arsim::encoding::{Encoding, EncodingKind};
 use arsim::interpreter;
 use arsim::machine::{Example, Machine};
+use arsim::pipeline::prepare;
+use arsim::rows::ExecutorChoice;
 
-/// Examples whose `cells` trace is longer than this many tokens run through the interpreter
-/// only (BB(5) and BB(2,4) are far beyond it; the 21-bit counter, 2·10^8 tokens, is inside).
+/// Tokens (for `gates`, bits) above which an example runs through the interpreter only (BB(5)
+/// and BB(2,4) are far beyond it; the 21-bit counter, 2·10^8 `cells` tokens, is inside).
 const EMULATION_BUDGET: u64 = 250_000_000;
+
+/// Bits of a sparse, one-map-a-position predictor (`gates`) above which it is skipped: each
+/// costs a map lookup, not a column add.
+const SPARSE_BUDGET: u64 = 40_000_000;
 
 enum Outcome {
     Pass,
@@ -24,18 +29,39 @@ enum Outcome {
     Fail(String),
 }
 
-type Engine = fn(&Machine, &Example) -> Outcome;
+/// An engine: the interpreter, or an encoding's compiled predictor on an executor.
+#[derive(Clone, Copy)]
+enum Engine {
+    Interpreter,
+    Compiled(EncodingKind, ExecutorChoice),
+}
 
-/// `gates` traces (one bit per token) above this many bits are skipped.
-const GATES_BUDGET: u64 = 40_000_000;
+impl Engine {
+    /// Every engine: the interpreter, each encoding on the token executor, and `cells` on the
+    /// row executor.
+    fn all() -> Vec<Engine> {
+        let tokens = EncodingKind::ALL.map(|k| Engine::Compiled(k, ExecutorChoice::Tokens));
+        std::iter::once(Engine::Interpreter)
+            .chain(tokens)
+            .chain([Engine::Compiled(EncodingKind::Cells, ExecutorChoice::Rows)])
+            .collect()
+    }
 
-/// The engines, each checked against the example's expectations or against the interpreter.
-const ENGINES: &[(&str, Engine)] = &[
-    ("interpreter", interpreter_engine),
-    ("cells", cells_engine),
-    ("sweep", sweep_engine),
-    ("gates", gates_engine),
-];
+    fn name(self) -> String {
+        match self {
+            Engine::Interpreter => "interpreter".into(),
+            Engine::Compiled(k, ExecutorChoice::Rows) => format!("{} rows", k.name()),
+            Engine::Compiled(k, _) => k.name().into(),
+        }
+    }
+
+    fn run(self, m: &Machine, e: &Example) -> Outcome {
+        match self {
+            Engine::Interpreter => interpreter_engine(m, e),
+            Engine::Compiled(kind, executor) => compiled_engine(kind, executor, m, e),
+        }
+    }
+}
 
 fn limit(e: &Example) -> u64 {
     // A halting example gets one step of slack, so a machine that runs on is caught.
@@ -73,88 +99,54 @@ fn interpreter_engine(m: &Machine, e: &Example) -> Outcome {
     }
 }
 
-fn cells_engine(m: &Machine, e: &Example) -> Outcome {
-    let w = window_of_run(m, &e.input, limit(e));
-    let cert = certify_cells(m, &machine_to_cells_predictor(m, w), w).expect("compiled is local");
-    if !cert.certified {
-        return Outcome::Fail(format!("certificate fails: {:?}", cert.failures));
-    }
-    emulate_engine(
-        EncodingKind::Cells,
-        m,
-        e,
-        e.steps.saturating_mul(w.size as u64 + 1),
-        EMULATION_BUDGET,
-    )
-}
-
-fn sweep_engine(m: &Machine, e: &Example) -> Outcome {
-    let w = window_of_run(m, &e.input, limit(e));
-    let cert = match certify_sweep(
-        m,
-        &machine_to_sweep_predictor(m, w).expect("no stay loops"),
-        w,
-    ) {
-        Ok(c) => c,
-        Err(err) => return Outcome::Fail(err.to_string()),
-    };
-    if !cert.certified {
-        return Outcome::Fail(format!("certificate fails: {:?}", cert.failures));
-    }
-    // A sweep trace is never longer than the cells trace.
-    emulate_engine(
-        EncodingKind::Sweep,
-        m,
-        e,
-        e.steps.saturating_mul(w.size as u64 + 1),
-        EMULATION_BUDGET,
-    )
-}
-
-fn gates_engine(m: &Machine, e: &Example) -> Outcome {
-    let w = window_of_run(m, &e.input, limit(e));
-    let bits = e
-        .steps
-        .saturating_mul((w.size * m.num_symbols() * (m.num_states() + 1)) as u64);
-    if bits > GATES_BUDGET {
-        return Outcome::Skip(format!(
-            "{bits} bits exceed the test budget of {GATES_BUDGET}"
-        ));
-    }
-    match certify_gates(m, w, e.steps.min(4)) {
-        Ok(c) if c.certified => {}
-        Ok(c) => return Outcome::Fail(format!("certificate fails: {c:?}")),
-        Err(err) => return Outcome::Fail(err.to_string()),
-    }
-    emulate_engine(EncodingKind::Gates, m, e, bits, GATES_BUDGET)
-}
-
-/// Emulates the example under `kind` on the window its run visits and checks that every token
-/// agreed, that the trace covers exactly the example's steps, and that its length is the
-/// encoding's formula.
-fn emulate_engine(
+/// Compiles the example's machine under `kind` on the window its run visits, certifies it, and
+/// emulates the example on `executor`: every token must agree, the trace must cover exactly the
+/// example's steps, and its length must be the encoding's formula. Written once over
+/// [`Encoding`]: a new encoding runs here with no change.
+fn compiled_engine(
     kind: EncodingKind,
+    executor: ExecutorChoice,
     m: &Machine,
     e: &Example,
-    tokens: u64,
-    budget: u64,
 ) -> Outcome {
+    let w = window_of_run(m, &e.input, limit(e));
+    let p = match prepare(m, &e.input, kind, Some(w), None, limit(e)) {
+        Ok(p) => p,
+        Err(err) => return Outcome::Fail(err.to_string()),
+    };
+    // A row a step bounds every encoding's trace (sweep's rows are fewer).
+    let tokens = e.steps.saturating_mul(p.enc.row_len() as u64);
+    let budget = match p.enc.sparse_weights() {
+        true => SPARSE_BUDGET,
+        false => EMULATION_BUDGET,
+    };
     if tokens > budget {
         return Outcome::Skip(format!(
             "{tokens} tokens exceed the test budget of {budget}"
         ));
     }
-    let opts = EmulateOptions {
-        input: e.input.clone(),
-        window: None,
-        max_steps: limit(e).min(e.steps),
-    };
-    let r = match emulate(kind, m, &opts, &mut |_| {}) {
+    match p.certify(m, &e.input) {
+        Ok(c) if c.certified() => {}
+        Ok(c) => return Outcome::Fail(format!("certificate fails: {c:?}")),
+        Err(err) => return Outcome::Fail(err.to_string()),
+    }
+    let max_steps = limit(e).min(e.steps);
+    let r = match p.emulate(
+        m,
+        e.input.clone(),
+        max_steps,
+        executor,
+        Some(1),
+        &mut |_| {},
+    ) {
         Ok(r) => r,
         Err(err) => return Outcome::Fail(err.to_string()),
     };
     if !r.agree {
         return Outcome::Fail(format!("diverges: {:?}", r.first_divergence));
+    }
+    if executor == ExecutorChoice::Rows && r.executor != "rows" {
+        return Outcome::Fail(format!("ran on the {} executor", r.executor));
     }
     if r.generated_tokens != r.expected_tokens || r.left_window.is_some() {
         return Outcome::Fail(format!(
@@ -190,14 +182,15 @@ fn every_machine_through_every_engine() {
             path.display()
         );
         for e in m.examples() {
-            for (engine, run) in ENGINES {
+            for engine in Engine::all() {
                 let at = format!(
-                    "{}:{} input {:?} [{engine}]",
+                    "{}:{} input {:?} [{}]",
                     path.display(),
                     e.line.unwrap_or(0),
-                    e.input_text
+                    e.input_text,
+                    engine.name()
                 );
-                match run(m, e) {
+                match engine.run(m, e) {
                     Outcome::Pass => passes += 1,
                     Outcome::Skip(why) => skips.push(format!("{at}: skipped: {why}")),
                     Outcome::Fail(why) => failures.push(format!("{at}: {why}")),

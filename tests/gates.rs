@@ -252,13 +252,7 @@ fn machines() -> impl Strategy<Value = Machine> {
 }
 
 fn machines_with_input() -> impl Strategy<Value = (Machine, Vec<SymbolId>)> {
-    machines().prop_flat_map(|m| {
-        let k = m.num_symbols() as u8;
-        (
-            Just(m),
-            proptest::collection::vec((0..k).prop_map(SymbolId), 0..6),
-        )
-    })
+    common::with_input(machines())
 }
 
 proptest! {

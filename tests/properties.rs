@@ -20,11 +20,7 @@ fn machines() -> impl Strategy<Value = Machine> {
 
 /// A machine with an input word over its alphabet.
 fn machines_with_input() -> impl Strategy<Value = (Machine, Vec<SymbolId>)> {
-    machines().prop_flat_map(|m| {
-        let k = m.num_symbols() as u8;
-        let input = proptest::collection::vec((0..k).prop_map(SymbolId), 0..6);
-        (Just(m), input)
-    })
+    common::with_input(machines())
 }
 
 const MAX_STEPS: u64 = 300;

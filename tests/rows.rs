@@ -16,14 +16,15 @@ use proptest::prelude::*;
 /// A machine, an input word over its alphabet, and a window (possibly too small for the run,
 /// possibly with the input starting off-centre).
 fn machine_input_window() -> impl Strategy<Value = (Machine, Vec<SymbolId>, Window)> {
-    common::random_machines(4).prop_flat_map(|m| {
-        let k = m.num_symbols() as u8;
-        let input = proptest::collection::vec((0..k).prop_map(SymbolId), 0..6);
-        (Just(m), input, 6usize..40, 0usize..40).prop_map(|(m, input, size, origin)| {
+    (
+        common::with_input(common::random_machines(4)),
+        6usize..40,
+        0usize..40,
+    )
+        .prop_map(|((m, input), size, origin)| {
             let origin = origin % (size - input.len());
             (m, input, Window { size, origin })
         })
-    })
 }
 
 /// The report without the fields that measure the run (time, speed, memory, executor).

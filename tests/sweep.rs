@@ -447,11 +447,7 @@ fn foldable_machines() -> impl Strategy<Value = Machine> {
 
 /// A foldable machine with an input word over its alphabet.
 fn machines_with_input() -> impl Strategy<Value = (Machine, Vec<SymbolId>)> {
-    foldable_machines().prop_flat_map(|m| {
-        let k = m.num_symbols() as u8;
-        let input = proptest::collection::vec((0..k).prop_map(SymbolId), 0..6);
-        (Just(m), input)
-    })
+    common::with_input(foldable_machines())
 }
 
 const MAX_STEPS: u64 = 300;

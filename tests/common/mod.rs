@@ -86,3 +86,14 @@ pub fn random_machines(max_states: usize) -> impl Strategy<Value = Machine> {
         })
     })
 }
+
+/// A machine of [`random_machines`] with an input word of up to 5 symbols over its alphabet.
+pub fn with_input(
+    machines: impl Strategy<Value = Machine>,
+) -> impl Strategy<Value = (Machine, Vec<arsim::machine::SymbolId>)> {
+    machines.prop_flat_map(|m| {
+        let k = m.num_symbols() as u8;
+        let input = proptest::collection::vec((0..k).prop_map(arsim::machine::SymbolId), 0..6);
+        (Just(m), input)
+    })
+}
