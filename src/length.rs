@@ -133,7 +133,7 @@ pub fn measure(
             samples,
             seed,
         } => {
-            let dist = machine.input_distribution();
+            let dist = machine.input_pattern();
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(*seed);
             lengths
                 .iter()

@@ -24,7 +24,7 @@ pub mod yaml;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-pub use inputs::{InputDistribution, InputSpec};
+pub use inputs::{InputDistribution, InputSpec, Pattern};
 pub use load::{
     load_machine, load_machine_as, load_machine_with, LoadError, LoadOptions, Loaded, MachineFormat,
 };
@@ -251,11 +251,15 @@ impl Machine {
     pub fn is_final(&self, q: StateId, s: SymbolId) -> bool {
         self.is_halting(q) || self.rule(q, s).is_none()
     }
-    /// What a random input looks like: the file's `inputs`, or [`InputDistribution::default_for`].
-    pub fn input_distribution(&self) -> InputDistribution {
-        self.inputs
-            .clone()
-            .unwrap_or_else(|| InputDistribution::default_for(self))
+    /// What a random input looks like: the file's `inputs`, else the shape of its examples
+    /// ([`Pattern::for_machine`]); `length` and `learn` both draw from it.
+    pub fn input_pattern(&self) -> Pattern {
+        Pattern::for_machine(self)
+    }
+
+    /// The file's `inputs` field, validated.
+    pub fn inputs_field(&self) -> Option<&InputDistribution> {
+        self.inputs.as_ref()
     }
     /// The machine file's own input, if it names one: turingmachine.io's `input:`, Morphett's
     /// `$INITIAL_TAPE:` comment, a `.ron` file's `input`. Commands run it when given no input.
