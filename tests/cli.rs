@@ -747,3 +747,16 @@ fn a_closed_stdout_ends_quietly_with_0() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_morphett_head_start_is_refused_with_its_meaning() {
+    // Morphett's simulator starts the head at the `*` of the initial tape; arsim says so
+    // instead of calling `*` an unknown symbol.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("star.tm");
+    std::fs::write(&path, "; $INITIAL_TAPE: 11*01\n0 * * r 0\n0 _ _ * halt\n").unwrap();
+    let out = arsim(&["run", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("position 2") && err.contains("marks the cell the head starts on"), "{err}");
+}

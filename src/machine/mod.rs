@@ -317,6 +317,7 @@ impl Machine {
                     position: i,
                     symbol: c,
                     alphabet: self.symbols.iter().collect(),
+                    hint: if c == '*' { HEAD_START_HINT } else { "" },
                 })
             })
             .collect()
@@ -376,7 +377,7 @@ impl Machine {
 
 /// An input word with a character outside the machine's alphabet.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("input symbol '{symbol}' at position {position} is not in the alphabet {{{alphabet}}}")]
+#[error("input symbol '{symbol}' at position {position} is not in the alphabet {{{alphabet}}}{hint}")]
 pub struct InputError {
     /// 0-based character position in the word.
     pub position: usize,
@@ -384,4 +385,10 @@ pub struct InputError {
     pub symbol: char,
     /// The machine's alphabet, as one string.
     pub alphabet: String,
+    /// What the character means elsewhere, when it is a known convention ("" otherwise).
+    pub hint: &'static str,
 }
+
+/// Why a `*` in an input is refused: Morphett's simulator reads it as the head's start cell
+/// (`nHeadPosition = sInitialTape.indexOf("*")`); arsim's runs start on the input's first cell.
+const HEAD_START_HINT: &str = "; in Morphett's simulator `*` marks the cell the head starts on, which arsim does not support (its head starts on the input's first cell): give the input from the head's cell on";
