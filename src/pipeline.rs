@@ -261,13 +261,15 @@ impl Prepared {
         })
     }
 
-    /// The exhaustive certificate of the predictor (`input` sizes the `gates` circuit).
+    /// The exhaustive certificate of the predictor (`input` sizes the `gates` circuit);
+    /// `progress(done, total)` as it goes.
     pub fn certify(
         &self,
         machine: &Machine,
         input: &[SymbolId],
+        progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, PipelineError> {
-        Ok(self.enc.certify(machine, &self.weights, input)?)
+        Ok(self.enc.certify(machine, &self.weights, input, progress)?)
     }
 }
 
@@ -287,7 +289,10 @@ mod tests {
             let q = prepare(&m, &[], e, None, Some(&path), 1_000).unwrap();
             assert_eq!(q.window(), p.window());
             assert_eq!(q.weights, p.weights);
-            assert!(q.certify(&m, &[]).unwrap().certified(), "{e:?}");
+            assert!(
+                q.certify(&m, &[], &mut |_, _| {}).unwrap().certified(),
+                "{e:?}"
+            );
             assert!(
                 q.emulate(
                     &m,

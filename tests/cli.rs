@@ -758,5 +758,8 @@ fn a_morphett_head_start_is_refused_with_its_meaning() {
     let out = arsim(&["run", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("position 2") && err.contains("marks the cell the head starts on"), "{err}");
+    assert!(
+        err.contains("position 2") && err.contains("marks the cell the head starts on"),
+        "{err}"
+    );
 }

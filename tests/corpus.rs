@@ -125,7 +125,7 @@ fn compiled_engine(
             "{tokens} tokens exceed the test budget of {budget}"
         ));
     }
-    match p.certify(m, &e.input) {
+    match p.certify(m, &e.input, &mut |_, _| {}) {
         Ok(c) if c.certified() => {}
         Ok(c) => return Outcome::Fail(format!("certificate fails: {c:?}")),
         Err(err) => return Outcome::Fail(err.to_string()),

@@ -147,8 +147,9 @@ impl Encoding for AnyEncoding {
         machine: &Machine,
         weights: &Weights,
         input: &[SymbolId],
+        progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError> {
-        each!(AnyEncoding, self, e => e.certify(machine, weights, input))
+        each!(AnyEncoding, self, e => e.certify(machine, weights, input, progress))
     }
 
     fn divergence(&self, machine: &Machine, d: Divergence, offsets: &[usize]) -> DivergenceReport {

@@ -91,12 +91,13 @@ pub trait Encoding {
     fn compile(&self, machine: &Machine) -> Result<Weights, WindowError>;
 
     /// The exhaustive certificate of `weights` (`input` sizes what must be unrolled, for
-    /// encodings whose certificate unrolls the run).
+    /// encodings whose certificate unrolls the run), calling `progress(done, total)` as it goes.
     fn certify(
         &self,
         machine: &Machine,
         weights: &Weights,
         input: &[SymbolId],
+        progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError>;
 
     /// Where a divergence lies (step, cell) and what the predictor read there. The default

@@ -377,7 +377,9 @@ impl Machine {
 
 /// An input word with a character outside the machine's alphabet.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("input symbol '{symbol}' at position {position} is not in the alphabet {{{alphabet}}}{hint}")]
+#[error(
+    "input symbol '{symbol}' at position {position} is not in the alphabet {{{alphabet}}}{hint}"
+)]
 pub struct InputError {
     /// 0-based character position in the word.
     pub position: usize,

@@ -1,6 +1,7 @@
 //! `arsim certify`: the exhaustive check of a predictor on every local context.
 
 use crate::flags::{MachineArgs, WindowArgs};
+use crate::progress::progress_bar;
 use crate::{load, print_json, Failure};
 use arsim::certify::{Certificate, GatesCertificate};
 use arsim::encoding::EncodingKind;
@@ -27,7 +28,14 @@ pub fn cmd_certify(
         CERTIFY_MAX_STEPS,
     )
     .map_err(anyhow::Error::from)?;
-    let report = p.certify(&m, &input).map_err(anyhow::Error::from)?;
+    // Large dictionaries take minutes: a bar over the groups of contexts.
+    let bar = progress_bar(json, 0, "context groups");
+    let report = p.certify(&m, &input, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    let report = report.map_err(anyhow::Error::from)?;
     match &report {
         CertifyReport::Local(cert) => print_local(&m, encoding, p.window().size, cert, json),
         CertifyReport::Gates(cert) => print_gates(&m, cert, json),

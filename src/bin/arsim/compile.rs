@@ -1,6 +1,7 @@
 //! `arsim compile`: the compiled weights, described, listed, drawn or written to a file.
 
 use crate::flags::{MachineArgs, WindowArgs};
+use crate::progress::phase_spinner;
 use crate::{load, print_json, Failure};
 use anyhow::anyhow;
 use arsim::draw::heatmap::Heatmap;
@@ -35,7 +36,11 @@ pub fn cmd_compile(
     let w =
         resolve_window(wargs.window(), None, &m, &input, 1_000_000).map_err(anyhow::Error::from)?;
     let enc = encoding_of(&m, encoding, w).map_err(anyhow::Error::from)?;
-    let weights = compile(&m, &enc).map_err(anyhow::Error::from)?;
+    // Weights grow as |D|²: a large machine compiles for seconds.
+    let compiling = phase_spinner(json, "compiling");
+    let weights = compile(&m, &enc).map_err(anyhow::Error::from);
+    compiling.finish_and_clear();
+    let weights = weights?;
     let pictured = pictures.png.is_some() || pictures.svg.is_some();
     if pictured && matches!(weights, Weights::Sparse(_)) {
         return Err(Failure::Input(anyhow!(

@@ -15,6 +15,17 @@ pub fn certify_cells<T: Weight>(
     predictor: &LinearAr<T>,
     window: Window,
 ) -> Result<Certificate, CertifyError> {
+    certify_cells_reporting(machine, predictor, window, &mut |_, _| {})
+}
+
+/// [`certify_cells`], calling `progress(done, total)` as it goes (`total` groups of contexts, one a
+/// row-t token at the centre of the context, then the separator contexts).
+pub fn certify_cells_reporting<T: Weight>(
+    machine: &Machine,
+    predictor: &LinearAr<T>,
+    window: Window,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Certificate, CertifyError> {
     let dict = Dictionary::new(machine);
     let s = window.size;
     check_shape(predictor, s, "cells", dict.names(machine))?;
@@ -48,7 +59,11 @@ pub fn certify_cells<T: Weight>(
         );
     };
     // Cell positions: the centre is a cell, its neighbours cells or SEP (at the window's edges).
+    let total = cells.len() as u64 + 1;
+    let mut done = 0;
     for &centre in &cells {
+        progress(done, total);
+        done += 1;
         for left in cells.iter().copied().chain(edge(CellToken::Sep)) {
             for right in cells.iter().copied().chain(edge(CellToken::Sep)) {
                 if heads(&left) + heads(&centre) + heads(&right) > 1 {
@@ -66,5 +81,6 @@ pub fn certify_cells<T: Weight>(
             check(left, CellToken::Sep, right, CellToken::Sep);
         }
     }
+    progress(total, total);
     Ok(checker.finish())
 }

@@ -570,6 +570,7 @@ impl Encoding for Cells {
         machine: &Machine,
         weights: &Weights,
         _input: &[SymbolId],
+        progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError> {
         let Weights::Dense(d) = weights else {
             return Err(CertifyError::WeightsKind {
@@ -579,7 +580,8 @@ impl Encoding for Cells {
             });
         };
         let w = self.window;
-        with_dense!(d, p => certify::certify_cells(machine, p, w)).map(CertifyReport::Local)
+        with_dense!(d, p => certify::certify_cells_reporting(machine, p, w, progress))
+            .map(CertifyReport::Local)
     }
 
     fn locate(&self, _: &Machine, position: u64) -> (u64, Option<usize>, Option<String>) {

@@ -546,6 +546,7 @@ impl Encoding for Gates {
         machine: &Machine,
         weights: &Weights,
         input: &[SymbolId],
+        _progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError> {
         let Weights::Sparse(p) = weights else {
             return Err(CertifyError::WeightsKind {

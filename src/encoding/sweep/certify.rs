@@ -21,6 +21,17 @@ pub fn certify_sweep<T: Weight>(
     predictor: &LinearAr<T>,
     window: Window,
 ) -> Result<Certificate, CertifyError> {
+    certify_sweep_reporting(machine, predictor, window, &mut |_, _| {})
+}
+
+/// [`certify_sweep`], calling `progress(done, total)` as it goes (`total` groups of contexts, one a
+/// row-t token at the centre of the context, then the separator contexts).
+pub fn certify_sweep_reporting<T: Weight>(
+    machine: &Machine,
+    predictor: &LinearAr<T>,
+    window: Window,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Certificate, CertifyError> {
     let folded = FoldedMachine::new(machine)?;
     let dict = sweep::Dictionary::new(machine);
     let s = window.size;
@@ -56,7 +67,11 @@ pub fn certify_sweep<T: Weight>(
     // above-right is in the previous row or the row's own SEP at the last cell. Only the shapes
     // a trace can show (Lemma 2 (ii)); a left SEP constrains nothing, so a pair (above,
     // above-right) that fails with it fails with every left token.
+    let total = all.len() as u64 + 1;
+    let mut done = 0;
     for &above in &all {
+        progress(done, total);
+        done += 1;
         for above_right in all.iter().copied().chain(edge.clone()) {
             if !folded.is_trace_context(SweepToken::Sep, above_right, above) {
                 continue;
@@ -75,5 +90,6 @@ pub fn certify_sweep<T: Weight>(
             check(left, above_right, SweepToken::Sep);
         }
     }
+    progress(total, total);
     Ok(checker.finish())
 }

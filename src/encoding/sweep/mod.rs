@@ -583,6 +583,7 @@ impl Encoding for Sweep {
         machine: &Machine,
         weights: &Weights,
         _input: &[SymbolId],
+        progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError> {
         let Weights::Dense(d) = weights else {
             return Err(CertifyError::WeightsKind {
@@ -592,7 +593,8 @@ impl Encoding for Sweep {
             });
         };
         let w = self.window;
-        with_dense!(d, p => certify::certify_sweep(machine, p, w)).map(CertifyReport::Local)
+        with_dense!(d, p => certify::certify_sweep_reporting(machine, p, w, progress))
+            .map(CertifyReport::Local)
     }
 
     /// The step of a divergence is its row.
