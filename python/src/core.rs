@@ -10,12 +10,11 @@
 //! Reports cross the border as `serde_json::Value`s built from the library's own `Serialize`
 //! report types, so a Python dict has exactly the keys of `arsim … --json`.
 
-use arsim::certify::{certify_cells, certify_sweep};
+use arsim::certify::CertifyReport;
 use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
-use arsim::emulate::{emulate_cells_with, emulate_sweep_with, window_of_run, EmulateOptions};
+use arsim::emulate::{emulate_with, window_of_run, EmulateOptions};
 use arsim::encoding::cells::{self, Window};
-use arsim::encoding::gates::BitTrace;
-use arsim::encoding::{sweep, EncodingKind};
+use arsim::encoding::{AnyEncoding, Encoding, EncodingKind, Trace};
 use arsim::executor::Executor;
 use arsim::interpreter::RunReport;
 use arsim::export::{
@@ -28,6 +27,7 @@ use arsim::learn::{learn as learn_machine, Algo, LearnOptions, LearnedPredictor,
 use arsim::machine::{load_machine_as, Machine, MachineFormat, SymbolId};
 use arsim::nn::{ArModel, Checkpoint};
 use arsim::predictor::{LinearAr, LinearArF32, Predictor, TokenId};
+use arsim::weights::DenseWeights;
 use arsim::tasks::multiply::neural::{ChainBatches, EVAL_SEED};
 use arsim::tasks::multiply::{CotFormat, Dataset, Pair, Split, Vocabulary, ANSWER_DIGITS};
 use arsim::tasks::text::baselines::{run_baselines, BaselineOptions};
@@ -166,42 +166,25 @@ pub fn trace(
     w: Window,
     max_steps: u64,
 ) -> Result<(Vec<u32>, Vec<String>, Value)> {
-    let context = |e: cells::WindowError| Failure::Input(format!("machine {}: {e}", m.name()));
-    let (ids, labels, end, steps): (Vec<u32>, Vec<String>, Option<String>, u64) = match encoding {
-        EncodingKind::Cells => {
-            let mut t = cells::ReferenceTrace::new(m, input, w, max_steps).map_err(context)?;
-            let ids = t.by_ref().map(|x| x.0).collect();
-            let end = t.end().map(|e| match e {
-                cells::TraceEnd::Final(stop) => stop.name().to_string(),
-                cells::TraceEnd::StepLimit => "step-limit".to_string(),
-                cells::TraceEnd::LeftWindow(w) => format!("left-window: {w}"),
-            });
-            (ids, cells::Dictionary::new(m).names(m), end, t.steps())
-        }
-        EncodingKind::Sweep => {
-            let mut t = sweep::ReferenceTrace::new(m, input, w, max_steps).map_err(context)?;
-            let ids = t.by_ref().map(|x| x.0).collect();
-            (ids, sweep::Dictionary::new(m).names(m), None, 0)
-        }
-        EncodingKind::Gates => {
-            let t = BitTrace::new(m, input, w, max_steps).map_err(context)?;
-            let ids = t.map(|x| x.0).collect();
-            (ids, vec!["0".into(), "1".into()], None, 0)
-        }
-    };
+    let context = |e: &dyn std::fmt::Display| Failure::Input(format!("machine {}: {e}", m.name()));
+    let enc = AnyEncoding::new(encoding, m, w).map_err(|e| context(&e))?;
+    let mut t = enc.trace(m, input, max_steps).map_err(|e| context(&e))?;
+    let ids = t.by_ref().map(|x| x.0).collect();
+    let end = Trace::end(&t).map(|e| match e {
+        cells::TraceEnd::Final(stop) => stop.name().to_string(),
+        cells::TraceEnd::StepLimit => "step-limit".to_string(),
+        cells::TraceEnd::LeftWindow(w) => format!("left-window: {w}"),
+    });
     let info = json!({
         "machine": m.name(),
         "encoding": encoding.name(),
         "tape_cells": w.size,
         "origin": w.origin,
-        "prompt_tokens": match encoding {
-            EncodingKind::Gates => w.size * m.num_symbols() * (m.num_states() + 1),
-            _ => w.size + 1,
-        },
-        "steps": if encoding == EncodingKind::Cells { Some(steps) } else { None },
+        "prompt_tokens": enc.row_len(),
+        "steps": Trace::steps(&t),
         "end": end,
     });
-    Ok((ids, labels, info))
+    Ok((ids, enc.token_names(m), info))
 }
 
 // ---------------------------------------------------------------- predictors
@@ -371,8 +354,9 @@ pub fn save_weights(w: &Weights, meta: &HashMap<String, String>, path: &Path) ->
     .map_err(bad)
 }
 
-/// `emulate::emulate_cells_with` / `emulate_sweep_with`: the predictor run from the prompt of
-/// `input`, every token checked against the interpreter. The report is `arsim emulate --json`'s.
+/// `emulate::emulate_with`: the predictor (integer or float) run from the prompt of `input`
+/// under `encoding`, every token checked against the interpreter. The report is
+/// `arsim emulate --json`'s.
 pub fn emulate(
     m: &Machine,
     encoding: EncodingKind,
@@ -381,25 +365,15 @@ pub fn emulate(
     input: Vec<SymbolId>,
     max_steps: u64,
 ) -> Result<Value> {
-    let Weights::Int(p) = w else {
-        return Err(Failure::Input(
-            "emulate runs integer (int32) weights against the interpreter; these are float32 (softmax regression): run them with generate()"
-                .into(),
-        ));
-    };
+    let enc = AnyEncoding::new(encoding, m, window).map_err(bad)?;
     let opts = EmulateOptions {
         input,
         window: Some(window),
         max_steps,
     };
-    let report = match encoding {
-        EncodingKind::Cells => emulate_cells_with(m, p.clone(), &opts, &mut |_| {}),
-        EncodingKind::Sweep => emulate_sweep_with(m, p.clone(), &opts, &mut |_| {}),
-        EncodingKind::Gates => {
-            return Err(Failure::Input(
-                "the gates encoding is a time-dependent predictor, not offset matrices".into(),
-            ))
-        }
+    let report = match w {
+        Weights::Int(p) => emulate_with(&enc, m, p.clone(), &opts, &mut |_| {}),
+        Weights::Float(p) => emulate_with(&enc, m, p.clone(), &opts, &mut |_| {}),
     }
     .map_err(|e| Failure::Input(format!("machine {}: {e}", m.name())))?;
     Ok(serde_json::to_value(&report).unwrap_or_default())
@@ -425,23 +399,21 @@ pub fn emulation_verdict(report: &Value) -> Option<Failure> {
     None
 }
 
-/// `certify::certify_cells` / `certify_sweep`: every local context, as `arsim certify --json`.
+/// The encoding's certificate: every local context, as `arsim certify --json`.
 pub fn certify(m: &Machine, encoding: EncodingKind, w: &Weights, window: Window) -> Result<Value> {
-    let Weights::Int(p) = w else {
-        return Err(Failure::Input(
-            "certify checks integer (int32) weights; these are float32 (softmax regression)".into(),
-        ));
-    };
-    let cert = match encoding {
-        EncodingKind::Cells => certify_cells(m, p, window),
-        EncodingKind::Sweep => certify_sweep(m, p, window),
-        EncodingKind::Gates => {
+    let enc = AnyEncoding::new(encoding, m, window).map_err(bad)?;
+    let dense = arsim::weights::Weights::Dense(match w {
+        Weights::Int(p) => DenseWeights::Int(p.clone()),
+        Weights::Float(p) => DenseWeights::F32(p.clone()),
+    });
+    let cert = match enc.certify(m, &dense, &[], &mut |_, _| {}).map_err(bad)? {
+        CertifyReport::Local(c) => c,
+        CertifyReport::Gates(_) => {
             return Err(Failure::Input(
                 "the gates encoding is certified gate by gate, not as offset matrices".into(),
             ))
         }
-    }
-    .map_err(bad)?;
+    };
     Ok(json!({
         "machine": m.name(),
         "encoding": encoding.name(),

@@ -174,6 +174,21 @@ pub enum CertifyError {
     },
 }
 
+/// The dense weights an encoding with offset matrices certifies, or why these are not.
+pub(crate) fn dense_weights<'w>(
+    weights: &'w crate::weights::Weights,
+    encoding: &'static str,
+) -> Result<&'w crate::weights::DenseWeights, CertifyError> {
+    match weights {
+        crate::weights::Weights::Dense(d) => Ok(d),
+        crate::weights::Weights::Sparse(_) => Err(CertifyError::WeightsKind {
+            encoding,
+            wants: "dense",
+            found: "sparse",
+        }),
+    }
+}
+
 /// Refuses S = 0, offset 0, and a dictionary whose labels differ from the machine's.
 pub(crate) fn check_shape<T: Weight>(
     predictor: &LinearAr<T>,

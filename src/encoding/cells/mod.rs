@@ -572,13 +572,7 @@ impl Encoding for Cells {
         _input: &[SymbolId],
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError> {
-        let Weights::Dense(d) = weights else {
-            return Err(CertifyError::WeightsKind {
-                encoding: "cells",
-                wants: "dense",
-                found: "sparse",
-            });
-        };
+        let d = crate::certify::dense_weights(weights, "cells")?;
         let w = self.window;
         with_dense!(d, p => certify::certify_cells_reporting(machine, p, w, progress))
             .map(CertifyReport::Local)

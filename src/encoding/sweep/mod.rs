@@ -585,13 +585,7 @@ impl Encoding for Sweep {
         _input: &[SymbolId],
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError> {
-        let Weights::Dense(d) = weights else {
-            return Err(CertifyError::WeightsKind {
-                encoding: "sweep",
-                wants: "dense",
-                found: "sparse",
-            });
-        };
+        let d = crate::certify::dense_weights(weights, "sweep")?;
         let w = self.window;
         with_dense!(d, p => certify::certify_sweep_reporting(machine, p, w, progress))
             .map(CertifyReport::Local)
