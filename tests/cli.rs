@@ -579,6 +579,24 @@ fn task_multiply_tm_compiled_json() {
     assert_eq!(v["validation"]["exact"], 3);
 }
 
+/// The text form of a Turing-machine row once read the report as the neural route's (both have
+/// a `validation` key) and printed `d=null` and `? (null tokens)`.
+#[test]
+fn task_multiply_tm_row_prints_the_machine_form() {
+    let out = arsim(&[
+        "task", "multiply", "--cot", "tm", "--model", "compiled", "--eval", "2",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("model        compiled (binary-multiply), ")
+            && text.contains("non-zero weights")
+            && text.contains("validation   2 pairs: exact 2 (100.00 %)"),
+        "{text}"
+    );
+    assert!(!text.contains("null"), "{text}");
+}
+
 #[test]
 fn task_text_trains_a_linear_model_json() {
     let text: String = (0..40)

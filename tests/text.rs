@@ -151,7 +151,7 @@ fn bits_per_byte_divide_by_bytes_not_tokens() {
     assert_eq!(coarse.bytes, bytes_only.bytes);
     assert_eq!(coarse.bytes, valid.iter().map(|v| v.len()).sum::<usize>());
     assert!(coarse.tokens() < bytes_only.tokens());
-    let r = evaluate(&b.models[2], &coarse);
+    let r = evaluate(&b.trigram, &coarse);
     assert_eq!(r.bytes, coarse.bytes);
     let expect = r.total_nats / std::f64::consts::LN_2 / coarse.bytes as f64;
     assert!((r.bits_per_byte - expect).abs() < 1e-12);
@@ -177,7 +177,7 @@ fn trigram_beats_bigram_beats_unigram() {
 #[test]
 fn trigram_samples_from_a_prompt() {
     let b = baselines();
-    let tri = &b.models[2];
+    let tri = &b.trigram;
     let greedy = complete(tri, &b.bpe, "Once upon a", 30, Sampling::Greedy, 0);
     assert!(greedy.starts_with("Once upon a") && greedy.len() > "Once upon a".len());
     assert_eq!(

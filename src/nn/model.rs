@@ -51,6 +51,19 @@ pub enum Architecture {
     Transformer,
 }
 
+impl Architecture {
+    /// The name the command line and the JSON reports use: `mlp`, `linear`, `bigram`,
+    /// `transformer`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Architecture::Mlp => "mlp",
+            Architecture::Linear => "linear",
+            Architecture::Bigram => "bigram",
+            Architecture::Transformer => "transformer",
+        }
+    }
+}
+
 /// Everything that fixes a model's shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelConfig {
@@ -575,6 +588,15 @@ impl ArModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The printed name is the JSON one, so text and `--json` output agree.
+    #[test]
+    fn architecture_names_are_the_serialised_ones() {
+        use Architecture::*;
+        for a in [Mlp, Linear, Bigram, Transformer] {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.name());
+        }
+    }
 
     /// `--d 100000000` once aborted allocating; it is refused before anything is allocated,
     /// while the paper's shapes pass.

@@ -1,8 +1,9 @@
 //! The flags of `arsim task`: parity, multiplication, text.
 
 use arsim::learn::dataset::WindowKind;
-use arsim::tasks::multiply::Split;
+use arsim::tasks::multiply::{Model, Route, Split};
 use arsim::tasks::parity::ParityCot;
+use arsim::tasks::text::experiment::TextModel;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -53,12 +54,12 @@ pub struct MultiplyArgs {
     /// The chain of thought: the paper's (307 tokens), none (19), carry (75, running sums
     /// with carries), or tm (the trace of machines/binary-multiply.ron on the operands in
     /// binary, with --model compiled or learned).
-    #[arg(long, value_enum, default_value_t = CotArg::Paper)]
-    pub cot: CotArg,
+    #[arg(long, value_enum, default_value_t = Route::Paper)]
+    pub cot: Route,
     /// The predictor: mlp or linear (trained here, for paper/none/carry), compiled or learned
     /// (the Turing-machine route, --cot tm).
-    #[arg(long, value_enum, default_value_t = ModelArg::Mlp)]
-    pub model: ModelArg,
+    #[arg(long, value_enum, default_value_t = Model::Mlp)]
+    pub model: Model,
     /// Embedding width d (mlp, linear).
     #[arg(long, default_value_t = 16)]
     pub d: usize,
@@ -170,34 +171,6 @@ impl TrainArgs {
     }
 }
 
-/// `--cot` of `arsim task multiply`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum CotArg {
-    /// The paper's chain, 307 tokens.
-    Paper,
-    /// Prompt and answer only, 19 tokens.
-    None,
-    /// Schoolbook rows with running sums and carries, 75 tokens.
-    Carry,
-    /// The binary-multiplication Turing machine's `cells` trace.
-    Tm,
-}
-
-/// `--model` of `arsim task multiply`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ModelArg {
-    /// The paper's MLP.
-    Mlp,
-    /// The paper's linear model.
-    Linear,
-    /// The compiled `cells` predictor of the machine.
-    Compiled,
-    /// The perceptron learned from the machine's traces.
-    Learned,
-    /// A small causal transformer (--layers, --heads).
-    Transformer,
-}
-
 /// Arguments of `arsim task text`.
 #[derive(Args, Debug)]
 pub struct TextArgs {
@@ -217,8 +190,8 @@ pub struct TextArgs {
     #[arg(long)]
     pub baselines: bool,
     /// The neural model: linear (the paper's) or bigram (the softmax bigram baseline).
-    #[arg(long, value_enum, default_value_t = TextModelArg::Linear)]
-    pub model: TextModelArg,
+    #[arg(long, value_enum, default_value_t = TextModel::Linear)]
+    pub model: TextModel,
     /// Context T of the linear model (tokens per window).
     #[arg(long, default_value_t = 64)]
     pub context: usize,
@@ -272,17 +245,6 @@ pub struct TextArgs {
     /// encodes text to the same ids.
     #[arg(long = "hf-tokenizer", alias = "tokenizer-out")]
     pub tokenizer_out: Option<PathBuf>,
-}
-
-/// `--model` of `arsim task text`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum TextModelArg {
-    /// Embedding → masked linear over the context → output layer.
-    Linear,
-    /// A V×V table of logits trained by the same loop.
-    Bigram,
-    /// A small causal transformer (--layers, --heads).
-    Transformer,
 }
 
 /// Arguments of `arsim task parity`.

@@ -1,10 +1,14 @@
 //! `arsim task multiply`: the chains, their statistics, and one row of RESULTS.md's table.
 
 use crate::progress::{phase_bars, progress_bar, TrainingBar};
-use crate::task_flags::{print_resume_notes, CotArg, ModelArg, MultiplyArgs};
+use crate::task_flags::{print_resume_notes, MultiplyArgs};
 use crate::{print_json, Failure};
 use anyhow::anyhow;
-use arsim::tasks::multiply::{self, CotFormat, Pair, Split, Vocabulary};
+use arsim::tasks::multiply::neural::NeuralReport;
+use arsim::tasks::multiply::tm::TmReport;
+use arsim::tasks::multiply::{
+    self, run_row, CotFormat, MultiplyOptions, MultiplyRow, Pair, RowProgress, Split, Vocabulary,
+};
 use serde::Serialize;
 
 /// One chain of `arsim task multiply --show`.
@@ -41,18 +45,6 @@ struct MultiplyStats {
     train_pairs: u64,
     validation_pairs: u64,
     test_pairs: u64,
-}
-
-impl CotArg {
-    /// The token format, or `None` for the Turing-machine route.
-    fn format(self) -> Option<CotFormat> {
-        match self {
-            CotArg::Paper => Some(CotFormat::Paper),
-            CotArg::None => Some(CotFormat::None),
-            CotArg::Carry => Some(CotFormat::Carry),
-            CotArg::Tm => None,
-        }
-    }
 }
 
 pub fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
@@ -143,175 +135,129 @@ pub fn cmd_task_multiply(args: &MultiplyArgs, json: bool) -> Result<(), Failure>
 
 /// `arsim task multiply --cot … --model …`: one row of RESULTS.md's table.
 fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
-    use arsim::nn::Architecture;
-    let route = (args.cot.format(), args.model);
-    let report = match route {
-        (Some(format), ModelArg::Mlp | ModelArg::Linear | ModelArg::Transformer) => {
-            let (batch, lr, weight_decay) = args.run.batch_lr_decay(
-                (args.batch, args.lr, args.weight_decay),
-                (
-                    arsim::nn::Recipe::PAPER_BATCH,
-                    arsim::nn::Recipe::PAPER_LR,
-                    arsim::nn::Recipe::PAPER_WEIGHT_DECAY,
-                ),
-            );
-            if args.d == 0 || args.batch == 0 || args.train_seqs == 0 || args.eval_pairs == 0 {
-                return Err(anyhow!("--d, --batch, --train and --eval must be positive").into());
-            }
-            if !(args.lr > 0.0 && args.lr.is_finite()) {
-                return Err(anyhow!("--lr {} must be positive", args.lr).into());
-            }
-            arsim::nn::set_threads(args.run.threads);
-            let o = multiply::neural::NeuralOptions {
-                format,
-                architecture: match args.model {
-                    ModelArg::Mlp => Architecture::Mlp,
-                    ModelArg::Linear => Architecture::Linear,
-                    _ => Architecture::Transformer,
-                },
-                d: args.d,
-                layers: args.run.layers,
-                heads: args.run.heads,
-                train_seqs: args.train_seqs,
-                batch,
-                seed: args.seed,
-                eval_pairs: args.eval_pairs,
-                eval_split: args.eval_split,
-                run: args.run.options(lr, weight_decay),
-            };
-            let mut bar = TrainingBar::new(json, "pairs decoded");
-            let r = multiply::neural::run_neural(&o, &mut |p| bar.update(p))
-                .map_err(|e| anyhow!("{e}"))?;
-            bar.finish();
-            print_resume_notes(&r.training.notes);
-            serde_json::to_value(&r).expect("report serialises")
-        }
-        (None, ModelArg::Compiled) => {
-            let m = arsim::machine::load_machine(&args.machine).map_err(anyhow::Error::from)?;
-            let bar = progress_bar(json, args.eval_pairs as u64, "pairs");
-            let r = multiply::tm::run_compiled(&m, args.eval_pairs, args.eval_split, &mut |d| {
-                bar.set_position(d as u64)
-            });
-            bar.finish_and_clear();
-            serde_json::to_value(&r).expect("report serialises")
-        }
-        (None, ModelArg::Learned) => {
-            let m = arsim::machine::load_machine(&args.machine).map_err(anyhow::Error::from)?;
-            // Every phase (traces, training passes, held-out pairs) has a known total: a bar
-            // per phase that shows it.
-            let mut progress = phase_bars(json);
-            let r = multiply::tm::run_learned(
-                &m,
-                args.train_seqs,
-                args.eval_pairs,
-                args.eval_split,
-                args.seed,
-                args.window,
-                &mut progress,
-            )
-            .map_err(anyhow::Error::from)?;
-            serde_json::to_value(&r).expect("report serialises")
-        }
-        (Some(_), _) => {
-            return Err(anyhow!(
-                "--model compiled and learned are the Turing-machine route: use them with --cot tm"
-            )
-            .into())
-        }
-        (None, _) => {
-            return Err(anyhow!(
-                "--cot tm runs the machine's own predictor: use --model compiled or learned"
-            )
-            .into())
-        }
+    let (batch, lr, weight_decay) = args.run.batch_lr_decay(
+        (args.batch, args.lr, args.weight_decay),
+        (
+            arsim::nn::Recipe::PAPER_BATCH,
+            arsim::nn::Recipe::PAPER_LR,
+            arsim::nn::Recipe::PAPER_WEIGHT_DECAY,
+        ),
+    );
+    let o = MultiplyOptions {
+        route: args.cot,
+        model: args.model,
+        d: args.d,
+        layers: args.run.layers,
+        heads: args.run.heads,
+        train_seqs: args.train_seqs,
+        batch,
+        seed: args.seed,
+        eval_pairs: args.eval_pairs,
+        eval_split: args.eval_split,
+        threads: args.run.threads,
+        run: args.run.options(lr, weight_decay),
+        machine: args.machine.clone(),
+        window: args.window,
     };
+    // One bar per route, each shown only once its route reports to it.
+    let mut training = TrainingBar::new(json, "pairs decoded");
+    let pairs = progress_bar(json, args.eval_pairs as u64, "pairs");
+    // Every phase of the learned route (traces, training passes, held-out pairs) has a known
+    // total: a bar per phase that shows it.
+    let mut phases = phase_bars(json);
+    let row = run_row(&o, &mut |p| match p {
+        RowProgress::Neural(p) => training.update(p),
+        RowProgress::Compiled { done, .. } => pairs.set_position(done as u64),
+        RowProgress::Learned(p) => phases(p),
+    });
+    training.finish();
+    pairs.finish_and_clear();
+    let row = row.map_err(anyhow::Error::from)?;
+    if let MultiplyRow::Neural(r) = &row {
+        print_resume_notes(&r.training.notes);
+    }
     if json {
-        print_json(&report);
+        print_json(&row);
     } else {
-        print_multiply_row(&report);
+        print_multiply_row(&row);
     }
     Ok(())
 }
 
 /// The human-readable form of one multiplication row.
-fn print_multiply_row(r: &serde_json::Value) {
-    let f = |k: &str| r.pointer(k).cloned().unwrap_or(serde_json::Value::Null);
-    if let Some(v) = r.get("validation") {
-        let m = &r["model"];
+fn print_multiply_row(row: &MultiplyRow) {
+    match row {
+        MultiplyRow::Neural(r) => print_neural_row(r),
+        MultiplyRow::Compiled(r) | MultiplyRow::Learned(r) => print_tm_row(r),
+    }
+}
+
+fn print_neural_row(r: &NeuralReport) {
+    let (m, t, v) = (&r.model, &r.training, &r.validation);
+    println!(
+        "model        {} d={} context={} ({} parameters, masked weights not counted)",
+        m.architecture.name(),
+        m.d,
+        m.context,
+        r.parameters
+    );
+    println!("cot          {} ({} tokens)", r.cot.name(), r.chain_tokens);
+    println!(
+        "training     {} sequences, batch {}, {} steps in {:.1} s ({:.0} tokens/s, {} threads); loss {:.4} → {:.4}",
+        r.train_seqs,
+        r.batch,
+        t.steps,
+        t.seconds,
+        t.tokens_per_second,
+        r.threads,
+        t.first_loss,
+        t.final_loss,
+    );
+    println!(
+        "validation   {} pairs, greedy decoding: exact {} ({:.2} %), per digit {:.2} %, whole chain right {}",
+        v.pairs,
+        v.exact,
+        100.0 * v.exact_rate,
+        100.0 * v.per_digit_accuracy,
+        v.chains_exact
+    );
+    println!(
+        "             teacher-forced token accuracy after the prompt {:.2} %",
+        100.0 * v.teacher_forced_accuracy
+    );
+    for x in &v.wrong_examples {
         println!(
-            "model        {} d={} context={} ({} parameters, masked weights not counted)",
-            m["architecture"].as_str().unwrap_or("?"),
-            m["d"],
-            m["context"],
-            f("/parameters")
-        );
-        println!(
-            "cot          {} ({} tokens)",
-            f("/cot").as_str().unwrap_or("?"),
-            f("/chain_tokens")
-        );
-        println!(
-            "training     {} sequences, batch {}, {} steps in {:.1} s ({:.0} tokens/s, {} threads); loss {:.4} → {:.4}",
-            f("/train_seqs"),
-            f("/batch"),
-            f("/training/steps"),
-            f("/training/seconds").as_f64().unwrap_or(0.0),
-            f("/training/tokens_per_second").as_f64().unwrap_or(0.0),
-            f("/threads"),
-            f("/training/first_loss_mean10").as_f64().unwrap_or(0.0),
-            f("/training/final_loss_mean10").as_f64().unwrap_or(0.0),
-        );
-        println!(
-            "validation   {} pairs, greedy decoding: exact {} ({:.2} %), per digit {:.2} %, whole chain right {}",
-            v["pairs"],
-            v["exact"],
-            100.0 * v["exact_rate"].as_f64().unwrap_or(0.0),
-            100.0 * v["per_digit_accuracy"].as_f64().unwrap_or(0.0),
-            v["chains_exact"]
-        );
-        println!(
-            "             teacher-forced token accuracy after the prompt {:.2} %",
-            100.0 * v["teacher_forced_accuracy"].as_f64().unwrap_or(0.0)
-        );
-        if let Some(w) = v["wrong_examples"].as_array() {
-            for x in w {
-                println!(
-                    "  wrong      {} = {}, generated {}",
-                    x["pair"].as_str().unwrap_or(""),
-                    x["expected"].as_str().unwrap_or(""),
-                    x["generated"].as_str().unwrap_or("")
-                );
-            }
-        }
-        if let Some(c) = r["checkpoint"].as_str() {
-            println!("checkpoint   {c}");
-        }
-    } else {
-        println!(
-            "model        {} ({}), {} non-zero weights",
-            f("/model").as_str().unwrap_or("?"),
-            f("/machine").as_str().unwrap_or("?"),
-            f("/parameters")
-        );
-        println!(
-            "cot          tm: the machine's cells trace, {:.0} tokens on average",
-            f("/chain_tokens_mean").as_f64().unwrap_or(0.0)
-        );
-        println!("conversion   {}", f("/conversion").as_str().unwrap_or(""));
-        if f("/model") == "learned" {
-            println!(
-                "training     {} traces in {:.1} s",
-                f("/train_seqs"),
-                f("/training_seconds").as_f64().unwrap_or(0.0)
-            );
-        }
-        println!(
-            "validation   {} pairs: exact {} ({:.2} %), {:.1} s, {:.1} M tokens/s verified",
-            f("/validation/pairs"),
-            f("/validation/exact"),
-            100.0 * f("/validation/exact_rate").as_f64().unwrap_or(0.0),
-            f("/seconds").as_f64().unwrap_or(0.0),
-            f("/tokens_per_second").as_f64().unwrap_or(0.0) / 1e6
+            "  wrong      {} = {}, generated {}",
+            x.pair, x.expected, x.generated
         );
     }
+    if let Some(c) = &r.checkpoint {
+        println!("checkpoint   {c}");
+    }
+}
+
+fn print_tm_row(r: &TmReport) {
+    println!(
+        "model        {} ({}), {} non-zero weights",
+        r.model, r.machine, r.parameters
+    );
+    println!(
+        "cot          tm: the machine's cells trace, {:.0} tokens on average",
+        r.chain_tokens_mean
+    );
+    println!("conversion   {}", r.conversion);
+    if r.model == "learned" {
+        println!(
+            "training     {} traces in {:.1} s",
+            r.train_seqs, r.training_seconds
+        );
+    }
+    println!(
+        "validation   {} pairs: exact {} ({:.2} %), {:.1} s, {:.1} M tokens/s verified",
+        r.validation.pairs,
+        r.validation.exact,
+        100.0 * r.validation.exact_rate,
+        r.seconds,
+        r.tokens_per_second / 1e6
+    );
 }

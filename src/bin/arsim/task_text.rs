@@ -1,9 +1,19 @@
 //! `arsim task text`: TinyStories baselines and the neural models.
 
 use crate::progress::{phase_spinner, TrainingBar};
-use crate::task_flags::{print_resume_notes, TextArgs, TextModelArg};
+use crate::task_flags::{print_resume_notes, TextArgs};
 use crate::{print_json, Failure};
 use anyhow::anyhow;
+use arsim::tasks::text::baselines::BaselineReport;
+use arsim::tasks::text::sample::SampleText;
+use serde::Serialize;
+
+/// `arsim task text --baselines --json`.
+#[derive(Serialize)]
+struct BaselinesOnly<'a> {
+    baselines: &'a BaselineReport,
+    samples: &'a [SampleText],
+}
 
 /// `arsim task text` with a neural model.
 fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
@@ -34,11 +44,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         vocab: args.vocab,
         seed: args.seed,
         validation_fraction: args.validation,
-        architecture: match args.model {
-            TextModelArg::Linear => arsim::nn::Architecture::Linear,
-            TextModelArg::Bigram => arsim::nn::Architecture::Bigram,
-            TextModelArg::Transformer => arsim::nn::Architecture::Transformer,
-        },
+        model: args.model,
         context: args.context,
         d: args.d,
         epochs: args.epochs,
@@ -152,7 +158,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
 }
 
 pub fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
-    use arsim::tasks::text::{baselines, corpus, sample};
+    use arsim::tasks::text::{baselines, corpus};
     if !(0.0..1.0).contains(&args.validation) || args.validation == 0.0 {
         return Err(anyhow!("--validation {} must be in (0, 1)", args.validation).into());
     }
@@ -190,33 +196,16 @@ pub fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
     if let Some(path) = &args.tokenizer_out {
         arsim::tasks::text::hf_tokenizer::write(&b.bpe, path).map_err(anyhow::Error::from)?;
     }
-    let samples: Vec<(String, String)> = match &args.prompt {
+    let samples = match &args.prompt {
         None => vec![],
-        Some(p) => {
-            let tri = &b.models[2];
-            let greedy = sample::complete(
-                tri,
-                &b.bpe,
-                p,
-                args.tokens,
-                sample::Sampling::Greedy,
-                args.seed,
-            );
-            let t = sample::Sampling::Temperature(args.temperature);
-            let hot = sample::complete(tri, &b.bpe, p, args.tokens, t, args.seed);
-            vec![
-                ("greedy".to_string(), greedy),
-                (format!("temperature {}", args.temperature), hot),
-            ]
-        }
+        Some(p) => b.trigram_samples(p, args.tokens, args.temperature, args.seed),
     };
     let r = &b.report;
     if json {
-        let samples: Vec<_> = samples
-            .iter()
-            .map(|(how, text)| serde_json::json!({"model": "trigram", "sampling": how, "text": text}))
-            .collect();
-        print_json(&serde_json::json!({"baselines": r, "samples": samples}));
+        print_json(&BaselinesOnly {
+            baselines: r,
+            samples: &samples,
+        });
     } else {
         println!("corpus       {} ({} stories)", r.corpus, r.stories);
         println!(
@@ -244,8 +233,8 @@ pub fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
                 v.bits_per_byte
             );
         }
-        for (how, text) in &samples {
-            println!("--- trigram, {how}\n{text}");
+        for s in &samples {
+            println!("--- {}, {}\n{}", s.model, s.sampling, s.text);
         }
         if let Some(path) = &args.tokenizer {
             println!("wrote        {}", path.display());

@@ -149,7 +149,7 @@ impl FromStr for CotFormat {
 /// `1` followed by `zeros` zeros: the place value 10^zeros.
 fn push_place(zeros: usize, out: &mut Vec<TokenId>) {
     out.push(digit(1));
-    out.extend(std::iter::repeat(digit(0)).take(zeros));
+    out.extend(std::iter::repeat_n(digit(0), zeros));
 }
 
 /// `value` as `width` digits, most significant first, zero-padded.

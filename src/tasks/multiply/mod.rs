@@ -6,6 +6,8 @@
 //! into a [`Chain`] of [`TokenId`](crate::predictor::TokenId)s of the 117-token word-level
 //! [`Vocabulary`], with the prompt length and the 8 answer positions an evaluator scores; a
 //! [`Dataset`] iterates one split (all of it, or a fixed seeded sample) in one format.
+//! [`row`] runs one row of the results table on it ([`run_row`]): a network on a token
+//! chain, or the Turing machine's compiled or learned predictor.
 //!
 //! ```
 //! use arsim::tasks::multiply::{CotFormat, Pair, Vocabulary};
@@ -19,6 +21,7 @@
 pub mod cot;
 pub mod data;
 pub mod neural;
+pub mod row;
 pub mod tm;
 pub mod vocab;
 
@@ -27,6 +30,7 @@ pub use data::{
     paper_is_train, split_of, Dataset, Pair, Split, MAX_OPERAND, MIN_OPERAND, PAIRS_PER_OPERAND,
     TOTAL_PAIRS,
 };
+pub use row::{run_row, Model, MultiplyOptions, MultiplyRow, Route, RowError, RowProgress};
 pub use vocab::{Vocabulary, VOCAB_SIZE};
 
 use thiserror::Error;

@@ -5,6 +5,7 @@ use super::bpe::Bpe;
 use super::corpus::Corpus;
 use super::metrics::{evaluate, EvalReport, EvalSet};
 use super::ngram::{NgramModel, Order, Smoothing};
+use super::sample::{complete, SampleText, Sampling};
 use super::split::{split_stories, Split};
 use serde::Serialize;
 use std::time::Instant;
@@ -60,8 +61,12 @@ pub struct BaselineReport {
 pub struct Baselines {
     /// The tokenizer, trained on the training stories.
     pub bpe: Bpe,
-    /// Unigram, bigram and trigram models, in that order.
-    pub models: Vec<NgramModel>,
+    /// The unigram model (interpolated Kneser-Ney).
+    pub unigram: NgramModel,
+    /// The bigram model (interpolated Kneser-Ney).
+    pub bigram: NgramModel,
+    /// The trigram model (interpolated Kneser-Ney): the one sampled beside the neural model.
+    pub trigram: NgramModel,
     /// The table.
     pub report: BaselineReport,
     /// The story-level split the table was measured on.
@@ -69,6 +74,40 @@ pub struct Baselines {
 }
 
 impl Baselines {
+    /// The interpolated Kneser-Ney model of `order`.
+    pub fn model(&self, order: Order) -> &NgramModel {
+        match order {
+            Order::Unigram => &self.unigram,
+            Order::Bigram => &self.bigram,
+            Order::Trigram => &self.trigram,
+        }
+    }
+
+    /// `arsim task text --baselines --prompt`: the trigram's greedy continuation of `prompt`,
+    /// then one drawn at `temperature` with `seed`, each at most `tokens` tokens.
+    pub fn trigram_samples(
+        &self,
+        prompt: &str,
+        tokens: usize,
+        temperature: f64,
+        seed: u64,
+    ) -> Vec<SampleText> {
+        [
+            ("greedy".to_string(), Sampling::Greedy),
+            (
+                format!("temperature {temperature}"),
+                Sampling::Temperature(temperature),
+            ),
+        ]
+        .into_iter()
+        .map(|(how, sampling)| SampleText {
+            model: "trigram".to_string(),
+            sampling: how,
+            text: complete(&self.trigram, &self.bpe, prompt, tokens, sampling, seed),
+        })
+        .collect()
+    }
+
     /// The training and the validation stories of `corpus` under [`Baselines::split`].
     pub fn stories<'c>(&self, corpus: &'c Corpus) -> (Vec<&'c str>, Vec<&'c str>) {
         let stories = corpus.stories();
@@ -88,17 +127,16 @@ pub fn run_baselines(corpus: &Corpus, opts: &BaselineOptions) -> Baselines {
     let tokenizer_seconds = t0.elapsed().as_secs_f64();
     let train_seqs = bpe.encode_stories(&train);
     let set = EvalSet::new(&valid, &bpe);
-    let mut models = Vec::new();
     let mut rows = Vec::new();
     let mut modified_kn = Vec::new();
-    for order in [Order::Unigram, Order::Bigram, Order::Trigram] {
+    // Each order's interpolated model (kept, and a row of the table) and its modified-KN row.
+    let mut fit = |order: Order| {
         let m = NgramModel::fit(order, bpe.vocab_size(), &train_seqs);
         rows.push(ModelRow {
             model: order.name().to_string(),
             parameters: m.parameters(),
             validation: evaluate(&m, &set),
         });
-        models.push(m);
         let mk = NgramModel::fit_with(
             order,
             bpe.vocab_size(),
@@ -110,7 +148,9 @@ pub fn run_baselines(corpus: &Corpus, opts: &BaselineOptions) -> Baselines {
             parameters: mk.parameters(),
             validation: evaluate(&mk, &set),
         });
-    }
+        m
+    };
+    let (unigram, bigram, trigram) = (fit(Order::Unigram), fit(Order::Bigram), fit(Order::Trigram));
     let report = BaselineReport {
         corpus: corpus.path().display().to_string(),
         stories: stories.len(),
@@ -124,7 +164,9 @@ pub fn run_baselines(corpus: &Corpus, opts: &BaselineOptions) -> Baselines {
     };
     Baselines {
         bpe,
-        models,
+        unigram,
+        bigram,
+        trigram,
         report,
         split,
     }
@@ -151,6 +193,30 @@ mod tests {
         let r = &b.report;
         assert_eq!(r.train_stories + r.validation_stories, 41);
         assert_eq!(r.models.len(), 3);
+        // The named models are the table's rows, in its order.
+        for (row, order) in r
+            .models
+            .iter()
+            .zip([Order::Unigram, Order::Bigram, Order::Trigram])
+        {
+            assert_eq!(b.model(order).order(), order);
+            assert_eq!(row.model, order.name());
+            assert_eq!(row.parameters, b.model(order).parameters());
+        }
+        let samples = b.trigram_samples("The cat", 8, 0.5, 3);
+        let labels: Vec<(&str, &str)> = samples
+            .iter()
+            .map(|s| (s.model.as_str(), s.sampling.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [("trigram", "greedy"), ("trigram", "temperature 0.5")]
+        );
+        assert_eq!(
+            samples[0].text,
+            complete(&b.trigram, &b.bpe, "The cat", 8, Sampling::Greedy, 3)
+        );
+        assert!(samples.iter().all(|s| s.text.starts_with("The cat")));
         assert!(r
             .models
             .iter()

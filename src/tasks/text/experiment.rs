@@ -7,11 +7,35 @@ use super::bpe::Bpe;
 use super::corpus::Corpus;
 use super::metrics::{EvalReport, EvalSet};
 use super::neural::{evaluate_model, ChunkWindows, NeuralTokenModel, StreamWindows, Windowing};
+pub use super::sample::SampleText;
 use super::sample::{complete, Sampling};
 use crate::nn::{self, Architecture, ModelConfig, NnError};
 use crate::nn::{Batches, RunOptions, TrainOptions, TrainReport};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+
+/// The neural model of `arsim task text` (the variants' docs are `--model`'s help).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum TextModel {
+    /// Embedding → masked linear over the context → output layer.
+    Linear,
+    /// A V×V table of logits trained by the same loop.
+    Bigram,
+    /// A small causal transformer (--layers, --heads).
+    Transformer,
+}
+
+impl TextModel {
+    /// The network trained.
+    pub fn architecture(self) -> Architecture {
+        match self {
+            TextModel::Linear => Architecture::Linear,
+            TextModel::Bigram => Architecture::Bigram,
+            TextModel::Transformer => Architecture::Transformer,
+        }
+    }
+}
 
 /// What `arsim task text` trains.
 #[derive(Clone, Debug)]
@@ -22,8 +46,8 @@ pub struct TextOptions {
     pub seed: u64,
     /// Share of stories held out.
     pub validation_fraction: f64,
-    /// `linear` (the paper's) or `bigram` (the softmax bigram baseline).
-    pub architecture: Architecture,
+    /// `linear` (the paper's), `bigram` (the softmax bigram baseline) or `transformer`.
+    pub model: TextModel,
     /// Context T.
     pub context: usize,
     /// Embedding width d.
@@ -101,17 +125,6 @@ pub struct NeuralRow {
     pub evaluation_seconds: f64,
     /// Validation measures during training (`--eval-every`), the last one the final model's.
     pub curve: Vec<CurvePoint>,
-}
-
-/// One sample.
-#[derive(Clone, Debug, Serialize)]
-pub struct SampleText {
-    /// `linear …` or `trigram`.
-    pub model: String,
-    /// `greedy` or `temperature T, seed S`.
-    pub sampling: String,
-    /// Prompt and continuation.
-    pub text: String,
 }
 
 /// Everything `arsim task text` measured.
@@ -206,7 +219,7 @@ pub fn run_text(
     let config = ModelConfig {
         chunk: ModelConfig::chunk_or_default(o.run.chunk, o.context),
         ..ModelConfig::new(
-            o.architecture,
+            o.model.architecture(),
             bpe.vocab_size(),
             o.context,
             o.d,
@@ -268,19 +281,11 @@ pub fn run_text(
     let c = *model.config();
     let name = match c.architecture {
         Architecture::Bigram => "softmax bigram".to_string(),
-        a => format!(
-            "{} T={} d={}",
-            serde_json::to_value(a)
-                .expect("serialises")
-                .as_str()
-                .unwrap_or("?"),
-            c.context,
-            c.d
-        ),
+        a => format!("{} T={} d={}", a.name(), c.context, c.d),
     };
     let mut samples = Vec::new();
     let neural_tm = NeuralTokenModel(&model);
-    let trigram = &base.models[2];
+    let trigram = &base.trigram;
     for (label, m) in [
         (name.clone(), &neural_tm as &dyn super::ngram::TokenModel),
         (

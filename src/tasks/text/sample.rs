@@ -5,6 +5,18 @@ use super::bpe::{Bpe, END_OF_TEXT_ID};
 use super::ngram::TokenModel;
 use crate::predictor::TokenId;
 use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+/// One sample of a report: which model, how it was sampled, and the text.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SampleText {
+    /// `linear …` or `trigram`.
+    pub model: String,
+    /// `greedy` or `temperature T` (with `, seed S` in the neural run's report).
+    pub sampling: String,
+    /// Prompt and continuation.
+    pub text: String,
+}
 
 /// How the next token is chosen.
 #[derive(Clone, Copy, Debug, PartialEq)]
