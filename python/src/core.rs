@@ -10,7 +10,7 @@
 //! Reports cross the border as `serde_json::Value`s built from the library's own `Serialize`
 //! report types, so a Python dict has exactly the keys of `arsim … --json`.
 
-use arsim::certify::CertifyReport;
+use arsim::certify::{CertifyReport, LocalCertifyReport};
 use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
 use arsim::emulate::{emulate_with, window_of_run, EmulateOptions};
 use arsim::encoding::cells::{self, Window};
@@ -414,16 +414,13 @@ pub fn certify(m: &Machine, encoding: EncodingKind, w: &Weights, window: Window)
             ))
         }
     };
-    Ok(json!({
-        "machine": m.name(),
-        "encoding": encoding.name(),
-        "tape_cells": window.size,
-        "certified": cert.certified,
-        "contexts": cert.contexts,
-        "min_margin": cert.min_margin,
-        "failed": cert.failed,
-        "failures": cert.failures,
-    }))
+    let report = LocalCertifyReport {
+        machine: m.name().to_string(),
+        encoding: encoding.name(),
+        tape_cells: window.size,
+        certificate: &cert,
+    };
+    Ok(serde_json::to_value(&report).unwrap_or_default())
 }
 
 /// `executor::Executor`: feeds `prompt`, then generates `n` tokens greedily.

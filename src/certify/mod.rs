@@ -94,6 +94,21 @@ pub struct Certificate {
     pub reason: Option<String>,
 }
 
+/// A local certificate as `arsim certify --json` (and Python's `Predictor.certify`) print it:
+/// the machine, encoding and window, then the certificate's own keys.
+#[derive(Clone, Debug, Serialize)]
+pub struct LocalCertifyReport<'c> {
+    /// The machine's name.
+    pub machine: String,
+    /// The encoding.
+    pub encoding: &'static str,
+    /// The window size S the offsets were laid out for.
+    pub tape_cells: usize,
+    /// The certificate.
+    #[serde(flatten)]
+    pub certificate: &'c Certificate,
+}
+
 /// A local context where the predictor is wrong or its margin is below 1.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContextFailure {

@@ -162,6 +162,32 @@ impl EncodingKind {
         }
     }
 
+    /// What its tokens are called in reports ("bits" for `gates`).
+    pub fn token_unit(self) -> &'static str {
+        match self {
+            EncodingKind::Gates => "bits",
+            _ => "tokens",
+        }
+    }
+
+    /// The offsets its compiled predictor reads, in words.
+    pub fn offsets_text(self) -> &'static str {
+        match self {
+            EncodingKind::Cells => "S, S+1, S+2",
+            EncodingKind::Sweep => "1, S, S+1",
+            EncodingKind::Gates => "the previous row's three cells and offset 1, per gate",
+        }
+    }
+
+    /// The proof that its certificate suffices.
+    pub fn proof(self) -> &'static str {
+        match self {
+            EncodingKind::Cells => "proofs/cells.md",
+            EncodingKind::Sweep => "proofs/sweep.md",
+            EncodingKind::Gates => "proofs/gates.md",
+        }
+    }
+
     /// What a divergence's `context` lists, in its order.
     pub fn context_names(self) -> &'static str {
         match self {

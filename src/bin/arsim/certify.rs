@@ -3,7 +3,7 @@
 use crate::flags::{MachineArgs, WindowArgs};
 use crate::progress::progress_bar;
 use crate::{load, print_json, Failure};
-use arsim::certify::{Certificate, GatesCertificate};
+use arsim::certify::{Certificate, GatesCertificate, LocalCertifyReport};
 use arsim::encoding::EncodingKind;
 use arsim::machine::Machine;
 use arsim::pipeline::{prepare, CertifyReport, CERTIFY_MAX_STEPS};
@@ -48,26 +48,17 @@ pub fn cmd_certify(
 
 fn print_local(m: &Machine, encoding: EncodingKind, s: usize, cert: &Certificate, json: bool) {
     if json {
-        let value = serde_json::json!({
-            "machine": m.name(),
-            "encoding": encoding.name(),
-            "tape_cells": s,
-            "certified": cert.certified,
-            "contexts": cert.contexts,
-            "min_margin": cert.min_margin,
-            "failed": cert.failed,
-            "failures": cert.failures,
-            // Always present (null when certified or no reason), so the keys never vary.
-            "reason": cert.reason,
-        });
+        let value = LocalCertifyReport {
+            machine: m.name().to_string(),
+            encoding: encoding.name(),
+            tape_cells: s,
+            certificate: cert,
+        };
         print_json(&value);
         return;
     }
     println!("machine      {}", m.name());
-    let (offsets, proof) = match encoding {
-        EncodingKind::Sweep => ("1, S, S+1", "proofs/sweep.md"),
-        _ => ("S, S+1, S+2", "proofs/cells.md"),
-    };
+    let (offsets, proof) = (encoding.offsets_text(), encoding.proof());
     println!(
         "encoding     {} (offsets {offsets} with S = {s})",
         encoding.name()

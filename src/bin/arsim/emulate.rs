@@ -23,11 +23,7 @@ pub fn cmd_emulate(
         .map_err(anyhow::Error::from)?;
     // The interpreter is cheap next to the emulation: run it first to size the progress bar.
     let steps = arsim::interpreter::run(&m, &input, max_steps).steps;
-    let unit = if encoding == EncodingKind::Gates {
-        "bits"
-    } else {
-        "tokens"
-    };
+    let unit = encoding.token_unit();
     let bar = progress_bar(json, steps.saturating_mul(p.tokens_per_step()), unit);
     let report = p
         .emulate(&m, input, max_steps, executor, threads, &mut |n| {
@@ -123,7 +119,7 @@ fn print_emulation(r: &EmulationReport) {
             );
         }
     }
-    let unit = if r.gates.is_some() { "bits" } else { "tokens" };
+    let unit = EncodingKind::from_name(r.encoding).map_or("tokens", |e| e.token_unit());
     println!(
         "speed        {:.1} M {unit}/s ({:.3} s)",
         r.tokens_per_second / 1e6,
