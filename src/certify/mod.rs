@@ -4,7 +4,7 @@
 //! the `ContextChecker` that scores a context through the executor's own code); each encoding's
 //! certificate lives in its folder and is re-exported here. For `cells`: for every (left, centre, right) triple of row-t tokens with at most one head, and every
 //! separator context, the predictor's exact integer scores must put the token of the local rule
-//! ([`next_cell`]) first with a margin of at least 1, and the executor's own argmax (the SIMD
+//! ([`next_cell`](crate::encoding::cells::next_cell)) first with a margin of at least 1, and the executor's own argmax (the SIMD
 //! kernel of [`LinearAr::argmax_of`]) must pick it, and so must the row executor's scoring
 //! ([`crate::rows::RowScorer`], for `cells`). With the induction in `proofs/cells.md`
 //! this proves the emulation right for every input that stays inside the window.

@@ -87,7 +87,7 @@ pub trait Encoding {
     /// [`RowHalt`]'s).
     fn halt(&self, machine: &Machine) -> RowHalt;
 
-    /// The compiled predictor (proofs/<encoding>.md#weights).
+    /// The compiled predictor (`proofs/<encoding>.md#weights`).
     fn compile(&self, machine: &Machine) -> Result<Weights, WindowError>;
 
     /// The exhaustive certificate of `weights` (`input` sizes what must be unrolled, for

@@ -10,12 +10,12 @@
 //!
 //! For each length n and seed the inputs are random words of the run's pattern with every run
 //! of length exactly n ([`InputSpec::Random`] with lengths `[n]`), drawn once as `budget`
-//! training and `test` held-out inputs ([`super::prepare`]), so the training sets probed are
+//! training and `test` held-out inputs (`learn::prepare`), so the training sets probed are
 //! prefixes of one draw and every probe is scored on the same held-out inputs. [`search`] then
 //! finds, for each learner, the smallest prefix whose held-out trace error is at most ε:
 //! doubling 1, 2, 4, … up to the budget, then bisection between the last size that failed and
 //! the first that passed. Each probe trains from scratch and evaluates with
-//! [`super::sample_complexity::measure`], the sweep's own step. The bisection assumes the error
+//! `sample_complexity::measure`, the sweep's own step. The bisection assumes the error
 //! does not rise with more data; every probe is reported, so a reader sees where it did.
 
 use super::inputs::{count_words, InputSpec, Pattern};

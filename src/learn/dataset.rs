@@ -1,7 +1,7 @@
 //! Training examples from traces: each generated position of a `cells` trace is one example,
 //! the tokens at the learner's offsets (its window) → the token there.
 //!
-//! Second stage of `learn`: inputs → reference traces ([`Encoding::trace`](crate::encoding::Encoding::trace): the
+//! Second stage of `learn`: inputs → reference traces ([`crate::encoding::Encoding::trace`]: the
 //! interpreter's run in the `cells` or `gates` encoding, streamed, one row in memory) →
 //! [`Examples`]. Every trace of a run shares one tape window ([`common_window`]), so that the
 //! offsets mean the same cells in every trace. Positions of the prompt (the first row) are

@@ -8,8 +8,8 @@
 //!    streamed from [`ReferenceTrace`](crate::encoding::cells::ReferenceTrace);
 //! 3. learners: [`perceptron`] (integer weights, a [`LinearAr`]), [`softmax`] (softmax
 //!    regression with AdamW, a [`LinearArF32`]), [`time_dependent`] (one perceptron per
-//!    position); [`mistake_bound`] gives the perceptron's (R/γ)² from the compiled weights;
-//! 4. [`evaluate`]: the learned predictor on held-out inputs with the same executor and
+//!    position); [`mod@mistake_bound`] gives the perceptron's (R/γ)² from the compiled weights;
+//! 4. [`mod@evaluate`]: the learned predictor on held-out inputs with the same executor and
 //!    verifier as `arsim emulate`, against the interpreter and the compiled predictor;
 //! 5. [`sample_complexity`]: held-out error against the number of training traces, for the
 //!    time-invariant and the time-dependent learner; [`plot`] draws it. [`chain_length`]:

@@ -12,7 +12,7 @@
 //! as a mistake (so the learned argmax does not depend on how the executor breaks ties); a
 //! margin τ > 0 (the perceptron with margin) generalises far better from few traces
 //! (proofs/learnability.md#findings) and still has a mistake bound, (R² + 2τ)/γ²
-//! ([`super::mistake_bound`]).
+//! ([`mod@super::mistake_bound`]).
 //!
 //! The same loop trains the time-invariant predictor (one [`LinearAr`], [`DenseColumns`]) and
 //! the time-dependent one (one classifier per position, [`super::time_dependent`]).

@@ -4,7 +4,7 @@
 //! The last stage of `learn`, repeated: one input split is drawn for the largest size, so the
 //! training inputs of each size are a prefix of the next one's and every size is tested on the
 //! same held-out inputs. At each size both learners train from scratch on the same traces and
-//! are evaluated with [`super::evaluate`]. The time-invariant learner uses the run's algorithm;
+//! are evaluated with [`mod@super::evaluate`]. The time-invariant learner uses the run's algorithm;
 //! the time-dependent one is always the perceptron (one per position).
 
 use super::dataset::WindowKind;

@@ -1,10 +1,10 @@
 //! The trace format a learner reads: an encoding of the machine on the learner's window.
 //!
-//! A learner needs from an encoding exactly what [`Encoding`] says: the reference stream of an
+//! A learner needs from an encoding exactly what [`Encoding`](crate::encoding::Encoding) says: the reference stream of an
 //! input (the interpreter's trace, produced row by row), the prompt (one row), the stop rule,
 //! the decoding of a row for the answer, the dictionary's names, the offsets of
 //! `--window all|local`, and the compiled predictor that the learned one is compared with. So
-//! the format is [`AnyEncoding`], and every encoding can be learned:
+//! the format is [`AnyEncoding`](crate::encoding::AnyEncoding), and every encoding can be learned:
 //! - `cells`: rows `SEP enc(C)` of S+1 tokens; the compiled predictor is time-invariant at
 //!   offsets S, S+1, S+2 (proofs/cells.md);
 //! - `sweep`: rows of S+1 tokens, one per run of right moves; time-invariant at 1, S, S+1

@@ -1,5 +1,5 @@
 //! The serialisable form of a machine: what a `.ron` file (or any other format) says,
-//! before validation. Names are strings here; [`validate`](super::validate) turns them into ids.
+//! before validation. Names are strings here; [`validate`](fn@super::validate) turns them into ids.
 
 use super::inputs::InputSpec;
 use super::Move;

@@ -189,7 +189,7 @@ impl MaskedLinear {
 
     /// The block-triangular product: `x` is `[B, T·d]`, the result `[B, T·h]`.
     ///
-    /// On the CPU in f32 it runs as `gemm` products straight on the tensors (see [`kernel`]);
+    /// On the CPU in f32 it runs as `gemm` products straight on the tensors (see `kernel`);
     /// elsewhere as [`MaskedLinear::forward_candle`]. Both compute the same function.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         if x.device().is_cpu() && x.dtype() == DType::F32 && self.bias.dtype() == DType::F32 {

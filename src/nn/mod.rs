@@ -1,7 +1,7 @@
 //! Trained neural predictors, shared by the multiplication and the TinyStories tasks: the
 //! paper's masked block-lower-triangular linear layer ([`masked`]), the models built on it
 //! ([`model`]: `mlp`, `linear`, and the softmax `bigram` baseline), the training loop with
-//! AdamW, a learning-rate schedule, progress callbacks and resumable checkpoints ([`train`],
+//! AdamW, a learning-rate schedule, progress callbacks and resumable checkpoints ([`mod@train`],
 //! [`checkpoint`]), on candle's CPU backend.
 //!
 //! ```
