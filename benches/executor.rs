@@ -29,7 +29,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use std::hint::black_box;
 
 /// The prompt and the number of tokens to generate for `machine` on `input`.
-fn setup(m: &Machine, input: &[SymbolId]) -> (Window, Vec<TokenId>, u64) {
+fn setup(m: &Machine, input: &Input) -> (Window, Vec<TokenId>, u64) {
     let w = window_of_run(m, input, u64::MAX);
     let trace = ReferenceTrace::new(m, input, w, u64::MAX).unwrap();
     let prompt: Vec<TokenId> = trace.clone().take(w.size + 1).collect();

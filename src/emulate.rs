@@ -13,7 +13,7 @@ use crate::encoding::sweep::{StayLoops, Sweep};
 use crate::encoding::{AnyEncoding, Encoding, EncodingKind, Trace};
 use crate::executor::Executor;
 use crate::interpreter;
-use crate::machine::{Machine, Stop, SymbolId};
+use crate::machine::{Input, Machine, Stop};
 use crate::predictor::{LinearAr, Predictor, TokenId, Weight};
 use crate::time_dependent::TimeDependentAr;
 use crate::verify::{overrun, run_verified, Divergence, Verification};
@@ -24,7 +24,7 @@ use serde::Serialize;
 #[derive(Clone, Debug)]
 pub struct EmulateOptions {
     /// The input word.
-    pub input: Vec<SymbolId>,
+    pub input: Input,
     /// The tape window; `None` takes the cells the interpreter's run visits.
     pub window: Option<Window>,
     /// Step limit.
@@ -72,8 +72,10 @@ pub struct EmulationReport {
     /// The executor that generated the tokens: `tokens` (token by token) or `rows` (row-parallel,
     /// [`crate::rows`]).
     pub executor: &'static str,
-    /// The input word.
+    /// The input word (without a head marker).
     pub input: String,
+    /// The input's cell the head started on (0: its first); window cell `origin + head_start`.
+    pub head_start: usize,
     /// Steps of the reference run that the trace covers.
     pub steps: u64,
     /// Why the reference run ended: halted, no-rule, step-limit or left-window.
@@ -145,8 +147,9 @@ pub enum EmulateError {
     Rows(#[from] crate::rows::RowsError),
 }
 
-/// The window of a run: the cells it visits plus the input's, from the interpreter.
-pub fn window_of_run(machine: &Machine, input: &[SymbolId], max_steps: u64) -> Window {
+/// The window of a run: the cells it visits (the head's start cell among them) plus the
+/// input's, from the interpreter.
+pub fn window_of_run(machine: &Machine, input: &Input, max_steps: u64) -> Window {
     let run = interpreter::run(machine, input, max_steps);
     let (size, origin) = run.window(input.len());
     Window { size, origin }
@@ -377,6 +380,7 @@ impl Run {
             encoding,
             executor: "tokens",
             input: machine.render(&opts.input),
+            head_start: opts.input.head,
             steps: self.steps,
             stop: self.stop,
             tape_cells: self.window.size,

@@ -6,7 +6,7 @@
 //! preloaded neighbours rather than loaded after the move; `benches/interpreter.rs` compares it
 //! with the plainest array-and-table loop, and `benches/baseline/bb5.c` is that loop in C.
 
-use crate::machine::{Machine, StateId, Stop, SymbolId};
+use crate::machine::{Input, Machine, StateId, Stop, SymbolId};
 use serde::Serialize;
 
 /// One table entry, packed so that a step reads 8 bytes.
@@ -71,8 +71,8 @@ impl RunSummary {
 }
 
 impl<'m> Interpreter<'m> {
-    /// Starts a run: `input` at cells 0..n, head on cell 0, start state.
-    pub fn new(machine: &'m Machine, input: &[SymbolId]) -> Interpreter<'m> {
+    /// Starts a run: `input` at cells 0..n, head on the input's start cell, start state.
+    pub fn new(machine: &'m Machine, input: &Input) -> Interpreter<'m> {
         let k = machine.num_symbols();
         let table = (0..machine.num_states() * k)
             .map(
@@ -92,21 +92,23 @@ impl<'m> Interpreter<'m> {
             )
             .collect();
         let margin = 1024;
-        let mut tape = vec![machine.blank().0; 2 * margin + input.len()];
+        let mut tape = vec![machine.blank().0; 2 * margin + input.span()];
         for (i, s) in input.iter().enumerate() {
             tape[margin + i] = s.0;
         }
         let stop = machine.is_halting(machine.start()).then_some(Stop::Halted);
+        // The start cell is visited: the visited range starts there.
+        let pos = margin + input.head;
         Interpreter {
             machine,
             table,
             tape,
             origin: margin,
-            pos: margin,
+            pos,
             state: machine.start().0,
             steps: 0,
-            lo: margin,
-            hi: margin,
+            lo: pos,
+            hi: pos,
             stop,
         }
     }
@@ -260,7 +262,7 @@ impl<'m> Interpreter<'m> {
 }
 
 /// Runs `machine` on `input` for at most `max_steps` steps and summarises the run.
-pub fn run(machine: &Machine, input: &[SymbolId], max_steps: u64) -> RunSummary {
+pub fn run(machine: &Machine, input: &Input, max_steps: u64) -> RunSummary {
     let mut it = Interpreter::new(machine, input);
     it.run(max_steps);
     it.summary()
@@ -273,8 +275,10 @@ pub fn run(machine: &Machine, input: &[SymbolId], max_steps: u64) -> RunSummary 
 pub struct RunReport {
     /// The machine's name.
     pub machine: String,
-    /// The input, as the machine's symbols.
+    /// The input, as the machine's symbols (without a head marker).
     pub input: String,
+    /// The cell the head started on (0: the input's first).
+    pub head_start: usize,
     /// How the run went.
     #[serde(flatten)]
     pub run: RunSummary,
@@ -282,10 +286,11 @@ pub struct RunReport {
 
 impl RunReport {
     /// The report of `run`, a run of `machine` from `input`.
-    pub fn new(machine: &Machine, input: &[SymbolId], run: RunSummary) -> RunReport {
+    pub fn new(machine: &Machine, input: &Input, run: RunSummary) -> RunReport {
         RunReport {
             machine: machine.name().to_string(),
             input: machine.render(input),
+            head_start: input.head,
             run,
         }
     }
@@ -293,7 +298,7 @@ impl RunReport {
 
 /// Runs `machine` on `input` for at most `max_steps` steps and reports the run
 /// ([`run`], then [`RunReport::new`]).
-pub fn run_report(machine: &Machine, input: &[SymbolId], max_steps: u64) -> RunReport {
+pub fn run_report(machine: &Machine, input: &Input, max_steps: u64) -> RunReport {
     RunReport::new(machine, input, run(machine, input, max_steps))
 }
 
@@ -314,6 +319,7 @@ mod tests {
             [
                 "cells",
                 "head",
+                "head_start",
                 "input",
                 "machine",
                 "nonblank",

@@ -13,7 +13,7 @@ use crate::emulate::{emulate, EmulateError, EmulateOptions, EmulationReport};
 use crate::encoding::cells::Window;
 use crate::encoding::EncodingKind;
 use crate::interpreter;
-use crate::machine::{Machine, SymbolId};
+use crate::machine::{Input, Machine};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use rand::SeedableRng;
@@ -26,8 +26,8 @@ pub enum Plan {
     /// A fixed input on windows of the given sizes (the start cell placed as far right as the
     /// run needs, so that it stays inside whenever the window is large enough).
     Tapes {
-        /// The input.
-        input: Vec<SymbolId>,
+        /// The input (random inputs start the head on cell 0).
+        input: Input,
         /// Window sizes S.
         tapes: Vec<usize>,
     },
@@ -111,7 +111,7 @@ pub fn measure(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<LengthReport, EmulateError> {
     // The runs: (input, window).
-    let runs: Vec<(Vec<SymbolId>, Option<Window>)> = match plan {
+    let runs: Vec<(Input, Option<Window>)> = match plan {
         Plan::Tapes { input, tapes } => {
             let run = interpreter::run(machine, input, max_steps);
             let origin = (-run.cells[0].min(0)) as usize;
@@ -138,7 +138,7 @@ pub fn measure(
             lengths
                 .iter()
                 .flat_map(|&n| (0..*samples).map(move |_| n))
-                .map(|n| (dist.sample(n, &mut rng), None))
+                .map(|n| (dist.sample(n, &mut rng).into(), None))
                 .collect()
         }
     };

@@ -21,7 +21,7 @@ use crate::emulate::{
 use crate::encoding::cells::Window;
 pub use crate::encoding::gates::certify::CERTIFY_MAX_STEPS;
 use crate::encoding::{AnyEncoding, Encoding, EncodingKind};
-use crate::machine::{Machine, SymbolId};
+use crate::machine::{Input, Machine};
 use crate::rows::ExecutorChoice;
 pub use crate::weights::Weights;
 use crate::weights::{self, with_dense, DenseWeights, Metadata, WeightsError};
@@ -87,13 +87,13 @@ pub fn encoding(
 
 /// The metadata arsim writes for `machine`'s weights under `enc` (compiled for `input`, when one
 /// was given).
-pub fn metadata(machine: &Machine, enc: &AnyEncoding, input: Option<&[SymbolId]>) -> Metadata {
+pub fn metadata(machine: &Machine, enc: &AnyEncoding, input: Option<&Input>) -> Metadata {
     let format = match enc.sparse_weights() {
         true => weights::SPARSE_FORMAT,
         false => weights::DENSE_FORMAT,
     };
     let mut meta = Metadata::for_machine(format, machine, enc.kind(), enc.window(), Vec::new());
-    meta.input = input.map(|i| machine.render(i));
+    meta.input = input.map(|i| machine.render_input(i));
     enc.write_metadata(&mut meta);
     meta
 }
@@ -114,7 +114,7 @@ pub fn resolve_window(
     tape: Option<Window>,
     meta: Option<&Metadata>,
     machine: &Machine,
-    input: &[SymbolId],
+    input: &Input,
     max_steps: u64,
 ) -> Result<Window, PipelineError> {
     let w = tape
@@ -139,7 +139,7 @@ pub struct Prepared {
 /// else the run's (of `input`, up to `max_steps`).
 pub fn prepare(
     machine: &Machine,
-    input: &[SymbolId],
+    input: &Input,
     kind: EncodingKind,
     tape: Option<Window>,
     file: Option<&Path>,
@@ -192,7 +192,7 @@ impl Prepared {
     pub fn emulate(
         self,
         machine: &Machine,
-        input: Vec<SymbolId>,
+        input: Input,
         max_steps: u64,
         executor: ExecutorChoice,
         threads: Option<usize>,
@@ -238,7 +238,7 @@ impl Prepared {
     pub fn draw_emulated(
         self,
         machine: &Machine,
-        input: &[SymbolId],
+        input: &Input,
         max_steps: u64,
         opts: &crate::draw::spacetime::SpaceTimeOptions,
     ) -> Result<crate::draw::spacetime::Diagram, PipelineError> {
@@ -266,7 +266,7 @@ impl Prepared {
     pub fn certify(
         &self,
         machine: &Machine,
-        input: &[SymbolId],
+        input: &Input,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, PipelineError> {
         Ok(self.enc.certify(machine, &self.weights, input, progress)?)

@@ -63,7 +63,7 @@ impl Count {
 
 /// Steps the real interpreter one step at a time, comparing head positions. `None` once
 /// (left moves)·(S+1) passes `budget`.
-fn count(m: &Machine, input: &[SymbolId], w: Window, max_steps: u64, budget: u64) -> Option<Count> {
+fn count(m: &Machine, input: &Input, w: Window, max_steps: u64, budget: u64) -> Option<Count> {
     let mut it = Interpreter::new(m, input);
     let (lo, hi) = (-(w.origin as i64), w.size as i64 - w.origin as i64 - 1);
     let mut c = Count {
@@ -104,7 +104,7 @@ fn count(m: &Machine, input: &[SymbolId], w: Window, max_steps: u64, budget: u64
 /// corollary); the last row ends final iff the run does.
 fn rows_agree_with_interpreter(
     m: &Machine,
-    input: &[SymbolId],
+    input: &Input,
     w: Window,
     c: &Count,
 ) -> Result<(), String> {
@@ -174,7 +174,7 @@ fn rows_agree_with_interpreter(
 /// generated tokens follow the formula.
 fn check_run(
     m: &Machine,
-    input: &[SymbolId],
+    input: &Input,
     w: Window,
     max_steps: u64,
     c: &Count,

@@ -134,14 +134,14 @@ pub fn describe(m: &Machine) -> Value {
 }
 
 /// `interpreter::run_report`: the reference run, as `arsim run --json` reports it.
-pub fn run(m: &Machine, input: &[SymbolId], max_steps: u64) -> RunReport {
+pub fn run(m: &Machine, input: &Input, max_steps: u64) -> RunReport {
     arsim::interpreter::run_report(m, input, max_steps)
 }
 
 /// The window of `--tape/--origin`, or the cells the run visits (`emulate::window_of_run`).
 pub fn window(
     m: &Machine,
-    input: &[SymbolId],
+    input: &Input,
     tape: Option<usize>,
     origin: Option<usize>,
     max_steps: u64,
@@ -161,7 +161,7 @@ pub fn window(
 /// A run as a token trace of `encoding`: token ids, the dictionary's labels, and how it ended.
 pub fn trace(
     m: &Machine,
-    input: &[SymbolId],
+    input: &Input,
     encoding: EncodingKind,
     w: Window,
     max_steps: u64,
@@ -362,7 +362,7 @@ pub fn emulate(
     encoding: EncodingKind,
     w: &Weights,
     window: Window,
-    input: Vec<SymbolId>,
+    input: Input,
     max_steps: u64,
 ) -> Result<Value> {
     let enc = AnyEncoding::new(encoding, m, window).map_err(bad)?;

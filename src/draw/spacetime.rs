@@ -16,7 +16,7 @@
 use super::{hex, text_width, xml_escape, Canvas, DrawError, Rgb, BLACK, GLYPH, GREY, RED, WHITE};
 use crate::encoding::cells::{CellToken, Dictionary, ReferenceTrace, Window, WindowConfig};
 use crate::executor::Executor;
-use crate::machine::{Machine, StateId, SymbolId};
+use crate::machine::{Input, Machine, StateId, SymbolId};
 use crate::predictor::Predictor;
 use std::ops::Range;
 
@@ -251,7 +251,7 @@ impl<P: Predictor> Rows for Generated<'_, P> {
 /// window (the title says which).
 pub fn reference(
     m: &Machine,
-    input: &[SymbolId],
+    input: &Input,
     window: Window,
     max_steps: u64,
     opts: &SpaceTimeOptions,
@@ -297,7 +297,7 @@ fn count_steps(m: &Machine, mut config: WindowConfig, max_steps: u64) -> (u64, S
 pub fn emulated<P: Predictor>(
     m: &Machine,
     predictor: P,
-    input: &[SymbolId],
+    input: &Input,
     window: Window,
     max_steps: u64,
     opts: &SpaceTimeOptions,

@@ -13,7 +13,7 @@ use super::{Encoding, EncodingKind, Trace};
 use crate::certify::{CertifyError, CertifyReport};
 use crate::emulate::{DivergenceReport, EmulationReport};
 use crate::learn::dataset::WindowKind;
-use crate::machine::{Machine, SymbolId};
+use crate::machine::{Input, Machine};
 use crate::token::TokenId;
 use crate::verify::Divergence;
 use crate::weights::{Metadata, Weights};
@@ -124,7 +124,7 @@ impl Encoding for AnyEncoding {
     fn trace<'m>(
         &self,
         machine: &'m Machine,
-        input: &[SymbolId],
+        input: &Input,
         max_steps: u64,
     ) -> Result<AnyTrace<'m>, WindowError> {
         Ok(match self {
@@ -146,7 +146,7 @@ impl Encoding for AnyEncoding {
         &self,
         machine: &Machine,
         weights: &Weights,
-        input: &[SymbolId],
+        input: &Input,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError> {
         each!(AnyEncoding, self, e => e.certify(machine, weights, input, progress))

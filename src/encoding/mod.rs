@@ -24,7 +24,7 @@ pub use any::{AnyEncoding, AnyTrace};
 use crate::certify::{CertifyError, CertifyReport};
 use crate::emulate::{token_divergence, DivergenceReport, EmulationReport};
 use crate::learn::dataset::WindowKind;
-use crate::machine::{Machine, SymbolId};
+use crate::machine::{Input, Machine};
 use crate::token::TokenId;
 use crate::verify::Divergence;
 use crate::weights::{Metadata, Weights};
@@ -79,7 +79,7 @@ pub trait Encoding {
     fn trace<'m>(
         &self,
         machine: &'m Machine,
-        input: &[SymbolId],
+        input: &Input,
         max_steps: u64,
     ) -> Result<Self::Trace<'m>, WindowError>;
 
@@ -96,7 +96,7 @@ pub trait Encoding {
         &self,
         machine: &Machine,
         weights: &Weights,
-        input: &[SymbolId],
+        input: &Input,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError>;
 

@@ -161,8 +161,8 @@ pub enum Undefined {
 /// An example run listed in a machine file, already checked against the alphabet and states.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Example {
-    /// The input written at cells 0..n.
-    pub input: Vec<SymbolId>,
+    /// The input written at cells 0..n, and the head's start cell.
+    pub input: Input,
     /// The input as written in the file.
     pub input_text: String,
     /// Expected number of steps.
@@ -300,13 +300,27 @@ impl Machine {
             .map(|i| StateId(i as u16))
     }
 
-    /// Turns an input word into symbol ids, naming the first character outside the alphabet.
+    /// Turns an input word into symbol ids and the head's start cell, naming the first
+    /// character outside the alphabet.
+    ///
+    /// When `*` is not one of the machine's symbols it marks the head's start, as in Morphett's
+    /// simulator ([`HEAD_MARKER`]): the head starts on the cell of the first `*` (the number of
+    /// characters before it), and every `*` is removed. A word without one starts the head on
+    /// its first cell. For a machine with a `*` symbol, `*` is that symbol.
     ///
     /// For a machine read from Morphett's format a space is the blank, as in Morphett's
     /// simulator, whose own sample tapes separate numbers with spaces.
-    pub fn parse_input(&self, word: &str) -> Result<Vec<SymbolId>, InputError> {
-        word.chars()
-            .enumerate()
+    ///
+    /// ```
+    /// use arsim::machine::load_machine;
+    /// let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
+    /// let input = bb2.parse_input("10*1").unwrap();
+    /// assert_eq!((bb2.render(&input), input.head), ("101".to_string(), 2));
+    /// ```
+    pub fn parse_input(&self, word: &str) -> Result<Input, InputError> {
+        let (chars, head) = split_head_marker(word, self.symbol_id(HEAD_MARKER).is_some());
+        let symbols = chars
+            .into_iter()
             .map(|(i, c)| {
                 let c = if c == ' ' && self.space_is_blank && self.symbol_id(' ').is_none() {
                     self.symbol_char(self.blank)
@@ -317,10 +331,22 @@ impl Machine {
                     position: i,
                     symbol: c,
                     alphabet: self.symbols.iter().collect(),
-                    hint: if c == '*' { HEAD_START_HINT } else { "" },
                 })
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok(Input { symbols, head })
+    }
+
+    /// Renders an input as it is typed: the word, with [`HEAD_MARKER`] before the head's start
+    /// cell when that is not cell 0 (blanks written up to it when it lies beyond the word).
+    /// [`Machine::parse_input`] reads it back, for a machine without a `*` symbol.
+    pub fn render_input(&self, input: &Input) -> String {
+        let mut word: Vec<char> = input.iter().map(|&s| self.symbol_char(s)).collect();
+        if input.head > 0 {
+            word.resize(word.len().max(input.head), self.symbol_char(self.blank));
+            word.insert(input.head, HEAD_MARKER);
+        }
+        word.into_iter().collect()
     }
 
     /// Renders symbol ids as a string.
@@ -377,9 +403,7 @@ impl Machine {
 
 /// An input word with a character outside the machine's alphabet.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "input symbol '{symbol}' at position {position} is not in the alphabet {{{alphabet}}}{hint}"
-)]
+#[error("input symbol '{symbol}' at position {position} is not in the alphabet {{{alphabet}}}")]
 pub struct InputError {
     /// 0-based character position in the word.
     pub position: usize,
@@ -387,10 +411,66 @@ pub struct InputError {
     pub symbol: char,
     /// The machine's alphabet, as one string.
     pub alphabet: String,
-    /// What the character means elsewhere, when it is a known convention ("" otherwise).
-    pub hint: &'static str,
 }
 
-/// Why a `*` in an input is refused: Morphett's simulator reads it as the head's start cell
-/// (`nHeadPosition = sInitialTape.indexOf("*")`); arsim's runs start on the input's first cell.
-const HEAD_START_HINT: &str = "; in Morphett's simulator `*` marks the cell the head starts on, which arsim does not support (its head starts on the input's first cell): give the input from the head's cell on";
+/// The character that marks the head's start cell in an input word, for a machine whose
+/// alphabet does not hold it: Morphett's simulator does the same (`Reset()`:
+/// `nHeadPosition = sInitialTape.indexOf("*")`, then every `*` is removed), and its format can
+/// never have `*` as a symbol, since `*` is its rule wildcard.
+pub const HEAD_MARKER: char = '*';
+
+/// The characters of `word` that are tape symbols, each with its position in `word`, and the
+/// head's start cell: the count of symbols before the first [`HEAD_MARKER`], 0 without one.
+/// When `marker_is_symbol` (the machine has a `*` symbol) the word is all symbols, head 0.
+pub(crate) fn split_head_marker(word: &str, marker_is_symbol: bool) -> (Vec<(usize, char)>, usize) {
+    let mut head = None;
+    let mut chars = Vec::with_capacity(word.len());
+    for (i, c) in word.chars().enumerate() {
+        if c == HEAD_MARKER && !marker_is_symbol {
+            head.get_or_insert(chars.len());
+        } else {
+            chars.push((i, c));
+        }
+    }
+    (chars, head.unwrap_or(0))
+}
+
+/// An input word and the cell the head starts on: what a run is laid on a tape from.
+///
+/// The word is written at cells 0..n (cell 0 stays "where the input starts" in every report);
+/// the head starts on cell `head`, which may lie beyond the word (on a blank). Built by
+/// [`Machine::parse_input`] (a `*` marks the head's start) or, head on cell 0, from a
+/// `Vec<SymbolId>`. It dereferences to the word, so reading the symbols needs no change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Input {
+    /// The word, cells 0..n.
+    pub symbols: Vec<SymbolId>,
+    /// The head's start cell.
+    pub head: usize,
+}
+
+impl Input {
+    /// `symbols` with the head starting on cell `head`.
+    pub fn new(symbols: Vec<SymbolId>, head: usize) -> Input {
+        Input { symbols, head }
+    }
+
+    /// The cells a run starts on, the head's included: `max(n, head + 1)`.
+    pub fn span(&self) -> usize {
+        self.symbols.len().max(self.head + 1)
+    }
+}
+
+impl From<Vec<SymbolId>> for Input {
+    /// The word with the head on its first cell.
+    fn from(symbols: Vec<SymbolId>) -> Input {
+        Input { symbols, head: 0 }
+    }
+}
+
+impl std::ops::Deref for Input {
+    type Target = [SymbolId];
+    fn deref(&self) -> &[SymbolId] {
+        &self.symbols
+    }
+}

@@ -6,7 +6,10 @@
 
 use super::ron_format::SourceMap;
 use super::spec::MachineSpec;
-use super::{Example, InputDistribution, Machine, StateId, Stop, SymbolId, Transition};
+use super::{
+    split_head_marker, Example, Input, InputDistribution, Machine, StateId, Stop, SymbolId,
+    Transition, HEAD_MARKER,
+};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -387,7 +390,9 @@ impl Validator<'_> {
             let place = format!("example {} input", i + 1);
             let mut input = Vec::new();
             let mut ok = true;
-            for c in e.input.chars() {
+            // A `*` that is not a symbol marks the head's start, as in an input word.
+            let (chars, head) = split_head_marker(&e.input, sym_ids.contains_key(&HEAD_MARKER));
+            for (_, c) in chars {
                 match sym_ids.get(&c) {
                     Some(&id) => input.push(id),
                     None => {
@@ -442,7 +447,7 @@ impl Validator<'_> {
             }
             if let (true, Some(stop)) = (ok, stop) {
                 examples.push(Example {
-                    input,
+                    input: Input::new(input, head),
                     input_text: e.input.clone(),
                     steps: e.steps,
                     stop,

@@ -541,6 +541,7 @@ pub fn emulate_cells_rows(
         encoding: "cells",
         executor: "rows",
         input: machine.render(&opts.input),
+        head_start: opts.input.head,
         steps,
         stop,
         tape_cells: window.size,

@@ -39,7 +39,7 @@ pub struct Metadata {
     pub start_state: Option<String>,
     /// The machine's halting states.
     pub halting: Vec<String>,
-    /// The input the weights were compiled for (its window), if any.
+    /// The input the weights were compiled for (its window), if any, as typed (`*` marks a head start).
     pub input: Option<String>,
     /// The scoring rule in words.
     pub rule: String,

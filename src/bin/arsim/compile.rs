@@ -49,7 +49,7 @@ pub fn cmd_compile(
     }
     let labels = weights.nonzero_labels();
     if let Some(path) = &out {
-        let compiled_for = (!input.is_empty()).then_some(&input[..]);
+        let compiled_for = (!input.is_empty() || input.head > 0).then_some(&input);
         let meta = metadata(&m, &enc, compiled_for);
         weights.write(&meta, path).map_err(anyhow::Error::from)?;
     }

@@ -65,8 +65,12 @@ fn print_emulation(r: &EmulationReport) {
             r.encoding, r.dictionary, r.offsets
         ),
     }
+    let head = match r.head_start {
+        0 => String::new(),
+        h => format!(", head from cell {}", r.origin + h),
+    };
     println!(
-        "window       {} cells, input from cell {}",
+        "window       {} cells, input from cell {}{head}",
         r.tape_cells, r.origin
     );
     println!("reference    {} steps, {}", r.steps, r.stop);

@@ -51,8 +51,14 @@ pub fn input_spec(m: &Machine, name: &str, args: &InputArgs) -> Result<InputSpec
         let words = list
             .split(',')
             .map(|w| {
-                m.parse_input(w)
-                    .with_context(|| format!("bad --inputs for machine {name}"))
+                let input = m
+                    .parse_input(w)
+                    .with_context(|| format!("bad --inputs for machine {name}"))?;
+                // learn's traces start the head on the input's first cell.
+                match input.head {
+                    0 => Ok(input.symbols),
+                    h => Err(anyhow!("bad --inputs for machine {name}: {w:?} starts the head on cell {h}; learn starts every run on cell 0")),
+                }
             })
             .collect::<Result<Vec<_>>>()?;
         return Ok(InputSpec::Listed(words));

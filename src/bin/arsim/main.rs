@@ -22,7 +22,7 @@ use anyhow::{anyhow, Context as _, Result};
 use arsim::learn::softmax::SoftmaxOptions;
 use arsim::learn::LearnOptions;
 use arsim::length::Plan;
-use arsim::machine::{load_machine_as, load_machine_with, LoadOptions, Machine, SymbolId};
+use arsim::machine::{load_machine_as, load_machine_with, Input, LoadOptions, Machine};
 use clap::Parser;
 use flags::{Cli, Command, MachineArgs};
 use serde::Serialize;
@@ -109,7 +109,7 @@ pub fn print_json(value: &impl Serialize) {
 
 /// Loads the machine and parses the input (--input, --input-file, or the file's own) against
 /// its alphabet; lenient loading's warnings go to stderr.
-pub fn load(args: &MachineArgs) -> Result<(Machine, Vec<SymbolId>)> {
+pub fn load(args: &MachineArgs) -> Result<(Machine, Input)> {
     let given = match (&args.input, &args.input_file) {
         (Some(word), _) => Some(word.clone()),
         (None, Some(path)) => {

@@ -30,6 +30,9 @@ pub fn cmd_run(args: &MachineArgs, max_steps: u64, json: bool) -> Result<(), Fai
         println!("stop      {}", r.stop);
         println!("state     {}", r.state);
         println!("nonblank  {}", r.nonblank);
+        if report.head_start > 0 {
+            println!("start     head on cell {} (the input's `*`)", report.head_start);
+        }
         println!(
             "cells     {} .. {} (head positions visited; input starts at 0)",
             r.cells[0], r.cells[1]

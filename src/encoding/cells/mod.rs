@@ -16,13 +16,13 @@ use crate::certify::{CertifyError, CertifyReport};
 use crate::encoding::halt::RowHalt;
 use crate::encoding::{Encoding, EncodingKind, Trace};
 use crate::learn::dataset::WindowKind;
-use crate::machine::{Machine, StateId, Stop, SymbolId};
+use crate::machine::{Input, Machine, StateId, Stop, SymbolId};
 use crate::predictor::TokenId;
 use crate::weights::{with_dense, DenseWeights, Weights};
 use serde::Serialize;
 
-/// A tape window: S cells, with cell 0 of the machine's tape (where the input starts and the
-/// head begins) at window index `origin`.
+/// A tape window: S cells, with cell 0 of the machine's tape (where the input starts; the
+/// head begins there unless the input says otherwise) at window index `origin`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Window {
     /// Number of cells S (at least 1).
@@ -219,6 +219,16 @@ pub enum WindowError {
         /// Window size.
         size: usize,
     },
+    /// The head's start cell lies outside the window.
+    #[error("the head's start cell {head} (window cell {origin} + {head}) lies outside a window of {size} cells")]
+    HeadOutside {
+        /// The head's start cell, relative to the input's first.
+        head: usize,
+        /// Window cell of the input's first cell.
+        origin: usize,
+        /// Window size.
+        size: usize,
+    },
     /// Step `step` moves the head off the window.
     #[error("the run leaves the tape window of {size} cells at step {step} (head moves {direction} from window cell {from})")]
     LeftWindow {
@@ -234,10 +244,11 @@ pub enum WindowError {
 }
 
 impl WindowConfig {
-    /// C0: blanks, the input from the origin on, head on the origin in the start state.
+    /// C0: blanks, the input from the origin on, head on the input's start cell (window cell
+    /// `origin + input.head`) in the start state.
     pub fn initial(
         machine: &Machine,
-        input: &[SymbolId],
+        input: &Input,
         window: Window,
     ) -> Result<WindowConfig, WindowError> {
         if window.size == 0 {
@@ -250,11 +261,19 @@ impl WindowConfig {
                 size: window.size,
             });
         }
+        let head = window.origin + input.head;
+        if head >= window.size {
+            return Err(WindowError::HeadOutside {
+                head: input.head,
+                origin: window.origin,
+                size: window.size,
+            });
+        }
         let mut cells = vec![machine.blank(); window.size];
         cells[window.origin..window.origin + input.len()].copy_from_slice(input);
         Ok(WindowConfig {
             cells,
-            head: window.origin,
+            head,
             state: machine.start(),
         })
     }
@@ -347,7 +366,7 @@ impl<'m> ReferenceTrace<'m> {
     /// The trace of `machine` on `input` in `window`, at most `max_steps` steps.
     pub fn new(
         machine: &'m Machine,
-        input: &[SymbolId],
+        input: &Input,
         window: Window,
         max_steps: u64,
     ) -> Result<ReferenceTrace<'m>, WindowError> {
@@ -540,7 +559,7 @@ impl Encoding for Cells {
     fn trace<'m>(
         &self,
         machine: &'m Machine,
-        input: &[SymbolId],
+        input: &Input,
         max_steps: u64,
     ) -> Result<ReferenceTrace<'m>, WindowError> {
         ReferenceTrace::new(machine, input, self.window, max_steps)
@@ -569,7 +588,7 @@ impl Encoding for Cells {
         &self,
         machine: &Machine,
         weights: &Weights,
-        _input: &[SymbolId],
+        _input: &Input,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError> {
         let d = crate::certify::dense_weights(weights, "cells")?;
@@ -621,7 +640,7 @@ pub struct RenderedTrace {
 /// of the compact row. This is `arsim trace`.
 pub fn render_trace(
     machine: &Machine,
-    input: &[SymbolId],
+    input: &Input,
     window: Window,
     max_steps: u64,
     tokens: bool,

@@ -25,7 +25,7 @@ use crate::encoding::cells::{
 use crate::encoding::halt::RowHalt;
 use crate::encoding::{Encoding, EncodingKind, Trace};
 use crate::learn::dataset::WindowKind;
-use crate::machine::{Machine, Move, StateId, SymbolId};
+use crate::machine::{Input, Machine, Move, StateId, SymbolId};
 use crate::predictor::TokenId;
 use crate::time_dependent::{Schedule, TimeDependentAr};
 use crate::verify::Divergence;
@@ -397,7 +397,7 @@ impl<'m> BitTrace<'m> {
     /// The bit trace of `machine` on `input` in `window`, at most `max_steps` steps.
     pub fn new(
         machine: &'m Machine,
-        input: &[SymbolId],
+        input: &Input,
         window: Window,
         max_steps: u64,
     ) -> Result<BitTrace<'m>, WindowError> {
@@ -512,7 +512,7 @@ impl Encoding for Gates {
     fn trace<'m>(
         &self,
         machine: &'m Machine,
-        input: &[SymbolId],
+        input: &Input,
         max_steps: u64,
     ) -> Result<BitTrace<'m>, WindowError> {
         BitTrace::new(machine, input, self.window(), max_steps)
@@ -545,7 +545,7 @@ impl Encoding for Gates {
         &self,
         machine: &Machine,
         weights: &Weights,
-        input: &[SymbolId],
+        input: &Input,
         _progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError> {
         let Weights::Sparse(p) = weights else {

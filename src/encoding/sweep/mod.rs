@@ -24,7 +24,7 @@ use crate::encoding::cells::{self, CellToken, TraceEnd, Window, WindowConfig, Wi
 use crate::encoding::halt::RowHalt;
 use crate::encoding::{Encoding, EncodingKind, Trace};
 use crate::learn::dataset::WindowKind;
-use crate::machine::{Machine, Move, StateId, Stop, SymbolId};
+use crate::machine::{Input, Machine, Move, StateId, Stop, SymbolId};
 use crate::predictor::TokenId;
 use crate::weights::{with_dense, DenseWeights, Weights};
 
@@ -175,7 +175,7 @@ impl<'m> ReferenceTrace<'m> {
     /// The trace of `machine` on `input` in `window`, at most `max_steps` steps.
     pub fn new(
         machine: &'m Machine,
-        input: &[SymbolId],
+        input: &Input,
         window: Window,
         max_steps: u64,
     ) -> Result<ReferenceTrace<'m>, WindowError> {
@@ -552,7 +552,7 @@ impl Encoding for Sweep {
     fn trace<'m>(
         &self,
         machine: &'m Machine,
-        input: &[SymbolId],
+        input: &Input,
         max_steps: u64,
     ) -> Result<ReferenceTrace<'m>, WindowError> {
         ReferenceTrace::new(machine, input, self.window, max_steps)
@@ -582,7 +582,7 @@ impl Encoding for Sweep {
         &self,
         machine: &Machine,
         weights: &Weights,
-        _input: &[SymbolId],
+        _input: &Input,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<CertifyReport, CertifyError> {
         let d = crate::certify::dense_weights(weights, "sweep")?;

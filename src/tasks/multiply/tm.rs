@@ -19,7 +19,7 @@ use super::neural::EVAL_SEED;
 use super::CotFormat;
 use crate::emulate::{emulate_cells, EmulateOptions};
 use crate::learn::{self, inputs::InputSpec, Algo, LearnOptions, LearnerKind};
-use crate::machine::{Machine, SymbolId};
+use crate::machine::{Input, Machine};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -88,7 +88,8 @@ fn nonzero(w: &crate::predictor::LinearAr) -> usize {
         .sum()
 }
 
-fn parse(machine: &Machine, p: Pair) -> Vec<SymbolId> {
+/// The pair as binary-multiply's input (`*` is its symbol, not a head marker: head on cell 0).
+fn parse(machine: &Machine, p: Pair) -> Input {
     machine
         .parse_input(&binary_input(p))
         .expect("binary digits and '*' are in binary-multiply's alphabet")
@@ -178,7 +179,7 @@ pub fn run_learned(
 ) -> Result<TmReport, learn::LearnError> {
     let train_pairs = Dataset::new(Split::Train, CotFormat::None).sample(train, seed);
     let test_pairs = held_out_pairs(split, n);
-    let words = |ps: &[Pair]| ps.iter().map(|&p| parse(machine, p)).collect::<Vec<_>>();
+    let words = |ps: &[Pair]| ps.iter().map(|&p| parse(machine, p).symbols).collect::<Vec<_>>();
     let opts = LearnOptions {
         inputs: InputSpec::Given {
             train: words(&train_pairs),
