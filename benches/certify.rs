@@ -8,7 +8,7 @@ use arsim::certify::{certify_cells, certify_sweep};
 use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
 use arsim::emulate::window_of_run;
 use arsim::encoding::cells::{next_cell, CellToken, Dictionary};
-use arsim::machine::{load_machine, Machine};
+use arsim::machine::{load_machine, Input, Machine};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -38,7 +38,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     for name in ["bb4", "binary-add", "binary-multiply"] {
         let m = load_machine(&format!("{root}/machines/{name}.ron")).expect("corpus machine");
-        let w = window_of_run(&m, &[], 10_000);
+        let w = window_of_run(&m, &Input::default(), 10_000);
         let cells = machine_to_cells_predictor(&m, w);
         let contexts = certify_cells(&m, &cells, w).unwrap().contexts;
         let id = format!("{name}/D={}", cells.layout().tokens.len());

@@ -22,7 +22,7 @@ use arsim::emulate::window_of_run;
 use arsim::encoding::cells::{next_cell, Cells, Dictionary, ReferenceTrace, Window};
 use arsim::encoding::Encoding;
 use arsim::executor::Executor;
-use arsim::machine::{load_machine, Machine, SymbolId};
+use arsim::machine::{load_machine, Input, Machine};
 use arsim::predictor::{argmax, LinearAr, Predictor, TokenId};
 use arsim::verify::run_verified;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -296,7 +296,7 @@ fn bench_rows(c: &mut Criterion) {
         ),
     ];
     for (name, m, w, rows) in cases {
-        let prompt: Vec<TokenId> = ReferenceTrace::new(m, &[], w, 0)
+        let prompt: Vec<TokenId> = ReferenceTrace::new(m, &Input::default(), w, 0)
             .unwrap()
             .take(w.size + 1)
             .collect();

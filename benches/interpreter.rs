@@ -6,7 +6,7 @@
 //! `arsim run machines/bb5.ron`: `benches/baseline/bb5.c` (BENCHMARKS.md has the commands).
 
 use arsim::interpreter::Interpreter;
-use arsim::machine::{load_machine, Machine, StateId, SymbolId};
+use arsim::machine::{load_machine, Input, Machine, StateId, SymbolId};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -57,7 +57,7 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(BB5_STEPS));
     g.bench_function("arsim", |b| {
         b.iter(|| {
-            let mut it = Interpreter::new(black_box(&bb5), &[]);
+            let mut it = Interpreter::new(black_box(&bb5), &Input::default());
             it.run(u64::MAX);
             assert_eq!(it.steps(), BB5_STEPS);
         })

@@ -327,7 +327,7 @@ pub fn emulate_sweep_with<T: Weight>(
 /// ```
 /// use arsim::{emulate::{emulate_gates, EmulateOptions}, machine::load_machine};
 /// let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
-/// let opts = EmulateOptions { input: vec![], window: None, max_steps: 1_000 };
+/// let opts = EmulateOptions { input: Default::default(), window: None, max_steps: 1_000 };
 /// let report = emulate_gates(&bb2, &opts, &mut |_| {}).unwrap();
 /// assert!(report.agree);
 /// // T·S·|Γ|(|Q|+1) = 6 · 4 · 2 · 4 bits.

@@ -310,7 +310,7 @@ mod tests {
     #[test]
     fn run_report_keys_sit_at_one_level() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
-        let v = serde_json::to_value(run_report(&m, &[], 1000)).unwrap();
+        let v = serde_json::to_value(run_report(&m, &Input::default(), 1000)).unwrap();
         let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
         // The summary's keys sit beside the machine and the input, not under a key of their own.
@@ -339,11 +339,11 @@ mod tests {
     #[test]
     fn bb2_and_bb3_counts() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
-        let r = run(&m, &[], 1000);
+        let r = run(&m, &Input::default(), 1000);
         assert_eq!((r.steps, r.stop, r.nonblank), (6, Stop::Halted, 4));
         assert_eq!(r.tape, "1111");
         let m = from_standard("1RB1RZ_1LB0RC_1LC1LA", "bb3").unwrap();
-        let r = run(&m, &[], 1000);
+        let r = run(&m, &Input::default(), 1000);
         assert_eq!((r.steps, r.nonblank), (21, 5));
     }
 
@@ -351,7 +351,7 @@ mod tests {
     fn growth_both_ways_and_resume() {
         // Sweeps right forever: 5000 steps cross several growths.
         let m = from_standard("1RA1RA", "right").unwrap();
-        let mut it = Interpreter::new(&m, &[]);
+        let mut it = Interpreter::new(&m, &Input::default());
         assert_eq!(it.run(3000), Stop::StepLimit);
         assert_eq!(it.run(5000), Stop::StepLimit);
         let r = it.summary();
@@ -360,7 +360,7 @@ mod tests {
             (5000, 5000, 5000, [0, 5000])
         );
         let m = from_standard("1LA1LA", "left").unwrap();
-        let r = run(&m, &[], 5000);
+        let r = run(&m, &Input::default(), 5000);
         assert_eq!((r.head, r.tape_start, r.cells), (-5000, -4999, [-5000, 0]));
     }
 
@@ -372,14 +372,14 @@ mod tests {
         )
         .unwrap();
         let m = crate::machine::validate(&spec, None, None).unwrap();
-        let r = run(&m, &[], 100);
+        let r = run(&m, &Input::default(), 100);
         assert_eq!((r.steps, r.stop, r.state.as_str()), (2, Stop::NoRule, "A"));
         // Reaching it exactly at the step limit is still a no-rule stop, as in the traces.
-        assert_eq!(run(&m, &[], 2).stop, Stop::NoRule);
-        assert_eq!(run(&m, &[], 1).stop, Stop::StepLimit);
+        assert_eq!(run(&m, &Input::default(), 2).stop, Stop::NoRule);
+        assert_eq!(run(&m, &Input::default(), 1).stop, Stop::StepLimit);
         // bbchallenge's reading of `---`: one more step, into the halting state.
         let m = from_standard("1RB---_1LA---", "x").unwrap();
-        let r = run(&m, &[], 100);
+        let r = run(&m, &Input::default(), 100);
         assert_eq!((r.steps, r.stop, r.state.as_str()), (3, Stop::Halted, "Z"));
     }
 }

@@ -374,7 +374,7 @@ mod tests {
     fn tapes_rows_match_the_formula() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let plan = Plan::Tapes {
-            input: vec![],
+            input: Input::default(),
             tapes: vec![4, 8, 16],
         };
         let r = measure(&m, &[EncodingKind::Cells], &plan, 1000, &mut |_, _| {}).unwrap();
@@ -383,7 +383,7 @@ mod tests {
         assert_eq!(tokens, [6 * 5, 6 * 9, 6 * 17]);
         // A window too small is measured too: the run leaves it.
         let plan = Plan::Tapes {
-            input: vec![],
+            input: Input::default(),
             tapes: vec![2],
         };
         let r = measure(&m, &[EncodingKind::Cells], &plan, 1000, &mut |_, _| {}).unwrap();

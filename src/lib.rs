@@ -25,7 +25,7 @@
 //! ```
 //! use arsim::{emulate::{emulate_cells, EmulateOptions}, machine::load_machine};
 //! let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
-//! let opts = EmulateOptions { input: vec![], window: None, max_steps: 1_000 };
+//! let opts = EmulateOptions { input: Default::default(), window: None, max_steps: 1_000 };
 //! let report = emulate_cells(&bb2, &opts, &mut |_| {}).unwrap();
 //! assert!(report.agree);
 //! assert_eq!(report.steps, 6);

@@ -283,20 +283,20 @@ mod tests {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let dir = tempfile::tempdir().unwrap();
         for e in EncodingKind::ALL {
-            let p = prepare(&m, &[], e, None, None, 1_000).unwrap();
+            let p = prepare(&m, &Input::default(), e, None, None, 1_000).unwrap();
             let path = dir.path().join(format!("{}.safetensors", e.name()));
             p.weights.write(&metadata(&m, &p.enc, None), &path).unwrap();
-            let q = prepare(&m, &[], e, None, Some(&path), 1_000).unwrap();
+            let q = prepare(&m, &Input::default(), e, None, Some(&path), 1_000).unwrap();
             assert_eq!(q.window(), p.window());
             assert_eq!(q.weights, p.weights);
             assert!(
-                q.certify(&m, &[], &mut |_, _| {}).unwrap().certified(),
+                q.certify(&m, &Input::default(), &mut |_, _| {}).unwrap().certified(),
                 "{e:?}"
             );
             assert!(
                 q.emulate(
                     &m,
-                    vec![],
+                    Input::default(),
                     1_000,
                     ExecutorChoice::Auto,
                     Some(1),
@@ -309,7 +309,7 @@ mod tests {
         }
         // A cells file asked to run as sweep says which encoding it holds.
         let cells = dir.path().join("cells.safetensors");
-        let err = prepare(&m, &[], EncodingKind::Sweep, None, Some(&cells), 1_000).unwrap_err();
+        let err = prepare(&m, &Input::default(), EncodingKind::Sweep, None, Some(&cells), 1_000).unwrap_err();
         assert!(err.to_string().contains("--encoding cells"), "{err}");
     }
 }

@@ -141,9 +141,10 @@ fn compile_writes_labelled_safetensors_and_emulate_runs_them() {
 fn broken_weights_fail_verification_with_exit_1() {
     use arsim::compiler::{machine_to_cells_predictor, CENTRE};
     use arsim::emulate::window_of_run;
+    use arsim::machine::Input;
     use arsim::predictor::LinearAr;
     let m = arsim::machine::load_machine(&manifest("machines/bb3.ron")).unwrap();
-    let w = window_of_run(&m, &[], 1000);
+    let w = window_of_run(&m, &Input::default(), 1000);
     let p = machine_to_cells_predictor(&m, w);
     let mut weights = p.weights().to_vec();
     // ⟨A,0⟩ (id 3) in the centre now votes to keep symbol 0 (token ⟨0⟩, id 1).

@@ -11,7 +11,7 @@ use common::corpus;
 use arsim::emulate::window_of_run;
 use arsim::encoding::{Encoding, EncodingKind};
 use arsim::interpreter;
-use arsim::machine::{Example, Machine};
+use arsim::machine::{Example, Input, Machine};
 use arsim::pipeline::prepare;
 use arsim::rows::ExecutorChoice;
 
@@ -235,7 +235,7 @@ fn golden_counts() {
         ("bb2x4", 3_932_964, Some(2_050)),
         ("bb5", 47_176_870, Some(4_098)),
     ] {
-        let r = interpreter::run(&find(name), &[], 100_000_000);
+        let r = interpreter::run(&find(name), &Input::default(), 100_000_000);
         assert_eq!(r.steps, steps, "{name}");
         assert_eq!(r.stop, arsim::machine::Stop::Halted, "{name}");
         if let Some(ones) = ones {

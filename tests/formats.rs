@@ -7,7 +7,7 @@ use arsim::emulate::window_of_run;
 use arsim::interpreter;
 use arsim::machine::convert::{write_machine, ConvertError};
 use arsim::machine::load::from_bytes;
-use arsim::machine::{load_machine, seed, Machine, MachineFormat, StateId};
+use arsim::machine::{load_machine, seed, Input, Machine, MachineFormat, StateId};
 use proptest::prelude::*;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -270,18 +270,18 @@ fn yaml_example_loads_by_extension() {
 #[test]
 fn space_time_png_has_the_expected_size() {
     let m = load_machine("1RB1LB_1LA1RZ").unwrap();
-    let w = window_of_run(&m, &[], 100);
+    let w = window_of_run(&m, &Input::default(), 100);
     assert_eq!(w.size, 4);
     let plain = SpaceTimeOptions {
         plain: true,
         ..SpaceTimeOptions::default()
     };
-    let d = spacetime::reference(&m, &[], w, 100, &plain).unwrap();
+    let d = spacetime::reference(&m, &Input::default(), w, 100, &plain).unwrap();
     let png = d.to_png().unwrap();
     // 4 cells × 7 rows (C0..C6), scaled 16×: 64 × 112 pixels.
     assert_eq!(png_size(&png), (64, 112));
     // With labels and legend the grid is the same and the picture larger.
-    let d = spacetime::reference(&m, &[], w, 100, &SpaceTimeOptions::default()).unwrap();
+    let d = spacetime::reference(&m, &Input::default(), w, 100, &SpaceTimeOptions::default()).unwrap();
     let l = d.layout();
     assert_eq!(
         png_size(&d.to_png().unwrap()),
@@ -290,13 +290,13 @@ fn space_time_png_has_the_expected_size() {
     assert!(l.width > 64 && l.height > 112);
     // bb4 with --width 7: two cells per column, 108 rows.
     let bb4 = load_machine(manifest("machines/bb4.ron").to_str().unwrap()).unwrap();
-    let w = window_of_run(&bb4, &[], 1_000);
+    let w = window_of_run(&bb4, &Input::default(), 1_000);
     let narrow = SpaceTimeOptions {
         max_width: 7,
         plain: true,
         ..SpaceTimeOptions::default()
     };
-    let d = spacetime::reference(&bb4, &[], w, 1_000, &narrow).unwrap();
+    let d = spacetime::reference(&bb4, &Input::default(), w, 1_000, &narrow).unwrap();
     assert_eq!(png_size(&d.to_png().unwrap()), (7, 108));
 }
 
@@ -523,7 +523,7 @@ fn regression_fuzz_findings_write_and_load_back() {
 fn load_and_run(format: MachineFormat, bytes: &[u8]) {
     for index in [0, 1] {
         if let Ok(m) = from_bytes(bytes, format, "fuzz", "fuzz", index) {
-            let _ = interpreter::run(&m, &[], 200);
+            let _ = interpreter::run(&m, &Input::default(), 200);
             let _ = arsim::graph::to_dot(&m);
             writes_load_back(&m);
         }

@@ -15,7 +15,7 @@ use arsim::encoding::gates::{
 };
 use arsim::executor::Executor;
 use arsim::interpreter::Interpreter;
-use arsim::machine::{Example, Machine, SymbolId};
+use arsim::machine::{Example, Input, Machine};
 use arsim::predictor::TokenId;
 use arsim::tasks::parity::{count_bits, parity_circuit, parity_task, ParityCot};
 use proptest::prelude::*;
@@ -118,7 +118,7 @@ fn corpus_agrees_under_gates_bit_by_bit() {
 #[test]
 fn bb3_has_1050_gates_and_its_periodic_predictor_is_its_circuit() {
     let m = corpus_machine("bb3");
-    let w = window_of_run(&m, &[], 100);
+    let w = window_of_run(&m, &Input::default(), 100);
     let circuit = machine_to_circuit(&m, w, 21);
     // T·S·|Γ|(|Q|+1) = 21 · 5 · 2 · 5.
     assert_eq!(circuit.stats().gates, 1050);
@@ -169,7 +169,7 @@ fn bit_rows_decode_to_the_interpreters_configurations() {
 fn a_run_that_leaves_the_window_is_reported_after_verified_bits() {
     let m = corpus_machine("bb2");
     let opts = EmulateOptions {
-        input: vec![],
+        input: Input::default(),
         window: Some(Window { size: 2, origin: 0 }),
         max_steps: 100,
     };
@@ -183,7 +183,7 @@ fn a_run_that_leaves_the_window_is_reported_after_verified_bits() {
 fn a_wrong_weight_shows_as_a_divergence_and_fails_the_certificate() {
     use arsim::time_dependent::{Schedule, TimeDependentAr};
     let m = corpus_machine("bb2");
-    let w = window_of_run(&m, &[], 100);
+    let w = window_of_run(&m, &Input::default(), 100);
     let p = machine_to_gates_predictor(&m, w).unwrap();
     // Map of cell 1's ⟨A,0⟩ bit: flip its bias so it fires when it should not.
     let k = BitLayout::new(&m, w).bits_per_cell() + 2;
@@ -206,7 +206,7 @@ fn a_wrong_weight_shows_as_a_divergence_and_fails_the_certificate() {
         }
     );
     let opts = EmulateOptions {
-        input: vec![],
+        input: Input::default(),
         window: Some(w),
         max_steps: 100,
     };
@@ -251,7 +251,7 @@ fn machines() -> impl Strategy<Value = Machine> {
     common::random_machines(4)
 }
 
-fn machines_with_input() -> impl Strategy<Value = (Machine, Vec<SymbolId>)> {
+fn machines_with_input() -> impl Strategy<Value = (Machine, Input)> {
     common::with_input(machines())
 }
 

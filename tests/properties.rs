@@ -10,7 +10,7 @@ use arsim::emulate::{emulate_cells, window_of_run, EmulateOptions};
 use arsim::encoding::cells::{decode_row, Dictionary, ReferenceTrace, WindowConfig};
 use arsim::interpreter::Interpreter;
 use arsim::machine::load::{from_ron_text, from_standard};
-use arsim::machine::{Machine, SymbolId};
+use arsim::machine::{Input, Machine};
 use proptest::prelude::*;
 
 /// Random machines of up to 4 working states (see `common::random_machines`).
@@ -19,7 +19,7 @@ fn machines() -> impl Strategy<Value = Machine> {
 }
 
 /// A machine with an input word over its alphabet.
-fn machines_with_input() -> impl Strategy<Value = (Machine, Vec<SymbolId>)> {
+fn machines_with_input() -> impl Strategy<Value = (Machine, Input)> {
     common::with_input(machines())
 }
 

@@ -8,14 +8,14 @@ use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::{emulate_cells_with, EmulateOptions, EmulationReport};
 use arsim::encoding::cells::{ReferenceTrace, Window};
 use arsim::executor::Executor;
-use arsim::machine::{Machine, SymbolId};
+use arsim::machine::{Input, Machine};
 use arsim::predictor::{LinearAr, TokenId};
 use arsim::rows::{emulate_cells_rows, RowExecutor, PARALLEL_MIN_ROW};
 use proptest::prelude::*;
 
 /// A machine, an input word over its alphabet, and a window (possibly too small for the run,
 /// possibly with the input starting off-centre).
-fn machine_input_window() -> impl Strategy<Value = (Machine, Vec<SymbolId>, Window)> {
+fn machine_input_window() -> impl Strategy<Value = (Machine, Input, Window)> {
     (
         common::with_input(common::random_machines(4)),
         6usize..40,
@@ -114,7 +114,7 @@ proptest! {
         let w = Window { size: PARALLEL_MIN_ROW + extra, origin: PARALLEL_MIN_ROW / 2 };
         let p = perturbed(&machine_to_cells_predictor(&m, w), &changes);
         let prompt: Vec<TokenId> =
-            ReferenceTrace::new(&m, &[], w, 0).unwrap().take(w.size + 1).collect();
+            ReferenceTrace::new(&m, &Input::default(), w, 0).unwrap().take(w.size + 1).collect();
         let (by_tokens, by_rows) = both(&p, &prompt, 4, 2);
         prop_assert_eq!(by_rows, by_tokens);
     }

@@ -22,7 +22,7 @@ use arsim::encoding::sweep::{
 };
 use arsim::executor::Executor;
 use arsim::interpreter::Interpreter;
-use arsim::machine::SymbolId;
+use arsim::machine::{Input, SymbolId};
 use arsim::machine::{load_machine, Example, Machine, Move};
 use proptest::prelude::*;
 
@@ -189,7 +189,7 @@ fn check_run(
         return Err(format!("certificate fails: {:?}", cert.failures));
     }
     let opts = EmulateOptions {
-        input: input.to_vec(),
+        input: input.clone(),
         window: Some(w),
         max_steps,
     };
@@ -308,7 +308,7 @@ fn stay_loops_are_refused_everywhere() {
     assert_eq!(e.cycles, ["(B,1) → (C,0) → (B,1)"]);
     assert_eq!(e.pairs.len(), 2);
     let opts = EmulateOptions {
-        input: vec![],
+        input: Input::default(),
         window: Some(w),
         max_steps: 10,
     };
@@ -327,11 +327,11 @@ fn a_run_that_starts_final_has_one_row() {
         arsim::machine::standard::parse_with("---1RA", arsim::machine::Undefined::NoRule).unwrap();
     let m = arsim::machine::validate(&spec, None, None).unwrap();
     let w = Window { size: 3, origin: 1 };
-    let c = count(&m, &[], w, 10, BUDGET).unwrap();
+    let c = count(&m, &Input::default(), w, 10, BUDGET).unwrap();
     assert_eq!((c.steps, c.rows()), (0, 1));
-    check_run(&m, &[], w, 10, &c).unwrap();
+    check_run(&m, &Input::default(), w, 10, &c).unwrap();
     // With a step limit of 0 as well: final is checked first.
-    check_run(&m, &[], w, 0, &c).unwrap();
+    check_run(&m, &Input::default(), w, 0, &c).unwrap();
 }
 
 #[test]
@@ -446,7 +446,7 @@ fn foldable_machines() -> impl Strategy<Value = Machine> {
 }
 
 /// A foldable machine with an input word over its alphabet.
-fn machines_with_input() -> impl Strategy<Value = (Machine, Vec<SymbolId>)> {
+fn machines_with_input() -> impl Strategy<Value = (Machine, Input)> {
     common::with_input(foldable_machines())
 }
 
@@ -474,7 +474,7 @@ proptest! {
         extra in 0usize..3,
         origin in 0usize..3,
     ) {
-        let size = (origin + input.len()).max(origin + 1) + extra;
+        let size = origin + input.span() + extra;
         let w = Window { size, origin };
         let c = count(&m, &input, w, MAX_STEPS, u64::MAX).unwrap();
         if let Err(why) = check_run(&m, &input, w, MAX_STEPS, &c) {

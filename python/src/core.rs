@@ -24,7 +24,7 @@ use arsim::learn::dataset::WindowKind;
 use arsim::learn::inputs::{InputSpec, Pattern};
 use arsim::learn::outputs::OutputKind;
 use arsim::learn::{learn as learn_machine, Algo, LearnOptions, LearnedPredictor, LearnerKind};
-use arsim::machine::{load_machine_as, Machine, MachineFormat, SymbolId};
+use arsim::machine::{load_machine_as, Input, Machine, MachineFormat, SymbolId};
 use arsim::nn::{ArModel, Checkpoint};
 use arsim::predictor::{LinearAr, LinearArF32, Predictor, TokenId};
 use arsim::weights::DenseWeights;
@@ -100,7 +100,7 @@ pub fn load(arg: &str, format: Option<&str>) -> Result<Machine> {
 }
 
 /// `Machine::parse_input`, with the command line's context.
-pub fn parse_input(m: &Machine, input: &str) -> Result<Vec<SymbolId>> {
+pub fn parse_input(m: &Machine, input: &str) -> Result<Input> {
     m.parse_input(input).map_err(|e| {
         Failure::Input(format!(
             "bad --input for machine {}: {}",
@@ -503,9 +503,11 @@ pub fn learn(
         let words = list
             .iter()
             .map(|w| {
-                m.parse_input(w).map_err(|e| {
-                    Failure::Input(format!("bad --inputs for machine {name}: {}", chain(&e)))
-                })
+                let word = m
+                    .parse_input(w)
+                    .map_err(|e| e.to_string())
+                    .and_then(|i| i.into_word_from_first_cell().map_err(|e| e.to_string()));
+                word.map_err(|e| Failure::Input(format!("bad --inputs for machine {name}: {e}")))
             })
             .collect::<Result<Vec<_>>>()?;
         InputSpec::Listed(words)

@@ -280,12 +280,13 @@ mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
     use crate::emulate::window_of_run;
+    use crate::machine::Input;
     use crate::machine::load_machine;
 
     #[test]
     fn bb3_heatmap_has_three_labelled_panels() {
         let m = load_machine("1RB1RZ_1LB0RC_1LC1LA").unwrap();
-        let w = window_of_run(&m, &[], 100);
+        let w = window_of_run(&m, &Input::default(), 100);
         let p = machine_to_cells_predictor(&m, w);
         let h = Heatmap::new(&p, "bb3");
         assert_eq!(h.panels.len(), 3);

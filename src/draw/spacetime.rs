@@ -763,12 +763,12 @@ mod tests {
     #[test]
     fn bb2_rows_cells_and_colours() {
         let m = bb2();
-        let w = window_of_run(&m, &[], 100);
+        let w = window_of_run(&m, &Input::default(), 100);
         let opts = SpaceTimeOptions {
             plain: true,
             ..Default::default()
         };
-        let d = reference(&m, &[], w, 100, &opts).unwrap();
+        let d = reference(&m, &Input::default(), w, 100, &opts).unwrap();
         assert_eq!((d.cols, d.rows), (w.size, 7));
         assert_eq!(d.scale, 16);
         // Row 0: all blank, head on the origin in state A.
@@ -794,13 +794,13 @@ mod tests {
     #[test]
     fn long_runs_are_sampled_not_blurred() {
         let m = load_machine("1RB1LC_1RC1RB_1RD0LE_1LA1LD_1RZ0LA").unwrap();
-        let w = window_of_run(&m, &[], 20_000);
+        let w = window_of_run(&m, &Input::default(), 20_000);
         let opts = SpaceTimeOptions {
             max_width: 10,
             max_height: 50,
             ..Default::default()
         };
-        let d = reference(&m, &[], w, 20_000, &opts).unwrap();
+        let d = reference(&m, &Input::default(), w, 20_000, &opts).unwrap();
         assert!(d.cols <= 10 && d.rows <= 50, "{} × {}", d.cols, d.rows);
         assert!(d.cells_per_col > 1);
         assert!(d.title[1].contains("every"));
@@ -819,18 +819,18 @@ mod tests {
     #[test]
     fn emulation_agrees_and_edited_weights_show_red() {
         let m = bb2();
-        let w = window_of_run(&m, &[], 100);
+        let w = window_of_run(&m, &Input::default(), 100);
         let opts = SpaceTimeOptions::default();
         let p = machine_to_cells_predictor(&m, w);
-        let d = emulated(&m, p.clone(), &[], w, 100, &opts).unwrap();
+        let d = emulated(&m, p.clone(), &Input::default(), w, 100, &opts).unwrap();
         assert_eq!(d.wrong_tokens, 0);
-        let r = reference(&m, &[], w, 100, &opts).unwrap();
+        let r = reference(&m, &Input::default(), w, 100, &opts).unwrap();
         assert_eq!(d.grid, r.grid);
         // Zero weights: the predictor emits token 0 (SEP) everywhere: every cell is wrong.
         let layout = p.layout().clone();
         let v = layout.tokens.len();
         let zero = crate::predictor::LinearAr::new(layout, vec![nalgebra::DMatrix::zeros(v, v); 3]);
-        let d = emulated(&m, zero, &[], w, 100, &opts).unwrap();
+        let d = emulated(&m, zero, &Input::default(), w, 100, &opts).unwrap();
         assert_eq!(d.wrong_tokens as usize, (d.rows - 1) * d.cols);
         assert!(d.to_png().is_ok());
     }
@@ -838,18 +838,18 @@ mod tests {
     #[test]
     fn step_ranges_are_checked() {
         let m = bb2();
-        let w = window_of_run(&m, &[], 100);
+        let w = window_of_run(&m, &Input::default(), 100);
         let opts = SpaceTimeOptions {
             steps: Some(2..5),
             ..Default::default()
         };
-        let d = reference(&m, &[], w, 100, &opts).unwrap();
+        let d = reference(&m, &Input::default(), w, 100, &opts).unwrap();
         assert_eq!(d.row_steps, [2, 3, 4]);
         let opts = SpaceTimeOptions {
             steps: Some(50..60),
             ..Default::default()
         };
-        assert!(reference(&m, &[], w, 100, &opts).is_err());
+        assert!(reference(&m, &Input::default(), w, 100, &opts).is_err());
     }
 
     #[test]
@@ -857,7 +857,7 @@ mod tests {
         // Two cells, back and forth forever.
         let m = crate::machine::load_machine("0RB0RB_0LA0LA").unwrap();
         let w = Window { size: 2, origin: 0 };
-        let d = reference(&m, &[], w, 10_000, &SpaceTimeOptions::default()).unwrap();
+        let d = reference(&m, &Input::default(), w, 10_000, &SpaceTimeOptions::default()).unwrap();
         // 16-pixel cells (the most), and every 81st of the 10,001 rows: 124 rows in 2000 pixels.
         assert_eq!((d.scale, d.rows), (16, 124));
         assert!(
@@ -867,7 +867,7 @@ mod tests {
         );
         let bb2 = crate::machine::load_machine("1RB1LB_1LA1RZ").unwrap();
         let w = Window { size: 4, origin: 2 };
-        let d = reference(&bb2, &[], w, 100, &SpaceTimeOptions::default()).unwrap();
+        let d = reference(&bb2, &Input::default(), w, 100, &SpaceTimeOptions::default()).unwrap();
         assert!(d.title[0].ends_with("6 steps, halted"), "{:?}", d.title);
     }
 }

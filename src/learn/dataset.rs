@@ -277,7 +277,7 @@ mod tests {
         let w = common_window(&m, &[vec![]], 100);
         assert_eq!((w.size, w.origin), (4, 2));
         let f = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
-        let all: Vec<TokenId> = f.trace(&m, &[], 100).unwrap().collect();
+        let all: Vec<TokenId> = f.trace(&m, &crate::machine::Input::default(), 100).unwrap().collect();
         let offsets = WindowKind::Local.offsets(w.size);
         let mut seen = Vec::new();
         let n = for_each_example(&m, &f, &[], 100, &offsets, |p, c, l| {

@@ -418,7 +418,7 @@ mod tests {
         .unwrap();
         let inputs: Vec<Vec<SymbolId>> = ["1011", "111", "0", "10"]
             .iter()
-            .map(|w| m.parse_input(w).unwrap())
+            .map(|w| m.parse_input(w).unwrap().symbols)
             .collect();
         let window = common_window(&m, &inputs, 1000);
         let format = TraceFormat::new(EncodingKind::Cells, &m, window).unwrap();

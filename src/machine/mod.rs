@@ -459,6 +459,23 @@ impl Input {
     pub fn span(&self) -> usize {
         self.symbols.len().max(self.head + 1)
     }
+
+    /// The word, for a use that starts every run on the input's first cell (learning from
+    /// listed inputs); refused when the input starts the head elsewhere.
+    pub fn into_word_from_first_cell(self) -> Result<Vec<SymbolId>, HeadStartError> {
+        match self.head {
+            0 => Ok(self.symbols),
+            head => Err(HeadStartError { head }),
+        }
+    }
+}
+
+/// An input whose head starts off its first cell, given where every run starts on cell 0.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the input starts the head on cell {head} (its `*`), but runs here start on the input's first cell")]
+pub struct HeadStartError {
+    /// The head's start cell.
+    pub head: usize,
 }
 
 impl From<Vec<SymbolId>> for Input {

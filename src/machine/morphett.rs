@@ -676,7 +676,7 @@ pub fn to_morphett(m: &Machine) -> Result<String, MorphettExportError> {
 mod tests {
     use super::*;
     use crate::interpreter;
-    use crate::machine::{validate, Stop};
+    use crate::machine::{validate, Input, Stop};
 
     /// The palindrome detector from Morphett's own examples (wildcards and `*` moves).
     const PALINDROME: &str = "\
@@ -798,7 +798,7 @@ reject2 * ( * halt-reject
         let back = load(&text);
         assert_eq!(back.symbols(), m.symbols());
         assert_eq!(back.states(), ["0", "B", "halt"]);
-        let run = interpreter::run(&back, &[], 100);
+        let run = interpreter::run(&back, &Input::default(), 100);
         assert_eq!((run.steps, run.nonblank), (6, 4));
     }
 
@@ -807,7 +807,7 @@ reject2 * ( * halt-reject
         let m = load("0 _ 1 r Halt\n0 1 1 r HALT-accept\n* * * r 0\n");
         assert!(m.is_halting(m.state_id("Halt").unwrap()));
         assert!(m.is_halting(m.state_id("HALT-accept").unwrap()));
-        let run = interpreter::run(&m, &[], 100);
+        let run = interpreter::run(&m, &Input::default(), 100);
         assert_eq!(
             (run.stop, run.steps, run.state.as_str()),
             (Stop::Halted, 1, "Halt")
@@ -818,7 +818,7 @@ reject2 * ( * halt-reject
     fn unmatched_rules_step_into_halt_as_in_morphett() {
         // Morphett: no rule for (0, 1) → one more step, into `halt`, the 1 kept.
         let m = load("0 _ 1 * 0\n");
-        let run = interpreter::run(&m, &[], 100);
+        let run = interpreter::run(&m, &Input::default(), 100);
         assert_eq!(
             (run.stop, run.steps, run.state.as_str()),
             (Stop::Halted, 2, "halt")
@@ -829,7 +829,7 @@ reject2 * ( * halt-reject
             ..MorphettOptions::default()
         };
         let m = validate(&parse_with("0 _ 1 * 0\n", &opts).unwrap().spec, None, None).unwrap();
-        let run = interpreter::run(&m, &[], 100);
+        let run = interpreter::run(&m, &Input::default(), 100);
         assert_eq!((run.stop, run.steps), (Stop::NoRule, 1));
     }
 
@@ -847,7 +847,7 @@ reject2 * ( * halt-reject
         lines.sort_unstable();
         assert_eq!(lines, [2, 3, 4]);
         let m = validate(&p.spec, None, None).unwrap();
-        let run = interpreter::run(&m, &[], 100);
+        let run = interpreter::run(&m, &Input::default(), 100);
         assert_eq!((run.tape.as_str(), run.state.as_str()), ("b", "halt"));
     }
 
@@ -866,7 +866,7 @@ reject2 * ( * halt-reject
             None,
         )
         .unwrap();
-        assert_eq!(interpreter::run(&m, &[], 10).steps, 1);
+        assert_eq!(interpreter::run(&m, &Input::default(), 10).steps, 1);
     }
 
     #[test]

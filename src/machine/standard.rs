@@ -245,7 +245,7 @@ pub fn to_standard(m: &Machine) -> Result<String, StandardError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::validate;
+    use crate::machine::{validate, Input};
 
     #[test]
     fn bb5_round_trips() {
@@ -293,12 +293,12 @@ mod tests {
             None,
         )
         .unwrap();
-        let r = crate::interpreter::run(&m, &[], 50_000_000);
+        let r = crate::interpreter::run(&m, &Input::default(), 50_000_000);
         assert_eq!(
             (r.steps, r.stop, r.nonblank),
             (47_176_870, crate::machine::Stop::Halted, 4097)
         );
-        let r = crate::interpreter::run(&m, &[], 47_176_869);
+        let r = crate::interpreter::run(&m, &Input::default(), 47_176_869);
         assert_eq!(r.stop, crate::machine::Stop::StepLimit);
     }
 

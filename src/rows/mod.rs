@@ -425,7 +425,7 @@ pub fn peak_rss_bytes() -> Option<u64> {
 /// use arsim::{compiler::machine_to_cells_predictor, emulate::EmulateOptions};
 /// use arsim::{machine::load_machine, rows::emulate_cells_rows};
 /// let bb3 = load_machine("1RB1RZ_1LB0RC_1LC1LA").unwrap();
-/// let opts = EmulateOptions { input: vec![], window: None, max_steps: 1_000 };
+/// let opts = EmulateOptions { input: Input::default(), window: None, max_steps: 1_000 };
 /// let w = opts.window_for(&bb3);
 /// let p = machine_to_cells_predictor(&bb3, w);
 /// let report = emulate_cells_rows(&bb3, p, &opts, 1, &mut |_| {}).unwrap();
@@ -574,6 +574,7 @@ mod tests {
     use crate::encoding::cells::Window;
     use crate::executor::Executor;
     use crate::machine::load::from_standard;
+    use crate::machine::Input;
     use crate::predictor::Layout;
     use nalgebra::DMatrix;
 
@@ -698,7 +699,7 @@ mod tests {
         let w = Window { size: 4, origin: 2 };
         let good = machine_to_cells_predictor(&m, w);
         let opts = EmulateOptions {
-            input: vec![],
+            input: Input::default(),
             window: Some(w),
             max_steps: 100,
         };

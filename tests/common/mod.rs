@@ -87,13 +87,18 @@ pub fn random_machines(max_states: usize) -> impl Strategy<Value = Machine> {
     })
 }
 
-/// A machine of [`random_machines`] with an input word of up to 5 symbols over its alphabet.
+/// A machine of [`random_machines`] with an input word of up to 5 symbols over its alphabet,
+/// the head starting on any of its cells or on the blank right of it (Morphett's `*`).
 pub fn with_input(
     machines: impl Strategy<Value = Machine>,
-) -> impl Strategy<Value = (Machine, Vec<arsim::machine::SymbolId>)> {
+) -> impl Strategy<Value = (Machine, arsim::machine::Input)> {
     machines.prop_flat_map(|m| {
         let k = m.num_symbols() as u8;
-        let input = proptest::collection::vec((0..k).prop_map(arsim::machine::SymbolId), 0..6);
+        let word = proptest::collection::vec((0..k).prop_map(arsim::machine::SymbolId), 0..6);
+        let input = word.prop_flat_map(|w| {
+            let n = w.len();
+            (0..=n).prop_map(move |head| arsim::machine::Input::new(w.clone(), head))
+        });
         (Just(m), input)
     })
 }

@@ -51,14 +51,10 @@ pub fn input_spec(m: &Machine, name: &str, args: &InputArgs) -> Result<InputSpec
         let words = list
             .split(',')
             .map(|w| {
-                let input = m
-                    .parse_input(w)
-                    .with_context(|| format!("bad --inputs for machine {name}"))?;
-                // learn's traces start the head on the input's first cell.
-                match input.head {
-                    0 => Ok(input.symbols),
-                    h => Err(anyhow!("bad --inputs for machine {name}: {w:?} starts the head on cell {h}; learn starts every run on cell 0")),
-                }
+                m.parse_input(w)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|i| Ok(i.into_word_from_first_cell()?))
+                    .with_context(|| format!("bad --inputs for machine {name}"))
             })
             .collect::<Result<Vec<_>>>()?;
         return Ok(InputSpec::Listed(words));

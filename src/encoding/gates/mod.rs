@@ -667,7 +667,7 @@ mod tests {
         let m = bb2();
         let w = Window { size: 4, origin: 2 };
         let l = BitLayout::new(&m, w);
-        let mut c = WindowConfig::initial(&m, &[], w).unwrap();
+        let mut c = WindowConfig::initial(&m, &Input::default(), w).unwrap();
         c.step(&m, 1).unwrap();
         assert_eq!(decode_row(&l, &l.encode_row(&c)).unwrap(), c);
         let mut bits = l.encode_row(&c);
@@ -689,7 +689,7 @@ mod tests {
     fn bit_trace_spreads_cells_and_halt_fires_on_the_last_row() {
         let m = bb2();
         let w = Window { size: 4, origin: 2 };
-        let tr: Vec<TokenId> = BitTrace::new(&m, &[], w, 100).unwrap().collect();
+        let tr: Vec<TokenId> = BitTrace::new(&m, &Input::default(), w, 100).unwrap().collect();
         assert_eq!(tr.len(), 7 * 32);
         // Each cell has exactly one bit set.
         for cell in tr.chunks(8) {
@@ -723,7 +723,7 @@ mod tests {
     fn predictor_reproduces_bb2() {
         let m = bb2();
         let w = Window { size: 4, origin: 2 };
-        let reference: Vec<TokenId> = BitTrace::new(&m, &[], w, 100).unwrap().collect();
+        let reference: Vec<TokenId> = BitTrace::new(&m, &Input::default(), w, 100).unwrap().collect();
         let mut ex = Executor::new(machine_to_gates_predictor(&m, w).unwrap());
         for &t in &reference[..32] {
             ex.feed(t);
