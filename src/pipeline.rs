@@ -290,7 +290,9 @@ mod tests {
             assert_eq!(q.window(), p.window());
             assert_eq!(q.weights, p.weights);
             assert!(
-                q.certify(&m, &Input::default(), &mut |_, _| {}).unwrap().certified(),
+                q.certify(&m, &Input::default(), &mut |_, _| {})
+                    .unwrap()
+                    .certified(),
                 "{e:?}"
             );
             assert!(
@@ -309,7 +311,15 @@ mod tests {
         }
         // A cells file asked to run as sweep says which encoding it holds.
         let cells = dir.path().join("cells.safetensors");
-        let err = prepare(&m, &Input::default(), EncodingKind::Sweep, None, Some(&cells), 1_000).unwrap_err();
+        let err = prepare(
+            &m,
+            &Input::default(),
+            EncodingKind::Sweep,
+            None,
+            Some(&cells),
+            1_000,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("--encoding cells"), "{err}");
     }
 }

@@ -281,7 +281,8 @@ fn space_time_png_has_the_expected_size() {
     // 4 cells × 7 rows (C0..C6), scaled 16×: 64 × 112 pixels.
     assert_eq!(png_size(&png), (64, 112));
     // With labels and legend the grid is the same and the picture larger.
-    let d = spacetime::reference(&m, &Input::default(), w, 100, &SpaceTimeOptions::default()).unwrap();
+    let d =
+        spacetime::reference(&m, &Input::default(), w, 100, &SpaceTimeOptions::default()).unwrap();
     let l = d.layout();
     assert_eq!(
         png_size(&d.to_png().unwrap()),

@@ -22,8 +22,8 @@ use arsim::encoding::sweep::{
 };
 use arsim::executor::Executor;
 use arsim::interpreter::Interpreter;
-use arsim::machine::{Input, SymbolId};
 use arsim::machine::{load_machine, Example, Machine, Move};
+use arsim::machine::{Input, SymbolId};
 use proptest::prelude::*;
 
 /// Examples whose sweep trace is longer than this many tokens are skipped, with the reason
@@ -117,7 +117,10 @@ fn rows_agree_with_interpreter(
         .take(w.size + 1)
         .collect();
     let c0 = decode_row(&folded, &dict, &prompt).map_err(|e| format!("prompt: {e}"))?;
-    if c0.end != RowEnd::Prompt || c0.config.head != w.origin || c0.config.state != m.start() {
+    if c0.end != RowEnd::Prompt
+        || c0.config.head != w.origin + input.head
+        || c0.config.state != m.start()
+    {
         return Err(format!("the prompt decodes to {c0:?}"));
     }
     for &t in &prompt {

@@ -280,8 +280,8 @@ mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
     use crate::emulate::window_of_run;
-    use crate::machine::Input;
     use crate::machine::load_machine;
+    use crate::machine::Input;
 
     #[test]
     fn bb3_heatmap_has_three_labelled_panels() {

@@ -857,7 +857,14 @@ mod tests {
         // Two cells, back and forth forever.
         let m = crate::machine::load_machine("0RB0RB_0LA0LA").unwrap();
         let w = Window { size: 2, origin: 0 };
-        let d = reference(&m, &Input::default(), w, 10_000, &SpaceTimeOptions::default()).unwrap();
+        let d = reference(
+            &m,
+            &Input::default(),
+            w,
+            10_000,
+            &SpaceTimeOptions::default(),
+        )
+        .unwrap();
         // 16-pixel cells (the most), and every 81st of the 10,001 rows: 124 rows in 2000 pixels.
         assert_eq!((d.scale, d.rows), (16, 124));
         assert!(
@@ -867,7 +874,14 @@ mod tests {
         );
         let bb2 = crate::machine::load_machine("1RB1LB_1LA1RZ").unwrap();
         let w = Window { size: 4, origin: 2 };
-        let d = reference(&bb2, &Input::default(), w, 100, &SpaceTimeOptions::default()).unwrap();
+        let d = reference(
+            &bb2,
+            &Input::default(),
+            w,
+            100,
+            &SpaceTimeOptions::default(),
+        )
+        .unwrap();
         assert!(d.title[0].ends_with("6 steps, halted"), "{:?}", d.title);
     }
 }

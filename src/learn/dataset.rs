@@ -74,7 +74,11 @@ pub fn layout(machine: &Machine, format: &TraceFormat, offsets: &[usize]) -> Lay
 pub fn common_window(machine: &Machine, inputs: &[Vec<SymbolId>], max_steps: u64) -> Window {
     let (mut left, mut right) = (0i64, 0i64);
     for input in inputs {
-        let run = interpreter::run(machine, &crate::machine::Input::from(input.clone()), max_steps);
+        let run = interpreter::run(
+            machine,
+            &crate::machine::Input::from(input.clone()),
+            max_steps,
+        );
         left = left.max(-run.cells[0].min(0));
         right = right.max(run.cells[1].max(input.len() as i64 - 1));
     }
@@ -95,7 +99,11 @@ pub fn for_each_example(
     offsets: &[usize],
     mut f: impl FnMut(u64, &[TokenId], TokenId),
 ) -> Result<u64, WindowError> {
-    let trace = format.trace(machine, &crate::machine::Input::from(input.to_vec()), max_steps)?;
+    let trace = format.trace(
+        machine,
+        &crate::machine::Input::from(input.to_vec()),
+        max_steps,
+    )?;
     let pad = TokenId(format.vocab() as u32);
     let deepest = offsets.iter().copied().max().unwrap_or(0);
     let mut ring = vec![pad; (deepest + 1).next_power_of_two()];
@@ -277,7 +285,10 @@ mod tests {
         let w = common_window(&m, &[vec![]], 100);
         assert_eq!((w.size, w.origin), (4, 2));
         let f = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
-        let all: Vec<TokenId> = f.trace(&m, &crate::machine::Input::default(), 100).unwrap().collect();
+        let all: Vec<TokenId> = f
+            .trace(&m, &crate::machine::Input::default(), 100)
+            .unwrap()
+            .collect();
         let offsets = WindowKind::Local.offsets(w.size);
         let mut seen = Vec::new();
         let n = for_each_example(&m, &f, &[], 100, &offsets, |p, c, l| {

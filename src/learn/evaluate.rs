@@ -198,7 +198,11 @@ fn teacher_forced<P: Predictor>(
     learned: &mut P,
     input: &[SymbolId],
 ) -> Result<Forced, WindowError> {
-    let mut trace = s.format.trace(s.machine, &crate::machine::Input::from(input.to_vec()), s.max_steps)?;
+    let mut trace = s.format.trace(
+        s.machine,
+        &crate::machine::Input::from(input.to_vec()),
+        s.max_steps,
+    )?;
     let pad = TokenId(learned.vocab() as u32);
     let deepest = learned.max_offset().max(s.compiled.max_offset());
     let mut ring = vec![pad; (deepest + 1).next_power_of_two()];
@@ -251,7 +255,11 @@ fn free_run_against_reference<P: Predictor>(
     learned: &mut P,
     input: &[SymbolId],
 ) -> Result<(Option<Divergence>, u64), WindowError> {
-    let mut reference = s.format.trace(s.machine, &crate::machine::Input::from(input.to_vec()), s.max_steps)?;
+    let mut reference = s.format.trace(
+        s.machine,
+        &crate::machine::Input::from(input.to_vec()),
+        s.max_steps,
+    )?;
     let mut exec = Executor::new(&mut *learned);
     let mut halt = s.format.halt(s.machine);
     let v = run_verified(
@@ -311,7 +319,11 @@ fn agrees_with_compiled<P: Predictor>(
 ) -> Result<bool, WindowError> {
     let prompt: Vec<TokenId> = s
         .format
-        .trace(s.machine, &crate::machine::Input::from(input.to_vec()), s.max_steps)?
+        .trace(
+            s.machine,
+            &crate::machine::Input::from(input.to_vec()),
+            s.max_steps,
+        )?
         .take(s.format.row_len())
         .collect();
     let mut compiled = Generated {
@@ -340,7 +352,11 @@ fn answer_is_right<P: Predictor>(
     input: &[SymbolId],
     forced: &Forced,
 ) -> bool {
-    let Ok(reference) = s.format.trace(s.machine, &crate::machine::Input::from(input.to_vec()), s.max_steps) else {
+    let Ok(reference) = s.format.trace(
+        s.machine,
+        &crate::machine::Input::from(input.to_vec()),
+        s.max_steps,
+    ) else {
         return false;
     };
     let row = s.format.row_len();

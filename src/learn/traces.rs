@@ -32,8 +32,14 @@ mod tests {
         let w = Window { size: 4, origin: 2 };
         let cells = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
         let gates = TraceFormat::new(EncodingKind::Gates, &m, w).unwrap();
-        let c: Vec<TokenId> = cells.trace(&m, &crate::machine::Input::default(), 100).unwrap().collect();
-        let g: Vec<TokenId> = gates.trace(&m, &crate::machine::Input::default(), 100).unwrap().collect();
+        let c: Vec<TokenId> = cells
+            .trace(&m, &crate::machine::Input::default(), 100)
+            .unwrap()
+            .collect();
+        let g: Vec<TokenId> = gates
+            .trace(&m, &crate::machine::Input::default(), 100)
+            .unwrap()
+            .collect();
         assert_eq!(c.len(), 7 * cells.row_len());
         assert_eq!(g.len(), 7 * gates.row_len());
         // Row by row, both decode to the same configuration.
@@ -55,7 +61,10 @@ mod tests {
         assert!(p.max_offset() <= *local.last().unwrap());
         // Sweep rows decode to the configuration at the end of their path, the last one final.
         let sweep = TraceFormat::new(EncodingKind::Sweep, &m, w).unwrap();
-        let sw: Vec<TokenId> = sweep.trace(&m, &crate::machine::Input::default(), 100).unwrap().collect();
+        let sw: Vec<TokenId> = sweep
+            .trace(&m, &crate::machine::Input::default(), 100)
+            .unwrap()
+            .collect();
         let last = sweep.decode_row(&sw[sw.len() - sweep.row_len()..]).unwrap();
         assert_eq!(
             Some(last),

@@ -31,7 +31,10 @@ pub fn cmd_run(args: &MachineArgs, max_steps: u64, json: bool) -> Result<(), Fai
         println!("state     {}", r.state);
         println!("nonblank  {}", r.nonblank);
         if report.head_start > 0 {
-            println!("start     head on cell {} (the input's `*`)", report.head_start);
+            println!(
+                "start     head on cell {} (the input's `*`)",
+                report.head_start
+            );
         }
         println!(
             "cells     {} .. {} (head positions visited; input starts at 0)",

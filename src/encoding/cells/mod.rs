@@ -728,7 +728,9 @@ mod tests {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = Window { size: 4, origin: 2 };
         let dict = Dictionary::new(&m);
-        let tokens: Vec<TokenId> = ReferenceTrace::new(&m, &Input::default(), w, 100).unwrap().collect();
+        let tokens: Vec<TokenId> = ReferenceTrace::new(&m, &Input::default(), w, 100)
+            .unwrap()
+            .collect();
         let mut config = WindowConfig::initial(&m, &Input::default(), w).unwrap();
         for (t, row) in tokens.chunks(5).enumerate() {
             assert_eq!(decode_row(&dict, row).unwrap(), config, "row {t}");
@@ -746,7 +748,8 @@ mod tests {
     #[test]
     fn leaving_the_window_is_reported() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
-        let mut tr = ReferenceTrace::new(&m, &Input::default(), Window { size: 2, origin: 0 }, 100).unwrap();
+        let mut tr =
+            ReferenceTrace::new(&m, &Input::default(), Window { size: 2, origin: 0 }, 100).unwrap();
         let _ = tr.by_ref().count();
         assert!(
             matches!(

@@ -689,7 +689,9 @@ mod tests {
     fn bit_trace_spreads_cells_and_halt_fires_on_the_last_row() {
         let m = bb2();
         let w = Window { size: 4, origin: 2 };
-        let tr: Vec<TokenId> = BitTrace::new(&m, &Input::default(), w, 100).unwrap().collect();
+        let tr: Vec<TokenId> = BitTrace::new(&m, &Input::default(), w, 100)
+            .unwrap()
+            .collect();
         assert_eq!(tr.len(), 7 * 32);
         // Each cell has exactly one bit set.
         for cell in tr.chunks(8) {
@@ -723,7 +725,9 @@ mod tests {
     fn predictor_reproduces_bb2() {
         let m = bb2();
         let w = Window { size: 4, origin: 2 };
-        let reference: Vec<TokenId> = BitTrace::new(&m, &Input::default(), w, 100).unwrap().collect();
+        let reference: Vec<TokenId> = BitTrace::new(&m, &Input::default(), w, 100)
+            .unwrap()
+            .collect();
         let mut ex = Executor::new(machine_to_gates_predictor(&m, w).unwrap());
         for &t in &reference[..32] {
             ex.feed(t);

@@ -809,12 +809,14 @@ mod tests {
     fn step_limit_and_window_cut_before_an_incomplete_row() {
         let m = bb2();
         // Step 2 is the first left move: the limit 1 stops in the middle of row 1.
-        let mut tr = ReferenceTrace::new(&m, &Input::default(), Window { size: 4, origin: 2 }, 1).unwrap();
+        let mut tr =
+            ReferenceTrace::new(&m, &Input::default(), Window { size: 4, origin: 2 }, 1).unwrap();
         assert_eq!(tr.by_ref().count(), 5);
         assert_eq!(tr.end(), Some(&TraceEnd::StepLimit));
         assert_eq!((tr.steps(), tr.rows()), (0, 0));
         // A window of 2 from cell 0: step 3 moves left off cell 0, ending row 2's path.
-        let mut tr = ReferenceTrace::new(&m, &Input::default(), Window { size: 2, origin: 0 }, 100).unwrap();
+        let mut tr =
+            ReferenceTrace::new(&m, &Input::default(), Window { size: 2, origin: 0 }, 100).unwrap();
         assert_eq!(tr.by_ref().count(), 2 * 3);
         assert!(matches!(
             tr.end(),

@@ -179,7 +179,11 @@ pub fn run_learned(
 ) -> Result<TmReport, learn::LearnError> {
     let train_pairs = Dataset::new(Split::Train, CotFormat::None).sample(train, seed);
     let test_pairs = held_out_pairs(split, n);
-    let words = |ps: &[Pair]| ps.iter().map(|&p| parse(machine, p).symbols).collect::<Vec<_>>();
+    let words = |ps: &[Pair]| {
+        ps.iter()
+            .map(|&p| parse(machine, p).symbols)
+            .collect::<Vec<_>>()
+    };
     let opts = LearnOptions {
         inputs: InputSpec::Given {
             train: words(&train_pairs),
