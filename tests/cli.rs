@@ -767,18 +767,126 @@ fn a_closed_stdout_ends_quietly_with_0() {
     );
 }
 
+/// The `--json` run of `args`, which must succeed.
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let out = arsim(args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    json(&out)
+}
+
 #[test]
-fn a_morphett_head_start_is_refused_with_its_meaning() {
-    // Morphett's simulator starts the head at the `*` of the initial tape; arsim says so
-    // instead of calling `*` an unknown symbol.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("star.tm");
-    std::fs::write(&path, "; $INITIAL_TAPE: 11*01\n0 * * r 0\n0 _ _ * halt\n").unwrap();
-    let out = arsim(&["run", path.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("position 2") && err.contains("marks the cell the head starts on"),
-        "{err}"
+fn a_morphett_head_start_marks_the_cell_the_head_starts_on() {
+    // Morphett's Reset(): nHeadPosition = indexOf("*"), then every `*` is removed. On
+    // `10*1` the head starts on cell 2 (the last 1) and walks left while it reads a symbol:
+    // cells 2, 1, 0 (three steps), then the blank on cell -1, where it writes # and halts (step
+    // 4). Morphett's tape then reads `#101` from cell -1, the head on the #.
+    let (_dir, path) = file(
+        "left.tm",
+        "; $INITIAL_TAPE: 10*1\n0 _ # * halt\n0 * * l 0\n",
+    );
+    let path = path.to_str().unwrap();
+    let v = run_json(&["--json", "run", path]);
+    assert_eq!(
+        (
+            &v["input"],
+            &v["head_start"],
+            &v["steps"],
+            &v["stop"],
+            &v["state"]
+        ),
+        (
+            &serde_json::json!("101"),
+            &serde_json::json!(2),
+            &serde_json::json!(4),
+            &serde_json::json!("halted"),
+            &serde_json::json!("halt")
+        )
+    );
+    assert_eq!(
+        (
+            &v["tape"],
+            &v["tape_start"],
+            &v["head"],
+            &v["cells"],
+            &v["nonblank"]
+        ),
+        (
+            &serde_json::json!("#101"),
+            &serde_json::json!(-1),
+            &serde_json::json!(-1),
+            &serde_json::json!([-1, 2]),
+            &serde_json::json!(4)
+        )
+    );
+    // Every encoding follows the interpreter from the same start; the window holds cells
+    // -1..2, the input from window cell 1, the head from window cell 3.
+    for encoding in ["cells", "sweep", "gates"] {
+        let e = run_json(&["--json", "emulate", path, "--encoding", encoding]);
+        assert_eq!(
+            (
+                &e["agree"],
+                &e["steps"],
+                &e["head_start"],
+                &e["tape_cells"],
+                &e["origin"]
+            ),
+            (
+                &serde_json::json!(true),
+                &serde_json::json!(4),
+                &serde_json::json!(2),
+                &serde_json::json!(4),
+                &serde_json::json!(1)
+            ),
+            "{encoding}: {e}"
+        );
+    }
+    let c = run_json(&["--json", "certify", path]);
+    assert_eq!(c["certified"], serde_json::json!(true), "{c}");
+
+    // A rule that writes where the head starts: `11*01` rewrites cell 2 (the 0) in one step;
+    // `11*` starts the head on the blank right of the input.
+    let (_dir, path) = file("write.tm", "0 * x * halt\n");
+    let path = path.to_str().unwrap();
+    for (input, tape, head) in [("11*01", "11x1", 2), ("11*", "11x", 2), ("*11", "x1", 0)] {
+        let v = run_json(&["--json", "run", path, "--input", input]);
+        assert_eq!(
+            (
+                &v["tape"],
+                &v["head"],
+                &v["head_start"],
+                &v["steps"],
+                &v["cells"]
+            ),
+            (
+                &serde_json::json!(tape),
+                &serde_json::json!(head),
+                &serde_json::json!(head),
+                &serde_json::json!(1),
+                &serde_json::json!([head, head])
+            ),
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn a_star_symbol_stays_a_symbol() {
+    // binary-multiply's alphabet holds `*`, its operator: 11*10 is 3·2 = 6, the head starting
+    // on cell 0.
+    let v = run_json(&[
+        "--json",
+        "run",
+        &manifest("machines/binary-multiply.ron"),
+        "--input",
+        "11*10",
+    ]);
+    assert_eq!(
+        (&v["input"], &v["head_start"], &v["tape"], &v["stop"]),
+        (
+            &serde_json::json!("11*10"),
+            &serde_json::json!(0),
+            &serde_json::json!("110"),
+            &serde_json::json!("halted")
+        )
     );
 }

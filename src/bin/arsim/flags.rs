@@ -404,8 +404,10 @@ pub struct MachineArgs {
     /// Read the machine in this format, whatever its extension or content.
     #[arg(long, value_enum)]
     pub format: Option<MachineFormat>,
-    /// The input word, written from cell 0 with the head on cell 0 [default: the machine
-    /// file's own input (turingmachine.io's input:, Morphett's $INITIAL_TAPE:), else empty]
+    /// The input word, written from cell 0 with the head on cell 0, or, when `*` is not one
+    /// of the machine's symbols, on the cell of the first `*` (Morphett's head marker; every
+    /// `*` is removed: `10*1` starts on the last 1) [default: the machine file's own input
+    /// (turingmachine.io's input:, Morphett's $INITIAL_TAPE:), else empty]
     #[arg(long, short, conflicts_with = "input_file")]
     pub input: Option<String>,
     /// Read the input word from this file (a final line break dropped): for inputs longer
