@@ -48,8 +48,10 @@ pub enum Plan {
 pub struct LengthRow {
     /// The encoding.
     pub encoding: &'static str,
-    /// The input word.
+    /// The input word (without a head marker).
     pub input: String,
+    /// The input's cell the head started on (0: its first).
+    pub head_start: usize,
     /// Its length n.
     pub input_len: usize,
     /// Steps T of the run covered.
@@ -194,6 +196,7 @@ fn row(kind: EncodingKind, input_len: usize, r: &EmulationReport) -> LengthRow {
     LengthRow {
         encoding: kind.name(),
         input: r.input.clone(),
+        head_start: r.head_start,
         input_len,
         steps: r.steps,
         stop: r.stop.clone(),
@@ -400,6 +403,7 @@ mod tests {
                 .map(|&(encoding, s, tokens)| LengthRow {
                     encoding,
                     input: String::new(),
+                    head_start: 0,
                     input_len: 0,
                     steps: tokens / (s as u64 + 1),
                     stop: "halted".into(),

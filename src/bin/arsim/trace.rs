@@ -100,6 +100,7 @@ pub fn cmd_trace_picture(
         print_json(&serde_json::json!({
             "machine": m.name(),
             "input": m.render(&input),
+            "head_start": input.head,
             "tape_cells": w.size,
             "origin": w.origin,
             "emulate": pic.emulate,
@@ -115,7 +116,7 @@ pub fn cmd_trace_picture(
             "files": written,
         }));
     } else {
-        println!("machine    {} (input \"{}\")", m.name(), m.render(&input));
+        println!("machine    {} (input \"{}\")", m.name(), m.render_input(&input));
         println!(
             "diagram    {} rows (steps {}..={}), {} columns ({} cells each), {}×{} pixels",
             d.rows,
