@@ -673,3 +673,63 @@ fn morphett_writer_refuses_a_machine_that_starts_halted() {
     assert!(e.contains("cannot") && e.contains("halting"), "{e}");
     writes_load_back(&m);
 }
+
+#[test]
+fn a_head_start_survives_conversion_where_the_format_can_say_it() {
+    // A machine without a `*` symbol: in its input and its examples `*` marks the head's start.
+    let text = r##"(
+    name: "left",
+    symbols: ["0", "1", "#"],
+    blank: "0",
+    states: ["walk", "halt"],
+    start: "walk",
+    halting: ["halt"],
+    rules: [("walk", "1", "1", L, "walk"), ("walk", "0", "#", S, "halt")],
+    input: "11*1",
+    examples: [(input: "1*1", steps: 3, tape: "#11", nonblank: 3)],
+)"##;
+    let m = arsim::machine::load::from_ron_text(text, "left.ron", "left").unwrap();
+    let want = m.parse_input("11*1").unwrap();
+    assert_eq!((want.symbols.len(), want.head), (3, 2));
+    // The example starts on cell 1 and walks left over both 1s to the blank on cell -1.
+    let e = &m.examples()[0];
+    assert_eq!(e.input, m.parse_input("1*1").unwrap());
+    let r = interpreter::run(&m, &e.input, 100);
+    assert_eq!(
+        (r.steps, Some(r.tape), r.tape_start),
+        (e.steps, e.tape.clone(), -1)
+    );
+    assert_eq!(interpreter::run(&m, &want, 100).tape_start, -1);
+    // .ron keeps the input and the examples as written; Morphett's `$INITIAL_TAPE:` keeps the
+    // `*` (its own head marker).
+    for format in [MachineFormat::Ron, MachineFormat::Morphett] {
+        let bytes = write_machine(&m, format).unwrap();
+        let back = from_bytes(&bytes, format, "t", "t", 0).unwrap();
+        let input = back.parse_input(back.default_input().unwrap()).unwrap();
+        assert_eq!(back.render_input(&input), "11*1", "{format:?}");
+        assert_eq!(
+            interpreter::run(&back, &input, 100),
+            interpreter::run(&m, &want, 100),
+            "{format:?}"
+        );
+    }
+    let back = from_bytes(
+        &write_machine(&m, MachineFormat::Ron).unwrap(),
+        MachineFormat::Ron,
+        "t",
+        "t",
+        0,
+    )
+    .unwrap();
+    assert_eq!(back.examples()[0].input, m.examples()[0].input);
+    assert_eq!(back.examples()[0].input_text, "1*1");
+    // turingmachine.io has no head marker (a `*` there is a tape symbol): refused, unless the
+    // head starts on the input's first cell anyway.
+    let e = write_machine(&m, MachineFormat::Yaml).unwrap_err();
+    assert!(matches!(e, ConvertError::Yaml(_)), "{e}");
+    assert!(e.to_string().contains("starts the head on cell 2"), "{e}");
+    let first =
+        arsim::machine::load::from_ron_text(&text.replace("11*1", "*111"), "f.ron", "f").unwrap();
+    let yaml = String::from_utf8(write_machine(&first, MachineFormat::Yaml).unwrap()).unwrap();
+    assert!(yaml.contains("input: \"111\""), "{yaml}");
+}

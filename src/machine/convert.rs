@@ -6,7 +6,7 @@ use super::morphett::{self, MorphettExportError};
 use super::ron_format;
 use super::seed::{self, SeedError};
 use super::standard::{self, StandardError};
-use super::yaml;
+use super::yaml::{self, YamlExportError};
 use super::Machine;
 
 /// Why a machine cannot be written in a format.
@@ -21,6 +21,10 @@ pub enum ConvertError {
     /// The seed format cannot hold it.
     #[error(transparent)]
     Seed(#[from] SeedError),
+    /// turingmachine.io's format cannot hold it (an input that starts the head off its first
+    /// cell).
+    #[error(transparent)]
+    Yaml(#[from] YamlExportError),
 }
 
 /// The machine in `format`: text ending in a newline, or the seed format's bytes.
@@ -37,7 +41,7 @@ pub fn write_machine(m: &Machine, format: MachineFormat) -> Result<Vec<u8>, Conv
         MachineFormat::Standard => (standard::to_standard(m)? + "\n").into_bytes(),
         MachineFormat::Seed => seed::to_seed(m)?,
         MachineFormat::Morphett => morphett::to_morphett(m)?.into_bytes(),
-        MachineFormat::Yaml => yaml::to_yaml(m).into_bytes(),
+        MachineFormat::Yaml => yaml::to_yaml(m)?.into_bytes(),
     })
 }
 

@@ -24,7 +24,7 @@
 //! `input`, in that order of first appearance.
 
 use super::spec::{MachineSpec, RuleSpec};
-use super::{Machine, Move};
+use super::{split_head_marker, Machine, Move, HEAD_MARKER};
 use serde_yaml_ng::{Mapping, Value};
 
 /// A problem in a YAML machine, with the line where it can be found.
@@ -36,6 +36,11 @@ pub struct YamlError {
     /// What is wrong.
     pub message: String,
 }
+
+/// A machine that turingmachine.io's format cannot hold.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot write {0} in turingmachine.io's format")]
+pub struct YamlExportError(pub String);
 
 /// A parsed turingmachine.io document: the machine and its optional input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -418,10 +423,13 @@ fn key(indent: &str, k: &str, value: &str) -> String {
     }
 }
 
-/// Writes a machine as a turingmachine.io document. Every machine can be written: stay
-/// moves become `N`, halting states empty entries; symbols sharing one instruction share a
-/// list key.
-pub fn to_yaml(m: &Machine) -> String {
+/// Writes a machine as a turingmachine.io document: stay moves become `N`, halting states
+/// empty entries; symbols sharing one instruction share a list key.
+///
+/// Every machine can be written; its input only when the head starts on the input's first
+/// cell: turingmachine.io has no head marker (a `*` in its input is a tape symbol), so an
+/// input whose `*` starts the head elsewhere is refused.
+pub fn to_yaml(m: &Machine) -> Result<String, YamlExportError> {
     let mut out = String::new();
     for l in [m.name(), m.description()]
         .iter()
@@ -436,7 +444,16 @@ pub fn to_yaml(m: &Machine) -> String {
     }
     out.push_str(&format!("name: {}\n", quote(m.name())));
     if let Some(input) = m.default_input() {
-        out.push_str(&format!("input: {}\n", quote(input)));
+        // The symbols of the input: a head marker on its first cell is dropped, as it says
+        // what turingmachine.io does anyway.
+        let (chars, head) = split_head_marker(input, m.symbol_id(HEAD_MARKER).is_some());
+        if head > 0 {
+            return Err(YamlExportError(format!(
+                "the input {input:?}, whose `*` starts the head on cell {head} (the site starts it on the input's first cell)"
+            )));
+        }
+        let word: String = chars.into_iter().map(|(_, c)| c).collect();
+        out.push_str(&format!("input: {}\n", quote(&word)));
     }
     out.push_str(&format!(
         "blank: {}\n",
@@ -496,7 +513,7 @@ pub fn to_yaml(m: &Machine) -> String {
             out.push_str(&key("    ", &k, &format!(" {instr}")));
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -582,7 +599,7 @@ table:
             ..MachineSpec::default()
         };
         let m = validate(&spec, None, None).unwrap();
-        let text = to_yaml(&m);
+        let text = to_yaml(&m).unwrap();
         assert!(text.contains(&format!("  ? \"{long}\"\n  :\n")));
         let back = validate(&parse(&text).unwrap().spec, None, None).unwrap();
         assert_eq!(back.states(), m.states());
@@ -592,7 +609,7 @@ table:
     fn export_round_trips() {
         let spec = crate::machine::standard::parse("1RB2LB1RZ_2LA2RB1LB").unwrap();
         let m = validate(&spec, None, None).unwrap();
-        let text = to_yaml(&m);
+        let text = to_yaml(&m).unwrap();
         let back = validate(&parse(&text).unwrap().spec, None, None).unwrap();
         assert_eq!(back.states(), m.states());
         assert_eq!(back.symbols(), m.symbols());

@@ -116,7 +116,11 @@ pub fn cmd_trace_picture(
             "files": written,
         }));
     } else {
-        println!("machine    {} (input \"{}\")", m.name(), m.render_input(&input));
+        println!(
+            "machine    {} (input \"{}\")",
+            m.name(),
+            m.render_input(&input)
+        );
         println!(
             "diagram    {} rows (steps {}..={}), {} columns ({} cells each), {}×{} pixels",
             d.rows,
