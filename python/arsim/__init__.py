@@ -141,6 +141,10 @@ class Machine:
     def run(self, input: str = "", max_steps: int = 1_000_000_000) -> dict:
         """Runs the reference interpreter; the summary of ``arsim run --json``.
 
+        For a machine without a ``*`` symbol, a ``*`` in ``input`` marks the cell the head
+        starts on, as in Morphett's simulator (``head_start`` in the summary); every other
+        method that takes an input reads it the same way.
+
         >>> arsim.load("machines/bb4.ron").run()["steps"]
         107
         """

@@ -24,7 +24,7 @@ use arsim::learn::dataset::WindowKind;
 use arsim::learn::inputs::{InputSpec, Pattern};
 use arsim::learn::outputs::OutputKind;
 use arsim::learn::{learn as learn_machine, Algo, LearnOptions, LearnedPredictor, LearnerKind};
-use arsim::machine::{load_machine_as, Input, Machine, MachineFormat, SymbolId};
+use arsim::machine::{load_machine_as, Input, Machine, MachineFormat};
 use arsim::nn::{ArModel, Checkpoint};
 use arsim::predictor::{LinearAr, LinearArF32, Predictor, TokenId};
 use arsim::weights::DenseWeights;
@@ -406,7 +406,7 @@ pub fn certify(m: &Machine, encoding: EncodingKind, w: &Weights, window: Window)
         Weights::Int(p) => DenseWeights::Int(p.clone()),
         Weights::Float(p) => DenseWeights::F32(p.clone()),
     });
-    let cert = match enc.certify(m, &dense, &[], &mut |_, _| {}).map_err(bad)? {
+    let cert = match enc.certify(m, &dense, &Input::default(), &mut |_, _| {}).map_err(bad)? {
         CertifyReport::Local(c) => c,
         CertifyReport::Gates(_) => {
             return Err(Failure::Input(

@@ -313,7 +313,7 @@ impl Predictor {
         let enc = self.encoding;
         let w = match self.window {
             Some(w) => w,
-            None => core::window(&m, &[], None, None, 100_000)?,
+            None => core::window(&m, &Default::default(), None, None, 100_000)?,
         };
         Ok(py.allow_threads(|| core::certify(&m, enc, &weights, w).map(|v| json(&v)))?)
     }

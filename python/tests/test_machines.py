@@ -157,3 +157,21 @@ def test_gates_trace_is_rows_of_bits():
     row = t.info["prompt_tokens"]
     assert row == t.info["tape_cells"] * len(m.symbols) * (len(m.states) + 1)
     assert len(t) == (m.run()["steps"] + 1) * row and set(t.ids.tolist()) <= {0, 1}
+
+
+def test_a_morphett_star_marks_the_head_start(tmp_path):
+    # Morphett's Reset(): the head starts at the `*` of the initial tape, every `*` removed. On
+    # `10*1` it starts on cell 2, walks left over 1, 0, 1 (three steps) and writes # on the
+    # blank at cell -1 (step 4).
+    tm = tmp_path / "left.tm"
+    tm.write_text("; $INITIAL_TAPE: 10*1\n0 _ # * halt\n0 * * l 0\n")
+    m = arsim.load(tm)
+    r = m.run("10*1")
+    assert (r["input"], r["head_start"], r["steps"], r["stop"]) == ("101", 2, 4, "halted")
+    assert (r["tape"], r["tape_start"], r["head"], r["cells"]) == ("#101", -1, -1, [-1, 2])
+    # The window holds cells -1..2: the input from window cell 1, the head from window cell 3.
+    t = m.trace("10*1")
+    assert (t.info["tape_cells"], t.info["origin"]) == (4, 1)
+    assert t.tokens()[1:5] == ["⟨_⟩", "⟨1⟩", "⟨0⟩", "⟨0,1⟩"], t.tokens()[:5]
+    report = arsim.compile(m, input="10*1").emulate("10*1", check=True)
+    assert (report["agree"], report["head_start"], report["steps"]) == (True, 2, 4)

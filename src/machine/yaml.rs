@@ -39,7 +39,7 @@ pub struct YamlError {
 
 /// A machine that turingmachine.io's format cannot hold.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("cannot write {0} in turingmachine.io's format")]
+#[error("turingmachine.io's format cannot hold {0}")]
 pub struct YamlExportError(pub String);
 
 /// A parsed turingmachine.io document: the machine and its optional input.
@@ -449,7 +449,7 @@ pub fn to_yaml(m: &Machine) -> Result<String, YamlExportError> {
         let (chars, head) = split_head_marker(input, m.symbol_id(HEAD_MARKER).is_some());
         if head > 0 {
             return Err(YamlExportError(format!(
-                "the input {input:?}, whose `*` starts the head on cell {head} (the site starts it on the input's first cell)"
+                "the input {input:?}, whose `*` starts the head on cell {head}: the site starts the head on the input's first cell"
             )));
         }
         let word: String = chars.into_iter().map(|(_, c)| c).collect();
