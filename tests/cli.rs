@@ -779,7 +779,10 @@ fn a_morphett_head_start_marks_the_cell_the_head_starts_on() {
     // Morphett's Reset(): nHeadPosition = indexOf("*"), then every `*` is removed. On
     // `10*1` the head starts on cell 2 (the last 1) and walks left while it reads a symbol:
     // cells 2, 1, 0 (three steps), then the blank on cell -1, where it writes # and halts (step
-    // 4). Morphett's tape then reads `#101` from cell -1, the head on the #.
+    // 4). Morphett's tape then reads `#101` from cell -1, the head on the #. Morphett's own
+    // code agrees on this run and the three below (jsturing.js at 896a320 through
+    // tests/data/conformance/tools/morphett.js, printing nHeadPosition too: steps 4, state
+    // halt, tape #101, head -1; then 11x1 head 2, 11x head 2, x1 head 0, one step each).
     let (_dir, path) = file(
         "left.tm",
         "; $INITIAL_TAPE: 10*1\n0 _ # * halt\n0 * * l 0\n",
