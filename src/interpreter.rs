@@ -382,4 +382,24 @@ mod tests {
         let r = run(&m, &Input::default(), 100);
         assert_eq!((r.steps, r.stop, r.state.as_str()), (3, Stop::Halted, "Z"));
     }
+
+    #[test]
+    fn a_run_starts_on_the_inputs_head_cell() {
+        // bb2 from cell 1 of `11`: reads 1 in A, writes 1, moves left onto cell 0.
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let input = Input::new(vec![SymbolId(1), SymbolId(1)], 1);
+        let mut it = Interpreter::new(&m, &input);
+        assert_eq!(
+            (it.head(), it.cell(0), it.cell(1)),
+            (1, SymbolId(1), SymbolId(1))
+        );
+        it.run(1);
+        let r = it.summary();
+        assert_eq!((r.head, r.cells, r.state.as_str()), (0, [0, 1], "B"));
+        // Beyond the input: the start cell is visited, so the window holds it.
+        let far = Input::new(vec![SymbolId(1)], 3);
+        let r = run(&m, &far, 0);
+        assert_eq!((r.head, r.cells, r.window(far.len())), (3, [3, 3], (4, 0)));
+        assert_eq!(run_report(&m, &far, 0).head_start, 3);
+    }
 }

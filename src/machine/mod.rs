@@ -491,3 +491,46 @@ impl std::ops::Deref for Input {
         &self.symbols
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::load::{from_ron_text, from_standard};
+
+    #[test]
+    fn a_star_marks_the_head_start_unless_it_is_a_symbol() {
+        let bb2 = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let word = |w: &str| bb2.parse_input(w).map(|i| (bb2.render(&i), i.head));
+        assert_eq!(word("101"), Ok(("101".into(), 0)));
+        assert_eq!(word("10*1"), Ok(("101".into(), 2)));
+        assert_eq!(word("11*"), Ok(("11".into(), 2)));
+        // The first `*` marks the start; every `*` is removed (Morphett's replace(/\*/g, "")).
+        assert_eq!(word("*1*0*"), Ok(("10".into(), 0)));
+        assert_eq!(word("1*0*1"), Ok(("101".into(), 1)));
+        // A bad character is named at its position in the word as typed.
+        let e = bb2.parse_input("1*x").unwrap_err();
+        assert_eq!((e.position, e.symbol), (2, 'x'));
+        for w in ["10*1", "11*", "101"] {
+            assert_eq!(bb2.render_input(&bb2.parse_input(w).unwrap()), w);
+        }
+        assert_eq!(bb2.render_input(&Input::new(vec![SymbolId(1)], 3)), "100*");
+        // A machine whose alphabet holds `*` reads it as that symbol.
+        let star = from_ron_text(
+            r#"(symbols: ["0", "1", "*"], blank: "0", states: ["A", "Z"], start: "A",
+                halting: ["Z"], rules: [("A", "*", "1", R, "Z")],
+                examples: [(input: "1*", steps: 0, stop: "no-rule")])"#,
+            "star.ron",
+            "star",
+        )
+        .unwrap();
+        let i = star.parse_input("1*1").unwrap();
+        assert_eq!((star.render(&i), i.head), ("1*1".into(), 0));
+        assert_eq!(star.examples()[0].input, star.parse_input("1*").unwrap());
+        assert_eq!(star.examples()[0].input.len(), 2);
+        // Where every run starts on cell 0 (learn's listed inputs), a head start is refused.
+        assert_eq!(
+            Input::new(vec![SymbolId(1)], 1).into_word_from_first_cell(),
+            Err(HeadStartError { head: 1 })
+        );
+    }
+}

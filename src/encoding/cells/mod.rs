@@ -763,4 +763,22 @@ mod tests {
             tr.end()
         );
     }
+
+    #[test]
+    fn the_head_starts_on_its_cell_and_must_lie_in_the_window() {
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let input = Input::new(vec![SymbolId(1), SymbolId(0)], 2);
+        let c = WindowConfig::initial(&m, &input, Window { size: 5, origin: 1 }).unwrap();
+        assert_eq!(c.head, 3);
+        assert_eq!(c.cells, [0, 1, 0, 0, 0].map(SymbolId));
+        // Cell 2 is right of the input: a window of 3 cells from origin 1 ends before it.
+        assert_eq!(
+            WindowConfig::initial(&m, &input, Window { size: 3, origin: 1 }),
+            Err(WindowError::HeadOutside {
+                head: 2,
+                origin: 1,
+                size: 3
+            })
+        );
+    }
 }
