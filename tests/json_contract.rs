@@ -97,6 +97,15 @@ fn every_json_output_matches_docs_json_md() {
     // Pictures the examples write go to the temporary directory too.
     let svg = dir.path().join("trace.svg");
     let svg = svg.to_str().unwrap();
+    // `task frontier` reads `task multiply` reports: one short run writes one.
+    let report = dir.path().join("multiply.json");
+    let out = arsim(&[
+        "task", "multiply", "--cot", "none", "--model", "linear", "--d", "4", "--train", "64",
+        "--batch", "32", "--eval", "5", "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::write(&report, &out.stdout).unwrap();
+    let report = report.to_str().unwrap();
 
     let sections = sections();
     let ids: BTreeSet<&str> = sections.iter().map(|s| s.id.as_str()).collect();
@@ -113,6 +122,7 @@ fn every_json_output_matches_docs_json_md() {
         "learn",
         "task parity",
         "task multiply",
+        "task frontier",
         "task text",
         "error",
     ] {
@@ -136,6 +146,7 @@ fn every_json_output_matches_docs_json_md() {
             .map(|a| match a.as_str() {
                 "stories.txt" => corpus,
                 "trace.svg" => svg,
+                "multiply.json" => report,
                 a => a,
             })
             .collect();

@@ -35,6 +35,7 @@ fn any_words(m: &Machine) -> InputSpec {
     InputSpec::Random {
         pattern: Pattern::words_over(&all),
         lengths: Some(vec![0, 1, 2, 3]),
+        eval_lengths: None,
     }
 }
 
@@ -267,6 +268,51 @@ fn learned_integer_weights_run_through_emulate_and_local_ones_can_be_certified()
     );
 }
 
+/// Length extrapolation (`--eval-lengths`): the weights learned on short inputs move to the
+/// longer inputs' wider window offset for offset, and run every held-out trace right although
+/// none of them was covered by training contexts; too little training data fails visibly.
+#[test]
+fn local_weights_learned_on_short_inputs_run_longer_ones_on_a_wider_window() {
+    let m = corpus("binary-add");
+    let spec = |lengths: Vec<usize>| InputSpec::Random {
+        pattern: Pattern::for_machine(&m),
+        lengths: Some(lengths),
+        eval_lengths: Some(vec![6, 7, 8]),
+    };
+    let opts = LearnOptions {
+        inputs: spec(vec![1, 2, 3]),
+        train: 50,
+        test: 100,
+        seed: 0,
+        window: WindowKind::Local,
+        max_steps: 100_000,
+        ..LearnOptions::for_machine(&m)
+    };
+    let r = learn(&m, &opts, &mut |_| {}).unwrap().report;
+    let s = r.eval_tape_cells;
+    assert!(s > r.tape_cells, "{s} vs {}", r.tape_cells);
+    assert_eq!(r.eval_offsets, vec![s, s + 1, s + 2]);
+    assert_eq!(r.inputs.eval_lengths, Some(vec![6, 7, 8]));
+    assert_eq!((r.test.traces, r.test.trace_errors), (100, 0));
+    assert_eq!(
+        r.test.covered_traces, 0,
+        "every held-out trace has unseen contexts"
+    );
+    assert_eq!(r.test.compiled_trace_agreement, 100);
+    // The certificate is checked on the held-out window, and these weights are not a
+    // correct local rule everywhere: extrapolation is measured, not implied.
+    let cert = r.certificate.expect("local integer weights are certified");
+    assert!(!cert.certified);
+    // Eight traces of inputs of one or two bits are not enough.
+    let few = LearnOptions {
+        inputs: spec(vec![1, 2]),
+        train: 8,
+        ..opts
+    };
+    let f = learn(&m, &few, &mut |_| {}).unwrap().report;
+    assert!(f.test.trace_errors > 0);
+}
+
 #[test]
 fn cli_acceptance_binary_add_50_traces_500_held_out() {
     let out = arsim(&[
@@ -407,6 +453,23 @@ fn cli_learn_rejects_bad_input_with_exit_2() {
             "x.safetensors",
         ],
         &["learn", "machines/binary-add.ron", "--sweep", "0,2"],
+        // The `all` window's offsets 1..S+2 do not carry to a wider window.
+        &[
+            "learn",
+            "machines/binary-add.ron",
+            "--lengths",
+            "1-3",
+            "--eval-lengths",
+            "6",
+        ],
+        &[
+            "learn",
+            "machines/binary-add.ron",
+            "--window",
+            "local",
+            "--eval-lengths",
+            "6-",
+        ],
         &[
             "learn",
             "machines/binary-add.ron",

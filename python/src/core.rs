@@ -524,6 +524,7 @@ pub fn learn(
         InputSpec::Random {
             pattern,
             lengths: a.lengths.clone(),
+            eval_lengths: None,
         }
     };
     let mut opts = LearnOptions::for_machine(m);

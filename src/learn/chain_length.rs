@@ -312,13 +312,15 @@ pub fn chain_length(
                 inputs: InputSpec::Random {
                     pattern: pattern.clone(),
                     lengths: Some(vec![n]),
+                    eval_lengths: None,
                 },
                 seed,
                 ..opts.clone()
             };
             let mut p = prepare(machine, &run_opts, budget)?;
-            let classifier_weights =
-                p.offsets.len() * p.format.vocab() * output_features(machine, &p, &run_opts).len();
+            let classifier_weights = p.train.offsets.len()
+                * p.train.format.vocab()
+                * output_features(machine, &p, &run_opts).len();
             let mut tokens = (0u64, 0usize);
             let mut searches = Vec::new();
             for &kind in kinds {
@@ -341,7 +343,7 @@ pub fn chain_length(
             runs.push(SeedRun {
                 seed,
                 budget,
-                tape_cells: p.window.size,
+                tape_cells: p.train.window.size,
                 mean_tokens: tokens.0 as f64 / tokens.1.max(1) as f64,
                 classifier_weights,
                 time_invariant: searches.pop(),
@@ -469,6 +471,7 @@ mod tests {
                 inputs: InputSpec::Random {
                     pattern: Pattern::for_machine(&m),
                     lengths: Some(vec![row.input_length]),
+                    eval_lengths: None,
                 },
                 seed: 3,
                 ..opts.clone()

@@ -242,6 +242,16 @@ impl Examples {
         &self.offsets
     }
 
+    /// Reads the examples as taken at `offsets`, one for one with the current ones (the same
+    /// cells on another window: coverage of held-out traces laid on a wider one).
+    ///
+    /// # Panics
+    /// If the number of offsets differs.
+    pub fn set_offsets(&mut self, offsets: &[usize]) {
+        assert_eq!(offsets.len(), self.offsets.len(), "one offset for one");
+        self.offsets = offsets.to_vec();
+    }
+
     /// Whether examples are kept apart by position.
     pub fn by_position(&self) -> bool {
         self.by_position

@@ -37,6 +37,9 @@ pub enum InputSpec {
         /// The run lengths; `None`: the smallest `1..=L` that has at least twice as many
         /// distinct words as the run needs ([`auto_lengths`]).
         lengths: Option<Vec<usize>>,
+        /// The held-out words' run lengths, when they differ from the training words' (length
+        /// extrapolation: train on short runs, test on longer ones); `None`: as `lengths`.
+        eval_lengths: Option<Vec<usize>>,
     },
     /// These words, shuffled (duplicates are dropped).
     Listed(Vec<Vec<SymbolId>>),
@@ -59,6 +62,8 @@ pub struct Split {
     pub test: Vec<Vec<SymbolId>>,
     /// The run lengths used (random inputs).
     pub lengths: Option<Vec<usize>>,
+    /// The held-out run lengths, when they differ from `lengths` (length extrapolation).
+    pub eval_lengths: Option<Vec<usize>>,
 }
 
 /// Why the inputs cannot be drawn.
@@ -130,7 +135,7 @@ pub fn split(spec: &InputSpec, train: usize, test: usize, seed: u64) -> Result<S
         train,
         test,
     };
-    let (mut words, lengths) = match spec {
+    match spec {
         InputSpec::Given {
             train: given_train,
             test: given_test,
@@ -151,6 +156,7 @@ pub fn split(spec: &InputSpec, train: usize, test: usize, seed: u64) -> Result<S
                 train: given_train[..train].to_vec(),
                 test: test_words,
                 lengths: None,
+                eval_lengths: None,
             });
         }
         InputSpec::Listed(words) => {
@@ -165,34 +171,85 @@ pub fn split(spec: &InputSpec, train: usize, test: usize, seed: u64) -> Result<S
             }
             distinct.shuffle(&mut rng);
             distinct.truncate(needed);
-            (distinct, None)
+            Ok(split_drawn(distinct, train, None))
         }
-        InputSpec::Random { pattern, lengths } => {
+        InputSpec::Random {
+            pattern,
+            lengths,
+            eval_lengths,
+        } => {
             let lengths = match lengths {
-                Some(l) => {
-                    let mut l = l.clone();
-                    l.sort_unstable();
-                    l.dedup();
-                    l
-                }
+                Some(l) => sorted(l),
+                // Extrapolating, only the training words come from these lengths.
+                None if eval_lengths.is_some() => auto_lengths(pattern, train),
                 None => auto_lengths(pattern, needed),
             };
             if lengths.is_empty() {
                 return Err(InputsError::NoLengths);
             }
-            let available = count_words(pattern, &lengths);
-            if available < needed as u64 {
-                return Err(too_few(available));
+            let Some(eval_lengths) = eval_lengths.as_ref().map(|l| sorted(l)) else {
+                let available = count_words(pattern, &lengths);
+                if available < needed as u64 {
+                    return Err(too_few(available));
+                }
+                let words = draw(pattern, &lengths, needed, &mut rng)?;
+                return Ok(split_drawn(words, train, Some(lengths)));
+            };
+            if eval_lengths.is_empty() {
+                return Err(InputsError::NoLengths);
             }
-            (draw(pattern, &lengths, needed, &mut rng)?, Some(lengths))
+            // Each part is short of words on its own lengths: say which.
+            let short = |available: u64, train: usize, test: usize| InputsError::TooFew {
+                available,
+                needed: (train + test) as u64,
+                train,
+                test,
+            };
+            let available = count_words(pattern, &lengths);
+            if available < train as u64 {
+                return Err(short(available, train, 0));
+            }
+            let train_words = draw(pattern, &lengths, train, &mut rng)?;
+            // Held-out words come from the other lengths; where the two sets of lengths
+            // overlap, a drawn word may be a training word, so draw enough to skip them all.
+            let available = count_words(pattern, &eval_lengths);
+            let pool = (test as u64 + train as u64).min(available) as usize;
+            let seen: HashSet<&Vec<SymbolId>> = train_words.iter().collect();
+            let test_words: Vec<Vec<SymbolId>> = draw(pattern, &eval_lengths, pool, &mut rng)?
+                .into_iter()
+                .filter(|w| !seen.contains(w))
+                .take(test)
+                .collect();
+            if test_words.len() < test {
+                return Err(short(test_words.len() as u64, 0, test));
+            }
+            Ok(Split {
+                train: train_words,
+                test: test_words,
+                lengths: Some(lengths),
+                eval_lengths: Some(eval_lengths),
+            })
         }
-    };
-    let test_words = words.split_off(train);
-    Ok(Split {
+    }
+}
+
+/// The first `train` of `words` for training, the rest held out.
+fn split_drawn(mut words: Vec<Vec<SymbolId>>, train: usize, lengths: Option<Vec<usize>>) -> Split {
+    let test = words.split_off(train);
+    Split {
         train: words,
-        test: test_words,
+        test,
         lengths,
-    })
+        eval_lengths: None,
+    }
+}
+
+/// `lengths` sorted, without duplicates.
+fn sorted(lengths: &[usize]) -> Vec<usize> {
+    let mut l = lengths.to_vec();
+    l.sort_unstable();
+    l.dedup();
+    l
 }
 
 /// `needed` distinct words: each draw picks a shape (one length per run) uniformly among those
@@ -330,6 +387,7 @@ mod tests {
         let spec = InputSpec::Random {
             pattern: Pattern::parse(&add, "[01]*+[01]*").unwrap(),
             lengths: Some(vec![1, 2]),
+            eval_lengths: None,
         };
         // (2 + 4)² = 36 words; take them all.
         let s = split(&spec, 10, 26, 7).unwrap();
@@ -355,6 +413,45 @@ mod tests {
     }
 
     #[test]
+    fn extrapolation_draws_held_out_words_of_the_other_lengths() {
+        let add = machine("binary-add");
+        let pattern = Pattern::parse(&add, "[01]*+[01]*").unwrap();
+        let spec = InputSpec::Random {
+            pattern: pattern.clone(),
+            lengths: Some(vec![1, 2]),
+            eval_lengths: Some(vec![4, 3, 4]),
+        };
+        let s = split(&spec, 20, 50, 3).unwrap();
+        let plus = add.symbol_id('+').unwrap();
+        let runs = |w: &Vec<SymbolId>| {
+            let i = w.iter().position(|&x| x == plus).unwrap();
+            (i, w.len() - i - 1)
+        };
+        assert!(s.train.iter().map(runs).all(|(a, b)| a <= 2 && b <= 2));
+        assert!(s
+            .test
+            .iter()
+            .map(runs)
+            .all(|(a, b)| (3..=4).contains(&a) && (3..=4).contains(&b)));
+        assert_eq!((s.train.len(), s.test.len()), (20, 50));
+        assert_eq!(s.eval_lengths, Some(vec![3, 4]));
+        assert_eq!(split(&spec, 20, 50, 3).unwrap(), s);
+        // Overlapping lengths: held-out words still avoid every training word.
+        let overlap = InputSpec::Random {
+            pattern,
+            lengths: Some(vec![1, 2]),
+            eval_lengths: Some(vec![2]),
+        };
+        let o = split(&overlap, 10, 6, 1).unwrap();
+        assert!(o.test.iter().all(|w| !o.train.contains(w)));
+        // 16 words of lengths (2, 2): asking for more held-out words than remain is refused.
+        assert!(matches!(
+            split(&overlap, 10, 17, 1),
+            Err(InputsError::TooFew { .. })
+        ));
+    }
+
+    #[test]
     fn automatic_lengths_give_twice_the_words_needed() {
         let pal = machine("palindrome");
         let p = Pattern::from_examples(&pal);
@@ -363,6 +460,7 @@ mod tests {
         let spec = InputSpec::Random {
             pattern: p,
             lengths: None,
+            eval_lengths: None,
         };
         assert_eq!(
             split(&spec, 5, 5, 1).unwrap().lengths,

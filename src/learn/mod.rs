@@ -48,6 +48,7 @@ use crate::encoding::cells::{Window, WindowError};
 use crate::encoding::Encoding;
 use crate::encoding::EncodingKind;
 use crate::machine::{Machine, SymbolId};
+use crate::predictor::Layout;
 use crate::predictor::{LinearAr, LinearArF32};
 use crate::weights::Weights;
 use dataset::{common_window, layout, Examples, WindowKind};
@@ -125,6 +126,7 @@ impl LearnOptions {
             inputs: InputSpec::Random {
                 pattern: Pattern::for_machine(machine),
                 lengths: None,
+                eval_lengths: None,
             },
             train: 50,
             test: 500,
@@ -159,6 +161,9 @@ pub enum LearnError {
     /// `gates` traces need one classifier per position.
     #[error("gates traces are learned time-dependent (--learner time-dependent): each bit of a row is a different gate")]
     TimeInvariantGates,
+    /// Held-out lengths of their own need weights that carry to a wider window.
+    #[error("--eval-lengths moves the learned weights to the held-out inputs' wider window offset for offset: it needs --encoding cells, --window local and the time-invariant learner")]
+    Extrapolation,
     /// Nothing to train on or test on.
     #[error("need at least one training and one held-out trace (got {train} and {test})")]
     Empty {
@@ -203,6 +208,8 @@ pub struct InputsSummary {
     pub pattern: Option<String>,
     /// The run lengths used (random inputs).
     pub lengths: Option<Vec<usize>>,
+    /// The held-out inputs' run lengths, where they differ (`--eval-lengths`).
+    pub eval_lengths: Option<Vec<usize>>,
     /// The first few training inputs.
     pub first_training_inputs: Vec<String>,
 }
@@ -249,10 +256,15 @@ pub struct LearnReport {
     pub outputs: OutputKind,
     /// The offsets.
     pub offsets: Vec<usize>,
-    /// Window size S shared by every trace.
+    /// Window size S of the training traces (of every trace, unless `--eval-lengths`).
     pub tape_cells: usize,
     /// Window cell of the input's start.
     pub origin: usize,
+    /// The offsets the learned weights read on the held-out traces: `offsets`, or the same
+    /// cells on their wider window (`--eval-lengths`).
+    pub eval_offsets: Vec<usize>,
+    /// Window size of the held-out traces: `tape_cells`, or wider (`--eval-lengths`).
+    pub eval_tape_cells: usize,
     /// |D| (2 for `gates`).
     #[serde(rename = "dictionary_size")]
     pub dictionary: usize,
@@ -319,10 +331,42 @@ impl Learned {
 /// Inputs, window and compiled predictor of a run: everything before training.
 pub(crate) struct Prepared {
     pub split: Split,
+    /// Where the training traces are laid.
+    pub train: Stage,
+    /// Where the held-out traces are laid, when it is another window (length extrapolation).
+    pub held_out: Option<Stage>,
+}
+
+/// One tape window's trace format, compiled predictor and learner offsets.
+pub(crate) struct Stage {
     pub window: Window,
     pub format: TraceFormat,
     pub compiled: Weights,
     pub offsets: Vec<usize>,
+}
+
+impl Stage {
+    fn new(
+        machine: &Machine,
+        opts: &LearnOptions,
+        inputs: &[Vec<SymbolId>],
+    ) -> Result<Stage, LearnError> {
+        let window = common_window(machine, inputs, opts.max_steps);
+        let format = TraceFormat::new(opts.encoding, machine, window)?;
+        Ok(Stage {
+            compiled: format.compile(machine)?,
+            offsets: format.learner_offsets(opts.window),
+            window,
+            format,
+        })
+    }
+}
+
+impl Prepared {
+    /// The stage of the held-out traces.
+    pub fn eval(&self) -> &Stage {
+        self.held_out.as_ref().unwrap_or(&self.train)
+    }
 }
 
 pub(crate) fn prepare(
@@ -337,15 +381,27 @@ pub(crate) fn prepare(
         });
     }
     let split = split(&opts.inputs, train, opts.test, opts.seed)?;
-    let all: Vec<Vec<SymbolId>> = split.train.iter().chain(&split.test).cloned().collect();
-    let window = common_window(machine, &all, opts.max_steps);
-    let format = TraceFormat::new(opts.encoding, machine, window)?;
+    if split.eval_lengths.is_none() {
+        let all: Vec<Vec<SymbolId>> = split.train.iter().chain(&split.test).cloned().collect();
+        return Ok(Prepared {
+            train: Stage::new(machine, opts, &all)?,
+            held_out: None,
+            split,
+        });
+    }
+    // Weights move to another window only where each offset means the same cell in both:
+    // the three cells above, S, S+1, S+2 (the `all` window's offsets 1..S+2 do not carry over,
+    // nor does one classifier per position to longer traces).
+    if opts.encoding != EncodingKind::Cells
+        || opts.window != WindowKind::Local
+        || opts.learner != LearnerKind::TimeInvariant
+    {
+        return Err(LearnError::Extrapolation);
+    }
     Ok(Prepared {
-        compiled: format.compile(machine)?,
-        offsets: format.learner_offsets(opts.window),
+        train: Stage::new(machine, opts, &split.train)?,
+        held_out: Some(Stage::new(machine, opts, &split.test)?),
         split,
-        window,
-        format,
     })
 }
 
@@ -358,13 +414,13 @@ pub(crate) fn examples(
     max_steps: u64,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Examples, LearnError> {
-    let mut ex = Examples::new(p.format.vocab(), &p.offsets, by_position);
+    let mut ex = Examples::new(p.train.format.vocab(), &p.train.offsets, by_position);
     progress(Progress::Phase {
         name: "traces",
         total: n as u64,
     });
     for (i, input) in p.split.train[..n].iter().enumerate() {
-        ex.add_trace(machine, &p.format, input, max_steps)?;
+        ex.add_trace(machine, &p.train.format, input, max_steps)?;
         progress(Progress::Done(i as u64 + 1));
     }
     Ok(ex)
@@ -378,9 +434,9 @@ pub(crate) fn output_features(
     opts: &LearnOptions,
 ) -> OutputFeatures {
     // Symbol and head parts are a `cells` dictionary's; other encodings learn over tokens.
-    match p.format.kind() {
+    match p.train.format.kind() {
         EncodingKind::Cells => OutputFeatures::new(machine, opts.outputs),
-        _ => OutputFeatures::tokens(p.format.vocab()),
+        _ => OutputFeatures::tokens(p.train.format.vocab()),
     }
 }
 
@@ -395,7 +451,7 @@ pub(crate) fn train(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(LearnedPredictor, Training), LearnError> {
     let start = Instant::now();
-    let layout = layout(machine, &p.format, &p.offsets);
+    let layout = layout(machine, &p.train.format, &p.train.offsets);
     let outputs = output_features(machine, p, opts);
     let popts = PerceptronOptions {
         max_passes: opts.max_passes,
@@ -408,7 +464,7 @@ pub(crate) fn train(
             total: total as u64,
         })
     };
-    if kind == LearnerKind::TimeInvariant && p.format.kind() == EncodingKind::Gates {
+    if kind == LearnerKind::TimeInvariant && p.train.format.kind() == EncodingKind::Gates {
         return Err(LearnError::TimeInvariantGates);
     }
     let (predictor, perceptron, softmax) = match (kind, algo) {
@@ -444,7 +500,7 @@ pub(crate) fn train(
     };
     let bound = perceptron
         .as_ref()
-        .and_then(|_| mistake_bound(ex, &p.compiled, &outputs, opts.margin).ok());
+        .and_then(|_| mistake_bound(ex, &p.train.compiled, &outputs, opts.margin).ok());
     let within = perceptron
         .as_ref()
         .zip(bound.as_ref())
@@ -470,7 +526,40 @@ pub(crate) fn train(
     ))
 }
 
-/// Evaluates any learned predictor on the held-out inputs of `p`.
+impl LearnedPredictor {
+    /// The same weights read at `layout`'s offsets: the matrix of offset `o` moves to the new
+    /// layout's offset `o` (S + k on one window is S' + k on another: the same cell above).
+    fn relaid(&self, layout: Layout) -> Result<LearnedPredictor, LearnError> {
+        Ok(match self {
+            LearnedPredictor::Integer(w) => {
+                LearnedPredictor::Integer(LinearAr::new(layout, w.weights().to_vec()))
+            }
+            LearnedPredictor::Float(w) => {
+                LearnedPredictor::Float(LinearAr::from_weights(layout, w.weights().to_vec()))
+            }
+            LearnedPredictor::TimeDependent(_) => return Err(LearnError::Extrapolation),
+        })
+    }
+
+    /// This predictor as it runs on the held-out traces of `p`: itself, or moved to their
+    /// window (length extrapolation).
+    fn for_held_out(
+        &mut self,
+        machine: &Machine,
+        p: &Prepared,
+    ) -> Result<std::borrow::Cow<'_, LearnedPredictor>, LearnError> {
+        Ok(match &p.held_out {
+            None => std::borrow::Cow::Borrowed(self),
+            Some(stage) => std::borrow::Cow::Owned(self.relaid(layout(
+                machine,
+                &stage.format,
+                &stage.offsets,
+            ))?),
+        })
+    }
+}
+
+/// Evaluates any learned predictor on the held-out inputs of `p`, on their window.
 pub(crate) fn evaluate_learned(
     machine: &Machine,
     p: &mut Prepared,
@@ -483,20 +572,31 @@ pub(crate) fn evaluate_learned(
         name: "held-out",
         total: p.split.test.len() as u64,
     });
+    let mut predictor = predictor.for_held_out(machine, p)?.into_owned();
+    // Coverage compares contexts offset by offset, so the training examples are read at the
+    // held-out window's offsets too (the same cells), and put back after.
+    let trained_offsets = seen.offsets().to_vec();
+    let stage = match &mut p.held_out {
+        Some(stage) => stage,
+        None => &mut p.train,
+    };
+    seen.set_offsets(&stage.offsets);
     let mut setting = Setting {
         machine,
-        format: &p.format,
+        format: &stage.format,
         max_steps,
-        compiled: p.compiled.as_predictor(),
+        compiled: stage.compiled.as_predictor(),
         seen,
     };
     let mut done = |n: usize| progress(Progress::Done(n as u64));
     let test = &p.split.test;
-    Ok(match predictor {
+    let evaluation = match &mut predictor {
         LearnedPredictor::Integer(w) => evaluate(&mut setting, w, test, &mut done),
         LearnedPredictor::Float(w) => evaluate(&mut setting, w, test, &mut done),
         LearnedPredictor::TimeDependent(w) => evaluate(&mut setting, w, test, &mut done),
-    }?)
+    };
+    seen.set_offsets(&trained_offsets);
+    Ok(evaluation?)
 }
 
 fn summary(machine: &Machine, opts: &LearnOptions, split: &Split) -> InputsSummary {
@@ -509,6 +609,7 @@ fn summary(machine: &Machine, opts: &LearnOptions, split: &Split) -> InputsSumma
         distribution,
         pattern,
         lengths: split.lengths.clone(),
+        eval_lengths: split.eval_lengths.clone(),
         first_training_inputs: split
             .train
             .iter()
@@ -554,11 +655,12 @@ pub fn learn(
         opts.max_steps,
         progress,
     )?;
-    let certificate = match &predictor {
+    // The certificate of the weights as the held-out traces ran them, on their window.
+    let certificate = match &*predictor.for_held_out(machine, &p)? {
         LearnedPredictor::Integer(w)
             if opts.window == WindowKind::Local && opts.encoding == EncodingKind::Cells =>
         {
-            certify_cells(machine, w, p.window).ok()
+            certify_cells(machine, w, p.eval().window).ok()
         }
         _ => None,
     };
@@ -572,10 +674,12 @@ pub fn learn(
             EncodingKind::Cells => opts.outputs,
             _ => OutputKind::Tokens,
         },
-        offsets: p.offsets.clone(),
-        tape_cells: p.window.size,
-        origin: p.window.origin,
-        dictionary: p.format.vocab(),
+        offsets: p.train.offsets.clone(),
+        tape_cells: p.train.window.size,
+        origin: p.train.window.origin,
+        eval_offsets: p.eval().offsets.clone(),
+        eval_tape_cells: p.eval().window.size,
+        dictionary: p.train.format.vocab(),
         seed: opts.seed,
         max_steps: opts.max_steps,
         inputs: summary(machine, opts, &p.split),
@@ -586,6 +690,6 @@ pub fn learn(
     Ok(Learned {
         report,
         predictor,
-        window: p.window,
+        window: p.train.window,
     })
 }

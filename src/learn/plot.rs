@@ -132,6 +132,7 @@ mod tests {
                 distribution: "random",
                 pattern: None,
                 lengths: None,
+                eval_lengths: None,
                 first_training_inputs: vec![],
             },
             rows: rows

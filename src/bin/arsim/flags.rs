@@ -275,13 +275,13 @@ pub enum Command {
         #[arg(long = "out", alias = "save", conflicts_with = "sweep")]
         save: Option<PathBuf>,
         /// Training-set sizes for the sample-complexity sweep, e.g. 1,2,4,8,16.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "eval_lengths")]
         sweep: Option<String>,
         /// Sample complexity against chain length: for each input length n (e.g. 10,20,40,80:
         /// every run of the pattern has n symbols), the fewest training traces at which each
         /// learner's held-out trace error is at most --epsilon (doubling, then bisection, up to
         /// --budget), with the mean trace length T in tokens.
-        #[arg(long, conflicts_with_all = ["sweep", "save", "lengths", "inputs"])]
+        #[arg(long, conflicts_with_all = ["sweep", "save", "lengths", "eval_lengths", "inputs"])]
         chain_length: Option<String>,
         /// --chain-length: the held-out trace error to reach [default: 0.05].
         #[arg(long, requires = "chain_length")]
@@ -454,6 +454,12 @@ pub struct InputArgs {
     /// as many distinct inputs as needed [default: auto]
     #[arg(long, conflicts_with = "inputs")]
     pub lengths: Option<String>,
+    /// Length extrapolation: the held-out inputs' run lengths (e.g. 7-10), where they differ
+    /// from the training inputs' --lengths. Training traces are laid on a window fitted to the
+    /// training inputs, held-out traces on a wider one fitted to theirs, and the learned
+    /// weights move to it offset for offset (--window local, --encoding cells, time-invariant)
+    #[arg(long, conflicts_with = "inputs")]
+    pub eval_lengths: Option<String>,
     /// A listed set of inputs instead of random ones, comma-separated (e.g. 101+11,0+0).
     #[arg(long)]
     pub inputs: Option<String>,

@@ -73,7 +73,16 @@ pub fn input_spec(m: &Machine, name: &str, args: &InputArgs) -> Result<InputSpec
         ),
         (None, None) => Pattern::for_machine(m),
     };
-    Ok(InputSpec::Random { pattern, lengths })
+    let eval_lengths = args
+        .eval_lengths
+        .as_deref()
+        .map(|l| parse_numbers(l, "--eval-lengths"))
+        .transpose()?;
+    Ok(InputSpec::Random {
+        pattern,
+        lengths,
+        eval_lengths,
+    })
 }
 
 pub fn cmd_learn(
@@ -144,8 +153,15 @@ fn print_learn(r: &LearnReport) {
     );
     match (&r.inputs.pattern, &r.inputs.lengths) {
         (Some(a), Some(l)) => println!(
-            "inputs       random words {a}, runs of lengths {:?}, seed {}; e.g. {:?}",
-            l, r.seed, r.inputs.first_training_inputs
+            "inputs       random words {a}, runs of lengths {:?}{}, seed {}; e.g. {:?}",
+            l,
+            r.inputs
+                .eval_lengths
+                .as_ref()
+                .map(|e| format!(" (held out: {e:?}, on S = {} cells)", r.eval_tape_cells))
+                .unwrap_or_default(),
+            r.seed,
+            r.inputs.first_training_inputs
         ),
         _ => println!(
             "inputs       listed, seed {}; e.g. {:?}",

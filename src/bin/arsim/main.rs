@@ -13,6 +13,7 @@ mod length;
 mod progress;
 mod run;
 mod task_flags;
+mod task_frontier;
 mod task_multiply;
 mod task_parity;
 mod task_text;
@@ -227,6 +228,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Task {
             task: TaskCommand::Multiply(args),
         } => task_multiply::cmd_task_multiply(&args, json),
+        Command::Task {
+            task: TaskCommand::Frontier(args),
+        } => task_frontier::cmd_task_frontier(&args, json),
         Command::Task {
             task: TaskCommand::Text(args),
         } => task_text::cmd_task_text(&args, json),

@@ -34,6 +34,18 @@ pub enum TaskCommand {
     /// arsim task multiply --cot tm --model compiled --eval 2000;
     /// arsim task multiply --cot carry --show 1234 5678
     Multiply(MultiplyArgs),
+    /// The frontier of the paper's trade-off, from multiplication runs already made: for each
+    /// chain of thought, the smallest model that reaches --threshold exact on the validation
+    /// pairs.
+    ///
+    /// Reads `arsim task multiply --json` reports (networks on none/carry/paper, the Turing
+    /// machine's predictors on --cot tm); runs of one model differing only in seed are one
+    /// config, which reaches the threshold when its seeds' mean exact rate does (the table also
+    /// says whether every seed did). Where no config of a chain reaches it, its best is
+    /// reported. --plot draws chain tokens against parameters, log-log. Test-split reports are
+    /// refused: the frontier is chosen on validation. Example: arsim task frontier runs/*.json
+    /// --plot frontier.svg
+    Frontier(FrontierArgs),
     /// TinyStories with the paper's linear model: split a TinyStories-format corpus by story
     /// (seeded), train a byte-level BPE on the training stories, fit unigram, bigram and
     /// trigram Kneser-Ney baselines, train the linear model (embedding d, one masked linear
@@ -46,6 +58,20 @@ pub enum TaskCommand {
     /// --d 32 --epochs 1; arsim task text --corpus ../shared/data/tinystories-sample.txt
     /// --baselines
     Text(TextArgs),
+}
+
+/// Arguments of `arsim task frontier`.
+#[derive(Args, Debug)]
+pub struct FrontierArgs {
+    /// `arsim task multiply --json` reports, one run each.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// The exact rate (fraction of validation pairs with all 8 digits right) a model must reach.
+    #[arg(long, default_value_t = 0.99)]
+    pub threshold: f64,
+    /// Draw the frontier: chain tokens against parameters, log-log (FILE.svg or FILE.png).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
 }
 
 /// Arguments of `arsim task multiply`.

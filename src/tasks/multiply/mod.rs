@@ -20,6 +20,7 @@
 
 pub mod cot;
 pub mod data;
+pub mod frontier;
 pub mod neural;
 pub mod row;
 pub mod tm;
