@@ -7,10 +7,11 @@
 //! ```
 //! use arsim::{encoding::EncodingKind, machine::load_machine, pipeline::prepare};
 //! let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
-//! let p = prepare(&bb2, &[], EncodingKind::Sweep, None, None, 1_000).unwrap();
+//! let input = bb2.parse_input("1*1").unwrap(); // the head starts on cell 1
+//! let p = prepare(&bb2, &input, EncodingKind::Sweep, None, None, 1_000).unwrap();
 //! let auto = arsim::rows::ExecutorChoice::Auto;
-//! let report = p.emulate(&bb2, vec![], 1_000, auto, None, &mut |_| {}).unwrap();
-//! assert!(report.agree);
+//! let report = p.emulate(&bb2, input, 1_000, auto, None, &mut |_| {}).unwrap();
+//! assert!(report.agree && report.head_start == 1 && report.steps == 2);
 //! ```
 
 use crate::certify::CertifyError;

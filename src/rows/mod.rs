@@ -425,7 +425,7 @@ pub fn peak_rss_bytes() -> Option<u64> {
 /// use arsim::{compiler::machine_to_cells_predictor, emulate::EmulateOptions};
 /// use arsim::{machine::load_machine, rows::emulate_cells_rows};
 /// let bb3 = load_machine("1RB1RZ_1LB0RC_1LC1LA").unwrap();
-/// let opts = EmulateOptions { input: Input::default(), window: None, max_steps: 1_000 };
+/// let opts = EmulateOptions { input: Default::default(), window: None, max_steps: 1_000 };
 /// let w = opts.window_for(&bb3);
 /// let p = machine_to_cells_predictor(&bb3, w);
 /// let report = emulate_cells_rows(&bb3, p, &opts, 1, &mut |_| {}).unwrap();
