@@ -9,7 +9,9 @@
 //! - `*` in `<state>` or `<symbol>` is a wildcard. For a (state, symbol) pair the most specific
 //!   rule wins: (state, symbol), then (state, `*`), then (`*`, symbol), then (`*`, `*`);
 //! - `*` in `<new symbol>` or `<new state>` means "unchanged";
-//! - states whose name starts with `halt` are halting states; the start state is `0`.
+//! - states whose name starts with `halt` are halting states; the start state is `0`;
+//! - a `*` in the initial tape (`$INITIAL_TAPE:`, or any input) marks the cell the head starts
+//!   on, and is no symbol ([`Machine::parse_input`](super::Machine::parse_input)).
 //!
 //! Wildcards are expanded into explicit rules when loading, over a finite alphabet:
 //! the blank, every symbol that a rule reads or writes, and the characters listed in an
