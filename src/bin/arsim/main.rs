@@ -65,17 +65,36 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Verification) => ExitCode::from(1),
         Err(Failure::InputAfterReport(e)) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             ExitCode::from(2)
         }
         Err(Failure::Input(e)) => {
+            let text = message(&e);
             if json {
-                print_json(&serde_json::json!({ "error": format!("{e:#}"), "exit_code": 2 }));
+                print_json(&serde_json::json!({ "error": text, "exit_code": 2 }));
             }
-            eprintln!("error: {e:#}");
+            eprintln!("error: {text}");
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, joined by ": ", each said once: many library errors already
+/// print their source in their own message (`machine M: {source}`), and repeating it would
+/// read "X: X".
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// `arsim run machines/bb5.ron | head -1`: when stdout is closed early, printing fails; exit
