@@ -541,21 +541,17 @@ impl LearnedPredictor {
         })
     }
 
-    /// This predictor as it runs on the held-out traces of `p`: itself, or moved to their
-    /// window (length extrapolation).
-    fn for_held_out(
-        &mut self,
+    /// This predictor moved to the held-out traces' window of `p`, when they have one of their
+    /// own (length extrapolation); `None`: it runs there as it is.
+    fn moved_to_held_out(
+        &self,
         machine: &Machine,
         p: &Prepared,
-    ) -> Result<std::borrow::Cow<'_, LearnedPredictor>, LearnError> {
-        Ok(match &p.held_out {
-            None => std::borrow::Cow::Borrowed(self),
-            Some(stage) => std::borrow::Cow::Owned(self.relaid(layout(
-                machine,
-                &stage.format,
-                &stage.offsets,
-            ))?),
-        })
+    ) -> Result<Option<LearnedPredictor>, LearnError> {
+        p.held_out
+            .as_ref()
+            .map(|stage| self.relaid(layout(machine, &stage.format, &stage.offsets)))
+            .transpose()
     }
 }
 
@@ -572,7 +568,8 @@ pub(crate) fn evaluate_learned(
         name: "held-out",
         total: p.split.test.len() as u64,
     });
-    let mut predictor = predictor.for_held_out(machine, p)?.into_owned();
+    let mut moved = predictor.moved_to_held_out(machine, p)?;
+    let predictor = moved.as_mut().unwrap_or(predictor);
     // Coverage compares contexts offset by offset, so the training examples are read at the
     // held-out window's offsets too (the same cells), and put back after.
     let trained_offsets = seen.offsets().to_vec();
@@ -590,7 +587,7 @@ pub(crate) fn evaluate_learned(
     };
     let mut done = |n: usize| progress(Progress::Done(n as u64));
     let test = &p.split.test;
-    let evaluation = match &mut predictor {
+    let evaluation = match predictor {
         LearnedPredictor::Integer(w) => evaluate(&mut setting, w, test, &mut done),
         LearnedPredictor::Float(w) => evaluate(&mut setting, w, test, &mut done),
         LearnedPredictor::TimeDependent(w) => evaluate(&mut setting, w, test, &mut done),
@@ -656,7 +653,8 @@ pub fn learn(
         progress,
     )?;
     // The certificate of the weights as the held-out traces ran them, on their window.
-    let certificate = match &*predictor.for_held_out(machine, &p)? {
+    let moved = predictor.moved_to_held_out(machine, &p)?;
+    let certificate = match moved.as_ref().unwrap_or(&predictor) {
         LearnedPredictor::Integer(w)
             if opts.window == WindowKind::Local && opts.encoding == EncodingKind::Cells =>
         {
