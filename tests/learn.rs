@@ -426,6 +426,8 @@ fn cli_learn_rejects_bad_input_with_exit_2() {
     for args in [
         &["learn", "machines/binary-add.ron", "--pattern", "[01*"][..],
         &["learn", "machines/binary-add.ron", "--alphabet", "z"],
+        // An alphabet is symbols, not an input: `*` is no head marker there.
+        &["learn", "machines/binary-add.ron", "--alphabet", "01*"],
         &[
             "learn",
             "machines/palindrome.ron",

@@ -11,7 +11,7 @@ use arsim::learn::chain_length::{
 use arsim::learn::inputs::{InputSpec, Pattern};
 use arsim::learn::sample_complexity::{sweep, SweepReport};
 use arsim::learn::{learn, Algo, LearnOptions, LearnReport, LearnerKind};
-use arsim::machine::Machine;
+use arsim::machine::{Machine, SymbolId};
 use std::path::PathBuf;
 
 /// Parses `1-8`, `2,4,6`, `1-3,7` into a sorted list of numbers.
@@ -67,9 +67,18 @@ pub fn input_spec(m: &Machine, name: &str, args: &InputArgs) -> Result<InputSpec
         (Some(p), _) => {
             Pattern::parse(m, p).with_context(|| format!("bad --pattern for machine {name}"))?
         }
+        // A set of symbols, not an input: no head marker, every character a symbol.
         (None, Some(a)) => Pattern::words_over(
-            &m.parse_input(a)
-                .with_context(|| format!("bad --alphabet for machine {name}"))?,
+            &a.chars()
+                .map(|c| {
+                    m.symbol_id(c).ok_or_else(|| {
+                        anyhow!(
+                            "bad --alphabet for machine {name}: '{c}' is not one of its symbols {{{}}}",
+                            m.render(&(0..m.num_symbols() as u8).map(SymbolId).collect::<Vec<_>>())
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
         ),
         (None, None) => Pattern::for_machine(m),
     };
