@@ -152,12 +152,12 @@ pub fn split(spec: &InputSpec, train: usize, test: usize, seed: u64) -> Result<S
                     (given_train.len().min(train) + test_words.len()) as u64,
                 ));
             }
-            return Ok(Split {
+            Ok(Split {
                 train: given_train[..train].to_vec(),
                 test: test_words,
                 lengths: None,
                 eval_lengths: None,
-            });
+            })
         }
         InputSpec::Listed(words) => {
             let mut seen = HashSet::new();
