@@ -564,12 +564,24 @@ pub(crate) fn evaluate_learned(
     max_steps: u64,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Evaluation, LearnError> {
+    let mut moved = predictor.moved_to_held_out(machine, p)?;
+    let predictor = moved.as_mut().unwrap_or(predictor);
+    evaluate_placed(machine, p, predictor, seen, max_steps, progress)
+}
+
+/// [`evaluate_learned`] for a predictor already on the held-out traces' window.
+fn evaluate_placed(
+    machine: &Machine,
+    p: &mut Prepared,
+    predictor: &mut LearnedPredictor,
+    seen: &mut Examples,
+    max_steps: u64,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Evaluation, LearnError> {
     progress(Progress::Phase {
         name: "held-out",
         total: p.split.test.len() as u64,
     });
-    let mut moved = predictor.moved_to_held_out(machine, p)?;
-    let predictor = moved.as_mut().unwrap_or(predictor);
     // Coverage compares contexts offset by offset, so the training examples are read at the
     // held-out window's offsets too (the same cells), and put back after.
     let trained_offsets = seen.offsets().to_vec();
@@ -644,17 +656,11 @@ pub fn learn(
     let (mut predictor, mut training) =
         train(machine, &p, &ex, opts.learner, opts.algo, opts, progress)?;
     training.examples_seconds = examples_seconds;
-    let test = evaluate_learned(
-        machine,
-        &mut p,
-        &mut predictor,
-        &mut ex,
-        opts.max_steps,
-        progress,
-    )?;
-    // The certificate of the weights as the held-out traces ran them, on their window.
-    let moved = predictor.moved_to_held_out(machine, &p)?;
-    let certificate = match moved.as_ref().unwrap_or(&predictor) {
+    // Moved once: the held-out traces run these weights, and the certificate checks them.
+    let mut moved = predictor.moved_to_held_out(machine, &p)?;
+    let placed = moved.as_mut().unwrap_or(&mut predictor);
+    let test = evaluate_placed(machine, &mut p, placed, &mut ex, opts.max_steps, progress)?;
+    let certificate = match placed {
         LearnedPredictor::Integer(w)
             if opts.window == WindowKind::Local && opts.encoding == EncodingKind::Cells =>
         {
