@@ -159,3 +159,99 @@ fn a_resumed_run_is_the_uninterrupted_run() {
     // The same arithmetic in the same order: bit-identical on one machine.
     assert_eq!(diff, 0.0, "resumed run differs by {diff}");
 }
+
+/// Causal attention written with candle's tensor operations (the `T × T` formulation that
+/// `nn::attention` replaces): the reference for the custom op.
+fn attention_by_tensors(qkv: &Tensor, heads: usize) -> Tensor {
+    let (b, t, d3) = qkv.dims3().unwrap();
+    let (d, hd) = (d3 / 3, d3 / 3 / heads);
+    let qkv = qkv.reshape((b, t, 3, heads, hd)).unwrap();
+    let part = |k: usize| {
+        qkv.narrow(2, k, 1)
+            .unwrap()
+            .squeeze(2)
+            .unwrap()
+            .transpose(1, 2)
+            .unwrap()
+            .contiguous()
+            .unwrap()
+    };
+    let (q, k, v) = (part(0), part(1), part(2));
+    let mask: Vec<f32> = (0..t * t)
+        .map(|i| if i % t > i / t { -1e9 } else { 0.0 })
+        .collect();
+    let mask = Tensor::from_vec(mask, (t, t), qkv.device()).unwrap();
+    let scores = (q
+        .matmul(&k.transpose(2, 3).unwrap().contiguous().unwrap())
+        .unwrap()
+        * (1.0 / (hd as f64).sqrt()))
+    .unwrap()
+    .broadcast_add(&mask)
+    .unwrap();
+    let att = candle_nn::ops::softmax(&scores, candle_core::D::Minus1).unwrap();
+    att.matmul(&v)
+        .unwrap()
+        .transpose(1, 2)
+        .unwrap()
+        .contiguous()
+        .unwrap()
+        .reshape((b, t, d))
+        .unwrap()
+}
+
+#[test]
+fn the_attention_op_is_the_tensor_formulation_forward_and_backward() {
+    use candle_core::Var;
+    let dev = Device::Cpu;
+    // Head widths 4 and 7 (the `paper` chain's d = 28 over 4 heads); 37 positions, so that
+    // rows are both shorter and longer than the op's 16-lane sums.
+    for (b, t, d, heads) in [(3, 37, 12, 3), (2, 37, 28, 4), (1, 1, 8, 2)] {
+        let qkv =
+            Var::from_tensor(&Tensor::randn(0f32, 1.0, (b, t, 3 * d), &dev).unwrap()).unwrap();
+        let weight = Tensor::randn(0f32, 1.0, (b, t, d), &dev).unwrap();
+        let fused = arsim::nn::attention::causal_attention(qkv.as_tensor(), heads).unwrap();
+        let reference = attention_by_tensors(qkv.as_tensor(), heads);
+        assert_eq!(fused.dims(), &[b, t, d]);
+        let diff = max_abs_diff(&fused, &reference);
+        assert!(
+            diff < 1e-5,
+            "forward, {b}×{t}, d {d}, {heads} heads: {diff}"
+        );
+        let grad = |y: &Tensor| {
+            let loss = (y * &weight).unwrap().sum_all().unwrap();
+            loss.backward().unwrap().get(&qkv).unwrap().clone()
+        };
+        let (g_fused, g_reference) = (grad(&fused), grad(&reference));
+        let scale = arsim::nn::max_abs_difference(&g_reference, &g_reference.zeros_like().unwrap())
+            .unwrap();
+        let diff = max_abs_diff(&g_fused, &g_reference);
+        assert!(scale > 0.1, "a gradient to compare");
+        assert!(
+            diff < 1e-5 * scale.max(1.0),
+            "backward, {b}×{t}, d {d}, {heads} heads: {diff} (largest {scale})"
+        );
+    }
+}
+
+#[test]
+fn the_gelu_op_is_candles_forward_exactly_and_backward_closely() {
+    use candle_core::Var;
+    let dev = Device::Cpu;
+    let x = Var::from_tensor(&(Tensor::randn(0f32, 1.0, (64, 40), &dev).unwrap() * 3.0).unwrap())
+        .unwrap();
+    let weight = Tensor::randn(0f32, 1.0, (64, 40), &dev).unwrap();
+    let ours = arsim::nn::gelu::gelu(x.as_tensor()).unwrap();
+    let candles = x.as_tensor().gelu().unwrap();
+    assert_eq!(
+        max_abs_diff(&ours, &candles),
+        0.0,
+        "forward is candle's formula"
+    );
+    let grad = |y: &Tensor| {
+        let loss = (y * &weight).unwrap().sum_all().unwrap();
+        loss.backward().unwrap().get(&x).unwrap().clone()
+    };
+    let diff = max_abs_diff(&grad(&ours), &grad(&candles));
+    // candle's backward rounds its constants to six digits (0.797885, 0.0356774, …).
+    assert!(diff < 1e-5, "backward differs by {diff}");
+}

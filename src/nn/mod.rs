@@ -13,8 +13,10 @@
 //! assert_eq!(model.forward(&tokens).unwrap().dims(), &[1, 4, 5]);
 //! ```
 
+pub mod attention;
 pub mod checkpoint;
 mod fused;
+pub mod gelu;
 pub mod masked;
 pub mod model;
 pub mod train;

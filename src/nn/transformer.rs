@@ -5,8 +5,9 @@
 //!
 //! - **Attention**: `H` heads of width `d/H`, one fused `d × 3d` projection for queries, keys
 //!   and values, scores scaled by `1/√(d/H)`, a causal mask (position `t` attends to `0..=t`),
-//!   softmax, then a `d × d` output projection.
-//! - **MLP**: `d → 4d`, GELU (tanh form), `4d → d`.
+//!   softmax, then a `d × d` output projection; the middle part is one custom op,
+//!   [`super::attention::causal_attention`], that never makes a `T × T` tensor.
+//! - **MLP**: `d → 4d`, GELU (tanh form, [`super::gelu`]), `4d → d`.
 //! - **Initialisation** (GPT-2's): weights `N(0, 0.02)`, biases 0, layer-norm gains 1; seeded.
 //!
 //! It lives inside [`super::ArModel`] (as `Architecture::Transformer`), so it trains,
@@ -15,6 +16,8 @@
 //! Its parameters and its multiply-adds per token are counted by
 //! [`super::ModelConfig::parameters`] and [`super::ModelConfig::forward_macs_per_token`].
 
+use super::attention::causal_attention;
+use super::gelu::gelu;
 use candle_core::{DType, Device, Result, Tensor, Var, D};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
@@ -38,7 +41,6 @@ struct Block {
 /// The transformer's parameters besides the token embedding.
 #[derive(Debug)]
 pub struct Transformer {
-    d: usize,
     heads: usize,
     /// `[T, d]`: learned positions.
     position: Var,
@@ -116,7 +118,6 @@ impl Transformer {
             });
         }
         Ok(Transformer {
-            d,
             heads,
             position,
             blocks,
@@ -200,7 +201,6 @@ impl Transformer {
             });
         }
         Ok(Transformer {
-            d,
             heads,
             position: get("transformer.position", &[context, d])?,
             blocks,
@@ -212,36 +212,14 @@ impl Transformer {
     /// `e [B, t, d]`: position `s` depends on positions `0..=s` only.
     pub fn hidden(&self, e: &Tensor) -> Result<Tensor> {
         let (b, t, d) = e.dims3()?;
-        let (h, hd) = (self.heads, self.d / self.heads);
         let mut x = e.broadcast_add(&self.position.as_tensor().narrow(0, 0, t)?)?;
-        // 0 on and below the diagonal, a large negative number above: softmax gives the
-        // future exactly zero weight (exp underflows), and no -inf can make a NaN.
-        let mask: Vec<f32> = (0..t * t)
-            .map(|k| if k % t > k / t { -1e9 } else { 0.0 })
-            .collect();
-        let mask = Tensor::from_vec(mask, (t, t), e.device())?;
-        let scale = 1.0 / (hd as f64).sqrt();
         for blk in &self.blocks {
             let n = layer_norm(&x.reshape((b * t, d))?, &blk.norm1)?;
-            let qkv = affine(&n, &blk.qkv)?.reshape((b, t, 3, h, hd))?;
-            let part = |k: usize| -> Result<Tensor> {
-                qkv.narrow(2, k, 1)?
-                    .squeeze(2)?
-                    .transpose(1, 2)?
-                    .contiguous()
-            };
-            let (q, k, v) = (part(0)?, part(1)?, part(2)?);
-            let scores =
-                (q.matmul(&k.transpose(2, 3)?.contiguous()?)? * scale)?.broadcast_add(&mask)?;
-            let att = candle_nn::ops::softmax(&scores, D::Minus1)?;
-            let y = att
-                .matmul(&v)?
-                .transpose(1, 2)?
-                .contiguous()?
-                .reshape((b * t, d))?;
+            let qkv = affine(&n, &blk.qkv)?.reshape((b, t, 3 * d))?;
+            let y = causal_attention(&qkv, self.heads)?.reshape((b * t, d))?;
             x = (x + affine(&y, &blk.proj)?.reshape((b, t, d))?)?;
             let n = layer_norm(&x.reshape((b * t, d))?, &blk.norm2)?;
-            let m = affine(&affine(&n, &blk.fc1)?.gelu()?, &blk.fc2)?;
+            let m = affine(&gelu(&affine(&n, &blk.fc1)?)?, &blk.fc2)?;
             x = (x + m.reshape((b, t, d))?)?;
         }
         layer_norm(&x.reshape((b * t, d))?, &self.final_norm)?.reshape((b, t, d))
