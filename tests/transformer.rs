@@ -160,45 +160,6 @@ fn a_resumed_run_is_the_uninterrupted_run() {
     assert_eq!(diff, 0.0, "resumed run differs by {diff}");
 }
 
-/// Causal attention written with candle's tensor operations (the `T × T` formulation that
-/// `nn::attention` replaces): the reference for the custom op.
-fn attention_by_tensors(qkv: &Tensor, heads: usize) -> Tensor {
-    let (b, t, d3) = qkv.dims3().unwrap();
-    let (d, hd) = (d3 / 3, d3 / 3 / heads);
-    let qkv = qkv.reshape((b, t, 3, heads, hd)).unwrap();
-    let part = |k: usize| {
-        qkv.narrow(2, k, 1)
-            .unwrap()
-            .squeeze(2)
-            .unwrap()
-            .transpose(1, 2)
-            .unwrap()
-            .contiguous()
-            .unwrap()
-    };
-    let (q, k, v) = (part(0), part(1), part(2));
-    let mask: Vec<f32> = (0..t * t)
-        .map(|i| if i % t > i / t { -1e9 } else { 0.0 })
-        .collect();
-    let mask = Tensor::from_vec(mask, (t, t), qkv.device()).unwrap();
-    let scores = (q
-        .matmul(&k.transpose(2, 3).unwrap().contiguous().unwrap())
-        .unwrap()
-        * (1.0 / (hd as f64).sqrt()))
-    .unwrap()
-    .broadcast_add(&mask)
-    .unwrap();
-    let att = candle_nn::ops::softmax(&scores, candle_core::D::Minus1).unwrap();
-    att.matmul(&v)
-        .unwrap()
-        .transpose(1, 2)
-        .unwrap()
-        .contiguous()
-        .unwrap()
-        .reshape((b, t, d))
-        .unwrap()
-}
-
 #[test]
 fn the_attention_op_is_the_tensor_formulation_forward_and_backward() {
     use candle_core::Var;
@@ -210,7 +171,8 @@ fn the_attention_op_is_the_tensor_formulation_forward_and_backward() {
             Var::from_tensor(&Tensor::randn(0f32, 1.0, (b, t, 3 * d), &dev).unwrap()).unwrap();
         let weight = Tensor::randn(0f32, 1.0, (b, t, d), &dev).unwrap();
         let fused = arsim::nn::attention::causal_attention(qkv.as_tensor(), heads).unwrap();
-        let reference = attention_by_tensors(qkv.as_tensor(), heads);
+        let reference =
+            arsim::nn::attention::causal_attention_by_tensors(qkv.as_tensor(), heads).unwrap();
         assert_eq!(fused.dims(), &[b, t, d]);
         let diff = max_abs_diff(&fused, &reference);
         assert!(

@@ -35,6 +35,35 @@ pub fn causal_attention(qkv: &Tensor, heads: usize) -> Result<Tensor> {
     qkv.contiguous()?.apply_op1(Attention { heads })
 }
 
+/// The same attention written with candle's tensor operations (the `[B, H, T, T]` scores, an
+/// additive mask of −10⁹ above the diagonal, candle's softmax): what the op replaced, kept as
+/// the reference that tests and `benches/attention.rs` compare it with. Differentiable.
+pub fn causal_attention_by_tensors(qkv: &Tensor, heads: usize) -> Result<Tensor> {
+    let (b, t, d3) = qkv.dims3()?;
+    let (d, hd) = (d3 / 3, d3 / 3 / heads.max(1));
+    let qkv = qkv.reshape((b, t, 3, heads, hd))?;
+    let part = |k: usize| -> Result<Tensor> {
+        qkv.narrow(2, k, 1)?
+            .squeeze(2)?
+            .transpose(1, 2)?
+            .contiguous()
+    };
+    let (q, k, v) = (part(0)?, part(1)?, part(2)?);
+    // 0 on and below the diagonal, a large negative number above: softmax gives the future
+    // exactly zero weight (exp underflows), and no -inf can make a NaN.
+    let mask: Vec<f32> = (0..t * t)
+        .map(|i| if i % t > i / t { -1e9 } else { 0.0 })
+        .collect();
+    let mask = Tensor::from_vec(mask, (t, t), qkv.device())?;
+    let scores = (q.matmul(&k.transpose(2, 3)?.contiguous()?)? * (1.0 / (hd as f64).sqrt()))?
+        .broadcast_add(&mask)?;
+    let att = candle_nn::ops::softmax(&scores, candle_core::D::Minus1)?;
+    att.matmul(&v)?
+        .transpose(1, 2)?
+        .contiguous()?
+        .reshape((b, t, d))
+}
+
 /// The forward op.
 struct Attention {
     heads: usize,
