@@ -217,3 +217,24 @@ fn the_gelu_op_is_candles_forward_exactly_and_backward_closely() {
     // candle's backward rounds its constants to six digits (0.797885, 0.0356774, …).
     assert!(diff < 1e-5, "backward differs by {diff}");
 }
+
+#[test]
+fn decoding_one_position_at_a_time_gives_the_whole_windows_logits() {
+    let dev = Device::Cpu;
+    let rows: [[u32; 9]; 2] = [[1, 2, 3, 4, 5, 6, 0, 1, 2], [6, 5, 4, 3, 2, 1, 0, 6, 5]];
+    let tokens = Tensor::new(&rows, &dev).unwrap();
+    // The transformer (key–value cache) and the MLP (the prefix re-run), 9 positions each.
+    for config in [tiny(), ModelConfig::new(Architecture::Mlp, 7, 9, 4, 0, 0)] {
+        let model = ArModel::new(config, 5, &dev).unwrap();
+        let all = model.forward(&tokens).unwrap();
+        let mut decoder = model.decoder(2);
+        for t in 0..9 {
+            decoder.push(&[rows[0][t], rows[1][t]]).unwrap();
+            let want = all.narrow(1, t, 1).unwrap().squeeze(1).unwrap();
+            let diff = max_abs_diff(&decoder.logits().unwrap(), &want);
+            assert!(diff < 1e-5, "{:?}, position {t}: {diff}", config.architecture);
+        }
+        // The context is full: a tenth token is refused, not wrapped.
+        assert!(decoder.push(&[0, 0]).is_err());
+    }
+}

@@ -64,6 +64,51 @@ pub fn causal_attention_by_tensors(qkv: &Tensor, heads: usize) -> Result<Tensor>
         .reshape((b, t, d))
 }
 
+/// One new query per batch element against the keys and values of every position so far:
+/// `q [B, d]` (position `n − 1`'s), `keys`/`values` `[B, capacity, d]` of which positions
+/// `0..n` are filled → `y [B, d]`. The decoding counterpart of [`causal_attention`]'s last row
+/// (same formula, same summation order over keys within a head width).
+pub(crate) fn attend_last(
+    q: &[f32],
+    keys: &[f32],
+    values: &[f32],
+    capacity: usize,
+    n: usize,
+    d: usize,
+    heads: usize,
+) -> Vec<f32> {
+    let hd = d / heads;
+    let scale = 1.0 / (hd as f32).sqrt();
+    let batch = q.len() / d;
+    let mut y = vec![0f32; batch * d];
+    let mut p = vec![0f32; n];
+    for b in 0..batch {
+        let (k, v) = (
+            &keys[b * capacity * d..(b * capacity + n) * d],
+            &values[b * capacity * d..(b * capacity + n) * d],
+        );
+        for h in 0..heads {
+            let qh = &q[b * d + h * hd..b * d + (h + 1) * hd];
+            for (j, s) in p.iter_mut().enumerate() {
+                let kj = &k[j * d + h * hd..j * d + (h + 1) * hd];
+                *s = qh.iter().zip(kj).map(|(a, b)| a * scale * b).sum();
+            }
+            let max = p.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+            let mut sum = 0.0;
+            for x in p.iter_mut() {
+                *x = (*x - max).exp();
+                sum += *x;
+            }
+            let inv = 1.0 / sum;
+            let out = &mut y[b * d + h * hd..b * d + (h + 1) * hd];
+            for (j, &pj) in p.iter().enumerate() {
+                axpy(pj * inv, &v[j * d + h * hd..j * d + (h + 1) * hd], out);
+            }
+        }
+    }
+    y
+}
+
 /// The forward op.
 struct Attention {
     heads: usize,

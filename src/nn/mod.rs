@@ -15,6 +15,7 @@
 
 pub mod attention;
 pub mod checkpoint;
+pub mod decode;
 mod fused;
 pub mod gelu;
 pub mod masked;

@@ -547,6 +547,21 @@ impl ArModel {
         y.matmul(w.as_tensor())?.broadcast_add(b.as_tensor())
     }
 
+    /// The transformer's blocks (transformer only).
+    pub(crate) fn transformer_ref(&self) -> Option<&Transformer> {
+        self.transformer.as_ref()
+    }
+
+    /// The embeddings `[B, d]` of one token per sequence, `ids [B]`.
+    pub(crate) fn embedding_of(&self, ids: &Tensor) -> Result<Tensor> {
+        self.embedding.as_tensor().embedding(ids)
+    }
+
+    /// The per-position part after the last hidden layer, `[N, d]` → `[N, V]`.
+    pub(crate) fn head_of(&self, y: &Tensor) -> Result<Tensor> {
+        self.head(y)
+    }
+
     /// Logits `[B, V]` of position `t` from `tokens` `[B, n]` (`n > t`; tokens after `t` are
     /// ignored), computing that position alone.
     pub fn logits_at(&self, tokens: &Tensor, t: usize) -> Result<Tensor> {

@@ -16,7 +16,7 @@
 //! Its parameters and its multiply-adds per token are counted by
 //! [`super::ModelConfig::parameters`] and [`super::ModelConfig::forward_macs_per_token`].
 
-use super::attention::causal_attention;
+use super::attention::{attend_last, causal_attention};
 use super::gelu::gelu;
 use candle_core::{DType, Device, Result, Tensor, Var, D};
 use rand::SeedableRng;
@@ -223,5 +223,89 @@ impl Transformer {
             x = (x + m.reshape((b, t, d))?)?;
         }
         layer_norm(&x.reshape((b * t, d))?, &self.final_norm)?.reshape((b, t, d))
+    }
+
+    /// An empty key–value cache for decoding `batch` sequences of up to `context` positions.
+    pub fn cache(&self, batch: usize) -> KvCache {
+        let (context, d) = self.position.dims2().unwrap_or((0, 0));
+        let size = batch * context * d;
+        KvCache {
+            batch,
+            capacity: context,
+            len: 0,
+            keys: vec![vec![0.0; size]; self.blocks.len()],
+            values: vec![vec![0.0; size]; self.blocks.len()],
+        }
+    }
+
+    /// The final hidden state `[B, d]` of the next position, `cache.len()`, from its embedded
+    /// tokens `e [B, d]`, reading the earlier positions' keys and values from `cache` and
+    /// adding this one's: what [`Transformer::hidden`] computes at that position, at the cost
+    /// of one position instead of the whole prefix.
+    pub fn step(&self, cache: &mut KvCache, e: &Tensor) -> Result<Tensor> {
+        let (b, d) = e.dims2()?;
+        let t = cache.len;
+        if b != cache.batch || t >= cache.capacity {
+            candle_core::bail!(
+                "decoding position {t} of {b} sequences with a cache for {} positions of {}",
+                cache.capacity,
+                cache.batch
+            );
+        }
+        let mut x = e.broadcast_add(&self.position.as_tensor().narrow(0, t, 1)?)?;
+        for (l, blk) in self.blocks.iter().enumerate() {
+            let qkv: Vec<f32> = affine(&layer_norm(&x, &blk.norm1)?, &blk.qkv)?
+                .flatten_all()?
+                .to_vec1()?;
+            let mut q = vec![0f32; b * d];
+            for r in 0..b {
+                let row = &qkv[r * 3 * d..(r + 1) * 3 * d];
+                q[r * d..(r + 1) * d].copy_from_slice(&row[..d]);
+                let at = (r * cache.capacity + t) * d;
+                cache.keys[l][at..at + d].copy_from_slice(&row[d..2 * d]);
+                cache.values[l][at..at + d].copy_from_slice(&row[2 * d..]);
+            }
+            let y = attend_last(
+                &q,
+                &cache.keys[l],
+                &cache.values[l],
+                cache.capacity,
+                t + 1,
+                d,
+                self.heads,
+            );
+            let y = Tensor::from_vec(y, (b, d), e.device())?;
+            x = (x + affine(&y, &blk.proj)?)?;
+            let m = affine(
+                &gelu(&affine(&layer_norm(&x, &blk.norm2)?, &blk.fc1)?)?,
+                &blk.fc2,
+            )?;
+            x = (x + m)?;
+        }
+        cache.len += 1;
+        layer_norm(&x, &self.final_norm)
+    }
+}
+
+/// Every block's keys and values of the positions decoded so far (see
+/// [`Transformer::step`]): `[B, T, d]` each, positions `0..len` filled.
+#[derive(Debug, Clone)]
+pub struct KvCache {
+    batch: usize,
+    capacity: usize,
+    len: usize,
+    keys: Vec<Vec<f32>>,
+    values: Vec<Vec<f32>>,
+}
+
+impl KvCache {
+    /// Positions decoded so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// No position decoded yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 }

@@ -132,12 +132,15 @@ pub fn decode_and_score(
                 }
             }
         }
-        for t in prompt - 1..len - 1 {
-            let prefix: Vec<u32> = (0..b)
-                .flat_map(|r| ids[r * len..r * len + t + 1].iter().copied())
-                .collect();
-            let x = Tensor::from_vec(prefix, (b, t + 1), &device)?;
-            let next: Vec<u32> = model.logits_at(&x, t)?.argmax(D::Minus1)?.to_vec1()?;
+        // One position at a time: the prompt, then each greedily chosen token in turn.
+        let mut decoder = model.decoder(b);
+        for t in 0..len - 1 {
+            let column: Vec<u32> = (0..b).map(|r| ids[r * len + t]).collect();
+            decoder.push(&column)?;
+            if t + 1 < prompt {
+                continue;
+            }
+            let next: Vec<u32> = decoder.logits()?.argmax(D::Minus1)?.to_vec1()?;
             for (r, n) in next.into_iter().enumerate() {
                 ids[r * len + t + 1] = n;
             }
