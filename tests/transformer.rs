@@ -232,7 +232,11 @@ fn decoding_one_position_at_a_time_gives_the_whole_windows_logits() {
             decoder.push(&[rows[0][t], rows[1][t]]).unwrap();
             let want = all.narrow(1, t, 1).unwrap().squeeze(1).unwrap();
             let diff = max_abs_diff(&decoder.logits().unwrap(), &want);
-            assert!(diff < 1e-5, "{:?}, position {t}: {diff}", config.architecture);
+            assert!(
+                diff < 1e-5,
+                "{:?}, position {t}: {diff}",
+                config.architecture
+            );
         }
         // The context is full: a tenth token is refused, not wrapped.
         assert!(decoder.push(&[0, 0]).is_err());
