@@ -58,8 +58,27 @@ fn describe(c: &Config) -> String {
             100.0 * c.exact_rate_min
         ),
     };
+    let t = &c.training;
+    let mut how: Vec<String> = Vec::new();
+    if let Some(n) = t.train_seqs {
+        how.push(format!("{n} sequences"));
+    }
+    if let Some(b) = t.batch {
+        how.push(format!("batch {b}"));
+    }
+    if let Some(lr) = t.lr {
+        how.push(format!("lr {lr}"));
+    }
+    if let Some(r) = &t.recipe {
+        how.push(format!("{r}'s recipe"));
+    }
+    let how = if how.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", how.join(", "))
+    };
     format!(
-        "{model}, {} parameters: {:.2}% exact{seeds}{}",
+        "{model}{how}, {} parameters: {:.2}% exact{seeds}{}",
         c.parameters,
         100.0 * c.exact_rate_mean,
         c.per_digit_accuracy_mean

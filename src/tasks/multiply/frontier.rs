@@ -45,6 +45,22 @@ pub struct Run {
     pub per_digit_accuracy: Option<f64>,
     /// Training FLOPs spent (networks).
     pub training_flops: Option<f64>,
+    /// How it was trained, besides the seed.
+    pub training: Training,
+}
+
+/// How a run was trained, besides its seed: runs of one model that differ here are different
+/// configs (a model trained with another recipe or budget is another point of the frontier).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Training {
+    /// `arsim` or `paper` (`--paper-config`); absent for the machine's predictors.
+    pub recipe: Option<String>,
+    /// Training sequences (networks) or traces (the learned predictor).
+    pub train_seqs: Option<u64>,
+    /// Batch size.
+    pub batch: Option<usize>,
+    /// Peak learning rate.
+    pub lr: Option<f64>,
 }
 
 /// The fields of a `task multiply --json` report that the frontier needs.
@@ -60,6 +76,8 @@ struct ReportFile {
     eval_split: Option<String>,
     split: Option<String>,
     validation: Scores,
+    #[serde(flatten)]
+    training: Training,
 }
 
 /// `model` is the network's configuration, or the name of the Turing machine's predictor.
@@ -153,6 +171,7 @@ pub fn read_run(path: &Path) -> Result<Run, FrontierError> {
         exact_rate: r.validation.exact_rate,
         per_digit_accuracy: r.validation.per_digit_accuracy,
         training_flops: r.training_flops,
+        training: r.training,
     })
 }
 
@@ -179,6 +198,8 @@ pub struct Config {
     pub per_digit_accuracy_mean: Option<f64>,
     /// Mean training FLOPs of a run (networks).
     pub training_flops: Option<f64>,
+    /// How its runs were trained (the same for each).
+    pub training: Training,
     /// The mean exact rate is at least the threshold.
     pub reaches: bool,
     /// Every run's exact rate is.
@@ -241,24 +262,22 @@ pub fn frontier(runs: &[Run], threshold: f64) -> Result<FrontierReport, Frontier
 fn chain_frontier(runs: &[Run], chain: &str, threshold: f64) -> ChainFrontier {
     let of_chain: Vec<&Run> = runs.iter().filter(|r| r.chain == chain).collect();
     let chain_tokens = of_chain.iter().map(|r| r.chain_tokens).sum::<f64>() / of_chain.len() as f64;
-    let mut keys: Vec<(u64, &str, Option<usize>)> = of_chain
+    // A config is a model and how it was trained; its runs differ in the seed only.
+    let same = |a: &Run, b: &Run| {
+        (a.parameters, &a.architecture, a.d, &a.training)
+            == (b.parameters, &b.architecture, b.d, &b.training)
+    };
+    let mut groups: Vec<Vec<&Run>> = Vec::new();
+    for &r in &of_chain {
+        match groups.iter_mut().find(|g| same(g[0], r)) {
+            Some(g) => g.push(r),
+            None => groups.push(vec![r]),
+        }
+    }
+    groups.sort_by_key(|g| (g[0].parameters, g[0].architecture.clone(), g[0].d));
+    let configs: Vec<Config> = groups
         .iter()
-        .map(|r| (r.parameters, r.architecture.as_str(), r.d))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    let configs: Vec<Config> = keys
-        .into_iter()
-        .map(|(parameters, architecture, d)| {
-            let group: Vec<&Run> = of_chain
-                .iter()
-                .copied()
-                .filter(|r| {
-                    r.parameters == parameters && r.architecture == architecture && r.d == d
-                })
-                .collect();
-            config(chain, &group, threshold)
-        })
+        .map(|group| config(chain, group, threshold))
         .collect();
     let smallest = configs.iter().find(|c| c.reaches).cloned();
     let smallest_every_run = configs.iter().find(|c| c.every_run_reaches).cloned();
@@ -309,6 +328,7 @@ fn config(chain: &str, group: &[&Run], threshold: f64) -> Config {
         exact_rate_min: rates.iter().copied().fold(f64::INFINITY, f64::min),
         per_digit_accuracy_mean: mean_of(|r| r.per_digit_accuracy),
         training_flops: mean_of(|r| r.training_flops),
+        training: group[0].training.clone(),
         reaches: mean >= threshold,
         every_run_reaches: rates.iter().all(|&x| x >= threshold),
         files: group.iter().map(|r| r.file.clone()).collect(),
@@ -502,7 +522,26 @@ mod tests {
             exact_rate: exact,
             per_digit_accuracy: Some(exact),
             training_flops: Some(1e12),
+            training: Training::default(),
         }
+    }
+
+    #[test]
+    fn runs_trained_another_way_are_another_config() {
+        let mut paper = run("paper", 307.0, "mlp", 16, 12_033_605, 0, 0.0);
+        paper.training.recipe = Some("paper".into());
+        paper.training.batch = Some(2048);
+        let runs = vec![
+            run("paper", 307.0, "mlp", 16, 12_033_605, 0, 0.0),
+            run("paper", 307.0, "mlp", 16, 12_033_605, 1, 0.0),
+            paper,
+        ];
+        let f = frontier(&runs, 0.99).unwrap();
+        let configs = &f.chains[0].configs;
+        assert_eq!(configs.len(), 2, "one config per way of training");
+        assert_eq!(configs[0].seeds, vec![0, 1]);
+        assert_eq!(configs[1].training.recipe.as_deref(), Some("paper"));
+        assert_eq!(configs[1].seeds, vec![0]);
     }
 
     #[test]
@@ -557,6 +596,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let network = r#"{"schema_version":2,"cot":"carry","model":{"architecture":"mlp","vocab":117,"context":74,"d":8},
             "parameters":180253,"training_flops":1.5e12,"chain_tokens":75,"seed":1,"eval_split":"validation",
+            "recipe":"arsim","train_seqs":1000064,"batch":128,"lr":0.005,"training":{"steps":7813},
             "validation":{"pairs":2000,"exact":1984,"exact_rate":0.992,"per_digit_accuracy":0.998}}"#;
         let machine = r#"{"schema_version":2,"model":"compiled","machine":"binary-multiply","split":"validation",
             "validation":{"pairs":5,"exact":5,"exact_rate":1.0},"chain_tokens_mean":229814.6,"parameters":9445}"#;
@@ -571,6 +611,8 @@ mod tests {
             .collect();
         let a = read_run(&paths[0]).unwrap();
         assert_eq!((a.chain.as_str(), a.d, a.seed), ("carry", Some(8), Some(1)));
+        assert_eq!(a.training.recipe.as_deref(), Some("arsim"));
+        assert_eq!((a.training.batch, a.training.lr), (Some(128), Some(0.005)));
         let b = read_run(&paths[1]).unwrap();
         assert_eq!(
             (b.chain.as_str(), b.architecture.as_str()),
