@@ -60,8 +60,11 @@ fn describe(c: &Config) -> String {
     };
     let t = &c.training;
     let mut how: Vec<String> = Vec::new();
-    if let Some(n) = t.train_seqs {
-        how.push(format!("{n} sequences"));
+    match (t.train_seqs, c.architecture.as_str()) {
+        (_, "compiled") => how.push("not trained".into()),
+        (Some(n), "learned") => how.push(format!("{n} traces")),
+        (Some(n), _) => how.push(format!("{n} sequences")),
+        (None, _) => {}
     }
     if let Some(b) = t.batch {
         how.push(format!("batch {b}"));
