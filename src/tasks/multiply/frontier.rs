@@ -78,6 +78,16 @@ struct ReportFile {
     validation: Scores,
     #[serde(flatten)]
     training: Training,
+    /// Where the run's training stood when it was scored (networks).
+    #[serde(rename = "training")]
+    progress: Option<Progress>,
+}
+
+/// The part of a report's `training` object that says how far it went.
+#[derive(Deserialize)]
+struct Progress {
+    started_at_step: u64,
+    steps: u64,
 }
 
 /// `model` is the network's configuration, or the name of the Turing machine's predictor.
@@ -122,6 +132,16 @@ pub enum FrontierError {
         /// Its split.
         split: String,
     },
+    /// A report of a run stopped before the end of its schedule (`--stop-at`).
+    #[error("{path}: training stopped at step {step} of {of} (--stop-at); the frontier compares finished runs (resume it to the end)")]
+    Unfinished {
+        /// The file.
+        path: String,
+        /// The step it stopped at.
+        step: u64,
+        /// The schedule's steps.
+        of: u64,
+    },
     /// The threshold is not a rate.
     #[error("the threshold {0} is not in (0, 1]")]
     Threshold(f64),
@@ -147,6 +167,21 @@ pub fn read_run(path: &Path) -> Result<Run, FrontierError> {
         .unwrap_or_else(|| "validation".into());
     if split != "validation" {
         return Err(FrontierError::Split { path: shown, split });
+    }
+    if let (Some(p), Some(seqs), Some(batch)) =
+        (&r.progress, r.training.train_seqs, r.training.batch)
+    {
+        let (step, of) = (
+            p.started_at_step + p.steps,
+            seqs.div_ceil(batch.max(1) as u64),
+        );
+        if step < of {
+            return Err(FrontierError::Unfinished {
+                path: shown,
+                step,
+                of,
+            });
+        }
     }
     let (chain, architecture, d) = match r.model {
         ModelField::Network { architecture, d } => (r.cot, architecture, Some(d)),
@@ -596,19 +631,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let network = r#"{"schema_version":2,"cot":"carry","model":{"architecture":"mlp","vocab":117,"context":74,"d":8},
             "parameters":180253,"training_flops":1.5e12,"chain_tokens":75,"seed":1,"eval_split":"validation",
-            "recipe":"arsim","train_seqs":1000064,"batch":128,"lr":0.005,"training":{"steps":7813},
+            "recipe":"arsim","train_seqs":1000064,"batch":128,"lr":0.005,"training":{"started_at_step":0,"steps":7813},
             "validation":{"pairs":2000,"exact":1984,"exact_rate":0.992,"per_digit_accuracy":0.998}}"#;
         let machine = r#"{"schema_version":2,"model":"compiled","machine":"binary-multiply","split":"validation",
             "validation":{"pairs":5,"exact":5,"exact_rate":1.0},"chain_tokens_mean":229814.6,"parameters":9445}"#;
         let test = network.replace("\"validation\",", "\"test\",");
-        let paths: Vec<PathBuf> = [("a.json", network), ("b.json", machine), ("c.json", &test)]
-            .iter()
-            .map(|(name, text)| {
-                let p = dir.path().join(name);
-                std::fs::write(&p, text).unwrap();
-                p
-            })
-            .collect();
+        let unfinished = network.replace("\"steps\":7813", "\"steps\":4000");
+        let paths: Vec<PathBuf> = [
+            ("a.json", network),
+            ("b.json", machine),
+            ("c.json", &test),
+            ("d.json", &unfinished),
+        ]
+        .iter()
+        .map(|(name, text)| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        })
+        .collect();
         let a = read_run(&paths[0]).unwrap();
         assert_eq!((a.chain.as_str(), a.d, a.seed), ("carry", Some(8), Some(1)));
         assert_eq!(a.training.recipe.as_deref(), Some("arsim"));
@@ -622,6 +663,14 @@ mod tests {
         assert!(matches!(
             read_run(&paths[2]),
             Err(FrontierError::Split { .. })
+        ));
+        assert!(matches!(
+            read_run(&paths[3]),
+            Err(FrontierError::Unfinished {
+                step: 4000,
+                of: 7813,
+                ..
+            })
         ));
         let f = frontier(&[a, b], 0.99).unwrap();
         let svg = dir.path().join("f.svg");
