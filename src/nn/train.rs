@@ -372,6 +372,9 @@ pub struct TrainReport {
     pub started_at_step: usize,
     /// Steps taken in total (resumed ones included).
     pub steps: usize,
+    /// The steps the schedule spans ([`TrainOptions::steps`]): `steps` is less when the run
+    /// was stopped early (`stop_at`) and can be resumed.
+    pub schedule_steps: usize,
     /// Wall-clock seconds of this run (not of earlier runs it resumed).
     pub seconds: f64,
     /// Loss-scored tokens per second of this run.
@@ -449,6 +452,7 @@ pub fn train(
     Ok(TrainReport {
         started_at_step: start,
         steps: opt.step,
+        schedule_steps: opts.steps,
         seconds,
         tokens_per_second: tokens as f64 / seconds.max(1e-9),
         first_loss: losses.iter().take(10).sum::<f64>() / losses.len().clamp(1, 10) as f64,
@@ -471,6 +475,7 @@ impl TrainReport {
         TrainReport {
             started_at_step: segments.first().map_or(0, |s| s.started_at_step),
             steps: segments.last().map_or(0, |s| s.steps),
+            schedule_steps: segments.last().map_or(0, |s| s.schedule_steps),
             seconds,
             tokens_per_second: tokens / seconds.max(1e-9),
             first_loss: segments.first().map_or(f64::NAN, |s| s.first_loss),
