@@ -3,10 +3,11 @@
 //! the loss, and a checkpoint round-trips to the same predictions and optimizer state.
 
 use arsim::nn::masked::{block_mask, MaskedLinear, MaskedShape};
-use arsim::nn::{
-    train, AdamW, ArModel, Architecture, Batches, Checkpoint, ModelConfig, TrainOptions,
-};
+use arsim::nn::{train, AdamW, ArModel, Architecture, Checkpoint, ModelConfig, TrainOptions};
 use candle_core::{Device, Tensor};
+use common::counting::Counting;
+
+mod common;
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
     arsim::nn::max_abs_difference(a, b).unwrap()
@@ -122,33 +123,8 @@ fn one_position_equals_the_whole_window() {
     }
 }
 
-/// Sequences that count up modulo 7 from a seeded start: the next token is always the
-/// current one plus one, which every architecture can learn.
-struct Counting;
-
-impl Batches for Counting {
-    fn batch(&self, step: usize, device: &Device) -> candle_core::Result<(Tensor, Tensor)> {
-        let rows: Vec<u32> = (0..8)
-            .flat_map(|b| (0..10).map(move |t| ((step * 3 + b * 5 + t) % 7) as u32))
-            .collect();
-        let all = Tensor::from_vec(rows, (8, 10), device)?;
-        Ok((all.narrow(1, 0, 9)?, all.narrow(1, 1, 9)?))
-    }
-}
-
 fn options(steps: usize, checkpoint: Option<std::path::PathBuf>) -> TrainOptions {
-    TrainOptions {
-        steps,
-        stop_at: None,
-        lr: 3e-2,
-        weight_decay: 0.0,
-        warmup: 5,
-        checkpoint,
-        checkpoint_seconds: 1e9,
-        tokens_per_sequence: 9,
-        task: serde_json::json!({"task": "counting"}),
-        recipe: arsim::nn::Recipe::Arsim,
-    }
+    common::counting::options(steps, checkpoint, 3e-2, 0.0)
 }
 
 #[test]

@@ -2,10 +2,11 @@
 //! equals the whole window, it learns, its parameter count is what `ModelConfig` says, and a
 //! run resumed from its checkpoint is the uninterrupted run.
 
-use arsim::nn::{
-    train, ArModel, Architecture, Batches, Checkpoint, ModelConfig, Recipe, TrainOptions,
-};
+use arsim::nn::{train, ArModel, Architecture, Checkpoint, ModelConfig, Recipe, TrainOptions};
 use candle_core::{Device, Tensor};
+use common::counting::Counting;
+
+mod common;
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
     arsim::nn::max_abs_difference(a, b).unwrap()
@@ -75,32 +76,8 @@ fn one_position_equals_the_whole_window_and_the_count_is_right() {
     .is_err());
 }
 
-/// Sequences that count up modulo 7 from a seeded start.
-struct Counting;
-
-impl Batches for Counting {
-    fn batch(&self, step: usize, device: &Device) -> candle_core::Result<(Tensor, Tensor)> {
-        let rows: Vec<u32> = (0..8)
-            .flat_map(|b| (0..10).map(move |t| ((step * 3 + b * 5 + t) % 7) as u32))
-            .collect();
-        let all = Tensor::from_vec(rows, (8, 10), device)?;
-        Ok((all.narrow(1, 0, 9)?, all.narrow(1, 1, 9)?))
-    }
-}
-
 fn options(steps: usize, checkpoint: Option<std::path::PathBuf>) -> TrainOptions {
-    TrainOptions {
-        steps,
-        stop_at: None,
-        lr: 1e-2,
-        weight_decay: 0.1,
-        warmup: 5,
-        checkpoint,
-        checkpoint_seconds: 1e9,
-        tokens_per_sequence: 9,
-        task: serde_json::json!({"task": "counting"}),
-        recipe: Recipe::Arsim,
-    }
+    common::counting::options(steps, checkpoint, 1e-2, 0.1)
 }
 
 #[test]

@@ -3,6 +3,8 @@
 // Each test crate uses a subset of these.
 #![allow(dead_code)]
 
+pub mod counting;
+
 use arsim::machine::{load_machine, validate, Machine, MachineSpec, Move, RuleSpec};
 use proptest::prelude::*;
 use std::path::PathBuf;
