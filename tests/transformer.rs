@@ -173,7 +173,7 @@ fn the_attention_op_is_the_tensor_formulation_forward_and_backward() {
 }
 
 #[test]
-fn the_gelu_op_is_candles_forward_exactly_and_backward_closely() {
+fn the_gelu_op_is_candles_forward_and_backward() {
     use candle_core::Var;
     let dev = Device::Cpu;
     let x = Var::from_tensor(&(Tensor::randn(0f32, 1.0, (64, 40), &dev).unwrap() * 3.0).unwrap())
@@ -181,11 +181,9 @@ fn the_gelu_op_is_candles_forward_exactly_and_backward_closely() {
     let weight = Tensor::randn(0f32, 1.0, (64, 40), &dev).unwrap();
     let ours = arsim::nn::gelu::gelu(x.as_tensor()).unwrap();
     let candles = x.as_tensor().gelu().unwrap();
-    assert_eq!(
-        max_abs_diff(&ours, &candles),
-        0.0,
-        "forward is candle's formula"
-    );
+    // Its tanh is a polynomial within 2·10⁻⁷ of libm's; the output moves by ½|x| times that.
+    let diff = max_abs_diff(&ours, &candles);
+    assert!(diff < 1e-6, "forward differs by {diff}");
     let grad = |y: &Tensor| {
         let loss = (y * &weight).unwrap().sum_all().unwrap();
         loss.backward().unwrap().get(&x).unwrap().clone()

@@ -26,6 +26,7 @@
 //! differs. `tests/transformer.rs` compares outputs and gradients with that formulation.
 //! Batch elements run in parallel on rayon's pool (`--threads`).
 
+use super::vmath::{dispatch, exp_nonpositive};
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -244,30 +245,6 @@ fn max_of(a: &[f32]) -> f32 {
         .fold(f32::NEG_INFINITY, |m, &x| m.max(x))
 }
 
-/// `eˣ` for `x ≤ 0` (a softmax's scores less their maximum), in arithmetic that vectorises
-/// (libm's `expf` is a call per element): `eˣ = 2ᵏ·eʳ` with `k = ⌊x·log₂e + ½⌋`,
-/// `r = x − k·ln 2` (ln 2 in two parts, so `r` is exact to f32) and Cephes' degree-6 polynomial
-/// for `eʳ`, `|r| ≤ ½ln 2`; relative error under 10⁻⁷ (8.3·10⁻⁸ at worst on a grid of step
-/// 10⁻⁴, checked against f64 below). Arguments under −87 are taken as −87 (`e⁻⁸⁷ ≈ 1.6·10⁻³⁸` instead of a smaller number, beside the
-/// maximum's 1), which keeps `2ᵏ` a normal float.
-#[inline(always)]
-fn exp_nonpositive(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    let x = if x > -87.0 { x } else { -87.0 };
-    let k = (x * LOG2E + 0.5).floor();
-    let r = x - k * LN2_HI - k * LN2_LO;
-    let mut p = 1.987_569_2e-4;
-    p = p * r + 1.398_2e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 0.166_666_65;
-    p = p * r + 0.5;
-    let e_r = p * r * r + r + 1.0;
-    e_r * f32::from_bits(((k as i32 + 127) as u32) << 23)
-}
-
 /// `Σ a_k`.
 #[inline(always)]
 fn sum_of(a: &[f32]) -> f32 {
@@ -363,36 +340,6 @@ fn backward_body(n: Dims, s: &mut Scratch, x: &[f32], dy: &[f32], dx: &mut [f32]
     }
 }
 
-/// The bodies compiled for the widest vector unit the CPU has (chosen at run time, as the
-/// executor's kernel is): the loops are plain Rust, so this only widens their vectors. The
-/// compiler never fuses a multiply and an add on its own, so every width gives the same floats.
-macro_rules! dispatch {
-    ($name:ident, $body:ident, ($($arg:ident: $ty:ty),*)) => {
-        fn $name($($arg: $ty),*) {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f")]
-                unsafe fn avx512($($arg: $ty),*) {
-                    $body($($arg),*)
-                }
-                #[target_feature(enable = "avx2")]
-                unsafe fn avx2($($arg: $ty),*) {
-                    $body($($arg),*)
-                }
-                if is_x86_feature_detected!("avx512f") {
-                    // SAFETY: the CPU has the features the function was compiled for.
-                    return unsafe { avx512($($arg),*) };
-                }
-                if is_x86_feature_detected!("avx2") {
-                    // SAFETY: as above.
-                    return unsafe { avx2($($arg),*) };
-                }
-            }
-            $body($($arg),*)
-        }
-    };
-}
-
 dispatch!(forward_element, forward_body, (n: Dims, s: &mut Scratch, x: &[f32], y: &mut [f32]));
 dispatch!(
     backward_element,
@@ -462,24 +409,5 @@ impl CustomOp2 for AttentionBackward {
                 );
         }
         Ok((CpuStorage::F32(dx), Shape::from((n.batch, n.t, 3 * n.d))))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::exp_nonpositive;
-
-    #[test]
-    fn exp_is_within_a_ten_millionth_of_f64s() {
-        let mut worst = 0f64;
-        for i in 0..=870_000 {
-            let x = -(i as f32) * 1e-4;
-            let want = f64::from(x).exp();
-            let err = (f64::from(exp_nonpositive(x)) - want).abs() / want;
-            worst = worst.max(err);
-        }
-        assert!(worst < 1e-7, "relative error {worst}");
-        assert_eq!(exp_nonpositive(0.0), 1.0);
-        assert!(exp_nonpositive(-1000.0) > 0.0 && exp_nonpositive(-1000.0) < 1e-37);
     }
 }

@@ -22,6 +22,7 @@ pub mod masked;
 pub mod model;
 pub mod train;
 pub mod transformer;
+mod vmath;
 
 pub use checkpoint::{start_or_resume, Checkpoint, Hyper, Started};
 pub use model::{ArModel, Architecture, ModelConfig};
