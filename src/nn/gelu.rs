@@ -5,7 +5,7 @@
 //! `[B·T, 4d]` activations; in a profile of the transformer on the `paper` chain the GELU's
 //! `powf`, `tanh` and `expm1` calls took a fifth of a training step. Here each direction is one
 //! pass, with candle's formula and constants and a `tanh` that vectorises
-//! ([`super::vmath::tanh`], absolute error under 2·10⁻⁷ against libm's):
+//! (`nn::vmath::tanh`, absolute error under 2·10⁻⁷ against libm's):
 //!
 //! ```text
 //! gelu(x)  = ½x(1 + tanh(u)),  u = √(2/π)(x + 0.044715x³)
