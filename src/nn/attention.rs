@@ -26,6 +26,7 @@
 //! differs. `tests/transformer.rs` compares outputs and gradients with that formulation.
 //! Batch elements run in parallel on rayon's pool (`--threads`).
 
+use super::contiguous_f32;
 use super::vmath::{dispatch, exp_nonpositive};
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
@@ -150,13 +151,6 @@ impl Dims {
             hd,
             scale: 1.0 / (hd as f32).sqrt(),
         })
-    }
-}
-
-fn contiguous_f32<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [f32]> {
-    match (s, l.contiguous_offsets()) {
-        (CpuStorage::F32(v), Some((a, b))) => Ok(&v[a..b]),
-        _ => candle_core::bail!("attention: {what} must be a contiguous f32 tensor"),
     }
 }
 
@@ -354,7 +348,7 @@ impl CustomOp1 for Attention {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let n = Dims::of(layout, self.heads)?;
-        let x = contiguous_f32(storage, layout, "qkv")?;
+        let x = contiguous_f32(storage, layout, "attention", "qkv")?;
         let mut y = vec![0f32; n.batch * n.t * n.d];
         if n.t > 0 {
             y.par_chunks_mut(n.t * n.d)
@@ -396,8 +390,8 @@ impl CustomOp2 for AttentionBackward {
                 [n.batch, n.t, n.d]
             );
         }
-        let x = contiguous_f32(s1, l1, "qkv")?;
-        let dy = contiguous_f32(s2, l2, "dy")?;
+        let x = contiguous_f32(s1, l1, "attention", "qkv")?;
+        let dy = contiguous_f32(s2, l2, "attention", "dy")?;
         let mut dx = vec![0f32; x.len()];
         if n.t > 0 {
             dx.par_chunks_mut(n.t * 3 * n.d)

@@ -14,14 +14,8 @@
 //! p ← p·(1 − lr·wd) − lr · (m/c1) / (√(v/c2) + ε)
 //! ```
 
+use super::contiguous_f32;
 use candle_core::{CpuStorage, InplaceOp2, InplaceOp3, Layout, Result, Tensor, Var};
-
-fn contiguous_f32<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [f32]> {
-    match (s, l.contiguous_offsets()) {
-        (CpuStorage::F32(v), Some((a, b))) => Ok(&v[a..b]),
-        _ => candle_core::bail!("fused AdamW: {what} must be a contiguous f32 tensor"),
-    }
-}
 
 fn contiguous_f32_mut<'a>(s: &'a mut CpuStorage, l: &Layout, what: &str) -> Result<&'a mut [f32]> {
     match (s, l.contiguous_offsets()) {
@@ -49,7 +43,7 @@ impl InplaceOp2 for Moment {
         l2: &Layout,
     ) -> Result<()> {
         let m = contiguous_f32_mut(s1, l1, "moment")?;
-        let g = contiguous_f32(s2, l2, "gradient")?;
+        let g = contiguous_f32(s2, l2, "fused AdamW", "gradient")?;
         if m.len() != g.len() {
             candle_core::bail!(
                 "fused AdamW: moment of {} for a gradient of {}",
@@ -93,8 +87,8 @@ impl InplaceOp3 for Step {
         l3: &Layout,
     ) -> Result<()> {
         let p = contiguous_f32_mut(s1, l1, "parameter")?;
-        let m = contiguous_f32(s2, l2, "first moment")?;
-        let v = contiguous_f32(s3, l3, "second moment")?;
+        let m = contiguous_f32(s2, l2, "fused AdamW", "first moment")?;
+        let v = contiguous_f32(s3, l3, "fused AdamW", "second moment")?;
         if p.len() != m.len() || p.len() != v.len() {
             candle_core::bail!("fused AdamW: parameter, moments of different sizes");
         }

@@ -14,6 +14,7 @@
 //!
 //! `tests/transformer.rs` compares both with candle's.
 
+use super::contiguous_f32;
 use super::vmath::{dispatch, tanh};
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 
@@ -30,13 +31,6 @@ pub fn gelu(x: &Tensor) -> Result<Tensor> {
 struct Gelu;
 /// Inputs `x` and the output's gradient, output `x`'s gradient.
 struct GeluBackward;
-
-fn contiguous_f32<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> Result<&'a [f32]> {
-    match (s, l.contiguous_offsets()) {
-        (CpuStorage::F32(v), Some((a, b))) => Ok(&v[a..b]),
-        _ => candle_core::bail!("gelu: {what} must be a contiguous f32 tensor"),
-    }
-}
 
 #[inline(always)]
 fn forward_body(x: &[f32], y: &mut [f32]) {
@@ -63,7 +57,7 @@ impl CustomOp1 for Gelu {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = contiguous_f32(storage, layout, "x")?;
+        let x = contiguous_f32(storage, layout, "gelu", "x")?;
         let mut y = vec![0f32; x.len()];
         forward(x, &mut y);
         Ok((CpuStorage::F32(y), layout.shape().clone()))
@@ -89,8 +83,8 @@ impl CustomOp2 for GeluBackward {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let x = contiguous_f32(s1, l1, "x")?;
-        let g = contiguous_f32(s2, l2, "gradient")?;
+        let x = contiguous_f32(s1, l1, "gelu", "x")?;
+        let g = contiguous_f32(s2, l2, "gelu", "gradient")?;
         if x.len() != g.len() {
             candle_core::bail!("gelu backward: {} inputs, {} gradients", x.len(), g.len());
         }

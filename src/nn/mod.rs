@@ -58,6 +58,20 @@ pub enum NnError {
     },
 }
 
+/// A custom op's input as the f32 slice it lies in, or an error naming the op (`op`) and the
+/// input (`what`) when it is not a contiguous f32 tensor.
+pub(crate) fn contiguous_f32<'a>(
+    s: &'a candle_core::CpuStorage,
+    l: &candle_core::Layout,
+    op: &str,
+    what: &str,
+) -> candle_core::Result<&'a [f32]> {
+    match (s, l.contiguous_offsets()) {
+        (candle_core::CpuStorage::F32(v), Some((a, b))) => Ok(&v[a..b]),
+        _ => candle_core::bail!("{op}: {what} must be a contiguous f32 tensor"),
+    }
+}
+
 /// Sets candle's CPU backend to `threads` threads (0: leave the default, all cores).
 ///
 /// candle's matrix products read the thread count from `RAYON_NUM_THREADS` once.
