@@ -95,12 +95,10 @@ pub(crate) fn attend_last(
                 let kj = &k[j * d + h * hd..j * d + (h + 1) * hd];
                 *s = qh.iter().zip(kj).map(|(a, b)| a * scale * b).sum();
             }
-            let max = max_of(&p);
-            p.iter_mut().for_each(|x| *x = exp_nonpositive(*x - max));
-            let inv = 1.0 / sum_of(&p);
+            softmax_in_place(&mut p);
             let out = &mut y[b * d + h * hd..b * d + (h + 1) * hd];
             for (j, &pj) in p.iter().enumerate() {
-                axpy(pj * inv, &v[j * d + h * hd..j * d + (h + 1) * hd], out);
+                axpy(pj, &v[j * d + h * hd..j * d + (h + 1) * hd], out);
             }
         }
     }
@@ -210,11 +208,17 @@ impl Scratch {
         for c in 0..hd {
             axpy(self.q[i * hd + c], &self.kt[c * t..c * t + len], p);
         }
-        let max = max_of(p);
-        p.iter_mut().for_each(|x| *x = exp_nonpositive(*x - max));
-        let inv = 1.0 / sum_of(p);
-        p.iter_mut().for_each(|x| *x *= inv);
+        softmax_in_place(p);
     }
+}
+
+/// `p ← softmax(p)`: the maximum subtracted, [`exp_nonpositive`], divided by the sum.
+#[inline(always)]
+fn softmax_in_place(p: &mut [f32]) {
+    let max = max_of(p);
+    p.iter_mut().for_each(|x| *x = exp_nonpositive(*x - max));
+    let inv = 1.0 / sum_of(p);
+    p.iter_mut().for_each(|x| *x *= inv);
 }
 
 /// Sixteen lanes: the partial results of a reduction kept apart, so that the loop vectorises

@@ -18,7 +18,7 @@ use candle_core::{Device, Result, Tensor};
 pub struct Decoder<'m> {
     model: &'m ArModel,
     batch: usize,
-    /// Row-major `[batch, len]`: every token pushed so far.
+    /// Row-major `[batch, len]`: every token pushed so far (models without a cache only).
     tokens: Vec<u32>,
     len: usize,
     /// The transformer's cache and its last position's final hidden state `[B, d]`.
@@ -57,12 +57,15 @@ impl Decoder<'_> {
                 .expect("a cache only for a transformer");
             *last = Some(transformer.step(cache, &e)?);
         }
-        let mut tokens = Vec::with_capacity(self.batch * (self.len + 1));
-        for (r, &n) in next.iter().enumerate() {
-            tokens.extend_from_slice(&self.tokens[r * self.len..(r + 1) * self.len]);
-            tokens.push(n);
+        if self.cache.is_none() {
+            // Only the prefix re-run reads the tokens: keep them row-major `[batch, len + 1]`.
+            let mut tokens = Vec::with_capacity(self.batch * (self.len + 1));
+            for (r, &n) in next.iter().enumerate() {
+                tokens.extend_from_slice(&self.tokens[r * self.len..(r + 1) * self.len]);
+                tokens.push(n);
+            }
+            self.tokens = tokens;
         }
-        self.tokens = tokens;
         self.len += 1;
         Ok(())
     }
@@ -73,7 +76,7 @@ impl Decoder<'_> {
             candle_core::bail!("no token pushed yet");
         }
         match &self.cache {
-            Some((_, Some(h))) => self.model.head_of(h),
+            Some((_, Some(h))) => self.model.head(h),
             _ => {
                 let x =
                     Tensor::from_vec(self.tokens.clone(), (self.batch, self.len), &Device::Cpu)?;

@@ -531,7 +531,7 @@ impl ArModel {
     }
 
     /// The per-position part after the masked layer: `[N, d]` → `[N, V]`.
-    fn head(&self, y: &Tensor) -> Result<Tensor> {
+    pub(crate) fn head(&self, y: &Tensor) -> Result<Tensor> {
         let mut y = y.clone();
         if let Some((w, b)) = &self.hidden {
             y = y
@@ -555,11 +555,6 @@ impl ArModel {
     /// The embeddings `[B, d]` of one token per sequence, `ids [B]`.
     pub(crate) fn embedding_of(&self, ids: &Tensor) -> Result<Tensor> {
         self.embedding.as_tensor().embedding(ids)
-    }
-
-    /// The per-position part after the last hidden layer, `[N, d]` → `[N, V]`.
-    pub(crate) fn head_of(&self, y: &Tensor) -> Result<Tensor> {
-        self.head(y)
     }
 
     /// Logits `[B, V]` of position `t` from `tokens` `[B, n]` (`n > t`; tokens after `t` are
