@@ -4,10 +4,13 @@
 //!
 //! `cargo bench --bench certify`
 
-use arsim::certify::{certify_cells, certify_sweep};
+use arsim::encoding::cells::certify::certify_cells;
+
+use arsim::encoding::sweep::certify::certify_sweep;
 use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
-use arsim::emulate::window_of_run;
-use arsim::encoding::cells::{next_cell, CellToken, Dictionary};
+use arsim::window::window_of_run;
+use arsim::encoding::cells::{next_cell, Dictionary};
+use arsim::window::CellToken;
 use arsim::machine::{load_machine, Input, Machine};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;

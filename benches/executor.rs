@@ -18,8 +18,9 @@
 //! `cargo bench --bench executor`
 
 use arsim::compiler::machine_to_cells_predictor;
-use arsim::emulate::window_of_run;
-use arsim::encoding::cells::{next_cell, Cells, Dictionary, ReferenceTrace, Window};
+use arsim::window::window_of_run;
+use arsim::encoding::cells::{next_cell, Cells, Dictionary, ReferenceTrace};
+use arsim::window::Window;
 use arsim::encoding::Encoding;
 use arsim::executor::Executor;
 use arsim::machine::{load_machine, Input, Machine};

@@ -8,7 +8,7 @@
 
 use arsim::circuit::circuit_to_predictor;
 use arsim::compiler::machine_to_cells_predictor;
-use arsim::emulate::window_of_run;
+use arsim::window::window_of_run;
 use arsim::encoding::cells::{Cells, ReferenceTrace};
 use arsim::encoding::gates::{machine_to_gates_predictor, BitLayout, BitTrace, Gates};
 use arsim::encoding::Encoding;

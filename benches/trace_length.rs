@@ -6,7 +6,8 @@
 //! `cargo bench --bench trace_length`
 
 use arsim::emulate::{emulate, EmulateOptions};
-use arsim::encoding::cells::{ReferenceTrace, Window};
+use arsim::encoding::cells::ReferenceTrace;
+use arsim::window::Window;
 use arsim::encoding::EncodingKind;
 use arsim::machine::load_machine;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};

@@ -82,7 +82,7 @@ pub fn read_safetensors_f32(
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
-    use crate::encoding::cells::Window;
+    use crate::window::Window;
     use crate::machine::load::from_standard;
 
     #[test]

@@ -10,7 +10,7 @@ use crate::draw::plot::{
     chart_with_legend, draw_series, render, Frame, LegendEntry, PlotError, Series,
 };
 use crate::emulate::{emulate, EmulateError, EmulateOptions, EmulationReport};
-use crate::encoding::cells::Window;
+use crate::window::Window;
 use crate::encoding::EncodingKind;
 use crate::interpreter;
 use crate::machine::{Input, Machine};
@@ -207,7 +207,7 @@ fn row(kind: EncodingKind, input_len: usize, r: &EmulationReport) -> LengthRow {
         } else {
             0.0
         },
-        formula: kind.length_formula(),
+        formula: kind.info().length_formula,
         formula_tokens: r.expected_tokens,
         matches_formula: r.generated_tokens == r.expected_tokens,
         agree: r.agree,

@@ -56,6 +56,7 @@ pub mod tasks;
 pub mod token;
 pub mod verify;
 pub mod weights;
+pub mod window;
 
 /// The time-dependent predictor, at its former path.
 pub use predictor::time_dependent;

@@ -4,7 +4,11 @@
 //! request is an error naming its size instead of a kernel kill or an allocation abort.
 //!
 //! The estimates are per-unit costs times the size asked for; the limits are the executor's
-//! own ring-buffer bound ([`crate::emulate::MAX_OFFSET`]) and a memory budget.
+//! own ring-buffer bound ([`MAX_OFFSET`]) and a memory budget.
+
+/// The largest offset a predictor may read, and so a weight file may hold (the executor's ring
+/// is at most 64 MiB).
+pub const MAX_OFFSET: usize = 1 << 24;
 
 /// Memory the window checks allow for one run's per-cell state.
 pub const MEMORY_LIMIT: u64 = 8 << 30;
@@ -14,9 +18,9 @@ pub const MEMORY_LIMIT: u64 = 8 << 30;
 /// 1000000000` growing to 24 GB before the kernel killed it, 24 bytes a cell.
 pub const BYTES_PER_CELL: u64 = 24;
 
-/// The largest window: the executor reads back at most [`crate::emulate::MAX_OFFSET`]
+/// The largest window: the executor reads back at most [`MAX_OFFSET`]
 /// tokens, and the `cells` predictor reads S + 2 back.
-pub const MAX_WINDOW: usize = crate::emulate::MAX_OFFSET - 2;
+pub const MAX_WINDOW: usize = MAX_OFFSET - 2;
 
 /// Peak bytes of compiling a `cells` predictor, per |D|² (|D| the dictionary size): measured
 /// here (2-core x86 VM) as the peak resident size of `/usr/bin/time -f %M arsim compile

@@ -16,10 +16,9 @@
 
 use crate::certify::CertifyError;
 pub use crate::certify::CertifyReport;
-use crate::emulate::{
-    emulate_cells_on, emulate_with, window_of_run, EmulateError, EmulateOptions, EmulationReport,
-};
-use crate::encoding::cells::Window;
+use crate::emulate::{emulate_on, emulate_with, EmulateError, EmulateOptions, EmulationReport};
+use crate::window::window_of_run;
+use crate::window::Window;
 pub use crate::encoding::gates::certify::CERTIFY_MAX_STEPS;
 use crate::encoding::{AnyEncoding, Encoding, EncodingKind};
 use crate::machine::{Input, Machine};
@@ -64,13 +63,21 @@ pub enum PipelineError {
     /// A window or dictionary beyond what arsim builds.
     #[error(transparent)]
     Size(#[from] crate::limits::SizeError),
+    /// The file names an encoding arsim does not have.
+    #[error("{path}: metadata `encoding`: unknown encoding `{found}`")]
+    UnknownEncoding {
+        /// The file.
+        path: String,
+        /// The name it gives.
+        found: String,
+    },
     /// The file holds weights of another encoding than the one asked for.
     #[error("{path} holds {found} weights; give --encoding {found}")]
     Encoding {
         /// The file.
         path: String,
         /// The file's encoding.
-        found: &'static str,
+        found: String,
     },
 }
 
@@ -89,11 +96,11 @@ pub fn encoding(
 /// The metadata arsim writes for `machine`'s weights under `enc` (compiled for `input`, when one
 /// was given).
 pub fn metadata(machine: &Machine, enc: &AnyEncoding, input: Option<&Input>) -> Metadata {
-    let format = match enc.sparse_weights() {
+    let format = match enc.info().sparse_weights {
         true => weights::SPARSE_FORMAT,
         false => weights::DENSE_FORMAT,
     };
-    let mut meta = Metadata::for_machine(format, machine, enc.kind(), enc.window(), Vec::new());
+    let mut meta = Metadata::for_machine(format, machine, enc.info().name, enc.window(), Vec::new());
     meta.input = input.map(|i| machine.render_input(i));
     enc.write_metadata(&mut meta);
     meta
@@ -155,11 +162,19 @@ pub fn prepare(
             meta: None,
         });
     };
-    let (weights, meta) = Weights::read(path, kind == EncodingKind::Gates)?;
-    if let Some(found) = meta.encoding.filter(|&e| e != kind) {
+    let (weights, meta) = Weights::read(path, kind.info().sparse_weights)?;
+    if let Some(found) = meta.encoding.as_deref() {
+        if EncodingKind::from_name(found).is_none() {
+            return Err(PipelineError::UnknownEncoding {
+                path: path.display().to_string(),
+                found: found.to_string(),
+            });
+        }
+    }
+    if let Some(found) = meta.encoding.as_deref().filter(|&e| e != kind.name()) {
         return Err(PipelineError::Encoding {
             path: path.display().to_string(),
-            found: found.name(),
+            found: found.to_string(),
         });
     }
     let window = resolve_window(tape, Some(&meta), machine, input, max_steps)?;
@@ -187,8 +202,8 @@ impl Prepared {
     }
 
     /// Runs the predictor on `input` and checks every token against the interpreter: integer
-    /// `cells` weights on the executor `executor` picks (`threads` for rows,
-    /// [`crate::emulate::emulate_cells_on`]), everything else token by token
+    /// offset matrices on the executor `executor` picks (`threads` for rows,
+    /// [`crate::emulate::emulate_on`]), everything else token by token
     /// ([`crate::emulate::emulate_with`]).
     pub fn emulate(
         self,
@@ -200,20 +215,11 @@ impl Prepared {
         progress: &mut dyn FnMut(u64),
     ) -> Result<EmulationReport, PipelineError> {
         let (m, enc) = (machine, &self.enc);
-        let cells = enc.kind() == EncodingKind::Cells;
-        let rows_capable = cells && matches!(self.weights, Weights::Dense(DenseWeights::Int(_)));
-        if !rows_capable && executor == ExecutorChoice::Rows {
-            let message = if cells {
-                "--executor rows runs integer cells weights; these run token by token (--executor tokens)".to_string()
-            } else {
-                format!(
-                    "--executor rows runs `cells` predictors only; the {} encoding reads its own row",
-                    enc.kind().name()
-                )
-            };
+        let integer = matches!(self.weights, Weights::Dense(DenseWeights::Int(_)));
+        if !integer && executor == ExecutorChoice::Rows {
             return Err(PipelineError::Compile {
                 machine: m.name().to_string(),
-                message,
+                message: "the row executor runs integer offset matrices; these weights run token by token".to_string(),
             });
         }
         let opts = EmulateOptions {
@@ -222,8 +228,8 @@ impl Prepared {
             max_steps,
         };
         let report = match self.weights {
-            Weights::Dense(DenseWeights::Int(p)) if rows_capable => {
-                emulate_cells_on(m, p, &opts, executor, threads, progress)
+            Weights::Dense(DenseWeights::Int(p)) => {
+                emulate_on(enc, m, p, &opts, executor, threads, progress)
             }
             Weights::Dense(d) => with_dense!(d, p => emulate_with(enc, m, p, &opts, progress)),
             Weights::Sparse(p) => emulate_with(enc, m, p, &opts, progress),
@@ -244,17 +250,12 @@ impl Prepared {
         opts: &crate::draw::spacetime::SpaceTimeOptions,
     ) -> Result<crate::draw::spacetime::Diagram, PipelineError> {
         use crate::draw::spacetime::emulated;
-        let (m, w) = (machine, self.window());
+        let (m, enc) = (machine, &self.enc);
         let d = match self.weights {
-            Weights::Dense(d) if self.enc.kind() == EncodingKind::Cells => {
-                with_dense!(d, p => emulated(m, p, input, w, max_steps, opts))
+            Weights::Dense(d) => {
+                with_dense!(d, p => emulated(m, enc, p, input, max_steps, opts))
             }
-            _ => {
-                return Err(PipelineError::Compile {
-                    machine: m.name().to_string(),
-                    message: "space-time diagrams draw the rows of cells predictors".into(),
-                })
-            }
+            Weights::Sparse(p) => emulated(m, enc, p, input, max_steps, opts),
         };
         d.map_err(|source| PipelineError::Draw {
             machine: m.name().to_string(),

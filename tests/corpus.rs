@@ -8,7 +8,7 @@
 mod common;
 use common::corpus;
 
-use arsim::emulate::window_of_run;
+use arsim::window::window_of_run;
 use arsim::encoding::{Encoding, EncodingKind};
 use arsim::interpreter;
 use arsim::machine::{Example, Input, Machine};
@@ -116,7 +116,7 @@ fn compiled_engine(
     };
     // A row a step bounds every encoding's trace (sweep's rows are fewer).
     let tokens = e.steps.saturating_mul(p.enc.row_len() as u64);
-    let budget = match p.enc.sparse_weights() {
+    let budget = match p.enc.info().sparse_weights {
         true => SPARSE_BUDGET,
         false => EMULATION_BUDGET,
     };
@@ -152,7 +152,7 @@ fn compiled_engine(
         return Outcome::Fail(format!(
             "generated {} tokens, the formula {} says {}; left window: {:?}",
             r.generated_tokens,
-            kind.length_formula(),
+            kind.info().length_formula,
             r.expected_tokens,
             r.left_window
         ));

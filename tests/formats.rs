@@ -3,7 +3,7 @@
 //! DOT graphs that parse back, and parsers that never panic on random or mutated input.
 
 use arsim::draw::spacetime::{self, SpaceTimeOptions};
-use arsim::emulate::window_of_run;
+use arsim::window::window_of_run;
 use arsim::interpreter;
 use arsim::machine::convert::{write_machine, ConvertError};
 use arsim::machine::load::from_bytes;

@@ -5,11 +5,12 @@
 mod common;
 use common::{arsim, corpus, json};
 
-use arsim::certify::certify_gates;
+use arsim::encoding::gates::certify::certify_gates;
 use arsim::circuit::file::{from_ron_text, to_ron};
 use arsim::circuit::{certify_circuit, circuit_to_predictor, NodeId, ThresholdCircuit};
-use arsim::emulate::{emulate_cells, emulate_gates, window_of_run, EmulateOptions};
-use arsim::encoding::cells::Window;
+use arsim::emulate::{emulate_cells, emulate_gates, EmulateOptions};
+use arsim::window::window_of_run;
+use arsim::window::Window;
 use arsim::encoding::gates::{
     decode_row, machine_to_circuit, machine_to_gates_predictor, BitLayout, BitTrace,
 };
@@ -51,13 +52,13 @@ fn gates_engine(m: &Machine, e: &Example) -> Result<Option<String>, String> {
     if !r.agree {
         return Err(format!("diverges: {:?}", r.first_divergence));
     }
-    if r.steps != e.steps || r.generated_tokens != bits || r.gates != Some(bits) {
+    if r.steps != e.steps || r.generated_tokens != bits || r.extras.gates != Some(bits) {
         return Err(format!(
             "covered {} steps / {} bits (expected {} / {bits})",
             r.steps, r.generated_tokens, e.steps
         ));
     }
-    if r.cells_tokens != Some(e.steps * (w.size as u64 + 1)) || r.left_window.is_some() {
+    if r.extras.cells_tokens != Some(e.steps * (w.size as u64 + 1)) || r.left_window.is_some() {
         return Err(format!("report: {r:?}"));
     }
     Ok(None)
@@ -213,7 +214,7 @@ fn a_wrong_weight_shows_as_a_divergence_and_fails_the_certificate() {
     let r = arsim::emulate::emulate_gates_with(&m, &broken, &opts, &mut |_| {}).unwrap();
     let d = r.first_divergence.expect("the broken bit diverges");
     assert_eq!((d.cell, d.bit.as_deref()), (Some(1), Some("⟨A,0⟩")));
-    let cert = arsim::certify::certify_gates_with(&m, &broken, w, 6).unwrap();
+    let cert = arsim::encoding::gates::certify::certify_gates_with(&m, &broken, w, 6).unwrap();
     assert!(!cert.certified);
     assert!(cert.failed > 0 && cert.circuit.failed > 0);
 }
@@ -295,7 +296,7 @@ proptest! {
         prop_assert_eq!(&g.stop, &c.stop);
         let b = (m.num_symbols() * (m.num_states() + 1)) as u64;
         prop_assert_eq!(g.generated_tokens, g.steps * g.tape_cells as u64 * b);
-        prop_assert_eq!(g.cells_tokens, Some(c.generated_tokens));
+        prop_assert_eq!(g.extras.cells_tokens, Some(c.generated_tokens));
     }
 
     #[test]

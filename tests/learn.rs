@@ -9,7 +9,7 @@ use common::{arsim, json};
 use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::{emulate_cells_with, EmulateOptions};
 use arsim::encoding::EncodingKind;
-use arsim::learn::dataset::WindowKind;
+use arsim::encoding::WindowKind;
 use arsim::learn::inputs::{InputSpec, Pattern};
 use arsim::learn::outputs::OutputKind;
 use arsim::learn::{learn, Algo, LearnOptions, LearnedPredictor, LearnerKind};
@@ -258,7 +258,7 @@ fn learned_integer_weights_run_through_emulate_and_local_ones_can_be_certified()
         .expect("local integer weights are certified");
     assert_eq!(
         cert.contexts,
-        arsim::certify::certify_cells(
+        arsim::encoding::cells::certify::certify_cells(
             &m,
             &machine_to_cells_predictor(&m, learned.window),
             learned.window

@@ -145,7 +145,7 @@ fn the_learned_machine_predictor_is_scored_on_the_same_pairs() {
         3,
         Split::Validation,
         0,
-        arsim::learn::dataset::WindowKind::Local,
+        arsim::encoding::WindowKind::Local,
         &mut |_| {},
     )
     .unwrap();

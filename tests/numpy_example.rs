@@ -40,7 +40,7 @@ fn numpy_emulation_matches_arsim_trace_on_every_halting_machine() {
             if e.stop != arsim::machine::Stop::Halted {
                 continue;
             }
-            let w = arsim::emulate::window_of_run(&m, &e.input, e.steps + 1);
+            let w = arsim::window::window_of_run(&m, &e.input, e.steps + 1);
             let tokens = e.steps * (w.size as u64 + 1);
             if tokens > PYTHON_BUDGET {
                 eprintln!("{file} example {k}: {tokens} tokens, beyond the Python loop's budget of {PYTHON_BUDGET}: skipped");

@@ -4,10 +4,12 @@
 
 mod common;
 
-use arsim::certify::certify_cells;
+use arsim::encoding::cells::certify::certify_cells;
 use arsim::compiler::machine_to_cells_predictor;
-use arsim::emulate::{emulate_cells, window_of_run, EmulateOptions};
-use arsim::encoding::cells::{decode_row, Dictionary, ReferenceTrace, WindowConfig};
+use arsim::emulate::{emulate_cells, EmulateOptions};
+use arsim::window::window_of_run;
+use arsim::encoding::cells::{decode_row, Dictionary, ReferenceTrace};
+use arsim::window::WindowConfig;
 use arsim::interpreter::Interpreter;
 use arsim::machine::load::{from_ron_text, from_standard};
 use arsim::machine::{Input, Machine};
@@ -41,7 +43,7 @@ proptest! {
 
     #[test]
     fn certificate_holds_with_margin_one(m in machines(), s in 1usize..40) {
-        let w = arsim::encoding::cells::Window { size: s, origin: 0 };
+        let w = arsim::window::Window { size: s, origin: 0 };
         let cert = certify_cells(&m, &machine_to_cells_predictor(&m, w), w).unwrap();
         prop_assert!(cert.certified, "{:?}", cert.failures);
         prop_assert_eq!(cert.min_margin, arsim::certify::Margin::Exact(1));

@@ -6,11 +6,14 @@ mod common;
 
 use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::{emulate_cells_with, EmulateOptions, EmulationReport};
-use arsim::encoding::cells::{ReferenceTrace, Window};
+use arsim::encoding::cells::ReferenceTrace;
+use arsim::window::Window;
 use arsim::executor::Executor;
 use arsim::machine::{Input, Machine};
 use arsim::predictor::{LinearAr, TokenId};
-use arsim::rows::{emulate_cells_rows, RowExecutor, PARALLEL_MIN_ROW};
+use arsim::emulate::emulate_rows;
+use arsim::encoding::cells::Cells;
+use arsim::rows::{RowExecutor, PARALLEL_MIN_ROW};
 use proptest::prelude::*;
 
 /// A machine, an input word over its alphabet, and a window (possibly too small for the run,
@@ -82,7 +85,7 @@ proptest! {
         let opts = EmulateOptions { input, window: Some(w), max_steps: 300 };
         let p = machine_to_cells_predictor(&m, w);
         let by_tokens = emulate_cells_with(&m, p.clone(), &opts, &mut |_| {}).unwrap();
-        let by_rows = emulate_cells_rows(&m, p, &opts, threads, &mut |_| {}).unwrap();
+        let by_rows = emulate_rows(&Cells::new(&m, w), &m, p, &opts, threads, &mut |_| {}).unwrap();
         prop_assert_eq!(outcome(&by_rows), outcome(&by_tokens));
         prop_assert_eq!((by_tokens.executor, by_rows.executor), ("tokens", "rows"));
     }

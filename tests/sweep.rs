@@ -13,10 +13,11 @@
 mod common;
 use common::corpus;
 
-use arsim::certify::certify_sweep;
+use arsim::encoding::sweep::certify::certify_sweep;
 use arsim::compiler::{machine_to_sweep_predictor, SEP_WEIGHT};
-use arsim::emulate::{emulate_sweep, window_of_run, EmulateError, EmulateOptions};
-use arsim::encoding::cells::Window;
+use arsim::emulate::{emulate_sweep, EmulateError, EmulateOptions};
+use arsim::window::window_of_run;
+use arsim::window::Window;
 use arsim::encoding::sweep::{
     decode_row, Dictionary, FoldedMachine, ReferenceTrace, RowEnd, SweepToken,
 };
@@ -203,14 +204,14 @@ fn check_run(
     let tokens = c.rows() * (w.size as u64 + 1);
     if r.generated_tokens != tokens
         || r.expected_tokens != tokens
-        || r.left_moves != Some(c.left)
+        || r.extras.left_moves != Some(c.left)
         || r.steps != c.covered()
         || r.left_window.is_some() != c.leaves
     {
         return Err(format!(
             "generated {} tokens (formula {}), left moves {:?}, {} steps, left window {:?}; \
              the interpreter's count {c:?} gives {tokens} tokens",
-            r.generated_tokens, r.expected_tokens, r.left_moves, r.steps, r.left_window
+            r.generated_tokens, r.expected_tokens, r.extras.left_moves, r.steps, r.left_window
         ));
     }
     rows_agree_with_interpreter(m, input, w, c)
@@ -296,7 +297,7 @@ fn sweeping_right_costs_one_row() {
     };
     let r = emulate_sweep(&m, &opts, &mut |_| {}).unwrap();
     assert!(r.agree, "{:?}", r.first_divergence);
-    assert_eq!((r.steps, r.left_moves, r.tape_cells), (30, Some(15), 16));
+    assert_eq!((r.steps, r.extras.left_moves, r.tape_cells), (30, Some(15), 16));
     assert_eq!(r.generated_tokens, 16 * 17);
     let cells = arsim::emulate::emulate_cells(&m, &opts, &mut |_| {}).unwrap();
     assert_eq!(cells.generated_tokens, 30 * 17);

@@ -12,15 +12,17 @@
 
 use arsim::certify::{CertifyReport, LocalCertifyReport};
 use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
-use arsim::emulate::{emulate_with, window_of_run, EmulateOptions};
-use arsim::encoding::cells::{self, Window};
+use arsim::emulate::{emulate_with, EmulateOptions};
+use arsim::window::window_of_run;
+use arsim::encoding::cells;
+use arsim::window::Window;
 use arsim::encoding::{AnyEncoding, Encoding, EncodingKind, Trace};
 use arsim::executor::Executor;
 use arsim::interpreter::RunReport;
 use arsim::export::{
     read_safetensors, read_safetensors_f32, write_safetensors, write_safetensors_f32,
 };
-use arsim::learn::dataset::WindowKind;
+use arsim::encoding::WindowKind;
 use arsim::learn::inputs::{InputSpec, Pattern};
 use arsim::learn::outputs::OutputKind;
 use arsim::learn::{learn as learn_machine, Algo, LearnOptions, LearnedPredictor, LearnerKind};

@@ -10,7 +10,7 @@
 mod core;
 
 use crate::core::{Failure, Weights};
-use arsim::encoding::cells::Window;
+use arsim::window::Window;
 use arsim::encoding::EncodingKind;
 use arsim::machine::Machine as RsMachine;
 use arsim::tasks::text::bpe::Bpe;

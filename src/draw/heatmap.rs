@@ -279,7 +279,7 @@ impl Heatmap {
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
-    use crate::emulate::window_of_run;
+    use crate::window::window_of_run;
     use crate::machine::load_machine;
     use crate::machine::Input;
 

@@ -14,7 +14,8 @@
 //! non-blank symbol, else blank. Small runs are scaled up by a whole factor (square cells).
 
 use super::{hex, text_width, xml_escape, Canvas, DrawError, Rgb, BLACK, GLYPH, GREY, RED, WHITE};
-use crate::encoding::cells::{CellToken, Dictionary, ReferenceTrace, Window, WindowConfig};
+use crate::window::{CellToken, Window, WindowConfig};
+use crate::encoding::Encoding;
 use crate::executor::Executor;
 use crate::machine::{Input, Machine, StateId, SymbolId};
 use crate::predictor::Predictor;
@@ -184,22 +185,22 @@ impl Rows for Reference<'_> {
 }
 
 /// A predictor's generated rows checked against the reference trace.
-struct Generated<'m, P> {
+struct Generated<'m, 'e, E: Encoding, P> {
     m: &'m Machine,
-    dict: Dictionary,
+    enc: &'e E,
     exec: Executor<P>,
-    reference: ReferenceTrace<'m>,
+    reference: E::Trace<'m>,
     size: usize,
     /// Current row's generated tokens and whether each differs from the reference.
-    cur: Vec<(CellToken, bool)>,
+    cur: Vec<(Option<CellToken>, bool)>,
     wrong: u64,
 }
 
-impl<P: Predictor> Rows for Generated<'_, P> {
+impl<E: Encoding, P: Predictor> Rows for Generated<'_, '_, E, P> {
     fn row(&self, out: &mut [Cell]) {
         for (o, &(t, wrong)) in out.iter_mut().zip(&self.cur) {
             *o = match t {
-                CellToken::Cell { symbol, head } => Cell {
+                Some(CellToken::Cell { symbol, head }) => Cell {
                     symbol,
                     head,
                     wrong,
@@ -227,7 +228,7 @@ impl<P: Predictor> Rows for Generated<'_, P> {
             let got = self.exec.step();
             let wrong = got != e;
             self.wrong += wrong as u64;
-            self.cur.push((self.dict.decode(got), wrong));
+            self.cur.push((self.enc.cell_of(got), wrong));
         }
         if sep_wrong {
             self.wrong += 1;
@@ -292,35 +293,43 @@ fn count_steps(m: &Machine, mut config: WindowConfig, max_steps: u64) -> (u64, S
     }
 }
 
-/// Draws the rows a predictor generates from the prompt of `m` on `input`, checked token
-/// by token against the interpreter's trace: differing tokens are red.
-pub fn emulated<P: Predictor>(
+/// Draws the rows a predictor generates under `enc` from the prompt of `m` on `input`, checked
+/// token by token against the interpreter's trace: differing tokens are red. The encoding's
+/// rows must be a separator and one token a cell ([`Encoding::cell_of`]), as `cells`' are.
+pub fn emulated<E: Encoding, P: Predictor>(
     m: &Machine,
+    enc: &E,
     predictor: P,
     input: &Input,
-    window: Window,
     max_steps: u64,
     opts: &SpaceTimeOptions,
 ) -> Result<Diagram, DrawError> {
+    let window = enc.window();
+    if !enc.tokens_are_cells() || enc.row_len() != window.size + 1 {
+        return Err(DrawError::Size(format!(
+            "space-time diagrams draw rows of one token a cell; the {} encoding's are not",
+            enc.info().name
+        )));
+    }
     let config =
         WindowConfig::initial(m, input, window).map_err(|e| DrawError::Size(e.to_string()))?;
     let (steps, end) = count_steps(m, config.clone(), max_steps);
-    let mut reference = ReferenceTrace::new(m, input, window, max_steps)
+    let mut reference = enc
+        .trace(m, input, max_steps)
         .map_err(|e| DrawError::Size(e.to_string()))?;
     let mut exec = Executor::new(predictor);
-    let dict = Dictionary::new(m);
     // The prompt: SEP and row 0, fed from the reference.
     let mut cur = Vec::with_capacity(window.size);
     for i in 0..=window.size {
         let Some(t) = reference.next() else { break };
         exec.feed(t);
         if i > 0 {
-            cur.push((dict.decode(t), false));
+            cur.push((enc.cell_of(t), false));
         }
     }
     let src = Generated {
         m,
-        dict,
+        enc,
         exec,
         reference,
         size: window.size,
@@ -753,8 +762,9 @@ impl Diagram {
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
-    use crate::emulate::window_of_run;
+    use crate::window::window_of_run;
     use crate::machine::load_machine;
+    use crate::encoding::cells::Cells;
 
     fn bb2() -> Machine {
         load_machine("1RB1LB_1LA1RZ").unwrap()
@@ -822,7 +832,7 @@ mod tests {
         let w = window_of_run(&m, &Input::default(), 100);
         let opts = SpaceTimeOptions::default();
         let p = machine_to_cells_predictor(&m, w);
-        let d = emulated(&m, p.clone(), &Input::default(), w, 100, &opts).unwrap();
+        let d = emulated(&m, &Cells::new(&m, w), p.clone(), &Input::default(), 100, &opts).unwrap();
         assert_eq!(d.wrong_tokens, 0);
         let r = reference(&m, &Input::default(), w, 100, &opts).unwrap();
         assert_eq!(d.grid, r.grid);
@@ -830,7 +840,7 @@ mod tests {
         let layout = p.layout().clone();
         let v = layout.tokens.len();
         let zero = crate::predictor::LinearAr::new(layout, vec![nalgebra::DMatrix::zeros(v, v); 3]);
-        let d = emulated(&m, zero, &Input::default(), w, 100, &opts).unwrap();
+        let d = emulated(&m, &Cells::new(&m, w), zero, &Input::default(), 100, &opts).unwrap();
         assert_eq!(d.wrong_tokens as usize, (d.rows - 1) * d.cols);
         assert!(d.to_png().is_ok());
     }

@@ -381,7 +381,7 @@ pub fn chain_length(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::learn::dataset::WindowKind;
+    use crate::encoding::WindowKind;
     use crate::learn::sample_complexity::sweep;
     use crate::machine::load::load_machine;
 

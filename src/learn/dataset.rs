@@ -13,59 +13,22 @@
 //! learner the position is part of the context (one classifier per position).
 
 use super::traces::TraceFormat;
-use crate::encoding::cells::{Window, WindowError};
+use crate::window::{Window, WindowError};
 use crate::encoding::Encoding;
 use crate::interpreter;
 use crate::machine::{Machine, SymbolId};
 use crate::predictor::{Context, Layout, TokenId};
-use serde::Serialize;
 use std::collections::HashMap;
 
-/// Which offsets a learner reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-pub enum WindowKind {
-    /// Every offset 1..S+2: the learner is not told which ones matter.
-    All,
-    /// The three offsets S, S+1, S+2 of the compiled predictor.
-    Local,
-}
 
-impl WindowKind {
-    /// The offsets read on a window of `s` cells, increasing.
-    pub fn offsets(self, s: usize) -> Vec<usize> {
-        match self {
-            WindowKind::All => (1..=s + 2).collect(),
-            WindowKind::Local => vec![s, s + 1, s + 2],
-        }
-    }
-
-    /// The name used on the command line and in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            WindowKind::All => "all",
-            WindowKind::Local => "local",
-        }
-    }
-}
-
-/// The layout of a learned predictor: the format's token names, and (for `cells`) the offsets
-/// named `S`, `S+1`, `S+2` where they are those (as in the compiled layout), else by number.
+/// The layout of a learned predictor: the format's token names, and its offsets named as the
+/// encoding names them ([`Encoding::offset_name`]: `S`, `S+1`, `S+2` for `cells`, as in the
+/// compiled layout).
 pub fn layout(machine: &Machine, format: &TraceFormat, offsets: &[usize]) -> Layout {
-    let s = format.window().size;
-    let cells = format.kind() == crate::encoding::EncodingKind::Cells;
     Layout {
         tokens: format.token_names(machine),
         offsets: offsets.to_vec(),
-        offset_names: offsets
-            .iter()
-            .map(|&j| match j.checked_sub(s) {
-                Some(0) if cells => "S".to_string(),
-                Some(k) if cells => format!("S+{k}"),
-                _ => j.to_string(),
-            })
-            .collect(),
+        offset_names: offsets.iter().map(|&j| format.offset_name(j)).collect(),
     }
 }
 
@@ -286,6 +249,7 @@ impl Examples {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::WindowKind;
     use crate::encoding::EncodingKind;
     use crate::machine::load::from_standard;
 

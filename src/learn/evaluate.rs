@@ -22,10 +22,11 @@
 //!   training set with margin > 0 gets every covered trace right
 //!   (proofs/learnability.md#coverage); `covered_trace_errors` checks that.
 
-use super::dataset::{Examples, WindowKind};
+use super::dataset::Examples;
+use crate::encoding::WindowKind;
 use super::traces::TraceFormat;
-use crate::emulate::DivergenceReport;
-use crate::encoding::cells::{TraceEnd, WindowError};
+use crate::encoding::divergence::DivergenceReport;
+use crate::window::{TraceEnd, WindowError};
 use crate::encoding::halt::RowHalt;
 use crate::encoding::{Encoding, Trace};
 use crate::executor::{Executor, StopRule};
@@ -421,7 +422,8 @@ mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
     use crate::encoding::EncodingKind;
-    use crate::learn::dataset::{common_window, WindowKind};
+    use crate::learn::dataset::common_window;
+    use crate::encoding::WindowKind;
     use crate::machine::load::load_machine;
     use crate::predictor::LinearAr;
 

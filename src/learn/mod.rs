@@ -43,15 +43,18 @@ pub use sample_complexity as sweep;
 pub mod time_dependent;
 pub mod traces;
 
-use crate::certify::{certify_cells, Certificate};
-use crate::encoding::cells::{Window, WindowError};
+use crate::encoding::cells::certify::certify_cells;
+
+use crate::certify::Certificate;
+use crate::window::{Window, WindowError};
 use crate::encoding::Encoding;
 use crate::encoding::EncodingKind;
 use crate::machine::{Machine, SymbolId};
 use crate::predictor::Layout;
 use crate::predictor::{LinearAr, LinearArF32};
 use crate::weights::Weights;
-use dataset::{common_window, layout, Examples, WindowKind};
+use crate::encoding::WindowKind;
+use dataset::{common_window, layout, Examples};
 use evaluate::{evaluate, Evaluation, Setting};
 use inputs::{split, InputSpec, InputsError, Pattern, Split};
 use mistake_bound::{mistake_bound, MistakeBound};
@@ -304,11 +307,10 @@ impl Learned {
         path: &std::path::Path,
     ) -> Result<bool, crate::weights::WeightsError> {
         let r = &self.report;
-        let encoding = EncodingKind::from_name(r.encoding).unwrap_or(EncodingKind::Cells);
         let mut meta = crate::weights::Metadata::for_machine(
             crate::weights::DENSE_FORMAT,
             machine,
-            encoding,
+            r.encoding,
             self.window,
             Vec::new(),
         );

@@ -19,7 +19,9 @@
 //!
 //! The learner is told the dictionary's structure, never which offsets matter.
 
-use crate::encoding::cells::{CellToken, Dictionary};
+use crate::window::CellToken;
+
+use crate::encoding::cells::Dictionary;
 use crate::machine::Machine;
 use crate::predictor::TokenId;
 use nalgebra::DMatrix;
@@ -308,7 +310,7 @@ impl OutputFeatures {
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
-    use crate::encoding::cells::Window;
+    use crate::window::Window;
     use crate::machine::load::from_standard;
 
     #[test]

@@ -120,7 +120,7 @@ mod tests {
             machine: "demo".into(),
             encoding: "cells",
             algo: Algo::Perceptron,
-            window: crate::learn::dataset::WindowKind::All,
+            window: crate::encoding::WindowKind::All,
             outputs: crate::learn::outputs::OutputKind::Parts,
             tape_cells: 3,
             origin: 0,

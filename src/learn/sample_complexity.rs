@@ -7,7 +7,7 @@
 //! are evaluated with [`mod@super::evaluate`]. The time-invariant learner uses the run's algorithm;
 //! the time-dependent one is always the perceptron (one per position).
 
-use super::dataset::WindowKind;
+use crate::encoding::WindowKind;
 use super::evaluate::Evaluation;
 use super::outputs::OutputKind;
 use super::{

@@ -19,9 +19,9 @@ pub use crate::encoding::{AnyEncoding as TraceFormat, AnyTrace as Reference};
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoding::cells::Window;
+    use crate::window::Window;
     use crate::encoding::{Encoding, EncodingKind};
-    use crate::learn::dataset::WindowKind;
+    use crate::encoding::WindowKind;
     use crate::machine::load::from_standard;
     use crate::predictor::{Predictor, TokenId};
     use crate::weights::Weights;

@@ -26,7 +26,7 @@
 //! differs. `tests/transformer.rs` compares outputs and gradients with that formulation.
 //! Batch elements run in parallel on rayon's pool (`--threads`).
 
-use super::contiguous_f32;
+use super::tensor::contiguous_f32;
 use super::vmath::{dispatch, exp_nonpositive};
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;

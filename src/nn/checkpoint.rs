@@ -12,9 +12,10 @@
 //! rate or weight decay is taken and said in [`Started::notes`]. numpy and PyTorch read it with `safetensors.numpy.load_file`; written whole
 //! (temporary file, then rename).
 
-use super::model::{ArModel, ModelConfig};
-use super::train::{AdamW, Recipe};
-use super::NnError;
+use super::adamw::AdamW;
+use super::error::NnError;
+use super::model::{ArModel, Architecture, ModelConfig};
+use super::recipe::Recipe;
 use candle_core::{Device, Tensor};
 use std::collections::HashMap;
 use std::path::Path;
@@ -189,7 +190,7 @@ pub struct Started {
 /// Every way `config` differs from the checkpoint's `saved`, each naming its flag.
 pub fn architecture_differences(saved: &ModelConfig, config: &ModelConfig) -> Vec<String> {
     let mut out = Vec::new();
-    let name = |a: super::Architecture| {
+    let name = |a: Architecture| {
         serde_json::to_value(a)
             .ok()
             .and_then(|v| v.as_str().map(String::from))

@@ -10,8 +10,8 @@
 //!
 //! `tests/transformer.rs` checks that every position's logits equal the whole window's.
 
+use super::model::ArModel;
 use super::transformer::KvCache;
-use super::ArModel;
 use candle_core::{Device, Result, Tensor};
 
 /// The decoding state of a batch of sequences (see the module doc).

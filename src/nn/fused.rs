@@ -14,7 +14,7 @@
 //! p ← p·(1 − lr·wd) − lr · (m/c1) / (√(v/c2) + ε)
 //! ```
 
-use super::contiguous_f32;
+use super::tensor::contiguous_f32;
 use candle_core::{CpuStorage, InplaceOp2, InplaceOp3, Layout, Result, Tensor, Var};
 
 fn contiguous_f32_mut<'a>(s: &'a mut CpuStorage, l: &Layout, what: &str) -> Result<&'a mut [f32]> {

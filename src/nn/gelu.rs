@@ -14,7 +14,7 @@
 //!
 //! `tests/transformer.rs` compares both with candle's.
 
-use super::contiguous_f32;
+use super::tensor::contiguous_f32;
 use super::vmath::{dispatch, tanh};
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 

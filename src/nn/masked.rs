@@ -30,47 +30,10 @@
 use candle_core::{DType, Device, Result, Tensor, Var};
 
 mod kernel;
+mod shape;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
-
-/// The shape of a [`MaskedLinear`] layer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct MaskedShape {
-    /// Positions `T`.
-    pub positions: usize,
-    /// Input width per position `d`.
-    pub d_in: usize,
-    /// Output width per position `h`.
-    pub d_out: usize,
-    /// Positions per chunk `c` (the last chunk may be shorter).
-    pub chunk: usize,
-}
-
-impl MaskedShape {
-    /// The chunks, as position ranges `s_k..e_k`.
-    pub fn chunks(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
-        let c = self.chunk.max(1);
-        (0..self.positions.div_ceil(c)).map(move |k| k * c..((k + 1) * c).min(self.positions))
-    }
-
-    /// Weights that are not masked: `d·h·T(T+1)/2`.
-    pub fn live_weights(&self) -> usize {
-        self.d_in * self.d_out * self.positions * (self.positions + 1) / 2
-    }
-
-    /// Multiply-adds per sequence of the block-triangular product (the masked entries inside
-    /// the diagonal chunks included, since they are multiplied).
-    pub fn block_macs(&self) -> usize {
-        self.chunks()
-            .map(|r| r.end * self.d_in * r.len() * self.d_out)
-            .sum()
-    }
-
-    /// Multiply-adds per sequence of the dense masked product: `(T·d)·(T·h)`.
-    pub fn dense_macs(&self) -> usize {
-        self.positions * self.d_in * self.positions * self.d_out
-    }
-}
+pub use shape::MaskedShape;
 
 /// The block-lower-triangular layer: per chunk an off-diagonal `A_k` (absent for the first
 /// chunk) and a masked diagonal `D_k`, plus a bias per output position.
@@ -280,7 +243,7 @@ impl MaskedLinear {
         let mut worst = 0f32;
         for (k, dk) in self.diagonal.iter().enumerate() {
             let kept = dk.as_tensor().mul(&self.masks[k])?;
-            worst = worst.max(super::max_abs_difference(dk.as_tensor(), &kept)?);
+            worst = worst.max(super::tensor::max_abs_difference(dk.as_tensor(), &kept)?);
         }
         Ok(worst)
     }

@@ -21,8 +21,9 @@
 //! pass scores all `T` next-token predictions of a window, and [`ArModel::logits_at`]
 //! computes one position alone for decoding.
 
+use super::error::NnError;
 use super::masked::{MaskedLinear, MaskedShape};
-use super::train::Recipe;
+use super::recipe::Recipe;
 use super::transformer::Transformer;
 use candle_core::{DType, Device, Result, Tensor, Var};
 use rand::SeedableRng;
@@ -156,10 +157,10 @@ impl ModelConfig {
     /// Refuses, before anything is allocated, a model whose training would hold more than
     /// [`MAX_TRAINING_BYTES`] (`--d`, `--context`, `--vocab`, `--layers` too large), naming the
     /// estimate and the limit.
-    pub fn check_size(&self) -> std::result::Result<(), super::NnError> {
+    pub fn check_size(&self) -> std::result::Result<(), NnError> {
         let need = self.training_bytes_estimate();
         if need > MAX_TRAINING_BYTES as f64 {
-            return Err(super::NnError::Data(format!(
+            return Err(NnError::Data(format!(
                 "a {} model with d = {}, context = {}, vocabulary = {} needs about {:.3e} GiB to \
                  train (parameters, gradients and AdamW's two moments in f32), over the limit \
                  of {} GiB: choose a smaller --d, --context or --vocab",

@@ -13,10 +13,13 @@
 //! rate falls linearly from the peak to 0 at the last step), PyTorch's default initialisation,
 //! and no bias in the masked layer.
 
-use super::checkpoint::Checkpoint;
-use super::model::ArModel;
-use super::NnError;
-use candle_core::{Device, Tensor, Var};
+pub use super::adamw::AdamW;
+use super::checkpoint::{start_or_resume, Checkpoint, Hyper, Started};
+use super::cpu::keep_freed_memory;
+use super::error::NnError;
+use super::model::{ArModel, ModelConfig};
+pub use super::recipe::Recipe;
+use candle_core::{Device, Tensor};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -26,203 +29,6 @@ pub trait Batches {
     /// Inputs and targets of step `step`, both `[B, T]` `u32`; `targets[:, t]` is the token
     /// after `inputs[:, t]`.
     fn batch(&self, step: usize, device: &Device) -> candle_core::Result<(Tensor, Tensor)>;
-}
-
-/// How a model is initialised and trained (see the module doc).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Recipe {
-    /// arsim's own: normal initialisation scaled by fan-in, a trained per-position bias in the
-    /// masked layer, weight decay on everything, warm-up + cosine decay to 10%, no clipping.
-    #[default]
-    Arsim,
-    /// The paper's code: PyTorch's uniform initialisation (`±1/√(T·d)` in the masked layer,
-    /// `±1/√d` in the `d×d` and output layers, `N(0, 1)` embeddings), the masked layer's bias
-    /// never applied, weight decay only on parameters whose name lacks `bias`, gradients
-    /// clipped to norm 1.0, linear decay to 0 after one warm-up step.
-    Paper,
-}
-
-impl Recipe {
-    /// The paper's batch (`config_linear_prod.json`: `batch_size` 2048).
-    pub const PAPER_BATCH: usize = 2048;
-    /// The paper's peak learning rate (`learning_rate` 0.001).
-    pub const PAPER_LR: f64 = 1e-3;
-    /// The paper's weight decay (`weight_decay` 0.1).
-    pub const PAPER_WEIGHT_DECAY: f64 = 0.1;
-    /// The paper's TinyStories batch (`config_linear.json`: `batch_size` 128 with 8 steps of
-    /// gradient accumulation, one update per 1,024 windows of mean loss).
-    pub const PAPER_TEXT_BATCH: usize = 1024;
-    /// The paper's TinyStories peak learning rate (`learning_rate` 0.0005).
-    pub const PAPER_TEXT_LR: f64 = 5e-4;
-    /// The paper's gradient-clipping norm (`accelerator.clip_grad_norm_(…, 1.0)`).
-    pub const PAPER_CLIP_NORM: f64 = 1.0;
-
-    /// `arsim` or `paper`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Recipe::Arsim => "arsim",
-            Recipe::Paper => "paper",
-        }
-    }
-
-    /// Whether the parameter `name` is weight-decayed (the paper's `get_grouped_params`
-    /// excludes every name containing `bias` or `LayerNorm.weight`; here the layer norms'
-    /// gains are named `….norm….gain`).
-    pub fn decays(self, name: &str) -> bool {
-        match self {
-            Recipe::Arsim => true,
-            Recipe::Paper => !name.contains("bias") && !name.contains("norm"),
-        }
-    }
-
-    /// Whether the parameter `name` is trained: the paper's masked layer creates a bias and
-    /// never applies it (`F.linear(x, masked_W)` without it), so here it stays at its initial
-    /// zero and adds nothing.
-    pub fn trains(self, name: &str) -> bool {
-        match self {
-            Recipe::Arsim => true,
-            Recipe::Paper => name != "masked.bias",
-        }
-    }
-
-    /// The global gradient norm gradients are clipped to, if any.
-    pub fn clip_norm(self) -> Option<f64> {
-        match self {
-            Recipe::Arsim => None,
-            Recipe::Paper => Some(Recipe::PAPER_CLIP_NORM),
-        }
-    }
-}
-
-/// AdamW (Loshchilov & Hutter) with decoupled weight decay, its moments exposed so that
-/// checkpoints carry them.
-#[derive(Debug)]
-pub struct AdamW {
-    /// Peak learning rate.
-    pub lr: f64,
-    /// First-moment decay.
-    pub beta1: f64,
-    /// Second-moment decay.
-    pub beta2: f64,
-    /// Added to the root of the second moment.
-    pub eps: f64,
-    /// Decoupled weight decay.
-    pub weight_decay: f64,
-    /// Updates taken.
-    pub step: usize,
-    /// `(parameter, first moment, second moment)`, in the model's [`ArModel::named_vars`] order.
-    pub state: Vec<(Var, Var, Var)>,
-    /// Per parameter of `state`: whether weight decay applies.
-    pub decay: Vec<bool>,
-    /// Per parameter of `state`: whether it is updated at all.
-    pub trained: Vec<bool>,
-    /// Clip the global gradient norm (over the trained parameters) to this, PyTorch's way:
-    /// every gradient times `min(1, max / (norm + 1e-6))`.
-    pub clip_norm: Option<f64>,
-    /// The global gradient norm of the last update, before clipping (0 before the first).
-    pub last_grad_norm: f64,
-    /// The recipe its groups and clipping came from (recorded in checkpoints).
-    pub recipe: Recipe,
-}
-
-impl AdamW {
-    /// AdamW over `vars`, moments zero.
-    pub fn new(vars: &[Var], lr: f64, weight_decay: f64) -> candle_core::Result<AdamW> {
-        let state = vars
-            .iter()
-            .map(|v| {
-                Ok((
-                    v.clone(),
-                    Var::zeros(v.shape(), v.dtype(), v.device())?,
-                    Var::zeros(v.shape(), v.dtype(), v.device())?,
-                ))
-            })
-            .collect::<candle_core::Result<_>>()?;
-        let n = vars.len();
-        Ok(AdamW {
-            lr,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay,
-            step: 0,
-            state,
-            decay: vec![true; n],
-            trained: vec![true; n],
-            clip_norm: None,
-            last_grad_norm: 0.0,
-            recipe: Recipe::Arsim,
-        })
-    }
-
-    /// AdamW over every parameter of `model`, with `recipe`'s decay groups, frozen parameters
-    /// and clipping.
-    pub fn for_model(
-        model: &ArModel,
-        lr: f64,
-        weight_decay: f64,
-        recipe: Recipe,
-    ) -> candle_core::Result<AdamW> {
-        let named = model.named_vars();
-        let vars: Vec<Var> = named.iter().map(|(_, v)| v.clone()).collect();
-        let mut opt = AdamW::new(&vars, lr, weight_decay)?;
-        opt.decay = named.iter().map(|(n, _)| recipe.decays(n)).collect();
-        opt.trained = named.iter().map(|(n, _)| recipe.trains(n)).collect();
-        opt.clip_norm = recipe.clip_norm();
-        opt.recipe = recipe;
-        Ok(opt)
-    }
-
-    /// One update at learning rate `lr` from the gradients of `loss`.
-    pub fn backward_step(&mut self, loss: &Tensor, lr: f64) -> candle_core::Result<()> {
-        let grads = loss.backward()?;
-        self.step += 1;
-        let t = self.step as i32;
-        let c1 = 1.0 - self.beta1.powi(t);
-        let c2 = 1.0 - self.beta2.powi(t);
-        // The global norm over the trained parameters' gradients (what PyTorch's
-        // clip_grad_norm_ sees: the paper's unused bias has no gradient there).
-        let mut squares = 0f64;
-        for ((p, _, _), &trained) in self.state.iter().zip(&self.trained) {
-            if let (true, Some(g)) = (trained, grads.get(p.as_tensor())) {
-                squares += f64::from(g.sqr()?.sum_all()?.to_scalar::<f32>()?);
-            }
-        }
-        self.last_grad_norm = squares.sqrt();
-        let scale = match self.clip_norm {
-            Some(max) => (max / (self.last_grad_norm + 1e-6)).min(1.0),
-            None => 1.0,
-        };
-        for (k, (p, m, v)) in self.state.iter().enumerate() {
-            if !self.trained[k] {
-                continue;
-            }
-            let Some(g) = grads.get(p.as_tensor()) else {
-                continue;
-            };
-            let g = if scale < 1.0 { (g * scale)? } else { g.clone() };
-            let g = &g;
-            let decay = if self.decay[k] {
-                self.weight_decay
-            } else {
-                0.0
-            };
-            // In place, three passes (src/nn/fused.rs); the general path below otherwise.
-            let hyper = (self.beta1, self.beta2, self.eps);
-            if super::fused::adamw_update(p, m, v, g, hyper, (lr, decay), (c1, c2))? {
-                continue;
-            }
-            let m_new = ((m.as_tensor() * self.beta1)? + (g * (1.0 - self.beta1))?)?;
-            let v_new = ((v.as_tensor() * self.beta2)? + (g.sqr()? * (1.0 - self.beta2))?)?;
-            let update = ((&m_new / c1)? / ((&v_new / c2)?.sqrt()? + self.eps)?)?;
-            let decayed = (p.as_tensor() * (1.0 - lr * decay))?;
-            p.set(&(decayed - (update * lr)?)?)?;
-            m.set(&m_new)?;
-            v.set(&v_new)?;
-        }
-        Ok(())
-    }
 }
 
 /// What a task's training run takes besides its data and model shape: the optimizer's
@@ -247,17 +53,17 @@ pub struct RunOptions {
 
 impl RunOptions {
     /// A fresh model for `config` (seeded), or the one `resume` names, trained for `task`
-    /// ([`super::start_or_resume`]); the notes say what a resumed run changed (a new `--lr`).
+    /// ([`start_or_resume`]); the notes say what a resumed run changed (a new `--lr`).
     pub fn start(
         &self,
-        config: super::ModelConfig,
+        config: ModelConfig,
         seed: u64,
         task: &serde_json::Value,
-    ) -> Result<super::checkpoint::Started, NnError> {
-        super::start_or_resume(
+    ) -> Result<Started, NnError> {
+        start_or_resume(
             config,
             seed,
-            &super::checkpoint::Hyper {
+            &Hyper {
                 lr: self.lr,
                 weight_decay: self.weight_decay,
                 recipe: self.recipe,
@@ -401,7 +207,7 @@ pub fn train(
     opts: &TrainOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<TrainReport, NnError> {
-    super::keep_freed_memory();
+    keep_freed_memory();
     let device = model.named_vars()[0].1.device().clone();
     let start = opt.step;
     if start > opts.steps {

@@ -1,4 +1,4 @@
-//! The row-parallel executor: a whole `cells` row scored at once, vectorised across positions.
+//! The row-parallel executor: a whole row scored at once, vectorised across positions.
 //!
 //! A time-invariant [`LinearAr`] whose smallest offset is at least the row length L minus one
 //! reads, for every token of a row but the first, only tokens of earlier rows and the row's own
@@ -27,19 +27,11 @@
 //! position by position with the column kernel (`LinearAr::argmax_of`), still row by row.
 //! Nothing is memoised: every token of every row is the argmax of its own scores.
 //!
-//! [`emulate_cells_rows`] is the `cells` emulation on this executor: each generated row is
-//! compared with the interpreter's row for that step (an encoded [`WindowConfig`], two cells
-//! re-encoded per step), the first differing token reported as [`Divergence`] data.
+//! The executor knows token ids only; `emulate::rows` runs an encoding's emulation on it, each
+//! generated row compared with the reference row of its trace.
 
-use crate::emulate::{
-    cells_dictionary_of, stop_of, token_divergence, EmulateError, EmulateOptions, EmulationReport,
-};
-use crate::encoding::cells::{CellToken, Dictionary, TraceEnd, WindowConfig};
-use crate::machine::{Machine, Stop};
-use crate::predictor::{Context, LinearAr, Predictor, TokenId};
-use crate::verify::Divergence;
+use crate::predictor::{LinearAr, Predictor, TokenId};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-use std::time::Instant;
 
 /// Why a predictor cannot run row by row.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -392,14 +384,6 @@ impl RowExecutor {
     }
 }
 
-/// The tokens of a row of the reference: `SEP enc(C)`, as bytes.
-fn encode_row(dict: &Dictionary, config: &WindowConfig, row: &mut [u8]) {
-    row[0] = dict.encode(CellToken::Sep).0 as u8;
-    for i in 0..config.cells.len() {
-        row[1 + i] = dict.encode(config.token(i)).0 as u8;
-    }
-}
-
 /// The peak resident set size of this process in bytes (`VmHWM` of `/proc/self/status`), where
 /// the system reports it.
 pub fn peak_rss_bytes() -> Option<u64> {
@@ -415,166 +399,10 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Emulates `machine` with a `cells` predictor on the row executor, every row compared with the
-/// interpreter's row for its step; the report is the token executor's, with `executor: "rows"`.
-///
-/// `threads` (1 or 2) splits long rows over cores. `progress` is called about every 2^20
-/// tokens with the number generated so far.
-///
-/// ```
-/// use arsim::{compiler::machine_to_cells_predictor, emulate::EmulateOptions};
-/// use arsim::{machine::load_machine, rows::emulate_cells_rows};
-/// let bb3 = load_machine("1RB1RZ_1LB0RC_1LC1LA").unwrap();
-/// let opts = EmulateOptions { input: Default::default(), window: None, max_steps: 1_000 };
-/// let w = opts.window_for(&bb3);
-/// let p = machine_to_cells_predictor(&bb3, w);
-/// let report = emulate_cells_rows(&bb3, p, &opts, 1, &mut |_| {}).unwrap();
-/// assert!(report.agree);
-/// assert_eq!((report.executor, report.steps), ("rows", 21));
-/// assert_eq!(report.generated_tokens, 21 * (w.size as u64 + 1));
-/// ```
-pub fn emulate_cells_rows(
-    machine: &Machine,
-    predictor: LinearAr,
-    opts: &EmulateOptions,
-    threads: usize,
-    progress: &mut dyn FnMut(u64),
-) -> Result<EmulationReport, EmulateError> {
-    let window = opts.window_for(machine);
-    let dict = cells_dictionary_of(machine, &predictor)?;
-    let row_len = window.size + 1;
-    let offsets = predictor.layout().offsets.clone();
-    let mut config = WindowConfig::initial(machine, &opts.input, window)?;
-    let mut exec = RowExecutor::new(predictor, row_len, threads)?;
-    let start = Instant::now();
-    let mut reference = vec![0u8; row_len];
-    encode_row(&dict, &config, &mut reference);
-    for &t in &reference {
-        exec.feed(TokenId(t as u32));
-    }
-    let mut steps = 0u64;
-    let mut end: Option<TraceEnd> = None;
-    // Advances the reference to the next row; `false` (with `end` set) when there is none.
-    let advance = |config: &mut WindowConfig, reference: &mut [u8], steps: &mut u64| {
-        if config.is_final(machine) {
-            let stop = if machine.is_halting(config.state) {
-                Stop::Halted
-            } else {
-                Stop::NoRule
-            };
-            return Err(TraceEnd::Final(stop));
-        }
-        if *steps >= opts.max_steps {
-            return Err(TraceEnd::StepLimit);
-        }
-        let from = config.head;
-        config
-            .step(machine, *steps + 1)
-            .map_err(TraceEnd::LeftWindow)?;
-        for i in [from, config.head] {
-            reference[1 + i] = dict.encode(config.token(i)).0 as u8;
-        }
-        *steps += 1;
-        Ok(())
-    };
-    let mut diverged: Option<usize> = None;
-    let mut generated = 0u64;
-    let mut next_report = 1u64 << 20;
-    if let Err(e) = advance(&mut config, &mut reference, &mut steps) {
-        end = Some(e);
-    } else {
-        exec.run(u64::MAX, &mut |row| {
-            if row != &reference[..] {
-                diverged = row.iter().zip(&reference).position(|(a, b)| a != b);
-                return false;
-            }
-            generated += row_len as u64;
-            if generated >= next_report {
-                progress(generated);
-                next_report = generated + (1 << 20);
-            }
-            match advance(&mut config, &mut reference, &mut steps) {
-                Ok(()) => true,
-                Err(e) => {
-                    end = Some(e);
-                    false
-                }
-            }
-        })?;
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    // The stop rule of `cells` (a final head in the row just generated) reads only tokens; on
-    // rows equal to the interpreter's it fires exactly where the reference ends in a final
-    // configuration, so no overrun check is needed once every row agreed.
-    let divergence = diverged.map(|col| {
-        generated += col as u64 + 1;
-        let position = exec.position() - row_len as u64 + col as u64;
-        let k = exec.predictor().max_offset();
-        let context = exec.tokens_before(position, k);
-        let got = exec.tokens_before(position + 1, 1)[0];
-        let ring_len = (k + 1).next_power_of_two();
-        let mut ring = vec![TokenId(dict.len() as u32); ring_len];
-        ring[ring_len - k..].copy_from_slice(&context);
-        let mut ranked: Vec<(TokenId, f64)> = exec
-            .predictor()
-            .scores(&Context::new(&ring, 0), position)
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| (TokenId(i as u32), s))
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(2);
-        Divergence {
-            position,
-            expected: Some(TokenId(reference[col] as u32)),
-            got: Some(got),
-            top: ranked,
-            context,
-        }
-    });
-    let (stop, left_window) = stop_of(&end);
-    let first_divergence =
-        divergence.map(|d| token_divergence(d, window, &offsets, |t| dict.name(machine, t)));
-    let s1 = row_len as u64;
-    Ok(EmulationReport {
-        machine: machine.name().to_string(),
-        encoding: "cells",
-        executor: "rows",
-        input: machine.render(&opts.input),
-        head_start: opts.input.head,
-        steps,
-        stop,
-        tape_cells: window.size,
-        origin: window.origin,
-        dictionary: dict.len(),
-        offsets,
-        prompt_tokens: s1,
-        generated_tokens: generated,
-        expected_tokens: steps * s1,
-        agree: first_divergence.is_none(),
-        first_divergence,
-        tokens_per_second: if seconds > 0.0 {
-            generated as f64 / seconds
-        } else {
-            0.0
-        },
-        seconds,
-        peak_rss_bytes: peak_rss_bytes(),
-        left_window,
-        left_moves: None,
-        gates: None,
-        cells_tokens: None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compiler::machine_to_cells_predictor;
-    use crate::encoding::cells::Window;
     use crate::executor::Executor;
-    use crate::machine::load::from_standard;
-    use crate::machine::Input;
     use crate::predictor::Layout;
     use nalgebra::DMatrix;
 
@@ -691,34 +519,5 @@ mod tests {
             Err(RowsError::NearOffset { min: 3, row_len: 5 })
         );
         assert!(RowExecutor::qualifies(&p, 4).is_ok());
-    }
-
-    #[test]
-    fn a_wrong_weight_is_reported_at_its_token() {
-        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
-        let w = Window { size: 4, origin: 2 };
-        let good = machine_to_cells_predictor(&m, w);
-        let opts = EmulateOptions {
-            input: Input::default(),
-            window: Some(w),
-            max_steps: 100,
-        };
-        let want =
-            crate::emulate::emulate_cells_with(&m, good.clone(), &opts, &mut |_| {}).unwrap();
-        let got = emulate_cells_rows(&m, good.clone(), &opts, 1, &mut |_| {}).unwrap();
-        assert!(got.agree);
-        assert_eq!(
-            (got.steps, got.generated_tokens, &got.stop),
-            (want.steps, want.generated_tokens, &want.stop)
-        );
-        // A wrong weight: a SEP one back in the row above now votes for ⟨0⟩ over SEP.
-        let mut weights = good.weights().to_vec();
-        weights[1][(1, 0)] = 20;
-        let bad = LinearAr::new(good.layout().clone(), weights);
-        let want = crate::emulate::emulate_cells_with(&m, bad.clone(), &opts, &mut |_| {}).unwrap();
-        let got = emulate_cells_rows(&m, bad, &opts, 1, &mut |_| {}).unwrap();
-        assert!(!got.agree);
-        assert_eq!(got.first_divergence, want.first_divergence);
-        assert_eq!(got.generated_tokens, want.generated_tokens);
     }
 }

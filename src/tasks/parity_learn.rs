@@ -1,19 +1,19 @@
-//! Parity *learned* from its chains of thought, beside [`crate::parity`]'s compiled chains: the
-//! paper's reduction run as a learner (issue 16).
+//! Parity *learned* from its chains of thought, beside [`crate::tasks::parity`]'s compiled
+//! chains: the paper's reduction run as a learner (issue 16).
 //!
-//! A chain of [`crate::parity::parity_circuit`] is the input bits followed by the gate values in
-//! chain-of-thought order, every gate a threshold of earlier tokens, so every next token is a
-//! linearly separable function of the tokens before it. The learner is the time-dependent one
-//! of the paper's PAC → AR reduction: one perceptron per chain position, over the one-hot
-//! features of every earlier token (a bias, the `n` inputs and the earlier gates, each 0 or 1),
-//! trained on the true chains of `train` random inputs (teacher forcing) until a pass makes no
-//! mistake or `max_passes` is reached. Integer weights and integer updates: exact arithmetic.
+//! A chain of [`crate::tasks::parity::parity_circuit`] is the input bits followed by the gate
+//! values in chain-of-thought order, every gate a threshold of earlier tokens, so every next token
+//! is a linearly separable function of the tokens before it. The learner is the time-dependent one
+//! of the paper's PAC → AR reduction: one perceptron per chain position, over the one-hot features
+//! of every earlier token (a bias, the `n` inputs and the earlier gates, each 0 or 1), trained on
+//! the true chains of `train` random inputs (teacher forcing) until a pass makes no mistake or
+//! `max_passes` is reached. Integer weights and integer updates: exact arithmetic.
 //!
 //! It is then run free on `test` fresh random inputs: each token is the learned perceptron's
 //! output on the tokens *generated* so far, and a chain counts as exact when every generated
 //! token equals the true one (so its last token is the parity).
 
-use crate::parity::{parity_circuit, ParityCot, ParityError};
+use crate::tasks::parity::{parity_circuit, ParityCot, ParityError};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::time::Instant;

@@ -5,8 +5,7 @@
 //! [`Metadata::from_map`] are the one place that spells its keys. Files of format version 1
 //! written before the machine fields existed still read: those fields are then `None`.
 
-use crate::encoding::cells::Window;
-use crate::encoding::EncodingKind;
+use crate::window::Window;
 use crate::machine::Machine;
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,8 +20,9 @@ pub struct Metadata {
     pub machine: Option<String>,
     /// [`fingerprint`] of the machine's rule table.
     pub fingerprint: Option<String>,
-    /// The encoding the weights emulate.
-    pub encoding: Option<EncodingKind>,
+    /// The name of the encoding the weights emulate (as the encoding's `EncodingInfo::name`
+    /// spells it: this layer knows encodings by name only).
+    pub encoding: Option<String>,
     /// The tape window S and origin.
     pub window: Option<Window>,
     /// Token labels, by token id.
@@ -75,7 +75,7 @@ impl Metadata {
     pub fn for_machine(
         format: &str,
         machine: &Machine,
-        encoding: EncodingKind,
+        encoding: &str,
         window: Window,
         tokens: Vec<String>,
     ) -> Metadata {
@@ -84,7 +84,7 @@ impl Metadata {
             version: 1,
             machine: Some(machine.name().to_string()),
             fingerprint: Some(fingerprint(machine)),
-            encoding: Some(encoding),
+            encoding: Some(encoding.to_string()),
             window: Some(window),
             token_aliases: tokens.iter().map(|t| ascii_alias(t)).collect(),
             tokens,
@@ -127,7 +127,7 @@ impl Metadata {
         opt("blank", &self.blank);
         opt("start_state", &self.start_state);
         opt("input", &self.input);
-        opt("encoding", &self.encoding.map(|e| e.name().to_string()));
+        opt("encoding", &self.encoding);
         if let Some(w) = self.window {
             m.insert("window_size".into(), w.size.to_string());
             m.insert("origin".into(), w.origin.to_string());
@@ -178,13 +178,7 @@ impl Metadata {
         if offsets.len() != offset_names.len() {
             return Err("offsets and offset_names differ in length".into());
         }
-        let encoding = match map.get("encoding") {
-            None => None,
-            Some(name) => Some(
-                EncodingKind::from_name(name)
-                    .ok_or_else(|| format!("metadata `encoding`: unknown encoding `{name}`"))?,
-            ),
-        };
+        let encoding = map.get("encoding").cloned();
         let window = match (number("window_size")?, number("origin")?) {
             (Some(size), Some(origin)) => Some(Window { size, origin }),
             _ => None,
@@ -297,7 +291,7 @@ mod tests {
         let mut meta = Metadata::for_machine(
             "arsim-linear-ar",
             &m,
-            EncodingKind::Cells,
+            "cells",
             Window { size: 4, origin: 2 },
             vec!["SEP".into(), "⟨0⟩".into(), "⟨A,0⟩".into()],
         );

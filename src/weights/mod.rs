@@ -39,8 +39,7 @@ pub const DENSE_FORMAT: &str = "arsim-linear-ar";
 /// Format name of sparse time-dependent files.
 pub const SPARSE_FORMAT: &str = "arsim-time-dependent-ar";
 
-/// The largest offset a file may use (the executor's ring is at most 64 MiB).
-pub const MAX_OFFSET: usize = 1 << 24;
+use crate::limits::MAX_OFFSET;
 
 /// The dense rule, as written into every dense file.
 pub const DENSE_RULE: &str = "next = argmax_d sum_j W.<name_j>[d, x[p - offset_j]]; positions before the trace read as a zero column; integer weights are summed exactly (int64), ties go to the lowest d";
@@ -576,15 +575,14 @@ pub fn read_sparse(path: &Path) -> Result<(TimeDependentAr, Metadata), WeightsEr
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
-    use crate::encoding::cells::Window;
-    use crate::encoding::EncodingKind;
+    use crate::window::Window;
     use crate::machine::load::from_standard;
     use crate::token::TokenId;
     use std::collections::HashMap;
 
     fn bb2_meta(w: Window) -> Metadata {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
-        Metadata::for_machine(DENSE_FORMAT, &m, EncodingKind::Cells, w, Vec::new())
+        Metadata::for_machine(DENSE_FORMAT, &m, "cells", w, Vec::new())
     }
 
     #[test]

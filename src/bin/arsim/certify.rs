@@ -3,7 +3,8 @@
 use crate::flags::{MachineArgs, WindowArgs};
 use crate::progress::progress_bar;
 use crate::{load, print_json, Failure};
-use arsim::certify::{Certificate, GatesCertificate, LocalCertifyReport};
+use arsim::certify::{Certificate, LocalCertifyReport};
+use arsim::encoding::gates::certify::GatesCertificate;
 use arsim::encoding::EncodingKind;
 use arsim::machine::Machine;
 use arsim::pipeline::{prepare, CertifyReport, CERTIFY_MAX_STEPS};
@@ -58,7 +59,7 @@ fn print_local(m: &Machine, encoding: EncodingKind, s: usize, cert: &Certificate
         return;
     }
     println!("machine      {}", m.name());
-    let (offsets, proof) = (encoding.offsets_text(), encoding.proof());
+    let (offsets, proof) = (encoding.info().offsets_text, encoding.info().proof);
     println!(
         "encoding     {} (offsets {offsets} with S = {s})",
         encoding.name()

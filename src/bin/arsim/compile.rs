@@ -69,7 +69,7 @@ pub fn cmd_compile(
 fn dense(
     m: &Machine,
     encoding: EncodingKind,
-    w: arsim::encoding::cells::Window,
+    w: arsim::window::Window,
     p: &LinearAr,
     nonzero: &[String],
     list: bool,
@@ -149,7 +149,7 @@ fn dense(
 
 fn sparse(
     m: &Machine,
-    w: arsim::encoding::cells::Window,
+    w: arsim::window::Window,
     p: &TimeDependentAr,
     labels: &[String],
     list: bool,

@@ -23,7 +23,7 @@ pub fn cmd_emulate(
         .map_err(anyhow::Error::from)?;
     // The interpreter is cheap next to the emulation: run it first to size the progress bar.
     let steps = arsim::interpreter::run(&m, &input, max_steps).steps;
-    let unit = encoding.token_unit();
+    let unit = encoding.info().token_unit;
     let bar = progress_bar(json, steps.saturating_mul(p.tokens_per_step()), unit);
     let report = p
         .emulate(&m, input, max_steps, executor, threads, &mut |n| {
@@ -54,10 +54,11 @@ pub fn report_emulation(report: &EmulationReport, json: bool) -> Result<(), Fail
 }
 
 fn print_emulation(r: &EmulationReport) {
+    let info = EncodingKind::from_name(r.encoding).map(|k| k.info());
     println!("machine      {} (input \"{}\")", r.machine, r.input);
-    match (r.gates, r.offsets.first(), r.offsets.last()) {
-        (Some(_), Some(lo), Some(hi)) => println!(
-            "encoding     {}: {} tokens {{0, 1}}, time-dependent maps reading offsets {lo}..={hi}",
+    match (info, r.offsets.first(), r.offsets.last()) {
+        (Some(i), Some(lo), Some(hi)) if !i.time_invariant => println!(
+            "encoding     {}: {} tokens, time-dependent maps reading offsets {lo}..={hi}",
             r.encoding, r.dictionary
         ),
         _ => println!(
@@ -75,30 +76,13 @@ fn print_emulation(r: &EmulationReport) {
     );
     println!("reference    {} steps, {}", r.steps, r.stop);
     println!("executor     {}", r.executor);
-    let formula = match r.left_moves {
-        // sweep: one row per left move, plus the final row (proofs/sweep.md#length).
-        Some(l) => format!(
-            "(L+[final])·(S+1) = ({l}+{})·{}",
-            r.expected_tokens / (r.tape_cells as u64 + 1) - l,
-            r.tape_cells + 1
-        ),
-        None => format!("T·(S+1) = {}·{}", r.steps, r.tape_cells + 1),
-    };
-    match r.gates {
-        Some(gates) => {
-            let b = r.prompt_tokens / (r.tape_cells.max(1) as u64);
-            println!(
-                "generated    {} bits after a prompt of {} (T·S·|Γ|(|Q|+1) = {}·{}·{} = {gates} gates)",
-                r.generated_tokens, r.prompt_tokens, r.steps, r.tape_cells, b
-            );
-            if let Some(c) = r.cells_tokens {
-                println!("             the cells encoding generates {c} tokens for the same run");
-            }
-        }
-        None => println!(
-            "generated    {} tokens after a prompt of {} ({formula} = {})",
-            r.generated_tokens, r.prompt_tokens, r.expected_tokens
-        ),
+    let unit = info.map_or("tokens", |i| i.token_unit);
+    println!(
+        "generated    {} {unit} after a prompt of {} ({} = {})",
+        r.generated_tokens, r.prompt_tokens, r.length_formula, r.expected_tokens
+    );
+    if let Some(c) = r.extras.cells_tokens {
+        println!("             the cells encoding generates {c} tokens for the same run");
     }
     match &r.first_divergence {
         None => println!("agree        yes: every generated token equals the interpreter's"),
@@ -116,14 +100,13 @@ fn print_emulation(r: &EmulationReport) {
                 d.expected.as_deref().unwrap_or("end of trace"),
                 d.got.as_deref().unwrap_or("end of trace")
             );
-            let which = EncodingKind::from_name(r.encoding).map_or("", |e| e.context_names());
+            let which = info.map_or("", |i| i.context_names);
             println!(
                 "             context ({which}) = {:?}; top scores {:?}",
                 d.context, d.top
             );
         }
     }
-    let unit = EncodingKind::from_name(r.encoding).map_or("tokens", |e| e.token_unit());
     println!(
         "speed        {:.1} M {unit}/s ({:.3} s)",
         r.tokens_per_second / 1e6,

@@ -2,9 +2,9 @@
 //! the library's own types ([`WindowArgs::window`]); the task flags are in `task_flags.rs`.
 
 use crate::task_flags::TaskCommand;
-use arsim::encoding::cells::Window;
+use arsim::window::Window;
 use arsim::encoding::EncodingKind;
-use arsim::learn::dataset::WindowKind;
+use arsim::encoding::WindowKind;
 use arsim::learn::outputs::OutputKind;
 use arsim::learn::{Algo, LearnerKind};
 use arsim::machine::{MachineFormat, Undefined};

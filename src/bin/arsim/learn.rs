@@ -265,7 +265,7 @@ fn print_learn(r: &LearnReport) {
             cell,
             d.expected.as_deref().unwrap_or("end of trace"),
             d.got.as_deref().unwrap_or("end of trace"),
-            arsim::encoding::EncodingKind::from_name(r.encoding).map_or("", |k| k.context_names()),
+            arsim::encoding::EncodingKind::from_name(r.encoding).map_or("", |k| k.info().context_names),
             d.context
         );
     }

@@ -1,6 +1,6 @@
 //! The flags of `arsim task`: parity, multiplication, text.
 
-use arsim::learn::dataset::WindowKind;
+use arsim::encoding::WindowKind;
 use arsim::tasks::multiply::{Model, Route, Split};
 use arsim::tasks::parity::ParityCot;
 use arsim::tasks::text::experiment::TextModel;

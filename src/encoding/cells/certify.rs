@@ -2,7 +2,8 @@
 //! scoring (proofs/cells.md#certificate).
 
 use super::compile::{CENTRE, LEFT, RIGHT};
-use super::{next_cell, CellToken, Dictionary, Window};
+use super::{next_cell, Dictionary};
+use crate::window::{CellToken, Window};
 use crate::certify::{
     check_shape, local_view, not_certified, Certificate, CertifyError, ContextChecker, Local,
 };

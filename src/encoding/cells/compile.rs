@@ -4,7 +4,8 @@
 //! Compilation is deterministic and needs no run of the machine: the weights depend on the
 //! machine alone, and the window size S only fixes the offsets S, S+1, S+2.
 
-use super::{CellToken, Dictionary, Window};
+use super::Dictionary;
+use crate::window::{CellToken, Window};
 use crate::machine::{Machine, Move};
 use crate::predictor::{Layout, LinearAr, TokenId};
 use nalgebra::DMatrix;

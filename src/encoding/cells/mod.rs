@@ -14,38 +14,13 @@ pub mod compile;
 
 use crate::certify::{CertifyError, CertifyReport};
 use crate::encoding::halt::RowHalt;
-use crate::encoding::{Encoding, EncodingKind, Trace};
-use crate::learn::dataset::WindowKind;
+use crate::encoding::contract::{Encoding, EncodingInfo, Trace, WindowKind};
+use crate::encoding::divergence::locate;
 use crate::machine::{Input, Machine, StateId, Stop, SymbolId};
+use crate::window::{CellToken, TraceEnd, Window, WindowConfig, WindowError};
 use crate::predictor::TokenId;
 use crate::weights::{with_dense, DenseWeights, Weights};
 use serde::Serialize;
-
-/// A tape window: S cells, with cell 0 of the machine's tape (where the input starts; the
-/// head begins there unless the input says otherwise) at window index `origin`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Window {
-    /// Number of cells S (at least 1).
-    pub size: usize,
-    /// Window index of the start cell.
-    pub origin: usize,
-}
-
-/// A token of the `cells` dictionary, decoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CellToken {
-    /// Row separator.
-    Sep,
-    /// A cell: its symbol and, if the head is on it, the state.
-    Cell {
-        /// The cell's symbol.
-        symbol: SymbolId,
-        /// The state, where the head is on this cell.
-        head: Option<StateId>,
-    },
-    /// What positions before the start of the trace read as.
-    Pad,
-}
 
 /// The `cells` dictionary of a machine: token ids and names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -192,158 +167,6 @@ pub fn next_cell(
     }
 }
 
-/// A configuration on a fixed window.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WindowConfig {
-    /// The S cells.
-    pub cells: Vec<SymbolId>,
-    /// Head index in the window.
-    pub head: usize,
-    /// Current state.
-    pub state: StateId,
-}
-
-/// Why a run could not be laid on a window, or left it.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
-pub enum WindowError {
-    /// The window has no cells.
-    #[error("the tape window must have at least one cell")]
-    Empty,
-    /// The input does not fit right of the origin.
-    #[error("the input ({input} cells from window cell {origin}) does not fit in a window of {size} cells")]
-    InputTooLong {
-        /// Input length.
-        input: usize,
-        /// Start cell.
-        origin: usize,
-        /// Window size.
-        size: usize,
-    },
-    /// The head's start cell lies outside the window.
-    #[error("the head's start cell {head} (window cell {origin} + {head}) lies outside a window of {size} cells")]
-    HeadOutside {
-        /// The head's start cell, relative to the input's first.
-        head: usize,
-        /// Window cell of the input's first cell.
-        origin: usize,
-        /// Window size.
-        size: usize,
-    },
-    /// Step `step` moves the head off the window.
-    #[error("the run leaves the tape window of {size} cells at step {step} (head moves {direction} from window cell {from})")]
-    LeftWindow {
-        /// The step (1-based) that leaves.
-        step: u64,
-        /// Window size.
-        size: usize,
-        /// Head's window cell before the step.
-        from: usize,
-        /// "left" or "right".
-        direction: &'static str,
-    },
-}
-
-impl WindowConfig {
-    /// C0: blanks, the input from the origin on, head on the input's start cell (window cell
-    /// `origin + input.head`) in the start state.
-    pub fn initial(
-        machine: &Machine,
-        input: &Input,
-        window: Window,
-    ) -> Result<WindowConfig, WindowError> {
-        if window.size == 0 {
-            return Err(WindowError::Empty);
-        }
-        if window.origin >= window.size || window.origin + input.len() > window.size {
-            return Err(WindowError::InputTooLong {
-                input: input.len(),
-                origin: window.origin,
-                size: window.size,
-            });
-        }
-        let head = window.origin + input.head;
-        if head >= window.size {
-            return Err(WindowError::HeadOutside {
-                head: input.head,
-                origin: window.origin,
-                size: window.size,
-            });
-        }
-        let mut cells = vec![machine.blank(); window.size];
-        cells[window.origin..window.origin + input.len()].copy_from_slice(input);
-        Ok(WindowConfig {
-            cells,
-            head,
-            state: machine.start(),
-        })
-    }
-
-    /// Whether the configuration is final (halting state, or no rule).
-    pub fn is_final(&self, machine: &Machine) -> bool {
-        machine.is_final(self.state, self.cells[self.head])
-    }
-
-    /// Applies one step; `Ok(false)` if the configuration is final (nothing changes).
-    /// `step` numbers the step for the error message.
-    pub fn step(&mut self, machine: &Machine, step: u64) -> Result<bool, WindowError> {
-        let read = self.cells[self.head];
-        let Some(t) = machine
-            .rule(self.state, read)
-            .filter(|_| !machine.is_halting(self.state))
-        else {
-            return Ok(false);
-        };
-        let to = self.head as i64 + t.movement.delta();
-        if to < 0 || to >= self.cells.len() as i64 {
-            return Err(WindowError::LeftWindow {
-                step,
-                size: self.cells.len(),
-                from: self.head,
-                direction: if to < 0 { "left" } else { "right" },
-            });
-        }
-        self.cells[self.head] = t.write;
-        self.head = to as usize;
-        self.state = t.next;
-        Ok(true)
-    }
-
-    /// The token of window cell `i`.
-    #[inline]
-    pub fn token(&self, i: usize) -> CellToken {
-        CellToken::Cell {
-            symbol: self.cells[i],
-            head: (i == self.head).then_some(self.state),
-        }
-    }
-
-    /// The row as text, e.g. `1 1 [B]0 1`.
-    pub fn render(&self, machine: &Machine) -> String {
-        (0..self.cells.len())
-            .map(|i| {
-                let c = machine.symbol_char(self.cells[i]);
-                if i == self.head {
-                    format!("[{}]{}", machine.state_name(self.state), c)
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
-
-/// How a reference trace ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub enum TraceEnd {
-    /// The last row is final (halting state or no rule).
-    Final(Stop),
-    /// The step limit was reached.
-    StepLimit,
-    /// The next step would leave the window.
-    LeftWindow(WindowError),
-}
-
 /// The interpreter's run as a stream of `cells` tokens, produced row by row: memory is one
 /// row, whatever the length of the run.
 #[derive(Clone, Debug)]
@@ -401,6 +224,40 @@ impl<'m> ReferenceTrace<'m> {
     pub fn config(&self) -> &WindowConfig {
         &self.config
     }
+
+    /// Steps to the next row once the current one is emitted, re-encoding the two cells a step
+    /// changes; `None` (with `end` set) when the run is over. Returns the changed cells.
+    #[inline]
+    fn advance(&mut self) -> Option<[usize; 2]> {
+        // The next row exists only if the run goes on.
+        if self.end.is_some() {
+            return None;
+        }
+        if self.config.is_final(self.machine) {
+            let stop = if self.machine.is_halting(self.config.state) {
+                Stop::Halted
+            } else {
+                Stop::NoRule
+            };
+            self.end = Some(TraceEnd::Final(stop));
+            return None;
+        }
+        if self.row >= self.max_steps {
+            self.end = Some(TraceEnd::StepLimit);
+            return None;
+        }
+        let from = self.config.head;
+        if let Err(e) = self.config.step(self.machine, self.row + 1) {
+            self.end = Some(TraceEnd::LeftWindow(e));
+            return None;
+        }
+        let changed = [from, self.config.head];
+        for i in changed {
+            self.tokens[1 + i] = self.dict.encode(self.config.token(i));
+        }
+        self.row += 1;
+        Some(changed)
+    }
 }
 
 impl Iterator for ReferenceTrace<'_> {
@@ -408,34 +265,8 @@ impl Iterator for ReferenceTrace<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<TokenId> {
-        let s = self.config.cells.len();
-        if self.col > s {
-            // The row is done: the next row exists only if the run goes on.
-            if self.end.is_some() {
-                return None;
-            }
-            if self.config.is_final(self.machine) {
-                let stop = if self.machine.is_halting(self.config.state) {
-                    Stop::Halted
-                } else {
-                    Stop::NoRule
-                };
-                self.end = Some(TraceEnd::Final(stop));
-                return None;
-            }
-            if self.row >= self.max_steps {
-                self.end = Some(TraceEnd::StepLimit);
-                return None;
-            }
-            let from = self.config.head;
-            if let Err(e) = self.config.step(self.machine, self.row + 1) {
-                self.end = Some(TraceEnd::LeftWindow(e));
-                return None;
-            }
-            for i in [from, self.config.head] {
-                self.tokens[1 + i] = self.dict.encode(self.config.token(i));
-            }
-            self.row += 1;
+        if self.col > self.config.cells.len() {
+            self.advance()?;
             self.col = 0;
         }
         let t = self.tokens[self.col];
@@ -486,13 +317,6 @@ pub fn decode_row(dict: &Dictionary, row: &[TokenId]) -> Result<WindowConfig, De
     }
 }
 
-/// Where a trace position falls: (row = step index, column: `None` for SEP, else the cell).
-pub fn locate(window: Window, position: u64) -> (u64, Option<usize>) {
-    let w = window.size as u64 + 1;
-    let col = (position % w) as usize;
-    (position / w, col.checked_sub(1))
-}
-
 /// The `cells` encoding of one machine's runs on one window (proofs/cells.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cells {
@@ -527,13 +351,52 @@ impl Trace for ReferenceTrace<'_> {
     fn expected_tokens(&self) -> u64 {
         self.row * (self.config.cells.len() as u64 + 1)
     }
+
+    fn formula(&self) -> String {
+        format!("T·(S+1) = {}·{}", self.row, self.config.cells.len() + 1)
+    }
+
+    /// At a row's end, one step rewrites the two cells it changes (BB(5)'s rows are 12,000
+    /// tokens, its steps change two).
+    fn next_row(&mut self, row: &mut [u8]) -> bool {
+        if self.col <= self.config.cells.len() || row.len() != self.tokens.len() {
+            return crate::encoding::contract::fill_row(self, row);
+        }
+        let Some(changed) = self.advance() else {
+            return false;
+        };
+        for i in changed {
+            row[1 + i] = self.tokens[1 + i].0 as u8;
+        }
+        true
+    }
 }
+
+/// What `cells` is (proofs/cells.md).
+pub const INFO: EncodingInfo = EncodingInfo {
+    name: "cells",
+    token_unit: "tokens",
+    offsets_text: "S, S+1, S+2",
+    proof: "proofs/cells.md",
+    context_names: "S+2, S+1, S",
+    length_formula: "T·(S+1)",
+    time_invariant: true,
+    sparse_weights: false,
+    colour: (31, 119, 180),
+};
 
 impl Encoding for Cells {
     type Trace<'m> = ReferenceTrace<'m>;
 
-    fn kind(&self) -> EncodingKind {
-        EncodingKind::Cells
+    fn info(&self) -> &'static EncodingInfo {
+        &INFO
+    }
+
+    fn on_window(&self, _: &Machine, window: Window) -> Cells {
+        Cells {
+            window,
+            dict: self.dict.clone(),
+        }
     }
 
     fn window(&self) -> Window {
@@ -608,6 +471,27 @@ impl Encoding for Cells {
 
     fn learner_offsets(&self, kind: WindowKind) -> Vec<usize> {
         kind.offsets(self.window.size)
+    }
+
+    /// S, S+1 and S+2 read the cells above-right, above and above-left (proofs/cells.md);
+    /// offsets from S on are named from S, the rest by number.
+    fn offset_name(&self, offset: usize) -> String {
+        match offset.checked_sub(self.window.size) {
+            Some(0) => "S".to_string(),
+            Some(k) => format!("S+{k}"),
+            None => offset.to_string(),
+        }
+    }
+
+    /// S+k reads the same cell as S'+k on a window of S' cells, for k = 0, 1, 2; no other
+    /// offset reads a fixed cell of the previous row on both.
+    fn move_offset(&self, offset: usize, to: Window) -> Option<usize> {
+        let k = offset.checked_sub(self.window.size).filter(|&k| k <= 2)?;
+        Some(to.size + k)
+    }
+
+    fn cell_of(&self, t: TokenId) -> Option<CellToken> {
+        Some(self.dict.decode(t))
     }
 }
 

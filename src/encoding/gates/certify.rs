@@ -5,7 +5,8 @@
 
 use crate::certify::KEEP_FAILURES;
 use crate::circuit::certify::Method;
-use crate::encoding::cells::{next_cell, CellToken, Dictionary, Window};
+use crate::encoding::cells::{next_cell, Dictionary};
+use crate::window::{CellToken, Window};
 use crate::machine::Machine;
 use crate::time_dependent::{Entry, TimeDependentAr};
 use serde::Serialize;
@@ -23,7 +24,7 @@ pub const UNROLL_LIMIT_GATES: u64 = 30_000;
 pub enum GatesCertifyError {
     /// The window is empty.
     #[error(transparent)]
-    Window(#[from] crate::encoding::cells::WindowError),
+    Window(#[from] crate::window::WindowError),
     /// The predictor is not one map per bit of a row, repeated row after row.
     #[error("a gates predictor for rows of {row_bits} bits is periodic with {row_bits} maps from position {row_bits}; this one is {schedule} with {maps} maps from position {start}")]
     NotPeriodic {
@@ -143,7 +144,7 @@ pub fn certify_gates_with(
     use crate::encoding::gates::{machine_to_circuit, row_template};
     use crate::time_dependent::Schedule;
     if window.size == 0 {
-        return Err(crate::encoding::cells::WindowError::Empty.into());
+        return Err(crate::window::WindowError::Empty.into());
     }
     let template = row_template(machine, window);
     let layout = &template.layout;

@@ -18,13 +18,11 @@ pub mod certify;
 
 use crate::certify::{CertifyError, CertifyReport};
 use crate::circuit::{threshold_map, NodeId, ThresholdCircuit};
-use crate::emulate::{DivergenceReport, EmulationReport};
-use crate::encoding::cells::{
-    CellToken, Dictionary, ReferenceTrace, TraceEnd, Window, WindowConfig, WindowError,
-};
+use crate::encoding::divergence::DivergenceReport;
+use crate::window::{CellToken, TraceEnd, Window, WindowConfig, WindowError};
+use crate::encoding::cells::{Dictionary, ReferenceTrace};
 use crate::encoding::halt::RowHalt;
-use crate::encoding::{Encoding, EncodingKind, Trace};
-use crate::learn::dataset::WindowKind;
+use crate::encoding::contract::{Encoding, EncodingInfo, Trace, TraceExtras, WindowKind};
 use crate::machine::{Input, Machine, Move, StateId, SymbolId};
 use crate::predictor::TokenId;
 use crate::time_dependent::{Schedule, TimeDependentAr};
@@ -475,18 +473,47 @@ impl Trace for BitTrace<'_> {
         self.steps() * (self.inner.config().cells.len() * self.bits_per_cell) as u64
     }
 
+    fn formula(&self) -> String {
+        format!(
+            "T·S·|Γ|(|Q|+1) = {}·{}·{}",
+            self.steps(),
+            self.inner.config().cells.len(),
+            self.bits_per_cell
+        )
+    }
+
     /// The gates evaluated, and the `cells` tokens of the same run for comparison.
-    fn report_extras(&self, report: &mut EmulationReport) {
-        report.gates = Some(self.expected_tokens());
-        report.cells_tokens = Some(self.steps() * (self.inner.config().cells.len() as u64 + 1));
+    fn extras(&self) -> TraceExtras {
+        TraceExtras {
+            gates: Some(self.expected_tokens()),
+            cells_tokens: Some(self.steps() * (self.inner.config().cells.len() as u64 + 1)),
+            ..TraceExtras::default()
+        }
     }
 }
+
+/// What `gates` is (proofs/gates.md).
+pub const INFO: EncodingInfo = EncodingInfo {
+    name: "gates",
+    token_unit: "bits",
+    offsets_text: "the previous row's three cells and offset 1, per gate",
+    proof: "proofs/gates.md",
+    context_names: "cells i-1, i, i+1 of the previous row",
+    length_formula: "T·S·|Γ|(|Q|+1)",
+    time_invariant: false,
+    sparse_weights: true,
+    colour: (214, 39, 40),
+};
 
 impl Encoding for Gates {
     type Trace<'m> = BitTrace<'m>;
 
-    fn kind(&self) -> EncodingKind {
-        EncodingKind::Gates
+    fn info(&self) -> &'static EncodingInfo {
+        &INFO
+    }
+
+    fn on_window(&self, machine: &Machine, window: Window) -> Gates {
+        Gates::new(machine, window)
     }
 
     fn window(&self) -> Window {
@@ -626,9 +653,6 @@ impl Encoding for Gates {
         }
     }
 
-    fn sparse_weights(&self) -> bool {
-        true
-    }
 
     fn write_metadata(&self, meta: &mut Metadata) {
         let l = &self.layout;

@@ -5,7 +5,7 @@ use super::{FoldedMachine, SweepToken};
 use crate::certify::{
     check_shape, local_view, not_certified, Certificate, CertifyError, ContextChecker, Local,
 };
-use crate::encoding::cells::Window;
+use crate::window::Window;
 use crate::encoding::sweep;
 use crate::machine::Machine;
 use crate::predictor::{LinearAr, TokenId, Weight};

@@ -3,7 +3,7 @@
 
 use super::{FoldedMachine, StayLoops, SweepToken};
 use crate::encoding::cells::compile::{HEAD_WEIGHT, NO_HEAD_WEIGHT, SEP_WEIGHT, SYMBOL_WEIGHT};
-use crate::encoding::cells::Window;
+use crate::window::Window;
 use crate::encoding::sweep;
 use crate::machine::{Machine, StateId, SymbolId};
 use crate::predictor::{Layout, LinearAr};

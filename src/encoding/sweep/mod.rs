@@ -19,11 +19,10 @@ pub mod fold;
 pub use fold::{Fold, FoldedMachine, StayLoops};
 
 use crate::certify::{CertifyError, CertifyReport};
-use crate::emulate::EmulationReport;
-use crate::encoding::cells::{self, CellToken, TraceEnd, Window, WindowConfig, WindowError};
+use crate::encoding::cells;
+use crate::window::{CellToken, TraceEnd, Window, WindowConfig, WindowError};
 use crate::encoding::halt::RowHalt;
-use crate::encoding::{Encoding, EncodingKind, Trace};
-use crate::learn::dataset::WindowKind;
+use crate::encoding::contract::{Encoding, EncodingInfo, Trace, TraceExtras, WindowKind};
 use crate::machine::{Input, Machine, Move, StateId, Stop, SymbolId};
 use crate::predictor::TokenId;
 use crate::weights::{with_dense, DenseWeights, Weights};
@@ -517,16 +516,50 @@ impl Trace for ReferenceTrace<'_> {
         (self.left_moves + is_final as u64) * (self.config.cells.len() as u64 + 1)
     }
 
-    fn report_extras(&self, report: &mut EmulationReport) {
-        report.left_moves = Some(self.left_moves);
+    fn formula(&self) -> String {
+        let is_final = matches!(self.end, Some(TraceEnd::Final(_)));
+        format!(
+            "(L+[final])·(S+1) = ({}+{})·{}",
+            self.left_moves,
+            is_final as u64,
+            self.config.cells.len() + 1
+        )
+    }
+
+    fn extras(&self) -> TraceExtras {
+        TraceExtras {
+            left_moves: Some(self.left_moves),
+            ..TraceExtras::default()
+        }
     }
 }
+
+/// What `sweep` is (proofs/sweep.md).
+pub const INFO: EncodingInfo = EncodingInfo {
+    name: "sweep",
+    token_unit: "tokens",
+    offsets_text: "1, S, S+1",
+    proof: "proofs/sweep.md",
+    context_names: "S+1, S, 1",
+    length_formula: "(L+[final])·(S+1)",
+    time_invariant: true,
+    sparse_weights: false,
+    colour: (44, 160, 44),
+};
 
 impl Encoding for Sweep {
     type Trace<'m> = ReferenceTrace<'m>;
 
-    fn kind(&self) -> EncodingKind {
-        EncodingKind::Sweep
+    fn info(&self) -> &'static EncodingInfo {
+        &INFO
+    }
+
+    /// The fold was checked for stay loops once; it does not depend on the window.
+    fn on_window(&self, _: &Machine, window: Window) -> Sweep {
+        Sweep {
+            window,
+            ..self.clone()
+        }
     }
 
     fn window(&self) -> Window {
@@ -593,7 +626,7 @@ impl Encoding for Sweep {
 
     /// The step of a divergence is its row.
     fn locate(&self, _: &Machine, position: u64) -> (u64, Option<usize>, Option<String>) {
-        let (row, cell) = cells::locate(self.window, position);
+        let (row, cell) = crate::encoding::divergence::locate(self.window, position);
         (row, cell, None)
     }
 

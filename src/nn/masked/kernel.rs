@@ -23,7 +23,7 @@
 //! order of the additions changes, as with any matrix product. `tests/masked_kernels.rs` and
 //! `tests/nn.rs` compare outputs and gradients with the dense masked product.
 
-use super::MaskedShape;
+use super::shape::MaskedShape;
 use candle_core::{
     CpuStorage, CustomOp2, CustomOp3, DType, Error, Layout, Result, Shape, Storage, Tensor,
 };

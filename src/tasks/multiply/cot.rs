@@ -12,9 +12,9 @@
 //! | `none` | 19 | the answer only |
 //! | `carry` | 75 | schoolbook rows with running sums and carries, least significant digit first |
 
-use super::data::Pair;
+use super::error::MultiplyError;
+use super::pairs::Pair;
 use super::vocab::{digit, digit_value, pair, BOS, CLOSE, EQUALS, OPEN, PLUS, TIMES};
-use super::MultiplyError;
 use crate::predictor::TokenId;
 use serde::Serialize;
 use std::ops::Range;

@@ -9,6 +9,11 @@
 //! [`row`] runs one row of the results table on it ([`run_row`]): a network on a token
 //! chain, or the Turing machine's compiled or learned predictor.
 //!
+//! This file only declares the submodules and re-exports; the pieces several of them share
+//! live below them: [`MultiplyError`] (`error`), and the pairs and their split (`pairs`, also
+//! re-exported by [`data`]), so that the chains of thought and the data set need not name each
+//! other both ways.
+//!
 //! ```
 //! use arsim::tasks::multiply::{CotFormat, Pair, Vocabulary};
 //! let vocab = Vocabulary::new();
@@ -20,45 +25,19 @@
 
 pub mod cot;
 pub mod data;
+mod error;
 pub mod frontier;
 pub mod neural;
+mod pairs;
 pub mod row;
 pub mod tm;
 pub mod vocab;
 
 pub use cot::{Chain, CotFormat, ANSWER_DIGITS};
-pub use data::{
-    paper_is_train, split_of, Dataset, Pair, Split, MAX_OPERAND, MIN_OPERAND, PAIRS_PER_OPERAND,
-    TOTAL_PAIRS,
+pub use data::Dataset;
+pub use error::MultiplyError;
+pub use pairs::{
+    paper_is_train, split_of, Pair, Split, MAX_OPERAND, MIN_OPERAND, PAIRS_PER_OPERAND, TOTAL_PAIRS,
 };
 pub use row::{run_row, Model, MultiplyOptions, MultiplyRow, Route, RowError, RowProgress};
 pub use vocab::{Vocabulary, VOCAB_SIZE};
-
-use thiserror::Error;
-
-/// What can go wrong building or reading multiplication data.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum MultiplyError {
-    /// An operand outside `1111..=9999`.
-    #[error("operand {0} is outside 1111..=9999")]
-    OperandOutOfRange(u32),
-    /// A word of a text that is not in the vocabulary.
-    #[error("word {word:?} at position {position} is not in the 117-token vocabulary")]
-    UnknownWord {
-        /// The word.
-        word: String,
-        /// Its index among the words of the text.
-        position: usize,
-    },
-    /// A token id at or above the vocabulary size.
-    #[error("token id {id} at position {position} is outside the vocabulary (size 117)")]
-    UnknownId {
-        /// The id.
-        id: u32,
-        /// Its index in the sequence.
-        position: usize,
-    },
-    /// A chain-of-thought name that is not one of `paper`, `none`, `carry`.
-    #[error("unknown chain of thought {0:?} (expected paper, none or carry)")]
-    UnknownFormat(String),
-}

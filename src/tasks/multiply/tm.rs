@@ -174,7 +174,7 @@ pub fn run_learned(
     n: usize,
     split: Split,
     seed: u64,
-    window: learn::dataset::WindowKind,
+    window: crate::encoding::WindowKind,
     progress: &mut dyn FnMut(learn::Progress),
 ) -> Result<TmReport, learn::LearnError> {
     let train_pairs = Dataset::new(Split::Train, CotFormat::None).sample(train, seed);

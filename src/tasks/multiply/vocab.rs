@@ -4,7 +4,7 @@
 //! Ids are fixed: `[UNK]` 0, `[BOS]` 1, digit `d` at `2 + d`, `(` 12, `)` 13, `+` 14, `x` 15,
 //! `=` 16, and the pair `a x b` at `17 + 10·a + b`. Words are separated by single spaces.
 
-use super::MultiplyError;
+use super::error::MultiplyError;
 use crate::predictor::TokenId;
 use std::collections::HashMap;
 

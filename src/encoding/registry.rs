@@ -1,22 +1,65 @@
-//! [`AnyEncoding`]: an encoding chosen at run time, the one `match` on [`EncodingKind`] that
-//! the pipelines (`pipeline`, `emulate::emulate`, `length`, `learn`) go through.
+//! The registry of arsim's encodings: [`EncodingKind`] names them, [`AnyEncoding`] is one chosen
+//! at run time and [`AnyTrace`] its trace. This file is the one place that lists the encodings
+//! and the one place that matches on them (tests/architecture.rs holds both); everything else
+//! asks the [`Encoding`] trait.
 //!
-//! Its trace is an enum of the three traces, so a run costs one predictable branch a token
-//! beside the encoding's own work; code that knows its encoding statically can use the
-//! encoding's type directly.
+//! A run through [`AnyTrace`] costs one predictable branch a token beside the encoding's own
+//! work; code that knows its encoding statically can use the encoding's type directly.
 
-use super::cells::{self, Cells, TraceEnd, Window, WindowConfig, WindowError};
-use super::gates::{BitTrace, Gates};
-use super::halt::RowHalt;
-use super::sweep::{self, StayLoops, Sweep};
-use super::{Encoding, EncodingKind, Trace};
 use crate::certify::{CertifyError, CertifyReport};
-use crate::emulate::{DivergenceReport, EmulationReport};
-use crate::learn::dataset::WindowKind;
+use crate::encoding::cells::{self, Cells};
+use crate::encoding::contract::{Encoding, EncodingInfo, Trace, TraceExtras, WindowKind};
+use crate::encoding::divergence::DivergenceReport;
+use crate::encoding::gates::{self, BitTrace, Gates};
+use crate::encoding::halt::RowHalt;
+use crate::encoding::sweep::{self, StayLoops, Sweep};
 use crate::machine::{Input, Machine};
 use crate::token::TokenId;
 use crate::verify::Divergence;
 use crate::weights::{Metadata, Weights};
+use crate::window::{CellToken, TraceEnd, Window, WindowConfig, WindowError};
+use serde::Serialize;
+
+/// The encodings a machine can be compiled to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum EncodingKind {
+    /// One token per cell, rows of S cells; time-invariant weights at offsets S, S+1, S+2.
+    Cells,
+    /// One row per run of right moves (proofs/sweep.md); offsets 1, S, S+1.
+    Sweep,
+    /// One-hot bits of the `cells` rows, each one threshold gate; time-dependent weights.
+    Gates,
+}
+
+impl EncodingKind {
+    /// Every encoding, in the order the command line lists them.
+    pub const ALL: [EncodingKind; 3] = [
+        EncodingKind::Cells,
+        EncodingKind::Sweep,
+        EncodingKind::Gates,
+    ];
+
+    /// The encoding called `name` (as [`EncodingKind::name`] spells it).
+    pub fn from_name(name: &str) -> Option<EncodingKind> {
+        EncodingKind::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    /// The encoding's static facts, as its own folder states them.
+    pub fn info(self) -> &'static EncodingInfo {
+        match self {
+            EncodingKind::Cells => &cells::INFO,
+            EncodingKind::Sweep => &sweep::INFO,
+            EncodingKind::Gates => &gates::INFO,
+        }
+    }
+
+    /// The name used on the command line, in reports and in weight files.
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+}
 
 /// One of arsim's encodings of one machine on one window.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +108,15 @@ impl AnyEncoding {
             EncodingKind::Gates => AnyEncoding::Gates(Gates::new(machine, window)),
         })
     }
+
+    /// Which encoding it is.
+    pub fn kind(&self) -> EncodingKind {
+        match self {
+            AnyEncoding::Cells(_) => EncodingKind::Cells,
+            AnyEncoding::Sweep(_) => EncodingKind::Sweep,
+            AnyEncoding::Gates(_) => EncodingKind::Gates,
+        }
+    }
 }
 
 impl Iterator for AnyTrace<'_> {
@@ -89,16 +141,32 @@ impl Trace for AnyTrace<'_> {
         each!(AnyTrace, self, t => t.expected_tokens())
     }
 
-    fn report_extras(&self, report: &mut EmulationReport) {
-        each!(AnyTrace, self, t => t.report_extras(report))
+    fn formula(&self) -> String {
+        each!(AnyTrace, self, t => t.formula())
+    }
+
+    fn extras(&self) -> TraceExtras {
+        each!(AnyTrace, self, t => t.extras())
+    }
+
+    fn next_row(&mut self, row: &mut [u8]) -> bool {
+        each!(AnyTrace, self, t => t.next_row(row))
     }
 }
 
 impl Encoding for AnyEncoding {
     type Trace<'m> = AnyTrace<'m>;
 
-    fn kind(&self) -> EncodingKind {
-        each!(AnyEncoding, self, e => e.kind())
+    fn info(&self) -> &'static EncodingInfo {
+        each!(AnyEncoding, self, e => e.info())
+    }
+
+    fn on_window(&self, machine: &Machine, window: Window) -> AnyEncoding {
+        match self {
+            AnyEncoding::Cells(e) => AnyEncoding::Cells(e.on_window(machine, window)),
+            AnyEncoding::Sweep(e) => AnyEncoding::Sweep(e.on_window(machine, window)),
+            AnyEncoding::Gates(e) => AnyEncoding::Gates(e.on_window(machine, window)),
+        }
     }
 
     fn window(&self) -> Window {
@@ -168,8 +236,16 @@ impl Encoding for AnyEncoding {
         each!(AnyEncoding, self, e => e.learner_offsets(kind))
     }
 
-    fn sparse_weights(&self) -> bool {
-        each!(AnyEncoding, self, e => e.sparse_weights())
+    fn offset_name(&self, offset: usize) -> String {
+        each!(AnyEncoding, self, e => e.offset_name(offset))
+    }
+
+    fn move_offset(&self, offset: usize, to: Window) -> Option<usize> {
+        each!(AnyEncoding, self, e => e.move_offset(offset, to))
+    }
+
+    fn cell_of(&self, t: TokenId) -> Option<CellToken> {
+        each!(AnyEncoding, self, e => e.cell_of(t))
     }
 
     fn write_metadata(&self, meta: &mut Metadata) {

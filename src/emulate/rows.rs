@@ -1,0 +1,229 @@
+//! The row driver: an encoding's emulation on the row-parallel executor ([`RowExecutor`]), each
+//! generated row compared with the next reference row of the encoding's [`Trace`]
+//! ([`Trace::next_row`]: for `cells`, two cells re-encoded a step), the first differing token
+//! reported as [`Divergence`] data; and [`emulate_on`], which picks rows or tokens.
+//!
+//! The row executor applies to time-invariant integer predictors whose offsets are all at
+//! least the row length minus one ([`RowExecutor::qualifies`]); it generates until the
+//! reference ends. On rows equal to the reference, the encoding's stop rule reads the
+//! reference's own rows, which by the [`Encoding::halt`] contract stop exactly at its last row;
+//! the driver checks that the last row, when it is final, makes the stop rule fire.
+
+use crate::emulate::report::{
+    check_predictor, stop_of, EmulateError, EmulateOptions, EmulationReport, Run,
+};
+use crate::emulate::tokens::emulate_with;
+use crate::encoding::{Encoding, Trace};
+use crate::executor::StopRule;
+use crate::machine::Machine;
+use crate::predictor::{Context, LinearAr, Predictor, TokenId};
+use crate::rows::{ExecutorChoice, RowExecutor};
+use crate::verify::{Divergence, Verification};
+use crate::window::TraceEnd;
+use std::time::Instant;
+
+/// Emulates `machine` under `enc` with `predictor` on the row executor, every row compared with
+/// the reference's; the report is the token driver's, with `executor: "rows"`.
+///
+/// `threads` (1 or 2) splits long rows over cores. `progress` is called about every 2^20
+/// tokens with the number generated so far.
+///
+/// ```
+/// use arsim::{emulate::{emulate_rows, EmulateOptions}, encoding::{cells::Cells, Encoding}};
+/// use arsim::{machine::load_machine, weights::{DenseWeights, Weights}};
+/// let bb3 = load_machine("1RB1RZ_1LB0RC_1LC1LA").unwrap();
+/// let opts = EmulateOptions { input: Default::default(), window: None, max_steps: 1_000 };
+/// let cells = Cells::new(&bb3, opts.window_for(&bb3));
+/// let Ok(Weights::Dense(DenseWeights::Int(p))) = cells.compile(&bb3) else { unreachable!() };
+/// let report = emulate_rows(&cells, &bb3, p, &opts, 1, &mut |_| {}).unwrap();
+/// assert!(report.agree);
+/// assert_eq!((report.executor, report.steps), ("rows", 21));
+/// assert_eq!(report.generated_tokens, 21 * (report.tape_cells as u64 + 1));
+/// ```
+pub fn emulate_rows<E: Encoding>(
+    enc: &E,
+    machine: &Machine,
+    predictor: LinearAr,
+    opts: &EmulateOptions,
+    threads: usize,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    check_predictor(enc, machine, &predictor)?;
+    let row_len = enc.row_len();
+    let offsets = predictor.layout().offsets.clone();
+    let mut trace = enc.trace(machine, &opts.input, opts.max_steps)?;
+    let mut exec = RowExecutor::new(predictor, row_len, threads)?;
+    let start = Instant::now();
+    let mut reference = vec![0u8; row_len];
+    let mut prompt_tokens = 0;
+    if trace.next_row(&mut reference) {
+        for &t in &reference {
+            exec.feed(TokenId(t as u32));
+        }
+        prompt_tokens = row_len;
+    }
+    let mut diverged: Option<usize> = None;
+    let mut generated = 0u64;
+    let mut next_report = 1u64 << 20;
+    if prompt_tokens > 0 && trace.next_row(&mut reference) {
+        exec.run(u64::MAX, &mut |row| {
+            if row != &reference[..] {
+                diverged = row.iter().zip(&reference).position(|(a, b)| a != b);
+                return false;
+            }
+            generated += row_len as u64;
+            if generated >= next_report {
+                progress(generated);
+                next_report = generated + (1 << 20);
+            }
+            trace.next_row(&mut reference)
+        })?;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let end = trace.end().cloned();
+    let divergence = match diverged {
+        Some(col) => {
+            generated += col as u64 + 1;
+            let position = exec.position() - row_len as u64 + col as u64;
+            Some(row_divergence(
+                &exec,
+                position,
+                Some(TokenId(reference[col] as u32)),
+            ))
+        }
+        // Every row agreed. The stop rule must fire on the last row when the run ended in a
+        // final configuration; where it does not, the predictor would run on: the first token
+        // of the row it generates next is the divergence, as the token driver's overrun.
+        None if matches!(end, Some(TraceEnd::Final(_))) && prompt_tokens > 0 => {
+            let mut halt = enc.halt(machine);
+            let last = exec.tokens_before(exec.position(), row_len);
+            let fires = last.iter().fold(false, |_, &t| halt.after(t));
+            if fires {
+                None
+            } else {
+                let position = exec.position();
+                exec.run(1, &mut |_| false)?;
+                generated += 1;
+                Some(row_divergence(&exec, position, None))
+            }
+        }
+        None => None,
+    };
+    let (stop, left_window) = stop_of(&end);
+    let v = Verification {
+        prompt_tokens: prompt_tokens as u64,
+        generated,
+        predictor_stopped: diverged.is_none(),
+        divergence: None,
+        seconds,
+    };
+    let run = Run {
+        window: enc.window(),
+        dictionary: enc.vocab(),
+        steps: trace.steps(),
+        expected_tokens: trace.expected_tokens(),
+        length_formula: trace.formula(),
+        stop,
+        left_window,
+        first_divergence: divergence.map(|d| enc.divergence(machine, d, &offsets)),
+        offsets,
+    };
+    let mut report = run.report(machine, enc.info().name, opts, &v);
+    report.executor = "rows";
+    report.extras = trace.extras();
+    Ok(report)
+}
+
+/// The divergence at `position` of the row executor's history: its context, what it generated
+/// there (`None` past its end), and its two best tokens by the predictor's own scores.
+fn row_divergence(exec: &RowExecutor, position: u64, expected: Option<TokenId>) -> Divergence {
+    let k = exec.predictor().max_offset();
+    let context = exec.tokens_before(position, k);
+    let got = (position < exec.position()).then(|| exec.tokens_before(position + 1, 1)[0]);
+    let ring_len = (k + 1).next_power_of_two();
+    let pad = TokenId(exec.predictor().vocab() as u32);
+    let mut ring = vec![pad; ring_len];
+    ring[ring_len - k..].copy_from_slice(&context);
+    let mut ranked: Vec<(TokenId, f64)> = exec
+        .predictor()
+        .scores(&Context::new(&ring, 0), position)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (TokenId(i as u32), s))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(2);
+    Divergence {
+        position,
+        expected,
+        got,
+        top: ranked,
+        context,
+    }
+}
+
+/// Emulates `machine` under `enc` with an integer predictor on the executor `choice` picks:
+/// `auto` runs rows ([`emulate_rows`], on up to two cores) when the predictor qualifies for
+/// rows of this encoding ([`RowExecutor::qualifies`]), else tokens ([`emulate_with`]). Rows use
+/// `threads` cores (1 or 2; `None`: both, where the machine has two).
+pub fn emulate_on<E: Encoding>(
+    enc: &E,
+    machine: &Machine,
+    predictor: LinearAr,
+    opts: &EmulateOptions,
+    choice: ExecutorChoice,
+    threads: Option<usize>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    let rows = match choice {
+        ExecutorChoice::Tokens => false,
+        ExecutorChoice::Rows => true,
+        ExecutorChoice::Auto => RowExecutor::qualifies(&predictor, enc.row_len()).is_ok(),
+    };
+    if rows {
+        let threads = threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(2)));
+        emulate_rows(enc, machine, predictor, opts, threads, progress)
+    } else {
+        emulate_with(enc, machine, predictor, opts, progress)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::cells::compile::machine_to_cells_predictor;
+    use crate::encoding::cells::Cells;
+    use crate::machine::load::from_standard;
+    use crate::machine::Input;
+    use crate::window::Window;
+
+    #[test]
+    fn a_wrong_weight_is_reported_at_its_token() {
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let w = Window { size: 4, origin: 2 };
+        let good = machine_to_cells_predictor(&m, w);
+        let opts = EmulateOptions {
+            input: Input::default(),
+            window: Some(w),
+            max_steps: 100,
+        };
+        let want =
+            crate::emulate::emulate_cells_with(&m, good.clone(), &opts, &mut |_| {}).unwrap();
+        let got = emulate_rows(&Cells::new(&m, w), &m, good.clone(), &opts, 1, &mut |_| {}).unwrap();
+        assert!(got.agree);
+        assert_eq!(
+            (got.steps, got.generated_tokens, &got.stop),
+            (want.steps, want.generated_tokens, &want.stop)
+        );
+        // A wrong weight: a SEP one back in the row above now votes for ⟨0⟩ over SEP.
+        let mut weights = good.weights().to_vec();
+        weights[1][(1, 0)] = 20;
+        let bad = LinearAr::new(good.layout().clone(), weights);
+        let want = crate::emulate::emulate_cells_with(&m, bad.clone(), &opts, &mut |_| {}).unwrap();
+        let got = emulate_rows(&Cells::new(&m, w), &m, bad, &opts, 1, &mut |_| {}).unwrap();
+        assert!(!got.agree);
+        assert_eq!(got.first_divergence, want.first_divergence);
+        assert_eq!(got.generated_tokens, want.generated_tokens);
+    }
+}
