@@ -6,12 +6,12 @@
 
 use arsim::encoding::cells::certify::certify_cells;
 
-use arsim::encoding::sweep::certify::certify_sweep;
 use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
-use arsim::window::window_of_run;
 use arsim::encoding::cells::{next_cell, Dictionary};
-use arsim::window::CellToken;
+use arsim::encoding::sweep::certify::certify_sweep;
 use arsim::machine::{load_machine, Input, Machine};
+use arsim::window::window_of_run;
+use arsim::window::CellToken;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 

@@ -18,14 +18,14 @@
 //! `cargo bench --bench executor`
 
 use arsim::compiler::machine_to_cells_predictor;
-use arsim::window::window_of_run;
 use arsim::encoding::cells::{next_cell, Cells, Dictionary, ReferenceTrace};
-use arsim::window::Window;
 use arsim::encoding::Encoding;
 use arsim::executor::Executor;
 use arsim::machine::{load_machine, Input, Machine};
 use arsim::predictor::{argmax, LinearAr, Predictor, TokenId};
 use arsim::verify::run_verified;
+use arsim::window::window_of_run;
+use arsim::window::Window;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 

@@ -8,7 +8,6 @@
 
 use arsim::circuit::circuit_to_predictor;
 use arsim::compiler::machine_to_cells_predictor;
-use arsim::window::window_of_run;
 use arsim::encoding::cells::{Cells, ReferenceTrace};
 use arsim::encoding::gates::{machine_to_gates_predictor, BitLayout, BitTrace, Gates};
 use arsim::encoding::Encoding;
@@ -17,6 +16,7 @@ use arsim::machine::load_machine;
 use arsim::parity::{parity_circuit, ParityCot};
 use arsim::predictor::TokenId;
 use arsim::verify::run_verified;
+use arsim::window::window_of_run;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;

@@ -7,9 +7,9 @@
 
 use arsim::emulate::{emulate, EmulateOptions};
 use arsim::encoding::cells::ReferenceTrace;
-use arsim::window::Window;
 use arsim::encoding::EncodingKind;
 use arsim::machine::load_machine;
+use arsim::window::Window;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 

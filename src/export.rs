@@ -82,8 +82,8 @@ pub fn read_safetensors_f32(
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
-    use crate::window::Window;
     use crate::machine::load::from_standard;
+    use crate::window::Window;
 
     #[test]
     fn the_former_functions_round_trip() {

@@ -10,10 +10,10 @@ use crate::draw::plot::{
     chart_with_legend, draw_series, render, Frame, LegendEntry, PlotError, Series,
 };
 use crate::emulate::{emulate, EmulateError, EmulateOptions, EmulationReport};
-use crate::window::Window;
 use crate::encoding::EncodingKind;
 use crate::interpreter;
 use crate::machine::{Input, Machine};
+use crate::window::Window;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use rand::SeedableRng;

@@ -17,14 +17,14 @@
 use crate::certify::CertifyError;
 pub use crate::certify::CertifyReport;
 use crate::emulate::{emulate_on, emulate_with, EmulateError, EmulateOptions, EmulationReport};
-use crate::window::window_of_run;
-use crate::window::Window;
 pub use crate::encoding::gates::certify::CERTIFY_MAX_STEPS;
 use crate::encoding::{AnyEncoding, Encoding, EncodingKind};
 use crate::machine::{Input, Machine};
 use crate::rows::ExecutorChoice;
 pub use crate::weights::Weights;
 use crate::weights::{self, with_dense, DenseWeights, Metadata, WeightsError};
+use crate::window::window_of_run;
+use crate::window::Window;
 use std::path::Path;
 
 /// Why a pipeline could not run (bad input: exit 2 on the command line).
@@ -100,7 +100,8 @@ pub fn metadata(machine: &Machine, enc: &AnyEncoding, input: Option<&Input>) -> 
         true => weights::SPARSE_FORMAT,
         false => weights::DENSE_FORMAT,
     };
-    let mut meta = Metadata::for_machine(format, machine, enc.info().name, enc.window(), Vec::new());
+    let mut meta =
+        Metadata::for_machine(format, machine, enc.info().name, enc.window(), Vec::new());
     meta.input = input.map(|i| machine.render_input(i));
     enc.write_metadata(&mut meta);
     meta

@@ -189,7 +189,6 @@ pub enum TraceEnd {
     LeftWindow(WindowError),
 }
 
-
 /// The window of a run: the cells it visits (the head's start cell among them) plus the
 /// input's, from the interpreter.
 pub fn window_of_run(machine: &Machine, input: &Input, max_steps: u64) -> Window {
@@ -197,4 +196,3 @@ pub fn window_of_run(machine: &Machine, input: &Input, max_steps: u64) -> Window
     let (size, origin) = run.window(input.len());
     Window { size, origin }
 }
-

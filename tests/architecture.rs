@@ -178,6 +178,9 @@ struct Collector<'a> {
     exporting: bool,
     /// Names the file's module re-exports → the absolute path they stand for.
     reexports: BTreeMap<String, Vec<String>>,
+    /// Modules imported by name (`use crate::encoding::cells;`) → their absolute path, so that
+    /// a later `cells::Dictionary` resolves to the file that defines it.
+    aliases: BTreeMap<String, Vec<String>>,
     named: Vec<Named>,
     /// (line, what) of each decision on an encoding enum.
     decisions: Vec<(usize, String)>,
@@ -198,6 +201,11 @@ impl<'a> Collector<'a> {
     fn absolute(&self, segs: &[String]) -> Option<Vec<String>> {
         let first = segs.first()?;
         let in_library = self.file.shell.is_none();
+        if let Some(module) = self.aliases.get(first) {
+            let mut m = module.clone();
+            m.extend_from_slice(&segs[1..]);
+            return Some(m);
+        }
         match first.as_str() {
             "arsim" if !in_library => Some(segs[1..].to_vec()),
             "crate" if in_library => Some(segs[1..].to_vec()),
@@ -237,6 +245,17 @@ impl<'a> Collector<'a> {
         }
     }
 
+    /// A `use` of `segs` under `name`: a module imported by name is an alias, a dependency
+    /// only through the items later named through it; anything else is an edge now.
+    fn import(&mut self, name: String, segs: Vec<String>, line: usize) {
+        match self.absolute(&segs) {
+            Some(abs) if self.modules.contains(&abs) && self.inline.is_empty() => {
+                self.aliases.insert(name, abs);
+            }
+            _ => self.push(segs, line),
+        }
+    }
+
     fn push(&mut self, segs: Vec<String>, line: usize) {
         if let Some(abs) = self.absolute(&segs) {
             self.named.push(Named {
@@ -259,8 +278,8 @@ impl<'a> Collector<'a> {
                     s.push(n.ident.to_string());
                 }
                 let name = s.last().cloned().unwrap_or_default();
-                self.export(name, &s);
-                self.push(s, line);
+                self.export(name.clone(), &s);
+                self.import(name, s, line);
             }
             syn::UseTree::Rename(r) => {
                 let mut s = prefix.clone();
@@ -268,7 +287,7 @@ impl<'a> Collector<'a> {
                     s.push(r.ident.to_string());
                 }
                 self.export(r.rename.to_string(), &s);
-                self.push(s, line);
+                self.import(r.rename.to_string(), s, line);
             }
             syn::UseTree::Glob(_) => self.push(prefix.clone(), line),
             syn::UseTree::Group(g) => {
@@ -397,8 +416,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
         let mut prefix = Vec::new();
-        self.exporting =
-            self.inline.is_empty() && !matches!(u.vis, syn::Visibility::Inherited);
+        self.exporting = self.inline.is_empty() && !matches!(u.vis, syn::Visibility::Inherited);
         if u.leading_colon.is_none() {
             self.use_tree(&mut prefix, &u.tree, line_of(u));
         }
@@ -492,10 +510,7 @@ fn resolve<'f>(
 }
 
 /// The shortest loop through the first file of a circle, each step as the line that makes it.
-fn shortest_loop(
-    graph: &DiGraph<&str, String>,
-    scc: &[petgraph::graph::NodeIndex],
-) -> Vec<String> {
+fn shortest_loop(graph: &DiGraph<&str, String>, scc: &[petgraph::graph::NodeIndex]) -> Vec<String> {
     use petgraph::visit::EdgeRef;
     let start = *scc.iter().min_by_key(|n| graph[**n]).unwrap();
     let inside: BTreeSet<_> = scc.iter().copied().collect();
@@ -574,6 +589,7 @@ fn check(files: &[SourceFile], layers: &Layers) -> Vec<Violation> {
             inline: Vec::new(),
             exporting: false,
             reexports: BTreeMap::new(),
+            aliases: BTreeMap::new(),
             named: Vec::new(),
             decisions: Vec::new(),
             wildcards: Vec::new(),
@@ -774,11 +790,22 @@ mod each_rule_can_fail {
     #[test]
     fn an_import_up_a_layer_fails() {
         let v = violations(&[file("src/token2.rs", "")]);
-        assert!(v.iter().any(|v| v.contains("token2") && v.contains("no layer")), "{v:?}");
+        assert!(
+            v.iter()
+                .any(|v| v.contains("token2") && v.contains("no layer")),
+            "{v:?}"
+        );
         let mut t = tree(&[]);
         t[3].text = "pub fn load() { crate::encoding::registry::f; }".into();
-        let v: Vec<String> = check(&t, &Layers::parse(TABLE)).into_iter().map(|v| v.0).collect();
-        assert!(v.iter().any(|v| v.contains("src/machine/load.rs:1") && v.contains("up a layer")), "{v:?}");
+        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
+            .into_iter()
+            .map(|v| v.0)
+            .collect();
+        assert!(
+            v.iter()
+                .any(|v| v.contains("src/machine/load.rs:1") && v.contains("up a layer")),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -787,8 +814,14 @@ mod each_rule_can_fail {
         // machine/mod.rs → machine/load.rs (re-export), load.rs → machine/mod.rs (super).
         t[2].text = "pub mod load; pub use load::load; pub struct M;".into();
         t[3].text = "use super::M; pub fn load() {}".into();
-        let v: Vec<String> = check(&t, &Layers::parse(TABLE)).into_iter().map(|v| v.0).collect();
-        assert!(v.iter().any(|v| v.starts_with("a circle of 2 files")), "{v:?}");
+        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
+            .into_iter()
+            .map(|v| v.0)
+            .collect();
+        assert!(
+            v.iter().any(|v| v.starts_with("a circle of 2 files")),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -801,11 +834,35 @@ mod each_rule_can_fail {
     }
 
     #[test]
+    fn a_module_imported_by_name_is_followed_through_its_items() {
+        let mut t = tree(&[file("src/machine/model.rs", "pub struct M;")]);
+        t[2].text = "pub mod load; pub mod model; pub use load::load; pub use model::M;".into();
+        // `use crate::machine;` alone is no edge to machine/mod.rs; `machine::M` is one to model.rs.
+        t[3].text = "use crate::machine; pub fn load() -> machine::M { machine::M }".into();
+        assert!(check(&t, &Layers::parse(TABLE)).is_empty());
+        t[4].text = "pub mod registry; pub enum EncodingKind { A, B } use crate::machine; fn f(_: machine::M) {}".into();
+        t[3].text =
+            "use crate::encoding; pub fn load() -> encoding::EncodingKind { todo() }".into();
+        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
+            .into_iter()
+            .map(|v| v.0)
+            .collect();
+        assert!(
+            v.iter()
+                .any(|v| v.contains("src/machine/load.rs:1") && v.contains("up a layer")),
+            "{v:?}"
+        );
+    }
+
+    #[test]
     fn a_circle_through_a_macro_body_fails() {
         let mut t = tree(&[]);
         t[2].text = "pub mod load; pub use load::load; pub struct M;".into();
         t[3].text = "macro_rules! m { () => { crate::machine::M } } pub fn load() {}".into();
-        let v: Vec<String> = check(&t, &Layers::parse(TABLE)).into_iter().map(|v| v.0).collect();
+        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
+            .into_iter()
+            .map(|v| v.0)
+            .collect();
         assert!(v.iter().any(|v| v.starts_with("a circle")), "{v:?}");
     }
 
@@ -831,7 +888,11 @@ mod each_rule_can_fail {
             "fn f(k: E) { if let AnyEncoding::A(x) = k {} }",
         ] {
             let v = violations(&[file("src/encoding/other.rs", code)]);
-            assert!(v.iter().any(|v| v.contains("only src/encoding/registry.rs")), "{code}: {v:?}");
+            assert!(
+                v.iter()
+                    .any(|v| v.contains("only src/encoding/registry.rs")),
+                "{code}: {v:?}"
+            );
         }
     }
 
@@ -839,16 +900,25 @@ mod each_rule_can_fail {
     fn a_wildcard_arm_fails_even_in_the_registry() {
         let mut t = tree(&[]);
         t[5].text = "fn f(k: E) { match k { EncodingKind::A => {}, _ => {} } }".into();
-        let v: Vec<String> = check(&t, &Layers::parse(TABLE)).into_iter().map(|v| v.0).collect();
+        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
+            .into_iter()
+            .map(|v| v.0)
+            .collect();
         assert!(v.iter().any(|v| v.contains("wildcard arm")), "{v:?}");
         t[5].text = "fn f(k: E) { match k { EncodingKind::A => {}, other => {} } }".into();
-        let v: Vec<String> = check(&t, &Layers::parse(TABLE)).into_iter().map(|v| v.0).collect();
+        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
+            .into_iter()
+            .map(|v| v.0)
+            .collect();
         assert!(v.iter().any(|v| v.contains("wildcard arm")), "{v:?}");
     }
 
     #[test]
     fn python_past_the_front_door_fails() {
-        let v = violations(&[file("python/src/core.rs", "use arsim::machine::load::load;")]);
+        let v = violations(&[file(
+            "python/src/core.rs",
+            "use arsim::machine::load::load;",
+        )]);
         assert!(v.iter().any(|v| v.contains("not the front door")), "{v:?}");
         let v = violations(&[file("python/src/core.rs", "fn f() { arsim::api::load(); }")]);
         assert!(v.is_empty(), "{v:?}");

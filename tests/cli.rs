@@ -140,9 +140,9 @@ fn compile_writes_labelled_safetensors_and_emulate_runs_them() {
 #[test]
 fn broken_weights_fail_verification_with_exit_1() {
     use arsim::compiler::{machine_to_cells_predictor, CENTRE};
-    use arsim::window::window_of_run;
     use arsim::machine::Input;
     use arsim::predictor::LinearAr;
+    use arsim::window::window_of_run;
     let m = arsim::machine::load_machine(&manifest("machines/bb3.ron")).unwrap();
     let w = window_of_run(&m, &Input::default(), 1000);
     let p = machine_to_cells_predictor(&m, w);

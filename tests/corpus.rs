@@ -8,12 +8,12 @@
 mod common;
 use common::corpus;
 
-use arsim::window::window_of_run;
 use arsim::encoding::{Encoding, EncodingKind};
 use arsim::interpreter;
 use arsim::machine::{Example, Input, Machine};
 use arsim::pipeline::prepare;
 use arsim::rows::ExecutorChoice;
+use arsim::window::window_of_run;
 
 /// Tokens (for `gates`, bits) above which an example runs through the interpreter only (BB(5)
 /// and BB(2,4) are far beyond it; the 21-bit counter, 2·10^8 `cells` tokens, is inside).

@@ -3,11 +3,11 @@
 //! DOT graphs that parse back, and parsers that never panic on random or mutated input.
 
 use arsim::draw::spacetime::{self, SpaceTimeOptions};
-use arsim::window::window_of_run;
 use arsim::interpreter;
 use arsim::machine::convert::{write_machine, ConvertError};
 use arsim::machine::load::from_bytes;
 use arsim::machine::{load_machine, seed, Input, Machine, MachineFormat, StateId};
+use arsim::window::window_of_run;
 use proptest::prelude::*;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};

@@ -5,12 +5,10 @@
 mod common;
 use common::{arsim, corpus, json};
 
-use arsim::encoding::gates::certify::certify_gates;
 use arsim::circuit::file::{from_ron_text, to_ron};
 use arsim::circuit::{certify_circuit, circuit_to_predictor, NodeId, ThresholdCircuit};
 use arsim::emulate::{emulate_cells, emulate_gates, EmulateOptions};
-use arsim::window::window_of_run;
-use arsim::window::Window;
+use arsim::encoding::gates::certify::certify_gates;
 use arsim::encoding::gates::{
     decode_row, machine_to_circuit, machine_to_gates_predictor, BitLayout, BitTrace,
 };
@@ -19,6 +17,8 @@ use arsim::interpreter::Interpreter;
 use arsim::machine::{Example, Input, Machine};
 use arsim::predictor::TokenId;
 use arsim::tasks::parity::{count_bits, parity_circuit, parity_task, ParityCot};
+use arsim::window::window_of_run;
+use arsim::window::Window;
 use proptest::prelude::*;
 
 /// Examples whose `gates` trace is longer than this many bits are skipped here (the `cells`

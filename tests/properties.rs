@@ -4,15 +4,15 @@
 
 mod common;
 
-use arsim::encoding::cells::certify::certify_cells;
 use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::{emulate_cells, EmulateOptions};
-use arsim::window::window_of_run;
+use arsim::encoding::cells::certify::certify_cells;
 use arsim::encoding::cells::{decode_row, Dictionary, ReferenceTrace};
-use arsim::window::WindowConfig;
 use arsim::interpreter::Interpreter;
 use arsim::machine::load::{from_ron_text, from_standard};
 use arsim::machine::{Input, Machine};
+use arsim::window::window_of_run;
+use arsim::window::WindowConfig;
 use proptest::prelude::*;
 
 /// Random machines of up to 4 working states (see `common::random_machines`).

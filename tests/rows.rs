@@ -5,15 +5,15 @@
 mod common;
 
 use arsim::compiler::machine_to_cells_predictor;
+use arsim::emulate::emulate_rows;
 use arsim::emulate::{emulate_cells_with, EmulateOptions, EmulationReport};
+use arsim::encoding::cells::Cells;
 use arsim::encoding::cells::ReferenceTrace;
-use arsim::window::Window;
 use arsim::executor::Executor;
 use arsim::machine::{Input, Machine};
 use arsim::predictor::{LinearAr, TokenId};
-use arsim::emulate::emulate_rows;
-use arsim::encoding::cells::Cells;
 use arsim::rows::{RowExecutor, PARALLEL_MIN_ROW};
+use arsim::window::Window;
 use proptest::prelude::*;
 
 /// A machine, an input word over its alphabet, and a window (possibly too small for the run,

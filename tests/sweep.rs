@@ -13,11 +13,9 @@
 mod common;
 use common::corpus;
 
-use arsim::encoding::sweep::certify::certify_sweep;
 use arsim::compiler::{machine_to_sweep_predictor, SEP_WEIGHT};
 use arsim::emulate::{emulate_sweep, EmulateError, EmulateOptions};
-use arsim::window::window_of_run;
-use arsim::window::Window;
+use arsim::encoding::sweep::certify::certify_sweep;
 use arsim::encoding::sweep::{
     decode_row, Dictionary, FoldedMachine, ReferenceTrace, RowEnd, SweepToken,
 };
@@ -25,6 +23,8 @@ use arsim::executor::Executor;
 use arsim::interpreter::Interpreter;
 use arsim::machine::{load_machine, Example, Machine, Move};
 use arsim::machine::{Input, SymbolId};
+use arsim::window::window_of_run;
+use arsim::window::Window;
 use proptest::prelude::*;
 
 /// Examples whose sweep trace is longer than this many tokens are skipped, with the reason
@@ -297,7 +297,10 @@ fn sweeping_right_costs_one_row() {
     };
     let r = emulate_sweep(&m, &opts, &mut |_| {}).unwrap();
     assert!(r.agree, "{:?}", r.first_divergence);
-    assert_eq!((r.steps, r.extras.left_moves, r.tape_cells), (30, Some(15), 16));
+    assert_eq!(
+        (r.steps, r.extras.left_moves, r.tape_cells),
+        (30, Some(15), 16)
+    );
     assert_eq!(r.generated_tokens, 16 * 17);
     let cells = arsim::emulate::emulate_cells(&m, &opts, &mut |_| {}).unwrap();
     assert_eq!(cells.generated_tokens, 30 * 17);

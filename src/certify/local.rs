@@ -273,4 +273,3 @@ impl<'p, T: Weight> ContextChecker<'p, T> {
         self.cert
     }
 }
-

@@ -18,24 +18,24 @@
 pub mod local;
 pub mod report;
 
-pub use local::{Certificate, ContextFailure, LocalCertifyReport, Margin};
-pub use report::{CertifyError, CertifyReport};
 pub(crate) use local::{local_view, not_certified, ContextChecker, Local, KEEP_FAILURES};
+pub use local::{Certificate, ContextFailure, LocalCertifyReport, Margin};
 pub(crate) use report::{check_shape, dense_weights};
+pub use report::{CertifyError, CertifyReport};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compiler::machine_to_cells_predictor;
+    use crate::compiler::CENTRE;
     use crate::encoding::cells::certify::certify_cells;
     use crate::encoding::gates::certify::*;
     use crate::encoding::sweep::certify::certify_sweep;
-    use crate::predictor::LinearAr;
-    use crate::compiler::machine_to_cells_predictor;
-    use crate::compiler::CENTRE;
-    use crate::window::Window;
     use crate::encoding::sweep::{self, FoldedMachine, SweepToken};
     use crate::machine::load::from_standard;
+    use crate::predictor::LinearAr;
     use crate::time_dependent::Entry;
+    use crate::window::Window;
     use nalgebra::DMatrix;
 
     #[test]

@@ -110,4 +110,3 @@ pub(crate) fn check_shape<T: Weight>(
     }
     Ok(())
 }
-

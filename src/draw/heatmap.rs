@@ -279,9 +279,9 @@ impl Heatmap {
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
-    use crate::window::window_of_run;
     use crate::machine::load_machine;
     use crate::machine::Input;
+    use crate::window::window_of_run;
 
     #[test]
     fn bb3_heatmap_has_three_labelled_panels() {

@@ -14,11 +14,11 @@
 //! non-blank symbol, else blank. Small runs are scaled up by a whole factor (square cells).
 
 use super::{hex, text_width, xml_escape, Canvas, DrawError, Rgb, BLACK, GLYPH, GREY, RED, WHITE};
-use crate::window::{CellToken, Window, WindowConfig};
 use crate::encoding::Encoding;
 use crate::executor::Executor;
 use crate::machine::{Input, Machine, StateId, SymbolId};
 use crate::predictor::Predictor;
+use crate::window::{CellToken, Window, WindowConfig};
 use std::ops::Range;
 
 /// What to draw and how large.
@@ -762,9 +762,9 @@ impl Diagram {
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
-    use crate::window::window_of_run;
-    use crate::machine::load_machine;
     use crate::encoding::cells::Cells;
+    use crate::machine::load_machine;
+    use crate::window::window_of_run;
 
     fn bb2() -> Machine {
         load_machine("1RB1LB_1LA1RZ").unwrap()
@@ -832,7 +832,15 @@ mod tests {
         let w = window_of_run(&m, &Input::default(), 100);
         let opts = SpaceTimeOptions::default();
         let p = machine_to_cells_predictor(&m, w);
-        let d = emulated(&m, &Cells::new(&m, w), p.clone(), &Input::default(), 100, &opts).unwrap();
+        let d = emulated(
+            &m,
+            &Cells::new(&m, w),
+            p.clone(),
+            &Input::default(),
+            100,
+            &opts,
+        )
+        .unwrap();
         assert_eq!(d.wrong_tokens, 0);
         let r = reference(&m, &Input::default(), w, 100, &opts).unwrap();
         assert_eq!(d.grid, r.grid);

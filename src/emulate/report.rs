@@ -190,4 +190,3 @@ pub(crate) fn stop_of(end: &Option<TraceEnd>) -> (String, Option<String>) {
         Some(TraceEnd::LeftWindow(e)) => ("left-window".to_string(), Some(e.to_string())),
     }
 }
-

@@ -210,7 +210,8 @@ mod tests {
         };
         let want =
             crate::emulate::emulate_cells_with(&m, good.clone(), &opts, &mut |_| {}).unwrap();
-        let got = emulate_rows(&Cells::new(&m, w), &m, good.clone(), &opts, 1, &mut |_| {}).unwrap();
+        let got =
+            emulate_rows(&Cells::new(&m, w), &m, good.clone(), &opts, 1, &mut |_| {}).unwrap();
         assert!(got.agree);
         assert_eq!(
             (got.steps, got.generated_tokens, &got.stop),

@@ -3,7 +3,9 @@
 //! run ([`emulate_with`]); [`emulate`] compiles first, and `emulate_{cells,sweep,gates}[_with]`
 //! are shorthands for one encoding.
 
-use crate::emulate::report::{check_predictor, stop_of, EmulateError, EmulateOptions, EmulationReport, Run};
+use crate::emulate::report::{
+    check_predictor, stop_of, EmulateError, EmulateOptions, EmulationReport, Run,
+};
 use crate::encoding::cells::Cells;
 use crate::encoding::gates::Gates;
 use crate::encoding::sweep::Sweep;
@@ -169,4 +171,3 @@ fn divergence_or_overrun<P: Predictor>(
         d => d.clone(),
     }
 }
-

@@ -13,13 +13,12 @@
 //! learner the position is part of the context (one classifier per position).
 
 use super::traces::TraceFormat;
-use crate::window::{Window, WindowError};
 use crate::encoding::Encoding;
 use crate::interpreter;
 use crate::machine::{Machine, SymbolId};
 use crate::predictor::{Context, Layout, TokenId};
+use crate::window::{Window, WindowError};
 use std::collections::HashMap;
-
 
 /// The layout of a learned predictor: the format's token names, and its offsets named as the
 /// encoding names them ([`Encoding::offset_name`]: `S`, `S+1`, `S+2` for `cells`, as in the
@@ -249,8 +248,8 @@ impl Examples {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoding::WindowKind;
     use crate::encoding::EncodingKind;
+    use crate::encoding::WindowKind;
     use crate::machine::load::from_standard;
 
     #[test]

@@ -23,16 +23,16 @@
 //!   (proofs/learnability.md#coverage); `covered_trace_errors` checks that.
 
 use super::dataset::Examples;
-use crate::encoding::WindowKind;
 use super::traces::TraceFormat;
 use crate::encoding::divergence::DivergenceReport;
-use crate::window::{TraceEnd, WindowError};
 use crate::encoding::halt::RowHalt;
+use crate::encoding::WindowKind;
 use crate::encoding::{Encoding, Trace};
 use crate::executor::{Executor, StopRule};
 use crate::machine::{Machine, SymbolId};
 use crate::predictor::{Context, Predictor, TokenId};
 use crate::verify::{overrun, run_verified, Divergence};
+use crate::window::{TraceEnd, WindowError};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -422,8 +422,8 @@ mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
     use crate::encoding::EncodingKind;
-    use crate::learn::dataset::common_window;
     use crate::encoding::WindowKind;
+    use crate::learn::dataset::common_window;
     use crate::machine::load::load_machine;
     use crate::predictor::LinearAr;
 

@@ -194,8 +194,8 @@ mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
     use crate::encoding::EncodingKind;
-    use crate::learn::dataset::common_window;
     use crate::encoding::WindowKind;
+    use crate::learn::dataset::common_window;
     use crate::learn::outputs::OutputKind;
     use crate::learn::traces::TraceFormat;
     use crate::machine::load::from_standard;

@@ -46,14 +46,14 @@ pub mod traces;
 use crate::encoding::cells::certify::certify_cells;
 
 use crate::certify::Certificate;
-use crate::window::{Window, WindowError};
 use crate::encoding::Encoding;
 use crate::encoding::EncodingKind;
+use crate::encoding::WindowKind;
 use crate::machine::{Machine, SymbolId};
 use crate::predictor::Layout;
 use crate::predictor::{LinearAr, LinearArF32};
 use crate::weights::Weights;
-use crate::encoding::WindowKind;
+use crate::window::{Window, WindowError};
 use dataset::{common_window, layout, Examples};
 use evaluate::{evaluate, Evaluation, Setting};
 use inputs::{split, InputSpec, InputsError, Pattern, Split};

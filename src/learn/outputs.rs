@@ -310,8 +310,8 @@ impl OutputFeatures {
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
-    use crate::window::Window;
     use crate::machine::load::from_standard;
+    use crate::window::Window;
 
     #[test]
     fn parts_are_symbol_plus_head_and_sep_alone() {

@@ -7,7 +7,6 @@
 //! are evaluated with [`mod@super::evaluate`]. The time-invariant learner uses the run's algorithm;
 //! the time-dependent one is always the perceptron (one per position).
 
-use crate::encoding::WindowKind;
 use super::evaluate::Evaluation;
 use super::outputs::OutputKind;
 use super::{
@@ -16,6 +15,7 @@ use super::{
 };
 use crate::encoding::Encoding;
 use crate::encoding::EncodingKind;
+use crate::encoding::WindowKind;
 use crate::machine::Machine;
 use serde::Serialize;
 

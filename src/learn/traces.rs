@@ -19,12 +19,12 @@ pub use crate::encoding::{AnyEncoding as TraceFormat, AnyTrace as Reference};
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::window::Window;
-    use crate::encoding::{Encoding, EncodingKind};
     use crate::encoding::WindowKind;
+    use crate::encoding::{Encoding, EncodingKind};
     use crate::machine::load::from_standard;
     use crate::predictor::{Predictor, TokenId};
     use crate::weights::Weights;
+    use crate::window::Window;
 
     #[test]
     fn both_formats_stream_the_same_run() {

@@ -9,7 +9,7 @@
 //! [`Pattern::sample`] draws a word of length n (the runs share n evenly); the learner draws
 //! distinct words of given run lengths (`learn::inputs`).
 
-use super::{Machine, SymbolId};
+use super::model::{InputDistribution, Machine, SymbolId};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -269,19 +269,7 @@ pub(crate) fn word_of(
     w
 }
 
-/// A validated input distribution.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InputDistribution {
-    parts: Vec<Vec<SymbolId>>,
-    separator: Vec<SymbolId>,
-}
-
 impl InputDistribution {
-    /// A distribution from symbol ids (`parts` must be non-empty, each part non-empty).
-    pub fn new(parts: Vec<Vec<SymbolId>>, separator: Vec<SymbolId>) -> InputDistribution {
-        InputDistribution { parts, separator }
-    }
-
     /// The spec that describes this distribution.
     pub fn to_spec(&self, m: &Machine) -> InputSpec {
         InputSpec {
@@ -289,15 +277,13 @@ impl InputDistribution {
             separator: m.render(&self.separator),
         }
     }
+}
 
-    /// The alphabets of the parts, in order.
-    pub fn parts(&self) -> &[Vec<SymbolId>] {
-        &self.parts
-    }
-
-    /// The symbols between two parts.
-    pub fn separator(&self) -> &[SymbolId] {
-        &self.separator
+impl Machine {
+    /// What a random input looks like: the file's `inputs`, else the shape of its examples
+    /// ([`Pattern::for_machine`]); `length` and `learn` both draw from it.
+    pub fn input_pattern(&self) -> Pattern {
+        Pattern::for_machine(self)
     }
 }
 

@@ -2,7 +2,7 @@
 //! before validation. Names are strings here; [`validate`](fn@super::validate) turns them into ids.
 
 use super::inputs::InputSpec;
-use super::Move;
+use super::model::{Machine, Move};
 use serde::{Deserialize, Serialize};
 
 /// A machine as written in a file, unchecked.
@@ -68,4 +68,52 @@ pub struct ExampleSpec {
     /// Step limit for the example (for runs that do not halt).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_steps: Option<u64>,
+}
+
+impl Machine {
+    /// Converts back to the serialisable spec (the inverse of validation, examples included).
+    pub fn to_spec(&self) -> MachineSpec {
+        MachineSpec {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            symbols: self.symbols.iter().map(|c| c.to_string()).collect(),
+            blank: self.symbol_char(self.blank).to_string(),
+            states: self.states.clone(),
+            start: self.state_name(self.start).to_string(),
+            halting: self
+                .states
+                .iter()
+                .zip(&self.halting)
+                .filter(|(_, &h)| h)
+                .map(|(s, _)| s.clone())
+                .collect(),
+            rules: self
+                .rules()
+                .map(|(q, s, t)| {
+                    RuleSpec(
+                        self.state_name(q).to_string(),
+                        self.symbol_char(s).to_string(),
+                        self.symbol_char(t.write).to_string(),
+                        t.movement,
+                        self.state_name(t.next).to_string(),
+                    )
+                })
+                .collect(),
+            examples: self
+                .examples
+                .iter()
+                .map(|e| ExampleSpec {
+                    input: e.input_text.clone(),
+                    steps: e.steps,
+                    stop: Some(e.stop.name().to_string()),
+                    state: e.state.map(|q| self.state_name(q).to_string()),
+                    tape: e.tape.clone(),
+                    nonblank: e.nonblank,
+                    max_steps: e.max_steps,
+                })
+                .collect(),
+            input: self.input.clone(),
+            inputs: self.inputs.as_ref().map(|d| d.to_spec(self)),
+        }
+    }
 }

@@ -5,8 +5,8 @@
 //! [`Metadata::from_map`] are the one place that spells its keys. Files of format version 1
 //! written before the machine fields existed still read: those fields are then `None`.
 
-use crate::window::Window;
 use crate::machine::Machine;
+use crate::window::Window;
 use std::collections::{BTreeMap, HashMap};
 
 /// Metadata of a weight file, dense or sparse.

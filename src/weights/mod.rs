@@ -575,9 +575,9 @@ pub fn read_sparse(path: &Path) -> Result<(TimeDependentAr, Metadata), WeightsEr
 mod tests {
     use super::*;
     use crate::compiler::machine_to_cells_predictor;
-    use crate::window::Window;
     use crate::machine::load::from_standard;
     use crate::token::TokenId;
+    use crate::window::Window;
     use std::collections::HashMap;
 
     fn bb2_meta(w: Window) -> Metadata {

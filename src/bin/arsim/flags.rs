@@ -2,12 +2,12 @@
 //! the library's own types ([`WindowArgs::window`]); the task flags are in `task_flags.rs`.
 
 use crate::task_flags::TaskCommand;
-use arsim::window::Window;
 use arsim::encoding::EncodingKind;
 use arsim::encoding::WindowKind;
 use arsim::learn::outputs::OutputKind;
 use arsim::learn::{Algo, LearnerKind};
 use arsim::machine::{MachineFormat, Undefined};
+use arsim::window::Window;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

@@ -3,12 +3,12 @@
 
 use super::compile::{CENTRE, LEFT, RIGHT};
 use super::{next_cell, Dictionary};
-use crate::window::{CellToken, Window};
 use crate::certify::{
     check_shape, local_view, not_certified, Certificate, CertifyError, ContextChecker, Local,
 };
 use crate::machine::Machine;
 use crate::predictor::{LinearAr, TokenId, Weight};
+use crate::window::{CellToken, Window};
 
 /// Checks `predictor` on every local context of `machine`'s `cells` traces on `window`.
 pub fn certify_cells<T: Weight>(

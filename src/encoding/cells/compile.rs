@@ -5,9 +5,9 @@
 //! machine alone, and the window size S only fixes the offsets S, S+1, S+2.
 
 use super::Dictionary;
-use crate::window::{CellToken, Window};
 use crate::machine::{Machine, Move};
 use crate::predictor::{Layout, LinearAr, TokenId};
+use crate::window::{CellToken, Window};
 use nalgebra::DMatrix;
 
 /// Score of the new symbol's part (from the centre cell).

@@ -11,311 +11,24 @@
 
 pub mod certify;
 pub mod compile;
+pub mod dictionary;
+pub mod render;
+pub mod rule;
+pub mod trace;
+
+pub use dictionary::Dictionary;
+pub use render::{render_trace, RenderedTrace, TraceRow};
+pub use rule::next_cell;
+pub use trace::{decode_row, DecodeError, ReferenceTrace};
 
 use crate::certify::{CertifyError, CertifyReport};
-use crate::encoding::halt::RowHalt;
-use crate::encoding::contract::{Encoding, EncodingInfo, Trace, WindowKind};
+use crate::encoding::contract::{Encoding, EncodingInfo, WindowKind};
 use crate::encoding::divergence::locate;
-use crate::machine::{Input, Machine, StateId, Stop, SymbolId};
-use crate::window::{CellToken, TraceEnd, Window, WindowConfig, WindowError};
+use crate::encoding::halt::RowHalt;
+use crate::machine::{Input, Machine};
 use crate::predictor::TokenId;
 use crate::weights::{with_dense, DenseWeights, Weights};
-use serde::Serialize;
-
-/// The `cells` dictionary of a machine: token ids and names.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Dictionary {
-    symbols: usize,
-    states: usize,
-}
-
-impl Dictionary {
-    /// The dictionary of `machine`.
-    pub fn new(machine: &Machine) -> Dictionary {
-        Dictionary {
-            symbols: machine.num_symbols(),
-            states: machine.num_states(),
-        }
-    }
-
-    /// |D| = 1 + |Γ| + |Q|·|Γ|.
-    pub fn len(&self) -> usize {
-        1 + self.symbols * (self.states + 1)
-    }
-
-    /// Never true: SEP is always there.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
-    /// The padding token's id (`len()`, outside the dictionary).
-    pub fn pad(&self) -> TokenId {
-        TokenId(self.len() as u32)
-    }
-
-    /// The id of a token.
-    #[inline]
-    pub fn encode(&self, t: CellToken) -> TokenId {
-        TokenId(match t {
-            CellToken::Sep => 0,
-            CellToken::Cell { symbol, head: None } => 1 + symbol.0 as u32,
-            CellToken::Cell {
-                symbol,
-                head: Some(q),
-            } => 1 + ((1 + q.0 as usize) * self.symbols + symbol.index()) as u32,
-            CellToken::Pad => self.len() as u32,
-        })
-    }
-
-    /// The token of an id (ids past the dictionary read as padding).
-    #[inline]
-    pub fn decode(&self, id: TokenId) -> CellToken {
-        let i = id.index();
-        if i == 0 {
-            CellToken::Sep
-        } else if i >= self.len() {
-            CellToken::Pad
-        } else {
-            let c = i - 1;
-            let (h, s) = (c / self.symbols, c % self.symbols);
-            CellToken::Cell {
-                symbol: SymbolId(s as u8),
-                head: (h > 0).then(|| StateId((h - 1) as u16)),
-            }
-        }
-    }
-
-    /// A token's name: `SEP`, `⟨1⟩`, `⟨A,1⟩`, `PAD`.
-    pub fn name(&self, machine: &Machine, id: TokenId) -> String {
-        match self.decode(id) {
-            CellToken::Sep => "SEP".into(),
-            CellToken::Pad => "PAD".into(),
-            CellToken::Cell { symbol, head: None } => format!("⟨{}⟩", machine.symbol_char(symbol)),
-            CellToken::Cell {
-                symbol,
-                head: Some(q),
-            } => {
-                format!(
-                    "⟨{},{}⟩",
-                    machine.state_name(q),
-                    machine.symbol_char(symbol)
-                )
-            }
-        }
-    }
-
-    /// Every token's name, indexed by id.
-    pub fn names(&self, machine: &Machine) -> Vec<String> {
-        (0..self.len())
-            .map(|i| self.name(machine, TokenId(i as u32)))
-            .collect()
-    }
-
-    /// Every cell token (every token but SEP).
-    pub fn cells(&self) -> impl Iterator<Item = CellToken> + '_ {
-        (1..self.len()).map(|i| self.decode(TokenId(i as u32)))
-    }
-}
-
-/// The local rule: the token of cell i in row t+1 from cells i-1, i, i+1 of row t.
-///
-/// `left`/`right` are [`CellToken::Sep`] at the window's edges. The new symbol is the centre's
-/// (rewritten if its head has a rule); the new head comes from the centre (a stay move, or a
-/// final head, which is absorbing), from the left (it moved R), from the right (it moved L),
-/// or from nowhere. With at most one head among the three, at most one of these applies.
-pub fn next_cell(
-    machine: &Machine,
-    left: CellToken,
-    centre: CellToken,
-    right: CellToken,
-) -> CellToken {
-    let CellToken::Cell { symbol, head } = centre else {
-        return CellToken::Sep;
-    };
-    let mut new_symbol = symbol;
-    let mut new_head = None;
-    if let Some(q) = head {
-        match machine.rule(q, symbol).filter(|_| !machine.is_halting(q)) {
-            None => new_head = Some(q),
-            Some(t) => {
-                new_symbol = t.write;
-                if t.movement == crate::machine::Move::S {
-                    new_head = Some(t.next);
-                }
-            }
-        }
-    }
-    let sent = |neighbour: CellToken, towards: crate::machine::Move| match neighbour {
-        CellToken::Cell {
-            symbol: s,
-            head: Some(q),
-        } if !machine.is_final(q, s) => machine
-            .rule(q, s)
-            .filter(|t| t.movement == towards)
-            .map(|t| t.next),
-        _ => None,
-    };
-    if let Some(q) = sent(left, crate::machine::Move::R) {
-        new_head = Some(q);
-    }
-    if let Some(q) = sent(right, crate::machine::Move::L) {
-        new_head = Some(q);
-    }
-    CellToken::Cell {
-        symbol: new_symbol,
-        head: new_head,
-    }
-}
-
-/// The interpreter's run as a stream of `cells` tokens, produced row by row: memory is one
-/// row, whatever the length of the run.
-#[derive(Clone, Debug)]
-pub struct ReferenceTrace<'m> {
-    machine: &'m Machine,
-    dict: Dictionary,
-    config: WindowConfig,
-    max_steps: u64,
-    /// Steps applied so far (= index of the row being emitted).
-    row: u64,
-    /// Column within the row: 0 = SEP, 1..=S = cells.
-    col: usize,
-    /// The current row, encoded: a step changes two cells, so two tokens are re-encoded per
-    /// row and a token costs one load.
-    tokens: Vec<TokenId>,
-    end: Option<TraceEnd>,
-}
-
-impl<'m> ReferenceTrace<'m> {
-    /// The trace of `machine` on `input` in `window`, at most `max_steps` steps.
-    pub fn new(
-        machine: &'m Machine,
-        input: &Input,
-        window: Window,
-        max_steps: u64,
-    ) -> Result<ReferenceTrace<'m>, WindowError> {
-        let dict = Dictionary::new(machine);
-        let config = WindowConfig::initial(machine, input, window)?;
-        let tokens = std::iter::once(dict.encode(CellToken::Sep))
-            .chain((0..window.size).map(|i| dict.encode(config.token(i))))
-            .collect();
-        Ok(ReferenceTrace {
-            machine,
-            dict,
-            config,
-            max_steps,
-            row: 0,
-            col: 0,
-            tokens,
-            end: None,
-        })
-    }
-
-    /// How the trace ended (`None` while tokens remain).
-    pub fn end(&self) -> Option<&TraceEnd> {
-        self.end.as_ref()
-    }
-
-    /// Steps taken so far (rows emitted after the first).
-    pub fn steps(&self) -> u64 {
-        self.row
-    }
-
-    /// The configuration of the row being emitted.
-    pub fn config(&self) -> &WindowConfig {
-        &self.config
-    }
-
-    /// Steps to the next row once the current one is emitted, re-encoding the two cells a step
-    /// changes; `None` (with `end` set) when the run is over. Returns the changed cells.
-    #[inline]
-    fn advance(&mut self) -> Option<[usize; 2]> {
-        // The next row exists only if the run goes on.
-        if self.end.is_some() {
-            return None;
-        }
-        if self.config.is_final(self.machine) {
-            let stop = if self.machine.is_halting(self.config.state) {
-                Stop::Halted
-            } else {
-                Stop::NoRule
-            };
-            self.end = Some(TraceEnd::Final(stop));
-            return None;
-        }
-        if self.row >= self.max_steps {
-            self.end = Some(TraceEnd::StepLimit);
-            return None;
-        }
-        let from = self.config.head;
-        if let Err(e) = self.config.step(self.machine, self.row + 1) {
-            self.end = Some(TraceEnd::LeftWindow(e));
-            return None;
-        }
-        let changed = [from, self.config.head];
-        for i in changed {
-            self.tokens[1 + i] = self.dict.encode(self.config.token(i));
-        }
-        self.row += 1;
-        Some(changed)
-    }
-}
-
-impl Iterator for ReferenceTrace<'_> {
-    type Item = TokenId;
-
-    #[inline]
-    fn next(&mut self) -> Option<TokenId> {
-        if self.col > self.config.cells.len() {
-            self.advance()?;
-            self.col = 0;
-        }
-        let t = self.tokens[self.col];
-        self.col += 1;
-        Some(t)
-    }
-}
-
-/// A row of tokens that is not a configuration.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    /// The row does not have S+1 tokens, or does not start with SEP.
-    #[error("a row must be SEP followed by {size} cell tokens")]
-    Shape {
-        /// Window size.
-        size: usize,
-    },
-    /// A cell position holds SEP or padding.
-    #[error("cell {0} of the row is not a cell token")]
-    NotACell(usize),
-    /// The row has no head, or more than one.
-    #[error("the row has {0} heads; a configuration has exactly one")]
-    Heads(usize),
-}
-
-/// Decodes one row `SEP enc(C)` back into the configuration C (the inverse of the encoding).
-pub fn decode_row(dict: &Dictionary, row: &[TokenId]) -> Result<WindowConfig, DecodeError> {
-    let size = row.len().saturating_sub(1);
-    if row.first().map(|&t| dict.decode(t)) != Some(CellToken::Sep) || size == 0 {
-        return Err(DecodeError::Shape { size });
-    }
-    let mut cells = Vec::with_capacity(size);
-    let mut heads = Vec::new();
-    for (i, &t) in row[1..].iter().enumerate() {
-        match dict.decode(t) {
-            CellToken::Cell { symbol, head } => {
-                cells.push(symbol);
-                if let Some(q) = head {
-                    heads.push((i, q));
-                }
-            }
-            _ => return Err(DecodeError::NotACell(i)),
-        }
-    }
-    match heads[..] {
-        [(head, state)] => Ok(WindowConfig { cells, head, state }),
-        _ => Err(DecodeError::Heads(heads.len())),
-    }
-}
+use crate::window::{CellToken, Window, WindowConfig, WindowError};
 
 /// The `cells` encoding of one machine's runs on one window (proofs/cells.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -336,39 +49,6 @@ impl Cells {
     /// The dictionary.
     pub fn dictionary(&self) -> &Dictionary {
         &self.dict
-    }
-}
-
-impl Trace for ReferenceTrace<'_> {
-    fn end(&self) -> Option<&TraceEnd> {
-        self.end.as_ref()
-    }
-
-    fn steps(&self) -> u64 {
-        self.row
-    }
-
-    fn expected_tokens(&self) -> u64 {
-        self.row * (self.config.cells.len() as u64 + 1)
-    }
-
-    fn formula(&self) -> String {
-        format!("T·(S+1) = {}·{}", self.row, self.config.cells.len() + 1)
-    }
-
-    /// At a row's end, one step rewrites the two cells it changes (BB(5)'s rows are 12,000
-    /// tokens, its steps change two).
-    fn next_row(&mut self, row: &mut [u8]) -> bool {
-        if self.col <= self.config.cells.len() || row.len() != self.tokens.len() {
-            return crate::encoding::contract::fill_row(self, row);
-        }
-        let Some(changed) = self.advance() else {
-            return false;
-        };
-        for i in changed {
-            row[1 + i] = self.tokens[1 + i].0 as u8;
-        }
-        true
     }
 }
 
@@ -495,84 +175,13 @@ impl Encoding for Cells {
     }
 }
 
-/// One row of a rendered trace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TraceRow {
-    /// The step (row 0 is the prompt).
-    pub step: u64,
-    /// The state's name.
-    pub state: String,
-    /// The head's window cell.
-    pub head: usize,
-    /// The row: compact (`c.render`), or the token names with `SEP` first.
-    pub row: String,
-}
-
-/// How a rendered trace ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RenderedTrace {
-    /// Steps rendered after the prompt row.
-    pub steps: u64,
-    /// Whether the last row is final (halted or no rule).
-    pub is_final: bool,
-    /// Why the run left the window, when it did.
-    pub left_window: Option<WindowError>,
-}
-
-/// Renders the `cells` trace of `input` on `window` row by row, handing each row to `row`
-/// (streaming: nothing is kept), up to `max_steps` steps; `tokens` spells token names instead
-/// of the compact row. This is `arsim trace`.
-pub fn render_trace(
-    machine: &Machine,
-    input: &Input,
-    window: Window,
-    max_steps: u64,
-    tokens: bool,
-    row: &mut dyn FnMut(TraceRow),
-) -> Result<RenderedTrace, WindowError> {
-    let mut config = WindowConfig::initial(machine, input, window)?;
-    let dict = Dictionary::new(machine);
-    let render = |c: &WindowConfig| {
-        if tokens {
-            let mut names = vec!["SEP".to_string()];
-            names.extend((0..window.size).map(|i| dict.name(machine, dict.encode(c.token(i)))));
-            names.join(" ")
-        } else {
-            c.render(machine)
-        }
-    };
-    let mut left = None;
-    let mut step = 0u64;
-    loop {
-        row(TraceRow {
-            step,
-            state: machine.state_name(config.state).to_string(),
-            head: config.head,
-            row: render(&config),
-        });
-        if step >= max_steps {
-            break;
-        }
-        match config.step(machine, step + 1) {
-            Ok(true) => step += 1,
-            Ok(false) => break,
-            Err(e) => {
-                left = Some(e);
-                break;
-            }
-        }
-    }
-    Ok(RenderedTrace {
-        steps: step,
-        is_final: config.is_final(machine),
-        left_window: left,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::machine::load::from_standard;
+    use crate::machine::{StateId, Stop, SymbolId};
+    use crate::window::{CellToken, TraceEnd, WindowConfig};
 
     #[test]
     fn dictionary_round_trips() {

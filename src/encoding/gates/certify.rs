@@ -6,9 +6,9 @@
 use crate::certify::KEEP_FAILURES;
 use crate::circuit::certify::Method;
 use crate::encoding::cells::{next_cell, Dictionary};
-use crate::window::{CellToken, Window};
 use crate::machine::Machine;
 use crate::time_dependent::{Entry, TimeDependentAr};
+use crate::window::{CellToken, Window};
 use serde::Serialize;
 use std::collections::HashMap;
 

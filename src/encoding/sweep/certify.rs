@@ -5,10 +5,10 @@ use super::{FoldedMachine, SweepToken};
 use crate::certify::{
     check_shape, local_view, not_certified, Certificate, CertifyError, ContextChecker, Local,
 };
-use crate::window::Window;
 use crate::encoding::sweep;
 use crate::machine::Machine;
 use crate::predictor::{LinearAr, TokenId, Weight};
+use crate::window::Window;
 
 /// Checks `predictor` on every local context of `machine`'s `sweep` traces on `window`
 /// (proofs/sweep.md#certificate): every cell context (left ∈ cells ∪ {SEP}, above-right ∈

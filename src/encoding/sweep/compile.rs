@@ -3,10 +3,10 @@
 
 use super::{FoldedMachine, StayLoops, SweepToken};
 use crate::encoding::cells::compile::{HEAD_WEIGHT, NO_HEAD_WEIGHT, SEP_WEIGHT, SYMBOL_WEIGHT};
-use crate::window::Window;
 use crate::encoding::sweep;
 use crate::machine::{Machine, StateId, SymbolId};
 use crate::predictor::{Layout, LinearAr};
+use crate::window::Window;
 use nalgebra::DMatrix;
 
 /// Compiles `machine` to the `sweep` linear predictor for a window of `window.size` cells,
