@@ -6,9 +6,11 @@
 
 use arsim::encoding::cells::certify::certify_cells;
 
-use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
+use arsim::encoding::cells::compile::machine_to_cells_predictor;
+
 use arsim::encoding::cells::{next_cell, Dictionary};
 use arsim::encoding::sweep::certify::certify_sweep;
+use arsim::encoding::sweep::compile::machine_to_sweep_predictor;
 use arsim::machine::{load_machine, Input, Machine};
 use arsim::window::window_of_run;
 use arsim::window::CellToken;

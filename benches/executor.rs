@@ -17,7 +17,7 @@
 //!
 //! `cargo bench --bench executor`
 
-use arsim::compiler::machine_to_cells_predictor;
+use arsim::encoding::cells::compile::machine_to_cells_predictor;
 use arsim::encoding::cells::{next_cell, Cells, Dictionary, ReferenceTrace};
 use arsim::encoding::Encoding;
 use arsim::executor::Executor;
@@ -215,7 +215,8 @@ fn bench(c: &mut Criterion) {
             })
         });
         // The sweep encoding of the same run: fewer tokens, each computed the same way.
-        let mut sweep = arsim::compiler::machine_to_sweep_predictor(&m, w).expect("no stay loops");
+        let mut sweep = arsim::encoding::sweep::compile::machine_to_sweep_predictor(&m, w)
+            .expect("no stay loops");
         let sweep_trace =
             arsim::encoding::sweep::ReferenceTrace::new(&m, &input, w, u64::MAX).unwrap();
         let sweep_prompt: Vec<TokenId> = sweep_trace.clone().take(w.size + 1).collect();

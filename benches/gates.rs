@@ -7,14 +7,14 @@
 //! `cargo bench --bench gates`
 
 use arsim::circuit::circuit_to_predictor;
-use arsim::compiler::machine_to_cells_predictor;
+use arsim::encoding::cells::compile::machine_to_cells_predictor;
 use arsim::encoding::cells::{Cells, ReferenceTrace};
 use arsim::encoding::gates::{machine_to_gates_predictor, BitLayout, BitTrace, Gates};
 use arsim::encoding::Encoding;
 use arsim::executor::Executor;
 use arsim::machine::load_machine;
-use arsim::parity::{parity_circuit, ParityCot};
 use arsim::predictor::TokenId;
+use arsim::tasks::parity::{parity_circuit, ParityCot};
 use arsim::verify::run_verified;
 use arsim::window::window_of_run;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};

@@ -9,8 +9,8 @@
 use crate::draw::plot::{
     chart_with_legend, draw_series, render, Frame, LegendEntry, PlotError, Series,
 };
-use crate::emulate::{emulate, EmulateError, EmulateOptions, EmulationReport};
-use crate::encoding::EncodingKind;
+use crate::emulate::{emulate_compiled, EmulateError, EmulateOptions, EmulationReport};
+use crate::encoding::{AnyEncoding, Encoding, EncodingInfo, EncodingKind};
 use crate::interpreter;
 use crate::machine::{Input, Machine};
 use crate::window::Window;
@@ -102,18 +102,14 @@ pub struct LengthReport {
     pub fits: Vec<Fit>,
     /// Whether every row matched its formula and agreed with the interpreter.
     pub all_match: bool,
+    /// Each measured encoding's name and colour, in order (for the plot; not in the JSON).
+    #[serde(skip)]
+    pub colours: Vec<(&'static str, (u8, u8, u8))>,
 }
 
-/// Measures length complexity for `machine` under each encoding.
-pub fn measure(
-    machine: &Machine,
-    encodings: &[EncodingKind],
-    plan: &Plan,
-    max_steps: u64,
-    progress: &mut dyn FnMut(usize, usize),
-) -> Result<LengthReport, EmulateError> {
-    // The runs: (input, window).
-    let runs: Vec<(Input, Option<Window>)> = match plan {
+/// The runs a plan measures: each input, with its window (`None`: the cells its run visits).
+fn runs_of(machine: &Machine, plan: &Plan, max_steps: u64) -> Vec<(Input, Option<Window>)> {
+    match plan {
         Plan::Tapes { input, tapes } => {
             let run = interpreter::run(machine, input, max_steps);
             let origin = (-run.cells[0].min(0)) as usize;
@@ -143,35 +139,104 @@ pub fn measure(
                 .map(|n| (dist.sample(n, &mut rng).into(), None))
                 .collect()
         }
-    };
-    let total = runs.len() * encodings.len();
+    }
+}
+
+/// Measures length complexity for `machine` under each of arsim's encodings `kinds`.
+pub fn measure(
+    machine: &Machine,
+    kinds: &[EncodingKind],
+    plan: &Plan,
+    max_steps: u64,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<LengthReport, EmulateError> {
+    let runs = runs_of(machine, plan, max_steps);
+    let total = runs.len() * kinds.len();
     let mut rows = Vec::with_capacity(total);
-    for (input, window) in &runs {
-        for &kind in encodings {
+    let mut infos = Vec::with_capacity(kinds.len());
+    for &kind in kinds {
+        infos.push(kind.info());
+        let make = |w: Window| Ok(AnyEncoding::new(kind, machine, w)?);
+        rows_of(machine, &make, &runs, max_steps, &mut rows, &mut |n| {
+            progress(n, total)
+        })?;
+    }
+    Ok(report(machine, plan, rows, &infos))
+}
+
+/// Measures length complexity for `machine` under any encoding, built on each run's window by
+/// `make` (an encoding defined outside arsim goes through here as arsim's own do).
+pub fn measure_with<E: Encoding>(
+    machine: &Machine,
+    make: &dyn Fn(Window) -> Result<E, EmulateError>,
+    plan: &Plan,
+    max_steps: u64,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<LengthReport, EmulateError> {
+    let runs = runs_of(machine, plan, max_steps);
+    let total = runs.len();
+    let mut rows = Vec::with_capacity(total);
+    rows_of(machine, make, &runs, max_steps, &mut rows, &mut |n| {
+        progress(n, total)
+    })?;
+    let infos: Vec<&'static EncodingInfo> = match runs.first() {
+        Some((input, window)) => {
             let opts = EmulateOptions {
                 input: input.clone(),
                 window: *window,
                 max_steps,
             };
-            let r = emulate(kind, machine, &opts, &mut |_| {})?;
-            rows.push(row(kind, input.len(), &r));
-            progress(rows.len(), total);
+            vec![make(opts.window_for(machine))?.info()]
         }
+        None => Vec::new(),
+    };
+    Ok(report(machine, plan, rows, &infos))
+}
+
+/// One row per run under the encoding `make` builds, each run compiled, emulated and checked.
+fn rows_of<E: Encoding>(
+    machine: &Machine,
+    make: &dyn Fn(Window) -> Result<E, EmulateError>,
+    runs: &[(Input, Option<Window>)],
+    max_steps: u64,
+    rows: &mut Vec<LengthRow>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<(), EmulateError> {
+    for (input, window) in runs {
+        let opts = EmulateOptions {
+            input: input.clone(),
+            window: *window,
+            max_steps,
+        };
+        let enc = make(opts.window_for(machine))?;
+        let r = emulate_compiled(&enc, machine, &opts, &mut |_| {})?;
+        rows.push(row(enc.info(), input.len(), &r));
+        progress(rows.len());
     }
+    Ok(())
+}
+
+/// The report of `rows`, with one fit per encoding of `infos` (in their order).
+fn report(
+    machine: &Machine,
+    plan: &Plan,
+    rows: Vec<LengthRow>,
+    infos: &[&'static EncodingInfo],
+) -> LengthReport {
     let x = |r: &LengthRow| match plan {
         Plan::Tapes { .. } => r.tape_cells as f64,
         Plan::Inputs { .. } => r.input_len as f64,
     };
-    let fits = encodings
+    let fits = infos
         .iter()
-        .filter_map(|&k| {
+        .filter_map(|info| {
             let pts: Vec<(f64, f64)> = rows
                 .iter()
-                .filter(|r| r.encoding == k.name() && x(r) > 0.0 && r.generated_tokens > 0)
+                .filter(|r| r.encoding == info.name && x(r) > 0.0 && r.generated_tokens > 0)
                 .map(|r| (x(r), r.generated_tokens as f64))
                 .collect();
             fit_power_law(&pts).map(|(exponent, constant, r2)| Fit {
-                encoding: k.name(),
+                encoding: info.name,
                 exponent,
                 constant,
                 r2,
@@ -180,7 +245,7 @@ pub fn measure(
         })
         .collect();
     let all_match = rows.iter().all(|r| r.matches_formula && r.agree);
-    Ok(LengthReport {
+    LengthReport {
         machine: machine.name().to_string(),
         mode: match plan {
             Plan::Tapes { .. } => "tapes",
@@ -189,12 +254,13 @@ pub fn measure(
         rows,
         fits,
         all_match,
-    })
+        colours: infos.iter().map(|i| (i.name, i.colour)).collect(),
+    }
 }
 
-fn row(kind: EncodingKind, input_len: usize, r: &EmulationReport) -> LengthRow {
+fn row(info: &'static EncodingInfo, input_len: usize, r: &EmulationReport) -> LengthRow {
     LengthRow {
-        encoding: kind.name(),
+        encoding: info.name,
         input: r.input.clone(),
         head_start: r.head_start,
         input_len,
@@ -207,7 +273,7 @@ fn row(kind: EncodingKind, input_len: usize, r: &EmulationReport) -> LengthRow {
         } else {
             0.0
         },
-        formula: kind.info().length_formula,
+        formula: info.length_formula,
         formula_tokens: r.expected_tokens,
         matches_formula: r.generated_tokens == r.expected_tokens,
         agree: r.agree,
@@ -266,11 +332,11 @@ fn draw<DB: DrawingBackend>(
     } else {
         "input length n"
     };
-    let colours = [("cells", BLUE), ("sweep", GREEN), ("gates", RED)];
     // Per encoding: every run as a dot, and a line through the mean (in log space) of the runs
     // at each x.
     let mut series: Vec<Series> = Vec::new();
-    for (name, colour) in colours {
+    for &(name, (r, g, b)) in &report.colours {
+        let colour = RGBColor(r, g, b);
         let mut dots: Vec<(f64, f64)> = pts
             .iter()
             .filter(|p| p.0 == name)
@@ -418,6 +484,10 @@ mod tests {
                 .collect(),
             fits: vec![],
             all_match: true,
+            colours: EncodingKind::ALL
+                .iter()
+                .map(|k| (k.name(), k.info().colour))
+                .collect(),
         }
     }
 

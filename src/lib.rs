@@ -34,12 +34,10 @@
 
 pub mod certify;
 pub mod circuit;
-pub mod compiler;
 pub mod draw;
 pub mod emulate;
 pub mod encoding;
 pub mod executor;
-pub mod export;
 pub mod fs;
 pub mod graph;
 pub mod interpreter;
@@ -57,11 +55,5 @@ pub mod token;
 pub mod verify;
 pub mod weights;
 pub mod window;
-
-/// The time-dependent predictor, at its former path.
-pub use predictor::time_dependent;
-
-/// The parity experiment, at its former path.
-pub use tasks::parity;
 
 pub use machine::Machine;

@@ -139,7 +139,7 @@ fn compile_writes_labelled_safetensors_and_emulate_runs_them() {
 /// certificate (exit 1, failing context named).
 #[test]
 fn broken_weights_fail_verification_with_exit_1() {
-    use arsim::compiler::{machine_to_cells_predictor, CENTRE};
+    use arsim::encoding::cells::compile::{machine_to_cells_predictor, CENTRE};
     use arsim::machine::Input;
     use arsim::predictor::LinearAr;
     use arsim::window::window_of_run;

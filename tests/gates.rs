@@ -182,7 +182,7 @@ fn a_run_that_leaves_the_window_is_reported_after_verified_bits() {
 
 #[test]
 fn a_wrong_weight_shows_as_a_divergence_and_fails_the_certificate() {
-    use arsim::time_dependent::{Schedule, TimeDependentAr};
+    use arsim::predictor::time_dependent::{Schedule, TimeDependentAr};
     let m = corpus_machine("bb2");
     let w = window_of_run(&m, &Input::default(), 100);
     let p = machine_to_gates_predictor(&m, w).unwrap();
@@ -512,7 +512,8 @@ fn cli_gates_weights_round_trip_and_a_broken_file_fails() {
             (pred.map_name(i).to_string(), map)
         })
         .collect();
-    let broken = arsim::time_dependent::TimeDependentAr::new(maps, pred.schedule()).unwrap();
+    let broken =
+        arsim::predictor::time_dependent::TimeDependentAr::new(maps, pred.schedule()).unwrap();
     arsim::weights::write_sparse(&broken, &meta, &path).unwrap();
     let out = arsim(&[
         "certify",

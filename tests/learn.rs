@@ -6,8 +6,8 @@
 mod common;
 use common::{arsim, json};
 
-use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::{emulate_cells_with, EmulateOptions};
+use arsim::encoding::cells::compile::machine_to_cells_predictor;
 use arsim::encoding::EncodingKind;
 use arsim::encoding::WindowKind;
 use arsim::learn::inputs::{InputSpec, Pattern};

@@ -4,9 +4,9 @@
 
 mod common;
 
-use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::{emulate_cells, EmulateOptions};
 use arsim::encoding::cells::certify::certify_cells;
+use arsim::encoding::cells::compile::machine_to_cells_predictor;
 use arsim::encoding::cells::{decode_row, Dictionary, ReferenceTrace};
 use arsim::interpreter::Interpreter;
 use arsim::machine::load::{from_ron_text, from_standard};

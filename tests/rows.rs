@@ -4,9 +4,9 @@
 
 mod common;
 
-use arsim::compiler::machine_to_cells_predictor;
 use arsim::emulate::emulate_rows;
 use arsim::emulate::{emulate_cells_with, EmulateOptions, EmulationReport};
+use arsim::encoding::cells::compile::machine_to_cells_predictor;
 use arsim::encoding::cells::Cells;
 use arsim::encoding::cells::ReferenceTrace;
 use arsim::executor::Executor;

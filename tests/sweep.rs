@@ -13,8 +13,10 @@
 mod common;
 use common::corpus;
 
-use arsim::compiler::{machine_to_sweep_predictor, SEP_WEIGHT};
+use arsim::encoding::sweep::compile::machine_to_sweep_predictor;
+
 use arsim::emulate::{emulate_sweep, EmulateError, EmulateOptions};
+use arsim::encoding::cells::compile::SEP_WEIGHT;
 use arsim::encoding::sweep::certify::certify_sweep;
 use arsim::encoding::sweep::{
     decode_row, Dictionary, FoldedMachine, ReferenceTrace, RowEnd, SweepToken,
@@ -323,7 +325,12 @@ fn stay_loops_are_refused_everywhere() {
         emulate_sweep(&m, &opts, &mut |_| {}),
         Err(EmulateError::StayLoops(_))
     ));
-    assert!(certify_sweep(&m, &arsim::compiler::machine_to_cells_predictor(&m, w), w).is_err());
+    assert!(certify_sweep(
+        &m,
+        &arsim::encoding::cells::compile::machine_to_cells_predictor(&m, w),
+        w
+    )
+    .is_err());
 }
 
 #[test]

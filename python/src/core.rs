@@ -11,7 +11,8 @@
 //! report types, so a Python dict has exactly the keys of `arsim … --json`.
 
 use arsim::certify::{CertifyReport, LocalCertifyReport};
-use arsim::compiler::{machine_to_cells_predictor, machine_to_sweep_predictor};
+use arsim::encoding::cells::compile::machine_to_cells_predictor;
+use arsim::encoding::sweep::compile::machine_to_sweep_predictor;
 use arsim::emulate::{emulate_with, EmulateOptions};
 use arsim::window::window_of_run;
 use arsim::encoding::cells;

@@ -26,15 +26,15 @@ pub use report::{CertifyError, CertifyReport};
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compiler::machine_to_cells_predictor;
-    use crate::compiler::CENTRE;
     use crate::encoding::cells::certify::certify_cells;
+    use crate::encoding::cells::compile::machine_to_cells_predictor;
+    use crate::encoding::cells::compile::CENTRE;
     use crate::encoding::gates::certify::*;
     use crate::encoding::sweep::certify::certify_sweep;
     use crate::encoding::sweep::{self, FoldedMachine, SweepToken};
     use crate::machine::load::from_standard;
+    use crate::predictor::time_dependent::Entry;
     use crate::predictor::LinearAr;
-    use crate::time_dependent::Entry;
     use crate::window::Window;
     use nalgebra::DMatrix;
 
@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn compiled_sweep_is_certified_and_a_broken_weight_is_caught() {
-        use crate::compiler::machine_to_sweep_predictor;
+        use crate::encoding::sweep::compile::machine_to_sweep_predictor;
         let m = from_standard("1RB1RZ_1LB0RC_1LC1LA", "bb3").unwrap();
         let w = Window { size: 8, origin: 4 };
         let p = machine_to_sweep_predictor(&m, w).unwrap();
@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn sweep_context_count_matches_the_formula() {
-        use crate::compiler::machine_to_sweep_predictor;
+        use crate::encoding::sweep::compile::machine_to_sweep_predictor;
         use crate::encoding::sweep::Fold;
         use crate::machine::Move;
         // Stays, a missing rule, a halting state, moves both ways.
@@ -211,7 +211,7 @@ mod tests {
     }
     #[test]
     fn a_gates_map_that_reads_its_own_row_is_a_stray_read() {
-        use crate::time_dependent::TimeDependentAr;
+        use crate::predictor::time_dependent::TimeDependentAr;
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = Window { size: 4, origin: 2 };
         let p = crate::encoding::gates::machine_to_gates_predictor(&m, w).unwrap();

@@ -11,7 +11,7 @@
 //! periodic predictor, and the interior cells of a Turing machine's row, share their checks.
 
 use super::{NodeId, ThresholdCircuit};
-use crate::time_dependent::{Entry, TimeDependentAr, VOCAB};
+use crate::predictor::time_dependent::{Entry, TimeDependentAr, VOCAB};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -369,7 +369,7 @@ pub fn node_at(circuit: &ThresholdCircuit, p: u64) -> Option<NodeId> {
 mod tests {
     use super::*;
     use crate::circuit::circuit_to_predictor;
-    use crate::time_dependent::Schedule;
+    use crate::predictor::time_dependent::Schedule;
 
     fn wide_or(n: usize) -> ThresholdCircuit {
         let mut c = ThresholdCircuit::new("or");

@@ -6,7 +6,7 @@
 //! weights become one sparse row of a time-dependent predictor.
 
 use super::{NodeKind, ThresholdCircuit};
-use crate::time_dependent::{Entry, Schedule, TimeDependentAr, TimeDependentError};
+use crate::predictor::time_dependent::{Entry, Schedule, TimeDependentAr, TimeDependentError};
 use serde::Serialize;
 
 /// Why a circuit cannot be compiled.

@@ -8,7 +8,7 @@
 //!
 //! Pipeline: `machine_to_circuit` ([`crate::encoding::gates`]) or the parity builders
 //! ([`crate::tasks::parity`]) → [`ThresholdCircuit`] → [`circuit_to_predictor`] →
-//! [`TimeDependentAr`](crate::time_dependent::TimeDependentAr) → executor; [`certify`] checks
+//! [`TimeDependentAr`](crate::predictor::time_dependent::TimeDependentAr) → executor; [`certify`] checks
 //! the predictor against the circuit gate by gate; [`file`](mod@file) reads and writes `.ron` circuits.
 
 pub mod certify;

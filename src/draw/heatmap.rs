@@ -278,7 +278,7 @@ impl Heatmap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compiler::machine_to_cells_predictor;
+    use crate::encoding::cells::compile::machine_to_cells_predictor;
     use crate::machine::load_machine;
     use crate::machine::Input;
     use crate::window::window_of_run;

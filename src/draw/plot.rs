@@ -9,7 +9,7 @@
 //! plotting area whose rectangle no dot or line crosses ([`free_corner`]), or, when none is
 //! free, into a band below the plot that the chart gives up room for.
 
-use crate::export::{write_atomic, ExportError};
+use crate::fs::{write_atomic, WriteError};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -35,7 +35,7 @@ pub enum PlotError {
     },
     /// Writing failed.
     #[error(transparent)]
-    Write(#[from] ExportError),
+    Write(#[from] WriteError),
 }
 
 /// Checks that `path` names a figure format: `.svg` or `.png`.

@@ -761,7 +761,7 @@ impl Diagram {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compiler::machine_to_cells_predictor;
+    use crate::encoding::cells::compile::machine_to_cells_predictor;
     use crate::encoding::cells::Cells;
     use crate::machine::load_machine;
     use crate::window::window_of_run;

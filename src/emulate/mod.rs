@@ -15,6 +15,6 @@ pub mod tokens;
 pub use report::{EmulateError, EmulateOptions, EmulationReport};
 pub use rows::{emulate_on, emulate_rows};
 pub use tokens::{
-    emulate, emulate_cells, emulate_cells_with, emulate_gates, emulate_gates_with, emulate_sweep,
-    emulate_sweep_with, emulate_with,
+    emulate, emulate_cells, emulate_cells_with, emulate_compiled, emulate_gates,
+    emulate_gates_with, emulate_sweep, emulate_sweep_with, emulate_with,
 };

@@ -26,10 +26,21 @@ pub fn emulate(
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
     let enc = AnyEncoding::new(encoding, machine, opts.window_for(machine))?;
+    emulate_compiled(&enc, machine, opts, progress)
+}
+
+/// Emulates `machine` under any encoding with the encoding's compiled predictor, every token
+/// verified (the window is the encoding's).
+pub fn emulate_compiled<E: Encoding>(
+    enc: &E,
+    machine: &Machine,
+    opts: &EmulateOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
     let weights = enc.compile(machine)?;
     match weights {
-        Weights::Dense(d) => with_dense!(d, p => emulate_with(&enc, machine, p, opts, progress)),
-        Weights::Sparse(p) => emulate_with(&enc, machine, p, opts, progress),
+        Weights::Dense(d) => with_dense!(d, p => emulate_with(enc, machine, p, opts, progress)),
+        Weights::Sparse(p) => emulate_with(enc, machine, p, opts, progress),
     }
 }
 

@@ -320,7 +320,7 @@ pub fn chain_length(
             let mut p = prepare(machine, &run_opts, budget)?;
             let classifier_weights = p.train.offsets.len()
                 * p.train.format.vocab()
-                * output_features(machine, &p, &run_opts).len();
+                * output_features(&p, &run_opts).len();
             let mut tokens = (0u64, 0usize);
             let mut searches = Vec::new();
             for &kind in kinds {

@@ -420,7 +420,7 @@ fn name_divergence<P: Predictor>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compiler::machine_to_cells_predictor;
+    use crate::encoding::cells::compile::machine_to_cells_predictor;
     use crate::encoding::EncodingKind;
     use crate::encoding::WindowKind;
     use crate::learn::dataset::common_window;

@@ -19,8 +19,8 @@
 
 use super::dataset::Examples;
 use super::outputs::OutputFeatures;
+use crate::predictor::time_dependent::TimeDependentAr;
 use crate::predictor::{LinearAr, TokenId};
-use crate::time_dependent::TimeDependentAr;
 use crate::weights::{DenseWeights, Weights};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -142,7 +142,7 @@ pub fn mistake_bound(
                 let read = |j: usize| {
                     index
                         .get(&j)
-                        .map_or(crate::time_dependent::PAD, |&o| ctx[o])
+                        .map_or(crate::predictor::time_dependent::PAD, |&o| ctx[o])
                 };
                 scores.copy_from_slice(&p.scores_at(pos, read)[..v]);
                 p.map_at(pos).map_or(0.0, |m| norms[m])
@@ -192,7 +192,7 @@ pub fn mistake_bound(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compiler::machine_to_cells_predictor;
+    use crate::encoding::cells::compile::machine_to_cells_predictor;
     use crate::encoding::EncodingKind;
     use crate::encoding::WindowKind;
     use crate::learn::dataset::common_window;
@@ -210,7 +210,10 @@ mod tests {
         let offsets = WindowKind::Local.offsets(w.size);
         let mut ex = Examples::new(compiled.layout().tokens.len(), &offsets, false);
         ex.add_trace(&m, &f, &[], 100).unwrap();
-        let tokens = OutputFeatures::new(&m, OutputKind::Tokens);
+        let tokens = OutputFeatures::for_encoding(
+            &crate::encoding::cells::Cells::new(&m, crate::window::Window { size: 1, origin: 0 }),
+            OutputKind::Tokens,
+        );
         let b = mistake_bound(&ex, &c, &tokens, 0).unwrap();
         // Cell contexts have margin exactly 1 (proofs/cells.md#weights).
         assert_eq!(b.compiled_min_margin, 1);
@@ -227,7 +230,10 @@ mod tests {
         let expected = 6.0 * norm2 as f64;
         assert!((b.bound - expected).abs() < 1e-6 * expected, "{b:?}");
         // Over parts, R² doubles but the compiled weights have a much smaller norm.
-        let parts = OutputFeatures::new(&m, OutputKind::Parts);
+        let parts = OutputFeatures::for_encoding(
+            &crate::encoding::cells::Cells::new(&m, crate::window::Window { size: 1, origin: 0 }),
+            OutputKind::Parts,
+        );
         let p = mistake_bound(&ex, &c, &parts, 0).unwrap();
         assert!((p.r * p.r - 12.0).abs() < 1e-9);
         assert!(p.compiled_norm < b.compiled_norm);

@@ -38,12 +38,12 @@ pub mod perceptron;
 pub mod plot;
 pub mod sample_complexity;
 pub mod softmax;
-/// The former name of [`sample_complexity`].
-pub use sample_complexity as sweep;
 pub mod time_dependent;
 pub mod traces;
 
-use crate::encoding::cells::certify::certify_cells;
+use crate::certify::CertifyReport;
+use crate::machine::Input;
+use crate::weights::DenseWeights;
 
 use crate::certify::Certificate;
 use crate::encoding::Encoding;
@@ -165,7 +165,7 @@ pub enum LearnError {
     #[error("gates traces are learned time-dependent (--learner time-dependent): each bit of a row is a different gate")]
     TimeInvariantGates,
     /// Held-out lengths of their own need weights that carry to a wider window.
-    #[error("--eval-lengths moves the learned weights to the held-out inputs' wider window offset for offset: it needs --encoding cells, --window local and the time-invariant learner")]
+    #[error("--eval-lengths moves the learned weights to the held-out inputs' wider window offset for offset: it needs an encoding whose offsets read the same cells on any window (cells), the local window and the time-invariant learner")]
     Extrapolation,
     /// Nothing to train on or test on.
     #[error("need at least one training and one held-out trace (got {train} and {test})")]
@@ -391,18 +391,23 @@ pub(crate) fn prepare(
             split,
         });
     }
-    // Weights move to another window only where each offset means the same cell in both:
-    // the three cells above, S, S+1, S+2 (the `all` window's offsets 1..S+2 do not carry over,
-    // nor does one classifier per position to longer traces).
-    if opts.encoding != EncodingKind::Cells
-        || opts.window != WindowKind::Local
-        || opts.learner != LearnerKind::TimeInvariant
-    {
+    // Weights move to another window only where each offset reads the same cell on both
+    // (`Encoding::move_offset`: for `cells`, the three cells above, S, S+1, S+2; the `all`
+    // window's offsets 1..S+2 do not carry over), and one classifier per position does not
+    // carry to longer traces at all.
+    let train = Stage::new(machine, opts, &split.train)?;
+    let held_out = Stage::new(machine, opts, &split.test)?;
+    let moved: Option<Vec<usize>> = train
+        .offsets
+        .iter()
+        .map(|&o| train.format.move_offset(o, held_out.window))
+        .collect();
+    if opts.learner != LearnerKind::TimeInvariant || moved.as_ref() != Some(&held_out.offsets) {
         return Err(LearnError::Extrapolation);
     }
     Ok(Prepared {
-        train: Stage::new(machine, opts, &split.train)?,
-        held_out: Some(Stage::new(machine, opts, &split.test)?),
+        train,
+        held_out: Some(held_out),
         split,
     })
 }
@@ -428,18 +433,10 @@ pub(crate) fn examples(
     Ok(ex)
 }
 
-/// The output features the learner's weights are written over: `opts.outputs`, or one row per
-/// token for `gates`.
-pub(crate) fn output_features(
-    machine: &Machine,
-    p: &Prepared,
-    opts: &LearnOptions,
-) -> OutputFeatures {
-    // Symbol and head parts are a `cells` dictionary's; other encodings learn over tokens.
-    match p.train.format.kind() {
-        EncodingKind::Cells => OutputFeatures::new(machine, opts.outputs),
-        _ => OutputFeatures::tokens(p.train.format.vocab()),
-    }
+/// The output features the learner's weights are written over: `opts.outputs` for an encoding
+/// whose tokens are cells (the symbol and head parts are a cell's), else one row per token.
+pub(crate) fn output_features(p: &Prepared, opts: &LearnOptions) -> OutputFeatures {
+    OutputFeatures::for_encoding(&p.train.format, opts.outputs)
 }
 
 /// Trains the learner `kind` with `algo` on `ex`.
@@ -454,7 +451,7 @@ pub(crate) fn train(
 ) -> Result<(LearnedPredictor, Training), LearnError> {
     let start = Instant::now();
     let layout = layout(machine, &p.train.format, &p.train.offsets);
-    let outputs = output_features(machine, p, opts);
+    let outputs = output_features(p, opts);
     let popts = PerceptronOptions {
         max_passes: opts.max_passes,
         margin: opts.margin,
@@ -466,7 +463,7 @@ pub(crate) fn train(
             total: total as u64,
         })
     };
-    if kind == LearnerKind::TimeInvariant && p.train.format.kind() == EncodingKind::Gates {
+    if kind == LearnerKind::TimeInvariant && !p.train.format.info().time_invariant {
         return Err(LearnError::TimeInvariantGates);
     }
     let (predictor, perceptron, softmax) = match (kind, algo) {
@@ -640,7 +637,7 @@ pub fn learn(
     if opts.learner == LearnerKind::TimeDependent && opts.algo == Algo::Softmax {
         return Err(LearnError::TimeDependentSoftmax);
     }
-    if opts.learner == LearnerKind::TimeInvariant && opts.encoding == EncodingKind::Gates {
+    if opts.learner == LearnerKind::TimeInvariant && !opts.encoding.info().time_invariant {
         return Err(LearnError::TimeInvariantGates);
     }
     let mut p = prepare(machine, opts, opts.train)?;
@@ -662,24 +659,31 @@ pub fn learn(
     let mut moved = predictor.moved_to_held_out(machine, &p)?;
     let placed = moved.as_mut().unwrap_or(&mut predictor);
     let test = evaluate_placed(machine, &mut p, placed, &mut ex, opts.max_steps, progress)?;
-    let certificate = match placed {
-        LearnedPredictor::Integer(w)
-            if opts.window == WindowKind::Local && opts.encoding == EncodingKind::Cells =>
-        {
-            certify_cells(machine, w, p.eval().window).ok()
-        }
+    // The local window's weights are offset matrices over the compiled predictor's offsets:
+    // the encoding's own certificate checks every local context of them, integer or float.
+    let dense = match (&*placed, opts.window) {
+        (LearnedPredictor::Integer(w), WindowKind::Local) => Some(DenseWeights::Int(w.clone())),
+        (LearnedPredictor::Float(w), WindowKind::Local) => Some(DenseWeights::F32(w.clone())),
         _ => None,
     };
+    let certificate = dense.and_then(|d| {
+        let weights = Weights::Dense(d);
+        match p
+            .eval()
+            .format
+            .certify(machine, &weights, &Input::default(), &mut |_, _| {})
+        {
+            Ok(CertifyReport::Local(c)) => Some(c),
+            _ => None,
+        }
+    });
     let report = LearnReport {
         machine: machine.name().to_string(),
         encoding: opts.encoding.name(),
         learner: opts.learner,
         algo: opts.algo,
         window: opts.window,
-        outputs: match opts.encoding {
-            EncodingKind::Cells => opts.outputs,
-            _ => OutputKind::Tokens,
-        },
+        outputs: output_features(&p, opts).kind(),
         offsets: p.train.offsets.clone(),
         tape_cells: p.train.window.size,
         origin: p.train.window.origin,

@@ -21,8 +21,7 @@
 
 use crate::window::CellToken;
 
-use crate::encoding::cells::Dictionary;
-use crate::machine::Machine;
+use crate::encoding::Encoding;
 use crate::predictor::TokenId;
 use nalgebra::DMatrix;
 use serde::Serialize;
@@ -58,24 +57,34 @@ pub struct OutputFeatures {
 }
 
 impl OutputFeatures {
-    /// The features of `kind` for `machine`'s `cells` dictionary.
-    pub fn new(machine: &Machine, kind: OutputKind) -> OutputFeatures {
-        let dict = Dictionary::new(machine);
-        let v = dict.len();
-        let k = machine.num_symbols() as u32;
-        let psi: Vec<Vec<u32>> = match kind {
-            OutputKind::Tokens => (0..v as u32).map(|d| vec![d]).collect(),
-            // Features: 0 = sep, 1..=|Γ| = symbols, then "no head" and one per state.
-            OutputKind::Parts => (0..v)
-                .map(|d| match dict.decode(TokenId(d as u32)) {
-                    CellToken::Cell { symbol, head } => vec![
-                        1 + symbol.0 as u32,
-                        1 + k + head.map_or(0, |q| 1 + q.0 as u32),
-                    ],
-                    _ => vec![0],
-                })
-                .collect(),
-        };
+    /// The features of `kind` over the tokens of `enc`: symbol and head parts where its tokens
+    /// are cells ([`Encoding::cell_of`]) and `kind` asks for parts, one feature a token otherwise.
+    pub fn for_encoding<E: Encoding>(enc: &E, kind: OutputKind) -> OutputFeatures {
+        let v = enc.vocab();
+        if kind == OutputKind::Tokens || !enc.tokens_are_cells() {
+            return OutputFeatures::tokens(v);
+        }
+        // Features: 0 = sep, 1..=|Γ| = symbols, then "no head" and one per state.
+        let cells: Vec<Option<CellToken>> =
+            (0..v).map(|d| enc.cell_of(TokenId(d as u32))).collect();
+        let k = cells
+            .iter()
+            .filter_map(|c| match c {
+                Some(CellToken::Cell { symbol, .. }) => Some(symbol.0 as u32 + 1),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let psi = cells
+            .iter()
+            .map(|c| match c {
+                Some(CellToken::Cell { symbol, head }) => vec![
+                    1 + symbol.0 as u32,
+                    1 + k + head.map_or(0, |q| 1 + q.0 as u32),
+                ],
+                _ => vec![0],
+            })
+            .collect();
         OutputFeatures::from_psi(kind, psi)
     }
 
@@ -309,21 +318,27 @@ impl OutputFeatures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compiler::machine_to_cells_predictor;
+    use crate::encoding::cells::compile::machine_to_cells_predictor;
+    use crate::encoding::cells::Cells;
     use crate::machine::load::from_standard;
     use crate::window::Window;
+
+    /// A one-cell window: output features do not depend on the window.
+    fn w1() -> Window {
+        Window { size: 1, origin: 0 }
+    }
 
     #[test]
     fn parts_are_symbol_plus_head_and_sep_alone() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
-        let f = OutputFeatures::new(&m, OutputKind::Parts);
+        let f = OutputFeatures::for_encoding(&Cells::new(&m, w1()), OutputKind::Parts);
         // sep, 2 symbols, none + 3 states.
         assert_eq!(f.len(), 1 + 2 + 1 + 3);
         assert_eq!(f.of(0), [0]);
         assert_eq!(f.of(1), [1, 3], "⟨0⟩ = symbol 0 + no head");
         assert_eq!(f.separation(), 4);
         assert!(!f.is_identity());
-        let t = OutputFeatures::new(&m, OutputKind::Tokens);
+        let t = OutputFeatures::for_encoding(&Cells::new(&m, w1()), OutputKind::Tokens);
         assert!(t.is_identity());
         assert_eq!(t.separation(), 2);
     }
@@ -332,7 +347,7 @@ mod tests {
     fn compiled_weights_factor_into_parts_with_the_smallest_norm() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let p = machine_to_cells_predictor(&m, Window { size: 4, origin: 2 });
-        let f = OutputFeatures::new(&m, OutputKind::Parts);
+        let f = OutputFeatures::for_encoding(&Cells::new(&m, w1()), OutputKind::Parts);
         for w in p.weights() {
             let u = f
                 .factor(w)

@@ -117,9 +117,10 @@ pub struct SweepReport {
 /// The learners a run of `encoding` compares: both for `cells`, the time-dependent one only
 /// for `gates` (each bit of a row is a different gate).
 pub(crate) fn learners(encoding: EncodingKind) -> &'static [LearnerKind] {
-    match encoding {
-        EncodingKind::Gates => &[LearnerKind::TimeDependent],
-        _ => &[LearnerKind::TimeInvariant, LearnerKind::TimeDependent],
+    if encoding.info().time_invariant {
+        &[LearnerKind::TimeInvariant, LearnerKind::TimeDependent]
+    } else {
+        &[LearnerKind::TimeDependent]
     }
 }
 

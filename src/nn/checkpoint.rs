@@ -90,7 +90,7 @@ impl Checkpoint {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-        crate::export::write_atomic(path, &bytes).map_err(|e| NnError::Checkpoint {
+        crate::fs::write_atomic(path, &bytes).map_err(|e| NnError::Checkpoint {
             path: path.display().to_string(),
             message: e.to_string(),
         })

@@ -574,7 +574,7 @@ pub fn read_sparse(path: &Path) -> Result<(TimeDependentAr, Metadata), WeightsEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compiler::machine_to_cells_predictor;
+    use crate::encoding::cells::compile::machine_to_cells_predictor;
     use crate::machine::load::from_standard;
     use crate::token::TokenId;
     use crate::window::Window;

@@ -7,7 +7,7 @@ use crate::certify::KEEP_FAILURES;
 use crate::circuit::certify::Method;
 use crate::encoding::cells::{next_cell, Dictionary};
 use crate::machine::Machine;
-use crate::time_dependent::{Entry, TimeDependentAr};
+use crate::predictor::time_dependent::{Entry, TimeDependentAr};
 use crate::window::{CellToken, Window};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -142,7 +142,7 @@ pub fn certify_gates_with(
     steps: u64,
 ) -> Result<GatesCertificate, GatesCertifyError> {
     use crate::encoding::gates::{machine_to_circuit, row_template};
-    use crate::time_dependent::Schedule;
+    use crate::predictor::time_dependent::Schedule;
     if window.size == 0 {
         return Err(crate::window::WindowError::Empty.into());
     }

@@ -5,7 +5,7 @@
 use crate::circuit::{threshold_map, NodeId, ThresholdCircuit};
 use crate::encoding::gates::BitLayout;
 use crate::machine::{Machine, Move, StateId, SymbolId};
-use crate::time_dependent::{Schedule, TimeDependentAr};
+use crate::predictor::time_dependent::{Schedule, TimeDependentAr};
 use crate::window::{CellToken, Window, WindowError};
 
 /// One gate of the row template: bit `bit` of cell `cell` in row t+1, over row t's bits.

@@ -87,7 +87,7 @@ impl Encoding for Gates {
     }
 
     fn vocab(&self) -> usize {
-        crate::time_dependent::VOCAB
+        crate::predictor::time_dependent::VOCAB
     }
 
     fn token_names(&self, _: &Machine) -> Vec<String> {

@@ -5,7 +5,7 @@
 //! A pair `a × b` is written in binary as the machine's input `a*b` (most significant bit
 //! first); the product is read back from the final tape as binary and compared with `a·b`.
 //! Two predictors:
-//! - `compiled`: [`crate::compiler::machine_to_cells_predictor`], exact by the certificate;
+//! - `compiled`: [`crate::encoding::cells::compile::machine_to_cells_predictor`], exact by the certificate;
 //!   every token of every run is still generated and verified against the interpreter.
 //! - `learned`: the perceptron of [`crate::learn`] trained on the traces of training pairs, run
 //!   free on validation pairs (the same fixed sample as the neural rows).
@@ -133,10 +133,12 @@ pub fn run_compiled(
             tokens += all;
             if all > longest {
                 longest = all;
-                params = nonzero(&crate::compiler::machine_to_cells_predictor(
-                    machine,
-                    opts.window_for(machine),
-                ));
+                params = nonzero(
+                    &crate::encoding::cells::compile::machine_to_cells_predictor(
+                        machine,
+                        opts.window_for(machine),
+                    ),
+                );
             }
         }
         progress(i + 1);

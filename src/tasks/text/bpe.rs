@@ -36,7 +36,7 @@ pub const MIN_VOCAB: usize = FIRST_MERGE as usize;
 pub enum TokenizerError {
     /// The file could not be written.
     #[error(transparent)]
-    Write(#[from] crate::export::ExportError),
+    Write(#[from] crate::fs::WriteError),
     /// The file could not be read.
     #[error("cannot read tokenizer file {}", path.display())]
     Io {
@@ -364,12 +364,9 @@ impl Bpe {
         Ok(Bpe::from_merges(file.merges))
     }
 
-    /// Writes the tokenizer to `path` as JSON, whole (see [`crate::export::write_atomic`]).
+    /// Writes the tokenizer to `path` as JSON, whole (see [`crate::fs::write_atomic`]).
     pub fn save(&self, path: &Path) -> Result<(), TokenizerError> {
-        Ok(crate::export::write_atomic(
-            path,
-            self.to_json().as_bytes(),
-        )?)
+        Ok(crate::fs::write_atomic(path, self.to_json().as_bytes())?)
     }
 
     /// Reads a tokenizer written by [`Bpe::save`].

@@ -19,7 +19,7 @@
 
 use super::bpe::{Bpe, END_OF_TEXT_ID};
 use super::corpus::END_OF_TEXT;
-use crate::export::{write_atomic, ExportError};
+use crate::fs::{write_atomic, WriteError};
 use crate::predictor::TokenId;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -52,7 +52,7 @@ pub enum HfTokenizerError {
     },
     /// The file could not be written.
     #[error(transparent)]
-    Write(#[from] ExportError),
+    Write(#[from] WriteError),
 }
 
 /// GPT-2's byte → character table of the `ByteLevel` pre-tokenizer: printable Latin-1 bytes
