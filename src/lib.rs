@@ -32,6 +32,7 @@
 //! assert_eq!(report.generated_tokens, 6 * (report.tape_cells as u64 + 1));
 //! ```
 
+pub mod api;
 pub mod certify;
 pub mod circuit;
 pub mod draw;
@@ -47,7 +48,6 @@ pub mod length;
 pub mod limits;
 pub mod machine;
 pub mod nn;
-pub mod pipeline;
 pub mod predictor;
 pub mod rows;
 pub mod tasks;

@@ -152,8 +152,8 @@ fn broken_weights_fail_verification_with_exit_1() {
     let broken = LinearAr::new(p.layout().clone(), weights);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.safetensors");
-    let cells = arsim::pipeline::encoding(&m, arsim::encoding::EncodingKind::Cells, w).unwrap();
-    let meta = arsim::pipeline::metadata(&m, &cells, None);
+    let cells = arsim::api::encoding(&m, arsim::encoding::EncodingKind::Cells, w).unwrap();
+    let meta = arsim::api::metadata(&m, &cells, None);
     arsim::weights::write_dense(&broken, &meta, &path).unwrap();
     let out = arsim(&[
         "emulate",

@@ -8,10 +8,10 @@
 mod common;
 use common::corpus;
 
+use arsim::api::prepare;
 use arsim::encoding::{Encoding, EncodingKind};
 use arsim::interpreter;
 use arsim::machine::{Example, Input, Machine};
-use arsim::pipeline::prepare;
 use arsim::rows::ExecutorChoice;
 use arsim::window::window_of_run;
 

@@ -3,11 +3,11 @@
 use crate::flags::{MachineArgs, WindowArgs};
 use crate::progress::progress_bar;
 use crate::{load, print_json, Failure};
+use arsim::api::{prepare, CertifyReport, CERTIFY_MAX_STEPS};
 use arsim::certify::{Certificate, LocalCertifyReport};
 use arsim::encoding::gates::certify::GatesCertificate;
 use arsim::encoding::EncodingKind;
 use arsim::machine::Machine;
-use arsim::pipeline::{prepare, CertifyReport, CERTIFY_MAX_STEPS};
 use std::path::Path;
 
 /// `arsim certify`.

@@ -19,7 +19,7 @@ pub fn cmd_emulate(
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
-    let p = arsim::pipeline::prepare(&m, &input, encoding, wargs.window(), weights, max_steps)
+    let p = arsim::api::prepare(&m, &input, encoding, wargs.window(), weights, max_steps)
         .map_err(anyhow::Error::from)?;
     // The interpreter is cheap next to the emulation: run it first to size the progress bar.
     let steps = arsim::interpreter::run(&m, &input, max_steps).steps;

@@ -3,11 +3,11 @@
 use crate::flags::{MachineArgs, PictureArgs, WindowArgs};
 use crate::{load, print_json, Failure};
 use anyhow::anyhow;
+use arsim::api::{prepare, resolve_window};
 use arsim::draw::spacetime::{self, SpaceTimeOptions};
 use arsim::encoding::cells::render_trace;
 use arsim::encoding::EncodingKind;
 use arsim::fs::write_atomic;
-use arsim::pipeline::{prepare, resolve_window};
 
 /// `arsim trace` without a picture: rows on stdout as they come, or one JSON object.
 pub fn cmd_trace(

@@ -1,93 +1,37 @@
-//! The commands' pipelines written once: which predictor (compiled, or read from a weight
-//! file), on which window, and what to do with it (emulate, certify, write). This is the one
-//! place these commands turn an [`EncodingKind`] into an [`AnyEncoding`] and dispatch on a
-//! file's dtype, so the
-//! command line only turns flags into a [`Prepared`] and prints the typed report it returns.
+//! Which predictor (compiled, or read from a weight file), on which window, and what to do with
+//! it (emulate, certify, draw, write): the one place the shells turn an [`EncodingKind`] into an
+//! [`AnyEncoding`] and dispatch on a file's dtype, so that they only turn their arguments into a
+//! [`Prepared`] and print or convert the typed report it returns.
 //!
 //! ```
-//! use arsim::{encoding::EncodingKind, machine::load_machine, pipeline::prepare};
+//! use arsim::api::{load_machine, prepare, EncodingKind};
 //! let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
 //! let input = bb2.parse_input("1*1").unwrap(); // the head starts on cell 1
 //! let p = prepare(&bb2, &input, EncodingKind::Sweep, None, None, 1_000).unwrap();
-//! let auto = arsim::rows::ExecutorChoice::Auto;
+//! let auto = arsim::api::ExecutorChoice::Auto;
 //! let report = p.emulate(&bb2, input, 1_000, auto, None, &mut |_| {}).unwrap();
 //! assert!(report.agree && report.head_start == 1 && report.steps == 2);
 //! ```
 
-use crate::certify::CertifyError;
-pub use crate::certify::CertifyReport;
+use crate::api::error::ApiError;
+use crate::certify::CertifyReport;
 use crate::emulate::{emulate_on, emulate_with, EmulateError, EmulateOptions, EmulationReport};
-pub use crate::encoding::gates::certify::CERTIFY_MAX_STEPS;
 use crate::encoding::{AnyEncoding, Encoding, EncodingKind};
 use crate::machine::{Input, Machine};
 use crate::rows::ExecutorChoice;
-pub use crate::weights::Weights;
-use crate::weights::{self, with_dense, DenseWeights, Metadata, WeightsError};
+use crate::weights::Weights;
+use crate::weights::{self, with_dense, DenseWeights, Metadata};
 use crate::window::window_of_run;
 use crate::window::Window;
 use std::path::Path;
-
-/// Why a pipeline could not run (bad input: exit 2 on the command line).
-#[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
-    /// A weight file could not be read.
-    #[error(transparent)]
-    Weights(#[from] WeightsError),
-    /// The emulation could not start.
-    #[error("machine {machine}: {source}")]
-    Emulate {
-        /// The machine's name.
-        machine: String,
-        /// Why.
-        source: EmulateError,
-    },
-    /// The local certificate does not apply.
-    #[error(transparent)]
-    Certify(#[from] CertifyError),
-    /// The machine cannot be compiled to this encoding.
-    #[error("machine {machine}: {message}")]
-    Compile {
-        /// The machine's name.
-        machine: String,
-        /// Why.
-        message: String,
-    },
-    /// A picture could not be drawn.
-    #[error("machine {machine}: {source}")]
-    Draw {
-        /// The machine's name.
-        machine: String,
-        /// Why.
-        source: crate::draw::DrawError,
-    },
-    /// A window or dictionary beyond what arsim builds.
-    #[error(transparent)]
-    Size(#[from] crate::limits::SizeError),
-    /// The file names an encoding arsim does not have.
-    #[error("{path}: metadata `encoding`: unknown encoding `{found}`")]
-    UnknownEncoding {
-        /// The file.
-        path: String,
-        /// The name it gives.
-        found: String,
-    },
-    /// The file holds weights of another encoding than the one asked for.
-    #[error("{path} holds {found} weights; give --encoding {found}")]
-    Encoding {
-        /// The file.
-        path: String,
-        /// The file's encoding.
-        found: String,
-    },
-}
 
 /// `kind` for `machine` on `window`; a machine the encoding cannot take is a compile error.
 pub fn encoding(
     machine: &Machine,
     kind: EncodingKind,
     window: Window,
-) -> Result<AnyEncoding, PipelineError> {
-    AnyEncoding::new(kind, machine, window).map_err(|e| PipelineError::Compile {
+) -> Result<AnyEncoding, ApiError> {
+    AnyEncoding::new(kind, machine, window).map_err(|e| ApiError::Compile {
         machine: machine.name().to_string(),
         message: e.to_string(),
     })
@@ -107,11 +51,26 @@ pub fn metadata(machine: &Machine, enc: &AnyEncoding, input: Option<&Input>) -> 
     meta
 }
 
+/// Writes `weights` of `machine` under `enc` to `path` whole, with the metadata every shell
+/// writes (`arsim compile --out`, Python's `Predictor.save`): the machine, its fingerprint,
+/// blank, start and halting states, the encoding and window, and `input` when it is not the
+/// empty word from cell 0.
+pub fn save(
+    machine: &Machine,
+    enc: &AnyEncoding,
+    weights: &Weights,
+    input: &Input,
+    path: &Path,
+) -> Result<(), ApiError> {
+    let compiled_for = (!input.is_empty() || input.head > 0).then_some(input);
+    Ok(weights.write(&metadata(machine, enc, compiled_for), path)?)
+}
+
 /// Compiles `machine` under `enc`, after checking the dictionary's size against
 /// [`crate::limits`].
-pub fn compile(machine: &Machine, enc: &AnyEncoding) -> Result<Weights, PipelineError> {
+pub fn compile(machine: &Machine, enc: &AnyEncoding) -> Result<Weights, ApiError> {
     crate::limits::check_dictionary(machine.num_states(), machine.num_symbols())?;
-    enc.compile(machine).map_err(|e| PipelineError::Compile {
+    enc.compile(machine).map_err(|e| ApiError::Compile {
         machine: machine.name().to_string(),
         message: e.to_string(),
     })
@@ -125,7 +84,7 @@ pub fn resolve_window(
     machine: &Machine,
     input: &Input,
     max_steps: u64,
-) -> Result<Window, PipelineError> {
+) -> Result<Window, ApiError> {
     let w = tape
         .or_else(|| meta.and_then(|m| m.window))
         .unwrap_or_else(|| window_of_run(machine, input, max_steps));
@@ -153,7 +112,7 @@ pub fn prepare(
     tape: Option<Window>,
     file: Option<&Path>,
     max_steps: u64,
-) -> Result<Prepared, PipelineError> {
+) -> Result<Prepared, ApiError> {
     let Some(path) = file else {
         let window = resolve_window(tape, None, machine, input, max_steps)?;
         let enc = encoding(machine, kind, window)?;
@@ -166,14 +125,14 @@ pub fn prepare(
     let (weights, meta) = Weights::read(path, kind.info().sparse_weights)?;
     if let Some(found) = meta.encoding.as_deref() {
         if EncodingKind::from_name(found).is_none() {
-            return Err(PipelineError::UnknownEncoding {
+            return Err(ApiError::UnknownEncoding {
                 path: path.display().to_string(),
                 found: found.to_string(),
             });
         }
     }
     if let Some(found) = meta.encoding.as_deref().filter(|&e| e != kind.name()) {
-        return Err(PipelineError::Encoding {
+        return Err(ApiError::Encoding {
             path: path.display().to_string(),
             found: found.to_string(),
         });
@@ -214,11 +173,11 @@ impl Prepared {
         executor: ExecutorChoice,
         threads: Option<usize>,
         progress: &mut dyn FnMut(u64),
-    ) -> Result<EmulationReport, PipelineError> {
+    ) -> Result<EmulationReport, ApiError> {
         let (m, enc) = (machine, &self.enc);
         let integer = matches!(self.weights, Weights::Dense(DenseWeights::Int(_)));
         if !integer && executor == ExecutorChoice::Rows {
-            return Err(PipelineError::Compile {
+            return Err(ApiError::Compile {
                 machine: m.name().to_string(),
                 message: "the row executor runs integer offset matrices; these weights run token by token".to_string(),
             });
@@ -235,7 +194,7 @@ impl Prepared {
             Weights::Dense(d) => with_dense!(d, p => emulate_with(enc, m, p, &opts, progress)),
             Weights::Sparse(p) => emulate_with(enc, m, p, &opts, progress),
         };
-        report.map_err(|source: EmulateError| PipelineError::Emulate {
+        report.map_err(|source: EmulateError| ApiError::Emulate {
             machine: m.name().to_string(),
             source,
         })
@@ -249,7 +208,7 @@ impl Prepared {
         input: &Input,
         max_steps: u64,
         opts: &crate::draw::spacetime::SpaceTimeOptions,
-    ) -> Result<crate::draw::spacetime::Diagram, PipelineError> {
+    ) -> Result<crate::draw::spacetime::Diagram, ApiError> {
         use crate::draw::spacetime::emulated;
         let (m, enc) = (machine, &self.enc);
         let d = match self.weights {
@@ -258,7 +217,7 @@ impl Prepared {
             }
             Weights::Sparse(p) => emulated(m, enc, p, input, max_steps, opts),
         };
-        d.map_err(|source| PipelineError::Draw {
+        d.map_err(|source| ApiError::Draw {
             machine: m.name().to_string(),
             source,
         })
@@ -271,7 +230,7 @@ impl Prepared {
         machine: &Machine,
         input: &Input,
         progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<CertifyReport, PipelineError> {
+    ) -> Result<CertifyReport, ApiError> {
         Ok(self.enc.certify(machine, &self.weights, input, progress)?)
     }
 }

@@ -1,0 +1,49 @@
+//! The front door: the one library API every shell goes through (the `arsim` command line, the
+//! Python package, any server). It takes typed requests and returns typed reports, and every
+//! check lives here or below it: sizes against `limits`, a machine file's own input, the
+//! window's resolution, the metadata written beside weights, the length of a collected trace.
+//! A check, a limit or a default that lived in one shell and not the others would be a bug.
+//!
+//! The shells name nothing else of the library: `python/src` is held to this module by
+//! `tests/architecture.rs`, and the types the front door returns are re-exported here.
+//!
+//! ```
+//! use arsim::api::{load_run, prepare, ExecutorChoice, InputSource, MachineRequest};
+//! use arsim::api::EncodingKind;
+//! let req = MachineRequest {
+//!     machine: "1RB1LB_1LA1RZ".into(),
+//!     input: InputSource::Word("1*1".into()), // the head starts on cell 1
+//!     ..Default::default()
+//! };
+//! let run = load_run(&req).unwrap();
+//! let p = prepare(&run.machine, &run.input, EncodingKind::Cells, None, None, 1_000).unwrap();
+//! let auto = ExecutorChoice::Auto;
+//! let report = p.emulate(&run.machine, run.input, 1_000, auto, None, &mut |_| {}).unwrap();
+//! assert!(report.agree && report.head_start == 1);
+//! ```
+
+pub mod error;
+pub mod learn;
+pub mod load;
+pub mod prepare;
+pub mod trace;
+
+pub use error::{chain, ApiError};
+pub use learn::{input_spec, InputsField, InputsRequest};
+pub use load::{load_run, InputSource, LoadedRun, MachineRequest};
+pub use prepare::{compile, encoding, metadata, prepare, resolve_window, save, Prepared};
+pub use trace::{token_trace, TokenTrace, MAX_TRACE_TOKENS};
+
+// The types the front door takes and returns.
+pub use crate::certify::{Certificate, CertifyReport, LocalCertifyReport};
+pub use crate::emulate::{EmulateOptions, EmulationReport};
+pub use crate::encoding::gates::certify::CERTIFY_MAX_STEPS;
+pub use crate::encoding::{EncodingInfo, EncodingKind, WindowKind};
+pub use crate::interpreter::{run_report, RunReport};
+pub use crate::machine::{
+    load_machine, load_machine_as, Input, LoadOptions, Machine, MachineFormat, Undefined,
+};
+pub use crate::predictor::{Layout, LinearAr, LinearArF32, TokenId};
+pub use crate::rows::ExecutorChoice;
+pub use crate::weights::{DenseWeights, Metadata, Weights};
+pub use crate::window::Window;
