@@ -401,7 +401,10 @@ fn cli_emulate_bb3_gates_agrees_and_counts_gates() {
     assert_eq!(j["cells_tokens"], 21 * 6);
     let text = arsim(&["emulate", "machines/bb3.ron", "--encoding", "gates"]);
     let s = String::from_utf8_lossy(&text.stdout);
-    assert!(s.contains("1050 gates"), "{s}");
+    assert!(
+        s.contains("1050 bits") && s.contains("T·S·|Γ|(|Q|+1) = 21·5·10 = 1050"),
+        "{s}"
+    );
 }
 
 #[test]

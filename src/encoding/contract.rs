@@ -133,7 +133,7 @@ pub fn fill_row<T: Trace + ?Sized>(trace: &mut T, row: &mut [u8]) -> bool {
 /// any implementation.
 pub trait Encoding {
     /// The interpreter's run in this encoding; it borrows the machine, not the encoding.
-    type Trace<'m>: Trace;
+    type Trace<'m>: Trace + 'm;
 
     /// The encoding's static facts (its name among them).
     fn info(&self) -> &'static EncodingInfo;

@@ -16,6 +16,7 @@
 pub mod cells;
 pub mod contract;
 pub mod divergence;
+pub mod dynamic;
 pub mod gates;
 pub mod halt;
 pub mod registry;
@@ -23,4 +24,5 @@ pub mod sweep;
 
 pub use contract::{Encoding, EncodingInfo, Trace, TraceExtras, WindowKind};
 pub use divergence::DivergenceReport;
+pub use dynamic::DynEncoding;
 pub use registry::{AnyEncoding, AnyTrace, EncodingKind};

@@ -257,7 +257,7 @@ mod tests {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = common_window(&m, &[vec![]], 100);
         assert_eq!((w.size, w.origin), (4, 2));
-        let f = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
+        let f = TraceFormat::of_kind(EncodingKind::Cells, &m, w).unwrap();
         let all: Vec<TokenId> = f
             .trace(&m, &crate::machine::Input::default(), 100)
             .unwrap()
@@ -284,7 +284,7 @@ mod tests {
     fn duplicates_are_counted_once_unless_kept_by_position() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = common_window(&m, &[vec![]], 100);
-        let f = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
+        let f = TraceFormat::of_kind(EncodingKind::Cells, &m, w).unwrap();
         let offsets = WindowKind::Local.offsets(w.size);
         let mut ti = Examples::new(7, &offsets, false);
         let mut td = Examples::new(7, &offsets, true);
@@ -304,10 +304,10 @@ mod tests {
     fn offsets_are_named_like_the_compiled_ones() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = Window { size: 3, origin: 0 };
-        let f = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
+        let f = TraceFormat::of_kind(EncodingKind::Cells, &m, w).unwrap();
         let l = layout(&m, &f, &WindowKind::All.offsets(3));
         assert_eq!(l.offset_names, ["1", "2", "S", "S+1", "S+2"]);
-        let g = TraceFormat::new(EncodingKind::Gates, &m, w).unwrap();
+        let g = TraceFormat::of_kind(EncodingKind::Gates, &m, w).unwrap();
         assert_eq!(layout(&m, &g, &[1, 2]).tokens, ["0", "1"]);
     }
 }

@@ -439,7 +439,7 @@ mod tests {
             .map(|w| m.parse_input(w).unwrap().symbols)
             .collect();
         let window = common_window(&m, &inputs, 1000);
-        let format = TraceFormat::new(EncodingKind::Cells, &m, window).unwrap();
+        let format = TraceFormat::of_kind(EncodingKind::Cells, &m, window).unwrap();
         let mut compiled = machine_to_cells_predictor(&m, window);
         let mut seen = Examples::new(
             compiled.layout().tokens.len(),

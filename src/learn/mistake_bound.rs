@@ -204,7 +204,7 @@ mod tests {
     fn the_bound_uses_the_compiled_margin_and_norm() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = common_window(&m, &[vec![]], 100);
-        let f = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
+        let f = TraceFormat::of_kind(EncodingKind::Cells, &m, w).unwrap();
         let compiled = machine_to_cells_predictor(&m, w);
         let c = Weights::Dense(DenseWeights::Int(compiled.clone()));
         let offsets = WindowKind::Local.offsets(w.size);

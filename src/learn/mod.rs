@@ -350,11 +350,12 @@ pub(crate) struct Stage {
 impl Stage {
     fn new(
         machine: &Machine,
+        proto: &TraceFormat,
         opts: &LearnOptions,
         inputs: &[Vec<SymbolId>],
     ) -> Result<Stage, LearnError> {
         let window = common_window(machine, inputs, opts.max_steps);
-        let format = TraceFormat::new(opts.encoding, machine, window)?;
+        let format = proto.on_window(machine, window);
         Ok(Stage {
             compiled: format.compile(machine)?,
             offsets: format.learner_offsets(opts.window),
@@ -376,6 +377,18 @@ pub(crate) fn prepare(
     opts: &LearnOptions,
     train: usize,
 ) -> Result<Prepared, LearnError> {
+    let proto = TraceFormat::of_kind(opts.encoding, machine, Window { size: 1, origin: 0 })?;
+    prepare_with(machine, &proto, opts, train)
+}
+
+/// [`prepare`] with the traces in the encoding `proto` (on any window: each stage lays it on
+/// its own).
+pub(crate) fn prepare_with(
+    machine: &Machine,
+    proto: &TraceFormat,
+    opts: &LearnOptions,
+    train: usize,
+) -> Result<Prepared, LearnError> {
     if train == 0 || opts.test == 0 {
         return Err(LearnError::Empty {
             train,
@@ -386,7 +399,7 @@ pub(crate) fn prepare(
     if split.eval_lengths.is_none() {
         let all: Vec<Vec<SymbolId>> = split.train.iter().chain(&split.test).cloned().collect();
         return Ok(Prepared {
-            train: Stage::new(machine, opts, &all)?,
+            train: Stage::new(machine, proto, opts, &all)?,
             held_out: None,
             split,
         });
@@ -395,8 +408,8 @@ pub(crate) fn prepare(
     // (`Encoding::move_offset`: for `cells`, the three cells above, S, S+1, S+2; the `all`
     // window's offsets 1..S+2 do not carry over), and one classifier per position does not
     // carry to longer traces at all.
-    let train = Stage::new(machine, opts, &split.train)?;
-    let held_out = Stage::new(machine, opts, &split.test)?;
+    let train = Stage::new(machine, proto, opts, &split.train)?;
+    let held_out = Stage::new(machine, proto, opts, &split.test)?;
     let moved: Option<Vec<usize>> = train
         .offsets
         .iter()
@@ -634,13 +647,34 @@ pub fn learn(
     opts: &LearnOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Learned, LearnError> {
+    let proto = TraceFormat::of_kind(opts.encoding, machine, Window { size: 1, origin: 0 })?;
+    learn_with(machine, &proto, opts, progress)
+}
+
+/// [`learn`] on the traces of any encoding (`opts.encoding` is not read): one defined outside
+/// arsim is learned, evaluated and certified as arsim's own are.
+pub fn learn_encoding<E: Encoding + Send + Sync + 'static>(
+    machine: &Machine,
+    encoding: E,
+    opts: &LearnOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Learned, LearnError> {
+    learn_with(machine, &TraceFormat::new(encoding), opts, progress)
+}
+
+fn learn_with(
+    machine: &Machine,
+    proto: &TraceFormat,
+    opts: &LearnOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Learned, LearnError> {
     if opts.learner == LearnerKind::TimeDependent && opts.algo == Algo::Softmax {
         return Err(LearnError::TimeDependentSoftmax);
     }
-    if opts.learner == LearnerKind::TimeInvariant && !opts.encoding.info().time_invariant {
+    if opts.learner == LearnerKind::TimeInvariant && !proto.info().time_invariant {
         return Err(LearnError::TimeInvariantGates);
     }
-    let mut p = prepare(machine, opts, opts.train)?;
+    let mut p = prepare_with(machine, proto, opts, opts.train)?;
     let by_position = opts.learner == LearnerKind::TimeDependent;
     let collecting = Instant::now();
     let mut ex = examples(
@@ -679,7 +713,7 @@ pub fn learn(
     });
     let report = LearnReport {
         machine: machine.name().to_string(),
-        encoding: opts.encoding.name(),
+        encoding: proto.info().name,
         learner: opts.learner,
         algo: opts.algo,
         window: opts.window,

@@ -4,7 +4,8 @@
 //! input (the interpreter's trace, produced row by row), the prompt (one row), the stop rule,
 //! the decoding of a row for the answer, the dictionary's names, the offsets of
 //! `--window all|local`, and the compiled predictor that the learned one is compared with. So
-//! the format is [`AnyEncoding`](crate::encoding::AnyEncoding), and every encoding can be learned:
+//! the format is any encoding behind one type ([`DynEncoding`](crate::encoding::DynEncoding)): arsim's
+//! own, or one defined elsewhere ([`crate::learn::learn_encoding`]). Every encoding can be learned:
 //! - `cells`: rows `SEP enc(C)` of S+1 tokens; the compiled predictor is time-invariant at
 //!   offsets S, S+1, S+2 (proofs/cells.md);
 //! - `sweep`: rows of S+1 tokens, one per run of right moves; time-invariant at 1, S, S+1
@@ -14,7 +15,7 @@
 //!   offsets R − 2B + 1 … R + 2B − 1, and its threshold as a bias at offset 1
 //!   (proofs/gates.md).
 
-pub use crate::encoding::{AnyEncoding as TraceFormat, AnyTrace as Reference};
+pub use crate::encoding::DynEncoding as TraceFormat;
 
 #[cfg(test)]
 mod tests {
@@ -30,8 +31,8 @@ mod tests {
     fn both_formats_stream_the_same_run() {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         let w = Window { size: 4, origin: 2 };
-        let cells = TraceFormat::new(EncodingKind::Cells, &m, w).unwrap();
-        let gates = TraceFormat::new(EncodingKind::Gates, &m, w).unwrap();
+        let cells = TraceFormat::of_kind(EncodingKind::Cells, &m, w).unwrap();
+        let gates = TraceFormat::of_kind(EncodingKind::Gates, &m, w).unwrap();
         let c: Vec<TokenId> = cells
             .trace(&m, &crate::machine::Input::default(), 100)
             .unwrap()
@@ -60,7 +61,7 @@ mod tests {
             .all(|e| local.contains(&(e.offset as usize))));
         assert!(p.max_offset() <= *local.last().unwrap());
         // Sweep rows decode to the configuration at the end of their path, the last one final.
-        let sweep = TraceFormat::new(EncodingKind::Sweep, &m, w).unwrap();
+        let sweep = TraceFormat::of_kind(EncodingKind::Sweep, &m, w).unwrap();
         let sw: Vec<TokenId> = sweep
             .trace(&m, &crate::machine::Input::default(), 100)
             .unwrap()

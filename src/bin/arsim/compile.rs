@@ -4,7 +4,7 @@ use crate::flags::{MachineArgs, WindowArgs};
 use crate::progress::phase_spinner;
 use crate::{load, print_json, Failure};
 use anyhow::anyhow;
-use arsim::api::{compile, encoding as encoding_of, metadata, resolve_window, Weights};
+use arsim::api::{compile, encoding as encoding_of, resolve_window, Weights};
 use arsim::draw::heatmap::Heatmap;
 use arsim::encoding::gates::BitLayout;
 use arsim::encoding::EncodingKind;
@@ -49,9 +49,7 @@ pub fn cmd_compile(
     }
     let labels = weights.nonzero_labels();
     if let Some(path) = &out {
-        let compiled_for = (!input.is_empty() || input.head > 0).then_some(&input);
-        let meta = metadata(&m, &enc, compiled_for);
-        weights.write(&meta, path).map_err(anyhow::Error::from)?;
+        arsim::api::save(&m, &enc, &weights, &input, path).map_err(anyhow::Error::from)?;
     }
     match &weights {
         Weights::Dense(DenseWeights::Int(p)) => {

@@ -5,13 +5,14 @@ use crate::flags::InputArgs;
 use crate::progress::phase_bars;
 use crate::{print_json, Failure};
 use anyhow::{anyhow, Context as _, Result};
+use arsim::api::InputsRequest;
 use arsim::learn::chain_length::{
     chain_length, median_needed, ChainLengthOptions, ChainLengthReport,
 };
-use arsim::learn::inputs::{InputSpec, Pattern};
+use arsim::learn::inputs::InputSpec;
 use arsim::learn::sample_complexity::{sweep, SweepReport};
 use arsim::learn::{learn, Algo, LearnOptions, LearnReport, LearnerKind};
-use arsim::machine::{Machine, SymbolId};
+use arsim::machine::Machine;
 use std::path::PathBuf;
 
 /// Parses `1-8`, `2,4,6`, `1-3,7` into a sorted list of numbers.
@@ -45,53 +46,28 @@ fn parse_numbers(text: &str, what: &str) -> Result<Vec<usize>> {
     Ok(out)
 }
 
-/// The input distribution from --pattern/--alphabet/--lengths or --inputs.
-pub fn input_spec(m: &Machine, name: &str, args: &InputArgs) -> Result<InputSpec> {
-    if let Some(list) = &args.inputs {
-        let words = list
-            .split(',')
-            .map(|w| {
-                m.parse_input(w)
-                    .map_err(anyhow::Error::from)
-                    .and_then(|i| Ok(i.into_word_from_first_cell()?))
-                    .with_context(|| format!("bad --inputs for machine {name}"))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        return Ok(InputSpec::Listed(words));
-    }
+/// The input distribution from --pattern/--alphabet/--lengths or --inputs, through the front
+/// door ([`arsim::api::input_spec`]).
+pub fn input_spec(m: &Machine, args: &InputArgs) -> Result<InputSpec> {
     let lengths = match args.lengths.as_deref() {
         None | Some("auto") => None,
         Some(l) => Some(parse_numbers(l, "--lengths")?),
     };
-    let pattern = match (&args.pattern, &args.alphabet) {
-        (Some(p), _) => {
-            Pattern::parse(m, p).with_context(|| format!("bad --pattern for machine {name}"))?
-        }
-        // A set of symbols, not an input: no head marker, every character a symbol.
-        (None, Some(a)) => Pattern::words_over(
-            &a.chars()
-                .map(|c| {
-                    m.symbol_id(c).ok_or_else(|| {
-                        anyhow!(
-                            "bad --alphabet for machine {name}: '{c}' is not one of its symbols {{{}}}",
-                            m.render(&(0..m.num_symbols() as u8).map(SymbolId).collect::<Vec<_>>())
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?,
-        ),
-        (None, None) => Pattern::for_machine(m),
-    };
-    let eval_lengths = args
-        .eval_lengths
-        .as_deref()
-        .map(|l| parse_numbers(l, "--eval-lengths"))
-        .transpose()?;
-    Ok(InputSpec::Random {
-        pattern,
+    let req = InputsRequest {
+        words: args
+            .inputs
+            .as_ref()
+            .map(|list| list.split(',').map(str::to_string).collect()),
+        pattern: args.pattern.clone(),
+        alphabet: args.alphabet.clone(),
         lengths,
-        eval_lengths,
-    })
+        eval_lengths: args
+            .eval_lengths
+            .as_deref()
+            .map(|l| parse_numbers(l, "--eval-lengths"))
+            .transpose()?,
+    };
+    arsim::api::input_spec(m, &req).map_err(crate::flag_hint)
 }
 
 pub fn cmd_learn(

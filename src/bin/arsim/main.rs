@@ -19,11 +19,12 @@ mod task_parity;
 mod task_text;
 mod trace;
 
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{anyhow, Result};
+use arsim::api::{load_run, ApiError, InputSource, InputsField, MachineRequest};
 use arsim::learn::softmax::SoftmaxOptions;
 use arsim::learn::LearnOptions;
 use arsim::length::Plan;
-use arsim::machine::{load_machine_as, load_machine_with, Input, LoadOptions, Machine};
+use arsim::machine::{load_machine_as, Input, LoadOptions, Machine};
 use clap::Parser;
 use flags::{Cli, Command, MachineArgs};
 use serde::Serialize;
@@ -128,39 +129,60 @@ pub fn print_json(value: &impl Serialize) {
 }
 
 /// Loads the machine and parses the input (--input, --input-file, or the file's own) against
-/// its alphabet; lenient loading's warnings go to stderr.
+/// its alphabet through the front door; lenient loading's warnings go to stderr.
 pub fn load(args: &MachineArgs) -> Result<(Machine, Input)> {
-    let given = match (&args.input, &args.input_file) {
-        (Some(word), _) => Some(word.clone()),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read --input-file {}", path.display()))?;
-            let word = text.strip_suffix('\n').unwrap_or(&text);
-            Some(word.strip_suffix('\r').unwrap_or(word).to_string())
-        }
-        (None, None) => None,
+    let req = MachineRequest {
+        machine: args.machine.clone(),
+        options: LoadOptions {
+            format: args.format,
+            lenient: args.lenient,
+            undefined: args.undefined,
+            start: args.start.clone(),
+            input: None,
+        },
+        input: match (&args.input, &args.input_file) {
+            (Some(word), _) => InputSource::Word(word.clone()),
+            (None, Some(path)) => InputSource::File(path.clone()),
+            (None, None) => InputSource::Own,
+        },
     };
-    let opts = LoadOptions {
-        format: args.format,
-        lenient: args.lenient,
-        undefined: args.undefined,
-        start: args.start.clone(),
-        input: given.clone(),
-    };
-    let loaded = load_machine_with(&args.machine, &opts)?;
+    let loaded = load_run(&req).map_err(flag_hint)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
-    let m = loaded.machine;
-    let word = given.unwrap_or_else(|| m.default_input().unwrap_or("").to_string());
-    let input = m
-        .parse_input(&word)
-        .map_err(|e| match (&args.input, &args.input_file) {
-            (Some(_), _) => anyhow!("--input: {e}"),
-            (None, Some(path)) => anyhow!("--input-file {}: {e}", path.display()),
-            (None, None) => anyhow!("the input in {}: {e}", args.machine),
-        })?;
-    Ok((m, input))
+    Ok((loaded.machine, loaded.input))
+}
+
+/// The front door's error in the command line's words: a bad input names the flag it came from.
+pub fn flag_hint(e: ApiError) -> anyhow::Error {
+    match &e {
+        ApiError::Input {
+            origin: InputSource::Word(_),
+            source,
+            ..
+        } => anyhow!("--input: {source}"),
+        ApiError::Input {
+            origin: InputSource::File(path),
+            source,
+            ..
+        } => anyhow!("--input-file {}: {source}", path.display()),
+        ApiError::InputFile { path, source } => {
+            anyhow!("cannot read --input-file {path}: {source}")
+        }
+        ApiError::Inputs {
+            field,
+            machine,
+            message,
+        } => {
+            let flag = match field {
+                InputsField::Words => "--inputs",
+                InputsField::Pattern => "--pattern",
+                InputsField::Alphabet => "--alphabet",
+            };
+            anyhow!("bad {flag} for machine {machine}: {message}")
+        }
+        _ => anyhow::Error::from(e),
+    }
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
@@ -301,7 +323,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             plot,
         } => {
             let m = load_machine_as(&machine, format).map_err(anyhow::Error::from)?;
-            let spec = learn::input_spec(&m, &machine, &input)?;
+            let spec = learn::input_spec(&m, &input)?;
             let opts = LearnOptions {
                 encoding,
                 inputs: spec,
