@@ -1,32 +1,29 @@
 //! arsim: auto-regressive next-token predictors, even linear ones, emulate Turing machines
 //! when given chain-of-thought tokens (Malach, ICML 2024), made executable.
 //!
-//! The pipeline, stage by stage (see `ARCHITECTURE.md`):
+//! The crate is in layers (`ARCHITECTURE.md`, held by `tests/architecture.rs`), bottom to top:
 //!
-//! 1. [`machine`]: load (`.ron`, bbchallenge standard format) and validate a [`Machine`];
-//! 2. [`interpreter`]: the reference run;
-//! 3. [`encoding`]: runs as token traces (`cells`, `sweep`; `gates`, the one-hot bits of the
-//!    `cells` rows);
-//! 4. [`compiler`]: machine → [`predictor::LinearAr`] weights; for `gates`, machine →
-//!    [`circuit::ThresholdCircuit`] → [`time_dependent::TimeDependentAr`] (one sparse map per
-//!    position), and [`tasks::parity`]'s circuits the same way;
-//! 5. [`certify`]: the exhaustive local check of those weights;
-//! 6. [`executor`] + [`verify`]: generate token by token, streaming, and compare every token;
-//! 7. [`emulate`]: stages 2-6 in order, as `arsim emulate` runs them; [`export`] writes weights;
-//! 8. [`learn`]: predictors learned from traces (perceptron, softmax regression, one
-//!    perceptron per position), compared with the compiled ones on held-out inputs.
-//!
-//! Beside the pipeline, [`draw`] pictures runs (space-time diagrams) and weights (heatmaps),
-//! and [`graph`] writes a machine's state graph as Graphviz DOT; [`tasks`] holds the paper's
-//! experiments: 4-digit multiplication's vocabulary, split and chains of thought; TinyStories'
-//! corpus, BPE and n-gram baselines. [`limits`] checks every size a user can give (a window,
-//! a dictionary, a YAML document's depth) before it is allocated.
+//! 1. base: [`token`], [`limits`] (every size checked before it is allocated), [`fs`];
+//! 2. machine: [`machine`] (load and validate a [`machine::Machine`]), [`interpreter`] (the
+//!    reference run), [`graph`], [`window`] (a tape window and a configuration on it);
+//! 3. engines, which know token ids only: [`predictor`], [`kernel`], [`executor`], [`rows`]
+//!    (the row-parallel executor), [`verify`];
+//! 4. [`weights`]: weight files;
+//! 5. encodings: [`encoding`] (the [`encoding::Encoding`] trait, the registry, `cells`,
+//!    `sweep`, `gates`: trace, compile, certify), [`certify`], [`circuit`];
+//! 6. runs, written once over the trait: [`emulate`] (every generated token checked against
+//!    the interpreter), [`length`], [`learn`], [`draw`];
+//! 7. models and tasks: [`nn`], [`tasks`] (the paper's experiments);
+//! 8. the front door, [`api`]: typed requests and reports, every check a shell must not hold on
+//!    its own. The command line and the Python package call it.
 //!
 //! ```
-//! use arsim::{emulate::{emulate_cells, EmulateOptions}, machine::load_machine};
-//! let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
-//! let opts = EmulateOptions { input: Default::default(), window: None, max_steps: 1_000 };
-//! let report = emulate_cells(&bb2, &opts, &mut |_| {}).unwrap();
+//! use arsim::api::{load_run, prepare, EncodingKind, ExecutorChoice, MachineRequest};
+//! let req = MachineRequest { machine: "1RB1LB_1LA1RZ".into(), ..Default::default() };
+//! let run = load_run(&req).unwrap();
+//! let p = prepare(&run.machine, &run.input, EncodingKind::Cells, None, None, 1_000).unwrap();
+//! let r = p.emulate(&run.machine, run.input, 1_000, ExecutorChoice::Auto, None, &mut |_| {});
+//! let report = r.unwrap();
 //! assert!(report.agree);
 //! assert_eq!(report.steps, 6);
 //! assert_eq!(report.generated_tokens, 6 * (report.tape_cells as u64 + 1));
@@ -56,4 +53,3 @@ pub mod verify;
 pub mod weights;
 pub mod window;
 
-pub use machine::Machine;

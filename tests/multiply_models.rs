@@ -112,7 +112,7 @@ fn binary_conversion_round_trips() {
     assert_eq!(read_binary("1x"), None);
 }
 
-fn machine() -> arsim::Machine {
+fn machine() -> arsim::machine::Machine {
     load_machine(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/machines/binary-multiply.ron"

@@ -1,7 +1,7 @@
 //! Pictures: space-time diagrams of runs and traces ([`spacetime`]) and labelled heatmaps of
 //! compiled weights ([`heatmap`]), as PNG (pixel-exact, written by the `png` crate) or SVG.
 //!
-//! This sits beside the pipeline, at its ends: it reads a [`Machine`](crate::Machine) and its
+//! This sits beside the pipeline, at its ends: it reads a [`Machine`](crate::machine::Machine) and its
 //! run, a generated trace, or a [`LinearAr`](crate::predictor::LinearAr), and draws them. It
 //! does no I/O: it returns bytes, which the CLI writes whole. Everything is drawn on a
 //! [`Canvas`] of RGB pixels with an 8×8 bitmap font, so the pictures are the same on every
