@@ -403,7 +403,7 @@ fn cli_saves_weights_that_emulate_and_sweeps_with_a_plot() {
     let out = arsim(&[
         "learn",
         "machines/binary-increment.ron",
-        "--sweep",
+        "--sample-sizes",
         "1,4,16",
         "--eval",
         "20",
@@ -454,7 +454,7 @@ fn cli_learn_rejects_bad_input_with_exit_2() {
             "--out",
             "x.safetensors",
         ],
-        &["learn", "machines/binary-add.ron", "--sweep", "0,2"],
+        &["learn", "machines/binary-add.ron", "--sample-sizes", "0,2"],
         // The `all` window's offsets 1..S+2 do not carry to a wider window.
         &[
             "learn",
@@ -475,7 +475,7 @@ fn cli_learn_rejects_bad_input_with_exit_2() {
         &[
             "learn",
             "machines/binary-add.ron",
-            "--sweep",
+            "--sample-sizes",
             "2",
             "--plot",
             "x.pdf",
@@ -594,13 +594,13 @@ fn cli_chain_length_rejects_bad_input_with_exit_2() {
             "cannot be used with",
         ),
         (
-            &["--chain-length", "7", "--sweep", "1,2"],
+            &["--chain-length", "7", "--sample-sizes", "1,2"],
             "cannot be used with",
         ),
         (&["--epsilon", "0.1"], "--chain-length"),
         (
             &["--plot", "x.svg"],
-            "--plot draws --sweep or --chain-length",
+            "--plot draws --sample-sizes or --chain-length",
         ),
         (
             &[

@@ -501,7 +501,7 @@ fn pool(m: &Machine, block: &[Cell]) -> Cell {
 
 /// Where the parts of a drawn diagram go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Layout {
+pub struct DiagramLayout {
     /// Picture width in pixels.
     pub width: usize,
     /// Picture height in pixels.
@@ -525,10 +525,10 @@ impl Diagram {
     }
 
     /// Where everything goes; the plain layout is the grid alone.
-    pub fn layout(&self) -> Layout {
+    pub fn layout(&self) -> DiagramLayout {
         let (gw, gh) = self.grid_size();
         if self.plain {
-            return Layout {
+            return DiagramLayout {
                 width: gw,
                 height: gh,
                 grid_x: 0,
@@ -552,7 +552,7 @@ impl Diagram {
         let width = (legend_x + legend_w + MARGIN).max(MARGIN * 2 + title_w);
         let legend_h = LINE + self.legend.len() * (SWATCH + 4) + LINE;
         let height = (grid_y + gh).max(grid_y + legend_h) + MARGIN;
-        Layout {
+        DiagramLayout {
             width,
             height,
             grid_x,

@@ -382,7 +382,6 @@ pub fn chain_length(
 mod tests {
     use super::*;
     use crate::encoding::WindowKind;
-    use crate::learn::sample_complexity::sweep;
     use crate::machine::load::load_machine;
 
     /// A probe whose error is a step at `threshold`: 10 errors below it, 0 from it on.
@@ -477,7 +476,13 @@ mod tests {
                 ..opts.clone()
             };
             // The sweep draws its split for its largest size: probe at the run's budget.
-            let sw = sweep(&m, &direct, &[td - 1, td, run.budget], &mut |_| {}).unwrap();
+            let sw = crate::learn::sample_complexity::sample_complexity(
+                &m,
+                &direct,
+                &[td - 1, td, run.budget],
+                &mut |_| {},
+            )
+            .unwrap();
             let at = |n: usize| {
                 sw.rows
                     .iter()

@@ -1,10 +1,10 @@
-//! The sample-complexity figure of `arsim learn --sweep … --plot FILE`: held-out trace error
+//! The sample-complexity figure of `arsim learn --sample-sizes … --plot FILE`: held-out trace error
 //! against training traces (log scale), one line per learner, as SVG or PNG.
 //!
 //! Drawn with plotters through [`crate::draw::plot::render`] (SVG, or PNG on its bitmap-font
 //! pixel backend).
 
-use super::sample_complexity::SweepReport;
+use super::sample_complexity::SampleComplexityReport;
 use crate::draw::plot::{chart_with_legend, draw_series, render, Frame, LegendEntry, Series};
 pub use crate::draw::plot::{check_path, PlotError};
 use plotters::coord::Shift;
@@ -15,7 +15,10 @@ use std::path::Path;
 const SIZE: (u32, u32) = (800, 500);
 
 /// Writes the sweep's figure to `path` (`.svg` or `.png`), whole or not at all.
-pub fn plot_sweep(report: &SweepReport, path: &Path) -> Result<(), PlotError> {
+pub fn plot_sample_complexity(
+    report: &SampleComplexityReport,
+    path: &Path,
+) -> Result<(), PlotError> {
     render(path, SIZE, &|root| draw(root, report), &|root| {
         draw(root, report)
     })
@@ -28,7 +31,7 @@ const STROKE: u32 = 2;
 /// The chart itself, on any backend.
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    report: &SweepReport,
+    report: &SampleComplexityReport,
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
@@ -97,12 +100,12 @@ mod tests {
     use crate::learn::sample_complexity::{SweepPoint, SweepRow};
     use crate::learn::{Algo, InputsSummary};
 
-    fn report() -> SweepReport {
+    fn report() -> SampleComplexityReport {
         report_of(&[(1, 0.9, 1.0), (2, 0.3, 1.0), (4, 0.0, 0.7)])
     }
 
     /// A report whose rows are (training traces, time-invariant error, time-dependent error).
-    fn report_of(rows: &[(usize, f64, f64)]) -> SweepReport {
+    fn report_of(rows: &[(usize, f64, f64)]) -> SampleComplexityReport {
         let point = |e: f64| SweepPoint {
             trace_errors: 0,
             trace_error_rate: e,
@@ -116,7 +119,7 @@ mod tests {
             converged: true,
             seconds: 0.0,
         };
-        SweepReport {
+        SampleComplexityReport {
             machine: "demo".into(),
             encoding: "cells",
             algo: Algo::Perceptron,
@@ -151,14 +154,14 @@ mod tests {
     fn writes_svg_and_png_and_refuses_other_extensions() {
         let dir = tempfile::tempdir().unwrap();
         let svg = dir.path().join("s.svg");
-        plot_sweep(&report(), &svg).unwrap();
+        plot_sample_complexity(&report(), &svg).unwrap();
         let text = std::fs::read_to_string(&svg).unwrap();
         assert!(text.starts_with("<svg") && text.contains("time-dependent"));
         let png = dir.path().join("s.png");
-        plot_sweep(&report(), &png).unwrap();
+        plot_sample_complexity(&report(), &png).unwrap();
         let bytes = std::fs::read(&png).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
-        let err = plot_sweep(&report(), &dir.path().join("s.pdf")).unwrap_err();
+        let err = plot_sample_complexity(&report(), &dir.path().join("s.pdf")).unwrap_err();
         assert!(err.to_string().contains("s.pdf"), "{err}");
     }
 
@@ -175,7 +178,7 @@ mod tests {
             [(1, 1.0, 0.0), (2, 0.6, 0.3), (4, 0.3, 0.6), (8, 0.0, 1.0)],
         ];
         for rows in cases {
-            plot_sweep(&report_of(&rows), &svg).unwrap();
+            plot_sample_complexity(&report_of(&rows), &svg).unwrap();
             let text = std::fs::read_to_string(&svg).unwrap();
             crate::draw::plot::svg_check::assert_legend_off_data(&text, SIZE);
         }

@@ -1,5 +1,5 @@
 //! Sample complexity: held-out error against the number of training traces, for the
-//! time-invariant and the time-dependent learner side by side (`arsim learn --sweep`).
+//! time-invariant and the time-dependent learner side by side (`arsim learn --sample-sizes`).
 //!
 //! The last stage of `learn`, repeated: one input split is drawn for the largest size, so the
 //! training inputs of each size are a prefix of the next one's and every size is tested on the
@@ -84,7 +84,7 @@ pub struct SweepRow {
 
 /// The sample-complexity table.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SweepReport {
+pub struct SampleComplexityReport {
     /// The machine's name.
     pub machine: String,
     /// The encoding.
@@ -153,12 +153,12 @@ pub(crate) fn measure(
 /// Runs both learners at every size in `sizes` (training traces; sorted, zeros dropped); for
 /// `gates`, the time-dependent one only. `opts.train` is ignored. Progress: one unit per
 /// (size, learner).
-pub fn sweep(
+pub fn sample_complexity(
     machine: &Machine,
     opts: &LearnOptions,
     sizes: &[usize],
     progress: &mut dyn FnMut(Progress),
-) -> Result<SweepReport, LearnError> {
+) -> Result<SampleComplexityReport, LearnError> {
     let mut sizes: Vec<usize> = sizes.iter().copied().filter(|&n| n > 0).collect();
     sizes.sort_unstable();
     sizes.dedup();
@@ -187,7 +187,7 @@ pub fn sweep(
             });
         }
     }
-    Ok(SweepReport {
+    Ok(SampleComplexityReport {
         machine: machine.name().to_string(),
         encoding: opts.encoding.name(),
         algo: opts.algo,
@@ -221,7 +221,7 @@ mod tests {
             window: WindowKind::Local,
             ..LearnOptions::for_machine(&m)
         };
-        let r = sweep(&m, &opts, &[4, 1, 2, 4, 0], &mut |_| {}).unwrap();
+        let r = sample_complexity(&m, &opts, &[4, 1, 2, 4, 0], &mut |_| {}).unwrap();
         let sizes: Vec<usize> = r.rows.iter().map(|r| r.train_traces).collect();
         assert_eq!(sizes, [1, 2, 4]);
         assert_eq!(r.test_traces, 20);

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// The `inputs` field of a machine file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct InputSpec {
+pub struct DistributionSpec {
     /// The alphabet of each part, as a string of its characters.
     pub parts: Vec<String>,
     /// What stands between two parts.
@@ -271,8 +271,8 @@ pub(crate) fn word_of(
 
 impl InputDistribution {
     /// The spec that describes this distribution.
-    pub fn to_spec(&self, m: &Machine) -> InputSpec {
-        InputSpec {
+    pub fn to_spec(&self, m: &Machine) -> DistributionSpec {
+        DistributionSpec {
             parts: self.parts.iter().map(|p| m.render(p)).collect(),
             separator: m.render(&self.separator),
         }

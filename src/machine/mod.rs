@@ -28,7 +28,7 @@ pub use model::{
     SymbolId, Transition, Undefined, HEAD_MARKER,
 };
 
-pub use inputs::{InputSpec, Pattern};
+pub use inputs::{DistributionSpec, Pattern};
 pub use load::{
     load_machine, load_machine_as, load_machine_with, LoadError, LoadOptions, Loaded, MachineFormat,
 };

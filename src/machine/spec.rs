@@ -1,7 +1,7 @@
 //! The serialisable form of a machine: what a `.ron` file (or any other format) says,
 //! before validation. Names are strings here; [`validate`](fn@super::validate) turns them into ids.
 
-use super::inputs::InputSpec;
+use super::inputs::DistributionSpec;
 use super::model::{Machine, Move};
 use serde::{Deserialize, Serialize};
 
@@ -32,9 +32,9 @@ pub struct MachineSpec {
     /// `--input` is given (turingmachine.io's `input:`, Morphett's `$INITIAL_TAPE:`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
-    /// What a random input looks like (see [`InputSpec`]).
+    /// What a random input looks like (see [`DistributionSpec`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inputs: Option<InputSpec>,
+    pub inputs: Option<DistributionSpec>,
     /// Example runs that the tests check.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<ExampleSpec>,

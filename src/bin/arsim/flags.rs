@@ -217,7 +217,7 @@ pub enum Command {
     /// held-out inputs. Prints token, trace and answer error, agreement with the compiled
     /// predictor and, for the perceptron, its mistakes against the bound (R² + 2τ)/γ² from the
     /// compiled weights. --encoding gates learns the bit traces with one perceptron per position
-    /// (--learner time-dependent). Exit 1 when a held-out trace is wrong. --sweep 1,2,4,8
+    /// (--learner time-dependent). Exit 1 when a held-out trace is wrong. --sample-sizes 1,2,4,8
     /// instead reports held-out trace error against training traces for the time-invariant and
     /// the time-dependent learner (exit 0); --plot draws it. --chain-length 10,20,40 instead
     /// reports, for inputs of each length, the training traces each learner needs for held-out
@@ -234,7 +234,7 @@ pub enum Command {
         /// perceptron per position).
         #[arg(long, value_enum, default_value = "cells")]
         encoding: EncodingKind,
-        /// Training traces (the largest --sweep size replaces it).
+        /// Training traces (the largest --sample-sizes size replaces it).
         #[arg(long, default_value_t = 50)]
         train: usize,
         /// Held-out traces (inputs disjoint from the training ones).
@@ -272,16 +272,22 @@ pub enum Command {
         epochs: usize,
         /// Write the learned weights (safetensors, the layout of `compile --out`; float32 for
         /// softmax). Time-invariant learners only.
-        #[arg(long = "out", alias = "save", conflicts_with = "sweep")]
+        #[arg(long = "out", alias = "save", conflicts_with = "sample_sizes")]
         save: Option<PathBuf>,
-        /// Training-set sizes for the sample-complexity sweep, e.g. 1,2,4,8,16.
-        #[arg(long, conflicts_with = "eval_lengths")]
-        sweep: Option<String>,
+        /// Sample complexity: the training-set sizes to learn from, each on the same held-out
+        /// inputs, e.g. 1,2,4,8,16 (formerly --sweep, a name the encoding `sweep` also has).
+        #[arg(
+            long,
+            alias = "sweep",
+            conflicts_with = "eval_lengths",
+            value_name = "SIZES"
+        )]
+        sample_sizes: Option<String>,
         /// Sample complexity against chain length: for each input length n (e.g. 10,20,40,80:
         /// every run of the pattern has n symbols), the fewest training traces at which each
         /// learner's held-out trace error is at most --epsilon (doubling, then bisection, up to
         /// --budget), with the mean trace length T in tokens.
-        #[arg(long, conflicts_with_all = ["sweep", "save", "lengths", "eval_lengths", "inputs"])]
+        #[arg(long, conflicts_with_all = ["sample_sizes", "save", "lengths", "eval_lengths", "inputs"])]
         chain_length: Option<String>,
         /// --chain-length: the held-out trace error to reach [default: 0.05].
         #[arg(long, requires = "chain_length")]
@@ -296,7 +302,7 @@ pub enum Command {
         /// one panel each after this run's.
         #[arg(long, requires = "plot")]
         plot_with: Vec<PathBuf>,
-        /// Draw the sweep or the chain-length measurement (FILE.svg or FILE.png).
+        /// Draw the sample-complexity or the chain-length measurement (FILE.svg or FILE.png).
         #[arg(long)]
         plot: Option<PathBuf>,
     },

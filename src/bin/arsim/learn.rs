@@ -1,4 +1,4 @@
-//! `arsim learn`: learned against compiled, the sample-complexity sweep, and the traces needed
+//! `arsim learn`: learned against compiled, sample complexity against training-set size, and the traces needed
 //! against chain length (`--chain-length`).
 
 use crate::flags::InputArgs;
@@ -10,7 +10,7 @@ use arsim::learn::chain_length::{
     chain_length, median_needed, ChainLengthOptions, ChainLengthReport,
 };
 use arsim::learn::inputs::InputSpec;
-use arsim::learn::sample_complexity::{sweep, SweepReport};
+use arsim::learn::sample_complexity::{sample_complexity, SampleComplexityReport};
 use arsim::learn::{learn, Algo, LearnOptions, LearnReport, LearnerKind};
 use arsim::machine::Machine;
 use std::path::PathBuf;
@@ -247,28 +247,28 @@ fn print_learn(r: &LearnReport) {
     }
 }
 
-pub fn cmd_sweep(
+pub fn cmd_sample_complexity(
     m: &Machine,
     opts: &LearnOptions,
     sizes: &str,
     plot: Option<PathBuf>,
     json: bool,
 ) -> Result<(), Failure> {
-    let sizes = parse_numbers(sizes, "--sweep sizes")?;
+    let sizes = parse_numbers(sizes, "--sample-sizes")?;
     if sizes.contains(&0) {
-        return Err(anyhow!("--sweep sizes must be at least 1").into());
+        return Err(anyhow!("--sample-sizes must be at least 1").into());
     }
     if let Some(path) = &plot {
         arsim::learn::plot::check_path(path).map_err(anyhow::Error::from)?;
     }
     let mut progress = phase_bars(json);
-    let report =
-        sweep(m, opts, &sizes, &mut progress).map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
+    let report = sample_complexity(m, opts, &sizes, &mut progress)
+        .map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
     drop(progress);
     if let Some(path) = &plot {
-        arsim::learn::plot::plot_sweep(&report, path).map_err(anyhow::Error::from)?;
+        arsim::learn::plot::plot_sample_complexity(&report, path).map_err(anyhow::Error::from)?;
     }
-    print_with_plot(&report, plot.as_deref(), json, print_sweep);
+    print_with_plot(&report, plot.as_deref(), json, print_sample_complexity);
     Ok(())
 }
 
@@ -297,7 +297,7 @@ fn print_with_plot<R: serde::Serialize>(
     }
 }
 
-fn print_sweep(r: &SweepReport) {
+fn print_sample_complexity(r: &SampleComplexityReport) {
     println!(
         "machine      {} ({}: S = {} cells, |D| = {}), window {}, {} held-out traces, seed {}",
         r.machine,

@@ -314,7 +314,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             margin,
             epochs,
             save,
-            sweep,
+            sample_sizes,
             chain_length,
             epsilon,
             budget,
@@ -342,8 +342,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     ..SoftmaxOptions::default()
                 },
             };
-            match (sweep, chain_length) {
-                (Some(sizes), _) => learn::cmd_sweep(&m, &opts, &sizes, plot, json),
+            match (sample_sizes, chain_length) {
+                (Some(sizes), _) => learn::cmd_sample_complexity(&m, &opts, &sizes, plot, json),
                 (None, Some(lengths)) => {
                     let chain = learn::ChainArgs {
                         lengths,
@@ -355,7 +355,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     learn::cmd_chain_length(&m, &opts, &chain, plot, json)
                 }
                 (None, None) if plot.is_some() => Err(Failure::Input(anyhow!(
-                    "--plot draws --sweep or --chain-length: give one of them"
+                    "--plot draws --sample-sizes or --chain-length: give one of them"
                 ))),
                 (None, None) => learn::cmd_learn(&m, &opts, save, json),
             }
