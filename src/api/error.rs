@@ -1,11 +1,16 @@
 //! [`ApiError`]: every way a request to the front door can fail, typed; the shells map each to
 //! their own words (flag names on the command line) and exit codes.
 
-use crate::api::learn::InputsField;
-use crate::api::load::InputSource;
+use crate::api::source::{InputSource, InputsField};
 use crate::certify::CertifyError;
 use crate::emulate::EmulateError;
+use crate::learn::LearnError;
 use crate::machine::{InputError, LoadError};
+use crate::nn::NnError;
+use crate::tasks::multiply::MultiplyError;
+use crate::tasks::text::bpe::TokenizerError;
+use crate::tasks::text::corpus::CorpusError;
+use crate::tasks::text::hf_tokenizer::HfTokenizerError;
 use crate::weights::WeightsError;
 
 /// Why a request to the front door could not be served: bad input (exit 2 on the command
@@ -112,6 +117,76 @@ pub enum ApiError {
         /// The file's encoding.
         found: String,
     },
+    /// The file is not a safetensors file at all (a PyTorch checkpoint, a pickle).
+    #[error("{path} is {what}, not a safetensors weight file; arsim reads the safetensors files that `arsim compile --out`, `arsim learn --out` and Python's `Predictor.save` write (from PyTorch, write one with safetensors.torch.save_file)")]
+    NotSafetensors {
+        /// The file.
+        path: String,
+        /// What it is instead.
+        what: &'static str,
+    },
+    /// An option's value is not one of its names.
+    #[error("invalid value '{value}' for '{what}' [possible values: {}]", .possible.join(", "))]
+    Option {
+        /// The option.
+        what: String,
+        /// The value given.
+        value: String,
+        /// The names it takes.
+        possible: Vec<String>,
+    },
+    /// A token id outside the vocabulary (negative, or too large).
+    #[error("{what}: token {index} is {value}{}; the ids are 0..{vocab}", if *.value < 0 { ", a negative id" } else { "" })]
+    TokenId {
+        /// What the ids are (`prompt`, `chain 3`, …).
+        what: String,
+        /// Where in the sequence.
+        index: usize,
+        /// The id.
+        value: i64,
+        /// The vocabulary's size.
+        vocab: usize,
+    },
+    /// An array of the wrong shape or size.
+    #[error("{what}: {message}")]
+    Shape {
+        /// The argument.
+        what: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A request these weights cannot serve (sparse weights as offset matrices, say).
+    #[error("{message}")]
+    Unsupported {
+        /// What cannot be done, and why.
+        message: String,
+    },
+    /// Integer weights whose scores could overflow the `i32` accumulator.
+    #[error(transparent)]
+    ScoreOverflow(#[from] crate::predictor::linear::ScoreOverflow),
+    /// A learning run could not start.
+    #[error("machine {machine}: {source}")]
+    Learn {
+        /// The machine's name.
+        machine: String,
+        /// Why.
+        source: LearnError,
+    },
+    /// A model or checkpoint could not be read or run.
+    #[error(transparent)]
+    Model(#[from] NnError),
+    /// A multiplication pair or chain is not one of the task's.
+    #[error(transparent)]
+    Multiply(#[from] MultiplyError),
+    /// A tokenizer file could not be read or written.
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizerError),
+    /// A tokenizer could not be written as a Hugging Face file.
+    #[error(transparent)]
+    HfTokenizer(#[from] HfTokenizerError),
+    /// A text corpus could not be read.
+    #[error(transparent)]
+    Corpus(#[from] CorpusError),
 }
 
 /// Where an input word came from, for a message.

@@ -4,6 +4,7 @@
 //! command line and Python draw the same words from the same request.
 
 use crate::api::error::ApiError;
+pub use crate::api::source::InputsField;
 use crate::learn::inputs::{InputSpec, Pattern};
 use crate::machine::Machine;
 
@@ -20,28 +21,6 @@ pub struct InputsRequest {
     pub lengths: Option<Vec<usize>>,
     /// The held-out words' run lengths, when they differ (length extrapolation).
     pub eval_lengths: Option<Vec<usize>>,
-}
-
-/// Which part of an [`InputsRequest`] is at fault.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InputsField {
-    /// [`InputsRequest::words`].
-    Words,
-    /// [`InputsRequest::pattern`].
-    Pattern,
-    /// [`InputsRequest::alphabet`].
-    Alphabet,
-}
-
-impl InputsField {
-    /// The field's name in words.
-    pub fn name(self) -> &'static str {
-        match self {
-            InputsField::Words => "input words",
-            InputsField::Pattern => "pattern",
-            InputsField::Alphabet => "alphabet",
-        }
-    }
 }
 
 /// The learner's inputs of `req` for `machine`: the listed words, else random words of the

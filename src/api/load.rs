@@ -4,21 +4,9 @@
 //! `$INITIAL_TAPE:`, a `.ron` file's `input`).
 
 use crate::api::error::ApiError;
+pub use crate::api::source::InputSource;
 use crate::limits;
 use crate::machine::{load_machine_with, Input, LoadOptions, Machine};
-use std::path::PathBuf;
-
-/// Where the input word comes from.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum InputSource {
-    /// The machine file's own input, else the empty word.
-    #[default]
-    Own,
-    /// This word (a `*` marks the head's start cell where `*` is not a symbol).
-    Word(String),
-    /// The first line of this file (one trailing newline dropped).
-    File(PathBuf),
-}
 
 /// What to load: the machine argument, how to read it, and the input.
 #[derive(Clone, Debug, Default)]

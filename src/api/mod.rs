@@ -23,16 +23,40 @@
 //! ```
 
 pub mod error;
+pub mod files;
 pub mod learn;
+pub mod learner;
 pub mod load;
+pub mod models;
+#[cfg(feature = "clap")]
+pub mod options;
+pub mod predictors;
 pub mod prepare;
+pub mod source;
+pub mod tasks;
+pub mod tokens;
 pub mod trace;
 
 pub use error::{chain, ApiError};
+pub use files::{file_metadata, read_weights, write_weights};
 pub use learn::{input_spec, InputsField, InputsRequest};
+pub use learner::{
+    learn, learn_defaults, learned_predictor, Algo, InputSpec, LearnOptions, LearnProgress,
+    LearnReport, Learned, LearnedPredictor, LearnerKind, OutputKind, SoftmaxOptions,
+};
 pub use load::{load_run, InputSource, LoadedRun, MachineRequest};
-pub use prepare::{compile, encoding, metadata, prepare, resolve_window, save, Prepared};
-pub use trace::{token_trace, TokenTrace, MAX_TRACE_TOKENS};
+pub use models::{checkpoint_logits, checkpoint_tensors, CheckpointTensors};
+#[cfg(feature = "clap")]
+pub use options::{option_name, option_names, parse_option};
+pub use predictors::{
+    certify_json, verdict, CertifyJson, HeldPredictor, Matrices, Verdict, COMPILE_MAX_STEPS,
+};
+pub use prepare::{
+    compile, compiled_for, encoding, metadata, prepare, prepare_weights, resolve_window, save,
+    Prepared,
+};
+pub use tokens::token_ids;
+pub use trace::{token_trace, token_trace_with, TokenTrace, MAX_TRACE_TOKENS};
 
 // The types the front door takes and returns.
 pub use crate::certify::{Certificate, CertifyReport, LocalCertifyReport};

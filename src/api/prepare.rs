@@ -14,6 +14,7 @@
 //! ```
 
 use crate::api::error::ApiError;
+use crate::api::files::{read_weights, write_weights};
 use crate::certify::CertifyReport;
 use crate::emulate::{emulate_on, emulate_with, EmulateError, EmulateOptions, EmulationReport};
 use crate::encoding::{AnyEncoding, Encoding, EncodingKind};
@@ -62,8 +63,13 @@ pub fn save(
     input: &Input,
     path: &Path,
 ) -> Result<(), ApiError> {
-    let compiled_for = (!input.is_empty() || input.head > 0).then_some(input);
-    Ok(weights.write(&metadata(machine, enc, compiled_for), path)?)
+    write_weights(weights, &metadata(machine, enc, compiled_for(input)), path)
+}
+
+/// The input weights are compiled for, as their metadata records it: none for the empty word
+/// from cell 0.
+pub fn compiled_for(input: &Input) -> Option<&Input> {
+    (!input.is_empty() || input.head > 0).then_some(input)
 }
 
 /// Compiles `machine` under `enc`, after checking the dictionary's size against
@@ -122,18 +128,37 @@ pub fn prepare(
             meta: None,
         });
     };
-    let (weights, meta) = Weights::read(path, kind.info().sparse_weights)?;
+    let (weights, meta) = read_weights(path)?;
+    let origin = path.display().to_string();
+    prepare_weights(
+        machine, input, kind, tape, weights, meta, &origin, max_steps,
+    )
+}
+
+/// Weights already read (from the file `origin`, named in messages) or held by a shell, checked
+/// against `kind`; the window is `tape`, else the metadata's, else the run's.
+#[allow(clippy::too_many_arguments)]
+pub fn prepare_weights(
+    machine: &Machine,
+    input: &Input,
+    kind: EncodingKind,
+    tape: Option<Window>,
+    weights: Weights,
+    meta: Metadata,
+    origin: &str,
+    max_steps: u64,
+) -> Result<Prepared, ApiError> {
     if let Some(found) = meta.encoding.as_deref() {
         if EncodingKind::from_name(found).is_none() {
             return Err(ApiError::UnknownEncoding {
-                path: path.display().to_string(),
+                path: origin.to_string(),
                 found: found.to_string(),
             });
         }
     }
     if let Some(found) = meta.encoding.as_deref().filter(|&e| e != kind.name()) {
         return Err(ApiError::Encoding {
-            path: path.display().to_string(),
+            path: origin.to_string(),
             found: found.to_string(),
         });
     }

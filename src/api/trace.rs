@@ -49,6 +49,28 @@ pub fn token_trace(
     max_steps: u64,
     max_tokens: u64,
 ) -> Result<TokenTrace, ApiError> {
+    token_trace_with(
+        machine,
+        input,
+        kind,
+        window,
+        max_steps,
+        max_tokens,
+        &mut |_| {},
+    )
+}
+
+/// [`token_trace`], calling `progress(tokens)` about every 2^20 tokens collected (a shell checks
+/// for an interrupt there).
+pub fn token_trace_with(
+    machine: &Machine,
+    input: &Input,
+    kind: EncodingKind,
+    window: Option<Window>,
+    max_steps: u64,
+    max_tokens: u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<TokenTrace, ApiError> {
     let limit = max_tokens.min(MAX_TRACE_TOKENS);
     let w = resolve_window(window, None, machine, input, max_steps)?;
     let enc = encoding(machine, kind, w)?;
@@ -68,6 +90,9 @@ pub fn token_trace(
             });
         }
         ids.push(token);
+        if ids.len() % (1 << 20) == 0 {
+            progress(ids.len() as u64);
+        }
     }
     let end = Trace::end(&t).map(|e| match e {
         TraceEnd::Final(stop) => stop.name().to_string(),

@@ -1,0 +1,188 @@
+//! Weight files as every shell reads and writes them: [`read_weights`] takes a file of either
+//! kind (dense offset matrices or sparse maps, by the format its metadata names) in any dtype
+//! [`Weights::read`] takes, and says plainly when the file is not safetensors at all (a PyTorch
+//! `.pt`, a pickle); [`write_weights`] writes the same bytes for the same weights every time,
+//! whichever process writes them, so that `arsim compile --out` and Python's `Predictor.save`
+//! agree byte for byte.
+
+use crate::api::error::ApiError;
+use crate::fs::write_atomic;
+use crate::weights::{self, with_dense, Metadata, Weights, WeightsError};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+/// The largest safetensors header arsim reads (the safetensors crate's own limit).
+const MAX_HEADER: u64 = 100_000_000;
+
+/// Reads a weight file, dense or sparse as its metadata's `format` says, in any dtype
+/// [`Weights::read`] takes (integer files whose scores could overflow the `i32` accumulator are
+/// refused, naming the bound; nothing is wrapped).
+pub fn read_weights(path: &Path) -> Result<(Weights, Metadata), ApiError> {
+    let sparse = match header_format(path)? {
+        Some(format) => format.starts_with(weights::SPARSE_FORMAT),
+        // Not a header arsim can read: the library's own reading says why.
+        None => false,
+    };
+    Ok(Weights::read(path, sparse)?)
+}
+
+/// The metadata `format` of a safetensors file, `None` when its header cannot be read as one;
+/// an error when the file cannot be opened or is recognisably something else.
+fn header_format(path: &Path) -> Result<Option<String>, ApiError> {
+    let io = |source| {
+        ApiError::Weights(WeightsError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = [0u8; 8];
+    let mut got = 0;
+    while got < head.len() {
+        match file.read(&mut head[got..]).map_err(io)? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    let what = match &head[..got] {
+        [b'P', b'K', 3, 4, ..] => {
+            Some("a zip archive (PyTorch's torch.save writes these .pt files)")
+        }
+        [0x80, 2..=5, ..] => Some("a Python pickle (an old torch.save .pt file?)"),
+        _ => None,
+    };
+    if let Some(what) = what {
+        return Err(ApiError::NotSafetensors {
+            path: path.display().to_string(),
+            what,
+        });
+    }
+    if got < head.len() {
+        return Ok(None);
+    }
+    let n = u64::from_le_bytes(head);
+    if n > MAX_HEADER {
+        return Ok(None);
+    }
+    let mut json = vec![0u8; n as usize];
+    if file.read_exact(&mut json).is_err() {
+        return Ok(None);
+    }
+    let Ok(header) = serde_json::from_slice::<serde_json::Value>(&json) else {
+        return Ok(None);
+    };
+    Ok(header
+        .get("__metadata__")
+        .and_then(|m| m.get("format"))
+        .and_then(|f| f.as_str())
+        .map(str::to_string))
+}
+
+/// Writes `weights` with `meta` to `path`, whole or not at all, in the same bytes every time:
+/// the header's keys in sorted order (safetensors writes its metadata map in hash order, which
+/// differs from process to process).
+pub fn write_weights(weights: &Weights, meta: &Metadata, path: &Path) -> Result<(), ApiError> {
+    let bytes = match weights {
+        Weights::Dense(d) => with_dense!(d, p => weights::dense_bytes(p, meta)),
+        Weights::Sparse(p) => weights::sparse_bytes(p, meta),
+    };
+    write_atomic(path, &canonical(bytes)).map_err(WeightsError::from)?;
+    Ok(())
+}
+
+/// The metadata a file of `weights` written with `meta` holds, key by key (the layout, dtype and
+/// rule filled in from the weights, as [`write_weights`] writes them).
+pub fn file_metadata(weights: &Weights, meta: &Metadata) -> BTreeMap<String, String> {
+    let bytes = match weights {
+        Weights::Dense(d) => with_dense!(d, p => weights::dense_bytes(p, meta)),
+        Weights::Sparse(p) => weights::sparse_bytes(p, meta),
+    };
+    header(&bytes)
+        .and_then(|h| h.get("__metadata__").cloned())
+        .and_then(|m| serde_json::from_value(m).ok())
+        .unwrap_or_default()
+}
+
+/// The JSON header of serialised safetensors bytes.
+fn header(bytes: &[u8]) -> Option<serde_json::Value> {
+    let n = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?) as usize;
+    serde_json::from_slice(bytes.get(8..8usize.checked_add(n)?)?).ok()
+}
+
+/// A serialised safetensors file with its header's keys sorted (the tensors' bytes unchanged).
+fn canonical(bytes: Vec<u8>) -> Vec<u8> {
+    let Some(header) = header(&bytes) else {
+        return bytes;
+    };
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let mut json = serde_json::to_vec(&sorted(header)).expect("a JSON value serialises");
+    // safetensors pads the header with spaces to a multiple of 8 bytes.
+    json.resize(json.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + json.len() + bytes.len() - 8 - n);
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&bytes[8 + n..]);
+    out
+}
+
+/// The value with every object's keys inserted in sorted order.
+fn sorted(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<_> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(sorted).collect())
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{compile, encoding, metadata};
+    use crate::encoding::EncodingKind;
+    use crate::machine::load::from_standard;
+    use crate::window::Window;
+
+    #[test]
+    fn the_same_weights_write_the_same_bytes_and_read_back() {
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for kind in EncodingKind::ALL {
+            let enc = encoding(&m, kind, Window { size: 4, origin: 1 }).unwrap();
+            let w = compile(&m, &enc).unwrap();
+            let meta = metadata(&m, &enc, None);
+            let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+            write_weights(&w, &meta, &a).unwrap();
+            // A fresh map (another hash order) for the second write.
+            let meta2 = Metadata {
+                extra: meta.extra.clone(),
+                ..meta.clone()
+            };
+            write_weights(&w, &meta2, &b).unwrap();
+            assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+            let (read, _) = read_weights(&a).unwrap();
+            assert_eq!(read, w, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_zip_or_pickle_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let pt = dir.path().join("model.pt");
+        std::fs::write(&pt, b"PK\x03\x04\x14\x00\x00\x00rest").unwrap();
+        let e = read_weights(&pt).unwrap_err().to_string();
+        assert!(
+            e.contains("zip archive") && e.contains("safetensors"),
+            "{e}"
+        );
+        std::fs::write(&pt, b"\x80\x02}q\x00.").unwrap();
+        let e = read_weights(&pt).unwrap_err().to_string();
+        assert!(e.contains("pickle"), "{e}");
+    }
+}

@@ -1,0 +1,287 @@
+//! The paper's experiments as a shell reaches them (`arsim.tasks` in Python): 4-digit
+//! multiplication (the vocabulary, the chains of thought, the fixed split, seeded training
+//! batches, the validation sample and the scoring of greedily decoded chains) and TinyStories
+//! (the corpus, its story-level split, arsim's BPE tokenizer and its Hugging Face file, the
+//! n-gram baselines, bits per byte). Ids from outside are checked here ([`token_ids`]).
+
+use crate::api::error::ApiError;
+use crate::api::tokens::token_ids;
+use crate::tasks::multiply::neural::{ChainBatches, EVAL_SEED};
+use crate::tasks::multiply::{Dataset, Vocabulary, ANSWER_DIGITS};
+use crate::tasks::text::baselines::{run_baselines, BaselineOptions, BaselineReport};
+use crate::tasks::text::metrics::{evaluate, EvalReport, EvalSet};
+use crate::tasks::text::{corpus, hf_tokenizer, split};
+use crate::token::TokenId;
+use serde::Serialize;
+use std::path::Path;
+
+pub use crate::tasks::multiply::neural::WrongAnswer;
+pub use crate::tasks::multiply::{Chain, CotFormat, Pair, Split};
+pub use crate::tasks::text::bpe::Bpe;
+pub use crate::tasks::text::ngram::{NgramModel, Order};
+
+// ---------------------------------------------------------------- multiplication
+
+/// The words of the multiplication vocabulary, by id.
+pub fn multiply_vocabulary() -> Vec<String> {
+    Vocabulary::new().words().to_vec()
+}
+
+/// The pair a × b (each operand in 1111..=9999).
+pub fn multiply_pair(a: u32, b: u32) -> Result<Pair, ApiError> {
+    Ok(Pair::new(a, b)?)
+}
+
+/// The chain of thought of a × b in `format`.
+pub fn multiply_chain(format: CotFormat, a: u32, b: u32) -> Result<Vec<TokenId>, ApiError> {
+    Ok(format.chain(multiply_pair(a, b)?).tokens)
+}
+
+/// The pairs in the training, validation and test sides of the split.
+pub fn multiply_split_sizes() -> (u64, u64, u64) {
+    (
+        Split::Train.len(),
+        Split::Validation.len(),
+        Split::Test.len(),
+    )
+}
+
+/// Training batch `step` of a run with `seed` (`arsim task multiply --seed --batch`): the pairs
+/// and their whole chains, row-major `[batch, len]`.
+pub fn multiply_batch(
+    format: CotFormat,
+    batch: usize,
+    seed: u64,
+    step: usize,
+) -> (Vec<Pair>, Vec<TokenId>) {
+    let pairs = ChainBatches {
+        format,
+        batch,
+        seed,
+    }
+    .pairs(step);
+    let ids = pairs.iter().flat_map(|&p| format.chain(p).tokens).collect();
+    (pairs, ids)
+}
+
+/// The fixed validation sample of `arsim task multiply --eval n` (seed `EVAL_SEED`).
+pub fn multiply_validation(format: CotFormat, n: usize) -> Vec<Chain> {
+    Dataset::new(Split::Validation, format).sample_chains(n, EVAL_SEED)
+}
+
+/// Greedy decoding's scores on the validation sample, by the rules of `arsim task multiply`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChainsScore {
+    /// Pairs scored.
+    pub pairs: usize,
+    /// Pairs whose 8 answer digits are all right.
+    pub exact: usize,
+    /// `exact / pairs`.
+    pub exact_rate: f64,
+    /// Answer digits right, over all pairs.
+    pub digits_correct: usize,
+    /// `digits_correct / (8·pairs)`.
+    pub per_digit_accuracy: f64,
+    /// Pairs whose whole generated chain equals the reference chain.
+    pub chains_exact: usize,
+    /// Up to 3 wrong answers.
+    pub wrong_examples: Vec<WrongAnswer>,
+}
+
+/// Scores greedily decoded chains of the validation sample of `n` pairs: row k of `generated`
+/// is the chain decoded from the prompt of sample pair k (the rule of `decode_and_score`:
+/// answer digits right, whole answers, whole chains).
+pub fn multiply_score(
+    format: CotFormat,
+    n: usize,
+    generated: &[Vec<i64>],
+) -> Result<ChainsScore, ApiError> {
+    let chains = multiply_validation(format, n);
+    let len = format.len();
+    if generated.len() != chains.len() || generated.iter().any(|r| r.len() != len) {
+        let lens: Vec<usize> = generated.iter().map(Vec::len).collect();
+        return Err(ApiError::Shape {
+            what: "predicted chains".to_string(),
+            message: format!(
+                "expected {} chains of {len} tokens (the validation sample of {n} pairs, cot {}), got {} rows of lengths {:?}",
+                chains.len(),
+                format.name(),
+                generated.len(),
+                &lens[..lens.len().min(8)]
+            ),
+        });
+    }
+    let vocab = Vocabulary::new();
+    let mut score = ChainsScore {
+        pairs: chains.len(),
+        exact: 0,
+        exact_rate: 0.0,
+        digits_correct: 0,
+        per_digit_accuracy: 0.0,
+        chains_exact: 0,
+        wrong_examples: Vec::new(),
+    };
+    for (k, (chain, row)) in chains.iter().zip(generated).enumerate() {
+        let row = token_ids(&format!("chain {k}"), row, vocab.len())?;
+        if row[..chain.prompt_len()] != *chain.prompt() {
+            return Err(ApiError::Shape {
+                what: "predicted chains".to_string(),
+                message: format!(
+                    "chain {k} does not start with the prompt of validation pair {}×{}",
+                    chain.pair.a, chain.pair.b
+                ),
+            });
+        }
+        let right = chain.digits_correct(&row);
+        score.digits_correct += right;
+        if right == ANSWER_DIGITS {
+            score.exact += 1;
+        } else if score.wrong_examples.len() < 3 {
+            score.wrong_examples.push(WrongAnswer {
+                pair: format!("{}×{}", chain.pair.a, chain.pair.b),
+                expected: format!("{:08}", chain.pair.product()),
+                generated: vocab
+                    .decode(&row[chain.answer_range()])
+                    .unwrap_or_else(|_| "?".into()),
+            });
+        }
+        if row == chain.tokens {
+            score.chains_exact += 1;
+        }
+    }
+    score.exact_rate = score.exact as f64 / score.pairs.max(1) as f64;
+    score.per_digit_accuracy =
+        score.digits_correct as f64 / (ANSWER_DIGITS * score.pairs).max(1) as f64;
+    Ok(score)
+}
+
+// ---------------------------------------------------------------- TinyStories
+
+/// The stories of a TinyStories-format file (UTF-8 checked; errors name file and line).
+pub fn read_stories(path: &Path) -> Result<Vec<String>, ApiError> {
+    Ok(corpus::read_corpus(path)?.stories().to_vec())
+}
+
+/// The story-level split of `arsim task text`: (training indices, validation indices).
+pub fn split_stories(
+    stories: &[String],
+    seed: u64,
+    validation_fraction: f64,
+) -> (Vec<usize>, Vec<usize>) {
+    let s = split::split_stories(stories, seed, validation_fraction);
+    (s.train, s.validation)
+}
+
+/// `ids` decoded by the tokenizer, each checked against its vocabulary first.
+pub fn bpe_decode(bpe: &Bpe, ids: &[i64]) -> Result<String, ApiError> {
+    Ok(bpe.decode(&token_ids("ids", ids, bpe.vocab_size())?))
+}
+
+/// The tokenizer as a Hugging Face `tokenizers` JSON file's text.
+pub fn bpe_hf_json(bpe: &Bpe) -> Result<String, ApiError> {
+    Ok(hf_tokenizer::to_json(bpe)?)
+}
+
+/// Writes the tokenizer as a Hugging Face `tokenizers` file, whole.
+pub fn bpe_hf_save(bpe: &Bpe, path: &Path) -> Result<(), ApiError> {
+    Ok(hf_tokenizer::write(bpe, path)?)
+}
+
+/// The n-gram model of order `order` (1, 2 or 3) fitted on token sequences over `vocab` ids.
+pub fn ngram_fit(
+    order: usize,
+    vocab: usize,
+    sequences: &[Vec<i64>],
+) -> Result<NgramModel, ApiError> {
+    let order = match order {
+        1 => Order::Unigram,
+        2 => Order::Bigram,
+        3 => Order::Trigram,
+        n => {
+            return Err(ApiError::Option {
+                what: "order".to_string(),
+                value: n.to_string(),
+                possible: vec!["1".into(), "2".into(), "3".into()],
+            })
+        }
+    };
+    let seqs = sequences
+        .iter()
+        .enumerate()
+        .map(|(k, s)| token_ids(&format!("sequence {k}"), s, vocab))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(NgramModel::fit(order, vocab, &seqs))
+}
+
+/// An n-gram model's name and size.
+#[derive(Clone, Debug, Serialize)]
+pub struct NgramInfo {
+    /// `unigram`, `bigram` or `trigram`.
+    pub model: &'static str,
+    /// Its parameters.
+    pub parameters: usize,
+    /// Its Kneser-Ney discounts.
+    pub discounts: Vec<f64>,
+}
+
+/// The model's name and size.
+pub fn ngram_info(model: &NgramModel) -> NgramInfo {
+    NgramInfo {
+        model: model.order().name(),
+        parameters: model.parameters(),
+        discounts: model.discounts(),
+    }
+}
+
+/// Cross-entropy, perplexity and bits per byte of `model` on `stories` (every token scored once).
+pub fn ngram_evaluate(model: &NgramModel, bpe: &Bpe, stories: &[String]) -> EvalReport {
+    evaluate(model, &EvalSet::new(stories, bpe))
+}
+
+/// The baselines of `arsim task text --baselines` on the corpus at `path`: the table and the
+/// tokenizer trained for it.
+pub fn text_baselines(
+    path: &Path,
+    vocab: usize,
+    seed: u64,
+    validation_fraction: f64,
+) -> Result<(BaselineReport, Bpe), ApiError> {
+    let corpus = corpus::read_corpus(path)?;
+    let b = run_baselines(
+        &corpus,
+        &BaselineOptions {
+            vocab,
+            seed,
+            validation_fraction,
+        },
+    );
+    Ok((b.report, b.bpe))
+}
+
+/// Bits per byte of a total negative log-likelihood in nats over `bytes` bytes of text (the
+/// rule of `metrics::evaluate`).
+pub fn bits_per_byte(total_nats: f64, bytes: usize) -> f64 {
+    total_nats / std::f64::consts::LN_2 / bytes.max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_validation_sample_scores_perfectly_and_bad_rows_are_named() {
+        let f = CotFormat::Carry;
+        let truth: Vec<Vec<i64>> = multiply_validation(f, 5)
+            .iter()
+            .map(|c| c.tokens.iter().map(|t| i64::from(t.0)).collect())
+            .collect();
+        let s = multiply_score(f, 5, &truth).unwrap();
+        assert_eq!((s.exact, s.chains_exact, s.per_digit_accuracy), (5, 5, 1.0));
+        let mut bad = truth.clone();
+        bad[2][20] = -1;
+        let e = multiply_score(f, 5, &bad).unwrap_err().to_string();
+        assert!(e.contains("chain 2: token 20 is -1, a negative id"), "{e}");
+        let e = multiply_score(f, 5, &truth[..4]).unwrap_err().to_string();
+        assert!(e.contains("expected 5 chains of 75 tokens"), "{e}");
+    }
+}
