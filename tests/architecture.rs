@@ -543,6 +543,66 @@ fn shortest_loop(graph: &DiGraph<&str, String>, scc: &[petgraph::graph::NodeInde
     Vec::new()
 }
 
+/// The import graph as Graphviz DOT, drawn at the grain of the layer table (one node a module
+/// of the table, one cluster a layer, the lowest layer at the bottom; an edge where any file of
+/// one imports a file of the other): `ARSIM_IMPORT_GRAPH=imports.dot cargo test --test
+/// architecture`, then `dot -Tsvg imports.dot > docs/imports.svg`.
+fn import_graph_dot(
+    graph: &DiGraph<&str, String>,
+    library: &[&SourceFile],
+    layers: &Layers,
+) -> String {
+    // The table entry each file belongs to (its longest prefix in the table).
+    let entry_of = |module: &[String]| -> Option<String> {
+        (0..=module.len())
+            .rev()
+            .find(|&k| layers.modules.contains_key(&module[..k]))
+            .map(|k| module[..k].join("::"))
+    };
+    let file_entry: BTreeMap<&str, String> = library
+        .iter()
+        .filter_map(|f| Some((f.rel.as_str(), entry_of(&f.module)?)))
+        .collect();
+    let mut out = String::from(
+        "digraph imports {\n  rankdir=BT;\n  newrank=true;\n  node [shape=box, style=rounded, fontsize=11, fontname=\"Helvetica\"];\n",
+    );
+    let mut by_layer: BTreeMap<(usize, String), BTreeSet<String>> = BTreeMap::new();
+    for (path, (n, name)) in &layers.modules {
+        if !path.iter().any(|s| s.contains('/')) {
+            by_layer.entry((*n, name.clone())).or_default().insert(path.join("::"));
+        }
+    }
+    for ((n, name), entries) in &by_layer {
+        out.push_str(&format!(
+            "  subgraph cluster_{n} {{\n    label=\"{n}  {name}\";\n    color=\"#999999\";\n"
+        ));
+        let names: Vec<String> = entries.iter().map(|e| format!("\"{e}\"")).collect();
+        out.push_str(&format!("    {{ rank=same; {}; }}\n  }}\n", names.join("; ")));
+    }
+    // Invisible edges hold the layers in order, the lowest at the bottom.
+    let firsts: Vec<&String> = by_layer.values().filter_map(|e| e.iter().next()).collect();
+    for pair in firsts.windows(2) {
+        out.push_str(&format!(
+            "  \"{}\" -> \"{}\" [style=invis, weight=10];\n",
+            pair[0], pair[1]
+        ));
+    }
+    let mut edges = BTreeSet::new();
+    for e in graph.raw_edges() {
+        let (a, b) = (graph[e.source()], graph[e.target()]);
+        if let (Some(x), Some(y)) = (file_entry.get(a), file_entry.get(b)) {
+            if x != y {
+                edges.insert((x.clone(), y.clone()));
+            }
+        }
+    }
+    for (x, y) in edges {
+        out.push_str(&format!("  \"{x}\" -> \"{y}\" [color=\"#00000055\"];\n"));
+    }
+    out.push_str("}\n");
+    out
+}
+
 /// Every rule of the module comment, checked over `files` with `layers`.
 fn check(files: &[SourceFile], layers: &Layers) -> Vec<Violation> {
     let mut out = BTreeSet::new();
@@ -678,6 +738,9 @@ fn check(files: &[SourceFile], layers: &Layers) -> Vec<Violation> {
         }
     }
 
+    if let Some(path) = std::env::var_os("ARSIM_IMPORT_GRAPH") {
+        std::fs::write(path, import_graph_dot(&graph, &library, layers)).unwrap();
+    }
     for scc in petgraph::algo::tarjan_scc(&graph) {
         if scc.len() > 1 {
             let mut names: Vec<&str> = scc.iter().map(|&n| graph[n]).collect();
