@@ -57,19 +57,19 @@ pub enum ChainLengthError {
     #[error(transparent)]
     Learn(#[from] LearnError),
     /// Listed or given inputs have no length to grow.
-    #[error("--chain-length draws random words of a pattern with runs of each length in turn; listed inputs (--inputs) have no length to grow")]
+    #[error("the chain-length measurement draws random words of a pattern with runs of each length in turn; listed inputs have no length to grow")]
     NotRandom,
     /// ε outside [0, 1).
-    #[error("--epsilon must be at least 0 and below 1 (got {0})")]
+    #[error("the error tolerance ε must be at least 0 and below 1 (got {0})")]
     Epsilon(f64),
     /// A budget of no trace.
-    #[error("--budget must be at least 1 training trace")]
+    #[error("the budget must be at least 1 training trace")]
     Budget,
     /// No length or no seed.
-    #[error("--chain-length needs at least one input length and one seed")]
+    #[error("the chain-length measurement needs at least one input length and one seed")]
     Nothing,
     /// A length whose words are all held out.
-    #[error("input length {length}: the pattern {pattern} has {available} distinct words with runs of that length, and {test} are held out: none is left to train on (use longer inputs or fewer --eval)")]
+    #[error("input length {length}: the pattern {pattern} has {available} distinct words with runs of that length, and {test} are held out: none is left to train on (use longer inputs or fewer held-out traces)")]
     TooFewWords {
         /// The input run length.
         length: usize,
@@ -186,7 +186,7 @@ impl SeedRun {
 
 /// One input length, every seed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LengthRow {
+pub struct ChainLengthRow {
     /// The input run length n.
     pub input_length: usize,
     /// Mean generated tokens per held-out trace, over the seeds: the chain length T.
@@ -195,7 +195,7 @@ pub struct LengthRow {
     pub runs: Vec<SeedRun>,
 }
 
-impl LengthRow {
+impl ChainLengthRow {
     /// Traces needed by learner `kind`, one per seed that measured it (`None`: not reached).
     pub fn needed(&self, kind: LearnerKind) -> Vec<Option<usize>> {
         self.runs
@@ -250,7 +250,7 @@ pub struct ChainLengthReport {
     /// Step limit of every run.
     pub max_steps: u64,
     /// One row per input length, increasing.
-    pub lengths: Vec<LengthRow>,
+    pub lengths: Vec<ChainLengthRow>,
 }
 
 /// Runs the search for both learners (for `gates`, the time-dependent one) at every length and
@@ -351,7 +351,7 @@ pub fn chain_length(
             });
         }
         let mean_tokens = runs.iter().map(|r| r.mean_tokens).sum::<f64>() / runs.len() as f64;
-        rows.push(LengthRow {
+        rows.push(ChainLengthRow {
             input_length: n,
             mean_tokens,
             runs,

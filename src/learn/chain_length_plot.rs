@@ -286,7 +286,7 @@ fn legend_height(width: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::learn::chain_length::{LengthRow, Probe, Search, SeedRun};
+    use crate::learn::chain_length::{ChainLengthRow, Probe, Search, SeedRun};
 
     fn search(needed: Option<usize>) -> Search {
         Search {
@@ -302,7 +302,7 @@ mod tests {
     }
 
     fn report() -> ChainLengthReport {
-        let row = |n: usize, t: f64, ti: usize, td: Option<usize>| LengthRow {
+        let row = |n: usize, t: f64, ti: usize, td: Option<usize>| ChainLengthRow {
             input_length: n,
             mean_tokens: t,
             runs: vec![SeedRun {
