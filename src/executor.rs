@@ -14,7 +14,7 @@ pub trait StopRule {
 
 /// A stop rule that never stops (the caller bounds the run).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct NeverStop;
+pub(crate) struct NeverStop;
 
 impl StopRule for NeverStop {
     fn after(&mut self, _: TokenId) -> bool {

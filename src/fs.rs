@@ -23,7 +23,7 @@ pub struct WriteError {
 }
 
 /// The temporary file `write_atomic` uses for `path`: hidden, beside it, named by the process.
-pub fn temporary_path(path: &Path) -> PathBuf {
+pub(crate) fn temporary_path(path: &Path) -> PathBuf {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

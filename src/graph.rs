@@ -138,7 +138,7 @@ pub fn dot_to_png(dot: &str) -> Result<Vec<u8>, GraphError> {
 }
 
 /// As [`dot_to_png`], with the path of the `dot` program.
-pub fn dot_to_png_with(program: &Path, dot: &str) -> Result<Vec<u8>, GraphError> {
+pub(crate) fn dot_to_png_with(program: &Path, dot: &str) -> Result<Vec<u8>, GraphError> {
     let mut child = Command::new(program)
         .arg("-Tpng")
         .stdin(Stdio::piped())

@@ -403,7 +403,7 @@ fn draw<DB: DrawingBackend>(
 
 /// Least squares of ln y = ln c + k ln x: returns (k, c, R²), or `None` with fewer than two
 /// distinct x.
-pub fn fit_power_law(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
+pub(crate) fn fit_power_law(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
     let pts: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x.ln(), y.ln())).collect();
     let n = pts.len() as f64;
     let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;

@@ -127,7 +127,7 @@ fn describe<P: Predictor>(
 
 /// The divergence when the reference ended in a final configuration but the predictor's stop
 /// rule did not fire: the token it generates past the end.
-pub fn overrun<P: Predictor>(exec: &mut Executor<P>) -> Divergence {
+pub(crate) fn overrun<P: Predictor>(exec: &mut Executor<P>) -> Divergence {
     let got = exec.step();
     describe(exec, None, Some(got))
 }

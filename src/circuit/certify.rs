@@ -10,7 +10,7 @@
 //! Gates whose maps and inputs (read as offsets) are the same are checked once: the rows of a
 //! periodic predictor, and the interior cells of a Turing machine's row, share their checks.
 
-use super::{NodeId, ThresholdCircuit};
+use super::ThresholdCircuit;
 use crate::predictor::time_dependent::{Entry, TimeDependentAr, VOCAB};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -103,7 +103,7 @@ pub fn certify_circuit(
 
 /// [`certify_circuit`], with the index in `checks` of every gate's check (`None` where no map
 /// serves the gate's position).
-pub fn certify_circuit_indexed(
+pub(crate) fn certify_circuit_indexed(
     circuit: &ThresholdCircuit,
     predictor: &TimeDependentAr,
 ) -> (CircuitCertificate, Vec<Option<usize>>) {
@@ -190,7 +190,7 @@ fn fail(cert: &mut CircuitCertificate, gate: &str, position: u64, reason: String
 
 /// Checks one gate `1[Σ w·x_(p−j) ≥ θ]` (inputs as (offset j, weight w)) against one map at
 /// position `p`; returns the check and, if it fails, why.
-pub fn check_gate(
+pub(crate) fn check_gate(
     map: &[Entry],
     inputs: &[(u32, i32)],
     threshold: i32,
@@ -355,16 +355,6 @@ fn prove(map: &[Entry], inputs: &[(u32, i32)], threshold: i32, p: u64) -> Option
     None
 }
 
-/// The node at trace position `p` of a circuit, for reports.
-pub fn node_at(circuit: &ThresholdCircuit, p: u64) -> Option<NodeId> {
-    let n = circuit.inputs().len() as u64;
-    if p < n {
-        circuit.inputs().get(p as usize).copied()
-    } else {
-        circuit.gates().get((p - n) as usize).copied()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,13 +403,5 @@ mod tests {
             assert_eq!(cert.failed, 1);
             assert!(!cert.failures[0].reason.is_empty());
         }
-    }
-
-    #[test]
-    fn node_at_maps_positions_back() {
-        let c = wide_or(2);
-        assert_eq!(node_at(&c, 2), c.find("or"));
-        assert_eq!(node_at(&c, 0), c.find("x0"));
-        assert_eq!(node_at(&c, 3), None);
     }
 }

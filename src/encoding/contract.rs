@@ -116,7 +116,7 @@ pub trait Trace: Iterator<Item = TokenId> {
 
 /// [`Trace::next_row`]'s default: the next `row.len()` tokens, one by one, as bytes (the row
 /// executor runs only dictionaries of at most 256 tokens); `false` if the trace ends first.
-pub fn fill_row<T: Trace + ?Sized>(trace: &mut T, row: &mut [u8]) -> bool {
+pub(crate) fn fill_row<T: Trace + ?Sized>(trace: &mut T, row: &mut [u8]) -> bool {
     for slot in row.iter_mut() {
         match trace.next() {
             Some(t) => *slot = t.0 as u8,

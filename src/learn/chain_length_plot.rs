@@ -16,19 +16,19 @@ use plotters::prelude::*;
 use std::path::Path;
 
 /// The confidence parameter δ the bound curves are drawn with.
-pub const DELTA: f64 = 0.05;
+pub(crate) const DELTA: f64 = 0.05;
 
 /// Theorem 1's traces for the per-position learner, up to the factor 1/ε: T · (d + ln(T/δ)),
 /// i.e. m(ε/T, δ/T) = (ln|ℋ| + ln(T/δ)) / (ε/T) with ln|ℋ| taken as d, the weights of one
 /// classifier.
-pub fn time_dependent_bound(t: f64, d: f64, delta: f64) -> f64 {
+pub(crate) fn time_dependent_bound(t: f64, d: f64, delta: f64) -> f64 {
     t * (d + (t / delta).ln())
 }
 
 /// The time-invariant learner's traces with chain-of-thought supervision, up to the factor
 /// 1/ε: d · ln T + ln(1/δ), the form logarithmic in T of Joshi et al. (COLT 2025) for a class of
 /// VC dimension d (for a finite class, Theorem 3 of proofs/learnability.md drops the ln T).
-pub fn time_invariant_bound(t: f64, d: f64, delta: f64) -> f64 {
+pub(crate) fn time_invariant_bound(t: f64, d: f64, delta: f64) -> f64 {
     d * t.ln() + (1.0 / delta).ln()
 }
 

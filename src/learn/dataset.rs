@@ -53,7 +53,7 @@ pub fn common_window(machine: &Machine, inputs: &[Vec<SymbolId>], max_steps: u64
 /// Calls `f(position, context, label)` for every generated position of the trace of `input`:
 /// `context[o]` is the token `offsets[o]` back (padding before the trace). Returns the number
 /// of positions.
-pub fn for_each_example(
+pub(crate) fn for_each_example(
     machine: &Machine,
     format: &TraceFormat,
     input: &[SymbolId],

@@ -98,7 +98,7 @@ pub enum InputsError {
 const MAX_SHAPES: u64 = 1 << 16;
 
 /// Number of distinct words of `pattern` with run lengths from `lengths`, saturating.
-pub fn count_words(pattern: &Pattern, lengths: &[usize]) -> u64 {
+pub(crate) fn count_words(pattern: &Pattern, lengths: &[usize]) -> u64 {
     let mut total = 1u64;
     for item in &pattern.items {
         if let Item::Class { symbols, run } = item {

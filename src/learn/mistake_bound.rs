@@ -48,7 +48,7 @@ pub struct MistakeBound {
 }
 
 /// Text of [`MistakeBound::definition`].
-pub const DEFINITION: &str = "mistakes <= (R^2 + 2 tau)/gamma^2 (tau: the perceptron's margin) with R^2 = s * max ||phi(x)||^2 (phi: one-hot (offset, token) input features, padding excluded; s = max |psi(d) xor psi(d')| over output features), gamma = min score margin of the compiled weights / ||U||_F (U: the compiled weights over the output features); summed over positions when time-dependent";
+pub(crate) const DEFINITION: &str = "mistakes <= (R^2 + 2 tau)/gamma^2 (tau: the perceptron's margin) with R^2 = s * max ||phi(x)||^2 (phi: one-hot (offset, token) input features, padding excluded; s = max |psi(d) xor psi(d')| over output features), gamma = min score margin of the compiled weights / ||U||_F (U: the compiled weights over the output features); summed over positions when time-dependent";
 
 /// Why no bound can be given.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]

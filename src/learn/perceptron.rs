@@ -27,7 +27,7 @@ use serde::Serialize;
 
 /// Settings of a perceptron run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PerceptronOptions {
+pub(crate) struct PerceptronOptions {
     /// Stop after this many passes even if the last one made mistakes.
     pub max_passes: usize,
     /// τ: an example is a mistake when its margin is at most τ (0: Rosenblatt's perceptron).
@@ -131,7 +131,7 @@ impl Columns for DenseColumns {
 
 /// The output other than `label` with the highest score (the lowest index on a tie).
 #[inline]
-pub fn best_rival(scores: &[i32], label: usize) -> usize {
+pub(crate) fn best_rival(scores: &[i32], label: usize) -> usize {
     let mut best = usize::MAX;
     let mut best_score = i32::MIN;
     for (d, &s) in scores.iter().enumerate() {
@@ -145,7 +145,7 @@ pub fn best_rival(scores: &[i32], label: usize) -> usize {
 
 /// Runs the perceptron over `examples` on `columns` (all zero, or a warm start).
 /// `progress(pass, max_passes)` is called after each pass.
-pub fn run_perceptron<C: Columns>(
+pub(crate) fn run_perceptron<C: Columns>(
     examples: &Examples,
     columns: &mut C,
     opts: PerceptronOptions,
@@ -196,7 +196,7 @@ pub fn run_perceptron<C: Columns>(
 
 /// Trains a time-invariant [`LinearAr`] with `layout` (whose offsets are the examples') over
 /// the output features `outputs`.
-pub fn train_perceptron(
+pub(crate) fn train_perceptron(
     examples: &Examples,
     layout: Layout,
     outputs: OutputFeatures,

@@ -79,7 +79,7 @@ const EPS: f32 = 1e-8;
 
 /// Trains a [`LinearArF32`] with `layout` (whose offsets are the examples').
 /// `progress(epoch, epochs)` is called after each epoch.
-pub fn train_softmax(
+pub(crate) fn train_softmax(
     examples: &Examples,
     layout: Layout,
     outputs: &OutputFeatures,

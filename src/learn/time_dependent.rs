@@ -24,7 +24,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// A fast hasher for the small integer keys of the column map (multiply-rotate, as in rustc's
 /// FxHash): the predictor looks a column up for every offset of every token.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl KeyHasher {
     #[inline]
@@ -199,7 +199,7 @@ impl Predictor for PerPositionAr {
 }
 
 /// Trains one perceptron per position on `examples` (which must be kept by position).
-pub fn train_time_dependent(
+pub(crate) fn train_time_dependent(
     examples: &Examples,
     layout: Layout,
     outputs: OutputFeatures,

@@ -261,7 +261,7 @@ fn finish(
 
 /// Loads machine `index` (0 unless the file is a seed database) of a file, in `format` or,
 /// when `None`, the format its extension or else its content says.
-pub fn load_file_as(
+pub(crate) fn load_file_as(
     path: &Path,
     format: Option<MachineFormat>,
     index: usize,
@@ -274,7 +274,7 @@ pub fn load_file_as(
 }
 
 /// Loads a file as `opts` says; `index` picks a machine of a seed database (which needs one).
-pub fn load_file_with(
+pub(crate) fn load_file_with(
     path: &Path,
     opts: &LoadOptions,
     index: Option<usize>,
@@ -310,7 +310,7 @@ pub fn from_bytes(
 
 /// Parses and validates a machine in a given format as `opts` says; `index` picks a machine
 /// of a seed database.
-pub fn from_bytes_with(
+pub(crate) fn from_bytes_with(
     bytes: &[u8],
     format: MachineFormat,
     path: &str,

@@ -19,7 +19,7 @@ use super::standard::{self, StandardError};
 use super::{Machine, Undefined};
 
 /// Length of a database header, and of one 5-state record.
-pub const HEADER_LEN: usize = 30;
+pub(crate) const HEADER_LEN: usize = 30;
 
 /// A byte string that is not a seed machine, or an index outside the file.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -221,7 +221,7 @@ pub fn parse(
 }
 
 /// Writes a 2-symbol machine as one seed record of 6 bytes per state.
-pub fn to_seed(m: &Machine) -> Result<Vec<u8>, SeedError> {
+pub(crate) fn to_seed(m: &Machine) -> Result<Vec<u8>, SeedError> {
     if m.num_symbols() != 2 {
         return Err(SeedError::Inexpressible(format!(
             "a machine with {} symbols (the seed format has 2)",

@@ -48,7 +48,7 @@ pub enum StandardError {
 }
 
 /// Whether `text` looks like a standard-format string (and not like a path).
-pub fn looks_standard(text: &str) -> bool {
+pub(crate) fn looks_standard(text: &str) -> bool {
     let t = text.trim();
     let triple = |b: &[u8]| {
         b == b"---"
@@ -185,7 +185,7 @@ pub fn parse_with(text: &str, undefined: Undefined) -> Result<MachineSpec, Stand
 /// halts (what [`parse`] reads `---` as), are both written `---`. bbchallenge, and [`parse`],
 /// read `---` back as a halting step; a machine whose missing rules stop without one reads
 /// back the same with [`parse_with`] and [`Undefined::NoRule`] (`--undefined no-rule`).
-pub fn to_standard(m: &Machine) -> Result<String, StandardError> {
+pub(crate) fn to_standard(m: &Machine) -> Result<String, StandardError> {
     let k = m.num_symbols();
     for (i, &c) in m.symbols().iter().enumerate() {
         if c.to_digit(10) != Some(i as u32) {

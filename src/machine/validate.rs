@@ -14,9 +14,9 @@ use std::collections::HashMap;
 use std::fmt;
 
 /// Largest number of states a machine may have (ids are `u16`).
-pub const MAX_STATES: usize = u16::MAX as usize;
+pub(crate) const MAX_STATES: usize = u16::MAX as usize;
 /// Largest number of symbols a machine may have (ids are `u8`).
-pub const MAX_SYMBOLS: usize = u8::MAX as usize;
+pub(crate) const MAX_SYMBOLS: usize = u8::MAX as usize;
 
 /// One problem found in a machine spec.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -429,7 +429,7 @@ fn key(indent: &str, k: &str, value: &str) -> String {
 /// Every machine can be written; its input only when the head starts on the input's first
 /// cell: turingmachine.io has no head marker (a `*` in its input is a tape symbol), so an
 /// input whose `*` starts the head elsewhere is refused.
-pub fn to_yaml(m: &Machine) -> Result<String, YamlExportError> {
+pub(crate) fn to_yaml(m: &Machine) -> Result<String, YamlExportError> {
     let mut out = String::new();
     for l in [m.name(), m.description()]
         .iter()

@@ -42,10 +42,10 @@ pub const SPARSE_FORMAT: &str = "arsim-time-dependent-ar";
 use crate::limits::MAX_OFFSET;
 
 /// The dense rule, as written into every dense file.
-pub const DENSE_RULE: &str = "next = argmax_d sum_j W.<name_j>[d, x[p - offset_j]]; positions before the trace read as a zero column; integer weights are summed exactly (int64), ties go to the lowest d";
+pub(crate) const DENSE_RULE: &str = "next = argmax_d sum_j W.<name_j>[d, x[p - offset_j]]; positions before the trace read as a zero column; integer weights are summed exactly (int64), ties go to the lowest d";
 
 /// The sparse rule, as written into every sparse file.
-pub const SPARSE_RULE: &str = "next[p] = argmax_d sum over entries e of map(p) with output = d of weight[e] * (x[p - offset[e]] == input[e]); \
+pub(crate) const SPARSE_RULE: &str = "next[p] = argmax_d sum over entries e of map(p) with output = d of weight[e] * (x[p - offset[e]] == input[e]); \
      map(p) = p - start (sequential) or (p - start) mod maps (periodic); positions before start have no map (token 0); \
      positions before the trace read as padding, which no entry matches; ties go to token 0";
 

@@ -11,16 +11,16 @@ use crate::window::{CellToken, Window};
 use nalgebra::DMatrix;
 
 /// Score of the new symbol's part (from the centre cell).
-pub const SYMBOL_WEIGHT: i32 = 4;
+pub(crate) const SYMBOL_WEIGHT: i32 = 4;
 /// Score of the head part for the state a neighbour (or the centre) sends in.
-pub const HEAD_WEIGHT: i32 = 2;
+pub(crate) const HEAD_WEIGHT: i32 = 2;
 /// Score of the "no head" part, given whenever the centre is a cell.
-pub const NO_HEAD_WEIGHT: i32 = 1;
+pub(crate) const NO_HEAD_WEIGHT: i32 = 1;
 /// Score of SEP when the centre is SEP.
 pub const SEP_WEIGHT: i32 = 10;
 
 /// Index of each role in the `cells` predictor's offsets `[S, S+1, S+2]`.
-pub const RIGHT: usize = 0;
+pub(crate) const RIGHT: usize = 0;
 /// The centre cell, at offset S+1.
 pub const CENTRE: usize = 1;
 /// The left cell, at offset S+2.

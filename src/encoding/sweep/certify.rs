@@ -26,7 +26,7 @@ pub fn certify_sweep<T: Weight>(
 
 /// [`certify_sweep`], calling `progress(done, total)` as it goes (`total` groups of contexts, one a
 /// row-t token at the centre of the context, then the separator contexts).
-pub fn certify_sweep_reporting<T: Weight>(
+pub(crate) fn certify_sweep_reporting<T: Weight>(
     machine: &Machine,
     predictor: &LinearAr<T>,
     window: Window,

@@ -28,7 +28,7 @@ pub fn machine_to_sweep_predictor(
 }
 
 /// The weights of [`machine_to_sweep_predictor`] for an already folded machine.
-pub fn folded_to_sweep_predictor(
+pub(crate) fn folded_to_sweep_predictor(
     machine: &Machine,
     folded: &FoldedMachine,
     window: Window,
