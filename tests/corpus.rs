@@ -314,3 +314,61 @@ fn counter_has_a_run_of_a_hundred_million_tokens() {
         s + 1
     );
 }
+
+/// A chain of `states` states over `symbols` symbols: state i writes 1, moves right and goes on
+/// to i+1; the last state halts. Its `cells` dictionary has 1 + |Γ|(|Q| + 1) tokens.
+fn chain_machine(states: usize, symbols: usize) -> arsim::machine::Machine {
+    use arsim::machine::{validate, MachineSpec, Move, RuleSpec};
+    let names: Vec<String> = (0..states).map(|i| format!("q{i}")).collect();
+    let syms: Vec<String> = (0..symbols).map(|s| s.to_string()).collect();
+    let mut rules = Vec::new();
+    for i in 0..states - 1 {
+        for s in &syms {
+            rules.push(RuleSpec(
+                names[i].clone(),
+                s.clone(),
+                "1".into(),
+                Move::R,
+                names[i + 1].clone(),
+            ));
+        }
+    }
+    let spec = MachineSpec {
+        name: format!("chain{states}x{symbols}"),
+        symbols: syms,
+        blank: "0".into(),
+        start: names[0].clone(),
+        halting: vec![names[states - 1].clone()],
+        states: names,
+        rules,
+        ..Default::default()
+    };
+    validate(&spec, None, None).unwrap()
+}
+
+/// Correct compiled `cells` predictors past 255 tokens are certified (the row executor's
+/// byte-wide view is consulted only where it runs the predictor, at most 255 tokens) and emulate;
+/// regression for Morphett's `binarymult` (265 tokens) and a 126-state chain (257) that were
+/// refused with "got SEP, margin 1".
+#[test]
+fn cells_certificates_hold_past_255_tokens() {
+    for (states, symbols, tokens) in [(84, 3, 256), (127, 2, 257), (126, 2, 255)] {
+        let m = chain_machine(states, symbols);
+        let input = Input::default();
+        let p = prepare(&m, &input, EncodingKind::Cells, None, None, 1_000).unwrap();
+        assert_eq!(p.enc.vocab(), tokens, "{}", m.name());
+        let cert = p.certify(&m, &input, &mut |_, _| {}).unwrap();
+        assert!(cert.certified(), "{}: {cert:?}", m.name());
+        let r = p
+            .emulate(&m, input, 1_000, ExecutorChoice::Auto, Some(1), &mut |_| {})
+            .unwrap();
+        assert!(r.agree, "{}", m.name());
+        let want = if tokens > 255 { "tokens" } else { "rows" };
+        assert_eq!(
+            (r.executor, r.steps),
+            (want, states as u64 - 1),
+            "{}",
+            m.name()
+        );
+    }
+}

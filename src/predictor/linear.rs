@@ -43,6 +43,10 @@ pub trait Weight:
     fn kernel(_flat: &[Self], _vocab: usize, _offsets: usize) -> Option<Kernel> {
         None
     }
+    /// The predictor as exact `i32` weights, when these are (what the row executor runs).
+    fn as_exact(_p: &LinearAr<Self>) -> Option<&LinearAr<i32>> {
+        None
+    }
 }
 
 impl Weight for i32 {
@@ -53,6 +57,9 @@ impl Weight for i32 {
     }
     fn kernel(flat: &[i32], vocab: usize, offsets: usize) -> Option<Kernel> {
         Kernel::new(flat, vocab, offsets)
+    }
+    fn as_exact(p: &LinearAr<i32>) -> Option<&LinearAr<i32>> {
+        Some(p)
     }
 }
 

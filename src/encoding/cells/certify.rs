@@ -8,6 +8,7 @@ use crate::certify::{
 };
 use crate::machine::Machine;
 use crate::predictor::{LinearAr, TokenId, Weight};
+use crate::rows::{RowExecutor, RowScorer};
 use crate::window::{CellToken, Window};
 
 /// Checks `predictor` on every local context of `machine`'s `cells` traces on `window`.
@@ -43,8 +44,11 @@ pub(crate) fn certify_cells_reporting<T: Weight>(
     let heads = |t: &CellToken| matches!(t, CellToken::Cell { head: Some(_), .. }) as u32;
     let edge = |t: CellToken| std::iter::once(t);
     let mut checker = ContextChecker::new(predictor);
-    if let Some(p) = (predictor as &dyn std::any::Any).downcast_ref::<LinearAr<i32>>() {
-        checker.rows_view = Some(crate::rows::RowScorer::new(p));
+    // Where the row executor would run these weights (integer, at most 255 tokens), its own
+    // scoring must pick the same token; elsewhere it does not run them, and its byte-wide
+    // token ids would say nothing about the predictor.
+    if let Some(p) = T::as_exact(predictor).filter(|p| RowExecutor::qualifies(p, s + 1).is_ok()) {
+        checker.rows_view = Some(RowScorer::new(p));
     }
     let name = |t: TokenId| dict.name(machine, t);
     let mut check = |left: CellToken, centre: CellToken, right: CellToken, expected: CellToken| {
