@@ -6,7 +6,7 @@
 //! trace early. Nothing is stored but counters: both streams are produced on the fly.
 
 use crate::executor::{Executor, StopRule};
-use crate::predictor::{Predictor, TokenId};
+use crate::predictor::{Context, Predictor, TokenId};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -96,6 +96,20 @@ pub fn run_verified<P: Predictor, S: StopRule>(
     }
 }
 
+/// The predictor's two best tokens at `position` and their scores, best first (ties to the
+/// lower id, as its argmax breaks them): what a divergence report shows.
+pub fn top_two<P: Predictor + ?Sized>(p: &P, ctx: &Context, position: u64) -> Vec<(TokenId, f64)> {
+    let mut ranked: Vec<(TokenId, f64)> = p
+        .scores(ctx, position)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (TokenId(i as u32), s))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(2);
+    ranked
+}
+
 /// A divergence at the executor's last position (or its next one, if nothing was generated).
 fn describe<P: Predictor>(
     exec: &Executor<P>,
@@ -107,20 +121,12 @@ fn describe<P: Predictor>(
         None => (exec.context(), exec.position()),
     };
     let p = exec.predictor();
-    let mut ranked: Vec<(TokenId, f64)> = p
-        .scores(&ctx, position)
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| (TokenId(i as u32), s))
-        .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    ranked.truncate(2);
     let k = p.max_offset();
     Divergence {
         position,
         expected,
         got,
-        top: ranked,
+        top: top_two(p, &ctx, position),
         context: (1..=k).rev().map(|j| ctx.back(j)).collect(),
     }
 }

@@ -18,7 +18,7 @@ use crate::executor::StopRule;
 use crate::machine::Machine;
 use crate::predictor::{Context, LinearAr, Predictor, TokenId};
 use crate::rows::{ExecutorChoice, RowExecutor};
-use crate::verify::{Divergence, Verification};
+use crate::verify::{top_two, Divergence, Verification};
 use crate::window::TraceEnd;
 use std::time::Instant;
 
@@ -144,20 +144,11 @@ fn row_divergence(exec: &RowExecutor, position: u64, expected: Option<TokenId>) 
     let pad = TokenId(exec.predictor().vocab() as u32);
     let mut ring = vec![pad; ring_len];
     ring[ring_len - k..].copy_from_slice(&context);
-    let mut ranked: Vec<(TokenId, f64)> = exec
-        .predictor()
-        .scores(&Context::new(&ring, 0), position)
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| (TokenId(i as u32), s))
-        .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    ranked.truncate(2);
     Divergence {
         position,
         expected,
         got,
-        top: ranked,
+        top: top_two(exec.predictor(), &Context::new(&ring, 0), position),
         context,
     }
 }
