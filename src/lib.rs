@@ -52,4 +52,3 @@ pub mod token;
 pub mod verify;
 pub mod weights;
 pub mod window;
-

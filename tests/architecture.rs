@@ -569,7 +569,10 @@ fn import_graph_dot(
     let mut by_layer: BTreeMap<(usize, String), BTreeSet<String>> = BTreeMap::new();
     for (path, (n, name)) in &layers.modules {
         if !path.iter().any(|s| s.contains('/')) {
-            by_layer.entry((*n, name.clone())).or_default().insert(path.join("::"));
+            by_layer
+                .entry((*n, name.clone()))
+                .or_default()
+                .insert(path.join("::"));
         }
     }
     for ((n, name), entries) in &by_layer {
@@ -577,7 +580,10 @@ fn import_graph_dot(
             "  subgraph cluster_{n} {{\n    label=\"{n}  {name}\";\n    color=\"#999999\";\n"
         ));
         let names: Vec<String> = entries.iter().map(|e| format!("\"{e}\"")).collect();
-        out.push_str(&format!("    {{ rank=same; {}; }}\n  }}\n", names.join("; ")));
+        out.push_str(&format!(
+            "    {{ rank=same; {}; }}\n  }}\n",
+            names.join("; ")
+        ));
     }
     // Invisible edges hold the layers in order, the lowest at the bottom.
     let firsts: Vec<&String> = by_layer.values().filter_map(|e| e.iter().next()).collect();
