@@ -564,3 +564,49 @@ fn cli_length_compares_gates_with_cells() {
         }
     }
 }
+
+/// After a divergence the report does not pass the predictor's stop off as the reference's:
+/// `stop` is `diverged` and `reference_stop` null (the run was not followed to its end), with
+/// exit 1 (issue 25.3: bb3's gates weights on bb2 used to print `"stop": "step-limit"`).
+#[test]
+fn a_divergence_is_the_stop_and_the_reference_stop_is_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("bb3-gates.safetensors");
+    let out = arsim(&[
+        "compile",
+        "machines/bb3.ron",
+        "--encoding",
+        "gates",
+        "--out",
+        w.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let args = [
+        "--json",
+        "emulate",
+        "machines/bb2.ron",
+        "--encoding",
+        "gates",
+        "--weights",
+        w.to_str().unwrap(),
+    ];
+    let out = arsim(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let j = json(&out);
+    assert_eq!(
+        (&j["stop"], &j["reference_stop"], &j["agree"]),
+        (&"diverged".into(), &serde_json::Value::Null, &false.into())
+    );
+    // Without a divergence, both say how the reference ended.
+    let j = json(&arsim(&[
+        "--json",
+        "emulate",
+        "machines/bb2.ron",
+        "--encoding",
+        "gates",
+    ]));
+    assert_eq!(
+        (&j["stop"], &j["reference_stop"], &j["reference_steps"]),
+        (&"halted".into(), &"halted".into(), &6.into())
+    );
+}

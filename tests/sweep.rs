@@ -539,3 +539,49 @@ proptest! {
         }
     }
 }
+
+/// A run whose head never moves left has no complete `sweep` row: with a step limit, the report
+/// says how many steps the reference ran (400) and that the trace covers none of them, and the
+/// text says the agreement is on the covered steps only (issue 25.2).
+#[test]
+fn a_step_limited_sweep_run_reports_the_steps_it_could_not_spell() {
+    let args = [
+        "emulate",
+        "--encoding",
+        "sweep",
+        "--max-steps",
+        "400",
+        "--input",
+        "00",
+        "--",
+        "0RB1RA_0RB0LZ",
+    ];
+    let mut json_args = vec!["--json"];
+    json_args.extend_from_slice(&args);
+    let j = common::json(&common::arsim(&json_args));
+    assert_eq!(
+        (
+            &j["steps"],
+            &j["reference_steps"],
+            &j["stop"],
+            &j["reference_stop"],
+            &j["agree"]
+        ),
+        (
+            &0.into(),
+            &400.into(),
+            &"step-limit".into(),
+            &"step-limit".into(),
+            &true.into()
+        )
+    );
+    let text = String::from_utf8_lossy(&common::arsim(&args).stdout).to_string();
+    assert!(
+        text.contains("400 steps, step-limit; the trace covers 0 of them"),
+        "{text}"
+    );
+    assert!(
+        text.contains("agree        yes on the 0 steps the trace covers"),
+        "{text}"
+    );
+}

@@ -3,11 +3,11 @@
 //! token and the row drivers.
 
 use crate::encoding::sweep::fold::StayLoops;
-use crate::encoding::{DivergenceReport, Encoding, TraceExtras};
+use crate::encoding::{DivergenceReport, Encoding, Trace, TraceExtras};
 use crate::limits::MAX_OFFSET;
 use crate::machine::{Input, Machine, Stop};
 use crate::predictor::Predictor;
-use crate::verify::Verification;
+use crate::verify::{Divergence, Verification};
 use crate::window::{window_of_run, TraceEnd, Window, WindowError};
 use serde::Serialize;
 
@@ -44,10 +44,18 @@ pub struct EmulationReport {
     pub input: String,
     /// The input's cell the head started on (0: its first); window cell `origin + head_start`.
     pub head_start: usize,
-    /// Steps of the reference run that the trace covers.
+    /// Steps of the reference run that the trace covers (and that every generated token was
+    /// checked against).
     pub steps: u64,
-    /// Why the reference run ended: halted, no-rule, step-limit or left-window.
+    /// Why the emulation ended: the reference run's end (halted, no-rule, step-limit,
+    /// left-window) when every token agreed, else `diverged`.
     pub stop: String,
+    /// Steps the reference run took for this trace: `steps`, and any it could not spell (a
+    /// `sweep` path cut off by the step limit or the window before its row was complete).
+    pub reference_steps: u64,
+    /// How the reference run ended (halted, no-rule, step-limit, left-window); null when it was
+    /// not followed to its end because the predictor diverged first.
+    pub reference_stop: Option<String>,
     /// Window size S.
     pub tape_cells: usize,
     /// Window cell where the input starts.
@@ -133,36 +141,82 @@ pub(crate) fn check_predictor<E: Encoding, P: Predictor>(
     Ok(())
 }
 
-/// What every encoding's emulation reports alike; [`Run::report`] turns it into the
-/// [`EmulationReport`], to which an encoding adds its own fields.
+/// What every encoding's emulation reports alike, taken from the encoding and the reference
+/// trace where the driver stopped reading it; [`Run::report`] turns it into the
+/// [`EmulationReport`], to which the trace adds its own extras.
 pub(crate) struct Run {
-    pub(crate) window: Window,
-    pub(crate) dictionary: usize,
-    pub(crate) offsets: Vec<usize>,
-    pub(crate) steps: u64,
-    pub(crate) expected_tokens: u64,
-    pub(crate) length_formula: String,
-    pub(crate) stop: String,
-    pub(crate) left_window: Option<String>,
-    pub(crate) first_divergence: Option<DivergenceReport>,
+    window: Window,
+    dictionary: usize,
+    offsets: Vec<usize>,
+    steps: u64,
+    reference_steps: u64,
+    expected_tokens: u64,
+    length_formula: String,
+    stop: String,
+    reference_stop: Option<String>,
+    left_window: Option<String>,
+    first_divergence: Option<DivergenceReport>,
+    extras: TraceExtras,
 }
 
 impl Run {
+    /// The run of `enc` whose reference is `trace`, with the verifier's divergence, if any.
+    pub(crate) fn of<E: Encoding>(
+        enc: &E,
+        machine: &Machine,
+        trace: &E::Trace<'_>,
+        offsets: Vec<usize>,
+        divergence: Option<Divergence>,
+    ) -> Run {
+        let end = trace.end();
+        let (reference_stop, left_window) = match end {
+            Some(e) => {
+                let (stop, left) = stop_of(e);
+                (Some(stop), left)
+            }
+            None => (None, None),
+        };
+        let stop = match (&divergence, &reference_stop) {
+            (Some(_), _) => "diverged".to_string(),
+            (None, Some(s)) => s.clone(),
+            // Every token agreed and the trace did not end: the driver stopped at the step
+            // limit of its own loop.
+            (None, None) => Stop::StepLimit.name().to_string(),
+        };
+        Run {
+            window: enc.window(),
+            dictionary: enc.vocab(),
+            steps: trace.steps(),
+            reference_steps: trace.run_steps(),
+            expected_tokens: trace.expected_tokens(),
+            length_formula: trace.formula(),
+            stop,
+            reference_stop,
+            left_window,
+            first_divergence: divergence.map(|d| enc.divergence(machine, d, &offsets)),
+            offsets,
+            extras: trace.extras(),
+        }
+    }
+
     pub(crate) fn report(
         self,
         machine: &Machine,
         encoding: &'static str,
+        executor: &'static str,
         opts: &EmulateOptions,
         v: &Verification,
     ) -> EmulationReport {
         EmulationReport {
             machine: machine.name().to_string(),
             encoding,
-            executor: "tokens",
+            executor,
             input: machine.render(&opts.input),
             head_start: opts.input.head,
             steps: self.steps,
             stop: self.stop,
+            reference_steps: self.reference_steps,
+            reference_stop: self.reference_stop,
             tape_cells: self.window.size,
             origin: self.window.origin,
             dictionary: self.dictionary,
@@ -177,16 +231,16 @@ impl Run {
             seconds: v.seconds,
             peak_rss_bytes: crate::rows::peak_rss_bytes(),
             left_window: self.left_window,
-            extras: TraceExtras::default(),
+            extras: self.extras,
         }
     }
 }
 
-/// The report's `stop` and `left_window` fields for how the reference trace ended.
-pub(crate) fn stop_of(end: &Option<TraceEnd>) -> (String, Option<String>) {
+/// The name of how a reference trace ended, and why it left the window when it did.
+fn stop_of(end: &TraceEnd) -> (String, Option<String>) {
     match end {
-        Some(TraceEnd::Final(s)) => (s.name().to_string(), None),
-        Some(TraceEnd::StepLimit) | None => (Stop::StepLimit.name().to_string(), None),
-        Some(TraceEnd::LeftWindow(e)) => ("left-window".to_string(), Some(e.to_string())),
+        TraceEnd::Final(s) => (s.name().to_string(), None),
+        TraceEnd::StepLimit => (Stop::StepLimit.name().to_string(), None),
+        TraceEnd::LeftWindow(e) => ("left-window".to_string(), Some(e.to_string())),
     }
 }

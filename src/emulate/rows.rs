@@ -9,9 +9,7 @@
 //! reference's own rows, which by the [`Encoding::halt`] contract stop exactly at its last row;
 //! the driver checks that the last row, when it is final, makes the stop rule fire.
 
-use crate::emulate::report::{
-    check_predictor, stop_of, EmulateError, EmulateOptions, EmulationReport, Run,
-};
+use crate::emulate::report::{check_predictor, EmulateError, EmulateOptions, EmulationReport, Run};
 use crate::emulate::tokens::emulate_with;
 use crate::encoding::{Encoding, Trace};
 use crate::executor::StopRule;
@@ -109,7 +107,6 @@ pub fn emulate_rows<E: Encoding>(
         }
         None => None,
     };
-    let (stop, left_window) = stop_of(&end);
     let v = Verification {
         prompt_tokens: prompt_tokens as u64,
         generated,
@@ -117,21 +114,8 @@ pub fn emulate_rows<E: Encoding>(
         divergence: None,
         seconds,
     };
-    let run = Run {
-        window: enc.window(),
-        dictionary: enc.vocab(),
-        steps: trace.steps(),
-        expected_tokens: trace.expected_tokens(),
-        length_formula: trace.formula(),
-        stop,
-        left_window,
-        first_divergence: divergence.map(|d| enc.divergence(machine, d, &offsets)),
-        offsets,
-    };
-    let mut report = run.report(machine, enc.info().name, opts, &v);
-    report.executor = "rows";
-    report.extras = trace.extras();
-    Ok(report)
+    let run = Run::of(enc, machine, &trace, offsets, divergence);
+    Ok(run.report(machine, enc.info().name, "rows", opts, &v))
 }
 
 /// The divergence at `position` of the row executor's history: its context, what it generated

@@ -3,9 +3,7 @@
 //! run ([`emulate_with`]); [`emulate`] compiles first, and `emulate_{cells,sweep,gates}[_with]`
 //! are shorthands for one encoding.
 
-use crate::emulate::report::{
-    check_predictor, stop_of, EmulateError, EmulateOptions, EmulationReport, Run,
-};
+use crate::emulate::report::{check_predictor, EmulateError, EmulateOptions, EmulationReport, Run};
 use crate::encoding::cells::Cells;
 use crate::encoding::gates::Gates;
 use crate::encoding::sweep::Sweep;
@@ -72,21 +70,8 @@ pub fn emulate_with<E: Encoding, P: Predictor>(
     );
     let end = reference.end().cloned();
     let divergence = divergence_or_overrun(&v, &end, &mut exec);
-    let (stop, left_window) = stop_of(&end);
-    let run = Run {
-        window: enc.window(),
-        dictionary: enc.vocab(),
-        steps: reference.steps(),
-        expected_tokens: reference.expected_tokens(),
-        length_formula: reference.formula(),
-        stop,
-        left_window,
-        first_divergence: divergence.map(|d| enc.divergence(machine, d, &offsets)),
-        offsets,
-    };
-    let mut report = run.report(machine, enc.info().name, opts, &v);
-    report.extras = reference.extras();
-    Ok(report)
+    let run = Run::of(enc, machine, &reference, offsets, divergence);
+    Ok(run.report(machine, enc.info().name, "tokens", opts, &v))
 }
 
 /// Emulates `machine` with its compiled `cells` predictor and verifies every token.

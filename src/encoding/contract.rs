@@ -92,6 +92,13 @@ pub trait Trace: Iterator<Item = TokenId> {
     /// Steps of the machine the tokens so far cover.
     fn steps(&self) -> u64;
 
+    /// Steps the machine ran to produce the tokens so far: those they cover, and any they
+    /// cannot spell yet (a `sweep` path that the step limit or the window cut off before its
+    /// row was complete).
+    fn run_steps(&self) -> u64 {
+        self.steps()
+    }
+
     /// The encoding's length formula evaluated on this run so far: the tokens a predictor
     /// generates for it ([`EncodingInfo::length_formula`]).
     fn expected_tokens(&self) -> u64;

@@ -164,6 +164,9 @@ impl Trace for Box<dyn Trace + '_> {
     fn steps(&self) -> u64 {
         (**self).steps()
     }
+    fn run_steps(&self) -> u64 {
+        (**self).run_steps()
+    }
     fn expected_tokens(&self) -> u64 {
         (**self).expected_tokens()
     }

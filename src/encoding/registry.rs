@@ -145,6 +145,10 @@ impl Trace for AnyTrace<'_> {
         each!(AnyTrace, self, t => t.formula())
     }
 
+    fn run_steps(&self) -> u64 {
+        each!(AnyTrace, self, t => t.run_steps())
+    }
+
     fn extras(&self) -> TraceExtras {
         each!(AnyTrace, self, t => t.extras())
     }

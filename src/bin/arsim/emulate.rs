@@ -74,7 +74,19 @@ fn print_emulation(r: &EmulationReport) {
         "window       {} cells, input from cell {}{head}",
         r.tape_cells, r.origin
     );
-    println!("reference    {} steps, {}", r.steps, r.stop);
+    match &r.reference_stop {
+        Some(stop) if r.reference_steps == r.steps => {
+            println!("reference    {} steps, {stop}", r.reference_steps)
+        }
+        Some(stop) => println!(
+            "reference    {} steps, {stop}; the trace covers {} of them (a path cut off before its row was complete is never spelled)",
+            r.reference_steps, r.steps
+        ),
+        None => println!(
+            "reference    followed for {} steps, up to the divergence",
+            r.reference_steps
+        ),
+    }
     println!("executor     {}", r.executor);
     let unit = info.map_or("tokens", |i| i.token_unit);
     println!(
@@ -85,6 +97,10 @@ fn print_emulation(r: &EmulationReport) {
         println!("             the cells encoding generates {c} tokens for the same run");
     }
     match &r.first_divergence {
+        None if r.steps < r.reference_steps => println!(
+            "agree        yes on the {} steps the trace covers: every generated token equals the interpreter's",
+            r.steps
+        ),
         None => println!("agree        yes: every generated token equals the interpreter's"),
         Some(d) => {
             println!("agree        NO");

@@ -23,6 +23,8 @@ pub struct ReferenceTrace<'m> {
     max_steps: u64,
     /// Steps up to the end of the last complete row.
     steps: u64,
+    /// Steps the machine ran, a path cut off before its row was complete included.
+    run_steps: u64,
     left_moves: u64,
     rows: u64,
     last_row_final: bool,
@@ -56,6 +58,7 @@ impl<'m> ReferenceTrace<'m> {
             config,
             max_steps,
             steps: 0,
+            run_steps: 0,
             left_moves: 0,
             rows: 0,
             last_row_final: false,
@@ -120,9 +123,13 @@ impl<'m> ReferenceTrace<'m> {
                     break 'path;
                 }
                 if steps >= self.max_steps {
+                    self.run_steps = steps;
                     return Err(TraceEnd::StepLimit);
                 }
-                c.step(m, steps + 1).map_err(TraceEnd::LeftWindow)?;
+                c.step(m, steps + 1).map_err(|e| {
+                    self.run_steps = steps;
+                    TraceEnd::LeftWindow(e)
+                })?;
                 steps += 1;
                 if c.head > h {
                     continue 'path;
@@ -134,6 +141,7 @@ impl<'m> ReferenceTrace<'m> {
             }
         }
         self.steps = steps;
+        self.run_steps = steps;
         self.rows += 1;
         self.left_moves += left as u64;
         self.last_row_final = !left;
@@ -340,6 +348,10 @@ impl Trace for ReferenceTrace<'_> {
 
     fn steps(&self) -> u64 {
         self.steps
+    }
+
+    fn run_steps(&self) -> u64 {
+        self.run_steps.max(self.steps)
     }
 
     /// `(left moves + [final])·(S+1)` (proofs/sweep.md#length).
