@@ -624,3 +624,25 @@ fn cli_chain_length_rejects_bad_input_with_exit_2() {
         assert!(text.contains(expect), "{args:?}: {text}");
     }
 }
+
+/// Softmax regression's float weights on the local window are certified as the perceptron's
+/// integer ones are, every local context scored in their own precision (issue 25.4: its report
+/// had `"certificate": null`); on the `all` window there is no local certificate to give.
+#[test]
+fn the_softmax_learner_is_certified_on_the_local_window() {
+    let m = corpus("binary-increment");
+    let opts = LearnOptions {
+        train: 16,
+        test: 50,
+        algo: Algo::Softmax,
+        window: WindowKind::Local,
+        ..LearnOptions::for_machine(&m)
+    };
+    let learned = learn(&m, &opts, &mut |_| {}).unwrap();
+    assert!(matches!(learned.predictor, LearnedPredictor::Float(_)));
+    let cert = learned.report.certificate.as_ref().expect("a certificate");
+    assert!(cert.contexts > 0);
+    assert_eq!(cert.certified, learned.report.test.trace_errors == 0 && cert.failed == 0);
+    let all = learn(&m, &LearnOptions { window: WindowKind::All, ..opts }, &mut |_| {}).unwrap();
+    assert!(all.report.certificate.is_none());
+}
