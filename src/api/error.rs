@@ -136,7 +136,7 @@ pub enum ApiError {
         possible: Vec<String>,
     },
     /// A token id outside the vocabulary (negative, or too large).
-    #[error("{what}: token {index} is {value}{}; the ids are 0..{vocab}", if *.value < 0 { ", a negative id" } else { "" })]
+    #[error("{what}: token {index} is {value}{}; the vocabulary is 0..{vocab}", if *.value < 0 { ", a negative id" } else { "" })]
     TokenId {
         /// What the ids are (`prompt`, `chain 3`, …).
         what: String,

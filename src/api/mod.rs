@@ -47,7 +47,7 @@ pub use learner::{
 pub use load::{load_run, InputSource, LoadedRun, MachineRequest};
 pub use models::{checkpoint_logits, checkpoint_tensors, CheckpointTensors};
 #[cfg(feature = "clap")]
-pub use options::{option_name, option_names, parse_option};
+pub use options::{option_name, option_names, parse_option, ValueEnum};
 pub use predictors::{
     certify_json, verdict, CertifyJson, HeldPredictor, Matrices, Verdict, COMPILE_MAX_STEPS,
 };

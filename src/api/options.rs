@@ -4,7 +4,9 @@
 //! feature, which derives the names.
 
 use crate::api::error::ApiError;
-use clap::ValueEnum;
+
+/// The trait of the option enums (clap's), for shells that name its bound.
+pub use clap::ValueEnum;
 
 /// `value` as an option of type `T`, by the command line's name for it; `what` names the option
 /// in the error, which lists the possible values.

@@ -33,8 +33,11 @@ mod tests {
             [TokenId(0), TokenId(2)]
         );
         let e = token_ids("prompt", &[1, -1], 3).unwrap_err().to_string();
-        assert_eq!(e, "prompt: token 1 is -1, a negative id; the ids are 0..3");
+        assert_eq!(
+            e,
+            "prompt: token 1 is -1, a negative id; the vocabulary is 0..3"
+        );
         let e = token_ids("chain 2", &[5], 3).unwrap_err().to_string();
-        assert_eq!(e, "chain 2: token 0 is 5; the ids are 0..3");
+        assert_eq!(e, "chain 2: token 0 is 5; the vocabulary is 0..3");
     }
 }
