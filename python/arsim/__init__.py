@@ -60,6 +60,28 @@ def _ids(raw: bytes, dtype=_np.int32) -> _np.ndarray:
     return _np.frombuffer(raw, dtype="<u4").astype(dtype)
 
 
+def _token_rows(ids, what: str, batched: bool = True) -> Tuple[List[List[int]], bool]:
+    """Token ids as rows of Python ints for the library, which checks each id: ``ids`` is one
+    sequence ``[L]`` or, when ``batched``, a batch ``[B, L]``. Returns the rows and whether a
+    batch was given; anything else is :class:`BadInput`, naming ``what``."""
+    a = _np.asarray(ids)
+    if a.size == 0 and a.dtype.kind == "f":
+        a = a.astype(_np.int64)
+    if a.dtype.kind not in "iub":
+        raise BadInput(f"{what} must be integer token ids; got an array of dtype {a.dtype}")
+    if a.ndim == 1:
+        return [a.astype(_np.int64).tolist()], False
+    if a.ndim == 2 and batched:
+        return a.astype(_np.int64).tolist(), True
+    shapes = "[L] (one sequence) or [B, L] (a batch)" if batched else "[L] (one sequence)"
+    raise BadInput(f"{what} must be {shapes}; got shape {a.shape}")
+
+
+def _readonly(a: _np.ndarray) -> _np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
 class Trace:
     """A run as a token trace: ``ids`` (numpy ``int32``), ``labels`` (the dictionary, by id),
     and ``info`` (encoding, window, prompt length, steps).
@@ -74,7 +96,7 @@ class Trace:
     """
 
     def __init__(self, ids: _np.ndarray, labels: List[str], info: dict):
-        self.ids = ids
+        self.ids = _readonly(ids)
         self.labels = labels
         self.info = info
 
@@ -129,6 +151,17 @@ class Machine:
         return list(self._info["states"])
 
     @property
+    def input(self) -> str:
+        """The input its file gives (turingmachine.io's ``input:``, Morphett's
+        ``$INITIAL_TAPE``, a ``.ron`` file's ``input``; else empty): what every method runs when
+        no ``input`` is passed, as the command line does without ``--input``.
+
+        >>> arsim.load("tests/data/conformance/turingmachine.io/binaryAdd.yaml").input
+        '1011+11001'
+        """
+        return self._info["input"]
+
+    @property
     def examples(self) -> List[dict]:
         """The example runs its file lists (input, steps, stop, max_steps)."""
         return [dict(e) for e in self._info["examples"]]
@@ -138,8 +171,9 @@ class Machine:
         """The start state."""
         return self._info["start"]
 
-    def run(self, input: str = "", max_steps: int = 1_000_000_000) -> dict:
-        """Runs the reference interpreter; the summary of ``arsim run --json``.
+    def run(self, input: Optional[str] = None, max_steps: int = 1_000_000_000) -> dict:
+        """Runs the reference interpreter; the summary of ``arsim run --json``. Without
+        ``input``, the machine's own input (:attr:`input`), as ``arsim run FILE``.
 
         For a machine without a ``*`` symbol, a ``*`` in ``input`` marks the cell the head
         starts on, as in Morphett's simulator (``head_start`` in the summary); every other
@@ -152,21 +186,25 @@ class Machine:
 
     def trace(
         self,
-        input: str = "",
+        input: Optional[str] = None,
         encoding: str = "cells",
         tape: Optional[int] = None,
         origin: Optional[int] = None,
         max_steps: int = 10_000_000,
     ) -> Trace:
         """The interpreter's run as the token trace of ``encoding`` (cells, sweep, gates) on the
-        window ``tape``/``origin`` (default: the cells the run visits).
+        window ``tape``/``origin`` (default: the cells the run visits). A trace is collected
+        whole, so it is bounded: one longer than ``2**26`` tokens, or a window beyond arsim's
+        limits, is :class:`BadInput` (stream long runs with :meth:`Predictor.emulate`).
 
         >>> t = arsim.load("machines/bb4.ron").trace()
         >>> t.info["steps"], t.info["tape_cells"]
         (107, 14)
         """
         raw, labels, info = self._inner.trace(input, encoding, tape, origin, max_steps)
-        return Trace(_ids(raw), labels, _json.loads(info))
+        info = _json.loads(info)
+        info.pop("labels", None)
+        return Trace(_ids(raw), labels, info)
 
     def __repr__(self) -> str:
         return f"Machine({self.name!r})"
@@ -176,7 +214,9 @@ class Predictor:
     """A time-invariant linear next-token predictor: ``next = argmax_d sum_j W_j[d, x[p - j]]``.
 
     ``weights`` maps each offset ``j`` to its ``[vocab, vocab]`` numpy matrix (row = output
-    token, column = input token); positions before the trace read as a zero column.
+    token, column = input token); positions before the trace read as a zero column. The
+    matrices are read-only: edit a copy and pass it to :meth:`with_weights`, which returns a
+    new predictor (checked as a weight file is).
 
     >>> p = arsim.compile(arsim.load("machines/bb4.ron"))
     >>> sorted(p.weights) == sorted(p.offsets) and p.weights[p.offsets[0]].dtype.name
@@ -195,21 +235,26 @@ class Predictor:
 
     @property
     def weights(self) -> Dict[int, _np.ndarray]:
-        """One ``[vocab, vocab]`` matrix per offset (``int32``, or ``float32`` when learned by
-        softmax regression), keyed by offset."""
+        """One read-only ``[vocab, vocab]`` matrix per offset (``int32``; ``float32`` when
+        learned by softmax regression; ``float64`` from a float64 file), keyed by offset.
+
+        >>> p = arsim.compile(arsim.load("machines/bb2.ron"))
+        >>> p.weights[p.offsets[0]].flags.writeable
+        False
+        """
         if self._weights is None:
             dtype, mats = self._inner.matrices()
             v = len(self.dictionary)
-            np_dtype = _np.dtype("<i4") if dtype == "int32" else _np.dtype("<f4")
+            np_dtype = _np.dtype({"int32": "<i4", "float32": "<f4", "float64": "<f8"}[dtype])
             self._weights = {
-                o: _np.frombuffer(m, dtype=np_dtype).reshape(v, v).astype(np_dtype.newbyteorder("="))
+                o: _readonly(_np.frombuffer(m, dtype=np_dtype).reshape(v, v).astype(np_dtype.newbyteorder("=")))
                 for o, m in zip(self.offsets, mats)
             }
-        return self._weights
+        return dict(self._weights)
 
     @property
     def dtype(self) -> _np.dtype:
-        """``int32`` (compiled, perceptron) or ``float32`` (softmax regression)."""
+        """``int32`` (compiled, perceptron), ``float32`` (softmax regression) or ``float64``."""
         return next(iter(self.weights.values())).dtype
 
     @property
@@ -248,7 +293,7 @@ class Predictor:
 
     def emulate(
         self,
-        input: str = "",
+        input: Optional[str] = None,
         machine: Optional[Machine] = None,
         max_steps: int = 10_000_000,
         tape: Optional[int] = None,
@@ -257,35 +302,35 @@ class Predictor:
     ) -> dict:
         """Runs the predictor from the prompt of ``input`` and checks every token against the
         interpreter: the report of ``arsim emulate --json`` (``agree``, ``first_divergence``
-        with step, cell, expected and got tokens, context and top scores, ...). With
-        ``check=True`` a failure raises as the command line fails: a divergence
-        :class:`VerificationFailed`, a run that left the window :class:`BadInput`.
+        with step, cell, expected and got tokens, context and top scores, ...), on the executor
+        the command line picks. Without ``input``, the machine's own input. The window is
+        ``tape``/``origin``, else the predictor's. With ``check=True`` a failure raises as the
+        command line fails: a divergence :class:`VerificationFailed`, a run that left the window
+        :class:`BadInput`. Ctrl-C interrupts it.
 
         >>> inc = arsim.load("machines/binary-increment.ron")
         >>> arsim.compile(inc, input="1011").emulate("1011")["stop"]
         'halted'
         """
-        report = self._inner.emulate(input, self._m(machine), max_steps, tape, origin)
-        if check:
-            _arsim.Predictor.check_emulation(report)
-        return _json.loads(report)
+        return _json.loads(self._inner.emulate(input, self._m(machine), max_steps, tape, origin, check))
 
-    def certify(self, machine: Optional[Machine] = None, check: bool = False) -> dict:
+    def certify(self, machine: Optional[Machine] = None, check: bool = False, input: Optional[str] = None) -> dict:
         """Checks the weights on every local context a valid trace can contain (``arsim
-        certify --json``). With ``check=True`` a failed certificate raises
-        :class:`VerificationFailed`.
+        certify --json``; ``gates`` weights gate by gate, the circuit sized by ``input``). With
+        ``check=True`` a failed certificate raises :class:`VerificationFailed`.
 
         >>> arsim.compile(arsim.load("machines/bb3.ron")).certify()["min_margin"] > 0
         True
         """
-        report = _json.loads(self._inner.certify(self._m(machine)))
+        report = _json.loads(self._inner.certify(self._m(machine), input))
         if check and not report["certified"]:
             raise VerificationFailed(f"{report['failed']} contexts fail: {report['failures']}")
         return report
 
     def save(self, path: PathLike) -> None:
-        """Writes the weights and labels as safetensors (whole, or not at all); read it back
-        with :func:`load_weights`.
+        """Writes the weights and labels as safetensors (whole, or not at all): for a compiled
+        predictor, the very bytes ``arsim compile --out`` writes. Read it back with
+        :func:`load_weights`.
 
         >>> import tempfile, os
         >>> p = arsim.compile(arsim.load("machines/bb2.ron"))
@@ -298,26 +343,40 @@ class Predictor:
         self._inner.save(_os.fspath(path))
 
     def with_weights(self, weights: Dict[int, _np.ndarray]) -> "Predictor":
-        """The same predictor with some offsets' matrices replaced (keyed by offset); the
-        dtype of the result is that of the new matrices (``int32``, else ``float32``).
+        """A new predictor with some offsets' matrices replaced (keyed by offset), checked as a
+        weight file is (integers within ``int32`` and every score within the accumulator). The
+        result holds integers when every matrix does, else ``float64`` if any matrix is
+        ``float64``, else ``float32``; this predictor is unchanged.
 
         >>> p = arsim.compile(arsim.load("machines/bb2.ron"))
         >>> q = p.with_weights({p.offsets[0]: _np.zeros_like(p.weights[p.offsets[0]])})
-        >>> q.emulate()["agree"]
-        False
+        >>> q.emulate()["agree"], p.emulate()["agree"]
+        (False, True)
         """
-        mats = {o: self.weights[o] for o in self.offsets}
+        v = len(self.dictionary)
+        mats = dict(self.weights)
         for o, w in weights.items():
             if o not in mats:
                 raise BadInput(f"offset {o} is not one of the predictor's offsets {self.offsets}")
-            mats[o] = _np.asarray(w)
-        floats = any(m.dtype.kind == "f" for m in mats.values())
-        dtype = "float32" if floats else "int32"
-        raw = [_np.ascontiguousarray(mats[o], dtype="<f4" if floats else "<i4").tobytes() for o in self.offsets]
-        return Predictor(self._inner.replaced(dtype, raw), self._machine)
+            w = _np.asarray(w)
+            if w.shape != (v, v):
+                raise BadInput(f"the matrix of offset {o} has shape {w.shape}; the dictionary has {v} tokens, so it must be ({v}, {v})")
+            if w.dtype.kind not in "iubf":
+                raise BadInput(f"the matrix of offset {o} has dtype {w.dtype}; weights are integers or floats")
+            mats[o] = w
+        kinds = {m.dtype.kind for m in mats.values()}
+        if "f" not in kinds:
+            dtype, np_dtype = "int64", "<i8"
+        elif any(m.dtype == _np.float64 for m in mats.values()):
+            dtype, np_dtype = "float64", "<f8"
+        else:
+            dtype, np_dtype = "float32", "<f4"
+        raw = [_np.ascontiguousarray(mats[o], dtype=np_dtype).tobytes() for o in self.offsets]
+        return Predictor(self._inner.with_matrices(dtype, raw), self._machine)
 
-    def generate(self, prompt: Sequence[int], n: int) -> _np.ndarray:
-        """Feeds ``prompt`` (token ids) to arsim's executor and generates ``n`` tokens greedily.
+    def generate(self, prompt, n: int) -> _np.ndarray:
+        """Feeds ``prompt`` (token ids ``[L]``) to arsim's executor and generates ``n`` tokens
+        greedily: ``[n]``. A batch of prompts ``[B, L]`` gives ``[B, n]``. Ctrl-C interrupts it.
 
         >>> bb2 = arsim.load("machines/bb2.ron")
         >>> t = bb2.trace()
@@ -325,11 +384,16 @@ class Predictor:
         >>> out = p.generate(t.prompt, len(t) - len(t.prompt))
         >>> bool((out == t.ids[len(t.prompt):]).all())
         True
+        >>> p.generate([t.prompt, t.prompt], 3).shape
+        (2, 3)
         """
-        ids = [int(x) for x in _np.asarray(prompt).reshape(-1)]
-        return _np.asarray(self._inner.generate(ids, int(n)), dtype=_np.int32)
+        rows, batched = _token_rows(prompt, "prompt")
+        out = [_ids(r) for r in self._inner.generate(rows, int(n))]
+        if batched:
+            return _np.stack(out) if out else _np.zeros((0, int(n)), dtype=_np.int32)
+        return out[0]
 
-    def prompt(self, input: str = "", machine: Optional[Machine] = None) -> _np.ndarray:
+    def prompt(self, input: Optional[str] = None, machine: Optional[Machine] = None) -> _np.ndarray:
         """The prompt of ``input`` on this predictor's window (the first row of its trace)."""
         m = machine if machine is not None else self._machine
         if m is None:
@@ -344,14 +408,22 @@ class Predictor:
         )
 
 
-def load(machine: PathLike, format: Optional[str] = None) -> Machine:
+def load(
+    machine: PathLike,
+    format: Optional[str] = None,
+    lenient: bool = False,
+    undefined: Optional[str] = None,
+    start: Optional[str] = None,
+) -> Machine:
     """Loads a machine: a file (``.ron``, ``.tm``, ``.yaml``, ``.seed[#N]``) or a bbchallenge
-    standard-format string; ``format`` forces one (ron, standard, seed, morphett, yaml).
+    standard-format string; ``format`` forces one (ron, standard, seed, morphett, yaml). As the
+    command line's flags of the same names: ``lenient`` (Morphett files), ``undefined`` (what an
+    undefined transition means: halt, no-rule, …), ``start`` (the start state).
 
     >>> arsim.load("1RB1LB_1LA1RZ").states
     ['A', 'B', 'Z']
     """
-    return Machine(_arsim.load(_os.fspath(machine), format))
+    return Machine(_arsim.load(_os.fspath(machine), format, lenient, undefined, start))
 
 
 def compile(
@@ -359,10 +431,10 @@ def compile(
     encoding: str = "cells",
     tape: Optional[int] = None,
     origin: Optional[int] = None,
-    input: str = "",
+    input: Optional[str] = None,
 ) -> Predictor:
     """Compiles ``machine`` to a linear predictor (``arsim compile``). Without ``tape`` the
-    window is the cells the run on ``input`` visits.
+    window is the cells the run on ``input`` (default: the machine's own) visits.
 
     >>> p = arsim.compile(arsim.load("machines/bb3.ron"), tape=20, origin=10)
     >>> p.window, p.offset_names
@@ -373,8 +445,10 @@ def compile(
 
 def load_weights(path: PathLike) -> Predictor:
     """Reads a weight file written by ``arsim compile --out``, ``arsim learn --out`` or
-    :meth:`Predictor.save`: ``int32`` or ``float32`` tensors with their labels. Pass the machine
-    to ``emulate``/``certify`` (the file names it but does not hold it)."""
+    :meth:`Predictor.save`: tensors of any integer or float dtype with their labels (an integer
+    file whose scores could overflow is refused, not wrapped; a file that is not safetensors,
+    e.g. a PyTorch ``.pt``, is :class:`BadInput` saying so). Pass the machine to
+    ``emulate``/``certify`` (the file names it but does not hold it)."""
     return Predictor(_arsim.load_weights(_os.fspath(path)))
 
 
@@ -396,36 +470,34 @@ def learn(
     max_passes: Optional[int] = None,
     margin: Optional[int] = None,
     epochs: Optional[int] = None,
+    eval_lengths: Optional[Sequence[int]] = None,
 ) -> Tuple[dict, Optional[Predictor]]:
     """Learns a predictor from traces and compares it with the compiled one, as ``arsim
-    learn`` (same options, same defaults): the report of ``arsim learn --json`` and the learned
-    predictor (``None`` for the time-dependent learner). ``inputs`` is a list of words.
+    learn`` (same options, same defaults, the same input distribution): the report of ``arsim
+    learn --json`` and the learned predictor (``None`` for the time-dependent learner).
+    ``inputs`` is a list of words. Ctrl-C interrupts it.
 
     >>> report, p = arsim.learn(arsim.load("machines/binary-increment.ron"), train=20, test=20)
     >>> report["test"]["trace_errors"], p.dtype.name
     (0, 'int32')
     """
-    d = _json.loads(machine._inner.learn_defaults())
-
-    def pick(v, k):
-        return d[k] if v is None else v
-
     report, p = machine._inner.learn(
-        pick(encoding, "encoding"),
-        pick(train, "train"),
-        pick(test, "test"),
-        pick(seed, "seed"),
-        pick(algo, "algo"),
-        pick(window, "window"),
-        pick(outputs, "outputs"),
-        pick(learner, "learner"),
+        encoding,
+        train,
+        test,
+        seed,
+        algo,
+        window,
+        outputs,
+        learner,
         pattern,
         alphabet,
-        None if lengths is None else list(lengths),
+        None if lengths is None else [int(n) for n in lengths],
+        None if eval_lengths is None else [int(n) for n in eval_lengths],
         None if inputs is None else list(inputs),
-        pick(max_steps, "max_steps"),
-        pick(max_passes, "max_passes"),
-        pick(margin, "margin"),
+        max_steps,
+        max_passes,
+        margin,
         epochs,
     )
     return _json.loads(report), (Predictor(p, machine) if p is not None else None)
@@ -438,8 +510,10 @@ def checkpoint_logits(path: PathLike, tokens) -> _np.ndarray:
     tokens = _np.asarray(tokens)
     if tokens.ndim != 2:
         raise BadInput(f"tokens must be [batch, len], got shape {tokens.shape}")
+    rows, _ = _token_rows(tokens, "tokens")
     b = tokens.shape[0]
-    raw, v = _arsim.checkpoint_logits(_os.fspath(path), [int(x) for x in tokens.reshape(-1)], b)
+    flat = [t for r in rows for t in r]
+    raw, v = _arsim.checkpoint_logits(_os.fspath(path), flat, b)
     return _np.frombuffer(raw, dtype="<f4").reshape(b, tokens.shape[1], v)
 
 

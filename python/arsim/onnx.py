@@ -53,7 +53,7 @@ def to_model(predictor, opset: int = 13):
     v = len(predictor.dictionary)
     k = len(predictor.offsets)
     tabs = tables(predictor)
-    elem = TensorProto.INT32 if tabs[0].dtype == _np.int32 else TensorProto.FLOAT
+    elem = {_np.dtype(_np.int32): TensorProto.INT32, _np.dtype(_np.float64): TensorProto.DOUBLE}.get(tabs[0].dtype, TensorProto.FLOAT)
     inits, nodes = [], []
     idx = [numpy_helper.from_array(_np.array([j], dtype=_np.int64), f"col_{j}") for j in range(k)]
     inits.extend(idx)
@@ -112,7 +112,10 @@ def export(predictor, path) -> None:
 def contexts(predictor, ids: Sequence[int]) -> _np.ndarray:
     """The graph's input for every position of ``ids``: ``[len(ids), K]``, the token at each
     offset before the position (``vocab`` before the trace). Teacher forcing in one call."""
-    ids = _np.asarray(ids, dtype=_np.int64).reshape(-1)
+    from . import _token_rows
+
+    rows, _ = _token_rows(ids, "ids", batched=False)
+    ids = _np.asarray(rows[0], dtype=_np.int64)
     v = len(predictor.dictionary)
     padded = _np.concatenate([_np.full(max(predictor.offsets), v, dtype=_np.int64), ids])
     base = max(predictor.offsets) + _np.arange(len(ids))
@@ -120,10 +123,14 @@ def contexts(predictor, ids: Sequence[int]) -> _np.ndarray:
 
 
 def generate(session, predictor, prompt: Sequence[int], n: int) -> _np.ndarray:
-    """Feeds ``prompt`` and generates ``n`` tokens greedily, one session run per token."""
+    """Feeds ``prompt`` (one sequence ``[L]``) and generates ``n`` tokens greedily, one session
+    run per token."""
     v = len(predictor.dictionary)
     offsets = list(predictor.offsets)
-    ring = [v] * max(offsets) + [int(x) for x in _np.asarray(prompt).reshape(-1)]
+    from . import _token_rows
+
+    rows, _ = _token_rows(prompt, "prompt", batched=False)
+    ring = [v] * max(offsets) + rows[0]
     out = _np.empty(n, dtype=_np.int32)
     ctx = _np.empty((1, len(offsets)), dtype=_np.int64)
     for i in range(n):

@@ -68,8 +68,12 @@ class ArPredictor(nn.Module):
 
     @torch.no_grad()
     def generate(self, prompt: Sequence[int], n: int) -> torch.Tensor:
-        """Feeds ``prompt`` and generates ``n`` tokens greedily (lowest index wins a tie)."""
-        seq = [int(x) for x in _np.asarray(prompt).reshape(-1)]
+        """Feeds ``prompt`` (one sequence ``[L]``) and generates ``n`` tokens greedily (lowest
+        index wins a tie)."""
+        from . import _token_rows
+
+        rows, _ = _token_rows(prompt, "prompt", batched=False)
+        seq = rows[0]
         out = []
         for _ in range(n):
             scores = sum(

@@ -1,37 +1,40 @@
-//! `arsim._arsim`: the Rust half of the Python package, a shell around the library.
+//! `arsim._arsim`: the Rust half of the Python package, a shell over the library's front door
+//! (`arsim::api`, the one part of the library it names).
 //!
-//! Every function converts Python values to Rust ones, calls [`core`] (the one file that calls
-//! the arsim library) with the GIL released where the call can be long, and converts back:
+//! Every function converts Python values to the front door's types (with [`core`]'s help), calls
+//! it with the GIL released where the call can be long (and, for emulate, certify, learn, trace
+//! and generate, answering Ctrl-C from the library's progress callbacks), and converts back:
 //! reports as JSON text (the Python half parses it into dicts with the keys of `--json`), token
-//! ids and weights as little-endian bytes (the Python half views them as numpy arrays).
-//! Failures become `arsim.BadInput` (the command line's exit status 2) or
-//! `arsim.VerificationFailed` (status 1), both `arsim.Error`, with the command line's message.
+//! ids and weights as little-endian bytes (the Python half views them as read-only numpy
+//! arrays). Failures become `arsim.BadInput` (the command line's exit status 2) or
+//! `arsim.VerificationFailed` (status 1), both `arsim.Error`, with the front door's message.
 
 mod core;
 
-use crate::core::{Failure, Weights};
-use arsim::window::Window;
-use arsim::encoding::EncodingKind;
-use arsim::machine::Machine as RsMachine;
-use arsim::tasks::text::bpe::Bpe;
-use arsim::tasks::text::ngram::NgramModel;
+use crate::core::{id_bytes, input_failure, interruptible, window, Failure};
+use arsim::api::tasks::{self, Bpe, CotFormat, NgramModel};
+use arsim::api::{
+    self, EncodingKind, ExecutorChoice, HeldPredictor, InputSource, InputsRequest, LoadOptions,
+    LoadedRun, MachineFormat, MachineRequest, Undefined, Verdict,
+};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-create_exception!(_arsim, Error, PyException, "Any failure reported by arsim.");
+// The module named is `arsim`, where the package exports them: `pickle` finds them there.
+create_exception!(arsim, Error, PyException, "Any failure reported by arsim.");
 create_exception!(
-    _arsim,
+    arsim,
     BadInput,
     Error,
     "Bad input: a machine, input, file or option arsim cannot take (the command line's exit status 2)."
 );
 create_exception!(
-    _arsim,
+    arsim,
     VerificationFailed,
     Error,
     "A check that did not pass: a divergence from the interpreter, a failed certificate (exit status 1)."
@@ -48,22 +51,51 @@ impl From<Failure> for PyErr {
 
 type Result<T> = std::result::Result<T, PyErr>;
 
-fn json(v: &serde_json::Value) -> String {
-    v.to_string()
+/// A report as JSON text (the front door's types serialise as `--json` prints them).
+macro_rules! json {
+    ($v:expr) => {
+        serde_json::to_string(&$v).unwrap_or_default()
+    };
 }
 
-fn le_bytes(ids: &[u32]) -> Vec<u8> {
-    ids.iter().flat_map(|x| x.to_le_bytes()).collect()
+fn bad(e: api::ApiError) -> PyErr {
+    Failure::from(e).into()
 }
 
-fn encoding(name: &str) -> Result<EncodingKind> {
-    Ok(core::parse_enum("--encoding", name)?)
+fn option<T: api::ValueEnum>(what: &str, value: &str) -> Result<T> {
+    api::parse_option(what, value).map_err(bad)
+}
+
+/// A machine as loaded (with its file's own input), and the request that loads it again with
+/// another input, as the command line loads it with `--input`.
+#[derive(Clone)]
+struct Loaded {
+    request: MachineRequest,
+    own: Arc<LoadedRun>,
+}
+
+impl Loaded {
+    /// The machine and the input `input` (`None`: the file's own), parsed against its alphabet.
+    fn with_input(&self, input: Option<&str>) -> core::Result<Arc<LoadedRun>> {
+        match input {
+            None => Ok(self.own.clone()),
+            Some(word) => {
+                let req = MachineRequest {
+                    input: InputSource::Word(word.to_string()),
+                    ..self.request.clone()
+                };
+                let run =
+                    api::load_run(&req).map_err(|e| input_failure(e, self.own.machine.name()))?;
+                Ok(Arc::new(run))
+            }
+        }
+    }
 }
 
 /// A validated Turing machine.
 #[pyclass(frozen, module = "arsim._arsim")]
 struct Machine {
-    inner: Arc<RsMachine>,
+    loaded: Loaded,
 }
 
 #[pymethods]
@@ -71,151 +103,173 @@ impl Machine {
     /// The machine's name.
     #[getter]
     fn name(&self) -> String {
-        core::name(&self.inner)
+        self.loaded.own.machine.name().to_string()
     }
 
-    /// Name, description, symbols, blank, states and start state, as JSON.
+    /// Name, description, symbols, blank, states, start state, its file's input and examples,
+    /// and lenient loading's warnings, as JSON.
     fn describe(&self) -> String {
-        json(&core::describe(&self.inner))
+        let own = &self.loaded.own;
+        let m = &own.machine;
+        json!(serde_json::json!({
+            "name": m.name(),
+            "description": m.description(),
+            "symbols": m.symbols().iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            "blank": m.symbol_char(m.blank()).to_string(),
+            "states": m.states(),
+            "start": m.state_name(m.start()),
+            "input": m.render_input(&own.input),
+            "warnings": own.warnings,
+            "examples": m.examples().iter().map(|e| serde_json::json!({
+                "input": e.input_text,
+                "steps": e.steps,
+                "stop": e.stop,
+                "max_steps": e.max_steps,
+            })).collect::<Vec<_>>(),
+        }))
     }
 
-    /// The reference run's summary, as JSON.
-    fn run(&self, py: Python<'_>, input: &str, max_steps: u64) -> Result<String> {
-        let m = self.inner.clone();
-        let input = core::parse_input(&m, input)?;
-        let report = py.allow_threads(|| core::run(&m, &input, max_steps));
-        serde_json::to_string(&report).map_err(|e| Error::new_err(e.to_string()))
+    /// The reference run's summary (`arsim run --json`), as JSON.
+    #[pyo3(signature = (input, max_steps))]
+    fn run(&self, py: Python<'_>, input: Option<&str>, max_steps: u64) -> Result<String> {
+        let run = self.loaded.with_input(input)?;
+        let report = py.allow_threads(|| api::run_report(&run.machine, &run.input, max_steps));
+        Ok(json!(report))
     }
 
     /// The run as a token trace: (ids as little-endian u32 bytes, labels, info JSON).
-    #[pyo3(signature = (input, encoding_name, tape, origin, max_steps))]
+    #[pyo3(signature = (input, encoding, tape, origin, max_steps))]
     fn trace<'py>(
         &self,
         py: Python<'py>,
-        input: &str,
-        encoding_name: &str,
-        tape: Option<usize>,
-        origin: Option<usize>,
+        input: Option<&str>,
+        encoding: &str,
+        tape: Option<i64>,
+        origin: Option<i64>,
         max_steps: u64,
     ) -> Result<(Bound<'py, PyBytes>, Vec<String>, String)> {
-        let m = self.inner.clone();
-        let input = core::parse_input(&m, input)?;
-        let enc = encoding(encoding_name)?;
-        let (ids, labels, info) = py.allow_threads(|| {
-            let w = core::window(&m, &input, tape, origin, max_steps)?;
-            core::trace(&m, &input, enc, w, max_steps)
+        let run = self.loaded.with_input(input)?;
+        let kind: EncodingKind = option("encoding", encoding)?;
+        let w = window(tape, origin)?;
+        let t = interruptible(py, |tick| {
+            let limit = api::MAX_TRACE_TOKENS;
+            let progress = &mut |_| tick();
+            Ok(api::token_trace_with(
+                &run.machine,
+                &run.input,
+                kind,
+                w,
+                max_steps,
+                limit,
+                progress,
+            )?)
         })?;
-        Ok((PyBytes::new(py, &le_bytes(&ids)), labels, json(&info)))
+        let bytes = id_bytes(t.ids.iter().map(|t| t.0));
+        Ok((PyBytes::new(py, &bytes), t.labels.clone(), json!(t)))
     }
 
-    /// The compiled predictor.
-    #[pyo3(signature = (encoding_name, tape, origin, input))]
+    /// The compiled predictor (`arsim compile`).
+    #[pyo3(signature = (encoding, tape, origin, input))]
     fn compile(
         &self,
         py: Python<'_>,
-        encoding_name: &str,
-        tape: Option<usize>,
-        origin: Option<usize>,
-        input: &str,
+        encoding: &str,
+        tape: Option<i64>,
+        origin: Option<i64>,
+        input: Option<&str>,
     ) -> Result<Predictor> {
-        let m = self.inner.clone();
-        let input = core::parse_input(&m, input)?;
-        let enc = encoding(encoding_name)?;
-        let (p, w) = py.allow_threads(|| -> core::Result<_> {
-            // The command line's `compile` sizes the window from a run of at most 10^6 steps.
-            let w = core::window(&m, &input, tape, origin, 1_000_000)?;
-            Ok((core::compile(&m, enc, w)?, w))
-        })?;
+        let run = self.loaded.with_input(input)?;
+        let kind: EncodingKind = option("encoding", encoding)?;
+        let w = window(tape, origin)?;
+        let held = py
+            .allow_threads(|| HeldPredictor::compile(&run.machine, &run.input, kind, w))
+            .map_err(bad)?;
         Ok(Predictor {
-            weights: Weights::Int(p),
-            meta: core::compile_meta(&m, enc, w),
-            encoding: enc,
-            window: Some(w),
-            machine: Some(m),
+            held,
+            machine: Some(self.loaded.clone()),
         })
     }
 
     /// `arsim learn`: (report JSON, learned predictor or None for time-dependent learners).
-    #[pyo3(signature = (encoding_name, train, test, seed, algo, window, outputs, learner, pattern, alphabet, lengths, inputs, max_steps, max_passes, margin, epochs))]
+    /// Every option left `None` takes the command line's default.
+    #[pyo3(signature = (encoding, train, test, seed, algo, window, outputs, learner, pattern, alphabet, lengths, eval_lengths, inputs, max_steps, max_passes, margin, epochs))]
     #[allow(clippy::too_many_arguments)]
     fn learn(
         &self,
         py: Python<'_>,
-        encoding_name: String,
-        train: usize,
-        test: usize,
-        seed: u64,
-        algo: String,
-        window: String,
-        outputs: String,
-        learner: String,
+        encoding: Option<&str>,
+        train: Option<usize>,
+        test: Option<usize>,
+        seed: Option<u64>,
+        algo: Option<&str>,
+        window: Option<&str>,
+        outputs: Option<&str>,
+        learner: Option<&str>,
         pattern: Option<String>,
         alphabet: Option<String>,
         lengths: Option<Vec<usize>>,
+        eval_lengths: Option<Vec<usize>>,
         inputs: Option<Vec<String>>,
-        max_steps: u64,
-        max_passes: usize,
-        margin: i32,
+        max_steps: Option<u64>,
+        max_passes: Option<usize>,
+        margin: Option<i32>,
         epochs: Option<usize>,
     ) -> Result<(String, Option<Predictor>)> {
-        let m = self.inner.clone();
-        let args = core::LearnArgs {
-            encoding: encoding_name,
-            train,
-            test,
-            seed,
-            algo,
-            window,
-            outputs,
-            learner,
+        let m = &self.loaded.own.machine;
+        let mut opts = api::learn_defaults(m);
+        if let Some(e) = encoding {
+            opts.encoding = option("encoding", e)?;
+        }
+        if let Some(a) = algo {
+            opts.algo = option("algo", a)?;
+        }
+        if let Some(w) = window {
+            opts.window = option("window", w)?;
+        }
+        if let Some(o) = outputs {
+            opts.outputs = option("outputs", o)?;
+        }
+        if let Some(l) = learner {
+            opts.learner = option("learner", l)?;
+        }
+        opts.train = train.unwrap_or(opts.train);
+        opts.test = test.unwrap_or(opts.test);
+        opts.seed = seed.unwrap_or(opts.seed);
+        opts.max_steps = max_steps.unwrap_or(opts.max_steps);
+        opts.max_passes = max_passes.unwrap_or(opts.max_passes);
+        opts.margin = margin.unwrap_or(opts.margin);
+        opts.softmax.epochs = epochs.unwrap_or(opts.softmax.epochs);
+        let req = InputsRequest {
+            words: inputs,
             pattern,
             alphabet,
             lengths,
-            inputs,
-            max_steps,
-            max_passes,
-            margin,
-            epochs,
+            eval_lengths,
         };
-        let (report, learned) = py.allow_threads(|| core::learn(&m, &args))?;
-        let predictor = match learned {
-            Some((weights, meta)) => Some(Predictor {
-                encoding: core::meta_encoding(&meta)?,
-                window: core::meta_window(&meta),
-                weights,
-                meta,
-                machine: Some(m),
-            }),
-            None => None,
-        };
-        Ok((json(&report), predictor))
-    }
-
-    /// The defaults of `arsim learn` for this machine, as JSON.
-    fn learn_defaults(&self) -> String {
-        let d = core::LearnArgs::defaults(&self.inner);
-        json(&serde_json::json!({
-            "encoding": d.encoding, "train": d.train, "test": d.test, "seed": d.seed,
-            "algo": d.algo, "window": d.window, "outputs": d.outputs, "learner": d.learner,
-            "max_steps": d.max_steps, "max_passes": d.max_passes, "margin": d.margin,
-        }))
+        opts.inputs = api::input_spec(m, &req).map_err(bad)?;
+        let (report, held) = interruptible(py, |tick| {
+            let learned = api::learn(m, &opts, &mut |_| tick())?;
+            Ok((json!(learned.report), api::learned_predictor(m, &learned)))
+        })?;
+        let predictor = held.map(|held| Predictor {
+            held,
+            machine: Some(self.loaded.clone()),
+        });
+        Ok((report, predictor))
     }
 }
 
-/// A time-invariant linear predictor: one weight matrix per offset.
-#[pyclass(module = "arsim._arsim")]
+/// A predictor: compiled, learned or read from a weight file.
+#[pyclass(frozen, module = "arsim._arsim")]
 struct Predictor {
-    weights: Weights,
-    meta: HashMap<String, String>,
-    encoding: EncodingKind,
-    window: Option<Window>,
-    machine: Option<Arc<RsMachine>>,
+    held: HeldPredictor,
+    machine: Option<Loaded>,
 }
 
 impl Predictor {
-    fn machine_for(&self, machine: Option<&Machine>) -> Result<Arc<RsMachine>> {
+    fn machine_for(&self, machine: Option<&Machine>) -> Result<Loaded> {
         match (machine, &self.machine) {
-            (Some(m), _) => Ok(m.inner.clone()),
+            (Some(m), _) => Ok(m.loaded.clone()),
             (None, Some(m)) => Ok(m.clone()),
             (None, None) => Err(BadInput::new_err(
                 "these weights were read from a file, which names its machine but does not hold it: pass machine=arsim.load(...)",
@@ -229,198 +283,269 @@ impl Predictor {
     /// Token names, by id.
     #[getter]
     fn dictionary(&self) -> Vec<String> {
-        self.weights.layout().tokens.clone()
+        match self.held.layout() {
+            Some(l) => l.tokens.clone(),
+            None => vec!["0".into(), "1".into()],
+        }
     }
 
-    /// The offsets read, in the order of the matrices.
+    /// The offsets read, in the order of the matrices (none for sparse `gates` weights).
     #[getter]
     fn offsets(&self) -> Vec<usize> {
-        self.weights.layout().offsets.clone()
+        self.held
+            .layout()
+            .map(|l| l.offsets.clone())
+            .unwrap_or_default()
     }
 
     /// How each offset is written (e.g. `S+1`).
     #[getter]
     fn offset_names(&self) -> Vec<String> {
-        self.weights.layout().offset_names.clone()
+        self.held
+            .layout()
+            .map(|l| l.offset_names.clone())
+            .unwrap_or_default()
     }
 
-    /// The metadata a weight file holds.
+    /// The metadata a weight file of this predictor holds, key by key.
     #[getter]
-    fn meta(&self) -> HashMap<String, String> {
-        self.meta.clone()
+    fn meta(&self) -> BTreeMap<String, String> {
+        self.held.file_metadata()
     }
 
     /// The encoding's name.
     #[getter]
-    fn encoding(&self) -> &'static str {
-        self.encoding.name()
+    fn encoding(&self) -> Result<&'static str> {
+        Ok(self.held.kind().map_err(bad)?.name())
     }
 
     /// (window size S, origin), when known.
     #[getter]
     fn window(&self) -> Option<(usize, usize)> {
-        self.window.map(|w| (w.size, w.origin))
+        self.held.window().map(|w| (w.size, w.origin))
     }
 
     /// (dtype name, one row-major `[vocab, vocab]` matrix per offset as little-endian bytes).
-    fn matrices<'py>(&self, py: Python<'py>) -> (&'static str, Vec<Bound<'py, PyBytes>>) {
-        let (dtype, ms) = self.weights.matrices();
-        (dtype, ms.iter().map(|m| PyBytes::new(py, m)).collect())
+    fn matrices<'py>(&self, py: Python<'py>) -> Result<(&'static str, Vec<Bound<'py, PyBytes>>)> {
+        let (dtype, ms) = core::matrices_to_bytes(self.held.matrices().map_err(bad)?);
+        Ok((dtype, ms.iter().map(|m| PyBytes::new(py, m)).collect()))
     }
 
-    /// `arsim emulate --json` for this predictor.
-    #[pyo3(signature = (input, machine, max_steps, tape, origin))]
+    /// `arsim emulate --json` for this predictor; with `check`, a failure raises as the command
+    /// line fails.
+    #[pyo3(signature = (input, machine, max_steps, tape, origin, check))]
+    #[allow(clippy::too_many_arguments)]
     fn emulate(
         &self,
         py: Python<'_>,
-        input: &str,
+        input: Option<&str>,
         machine: Option<&Machine>,
         max_steps: u64,
-        tape: Option<usize>,
-        origin: Option<usize>,
+        tape: Option<i64>,
+        origin: Option<i64>,
+        check: bool,
     ) -> Result<String> {
-        let m = self.machine_for(machine)?;
-        let input = core::parse_input(&m, input)?;
-        let weights = self.weights.clone();
-        let (enc, own) = (self.encoding, self.window);
-        let report = py.allow_threads(|| -> core::Result<_> {
-            // As the command line: --tape, else the file's window, else the run's.
-            let w = match (tape, own) {
-                (None, Some(w)) if origin.is_none() => w,
-                _ => core::window(&m, &input, tape, origin, max_steps)?,
-            };
-            core::emulate(&m, enc, &weights, w, input, max_steps)
+        let run = self.machine_for(machine)?.with_input(input)?;
+        let w = window(tape, origin)?;
+        let report = interruptible(py, |tick| {
+            let (m, input) = (&run.machine, run.input.clone());
+            let auto = ExecutorChoice::Auto;
+            Ok(self
+                .held
+                .emulate(m, input, w, max_steps, auto, None, &mut |_| tick())?)
         })?;
-        Ok(json(&report))
-    }
-
-    /// Raises the command line's failure for an emulation report, if it failed.
-    #[staticmethod]
-    fn check_emulation(report: &str) -> Result<()> {
-        let v: serde_json::Value =
-            serde_json::from_str(report).map_err(|e| BadInput::new_err(e.to_string()))?;
-        match core::emulation_verdict(&v) {
-            Some(f) => Err(f.into()),
-            None => Ok(()),
+        if check {
+            match api::verdict(&report) {
+                Verdict::Agree => {}
+                Verdict::LeftWindow(m) => return Err(BadInput::new_err(m)),
+                Verdict::Diverged(m) => return Err(VerificationFailed::new_err(m)),
+            }
         }
+        Ok(json!(report))
     }
 
     /// `arsim certify --json` for this predictor.
-    #[pyo3(signature = (machine))]
-    fn certify(&self, py: Python<'_>, machine: Option<&Machine>) -> Result<String> {
-        let m = self.machine_for(machine)?;
-        let weights = self.weights.clone();
-        let enc = self.encoding;
-        let w = match self.window {
-            Some(w) => w,
-            None => core::window(&m, &Default::default(), None, None, 100_000)?,
-        };
-        Ok(py.allow_threads(|| core::certify(&m, enc, &weights, w).map(|v| json(&v)))?)
+    #[pyo3(signature = (machine, input))]
+    fn certify(
+        &self,
+        py: Python<'_>,
+        machine: Option<&Machine>,
+        input: Option<&str>,
+    ) -> Result<String> {
+        let run = self.machine_for(machine)?.with_input(input)?;
+        interruptible(py, |tick| {
+            let m = &run.machine;
+            let (p, report) = self.held.certify(m, &run.input, None, &mut |_, _| tick())?;
+            Ok(json!(api::certify_json(m, &p, &report)))
+        })
     }
 
-    /// Writes the weights and metadata as a safetensors file (whole, or not at all).
+    /// Writes the weights and metadata as a safetensors file (whole, or not at all), the bytes
+    /// `arsim compile --out` writes.
     fn save(&self, py: Python<'_>, path: PathBuf) -> Result<()> {
-        Ok(py.allow_threads(|| core::save_weights(&self.weights, &self.meta, &path))?)
+        py.allow_threads(|| self.held.save(&path)).map_err(bad)
     }
 
-    /// The same predictor with new matrices (dtype name, one row-major matrix per offset).
-    fn replaced(&self, dtype: &str, matrices: Vec<Vec<u8>>) -> Result<Predictor> {
-        let mut meta = self.meta.clone();
-        meta.insert("edited".into(), "weights replaced from Python".into());
+    /// The same predictor with new matrices (dtype `int64`, `float32` or `float64`; one
+    /// row-major little-endian matrix per offset), checked as a weight file's are.
+    fn with_matrices(&self, dtype: &str, matrices: Vec<Vec<u8>>) -> Result<Predictor> {
+        let mats = core::matrices_from_bytes(dtype, &matrices)?;
+        let held = self
+            .held
+            .with_matrices(mats, "weights replaced from Python")
+            .map_err(bad)?;
         Ok(Predictor {
-            weights: core::replace_weights(&self.weights, dtype, &matrices)?,
-            meta,
-            encoding: self.encoding,
-            window: self.window,
+            held,
             machine: self.machine.clone(),
         })
     }
 
-    /// Feeds `prompt` to arsim's executor, then generates `n` tokens.
-    fn generate(&self, py: Python<'_>, prompt: Vec<u32>, n: usize) -> Result<Vec<u32>> {
-        let weights = self.weights.clone();
-        Ok(py.allow_threads(|| core::generate(&weights, &prompt, n))?)
+    /// Feeds each prompt to arsim's executor, then generates `n` tokens after it: one
+    /// little-endian u32 byte string per prompt.
+    fn generate<'py>(
+        &self,
+        py: Python<'py>,
+        prompts: Vec<Vec<i64>>,
+        n: usize,
+    ) -> Result<Vec<Bound<'py, PyBytes>>> {
+        let out = interruptible(py, |tick| {
+            Ok(self.held.generate(&prompts, n, &mut |_| tick())?)
+        })?;
+        Ok(out
+            .into_iter()
+            .map(|row| PyBytes::new(py, &id_bytes(row.into_iter().map(|t| t.0))))
+            .collect())
     }
 }
 
-/// Loads a machine file or standard string.
+/// Loads a machine file or standard string (with its own input, if its file has one).
 #[pyfunction]
-#[pyo3(signature = (arg, format=None))]
-fn load(py: Python<'_>, arg: &str, format: Option<&str>) -> Result<Machine> {
-    let m = py.allow_threads(|| core::load(arg, format))?;
-    Ok(Machine { inner: Arc::new(m) })
+#[pyo3(signature = (arg, format=None, lenient=false, undefined=None, start=None))]
+fn load(
+    py: Python<'_>,
+    arg: &str,
+    format: Option<&str>,
+    lenient: bool,
+    undefined: Option<&str>,
+    start: Option<String>,
+) -> Result<Machine> {
+    let request = MachineRequest {
+        machine: arg.to_string(),
+        options: LoadOptions {
+            format: format
+                .map(|f| option::<MachineFormat>("format", f))
+                .transpose()?,
+            lenient,
+            undefined: undefined
+                .map(|u| option::<Undefined>("undefined", u))
+                .transpose()?
+                .unwrap_or_default(),
+            start,
+            input: None,
+        },
+        input: InputSource::Own,
+    };
+    let own = py.allow_threads(|| api::load_run(&request)).map_err(bad)?;
+    Ok(Machine {
+        loaded: Loaded {
+            request,
+            own: Arc::new(own),
+        },
+    })
 }
 
-/// Reads a weight file (`int32` or `float32`).
+/// Reads a weight file (dense or sparse, any dtype arsim reads).
 #[pyfunction]
 fn load_weights(py: Python<'_>, path: PathBuf) -> Result<Predictor> {
-    let (weights, meta) = py.allow_threads(|| core::load_weights(&path))?;
+    let held = py
+        .allow_threads(|| HeldPredictor::read(&path))
+        .map_err(bad)?;
     Ok(Predictor {
-        encoding: core::meta_encoding(&meta)?,
-        window: core::meta_window(&meta),
-        weights,
-        meta,
+        held,
         machine: None,
     })
 }
 
 // ---------------------------------------------------------------- tasks::multiply
 
+/// Pairs `(a, b)` and their chains as little-endian u32 bytes, row-major `[pairs, len]`.
+type PairsAndChains<'py> = (Vec<(u32, u32)>, Bound<'py, PyBytes>);
+
+fn cot(name: &str) -> Result<CotFormat> {
+    option("cot", name)
+}
+
 #[pyfunction]
 fn multiply_vocabulary() -> Vec<String> {
-    core::multiply_vocabulary()
+    tasks::multiply_vocabulary()
 }
 
 /// (tokens, prompt length, answer start) of a chain format.
 #[pyfunction]
-fn multiply_cot_shape(cot: &str) -> Result<(usize, usize, usize)> {
-    Ok(core::cot_shape(core::cot(cot)?))
+fn multiply_cot_shape(cot_name: &str) -> Result<(usize, usize, usize)> {
+    let f = cot(cot_name)?;
+    Ok((f.len(), f.prompt_len(), f.answer_range().start))
 }
 
 #[pyfunction]
-fn multiply_chain(cot: &str, a: u32, b: u32) -> Result<Vec<u32>> {
-    Ok(core::multiply_chain(core::cot(cot)?, a, b)?)
+fn multiply_chain(cot_name: &str, a: u32, b: u32) -> Result<Vec<u32>> {
+    let ids = tasks::multiply_chain(cot(cot_name)?, a, b).map_err(bad)?;
+    Ok(ids.into_iter().map(|t| t.0).collect())
 }
 
 #[pyfunction]
 fn multiply_split_of(a: u32, b: u32) -> Result<&'static str> {
-    Ok(core::multiply_split_of(a, b)?)
+    Ok(tasks::multiply_pair(a, b).map_err(bad)?.split().name())
 }
 
 #[pyfunction]
 fn multiply_split_sizes() -> (u64, u64, u64) {
-    core::multiply_split_sizes()
+    tasks::multiply_split_sizes()
 }
 
 /// (pairs, chains as little-endian u32 bytes `[batch, len]`).
 #[pyfunction]
 fn multiply_batch<'py>(
     py: Python<'py>,
-    cot: &str,
+    cot_name: &str,
     batch: usize,
     seed: u64,
     step: usize,
-) -> Result<(Vec<(u32, u32)>, Bound<'py, PyBytes>)> {
-    let f = core::cot(cot)?;
-    let (pairs, ids) = py.allow_threads(|| core::multiply_batch(f, batch, seed, step));
-    Ok((pairs, PyBytes::new(py, &le_bytes(&ids))))
+) -> Result<PairsAndChains<'py>> {
+    let f = cot(cot_name)?;
+    let (pairs, ids) = py.allow_threads(|| tasks::multiply_batch(f, batch, seed, step));
+    let pairs = pairs.iter().map(|p| (p.a, p.b)).collect();
+    Ok((
+        pairs,
+        PyBytes::new(py, &id_bytes(ids.into_iter().map(|t| t.0))),
+    ))
 }
 
 #[pyfunction]
 fn multiply_validation<'py>(
     py: Python<'py>,
-    cot: &str,
+    cot_name: &str,
     n: usize,
-) -> Result<(Vec<(u32, u32)>, Bound<'py, PyBytes>)> {
-    let f = core::cot(cot)?;
-    let (pairs, ids) = py.allow_threads(|| core::multiply_validation(f, n));
-    Ok((pairs, PyBytes::new(py, &le_bytes(&ids))))
+) -> Result<PairsAndChains<'py>> {
+    let f = cot(cot_name)?;
+    let chains = py.allow_threads(|| tasks::multiply_validation(f, n));
+    let pairs = chains.iter().map(|c| (c.pair.a, c.pair.b)).collect();
+    let ids = chains.iter().flat_map(|c| c.tokens.iter().map(|t| t.0));
+    Ok((pairs, PyBytes::new(py, &id_bytes(ids))))
 }
 
 #[pyfunction]
-fn multiply_score(py: Python<'_>, cot: &str, n: usize, generated: Vec<u32>) -> Result<String> {
-    let f = core::cot(cot)?;
-    Ok(py.allow_threads(|| core::multiply_score(f, n, &generated).map(|v| json(&v)))?)
+fn multiply_score(
+    py: Python<'_>,
+    cot_name: &str,
+    n: usize,
+    generated: Vec<Vec<i64>>,
+) -> Result<String> {
+    let f = cot(cot_name)?;
+    let score = py
+        .allow_threads(|| tasks::multiply_score(f, n, &generated))
+        .map_err(bad)?;
+    Ok(json!(score))
 }
 
 // ---------------------------------------------------------------- tasks::text
@@ -436,48 +561,53 @@ impl Tokenizer {
     #[staticmethod]
     fn train(py: Python<'_>, stories: Vec<String>, vocab: usize) -> Tokenizer {
         Tokenizer {
-            inner: py.allow_threads(|| core::bpe_train(&stories, vocab)),
+            inner: py.allow_threads(|| Bpe::train(&stories, vocab)),
         }
     }
 
     #[staticmethod]
     fn load(path: PathBuf) -> Result<Tokenizer> {
-        Ok(Tokenizer {
-            inner: core::bpe_load(&path)?,
-        })
+        let inner = Bpe::load(&path).map_err(|e| bad(e.into()))?;
+        Ok(Tokenizer { inner })
     }
 
     fn save(&self, path: PathBuf) -> Result<()> {
-        Ok(core::bpe_save(&self.inner, &path)?)
+        self.inner.save(&path).map_err(|e| bad(e.into()))
     }
 
     #[getter]
     fn vocab_size(&self) -> usize {
-        core::bpe_vocab_size(&self.inner)
+        self.inner.vocab_size()
     }
 
     fn encode(&self, py: Python<'_>, text: &str) -> Vec<u32> {
-        py.allow_threads(|| core::bpe_encode(&self.inner, text))
+        py.allow_threads(|| self.inner.encode(text).into_iter().map(|t| t.0).collect())
     }
 
     fn encode_story(&self, py: Python<'_>, text: &str) -> Vec<u32> {
-        py.allow_threads(|| core::bpe_encode_story(&self.inner, text))
+        py.allow_threads(|| {
+            self.inner
+                .encode_story(text)
+                .into_iter()
+                .map(|t| t.0)
+                .collect()
+        })
     }
 
-    fn decode(&self, ids: Vec<u32>) -> Result<String> {
-        Ok(core::bpe_decode(&self.inner, &ids)?)
+    fn decode(&self, ids: Vec<i64>) -> Result<String> {
+        tasks::bpe_decode(&self.inner, &ids).map_err(bad)
     }
 
     fn to_json(&self) -> String {
-        core::bpe_json(&self.inner)
+        self.inner.to_json()
     }
 
     fn to_hf_json(&self) -> Result<String> {
-        Ok(core::bpe_hf_json(&self.inner)?)
+        tasks::bpe_hf_json(&self.inner).map_err(bad)
     }
 
     fn save_hf(&self, path: PathBuf) -> Result<()> {
-        Ok(core::bpe_hf_save(&self.inner, &path)?)
+        tasks::bpe_hf_save(&self.inner, &path).map_err(bad)
     }
 }
 
@@ -490,35 +620,36 @@ struct Ngram {
 #[pymethods]
 impl Ngram {
     #[staticmethod]
-    fn fit(py: Python<'_>, order: usize, vocab: usize, sequences: Vec<Vec<u32>>) -> Result<Ngram> {
-        Ok(Ngram {
-            inner: py.allow_threads(|| core::ngram_fit(order, vocab, sequences))?,
-        })
+    fn fit(py: Python<'_>, order: usize, vocab: usize, sequences: Vec<Vec<i64>>) -> Result<Ngram> {
+        let inner = py
+            .allow_threads(|| tasks::ngram_fit(order, vocab, &sequences))
+            .map_err(bad)?;
+        Ok(Ngram { inner })
     }
 
     fn evaluate(&self, py: Python<'_>, tokenizer: &Tokenizer, stories: Vec<String>) -> String {
         py.allow_threads(|| {
-            json(&core::ngram_evaluate(
+            json!(tasks::ngram_evaluate(
                 &self.inner,
                 &tokenizer.inner,
-                &stories,
+                &stories
             ))
         })
     }
 
     fn describe(&self) -> String {
-        json(&core::ngram_describe(&self.inner))
+        json!(tasks::ngram_info(&self.inner))
     }
 }
 
 #[pyfunction]
 fn text_corpus(py: Python<'_>, path: PathBuf) -> Result<Vec<String>> {
-    Ok(py.allow_threads(|| core::text_corpus(&path))?)
+    py.allow_threads(|| tasks::read_stories(&path)).map_err(bad)
 }
 
 #[pyfunction]
 fn text_split(stories: Vec<String>, seed: u64, fraction: f64) -> (Vec<usize>, Vec<usize>) {
-    core::text_split(&stories, seed, fraction)
+    tasks::split_stories(&stories, seed, fraction)
 }
 
 #[pyfunction]
@@ -529,13 +660,15 @@ fn text_baselines(
     seed: u64,
     fraction: f64,
 ) -> Result<(String, Tokenizer)> {
-    let (report, bpe) = py.allow_threads(|| core::text_baselines(&path, vocab, seed, fraction))?;
-    Ok((json(&report), Tokenizer { inner: bpe }))
+    let (report, bpe) = py
+        .allow_threads(|| tasks::text_baselines(&path, vocab, seed, fraction))
+        .map_err(bad)?;
+    Ok((json!(report), Tokenizer { inner: bpe }))
 }
 
 #[pyfunction]
 fn bits_per_byte(total_nats: f64, bytes: usize) -> f64 {
-    core::bits_per_byte(total_nats, bytes)
+    tasks::bits_per_byte(total_nats, bytes)
 }
 
 // ---------------------------------------------------------------- nn checkpoints
@@ -547,14 +680,18 @@ fn checkpoint_tensors<'py>(
     py: Python<'py>,
     path: PathBuf,
 ) -> Result<(String, Vec<(String, Vec<usize>, Bound<'py, PyBytes>)>)> {
-    let (info, tensors) = py.allow_threads(|| core::checkpoint_tensors(&path))?;
-    Ok((
-        json(&info),
-        tensors
-            .into_iter()
-            .map(|(n, s, b)| (n, s, PyBytes::new(py, &b)))
-            .collect(),
-    ))
+    let ck = py
+        .allow_threads(|| api::checkpoint_tensors(&path))
+        .map_err(bad)?;
+    let tensors = ck
+        .tensors
+        .iter()
+        .map(|(n, s, v)| {
+            let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+            (n.clone(), s.clone(), PyBytes::new(py, &bytes))
+        })
+        .collect();
+    Ok((json!(ck), tensors))
 }
 
 /// (logits as little-endian f32 bytes `[batch, len, vocab]`, vocab).
@@ -562,10 +699,12 @@ fn checkpoint_tensors<'py>(
 fn checkpoint_logits<'py>(
     py: Python<'py>,
     path: PathBuf,
-    tokens: Vec<u32>,
+    tokens: Vec<i64>,
     batch: usize,
 ) -> Result<(Bound<'py, PyBytes>, usize)> {
-    let (logits, vocab) = py.allow_threads(|| core::checkpoint_logits(&path, &tokens, batch))?;
+    let (logits, vocab) = py
+        .allow_threads(|| api::checkpoint_logits(&path, &tokens, batch))
+        .map_err(bad)?;
     let bytes: Vec<u8> = logits.iter().flat_map(|x| x.to_le_bytes()).collect();
     Ok((PyBytes::new(py, &bytes), vocab))
 }

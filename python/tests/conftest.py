@@ -49,8 +49,19 @@ def halting_run(path, word, limit=MAX_TRACE_TOKENS):
 
 @pytest.fixture(scope="session")
 def arsim_bin():
-    """The command line, built by cargo in this checkout (or on PATH); skips without one."""
-    for candidate in (os.path.join(REPO, "target", "release", "arsim"), shutil.which("arsim")):
+    """The command line of this checkout: built by cargo first where cargo is on PATH (a stale
+    binary would compare Python with an older library), else the one built before or on PATH;
+    skips without one."""
+    built = os.path.join(REPO, "target", "release", "arsim")
+    if shutil.which("cargo"):
+        r = subprocess.run(
+            ["cargo", "build", "--release", "--quiet", "--bin", "arsim"],
+            cwd=REPO, capture_output=True, text=True,
+        )
+        if r.returncode != 0:
+            pytest.skip(f"cargo build --release --bin arsim failed: {r.stderr[-2000:]}")
+        return built
+    for candidate in (built, shutil.which("arsim")):
         if candidate and os.path.exists(candidate):
             return candidate
     pytest.skip("no arsim binary (cargo build --release) to compare with")

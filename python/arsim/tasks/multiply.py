@@ -21,7 +21,7 @@ from typing import Iterator, List, Optional, Tuple
 
 import numpy as _np
 
-from .. import _arsim
+from .. import BadInput, _arsim, _token_rows
 
 __all__ = [
     "COTS",
@@ -156,7 +156,9 @@ def validation(n: int = EVAL_PAIRS, cot: str = "paper") -> Tuple[_np.ndarray, _n
 def score(predicted_chains, cot: str = "paper", n: Optional[int] = None) -> dict:
     """Scores greedily decoded chains of the validation sample, row k decoded from the prompt
     of pair k of :func:`validation`, with the rules of ``arsim task multiply``: exact answers
-    (all 8 digits), per-digit accuracy, whole chains exact, a few wrong answers.
+    (all 8 digits), per-digit accuracy, whole chains exact, a few wrong answers. The chains
+    are ``[n, length(cot)]`` token ids; any other shape, or an id outside the vocabulary, is
+    :class:`arsim.BadInput` naming it.
 
     >>> _, truth = validation(10, cot="carry")
     >>> s = score(truth, cot="carry")
@@ -164,8 +166,11 @@ def score(predicted_chains, cot: str = "paper", n: Optional[int] = None) -> dict
     (10, 1.0, 10)
     """
     chains = _np.asarray(predicted_chains)
-    rows = chains.shape[0] if chains.ndim == 2 else -1
+    if chains.ndim != 2:
+        raise BadInput(
+            f"predicted_chains must be [n, {length(cot)}]: one decoded chain of cot {cot!r} a row; got shape {chains.shape}"
+        )
+    rows, _ = _token_rows(chains, "predicted_chains")
     if n is None:
-        n = rows
-    flat = [int(x) for x in chains.reshape(-1)]
-    return _json.loads(_arsim.multiply_score(cot, n, flat))
+        n = len(rows)
+    return _json.loads(_arsim.multiply_score(cot, n, rows))

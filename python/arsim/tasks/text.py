@@ -22,7 +22,7 @@ from typing import List, Sequence, Tuple
 
 import numpy as _np
 
-from .. import _arsim
+from .. import _arsim, _token_rows
 
 __all__ = [
     "END_OF_TEXT",
@@ -106,7 +106,8 @@ class Tokenizer:
 
     def decode(self, ids) -> str:
         """The text of ids (invalid UTF-8, possible only mid-character, as U+FFFD)."""
-        return self._inner.decode([int(i) for i in _np.asarray(ids).reshape(-1)])
+        rows, _ = _token_rows(ids, "ids", batched=False)
+        return self._inner.decode(rows[0])
 
     def to_json(self) -> str:
         """arsim's own JSON (merges as id pairs)."""
