@@ -5,12 +5,12 @@
 //! certificate lives in its folder. For `cells`: for every (left, centre, right) triple of row-t tokens with at most one head, and every
 //! separator context, the predictor's exact integer scores must put the token of the local rule
 //! ([`next_cell`](crate::encoding::cells::next_cell)) first with a margin of at least 1, and the executor's own argmax (the SIMD
-//! kernel of [`LinearAr::argmax_of`]) must pick it, and so must the row executor's scoring
+//! kernel of [`LinearAr::argmax_of`](crate::predictor::LinearAr::argmax_of)) must pick it, and so must the row executor's scoring
 //! ([`crate::rows::RowScorer`], for `cells`). With the induction in `proofs/cells.md`
 //! this proves the emulation right for every input that stays inside the window.
-//! [`certify_sweep`] does the same for the `sweep` encoding (proofs/sweep.md#certificate).
+//! [`certify_sweep`](crate::encoding::sweep::certify::certify_sweep) does the same for the `sweep` encoding (proofs/sweep.md#certificate).
 //!
-//! [`certify_gates`] is the certificate of the `gates` encoding (`proofs/gates.md#theorem`):
+//! [`certify_gates`](crate::encoding::gates::certify::certify_gates) is the certificate of the `gates` encoding (`proofs/gates.md#theorem`):
 //! every gate of a row computes the local rule on every valid three-cell context, and the
 //! time-dependent predictor computes the unrolled circuit gate by gate (by enumeration where a
 //! gate reads few enough tokens, by a proof from the weights otherwise).

@@ -281,7 +281,7 @@ impl ThresholdCircuit {
     }
 
     /// Whether every gate reads only inputs and earlier gates (always true when built through
-    /// [`add_gate`](Self::add_gate) or [`file`](mod@file)).
+    /// [`add_gate`](Self::add_gate) or [`file`](crate::circuit::file)(mod@file)).
     pub fn is_topologically_ordered(&self) -> bool {
         self.gates.iter().all(|&g| {
             self.gate_inputs(g)

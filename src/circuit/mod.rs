@@ -1,7 +1,7 @@
 //! Linear-threshold circuits: the IR between what is computed (a Turing machine's tableau,
 //! parity, …) and the time-dependent linear predictor that computes it token by token.
 //!
-//! A [`ThresholdCircuit`] is a DAG (a petgraph [`DiGraph`]) of input bits and gates; a gate
+//! A [`ThresholdCircuit`] is a DAG (a petgraph [`DiGraph`](petgraph::graph::DiGraph)) of input bits and gates; a gate
 //! with inputs `u_i`, integer weights `w_i` and threshold `θ` has value `1[Σ w_i·u_i ≥ θ]`.
 //! Gates are kept in a topological order, which is also the chain of thought: the prompt is the
 //! input bits in order, and token `n + g` is the value of gate `g` (see `proofs/gates.md`).

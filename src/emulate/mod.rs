@@ -1,9 +1,9 @@
 //! Emulation, the main job: compile a machine, run the predictor from the prompt of an
 //! input, and check every generated token against the interpreter's trace.
 //!
-//! [`emulate_with`] is written once over the [`Encoding`] trait and any [`Predictor`]: the
-//! encoding's prompt → [`Executor`] → [`run_verified`] against the encoding's streaming
-//! [`Trace`], its stop rule, its divergence report. [`emulate`] compiles first (window from the
+//! [`emulate_with`] is written once over the [`Encoding`](crate::encoding::Encoding) trait and any [`Predictor`](crate::predictor::Predictor): the
+//! encoding's prompt → [`Executor`](crate::executor::Executor) → [`run_verified`](crate::verify::run_verified) against the encoding's streaming
+//! [`Trace`](crate::encoding::Trace), its stop rule, its divergence report. [`emulate`] compiles first (window from the
 //! interpreter's run, or given); `emulate_{cells,sweep,gates}[_with]` are shorthands for one
 //! encoding. [`rows`] runs the same check on the row-parallel executor, for encodings and predictors it
 //! applies to ([`emulate_on`] chooses).

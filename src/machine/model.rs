@@ -156,7 +156,7 @@ pub struct Example {
 
 /// A validated deterministic one-tape Turing machine.
 ///
-/// Built only by [`validate()`]; the fields are read-only to the rest of the crate.
+/// Built only by [`validate()`](crate::machine::validate()); the fields are read-only to the rest of the crate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Machine {
     pub(crate) name: String,

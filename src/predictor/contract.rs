@@ -90,7 +90,7 @@ impl<P: Predictor + ?Sized> Predictor for &mut P {
 pub struct Layout {
     /// Token names, indexed by [`TokenId`].
     pub tokens: Vec<String>,
-    /// The offsets read, in the order of [`LinearAr`]'s weight matrices.
+    /// The offsets read, in the order of [`LinearAr`](crate::predictor::LinearAr)'s weight matrices.
     pub offsets: Vec<usize>,
     /// How each offset is written in labels (e.g. `S+1`).
     pub offset_names: Vec<String>,

@@ -7,7 +7,7 @@
 //! the circuit's inputs) followed by rows 1..T, generated: length complexity `T·S·|Γ|·(|Q|+1)`.
 //!
 //! Pipeline: [`row_template`] (the gates of one row, over the row before) →
-//! [`machine_to_circuit`] (T rows unrolled into a [`ThresholdCircuit`]) →
+//! [`machine_to_circuit`] (T rows unrolled into a [`ThresholdCircuit`](crate::circuit::ThresholdCircuit)) →
 //! [`circuit_to_predictor`](crate::circuit::circuit_to_predictor); or, without materialising
 //! the circuit, [`machine_to_gates_predictor`]: the same maps, stored once and served
 //! periodically (row t+1 reads row t at the same offsets for every t). [`BitTrace`] is the
