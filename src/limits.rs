@@ -36,7 +36,7 @@ pub const MAX_YAML_DEPTH: usize = 64;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SizeError {
     /// A window of no cells.
-    #[error("a tape window of 0 cells holds no cell to run on: give --tape 1 or more")]
+    #[error("a tape window of 0 cells holds no cell to run on: the window needs 1 cell or more")]
     EmptyWindow,
     /// A size whose estimate is over its limit.
     #[error("{what} of {size} would need about {estimate}, over the limit of {limit}")]

@@ -324,11 +324,12 @@ fn the_paper_recipe_initialises_and_trains_as_the_papers_code() {
     assert_eq!(r.recipe, Recipe::Paper);
 }
 
-/// Issue 14: a resume that does not fit is refused with every difference named, a new --lr is
-/// said, and a checkpoint beyond the run's end is refused.
+/// Issue 14: a resume that does not fit is refused with every difference named, a new learning
+/// rate is said, and a checkpoint beyond the run's end is refused. Issue 22: the library says
+/// the settings in words, never by a flag (tests/cli.rs checks that the command line names them).
 #[test]
 fn resume_refuses_a_different_architecture_and_says_a_different_lr() {
-    use arsim::nn::{start_or_resume, Hyper, NnError, Recipe};
+    use arsim::nn::{start_or_resume, Hyper, NnError, Recipe, ResumeNote, Setting};
     let dev = Device::Cpu;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ck.safetensors");
@@ -344,7 +345,11 @@ fn resume_refuses_a_different_architecture_and_says_a_different_lr() {
         recipe: Recipe::Arsim,
     };
     let message = |r: Result<arsim::nn::Started, NnError>| match r {
-        Err(e @ NnError::Resume(_)) => e.to_string(),
+        Err(e @ (NnError::Resume(_) | NnError::Mismatch { .. })) => {
+            let m = e.to_string();
+            assert!(!m.contains("--"), "{m}");
+            m
+        }
         other => panic!("expected a refusal, got {other:?}"),
     };
     let other = ModelConfig {
@@ -354,12 +359,12 @@ fn resume_refuses_a_different_architecture_and_says_a_different_lr() {
         ..config
     };
     let m = message(start_or_resume(other, 1, &hyper, Some(&path), &task));
-    for flag in [
-        "--model is linear here but mlp",
-        "--d is 8 here but 4",
-        "--context is 5 here but 9",
+    for said in [
+        "the architecture is linear here but mlp",
+        "the width d is 8 here but 4",
+        "the context is 5 here but 9",
     ] {
-        assert!(m.contains(flag), "{m}");
+        assert!(m.contains(said), "{m}");
     }
     let paper = Hyper {
         recipe: Recipe::Paper,
@@ -371,14 +376,20 @@ fn resume_refuses_a_different_architecture_and_says_a_different_lr() {
         message(start_or_resume(config, 1, &hyper, Some(&path), &other_task))
             .contains("was trained for")
     );
-    // The same architecture with another --lr resumes and says so.
+    // The same architecture with another learning rate resumes and says so.
     let faster = Hyper { lr: 1e-2, ..hyper };
     let started = start_or_resume(config, 1, &faster, Some(&path), &task).unwrap();
-    assert_eq!(started.notes.len(), 1);
-    assert!(
-        started.notes[0].contains("--lr 0.01 differs from the checkpoint's 0.03"),
-        "{:?}",
-        started.notes
+    assert_eq!(
+        started.notes,
+        [ResumeNote::Changed {
+            setting: Setting::LearningRate,
+            saved: 3e-2,
+            now: 1e-2
+        }]
+    );
+    assert_eq!(
+        started.notes[0].to_string(),
+        "the learning rate 0.01 differs from the checkpoint's 0.03: the run continues with 0.01"
     );
     assert!(start_or_resume(config, 1, &hyper, Some(&path), &task)
         .unwrap()
@@ -393,7 +404,10 @@ fn resume_refuses_a_different_architecture_and_says_a_different_lr() {
     let notes = start_or_resume(config, 1, &hyper, Some(&saved), &longer)
         .unwrap()
         .notes;
-    assert!(notes[0].contains("the run's length changed"), "{notes:?}");
+    assert!(
+        notes[0].to_string().contains("the run's length changed"),
+        "{notes:?}"
+    );
     let other_data = serde_json::json!({"task": "other", "schedule": {"train_seqs": 10}});
     assert!(message(start_or_resume(
         config,

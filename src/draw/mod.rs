@@ -55,7 +55,7 @@ impl ImageFormat {
 
 /// A path whose extension names another format than the one it would receive.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{path} would get {} bytes: name it .{} (or use --{} for .{})", .format.extension().to_uppercase(), .format.extension(), .other.extension(), .other.extension())]
+#[error("{path} would get {} bytes: name it .{} (or write {} to .{})", .format.extension().to_uppercase(), .format.extension(), .other.extension().to_uppercase(), .other.extension())]
 pub struct ExtensionError {
     /// The path given.
     pub path: String,
@@ -274,7 +274,7 @@ mod tests {
         let e = check_extension(Path::new("x.svg"), ImageFormat::Png).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "x.svg would get PNG bytes: name it .png (or use --svg for .svg)"
+            "x.svg would get PNG bytes: name it .png (or write SVG to .svg)"
         );
         assert!(svg_path("x").is_err());
         assert_eq!(svg_path("x.svg"), Ok("x.svg".into()));

@@ -617,7 +617,7 @@ impl Diagram {
         }
         if l.width.saturating_mul(l.height) > 400_000_000 {
             return Err(DrawError::Size(format!(
-                "a {}×{} picture is too large; use --width/--steps",
+                "a {}×{} picture is too large; draw fewer cells or steps",
                 l.width, l.height
             )));
         }

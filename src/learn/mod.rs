@@ -156,16 +156,16 @@ pub enum LearnError {
     #[error(transparent)]
     Window(#[from] WindowError),
     /// The time-dependent learner is a perceptron.
-    #[error("the time-dependent learner is one perceptron per position; --algo softmax is for the time-invariant learner")]
+    #[error("the time-dependent learner is one perceptron per position; the softmax algorithm is for the time-invariant learner")]
     TimeDependentSoftmax,
     /// The machine has no `sweep` encoding (its stay moves never end).
     #[error(transparent)]
     Encoding(#[from] crate::encoding::sweep::StayLoops),
     /// `gates` traces need one classifier per position.
-    #[error("gates traces are learned time-dependent (--learner time-dependent): each bit of a row is a different gate")]
+    #[error("gates traces are learned time-dependent (by the time-dependent learner): each bit of a row is a different gate")]
     TimeInvariantGates,
     /// Held-out lengths of their own need weights that carry to a wider window.
-    #[error("--eval-lengths moves the learned weights to the held-out inputs' wider window offset for offset: it needs an encoding whose offsets read the same cells on any window (cells), the local window and the time-invariant learner")]
+    #[error("held-out lengths of their own move the learned weights to the held-out inputs' wider window offset for offset: that needs an encoding whose offsets read the same cells on any window (cells), the local window and the time-invariant learner")]
     Extrapolation,
     /// Nothing to train on or test on.
     #[error("need at least one training and one held-out trace (got {train} and {test})")]

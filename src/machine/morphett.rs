@@ -92,7 +92,7 @@ pub enum MorphettErrorKind {
     #[error("{0}")]
     Directive(String),
     /// The start state has no rules: the machine would stop before its first step.
-    #[error("the start state \"{0}\" has no rules (Morphett's machines start in state 0; give another with --start)")]
+    #[error("the start state \"{0}\" has no rules (Morphett's machines start in state 0; choose another start state)")]
     StartWithoutRules(String),
     /// The file holds no rules.
     #[error("no rules: a Morphett file has one rule `<state> <symbol> <new symbol> <direction> <new state>` per line")]
@@ -857,7 +857,7 @@ reject2 * ( * halt-reject
     fn start_state_without_rules_is_named() {
         let e = parse("1 _ 1 r halt\n").unwrap_err();
         assert_eq!(e.kind, MorphettErrorKind::StartWithoutRules("0".into()));
-        assert!(e.to_string().contains("--start"), "{e}");
+        assert!(e.to_string().contains("choose another start state"), "{e}");
         let opts = MorphettOptions {
             start: Some("1"),
             ..MorphettOptions::default()

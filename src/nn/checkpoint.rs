@@ -13,11 +13,12 @@
 //! (temporary file, then rename).
 
 use super::adamw::AdamW;
-use super::error::NnError;
-use super::model::{ArModel, Architecture, ModelConfig};
+use super::error::{Difference, NnError, Setting};
+use super::model::{ArModel, ModelConfig};
 use super::recipe::Recipe;
 use candle_core::{Device, Tensor};
 use std::collections::HashMap;
+use std::fmt;
 use std::path::Path;
 
 /// Value of the `format` metadata key.
@@ -183,40 +184,89 @@ pub struct Started {
     pub model: ArModel,
     /// Its optimizer (moments and step restored when resumed).
     pub opt: AdamW,
-    /// What a resumed run takes differently from its checkpoint, in words (empty when fresh).
-    pub notes: Vec<String>,
+    /// What a resumed run takes differently from its checkpoint (empty when fresh).
+    pub notes: Vec<ResumeNote>,
 }
 
-/// Every way `config` differs from the checkpoint's `saved`, each naming its flag.
-pub fn architecture_differences(saved: &ModelConfig, config: &ModelConfig) -> Vec<String> {
+/// What a resumed run takes differently from its checkpoint, for the user. Said in words
+/// (`Display`, and as that string in JSON); the command line names its flags instead.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResumeNote {
+    /// The run's length changed: the learning-rate schedule spans the new length.
+    Schedule {
+        /// The checkpoint's schedule.
+        saved: serde_json::Value,
+        /// This run's.
+        now: serde_json::Value,
+    },
+    /// A setting of the optimizer (the learning rate, the weight decay) differs: the run
+    /// continues with `now`.
+    Changed {
+        /// The setting.
+        setting: Setting,
+        /// The checkpoint's value.
+        saved: f64,
+        /// This run's.
+        now: f64,
+    },
+}
+
+impl fmt::Display for ResumeNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResumeNote::Schedule { saved, now } => write!(
+                f,
+                "the run's length changed ({saved} in the checkpoint, {now} now): the \
+                 learning-rate schedule now spans the new length, so this is not the \
+                 uninterrupted run"
+            ),
+            ResumeNote::Changed {
+                setting,
+                saved,
+                now,
+            } => write!(
+                f,
+                "{} {now} differs from the checkpoint's {saved}: the run continues with {now}",
+                setting.name()
+            ),
+        }
+    }
+}
+
+impl serde::Serialize for ResumeNote {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Every way `config` differs from the checkpoint's `saved`, in the order of [`Setting`].
+pub fn architecture_differences(saved: &ModelConfig, config: &ModelConfig) -> Vec<Difference> {
     let mut out = Vec::new();
-    let name = |a: Architecture| {
-        serde_json::to_value(a)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default()
-    };
     if saved.architecture != config.architecture {
-        out.push(format!(
-            "--model is {} here but {} in the checkpoint",
-            name(config.architecture),
-            name(saved.architecture)
-        ));
+        out.push(Difference {
+            setting: Setting::Architecture,
+            here: config.architecture.name().to_string(),
+            saved: saved.architecture.name().to_string(),
+        });
     }
     let mut fields = vec![
-        ("--d", saved.d, config.d),
-        ("--context", saved.context, config.context),
-        ("the vocabulary size", saved.vocab, config.vocab),
-        ("--chunk", saved.chunk, config.chunk),
+        (Setting::Width, saved.d, config.d),
+        (Setting::Context, saved.context, config.context),
+        (Setting::Vocabulary, saved.vocab, config.vocab),
+        (Setting::Chunk, saved.chunk, config.chunk),
     ];
     // Blocks and heads only mean something when both are transformers.
     if saved.architecture == config.architecture {
-        fields.push(("--layers", saved.layers, config.layers));
-        fields.push(("--heads", saved.heads, config.heads));
+        fields.push((Setting::Layers, saved.layers, config.layers));
+        fields.push((Setting::Heads, saved.heads, config.heads));
     }
-    for (flag, was, is) in fields {
+    for (setting, was, is) in fields {
         if was != is {
-            out.push(format!("{flag} is {is} here but {was} in the checkpoint"));
+            out.push(Difference {
+                setting,
+                here: is.to_string(),
+                saved: was.to_string(),
+            });
         }
     }
     out
@@ -238,19 +288,19 @@ pub fn start_or_resume(
             let ck = Checkpoint::load(path, &device)?;
             let refuse =
                 |message: String| NnError::Resume(format!("{}: {message}", path.display()));
-            let mut diffs = architecture_differences(&ck.config, &config);
+            let mut differences = architecture_differences(&ck.config, &config);
             if ck.recipe != hyper.recipe {
-                diffs.push(format!(
-                    "the recipe is {} here but {} in the checkpoint (--paper-config)",
-                    hyper.recipe.name(),
-                    ck.recipe.name()
-                ));
+                differences.push(Difference {
+                    setting: Setting::Recipe,
+                    here: hyper.recipe.name().to_string(),
+                    saved: ck.recipe.name().to_string(),
+                });
             }
-            if !diffs.is_empty() {
-                return Err(refuse(format!(
-                    "a different architecture: {}",
-                    diffs.join("; ")
-                )));
+            if !differences.is_empty() {
+                return Err(NnError::Mismatch {
+                    path: path.display().to_string(),
+                    differences,
+                });
             }
             // The task's `schedule` (how long the run is) may change: a longer run continues
             // the checkpoint (a shorter one is refused by `train` when the checkpoint is past
@@ -271,24 +321,27 @@ pub fn start_or_resume(
             let (model, mut opt) = ck.restore()?;
             let mut notes = Vec::new();
             if ck.task.get("schedule") != task.get("schedule") {
-                notes.push(format!(
-                    "the run's length changed ({} in the checkpoint, {} now): the learning-rate \
-                     schedule now spans the new length, so this is not the uninterrupted run",
-                    ck.task.get("schedule").unwrap_or(&serde_json::Value::Null),
-                    task.get("schedule").unwrap_or(&serde_json::Value::Null)
-                ));
+                let schedule = |v: &serde_json::Value| {
+                    v.get("schedule")
+                        .cloned()
+                        .unwrap_or(serde_json::Value::Null)
+                };
+                notes.push(ResumeNote::Schedule {
+                    saved: schedule(&ck.task),
+                    now: schedule(task),
+                });
             }
-            if hyper.lr != ck.lr {
-                notes.push(format!(
-                    "--lr {} differs from the checkpoint's {}: the run continues with {}",
-                    hyper.lr, ck.lr, hyper.lr
-                ));
-            }
-            if hyper.weight_decay != ck.weight_decay {
-                notes.push(format!(
-                    "--weight-decay {} differs from the checkpoint's {}: the run continues with {}",
-                    hyper.weight_decay, ck.weight_decay, hyper.weight_decay
-                ));
+            for (setting, saved, now) in [
+                (Setting::LearningRate, ck.lr, hyper.lr),
+                (Setting::WeightDecay, ck.weight_decay, hyper.weight_decay),
+            ] {
+                if now != saved {
+                    notes.push(ResumeNote::Changed {
+                        setting,
+                        saved,
+                        now,
+                    });
+                }
             }
             opt.lr = hyper.lr;
             opt.weight_decay = hyper.weight_decay;

@@ -1,6 +1,10 @@
 //! [`NnError`], what can go wrong training, saving or loading a model: the one error type of
 //! the models, the training loop and the checkpoints, kept apart so that each of them can name
-//! it without naming the others.
+//! it without naming the others. Its messages say each setting in words ([`Setting::name`]);
+//! a shell that spells the settings its own way (the command line's flags) matches on the
+//! typed fields.
+
+use std::fmt;
 
 /// What can go wrong training, saving or loading a model.
 #[derive(Debug, thiserror::Error)]
@@ -16,18 +20,139 @@ pub enum NnError {
         /// What is wrong.
         message: String,
     },
-    /// The data cannot fill one training window, or has nothing to validate on.
-    #[error("{0}")]
-    Data(String),
+    /// A model whose training would hold more memory than the limit.
+    #[error("a {architecture} model with d = {d}, context = {context}, vocabulary = {vocab} needs about {needed_gib:.3e} GiB to train (parameters, gradients and AdamW's two moments in f32), over the limit of {limit_gib} GiB: choose a smaller width d, context or vocabulary")]
+    TooLarge {
+        /// The architecture's name (`mlp`, `linear`, …).
+        architecture: String,
+        /// The width.
+        d: usize,
+        /// The context, in tokens.
+        context: usize,
+        /// The vocabulary size.
+        vocab: usize,
+        /// The estimate, in GiB.
+        needed_gib: f64,
+        /// The limit, in GiB.
+        limit_gib: f64,
+    },
+    /// The validation share of a corpus holds no story.
+    #[error("{corpus} has no validation tokens: none of its {stories} stories fell in the validation share {share} (seed {seed}); use a larger share or more stories")]
+    NoValidationTokens {
+        /// The corpus file.
+        corpus: String,
+        /// Its stories.
+        stories: usize,
+        /// The validation share asked for.
+        share: f64,
+        /// The seed of the split.
+        seed: u64,
+    },
+    /// The training stories cannot fill one window.
+    #[error("the training stories of {corpus} have {tokens} tokens, not one window of context {context} + 1 ({windowing} windowing)")]
+    NoTrainingWindow {
+        /// The corpus file.
+        corpus: String,
+        /// The training tokens.
+        tokens: usize,
+        /// The context asked for.
+        context: usize,
+        /// How windows are cut (`random`, `paper`).
+        windowing: String,
+    },
     /// A checkpoint that does not fit the run asked for (the message names every difference).
     #[error("cannot resume {0}")]
     Resume(String),
+    /// A checkpoint of another architecture or recipe than the run asked for.
+    #[error("cannot resume {path}: a different architecture: {}", join(.differences))]
+    Mismatch {
+        /// The checkpoint.
+        path: String,
+        /// Every difference, in the order the settings are listed.
+        differences: Vec<Difference>,
+    },
     /// The loss became NaN or infinite.
-    #[error("training diverged at step {step}: loss {loss} (try a smaller --lr)")]
+    #[error("training diverged at step {step}: loss {loss} (try a smaller learning rate)")]
     Diverged {
         /// The step.
         step: usize,
         /// The loss.
         loss: f64,
     },
+}
+
+/// A setting of a model run that a message names. The library says it in words
+/// ([`Setting::name`]); the command line names its flag instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Setting {
+    /// The architecture (`mlp`, `linear`, `bigram`, `transformer`).
+    Architecture,
+    /// The width `d`.
+    Width,
+    /// The context, in tokens.
+    Context,
+    /// The vocabulary size.
+    Vocabulary,
+    /// The masked layer's chunk.
+    Chunk,
+    /// The transformer's blocks.
+    Layers,
+    /// The transformer's attention heads.
+    Heads,
+    /// The training recipe (`arsim` or `paper`).
+    Recipe,
+    /// The peak learning rate.
+    LearningRate,
+    /// AdamW's weight decay.
+    WeightDecay,
+}
+
+impl Setting {
+    /// The setting in words: `the width d`, `the learning rate`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Architecture => "the architecture",
+            Setting::Width => "the width d",
+            Setting::Context => "the context",
+            Setting::Vocabulary => "the vocabulary size",
+            Setting::Chunk => "the chunk",
+            Setting::Layers => "the number of layers",
+            Setting::Heads => "the number of heads",
+            Setting::Recipe => "the recipe",
+            Setting::LearningRate => "the learning rate",
+            Setting::WeightDecay => "the weight decay",
+        }
+    }
+}
+
+/// One way a checkpoint differs from the run that would resume it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    /// The setting.
+    pub setting: Setting,
+    /// The run's value, as said (`linear`, `8`).
+    pub here: String,
+    /// The checkpoint's.
+    pub saved: String,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is {} here but {} in the checkpoint",
+            self.setting.name(),
+            self.here,
+            self.saved
+        )
+    }
+}
+
+/// The differences, joined by "; ".
+fn join(differences: &[Difference]) -> String {
+    differences
+        .iter()
+        .map(Difference::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }

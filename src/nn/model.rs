@@ -155,22 +155,19 @@ impl ModelConfig {
     }
 
     /// Refuses, before anything is allocated, a model whose training would hold more than
-    /// [`MAX_TRAINING_BYTES`] (`--d`, `--context`, `--vocab`, `--layers` too large), naming the
+    /// [`MAX_TRAINING_BYTES`] (the width, context, vocabulary or layers too large), naming the
     /// estimate and the limit.
     pub fn check_size(&self) -> std::result::Result<(), NnError> {
         let need = self.training_bytes_estimate();
         if need > MAX_TRAINING_BYTES as f64 {
-            return Err(NnError::Data(format!(
-                "a {} model with d = {}, context = {}, vocabulary = {} needs about {:.3e} GiB to \
-                 train (parameters, gradients and AdamW's two moments in f32), over the limit \
-                 of {} GiB: choose a smaller --d, --context or --vocab",
-                format!("{:?}", self.architecture).to_lowercase(),
-                self.d,
-                self.context,
-                self.vocab,
-                need / GIB,
-                MAX_TRAINING_BYTES as f64 / GIB
-            )));
+            return Err(NnError::TooLarge {
+                architecture: self.architecture.name().to_string(),
+                d: self.d,
+                context: self.context,
+                vocab: self.vocab,
+                needed_gib: need / GIB,
+                limit_gib: MAX_TRAINING_BYTES as f64 / GIB,
+            });
         }
         Ok(())
     }

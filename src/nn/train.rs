@@ -14,7 +14,7 @@
 //! and no bias in the masked layer.
 
 pub use super::adamw::AdamW;
-use super::checkpoint::{start_or_resume, Checkpoint, Hyper, Started};
+use super::checkpoint::{start_or_resume, Checkpoint, Hyper, ResumeNote, Started};
 use super::cpu::keep_freed_memory;
 use super::error::NnError;
 use super::model::{ArModel, ModelConfig};
@@ -53,7 +53,7 @@ pub struct RunOptions {
 
 impl RunOptions {
     /// A fresh model for `config` (seeded), or the one `resume` names, trained for `task`
-    /// ([`start_or_resume`]); the notes say what a resumed run changed (a new `--lr`).
+    /// ([`start_or_resume`]); the notes say what a resumed run changed (a new learning rate).
     pub fn start(
         &self,
         config: ModelConfig,
@@ -195,8 +195,9 @@ pub struct TrainReport {
     pub curve: Vec<(usize, f64)>,
     /// The recipe (`arsim` or `paper`).
     pub recipe: Recipe,
-    /// What a resumed run changed against its checkpoint (a different `--lr`), for the user.
-    pub notes: Vec<String>,
+    /// What a resumed run changed against its checkpoint (a different learning rate), for the
+    /// user; in JSON, each said in words.
+    pub notes: Vec<ResumeNote>,
 }
 
 /// Trains `model` with `opt` on `data` from `opt.step` to `opts.steps`, checkpointing.

@@ -70,13 +70,13 @@ pub enum ParityError {
         max: usize,
     },
     /// `kbounded` without k.
-    #[error("--cot kbounded needs --k (the most bits a token may read)")]
+    #[error("the kbounded chain needs k (the most bits a token may read)")]
     MissingK,
     /// k below 2.
     #[error("k = {0} is too small: a token that reads one bit cannot combine two (k ≥ 2)")]
     KTooSmall(usize),
     /// Random sampling asked for no samples.
-    #[error("--eval must be at least 1 for n > {EXHAUSTIVE_MAX_N} (smaller n try every input)")]
+    #[error("the number of samples must be at least 1 for n > {EXHAUSTIVE_MAX_N} (smaller n try every input)")]
     NoSamples,
     /// The circuit did not compile.
     #[error(transparent)]

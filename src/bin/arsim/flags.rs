@@ -94,10 +94,10 @@ pub enum Command {
         #[arg(long, value_parser = picture_path, conflicts_with_all = ["png", "svg"])]
         plot: Option<PathBuf>,
         /// The old spelling of --plot FILE.png, kept for one version.
-        #[arg(long, value_parser = arsim::draw::png_path, hide = true)]
+        #[arg(long, value_parser = png_path, hide = true)]
         png: Option<PathBuf>,
         /// The old spelling of --plot FILE.svg, kept for one version.
-        #[arg(long, value_parser = arsim::draw::svg_path, hide = true)]
+        #[arg(long, value_parser = svg_path, hide = true)]
         svg: Option<PathBuf>,
     },
     /// Check the compiled weights on every local context a valid trace can contain.
@@ -206,7 +206,7 @@ pub enum Command {
         out: Option<PathBuf>,
         /// Render a PNG picture with Graphviz `dot -Tpng` (FILE.png; `dot -Tsvg` on --out
         /// gives SVG).
-        #[arg(long = "plot", alias = "png", value_parser = arsim::draw::png_path)]
+        #[arg(long = "plot", alias = "png", value_parser = png_path)]
         png: Option<PathBuf>,
     },
     /// Learn a linear predictor from chain-of-thought traces and compare it with the compiled one.
@@ -325,10 +325,10 @@ pub struct PictureArgs {
     #[arg(long, value_parser = picture_path, conflicts_with_all = ["png", "svg"])]
     pub plot: Option<PathBuf>,
     /// The old spelling of --plot FILE.png, kept for one version.
-    #[arg(long, value_parser = arsim::draw::png_path, hide = true)]
+    #[arg(long, value_parser = png_path, hide = true)]
     pub png: Option<PathBuf>,
     /// The old spelling of --plot FILE.svg, kept for one version.
-    #[arg(long, value_parser = arsim::draw::svg_path, hide = true)]
+    #[arg(long, value_parser = svg_path, hide = true)]
     pub svg: Option<PathBuf>,
     /// Draw only these steps, A..B (B excluded; A.. and ..B also work).
     #[arg(long, value_parser = parse_steps)]
@@ -351,11 +351,27 @@ pub struct PictureArgs {
     pub weights: Option<PathBuf>,
 }
 
+/// A `.png` path (for `--png` and the PNG-only `--plot`s), refused with the flag for the other
+/// format named.
+pub fn png_path(s: &str) -> Result<PathBuf, String> {
+    picture_of(s, arsim::draw::ImageFormat::Png)
+}
+
+/// A `.svg` path (for `--svg`).
+pub fn svg_path(s: &str) -> Result<PathBuf, String> {
+    picture_of(s, arsim::draw::ImageFormat::Svg)
+}
+
+fn picture_of(s: &str, format: arsim::draw::ImageFormat) -> Result<PathBuf, String> {
+    let p = PathBuf::from(s);
+    arsim::draw::check_extension(&p, format).map_err(|e| crate::hints::extension(&e))?;
+    Ok(p)
+}
+
 /// The value of `--plot`: a `.png` or `.svg` path, the format its extension.
 fn picture_path(s: &str) -> Result<PathBuf, String> {
-    arsim::draw::png_path(s).or_else(|_| {
-        arsim::draw::svg_path(s).map_err(|_| format!("{s}: a picture is FILE.png or FILE.svg"))
-    })
+    png_path(s)
+        .or_else(|_| svg_path(s).map_err(|_| format!("{s}: a picture is FILE.png or FILE.svg")))
 }
 
 /// `(png, svg)`: where `--plot` (by its extension) or the old `--png`/`--svg` ask for a picture.
@@ -365,7 +381,7 @@ pub fn pictures(
     svg: Option<PathBuf>,
 ) -> (Option<PathBuf>, Option<PathBuf>) {
     match plot {
-        Some(p) if arsim::draw::png_path(&p.to_string_lossy()).is_ok() => (Some(p), svg),
+        Some(p) if png_path(&p.to_string_lossy()).is_ok() => (Some(p), svg),
         Some(p) => (png, Some(p)),
         None => (png, svg),
     }

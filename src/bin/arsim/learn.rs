@@ -83,8 +83,8 @@ pub fn cmd_learn(
         .into());
     }
     let mut progress = phase_bars(json);
-    let learned =
-        learn(m, opts, &mut progress).map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
+    let learned = learn(m, opts, &mut progress)
+        .map_err(|e| anyhow::Error::new(e).context(format!("machine {}", m.name())))?;
     drop(progress);
     if let Some(path) = &save {
         learned.save(m, path).map_err(anyhow::Error::from)?;
@@ -263,7 +263,7 @@ pub fn cmd_sample_complexity(
     }
     let mut progress = phase_bars(json);
     let report = sample_complexity(m, opts, &sizes, &mut progress)
-        .map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
+        .map_err(|e| anyhow::Error::new(e).context(format!("machine {}", m.name())))?;
     drop(progress);
     if let Some(path) = &plot {
         arsim::learn::plot::plot_sample_complexity(&report, path).map_err(anyhow::Error::from)?;
@@ -411,7 +411,7 @@ pub fn cmd_chain_length(
         .collect::<Result<Vec<_>>>()?;
     let mut progress = phase_bars(json);
     let report = chain_length(m, opts, &settings, &mut progress)
-        .map_err(|e| anyhow!("machine {}: {e}", m.name()))?;
+        .map_err(|e| anyhow::Error::new(e).context(format!("machine {}", m.name())))?;
     drop(progress);
     if let Some(path) = &plot {
         let mut panels = vec![report.clone()];

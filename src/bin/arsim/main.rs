@@ -8,6 +8,7 @@ mod compile;
 mod convert;
 mod emulate;
 mod flags;
+mod hints;
 mod learn;
 mod length;
 mod progress;
@@ -82,11 +83,16 @@ fn main() -> ExitCode {
 
 /// The error and its causes, joined by ": ", each said once: many library errors already
 /// print their source in their own message (`machine M: {source}`), and repeating it would
-/// read "X: X".
+/// read "X: X". A library error that says an option in words is said with its flag
+/// ([`hints::flag_words`]), in its own message and in any outer one that repeats it.
 fn message(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
-        let text = cause.to_string();
+        let mut text = cause.to_string();
+        if let Some((library, flags)) = hints::flag_words(cause) {
+            out = out.replace(&library, &flags);
+            text = text.replace(&library, &flags);
+        }
         if out.contains(&text) {
             continue;
         }

@@ -1,6 +1,7 @@
 //! The flags of `arsim task`: parity, multiplication, text.
 
 use arsim::encoding::WindowKind;
+use arsim::nn::ResumeNote;
 use arsim::tasks::multiply::{Model, Route, Split};
 use arsim::tasks::parity::ParityCot;
 use arsim::tasks::text::experiment::TextModel;
@@ -300,9 +301,9 @@ pub struct ParityArgs {
     pub learn: Option<usize>,
 }
 
-/// Says on stderr what a resumed run changed against its checkpoint.
-pub fn print_resume_notes(notes: &[String]) {
+/// Says on stderr what a resumed run changed against its checkpoint, each setting by its flag.
+pub fn print_resume_notes(notes: &[ResumeNote]) {
     for n in notes {
-        eprintln!("note: {n}");
+        eprintln!("note: {}", crate::hints::note(n));
     }
 }

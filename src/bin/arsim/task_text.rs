@@ -88,7 +88,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
     if let Some(tmp) = scratch {
         let _ = std::fs::remove_file(tmp);
     }
-    let r = r.map_err(|e| anyhow!("{e}"))?;
+    let r = r.map_err(anyhow::Error::from)?;
     converted?;
     print_resume_notes(&r.neural.training.notes);
     if let Some(p) = &args.plot {

@@ -116,8 +116,8 @@ pub enum FrontierError {
         /// Why.
         source: std::io::Error,
     },
-    /// The file is not a `task multiply --json` report.
-    #[error("{path}: not a `task multiply --json` report: {message}")]
+    /// The file is not the JSON report of one multiplication row.
+    #[error("{path}: not the report of a multiplication run: {message}")]
     Report {
         /// The file.
         path: String,
@@ -132,8 +132,8 @@ pub enum FrontierError {
         /// Its split.
         split: String,
     },
-    /// A report of a run stopped before the end of its schedule (`--stop-at`).
-    #[error("{path}: training stopped at step {step} of {of} (--stop-at); the frontier compares finished runs (resume it to the end)")]
+    /// A report of a run stopped before the end of its schedule (`stop_at`).
+    #[error("{path}: training stopped at step {step} of {of} (stopped early); the frontier compares finished runs (resume it to the end)")]
     Unfinished {
         /// The file.
         path: String,

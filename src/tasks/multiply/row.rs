@@ -155,16 +155,16 @@ pub enum MultiplyRow {
 #[derive(Debug, Error)]
 pub enum RowError {
     /// `compiled` or `learned` with a token chain.
-    #[error("--model compiled and learned are the Turing-machine route: use them with --cot tm")]
+    #[error("the compiled and learned models are the Turing-machine route: use them with the `tm` chain")]
     TokenChainWithMachine,
-    /// `--cot tm` with a network.
-    #[error("--cot tm runs the machine's own predictor: use --model compiled or learned")]
+    /// The `tm` chain with a network.
+    #[error("the `tm` chain runs the machine's own predictor: use the compiled or learned model")]
     MachineWithNetwork,
     /// A network asked to train on nothing, or score nothing.
-    #[error("--d, --batch, --train and --eval must be positive")]
+    #[error("the width d, the batch size, the training sequences and the evaluation pairs must be positive")]
     NotPositive,
     /// A learning rate that is not a positive number.
-    #[error("--lr {0} must be positive")]
+    #[error("the learning rate {0} must be positive")]
     LearningRate(f64),
     /// The machine of the Turing-machine route did not load.
     #[error(transparent)]
@@ -279,16 +279,16 @@ mod tests {
     }
 
     #[test]
-    fn mismatched_routes_are_refused_with_the_flags_named() {
+    fn mismatched_routes_are_refused_with_the_models_named() {
         let refused = |route, model| {
             run_row(&options(route, model), &mut |_| {})
                 .err()
                 .map(|e| e.to_string())
         };
         let machine_with_tokens =
-            "--model compiled and learned are the Turing-machine route: use them with --cot tm";
+            "the compiled and learned models are the Turing-machine route: use them with the `tm` chain";
         let network_with_tm =
-            "--cot tm runs the machine's own predictor: use --model compiled or learned";
+            "the `tm` chain runs the machine's own predictor: use the compiled or learned model";
         for route in [Route::Paper, Route::None, Route::Carry] {
             for model in [Model::Compiled, Model::Learned] {
                 assert_eq!(refused(route, model).as_deref(), Some(machine_with_tokens));
@@ -311,7 +311,7 @@ mod tests {
         o.run.lr = f64::NAN;
         assert_eq!(
             run_row(&o, &mut |_| {}).unwrap_err().to_string(),
-            "--lr NaN must be positive"
+            "the learning rate NaN must be positive"
         );
     }
 

@@ -168,14 +168,12 @@ pub fn run_text(
     let (train, valid) = base.stories(corpus);
     let set = EvalSet::new(&valid, bpe);
     if set.tokens() == 0 {
-        return Err(NnError::Data(format!(
-            "{} has no validation tokens: none of its {} stories fell in the --validation {} \
-             share (seed {}); use a larger share or more stories",
-            corpus.path().display(),
-            corpus.stories().len(),
-            o.validation_fraction,
-            o.seed
-        )));
+        return Err(NnError::NoValidationTokens {
+            corpus: corpus.path().display().to_string(),
+            stories: corpus.stories().len(),
+            share: o.validation_fraction,
+            seed: o.seed,
+        });
     }
     progress(nn::Progress::Phase("tokenizing the training stories"));
     let sequences = bpe.encode_stories(&train);
@@ -192,17 +190,15 @@ pub fn run_text(
         }
     };
     if windows == 0 {
-        return Err(NnError::Data(format!(
-            "the training stories of {} have {} tokens, not one window of --context {} + 1 \
-             ({} windowing)",
-            corpus.path().display(),
-            stream_tokens,
-            o.context,
-            serde_json::to_value(o.windowing)
+        return Err(NnError::NoTrainingWindow {
+            corpus: corpus.path().display().to_string(),
+            tokens: stream_tokens,
+            context: o.context,
+            windowing: serde_json::to_value(o.windowing)
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default()
-        )));
+                .unwrap_or_default(),
+        });
     }
     let task = serde_json::json!({
         "task": "text",
