@@ -236,7 +236,6 @@ impl HeldPredictor {
                 layout.offset_names[k]
             )));
         }
-        let matrix = |m: &[f64]| DMatrix::from_row_slice(v, v, m);
         let weights = match mats {
             Matrices::Int(ms) => {
                 let mut narrow = Vec::with_capacity(ms.len());
@@ -267,7 +266,9 @@ impl HeldPredictor {
             )),
             Matrices::F64(ms) => DenseWeights::F64(LinearAr::from_weights(
                 layout,
-                ms.iter().map(|m| matrix(m)).collect(),
+                ms.iter()
+                    .map(|m| DMatrix::from_row_slice(v, v, m))
+                    .collect(),
             )),
         };
         let mut meta = self.meta.clone();
@@ -322,7 +323,7 @@ impl HeldPredictor {
             for _ in 0..n {
                 row.push(exec.step());
                 done += 1;
-                if done % (1 << 16) == 0 {
+                if done.is_multiple_of(1 << 16) {
                     progress(done);
                 }
             }

@@ -90,7 +90,7 @@ pub fn token_trace_with(
             });
         }
         ids.push(token);
-        if ids.len() % (1 << 20) == 0 {
+        if ids.len().is_multiple_of(1 << 20) {
             progress(ids.len() as u64);
         }
     }
