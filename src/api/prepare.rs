@@ -16,12 +16,12 @@
 use crate::api::error::ApiError;
 use crate::api::files::{read_weights, write_weights};
 use crate::certify::CertifyReport;
-use crate::emulate::{emulate_on, emulate_with, EmulateError, EmulateOptions, EmulationReport};
-use crate::encoding::{AnyEncoding, Encoding, EncodingKind};
+use crate::emulate::{emulate_weights, EmulateError, EmulateOptions, EmulationReport};
+use crate::encoding::{AnyEncoding, Encoding, EncodingKind, WithEncoding};
 use crate::machine::{Input, Machine};
 use crate::rows::ExecutorChoice;
 use crate::weights::Weights;
-use crate::weights::{self, with_dense, DenseWeights, Metadata};
+use crate::weights::{self, with_dense, Metadata};
 use crate::window::window_of_run;
 use crate::window::Window;
 use std::path::Path;
@@ -199,26 +199,43 @@ impl Prepared {
         threads: Option<usize>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<EmulationReport, ApiError> {
-        let (m, enc) = (machine, &self.enc);
-        let integer = matches!(self.weights, Weights::Dense(DenseWeights::Int(_)));
-        if !integer && executor == ExecutorChoice::Rows {
-            return Err(ApiError::Compile {
-                machine: m.name().to_string(),
-                message: "the row executor runs integer offset matrices; these weights run token by token".to_string(),
-            });
-        }
         let opts = EmulateOptions {
             input,
-            window: Some(enc.window()),
+            window: Some(self.enc.window()),
             max_steps,
         };
-        let report = match self.weights {
-            Weights::Dense(DenseWeights::Int(p)) => {
-                emulate_on(enc, m, p, &opts, executor, threads, progress)
+        // The encoding's own type from here on: its trace is read a token at a time.
+        struct Run<'a, 'p> {
+            machine: &'a Machine,
+            weights: Weights,
+            opts: &'a EmulateOptions,
+            executor: ExecutorChoice,
+            threads: Option<usize>,
+            progress: &'a mut (dyn FnMut(u64) + 'p),
+        }
+        impl WithEncoding for Run<'_, '_> {
+            type Output = Result<EmulationReport, EmulateError>;
+            fn call<E: Encoding>(self, enc: &E) -> Self::Output {
+                emulate_weights(
+                    enc,
+                    self.machine,
+                    self.weights,
+                    self.opts,
+                    self.executor,
+                    self.threads,
+                    self.progress,
+                )
             }
-            Weights::Dense(d) => with_dense!(d, p => emulate_with(enc, m, p, &opts, progress)),
-            Weights::Sparse(p) => emulate_with(enc, m, p, &opts, progress),
-        };
+        }
+        let m = machine;
+        let report = self.enc.with(Run {
+            machine,
+            weights: self.weights,
+            opts: &opts,
+            executor,
+            threads,
+            progress,
+        });
         report.map_err(|source: EmulateError| ApiError::Emulate {
             machine: m.name().to_string(),
             source,

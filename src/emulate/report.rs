@@ -112,7 +112,10 @@ pub enum EmulateError {
     /// The machine has stay moves that never end, which the `sweep` encoding cannot fold.
     #[error(transparent)]
     StayLoops(#[from] StayLoops),
-    /// `--executor rows` with a predictor the row executor cannot run.
+    /// The row executor was asked for weights it does not run (floats, sparse maps).
+    #[error("the row executor runs integer offset matrices; these weights run token by token")]
+    RowsNeedIntegers,
+    /// The row executor was asked for a predictor it cannot run.
     #[error(transparent)]
     Rows(#[from] crate::rows::RowsError),
 }

@@ -17,6 +17,7 @@ use crate::machine::Machine;
 use crate::predictor::{Context, LinearAr, Predictor, TokenId};
 use crate::rows::{ExecutorChoice, RowExecutor};
 use crate::verify::{top_two, Divergence, Verification};
+use crate::weights::{with_dense, DenseWeights, Weights};
 use crate::window::TraceEnd;
 use std::time::Instant;
 
@@ -134,6 +135,28 @@ fn row_divergence(exec: &RowExecutor, position: u64, expected: Option<TokenId>) 
         got,
         top: top_two(exec.predictor(), &Context::new(&ring, 0), position),
         context,
+    }
+}
+
+/// Emulates `machine` under `enc` with `weights` of any kind: integer offset matrices on the
+/// executor `choice` picks ([`emulate_on`]), float ones and sparse maps token by token
+/// ([`emulate_with`]). `choice` may not ask for rows for weights the row executor cannot run.
+pub fn emulate_weights<E: Encoding>(
+    enc: &E,
+    machine: &Machine,
+    weights: Weights,
+    opts: &EmulateOptions,
+    choice: ExecutorChoice,
+    threads: Option<usize>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EmulationReport, EmulateError> {
+    match weights {
+        Weights::Dense(DenseWeights::Int(p)) => {
+            emulate_on(enc, machine, p, opts, choice, threads, progress)
+        }
+        _ if choice == ExecutorChoice::Rows => Err(EmulateError::RowsNeedIntegers),
+        Weights::Dense(d) => with_dense!(d, p => emulate_with(enc, machine, p, opts, progress)),
+        Weights::Sparse(p) => emulate_with(enc, machine, p, opts, progress),
     }
 }
 

@@ -25,4 +25,4 @@ pub mod sweep;
 pub use contract::{Encoding, EncodingInfo, Trace, TraceExtras, WindowKind};
 pub use divergence::DivergenceReport;
 pub use dynamic::DynEncoding;
-pub use registry::{AnyEncoding, AnyTrace, EncodingKind};
+pub use registry::{AnyEncoding, AnyTrace, EncodingKind, WithEncoding};

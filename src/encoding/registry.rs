@@ -61,6 +61,14 @@ impl EncodingKind {
     }
 }
 
+/// Work to do on an encoding whose type is known where it runs ([`AnyEncoding::with`]).
+pub trait WithEncoding {
+    /// What it returns.
+    type Output;
+    /// Does it on `enc`.
+    fn call<E: Encoding>(self, enc: &E) -> Self::Output;
+}
+
 /// One of arsim's encodings of one machine on one window.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AnyEncoding {
@@ -107,6 +115,13 @@ impl AnyEncoding {
             EncodingKind::Sweep => AnyEncoding::Sweep(Sweep::new(machine, window)?),
             EncodingKind::Gates => AnyEncoding::Gates(Gates::new(machine, window)),
         })
+    }
+
+    /// Calls `w` with the encoding as its own type: the one dispatch, so that what `w` does a
+    /// token at a time is compiled for that encoding (no branch a token, as through
+    /// [`AnyTrace`]).
+    pub fn with<W: WithEncoding>(&self, w: W) -> W::Output {
+        each!(AnyEncoding, self, e => w.call(e))
     }
 
     /// Which encoding it is.
