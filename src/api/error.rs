@@ -110,7 +110,7 @@ pub enum ApiError {
         found: String,
     },
     /// The file holds weights of another encoding than the one asked for.
-    #[error("{path} holds {found} weights; give --encoding {found}")]
+    #[error("{path} holds {found} weights; run them as the {found} encoding")]
     Encoding {
         /// The file.
         path: String,
@@ -118,7 +118,7 @@ pub enum ApiError {
         found: String,
     },
     /// The file is not a safetensors file at all (a PyTorch checkpoint, a pickle).
-    #[error("{path} is {what}, not a safetensors weight file; arsim reads the safetensors files that `arsim compile --out`, `arsim learn --out` and Python's `Predictor.save` write (from PyTorch, write one with safetensors.torch.save_file)")]
+    #[error("{path} is {what}, not a safetensors weight file; arsim reads the safetensors weight files it writes itself (compiled, learned, or saved from Python) (from PyTorch, write one with safetensors.torch.save_file)")]
     NotSafetensors {
         /// The file.
         path: String,

@@ -70,7 +70,7 @@ pub struct Split {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
 pub enum InputsError {
     /// Fewer distinct words exist than the run needs.
-    #[error("the input distribution has only {available} distinct words; {needed} are needed ({train} training + {test} held-out): give more --lengths or fewer --train/--eval")]
+    #[error("the input distribution has only {available} distinct words; {needed} are needed ({train} training + {test} held-out): allow more run lengths, or draw fewer training or held-out words")]
     TooFew {
         /// Distinct words available.
         available: u64,

@@ -76,6 +76,10 @@ fn api(e: &ApiError) -> Option<(String, String)> {
         ApiError::Size(e) => size(e),
         ApiError::Model(e) => nn(e),
         ApiError::Learn { source, .. } => learn(source),
+        ApiError::Encoding { path, found } => Some(said(
+            e,
+            format!("{path} holds {found} weights; give --encoding {found}"),
+        )),
         _ => None,
     }
 }
