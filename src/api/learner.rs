@@ -12,8 +12,7 @@ pub use crate::learn::inputs::InputSpec;
 pub use crate::learn::outputs::OutputKind;
 pub use crate::learn::softmax::SoftmaxOptions;
 pub use crate::learn::{
-    Algo, LearnOptions, LearnReport, Learned, LearnedPredictor, LearnerKind,
-    Progress as LearnProgress,
+    Algo, LearnOptions, LearnProgress, LearnReport, Learned, LearnedPredictor, LearnerKind,
 };
 
 /// The options of `arsim learn` for `machine` when no flag is given: the library's defaults

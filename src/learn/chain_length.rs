@@ -20,7 +20,7 @@
 
 use super::inputs::{count_words, InputSpec, Pattern};
 use super::sample_complexity::{learners, measure};
-use super::{output_features, prepare, LearnError, LearnOptions, LearnerKind, Progress};
+use super::{output_features, prepare, LearnError, LearnOptions, LearnProgress, LearnerKind};
 use crate::encoding::Encoding;
 use crate::machine::Machine;
 use serde::{Deserialize, Serialize};
@@ -261,7 +261,7 @@ pub fn chain_length(
     machine: &Machine,
     opts: &LearnOptions,
     settings: &ChainLengthOptions,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(LearnProgress),
 ) -> Result<ChainLengthReport, ChainLengthError> {
     let pattern: &Pattern = match &opts.inputs {
         InputSpec::Random { pattern, .. } => pattern,
@@ -289,7 +289,7 @@ pub fn chain_length(
     // ε·test rounded down, with room for ε·test being a whole number computed inexactly.
     let allowed = (settings.epsilon * opts.test as f64 + 1e-9).floor() as usize;
     let kinds = learners(opts.encoding);
-    progress(Progress::Phase {
+    progress(LearnProgress::Phase {
         name: "chain-length",
         total: (lengths.len() * settings.seeds.len() * kinds.len()) as u64,
     });
@@ -337,7 +337,7 @@ pub fn chain_length(
                 })?;
                 searches.push(s);
                 done += 1;
-                progress(Progress::Done(done));
+                progress(LearnProgress::Done(done));
             }
             let time_dependent = searches.pop().ok_or(ChainLengthError::Nothing)?;
             runs.push(SeedRun {

@@ -55,7 +55,7 @@ pub enum InputSpec {
 
 /// The inputs of a learning run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Split {
+pub struct InputSplit {
     /// Training inputs, in draw order.
     pub train: Vec<Vec<SymbolId>>,
     /// Held-out inputs, disjoint from `train`.
@@ -126,7 +126,12 @@ pub fn auto_lengths(pattern: &Pattern, needed: usize) -> Vec<usize> {
 }
 
 /// Draws `train` training and `test` held-out inputs, all distinct, from `spec` with `seed`.
-pub fn split(spec: &InputSpec, train: usize, test: usize, seed: u64) -> Result<Split, InputsError> {
+pub fn split(
+    spec: &InputSpec,
+    train: usize,
+    test: usize,
+    seed: u64,
+) -> Result<InputSplit, InputsError> {
     let needed = train + test;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let too_few = |available: u64| InputsError::TooFew {
@@ -152,7 +157,7 @@ pub fn split(spec: &InputSpec, train: usize, test: usize, seed: u64) -> Result<S
                     (given_train.len().min(train) + test_words.len()) as u64,
                 ));
             }
-            Ok(Split {
+            Ok(InputSplit {
                 train: given_train[..train].to_vec(),
                 test: test_words,
                 lengths: None,
@@ -223,7 +228,7 @@ pub fn split(spec: &InputSpec, train: usize, test: usize, seed: u64) -> Result<S
             if test_words.len() < test {
                 return Err(short(test_words.len() as u64, 0, test));
             }
-            Ok(Split {
+            Ok(InputSplit {
                 train: train_words,
                 test: test_words,
                 lengths: Some(lengths),
@@ -234,9 +239,13 @@ pub fn split(spec: &InputSpec, train: usize, test: usize, seed: u64) -> Result<S
 }
 
 /// The first `train` of `words` for training, the rest held out.
-fn split_drawn(mut words: Vec<Vec<SymbolId>>, train: usize, lengths: Option<Vec<usize>>) -> Split {
+fn split_drawn(
+    mut words: Vec<Vec<SymbolId>>,
+    train: usize,
+    lengths: Option<Vec<usize>>,
+) -> InputSplit {
     let test = words.split_off(train);
-    Split {
+    InputSplit {
         train: words,
         test,
         lengths,

@@ -56,7 +56,7 @@ use crate::weights::Weights;
 use crate::window::{Window, WindowError};
 use dataset::{common_window, layout, Examples};
 use evaluate::{evaluate, Evaluation, Setting};
-use inputs::{split, InputSpec, InputsError, Pattern, Split};
+use inputs::{split, InputSpec, InputSplit, InputsError, Pattern};
 use mistake_bound::{mistake_bound, MistakeBound};
 use outputs::{OutputFeatures, OutputKind};
 use perceptron::{train_perceptron, PerceptronOptions, PerceptronStats};
@@ -177,9 +177,9 @@ pub enum LearnError {
     },
 }
 
-/// Progress of a long run, for a progress bar (the library prints nothing).
+/// LearnProgress of a long run, for a progress bar (the library prints nothing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Progress {
+pub enum LearnProgress {
     /// A phase starts, with `total` units of work.
     Phase {
         /// What is being done: `traces`, `passes`, `epochs`, `held-out`, `sweep`.
@@ -331,8 +331,8 @@ impl Learned {
 }
 
 /// Inputs, window and compiled predictor of a run: everything before training.
-pub(crate) struct Prepared {
-    pub split: Split,
+pub(crate) struct Stages {
+    pub split: InputSplit,
     /// Where the training traces are laid.
     pub train: Stage,
     /// Where the held-out traces are laid, when it is another window (length extrapolation).
@@ -365,7 +365,7 @@ impl Stage {
     }
 }
 
-impl Prepared {
+impl Stages {
     /// The stage of the held-out traces.
     pub fn eval(&self) -> &Stage {
         self.held_out.as_ref().unwrap_or(&self.train)
@@ -376,7 +376,7 @@ pub(crate) fn prepare(
     machine: &Machine,
     opts: &LearnOptions,
     train: usize,
-) -> Result<Prepared, LearnError> {
+) -> Result<Stages, LearnError> {
     let proto = TraceFormat::of_kind(opts.encoding, machine, Window { size: 1, origin: 0 })?;
     prepare_with(machine, &proto, opts, train)
 }
@@ -388,7 +388,7 @@ pub(crate) fn prepare_with(
     proto: &TraceFormat,
     opts: &LearnOptions,
     train: usize,
-) -> Result<Prepared, LearnError> {
+) -> Result<Stages, LearnError> {
     if train == 0 || opts.test == 0 {
         return Err(LearnError::Empty {
             train,
@@ -398,7 +398,7 @@ pub(crate) fn prepare_with(
     let split = split(&opts.inputs, train, opts.test, opts.seed)?;
     if split.eval_lengths.is_none() {
         let all: Vec<Vec<SymbolId>> = split.train.iter().chain(&split.test).cloned().collect();
-        return Ok(Prepared {
+        return Ok(Stages {
             train: Stage::new(machine, proto, opts, &all)?,
             held_out: None,
             split,
@@ -418,7 +418,7 @@ pub(crate) fn prepare_with(
     if opts.learner != LearnerKind::TimeInvariant || moved.as_ref() != Some(&held_out.offsets) {
         return Err(LearnError::Extrapolation);
     }
-    Ok(Prepared {
+    Ok(Stages {
         train,
         held_out: Some(held_out),
         split,
@@ -428,39 +428,39 @@ pub(crate) fn prepare_with(
 /// Training examples of the first `n` training inputs.
 pub(crate) fn examples(
     machine: &Machine,
-    p: &Prepared,
+    p: &Stages,
     n: usize,
     by_position: bool,
     max_steps: u64,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(LearnProgress),
 ) -> Result<Examples, LearnError> {
     let mut ex = Examples::new(p.train.format.vocab(), &p.train.offsets, by_position);
-    progress(Progress::Phase {
+    progress(LearnProgress::Phase {
         name: "traces",
         total: n as u64,
     });
     for (i, input) in p.split.train[..n].iter().enumerate() {
         ex.add_trace(machine, &p.train.format, input, max_steps)?;
-        progress(Progress::Done(i as u64 + 1));
+        progress(LearnProgress::Done(i as u64 + 1));
     }
     Ok(ex)
 }
 
 /// The output features the learner's weights are written over: `opts.outputs` for an encoding
 /// whose tokens are cells (the symbol and head parts are a cell's), else one row per token.
-pub(crate) fn output_features(p: &Prepared, opts: &LearnOptions) -> OutputFeatures {
+pub(crate) fn output_features(p: &Stages, opts: &LearnOptions) -> OutputFeatures {
     OutputFeatures::for_encoding(&p.train.format, opts.outputs)
 }
 
 /// Trains the learner `kind` with `algo` on `ex`.
 pub(crate) fn train(
     machine: &Machine,
-    p: &Prepared,
+    p: &Stages,
     ex: &Examples,
     kind: LearnerKind,
     algo: Algo,
     opts: &LearnOptions,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(LearnProgress),
 ) -> Result<(LearnedPredictor, Training), LearnError> {
     let start = Instant::now();
     let layout = layout(machine, &p.train.format, &p.train.offsets);
@@ -471,7 +471,7 @@ pub(crate) fn train(
         seed: opts.seed,
     };
     let mut phase = |name: &'static str, total: usize| {
-        progress(Progress::Phase {
+        progress(LearnProgress::Phase {
             name,
             total: total as u64,
         })
@@ -490,14 +490,14 @@ pub(crate) fn train(
                 ..opts.softmax
             };
             let (w, stats) = train_softmax(ex, layout, &outputs, sopts, &mut |e, _| {
-                progress(Progress::Done(e as u64))
+                progress(LearnProgress::Done(e as u64))
             });
             (LearnedPredictor::Float(w), None, Some(stats))
         }
         (LearnerKind::TimeInvariant, Algo::Perceptron) => {
             phase("passes", opts.max_passes);
             let (w, stats) = train_perceptron(ex, layout, outputs.clone(), popts, &mut |e, _| {
-                progress(Progress::Done(e as u64))
+                progress(LearnProgress::Done(e as u64))
             });
             (LearnedPredictor::Integer(w), Some(stats), None)
         }
@@ -505,7 +505,7 @@ pub(crate) fn train(
             phase("passes", opts.max_passes);
             let (w, stats) =
                 train_time_dependent(ex, layout, outputs.clone(), popts, &mut |e, _| {
-                    progress(Progress::Done(e as u64))
+                    progress(LearnProgress::Done(e as u64))
                 });
             (LearnedPredictor::TimeDependent(w), Some(stats), None)
         }
@@ -558,7 +558,7 @@ impl LearnedPredictor {
     fn moved_to_held_out(
         &self,
         machine: &Machine,
-        p: &Prepared,
+        p: &Stages,
     ) -> Result<Option<LearnedPredictor>, LearnError> {
         p.held_out
             .as_ref()
@@ -570,11 +570,11 @@ impl LearnedPredictor {
 /// Evaluates any learned predictor on the held-out inputs of `p`, on their window.
 pub(crate) fn evaluate_learned(
     machine: &Machine,
-    p: &mut Prepared,
+    p: &mut Stages,
     predictor: &mut LearnedPredictor,
     seen: &mut Examples,
     max_steps: u64,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(LearnProgress),
 ) -> Result<Evaluation, LearnError> {
     let mut moved = predictor.moved_to_held_out(machine, p)?;
     let predictor = moved.as_mut().unwrap_or(predictor);
@@ -584,13 +584,13 @@ pub(crate) fn evaluate_learned(
 /// [`evaluate_learned`] for a predictor already on the held-out traces' window.
 fn evaluate_placed(
     machine: &Machine,
-    p: &mut Prepared,
+    p: &mut Stages,
     predictor: &mut LearnedPredictor,
     seen: &mut Examples,
     max_steps: u64,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(LearnProgress),
 ) -> Result<Evaluation, LearnError> {
-    progress(Progress::Phase {
+    progress(LearnProgress::Phase {
         name: "held-out",
         total: p.split.test.len() as u64,
     });
@@ -609,7 +609,7 @@ fn evaluate_placed(
         compiled: stage.compiled.as_predictor(),
         seen,
     };
-    let mut done = |n: usize| progress(Progress::Done(n as u64));
+    let mut done = |n: usize| progress(LearnProgress::Done(n as u64));
     let test = &p.split.test;
     let evaluation = match predictor {
         LearnedPredictor::Integer(w) => evaluate(&mut setting, w, test, &mut done),
@@ -620,7 +620,7 @@ fn evaluate_placed(
     Ok(evaluation?)
 }
 
-fn summary(machine: &Machine, opts: &LearnOptions, split: &Split) -> InputsSummary {
+fn summary(machine: &Machine, opts: &LearnOptions, split: &InputSplit) -> InputsSummary {
     let (distribution, pattern) = match &opts.inputs {
         InputSpec::Random { pattern, .. } => ("random", Some(pattern.render(machine))),
         InputSpec::Listed(_) => ("listed", None),
@@ -645,7 +645,7 @@ fn summary(machine: &Machine, opts: &LearnOptions, split: &Split) -> InputsSumma
 pub fn learn(
     machine: &Machine,
     opts: &LearnOptions,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(LearnProgress),
 ) -> Result<Learned, LearnError> {
     let proto = TraceFormat::of_kind(opts.encoding, machine, Window { size: 1, origin: 0 })?;
     learn_with(machine, &proto, opts, progress)
@@ -657,7 +657,7 @@ pub fn learn_encoding<E: Encoding + Send + Sync + 'static>(
     machine: &Machine,
     encoding: E,
     opts: &LearnOptions,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(LearnProgress),
 ) -> Result<Learned, LearnError> {
     learn_with(machine, &TraceFormat::new(encoding), opts, progress)
 }
@@ -666,7 +666,7 @@ fn learn_with(
     machine: &Machine,
     proto: &TraceFormat,
     opts: &LearnOptions,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(LearnProgress),
 ) -> Result<Learned, LearnError> {
     if opts.learner == LearnerKind::TimeDependent && opts.algo == Algo::Softmax {
         return Err(LearnError::TimeDependentSoftmax);

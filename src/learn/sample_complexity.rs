@@ -11,7 +11,7 @@ use super::evaluate::Evaluation;
 use super::outputs::OutputKind;
 use super::{
     evaluate_learned, examples, prepare, summary, train, Algo, InputsSummary, LearnError,
-    LearnOptions, LearnerKind, Prepared, Progress, Training,
+    LearnOptions, LearnProgress, LearnerKind, Stages, Training,
 };
 use crate::encoding::Encoding;
 use crate::encoding::EncodingKind;
@@ -131,11 +131,11 @@ pub(crate) fn learners(encoding: EncodingKind) -> &'static [LearnerKind] {
 pub(crate) fn measure(
     machine: &Machine,
     opts: &LearnOptions,
-    p: &mut Prepared,
+    p: &mut Stages,
     n: usize,
     kind: LearnerKind,
 ) -> Result<(Training, Evaluation), LearnError> {
-    let quiet = &mut |_: Progress| {};
+    let quiet = &mut |_: LearnProgress| {};
     let algo = match kind {
         LearnerKind::TimeInvariant => opts.algo,
         LearnerKind::TimeDependent => Algo::Perceptron,
@@ -151,13 +151,13 @@ pub(crate) fn measure(
 }
 
 /// Runs both learners at every size in `sizes` (training traces; sorted, zeros dropped); for
-/// `gates`, the time-dependent one only. `opts.train` is ignored. Progress: one unit per
+/// `gates`, the time-dependent one only. `opts.train` is ignored. LearnProgress: one unit per
 /// (size, learner).
 pub fn sample_complexity(
     machine: &Machine,
     opts: &LearnOptions,
     sizes: &[usize],
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(LearnProgress),
 ) -> Result<SampleComplexityReport, LearnError> {
     let mut sizes: Vec<usize> = sizes.iter().copied().filter(|&n| n > 0).collect();
     sizes.sort_unstable();
@@ -166,7 +166,7 @@ pub fn sample_complexity(
     let mut p = prepare(machine, opts, largest)?;
     let mut rows = Vec::new();
     let kinds = learners(opts.encoding);
-    progress(Progress::Phase {
+    progress(LearnProgress::Phase {
         name: "sweep",
         total: (kinds.len() * sizes.len()) as u64,
     });
@@ -174,7 +174,7 @@ pub fn sample_complexity(
         let mut points = Vec::new();
         for (i, &kind) in kinds.iter().enumerate() {
             points.push(measure(machine, opts, &mut p, n, kind)?);
-            progress(Progress::Done((kinds.len() * k + i + 1) as u64));
+            progress(LearnProgress::Done((kinds.len() * k + i + 1) as u64));
         }
         let td = points.pop();
         let ti = points.pop();

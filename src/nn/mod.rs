@@ -41,4 +41,4 @@ pub use error::{Difference, NnError, Setting};
 pub use model::{ArModel, Architecture, ModelConfig};
 pub use recipe::Recipe;
 pub use tensor::max_abs_difference;
-pub use train::{train, Batches, Progress, RunOptions, TrainOptions, TrainReport};
+pub use train::{train, Batches, RunOptions, TrainOptions, TrainProgress, TrainReport};

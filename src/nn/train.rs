@@ -147,7 +147,7 @@ impl TrainOptions {
 
 /// What a long run reports while it works (the library prints nothing).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Progress {
+pub enum TrainProgress {
     /// One optimizer step is done.
     Step {
         /// Steps done (resumed ones included).
@@ -206,7 +206,7 @@ pub fn train(
     opt: &mut AdamW,
     data: &dyn Batches,
     opts: &TrainOptions,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(TrainProgress),
 ) -> Result<TrainReport, NnError> {
     keep_freed_memory();
     let device = model.named_vars()[0].1.device().clone();
@@ -239,7 +239,7 @@ pub fn train(
             curve.push((step, l));
         }
         let secs = t0.elapsed().as_secs_f64();
-        progress(Progress::Step {
+        progress(TrainProgress::Step {
             step: step + 1,
             steps: opts.steps,
             loss: mean_tail(&losses, 10),

@@ -1,6 +1,6 @@
 //! Progress on stderr (indicatif): bars, spinners and the training bar; hidden with --json.
 
-use arsim::learn::Progress;
+use arsim::learn::LearnProgress;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// A rate with three significant digits and an SI prefix: `19.6 M` for 19,554,188.15 (the
@@ -93,13 +93,13 @@ impl TrainingBar {
         }
     }
 
-    pub fn update(&mut self, p: arsim::nn::Progress) {
+    pub fn update(&mut self, p: arsim::nn::TrainProgress) {
         match p {
-            arsim::nn::Progress::Phase(name) => {
+            arsim::nn::TrainProgress::Phase(name) => {
                 self.bar.finish_and_clear();
                 self.bar = phase_spinner(self.json, name);
             }
-            arsim::nn::Progress::Step {
+            arsim::nn::TrainProgress::Step {
                 step,
                 steps,
                 loss,
@@ -115,7 +115,7 @@ impl TrainingBar {
                 self.bar
                     .set_message(format!("loss {loss:.4} · {tokens_per_second:.0} tokens/s"));
             }
-            arsim::nn::Progress::Evaluate { done, total } => {
+            arsim::nn::TrainProgress::Evaluate { done, total } => {
                 if !self.evaluating {
                     self.evaluating = true;
                     self.bar.finish_and_clear();
@@ -155,16 +155,16 @@ pub fn spinner(json: bool, unit: &str) -> ProgressBar {
 }
 
 /// A progress callback that shows each phase as a bar (nothing with --json).
-pub fn phase_bars(json: bool) -> impl FnMut(Progress) {
+pub fn phase_bars(json: bool) -> impl FnMut(LearnProgress) {
     let mut bar: Option<ProgressBar> = None;
     move |p| match p {
-        Progress::Phase { name, total } => {
+        LearnProgress::Phase { name, total } => {
             if let Some(b) = bar.take() {
                 b.finish_and_clear();
             }
             bar = Some(progress_bar(json, total, name));
         }
-        Progress::Done(n) => {
+        LearnProgress::Done(n) => {
             if let Some(b) = &bar {
                 b.set_position(n);
                 if b.length() == Some(n) {

@@ -46,13 +46,13 @@ pub struct Run {
     /// Training FLOPs spent (networks).
     pub training_flops: Option<f64>,
     /// How it was trained, besides the seed.
-    pub training: Training,
+    pub training: TrainingConfig,
 }
 
 /// How a run was trained, besides its seed: runs of one model that differ here are different
 /// configs (a model trained with another recipe or budget is another point of the frontier).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Training {
+pub struct TrainingConfig {
     /// `arsim` or `paper` (`--paper-config`); absent for the machine's predictors.
     pub recipe: Option<String>,
     /// Training sequences (networks) or traces (the learned predictor).
@@ -77,7 +77,7 @@ struct ReportFile {
     split: Option<String>,
     validation: Scores,
     #[serde(flatten)]
-    training: Training,
+    training: TrainingConfig,
     /// Where the run's training stood when it was scored (networks).
     #[serde(rename = "training")]
     progress: Option<Progress>,
@@ -234,7 +234,7 @@ pub struct Config {
     /// Mean training FLOPs of a run (networks).
     pub training_flops: Option<f64>,
     /// How its runs were trained (the same for each).
-    pub training: Training,
+    pub training: TrainingConfig,
     /// The mean exact rate is at least the threshold.
     pub reaches: bool,
     /// Every run's exact rate is.
@@ -557,7 +557,7 @@ mod tests {
             exact_rate: exact,
             per_digit_accuracy: Some(exact),
             training_flops: Some(1e12),
-            training: Training::default(),
+            training: TrainingConfig::default(),
         }
     }
 

@@ -263,7 +263,7 @@ fn task_json(o: &NeuralOptions) -> serde_json::Value {
 /// Trains (or resumes) a model and scores it by greedy decoding.
 pub fn run_neural(
     o: &NeuralOptions,
-    progress: &mut dyn FnMut(nn::Progress),
+    progress: &mut dyn FnMut(nn::TrainProgress),
 ) -> Result<NeuralReport, NnError> {
     let context = o.format.len() - 1;
     let task = task_json(o);
@@ -294,7 +294,7 @@ pub fn run_neural(
     let chains = Dataset::new(o.eval_split, o.format).sample_chains(o.eval_pairs, EVAL_SEED);
     let total = chains.len();
     let validation = decode_and_score(&model, &chains, 500, &mut |done| {
-        progress(nn::Progress::Evaluate { done, total })
+        progress(nn::TrainProgress::Evaluate { done, total })
     })?;
     Ok(NeuralReport {
         cot: o.format,

@@ -124,7 +124,7 @@ pub struct MultiplyOptions {
 #[derive(Clone, Copy, Debug)]
 pub enum RowProgress {
     /// A network's training steps, then its decoded pairs.
-    Neural(nn::Progress),
+    Neural(nn::TrainProgress),
     /// Pairs run so far by the compiled predictor.
     Compiled {
         /// Pairs done.
@@ -133,7 +133,7 @@ pub enum RowProgress {
         total: usize,
     },
     /// The learner's phases (traces, passes, held-out pairs).
-    Learned(learn::Progress),
+    Learned(learn::LearnProgress),
 }
 
 /// One row of the table: the report of the route that ran.

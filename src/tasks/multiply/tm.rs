@@ -177,7 +177,7 @@ pub fn run_learned(
     split: Split,
     seed: u64,
     window: crate::encoding::WindowKind,
-    progress: &mut dyn FnMut(learn::Progress),
+    progress: &mut dyn FnMut(learn::LearnProgress),
 ) -> Result<TmReport, learn::LearnError> {
     let train_pairs = Dataset::new(Split::Train, CotFormat::None).sample(train, seed);
     let test_pairs = held_out_pairs(split, n);

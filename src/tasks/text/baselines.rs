@@ -6,7 +6,7 @@ use super::corpus::Corpus;
 use super::metrics::{evaluate, EvalReport, EvalSet};
 use super::ngram::{NgramModel, Order, Smoothing};
 use super::sample::{complete, SampleText, Sampling};
-use super::split::{split_stories, Split};
+use super::split::{split_stories, StorySplit};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -70,7 +70,7 @@ pub struct Baselines {
     /// The table.
     pub report: BaselineReport,
     /// The story-level split the table was measured on.
-    pub split: Split,
+    pub split: StorySplit,
 }
 
 impl Baselines {

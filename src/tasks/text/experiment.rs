@@ -151,9 +151,9 @@ pub fn tokenizer_path(checkpoint: &Path) -> PathBuf {
 pub fn run_text(
     corpus: &Corpus,
     o: &TextOptions,
-    progress: &mut dyn FnMut(nn::Progress),
+    progress: &mut dyn FnMut(nn::TrainProgress),
 ) -> Result<TextReport, NnError> {
-    progress(nn::Progress::Phase(
+    progress(nn::TrainProgress::Phase(
         "splitting, training the tokenizer and counting n-grams",
     ));
     let base = run_baselines(
@@ -175,7 +175,7 @@ pub fn run_text(
             seed: o.seed,
         });
     }
-    progress(nn::Progress::Phase("tokenizing the training stories"));
+    progress(nn::TrainProgress::Phase("tokenizing the training stories"));
     let sequences = bpe.encode_stories(&train);
     let (data, stream_tokens, windows): (Box<dyn Batches>, usize, usize) = match o.windowing {
         Windowing::Random => {

@@ -8,7 +8,7 @@
 
 /// The two sides of a split, each in corpus order.
 #[derive(Clone, Debug, Default)]
-pub struct Split {
+pub struct StorySplit {
     /// Indices (into the corpus' stories) of the training stories.
     pub train: Vec<usize>,
     /// Indices of the validation stories.
@@ -30,8 +30,12 @@ pub fn is_validation(story: &str, seed: u64, validation_fraction: f64) -> bool {
 }
 
 /// Splits `stories` by `seed` (see the module doc for the rule).
-pub fn split_stories<S: AsRef<str>>(stories: &[S], seed: u64, validation_fraction: f64) -> Split {
-    let mut split = Split::default();
+pub fn split_stories<S: AsRef<str>>(
+    stories: &[S],
+    seed: u64,
+    validation_fraction: f64,
+) -> StorySplit {
+    let mut split = StorySplit::default();
     for (i, s) in stories.iter().enumerate() {
         if is_validation(s.as_ref(), seed, validation_fraction) {
             split.validation.push(i);
