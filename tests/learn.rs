@@ -642,7 +642,18 @@ fn the_softmax_learner_is_certified_on_the_local_window() {
     assert!(matches!(learned.predictor, LearnedPredictor::Float(_)));
     let cert = learned.report.certificate.as_ref().expect("a certificate");
     assert!(cert.contexts > 0);
-    assert_eq!(cert.certified, learned.report.test.trace_errors == 0 && cert.failed == 0);
-    let all = learn(&m, &LearnOptions { window: WindowKind::All, ..opts }, &mut |_| {}).unwrap();
+    assert_eq!(
+        cert.certified,
+        learned.report.test.trace_errors == 0 && cert.failed == 0
+    );
+    let all = learn(
+        &m,
+        &LearnOptions {
+            window: WindowKind::All,
+            ..opts
+        },
+        &mut |_| {},
+    )
+    .unwrap();
     assert!(all.report.certificate.is_none());
 }

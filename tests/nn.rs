@@ -329,7 +329,7 @@ fn the_paper_recipe_initialises_and_trains_as_the_papers_code() {
 /// the settings in words, never by a flag (tests/cli.rs checks that the command line names them).
 #[test]
 fn resume_refuses_a_different_architecture_and_says_a_different_lr() {
-    use arsim::nn::{start_or_resume, Hyper, NnError, Recipe, ResumeNote, Setting};
+    use arsim::nn::{start_or_resume, Hyper, NnError, Recipe, ResumeNote, TrainSetting};
     let dev = Device::Cpu;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ck.safetensors");
@@ -382,7 +382,7 @@ fn resume_refuses_a_different_architecture_and_says_a_different_lr() {
     assert_eq!(
         started.notes,
         [ResumeNote::Changed {
-            setting: Setting::LearningRate,
+            setting: TrainSetting::LearningRate,
             saved: 3e-2,
             now: 1e-2
         }]

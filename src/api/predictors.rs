@@ -384,7 +384,7 @@ pub enum Verdict {
 pub fn verdict(report: &EmulationReport) -> Verdict {
     if let Some(why) = &report.left_window {
         return Verdict::LeftWindow(format!(
-            "{why}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)"
+            "{why}; the trace was verified up to there. Give a larger tape window (or none, to use the cells the run visits)"
         ));
     }
     if !report.agree {

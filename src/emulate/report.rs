@@ -145,9 +145,9 @@ pub(crate) fn check_predictor<E: Encoding, P: Predictor>(
 }
 
 /// What every encoding's emulation reports alike, taken from the encoding and the reference
-/// trace where the driver stopped reading it; [`Run::report`] turns it into the
+/// trace where the driver stopped reading it; [`Outcome::report`] turns it into the
 /// [`EmulationReport`], to which the trace adds its own extras.
-pub(crate) struct Run {
+pub(crate) struct Outcome {
     window: Window,
     dictionary: usize,
     offsets: Vec<usize>,
@@ -162,7 +162,7 @@ pub(crate) struct Run {
     extras: TraceExtras,
 }
 
-impl Run {
+impl Outcome {
     /// The run of `enc` whose reference is `trace`, with the verifier's divergence, if any.
     pub(crate) fn of<E: Encoding>(
         enc: &E,
@@ -170,7 +170,7 @@ impl Run {
         trace: &E::Trace<'_>,
         offsets: Vec<usize>,
         divergence: Option<Divergence>,
-    ) -> Run {
+    ) -> Outcome {
         let end = trace.end();
         let (reference_stop, left_window) = match end {
             Some(e) => {
@@ -186,7 +186,7 @@ impl Run {
             // limit of its own loop.
             (None, None) => Stop::StepLimit.name().to_string(),
         };
-        Run {
+        Outcome {
             window: enc.window(),
             dictionary: enc.vocab(),
             steps: trace.steps(),

@@ -9,7 +9,9 @@
 //! reference's own rows, which by the [`Encoding::halt`] contract stop exactly at its last row;
 //! the driver checks that the last row, when it is final, makes the stop rule fire.
 
-use crate::emulate::report::{check_predictor, EmulateError, EmulateOptions, EmulationReport, Run};
+use crate::emulate::report::{
+    check_predictor, EmulateError, EmulateOptions, EmulationReport, Outcome,
+};
 use crate::emulate::tokens::emulate_with;
 use crate::encoding::{Encoding, Trace};
 use crate::executor::StopRule;
@@ -115,7 +117,7 @@ pub fn emulate_rows<E: Encoding>(
         divergence: None,
         seconds,
     };
-    let run = Run::of(enc, machine, &trace, offsets, divergence);
+    let run = Outcome::of(enc, machine, &trace, offsets, divergence);
     Ok(run.report(machine, enc.info().name, "rows", opts, &v))
 }
 

@@ -3,7 +3,9 @@
 //! run ([`emulate_with`]); [`emulate`] compiles first, and `emulate_{cells,sweep,gates}[_with]`
 //! are shorthands for one encoding.
 
-use crate::emulate::report::{check_predictor, EmulateError, EmulateOptions, EmulationReport, Run};
+use crate::emulate::report::{
+    check_predictor, EmulateError, EmulateOptions, EmulationReport, Outcome,
+};
 use crate::encoding::cells::Cells;
 use crate::encoding::gates::Gates;
 use crate::encoding::sweep::Sweep;
@@ -70,7 +72,7 @@ pub fn emulate_with<E: Encoding, P: Predictor>(
     );
     let end = reference.end().cloned();
     let divergence = divergence_or_overrun(&v, &end, &mut exec);
-    let run = Run::of(enc, machine, &reference, offsets, divergence);
+    let run = Outcome::of(enc, machine, &reference, offsets, divergence);
     Ok(run.report(machine, enc.info().name, "tokens", opts, &v))
 }
 

@@ -105,7 +105,7 @@ pub struct FailingTrace {
 }
 
 /// What the evaluation needs besides the predictor.
-pub struct Setting<'a> {
+pub struct EvalSetting<'a> {
     /// The machine.
     pub machine: &'a Machine,
     /// The encoding and tape window of every trace.
@@ -120,7 +120,7 @@ pub struct Setting<'a> {
 
 /// Evaluates `learned` on `inputs`; `progress(done)` is called after each input.
 pub fn evaluate<P: Predictor>(
-    setting: &mut Setting<'_>,
+    setting: &mut EvalSetting<'_>,
     learned: &mut P,
     inputs: &[Vec<SymbolId>],
     progress: &mut dyn FnMut(usize),
@@ -195,7 +195,7 @@ struct Forced {
 }
 
 fn teacher_forced<P: Predictor>(
-    s: &mut Setting<'_>,
+    s: &mut EvalSetting<'_>,
     learned: &mut P,
     input: &[SymbolId],
 ) -> Result<Forced, WindowError> {
@@ -252,7 +252,7 @@ fn teacher_forced<P: Predictor>(
 
 /// The verified free run, as `emulate_cells_with` does it: (first divergence, reference steps).
 fn free_run_against_reference<P: Predictor>(
-    s: &Setting<'_>,
+    s: &EvalSetting<'_>,
     learned: &mut P,
     input: &[SymbolId],
 ) -> Result<(Option<Divergence>, u64), WindowError> {
@@ -313,7 +313,7 @@ impl<P: Predictor> Iterator for Generated<P> {
 /// Whether the learned predictor's free-running trace equals the compiled predictor's, up to
 /// the reference's length.
 fn agrees_with_compiled<P: Predictor>(
-    s: &mut Setting<'_>,
+    s: &mut EvalSetting<'_>,
     learned: &mut P,
     input: &[SymbolId],
     reference_tokens: u64,
@@ -348,7 +348,7 @@ fn agrees_with_compiled<P: Predictor>(
 
 /// Runs the predictor freely and checks its final row against the machine's.
 fn answer_is_right<P: Predictor>(
-    s: &Setting<'_>,
+    s: &EvalSetting<'_>,
     learned: &mut P,
     input: &[SymbolId],
     forced: &Forced,
@@ -448,7 +448,7 @@ mod tests {
         );
         seen.add_trace(&m, &format, &inputs[0], 1000).unwrap();
         let mut learned = compiled.clone();
-        let mut setting = Setting {
+        let mut setting = EvalSetting {
             machine: &m,
             format: &format,
             max_steps: 1000,

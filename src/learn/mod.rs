@@ -55,7 +55,7 @@ use crate::predictor::{LinearAr, LinearArF32};
 use crate::weights::Weights;
 use crate::window::{Window, WindowError};
 use dataset::{common_window, layout, Examples};
-use evaluate::{evaluate, Evaluation, Setting};
+use evaluate::{evaluate, EvalSetting, Evaluation};
 use inputs::{split, InputSpec, InputSplit, InputsError, Pattern};
 use mistake_bound::{mistake_bound, MistakeBound};
 use outputs::{OutputFeatures, OutputKind};
@@ -602,7 +602,7 @@ fn evaluate_placed(
         None => &mut p.train,
     };
     seen.set_offsets(&stage.offsets);
-    let mut setting = Setting {
+    let mut setting = EvalSetting {
         machine,
         format: &stage.format,
         max_steps,

@@ -13,7 +13,7 @@
 //! (temporary file, then rename).
 
 use super::adamw::AdamW;
-use super::error::{Difference, NnError, Setting};
+use super::error::{Difference, NnError, TrainSetting};
 use super::model::{ArModel, ModelConfig};
 use super::recipe::Recipe;
 use candle_core::{Device, Tensor};
@@ -203,7 +203,7 @@ pub enum ResumeNote {
     /// continues with `now`.
     Changed {
         /// The setting.
-        setting: Setting,
+        setting: TrainSetting,
         /// The checkpoint's value.
         saved: f64,
         /// This run's.
@@ -239,26 +239,26 @@ impl serde::Serialize for ResumeNote {
     }
 }
 
-/// Every way `config` differs from the checkpoint's `saved`, in the order of [`Setting`].
+/// Every way `config` differs from the checkpoint's `saved`, in the order of [`TrainSetting`].
 pub fn architecture_differences(saved: &ModelConfig, config: &ModelConfig) -> Vec<Difference> {
     let mut out = Vec::new();
     if saved.architecture != config.architecture {
         out.push(Difference {
-            setting: Setting::Architecture,
+            setting: TrainSetting::Architecture,
             here: config.architecture.name().to_string(),
             saved: saved.architecture.name().to_string(),
         });
     }
     let mut fields = vec![
-        (Setting::Width, saved.d, config.d),
-        (Setting::Context, saved.context, config.context),
-        (Setting::Vocabulary, saved.vocab, config.vocab),
-        (Setting::Chunk, saved.chunk, config.chunk),
+        (TrainSetting::Width, saved.d, config.d),
+        (TrainSetting::Context, saved.context, config.context),
+        (TrainSetting::Vocabulary, saved.vocab, config.vocab),
+        (TrainSetting::Chunk, saved.chunk, config.chunk),
     ];
     // Blocks and heads only mean something when both are transformers.
     if saved.architecture == config.architecture {
-        fields.push((Setting::Layers, saved.layers, config.layers));
-        fields.push((Setting::Heads, saved.heads, config.heads));
+        fields.push((TrainSetting::Layers, saved.layers, config.layers));
+        fields.push((TrainSetting::Heads, saved.heads, config.heads));
     }
     for (setting, was, is) in fields {
         if was != is {
@@ -291,7 +291,7 @@ pub fn start_or_resume(
             let mut differences = architecture_differences(&ck.config, &config);
             if ck.recipe != hyper.recipe {
                 differences.push(Difference {
-                    setting: Setting::Recipe,
+                    setting: TrainSetting::Recipe,
                     here: hyper.recipe.name().to_string(),
                     saved: ck.recipe.name().to_string(),
                 });
@@ -332,8 +332,12 @@ pub fn start_or_resume(
                 });
             }
             for (setting, saved, now) in [
-                (Setting::LearningRate, ck.lr, hyper.lr),
-                (Setting::WeightDecay, ck.weight_decay, hyper.weight_decay),
+                (TrainSetting::LearningRate, ck.lr, hyper.lr),
+                (
+                    TrainSetting::WeightDecay,
+                    ck.weight_decay,
+                    hyper.weight_decay,
+                ),
             ] {
                 if now != saved {
                     notes.push(ResumeNote::Changed {

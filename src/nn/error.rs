@@ -1,6 +1,6 @@
 //! [`NnError`], what can go wrong training, saving or loading a model: the one error type of
 //! the models, the training loop and the checkpoints, kept apart so that each of them can name
-//! it without naming the others. Its messages say each setting in words ([`Setting::name`]);
+//! it without naming the others. Its messages say each setting in words ([`TrainSetting::name`]);
 //! a shell that spells the settings its own way (the command line's flags) matches on the
 //! typed fields.
 
@@ -82,9 +82,9 @@ pub enum NnError {
 }
 
 /// A setting of a model run that a message names. The library says it in words
-/// ([`Setting::name`]); the command line names its flag instead.
+/// ([`TrainSetting::name`]); the command line names its flag instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Setting {
+pub enum TrainSetting {
     /// The architecture (`mlp`, `linear`, `bigram`, `transformer`).
     Architecture,
     /// The width `d`.
@@ -107,20 +107,20 @@ pub enum Setting {
     WeightDecay,
 }
 
-impl Setting {
+impl TrainSetting {
     /// The setting in words: `the width d`, `the learning rate`.
     pub fn name(self) -> &'static str {
         match self {
-            Setting::Architecture => "the architecture",
-            Setting::Width => "the width d",
-            Setting::Context => "the context",
-            Setting::Vocabulary => "the vocabulary size",
-            Setting::Chunk => "the chunk",
-            Setting::Layers => "the number of layers",
-            Setting::Heads => "the number of heads",
-            Setting::Recipe => "the recipe",
-            Setting::LearningRate => "the learning rate",
-            Setting::WeightDecay => "the weight decay",
+            TrainSetting::Architecture => "the architecture",
+            TrainSetting::Width => "the width d",
+            TrainSetting::Context => "the context",
+            TrainSetting::Vocabulary => "the vocabulary size",
+            TrainSetting::Chunk => "the chunk",
+            TrainSetting::Layers => "the number of layers",
+            TrainSetting::Heads => "the number of heads",
+            TrainSetting::Recipe => "the recipe",
+            TrainSetting::LearningRate => "the learning rate",
+            TrainSetting::WeightDecay => "the weight decay",
         }
     }
 }
@@ -129,7 +129,7 @@ impl Setting {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Difference {
     /// The setting.
-    pub setting: Setting,
+    pub setting: TrainSetting,
     /// The run's value, as said (`linear`, `8`).
     pub here: String,
     /// The checkpoint's.

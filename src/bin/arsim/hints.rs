@@ -15,7 +15,7 @@ use arsim::learn::LearnError;
 use arsim::limits::SizeError;
 use arsim::machine::morphett::MorphettErrorKind;
 use arsim::machine::LoadError;
-use arsim::nn::{Difference, NnError, ResumeNote, Setting};
+use arsim::nn::{Difference, NnError, ResumeNote, TrainSetting};
 use arsim::tasks::multiply::frontier::FrontierError;
 use arsim::tasks::multiply::RowError;
 use arsim::tasks::parity::{ParityError, EXHAUSTIVE_MAX_N};
@@ -136,27 +136,27 @@ pub fn extension(e: &ExtensionError) -> String {
 }
 
 /// The flag that sets a model's setting, if one flag does.
-fn setting_flag(setting: Setting) -> Option<&'static str> {
+fn setting_flag(setting: TrainSetting) -> Option<&'static str> {
     match setting {
-        Setting::Architecture => Some("--model"),
-        Setting::Width => Some("--d"),
-        Setting::Context => Some("--context"),
-        Setting::Chunk => Some("--chunk"),
-        Setting::Layers => Some("--layers"),
-        Setting::Heads => Some("--heads"),
-        Setting::LearningRate => Some("--lr"),
-        Setting::WeightDecay => Some("--weight-decay"),
+        TrainSetting::Architecture => Some("--model"),
+        TrainSetting::Width => Some("--d"),
+        TrainSetting::Context => Some("--context"),
+        TrainSetting::Chunk => Some("--chunk"),
+        TrainSetting::Layers => Some("--layers"),
+        TrainSetting::Heads => Some("--heads"),
+        TrainSetting::LearningRate => Some("--lr"),
+        TrainSetting::WeightDecay => Some("--weight-decay"),
         // The model's vocabulary is the tokenizer's (or the task's), not --vocab itself.
-        Setting::Vocabulary => None,
+        TrainSetting::Vocabulary => None,
         // Set by --paper-config, named after the difference.
-        Setting::Recipe => None,
+        TrainSetting::Recipe => None,
     }
 }
 
 /// `--d is 8 here but 4 in the checkpoint`.
 fn difference(d: &Difference) -> String {
     match (d.setting, setting_flag(d.setting)) {
-        (Setting::Recipe, _) => format!("{d} (--paper-config)"),
+        (TrainSetting::Recipe, _) => format!("{d} (--paper-config)"),
         (_, Some(flag)) => format!(
             "{flag} is {} here but {} in the checkpoint",
             d.here, d.saved
@@ -402,12 +402,12 @@ mod tests {
             path: "ck".into(),
             differences: vec![
                 Difference {
-                    setting: Setting::Architecture,
+                    setting: TrainSetting::Architecture,
                     here: "linear".into(),
                     saved: "mlp".into(),
                 },
                 Difference {
-                    setting: Setting::Recipe,
+                    setting: TrainSetting::Recipe,
                     here: "paper".into(),
                     saved: "arsim".into(),
                 },
@@ -442,7 +442,7 @@ mod tests {
     #[test]
     fn notes_name_the_flag() {
         let n = ResumeNote::Changed {
-            setting: Setting::LearningRate,
+            setting: TrainSetting::LearningRate,
             saved: 0.03,
             now: 0.01,
         };

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 /// One report, as the frontier reads it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Run {
+pub struct ReportedRun {
     /// The report file.
     pub file: PathBuf,
     /// The chain of thought: `none`, `carry`, `paper`, or `tm`.
@@ -151,7 +151,7 @@ pub enum FrontierError {
 }
 
 /// Reads one report.
-pub fn read_run(path: &Path) -> Result<Run, FrontierError> {
+pub fn read_run(path: &Path) -> Result<ReportedRun, FrontierError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| FrontierError::Io {
         path: shown.clone(),
@@ -194,7 +194,7 @@ pub fn read_run(path: &Path) -> Result<Run, FrontierError> {
             message: "it names no chain of thought or no chain length".into(),
         });
     };
-    Ok(Run {
+    Ok(ReportedRun {
         file: path.to_path_buf(),
         chain,
         chain_tokens,
@@ -272,7 +272,7 @@ pub struct FrontierReport {
 }
 
 /// Groups `runs` into configs and finds each chain's smallest model reaching `threshold`.
-pub fn frontier(runs: &[Run], threshold: f64) -> Result<FrontierReport, FrontierError> {
+pub fn frontier(runs: &[ReportedRun], threshold: f64) -> Result<FrontierReport, FrontierError> {
     if !(threshold > 0.0 && threshold <= 1.0) {
         return Err(FrontierError::Threshold(threshold));
     }
@@ -294,15 +294,15 @@ pub fn frontier(runs: &[Run], threshold: f64) -> Result<FrontierReport, Frontier
     })
 }
 
-fn chain_frontier(runs: &[Run], chain: &str, threshold: f64) -> ChainFrontier {
-    let of_chain: Vec<&Run> = runs.iter().filter(|r| r.chain == chain).collect();
+fn chain_frontier(runs: &[ReportedRun], chain: &str, threshold: f64) -> ChainFrontier {
+    let of_chain: Vec<&ReportedRun> = runs.iter().filter(|r| r.chain == chain).collect();
     let chain_tokens = of_chain.iter().map(|r| r.chain_tokens).sum::<f64>() / of_chain.len() as f64;
     // A config is a model and how it was trained; its runs differ in the seed only.
-    let same = |a: &Run, b: &Run| {
+    let same = |a: &ReportedRun, b: &ReportedRun| {
         (a.parameters, &a.architecture, a.d, &a.training)
             == (b.parameters, &b.architecture, b.d, &b.training)
     };
-    let mut groups: Vec<Vec<&Run>> = Vec::new();
+    let mut groups: Vec<Vec<&ReportedRun>> = Vec::new();
     for &r in &of_chain {
         match groups.iter_mut().find(|g| same(g[0], r)) {
             Some(g) => g.push(r),
@@ -339,7 +339,7 @@ fn chain_frontier(runs: &[Run], chain: &str, threshold: f64) -> ChainFrontier {
     }
 }
 
-fn config(chain: &str, group: &[&Run], threshold: f64) -> Config {
+fn config(chain: &str, group: &[&ReportedRun], threshold: f64) -> Config {
     let n = group.len() as f64;
     let rates: Vec<f64> = group.iter().map(|r| r.exact_rate).collect();
     let mean = rates.iter().sum::<f64>() / n;
@@ -348,7 +348,7 @@ fn config(chain: &str, group: &[&Run], threshold: f64) -> Config {
     } else {
         0.0
     };
-    let mean_of = |f: fn(&Run) -> Option<f64>| {
+    let mean_of = |f: fn(&ReportedRun) -> Option<f64>| {
         let v: Vec<f64> = group.iter().filter_map(|r| f(r)).collect();
         (v.len() == group.len()).then(|| v.iter().sum::<f64>() / n)
     };
@@ -544,8 +544,8 @@ mod tests {
         params: u64,
         seed: u64,
         exact: f64,
-    ) -> Run {
-        Run {
+    ) -> ReportedRun {
+        ReportedRun {
             file: PathBuf::from(format!("{chain}-{arch}-d{d}-s{seed}.json")),
             chain: chain.into(),
             chain_tokens: tokens,
