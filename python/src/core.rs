@@ -38,7 +38,7 @@ pub fn input_failure(e: ApiError, machine: &str) -> Failure {
             source,
             ..
         } => Failure::Input(format!(
-            "bad --input for machine {machine}: {}",
+            "bad input for machine {machine}: {}",
             chain(source)
         )),
         _ => e.into(),

@@ -23,7 +23,7 @@ def test_errors_form_a_hierarchy_with_the_command_lines_messages(tmp_path):
     with pytest.raises(arsim.BadInput) as e:
         arsim.load(bad)
     assert str(bad) in str(e.value), str(e.value)
-    with pytest.raises(arsim.BadInput, match="bad --input for machine binary-increment"):
+    with pytest.raises(arsim.BadInput, match="bad input for machine binary-increment"):
         arsim.load("machines/binary-increment.ron").run("1x1")
     with pytest.raises(arsim.BadInput, match="possible values"):
         arsim.compile(arsim.load("machines/bb2.ron"), encoding="nope")
@@ -88,7 +88,7 @@ def test_a_run_that_leaves_the_window_is_bad_input():
     p = arsim.compile(m, tape=4, origin=0)
     r = p.emulate()
     assert r["left_window"]
-    with pytest.raises(arsim.BadInput, match="larger --tape"):
+    with pytest.raises(arsim.BadInput, match="larger tape window"):
         p.emulate(check=True)
 
 
