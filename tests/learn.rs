@@ -89,6 +89,7 @@ fn corpus_machines_are_learned_from_a_few_traces() {
         let opts = LearnOptions {
             train,
             test: 200,
+            seed: 1, // the seed these training counts were measured at
             ..LearnOptions::for_machine(&m)
         };
         let r = learn(&m, &opts, &mut |_| {}).unwrap().report;
@@ -214,6 +215,7 @@ fn softmax_regression_learns_binary_increment() {
         train: 16,
         test: 100,
         algo: Algo::Softmax,
+        seed: 1, // the seed 16 traces were measured to suffice at
         ..LearnOptions::for_machine(&m)
     };
     let learned = learn(&m, &opts, &mut |_| {}).unwrap();

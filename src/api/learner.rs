@@ -16,12 +16,9 @@ pub use crate::learn::{
 };
 
 /// The options of `arsim learn` for `machine` when no flag is given: the library's defaults
-/// ([`LearnOptions::for_machine`]) with the command line's seed, 0.
+/// ([`LearnOptions::for_machine`]), which the command line's flags take as theirs.
 pub fn learn_defaults(machine: &Machine) -> LearnOptions {
-    LearnOptions {
-        seed: 0,
-        ..LearnOptions::for_machine(machine)
-    }
+    LearnOptions::for_machine(machine)
 }
 
 /// Learns a predictor of `machine` as `opts` say (`arsim learn`); `progress` as it goes.

@@ -324,6 +324,10 @@ mod tests {
             1_000,
         )
         .unwrap_err();
-        assert!(err.to_string().contains("holds cells weights; run them as the cells encoding"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("holds cells weights; run them as the cells encoding"),
+            "{err}"
+        );
     }
 }

@@ -120,9 +120,20 @@ pub struct LearnOptions {
 }
 
 impl LearnOptions {
-    /// Defaults for `machine`: random words of the pattern of its file's example inputs
+    /// Training traces by default.
+    pub const DEFAULT_TRAIN: usize = 50;
+    /// Held-out traces by default.
+    pub const DEFAULT_TEST: usize = 500;
+    /// The seed by default (every shell's: the command line's `--seed`, Python's `seed=`).
+    pub const DEFAULT_SEED: u64 = 0;
+    /// The step limit of every run by default.
+    pub const DEFAULT_MAX_STEPS: u64 = 2_000;
+    /// The perceptron's pass limit by default.
+    pub const DEFAULT_MAX_PASSES: usize = 1_000;
+
+    /// Defaults for `machine` (the command line's and Python's): random words of the pattern of its file's example inputs
     /// ([`Pattern::for_machine`]: the file's `inputs:` field, else the examples' shape) with automatic lengths, 50 training and 500 held-out traces,
-    /// seed 1, perceptron over every offset with output parts.
+    /// seed 0, perceptron over every offset with output parts.
     pub fn for_machine(machine: &Machine) -> LearnOptions {
         LearnOptions {
             encoding: EncodingKind::Cells,
@@ -131,15 +142,15 @@ impl LearnOptions {
                 lengths: None,
                 eval_lengths: None,
             },
-            train: 50,
-            test: 500,
-            seed: 1,
+            train: LearnOptions::DEFAULT_TRAIN,
+            test: LearnOptions::DEFAULT_TEST,
+            seed: LearnOptions::DEFAULT_SEED,
             algo: Algo::Perceptron,
             window: WindowKind::All,
             outputs: OutputKind::Parts,
             learner: LearnerKind::TimeInvariant,
-            max_steps: 2_000,
-            max_passes: 1_000,
+            max_steps: LearnOptions::DEFAULT_MAX_STEPS,
+            max_passes: LearnOptions::DEFAULT_MAX_PASSES,
             margin: perceptron::DEFAULT_MARGIN,
             softmax: SoftmaxOptions::default(),
         }

@@ -43,10 +43,15 @@ pub struct SoftmaxOptions {
     pub seed: u64,
 }
 
+impl SoftmaxOptions {
+    /// Most epochs by default.
+    pub const DEFAULT_EPOCHS: usize = 100;
+}
+
 impl Default for SoftmaxOptions {
     fn default() -> SoftmaxOptions {
         SoftmaxOptions {
-            epochs: 100,
+            epochs: SoftmaxOptions::DEFAULT_EPOCHS,
             batch: 256,
             learning_rate: 0.05,
             weight_decay: 1e-4,

@@ -5,7 +5,8 @@ use crate::task_flags::TaskCommand;
 use arsim::encoding::EncodingKind;
 use arsim::encoding::WindowKind;
 use arsim::learn::outputs::OutputKind;
-use arsim::learn::{Algo, LearnerKind};
+use arsim::learn::softmax::SoftmaxOptions;
+use arsim::learn::{Algo, LearnOptions, LearnerKind};
 use arsim::machine::{MachineFormat, Undefined};
 use arsim::window::Window;
 use clap::{Args, Parser, Subcommand};
@@ -235,13 +236,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "cells")]
         encoding: EncodingKind,
         /// Training traces (the largest --sample-sizes size replaces it).
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = LearnOptions::DEFAULT_TRAIN)]
         train: usize,
         /// Held-out traces (inputs disjoint from the training ones).
-        #[arg(long = "eval", alias = "test", default_value_t = 500)]
+        #[arg(long = "eval", alias = "test", default_value_t = LearnOptions::DEFAULT_TEST)]
         test: usize,
         /// Seed of the inputs, the shuffles and the learner.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = LearnOptions::DEFAULT_SEED)]
         seed: u64,
         /// The learning algorithm.
         #[arg(long, value_enum, default_value_t = Algo::Perceptron)]
@@ -259,16 +260,16 @@ pub enum Command {
         #[command(flatten)]
         input: InputArgs,
         /// Step limit of every run.
-        #[arg(long, default_value_t = 2_000)]
+        #[arg(long, default_value_t = LearnOptions::DEFAULT_MAX_STEPS)]
         max_steps: u64,
         /// Perceptron: stop after this many passes.
-        #[arg(long, default_value_t = 1_000)]
+        #[arg(long, default_value_t = LearnOptions::DEFAULT_MAX_PASSES)]
         max_passes: usize,
         /// Perceptron margin τ: update while an example's margin is at most τ (0 = Rosenblatt).
         #[arg(long, default_value_t = arsim::learn::perceptron::DEFAULT_MARGIN)]
         margin: i32,
         /// Softmax regression: most epochs.
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = SoftmaxOptions::DEFAULT_EPOCHS)]
         epochs: usize,
         /// Write the learned weights (safetensors, the layout of `compile --out`; float32 for
         /// softmax). Time-invariant learners only.
