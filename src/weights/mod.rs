@@ -22,6 +22,7 @@
 //!
 //! Offsets must be at least 1: offset 0 would read the position being predicted.
 
+mod canonical;
 pub mod meta;
 
 pub use meta::{ascii_alias, fingerprint, Metadata};
@@ -30,6 +31,8 @@ use crate::fs::{write_atomic, WriteError};
 use crate::predictor::time_dependent::{Entry, Schedule, TimeDependentAr};
 use crate::predictor::{Layout, LinearAr, Weight};
 use crate::token::TokenId;
+use canonical::canonical;
+pub(crate) use canonical::header;
 use nalgebra::DMatrix;
 use safetensors::tensor::{Dtype, TensorView};
 use std::path::Path;
@@ -248,7 +251,10 @@ pub fn dense_bytes<T: Storable>(p: &LinearAr<T>, meta: &Metadata) -> Vec<u8> {
     meta.offset_names = layout.offset_names.clone();
     meta.rule = DENSE_RULE.into();
     meta.dtype = format!("{:?}", T::DTYPE);
-    safetensors::tensor::serialize(tensors, Some(meta.to_map())).expect("in-memory serialisation")
+    canonical(
+        safetensors::tensor::serialize(tensors, Some(meta.to_map()))
+            .expect("in-memory serialisation"),
+    )
 }
 
 /// Writes a dense predictor to `path` (whole, or not at all).
@@ -468,7 +474,10 @@ pub fn sparse_bytes(p: &TimeDependentAr, meta: &Metadata) -> Vec<u8> {
     for (k, v) in extra {
         meta.extra.insert(k.into(), v);
     }
-    safetensors::tensor::serialize(tensors, Some(meta.to_map())).expect("in-memory serialisation")
+    canonical(
+        safetensors::tensor::serialize(tensors, Some(meta.to_map()))
+            .expect("in-memory serialisation"),
+    )
 }
 
 /// Writes a time-dependent predictor to `path` (whole, or not at all).
@@ -583,6 +592,20 @@ mod tests {
     fn bb2_meta(w: Window) -> Metadata {
         let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
         Metadata::for_machine(DENSE_FORMAT, &m, "cells", w, Vec::new())
+    }
+
+    /// Every map of a process hashes its keys in its own order; the bytes must not follow it.
+    #[test]
+    fn the_same_weights_are_the_same_bytes() {
+        let m = from_standard("1RB1LB_1LA1RZ", "bb2").unwrap();
+        let w = Window { size: 4, origin: 2 };
+        let p = machine_to_cells_predictor(&m, w);
+        let first = dense_bytes(&p, &bb2_meta(w));
+        for _ in 0..20 {
+            assert_eq!(dense_bytes(&p, &bb2_meta(w)), first);
+        }
+        let (_, header) = safetensors::SafeTensors::read_metadata(&first).unwrap();
+        assert_eq!(header.metadata().as_ref().unwrap()["encoding"], "cells");
     }
 
     #[test]
