@@ -3,8 +3,8 @@
 use crate::flags::{MachineArgs, WindowArgs};
 use crate::progress::progress_bar;
 use crate::{load, print_json, Failure};
-use arsim::api::{prepare, CertifyReport, CERTIFY_MAX_STEPS};
-use arsim::certify::{Certificate, LocalCertifyReport};
+use arsim::api::{certify_json, prepare, CertifyReport, CERTIFY_MAX_STEPS};
+use arsim::certify::Certificate;
 use arsim::encoding::gates::certify::GatesCertificate;
 use arsim::encoding::EncodingKind;
 use arsim::machine::Machine;
@@ -37,9 +37,13 @@ pub fn cmd_certify(
     });
     bar.finish_and_clear();
     let report = report.map_err(anyhow::Error::from)?;
-    match &report {
-        CertifyReport::Local(cert) => print_local(&m, encoding, p.window().size, cert, json),
-        CertifyReport::Gates(cert) => print_gates(&m, cert, json),
+    if json {
+        print_json(&certify_json(&m, &p, &report));
+    } else {
+        match &report {
+            CertifyReport::Local(cert) => print_local(&m, encoding, p.window().size, cert),
+            CertifyReport::Gates(cert) => print_gates(&m, cert),
+        }
     }
     if !report.certified() {
         return Err(Failure::Verification);
@@ -47,17 +51,7 @@ pub fn cmd_certify(
     Ok(())
 }
 
-fn print_local(m: &Machine, encoding: EncodingKind, s: usize, cert: &Certificate, json: bool) {
-    if json {
-        let value = LocalCertifyReport {
-            machine: m.name().to_string(),
-            encoding: encoding.name(),
-            tape_cells: s,
-            certificate: cert,
-        };
-        print_json(&value);
-        return;
-    }
+fn print_local(m: &Machine, encoding: EncodingKind, s: usize, cert: &Certificate) {
     println!("machine      {}", m.name());
     let (offsets, proof) = (encoding.info().offsets_text, encoding.info().proof);
     println!(
@@ -81,10 +75,8 @@ fn print_local(m: &Machine, encoding: EncodingKind, s: usize, cert: &Certificate
     }
 }
 
-fn print_gates(m: &Machine, cert: &GatesCertificate, json: bool) {
-    if json {
-        print_json(&cert);
-    } else {
+fn print_gates(m: &Machine, cert: &GatesCertificate) {
+    {
         println!("machine      {}", m.name());
         println!(
             "encoding     gates on a window of {} cells: {} gates a row (S·|Γ|(|Q|+1) = {}·{})",

@@ -4,7 +4,7 @@ use crate::flags::{MachineArgs, WindowArgs};
 use crate::progress::phase_spinner;
 use crate::{load, print_json, Failure};
 use anyhow::anyhow;
-use arsim::api::{compile, encoding as encoding_of, resolve_window, Weights};
+use arsim::api::{compile, encoding as encoding_of, resolve_window, Weights, COMPILE_MAX_STEPS};
 use arsim::draw::heatmap::Heatmap;
 use arsim::encoding::gates::BitLayout;
 use arsim::encoding::EncodingKind;
@@ -33,8 +33,8 @@ pub fn cmd_compile(
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
-    let w =
-        resolve_window(wargs.window(), None, &m, &input, 1_000_000).map_err(anyhow::Error::from)?;
+    let w = resolve_window(wargs.window(), None, &m, &input, COMPILE_MAX_STEPS)
+        .map_err(anyhow::Error::from)?;
     let enc = encoding_of(&m, encoding, w).map_err(anyhow::Error::from)?;
     // Weights grow as |D|²: a large machine compiles for seconds.
     let compiling = phase_spinner(json, "compiling");

@@ -4,6 +4,7 @@ use crate::flags::{MachineArgs, WindowArgs};
 use crate::progress::progress_bar;
 use crate::{load, print_json, Failure};
 use anyhow::anyhow;
+use arsim::api::Verdict;
 use arsim::emulate::EmulationReport;
 use arsim::encoding::EncodingKind;
 use std::path::Path;
@@ -42,15 +43,15 @@ pub fn report_emulation(report: &EmulationReport, json: bool) -> Result<(), Fail
     } else {
         print_emulation(report);
     }
-    if let Some(why) = &report.left_window {
-        return Err(Failure::InputAfterReport(anyhow!(
-            "{why}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)"
-        )));
+    match arsim::api::verdict(report) {
+        Verdict::Agree => Ok(()),
+        // The library's words, with the flag that gives a window.
+        Verdict::LeftWindow(_) => Err(Failure::InputAfterReport(anyhow!(
+            "{}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)",
+            report.left_window.as_deref().unwrap_or_default()
+        ))),
+        Verdict::Diverged(_) => Err(Failure::Verification),
     }
-    if !report.agree {
-        return Err(Failure::Verification);
-    }
-    Ok(())
 }
 
 fn print_emulation(r: &EmulationReport) {
