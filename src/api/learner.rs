@@ -6,7 +6,7 @@
 use crate::api::error::ApiError;
 use crate::api::predictors::HeldPredictor;
 use crate::machine::Machine;
-use crate::weights::{Metadata, Weights, DENSE_FORMAT};
+use crate::weights::Weights;
 
 pub use crate::learn::inputs::InputSpec;
 pub use crate::learn::outputs::OutputKind;
@@ -43,24 +43,9 @@ pub fn learned_predictor(machine: &Machine, learned: &Learned) -> Option<HeldPre
         LearnedPredictor::Float(w) => Weights::Dense(crate::weights::DenseWeights::F32(w.clone())),
         LearnedPredictor::TimeDependent(_) => return None,
     };
-    let r = &learned.report;
-    let mut meta = Metadata::for_machine(
-        DENSE_FORMAT,
-        machine,
-        r.encoding,
-        learned.window,
-        Vec::new(),
-    );
-    meta.extra.insert(
-        "learned".into(),
-        format!(
-            "{:?} seed {} on {} traces",
-            r.algo, r.seed, r.training.traces
-        ),
-    );
     Some(HeldPredictor {
         weights,
-        meta,
+        meta: learned.metadata(machine),
         origin: format!("the predictor learned for {}", machine.name()),
     })
 }

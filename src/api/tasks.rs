@@ -7,7 +7,7 @@
 use crate::api::error::ApiError;
 use crate::api::tokens::token_ids;
 use crate::tasks::multiply::neural::{ChainBatches, EVAL_SEED};
-use crate::tasks::multiply::{Dataset, Vocabulary, ANSWER_DIGITS};
+use crate::tasks::multiply::{Dataset, Vocabulary};
 use crate::tasks::text::baselines::{run_baselines, BaselineOptions, BaselineReport};
 use crate::tasks::text::metrics::{evaluate, EvalReport, EvalSet};
 use crate::tasks::text::{corpus, hf_tokenizer, split};
@@ -15,7 +15,7 @@ use crate::token::TokenId;
 use serde::Serialize;
 use std::path::Path;
 
-pub use crate::tasks::multiply::neural::WrongAnswer;
+pub use crate::tasks::multiply::neural::{ChainsScore, WrongAnswer};
 pub use crate::tasks::multiply::{Chain, CotFormat, Pair, Split};
 pub use crate::tasks::text::bpe::Bpe;
 pub use crate::tasks::text::ngram::{NgramModel, Order};
@@ -69,25 +69,6 @@ pub fn multiply_validation(format: CotFormat, n: usize) -> Vec<Chain> {
     Dataset::new(Split::Validation, format).sample_chains(n, EVAL_SEED)
 }
 
-/// Greedy decoding's scores on the validation sample, by the rules of `arsim task multiply`.
-#[derive(Clone, Debug, Serialize)]
-pub struct ChainsScore {
-    /// Pairs scored.
-    pub pairs: usize,
-    /// Pairs whose 8 answer digits are all right.
-    pub exact: usize,
-    /// `exact / pairs`.
-    pub exact_rate: f64,
-    /// Answer digits right, over all pairs.
-    pub digits_correct: usize,
-    /// `digits_correct / (8·pairs)`.
-    pub per_digit_accuracy: f64,
-    /// Pairs whose whole generated chain equals the reference chain.
-    pub chains_exact: usize,
-    /// Up to 3 wrong answers.
-    pub wrong_examples: Vec<WrongAnswer>,
-}
-
 /// Scores greedily decoded chains of the validation sample of `n` pairs: row k of `generated`
 /// is the chain decoded from the prompt of sample pair k (the rule of `decode_and_score`:
 /// answer digits right, whole answers, whole chains).
@@ -112,15 +93,7 @@ pub fn multiply_score(
         });
     }
     let vocab = Vocabulary::new();
-    let mut score = ChainsScore {
-        pairs: chains.len(),
-        exact: 0,
-        exact_rate: 0.0,
-        digits_correct: 0,
-        per_digit_accuracy: 0.0,
-        chains_exact: 0,
-        wrong_examples: Vec::new(),
-    };
+    let mut score = ChainsScore::default();
     for (k, (chain, row)) in chains.iter().zip(generated).enumerate() {
         let row = token_ids(&format!("chain {k}"), row, vocab.len())?;
         if row[..chain.prompt_len()] != *chain.prompt() {
@@ -132,26 +105,8 @@ pub fn multiply_score(
                 ),
             });
         }
-        let right = chain.digits_correct(&row);
-        score.digits_correct += right;
-        if right == ANSWER_DIGITS {
-            score.exact += 1;
-        } else if score.wrong_examples.len() < 3 {
-            score.wrong_examples.push(WrongAnswer {
-                pair: format!("{}×{}", chain.pair.a, chain.pair.b),
-                expected: format!("{:08}", chain.pair.product()),
-                generated: vocab
-                    .decode(&row[chain.answer_range()])
-                    .unwrap_or_else(|_| "?".into()),
-            });
-        }
-        if row == chain.tokens {
-            score.chains_exact += 1;
-        }
+        score.add(chain, &row, &vocab);
     }
-    score.exact_rate = score.exact as f64 / score.pairs.max(1) as f64;
-    score.per_digit_accuracy =
-        score.digits_correct as f64 / (ANSWER_DIGITS * score.pairs).max(1) as f64;
     Ok(score)
 }
 

@@ -309,14 +309,9 @@ pub struct Learned {
 }
 
 impl Learned {
-    /// Writes a time-invariant learned predictor to `path` in the layout of `compile --out`
-    /// (`I32` for the perceptron, `F32` for softmax regression), whole or not at all. Returns
-    /// `false`, writing nothing, for the time-dependent learner, which has no such file.
-    pub fn save(
-        &self,
-        machine: &Machine,
-        path: &std::path::Path,
-    ) -> Result<bool, crate::weights::WeightsError> {
+    /// The metadata a file of the learned weights carries: the machine's fields, the encoding
+    /// and window, and how they were learned (`learned`: algorithm, seed, traces).
+    pub fn metadata(&self, machine: &Machine) -> crate::weights::Metadata {
         let r = &self.report;
         let mut meta = crate::weights::Metadata::for_machine(
             crate::weights::DENSE_FORMAT,
@@ -332,6 +327,18 @@ impl Learned {
                 r.algo, r.seed, r.training.traces
             ),
         );
+        meta
+    }
+
+    /// Writes a time-invariant learned predictor to `path` in the layout of `compile --out`
+    /// (`I32` for the perceptron, `F32` for softmax regression), whole or not at all. Returns
+    /// `false`, writing nothing, for the time-dependent learner, which has no such file.
+    pub fn save(
+        &self,
+        machine: &Machine,
+        path: &std::path::Path,
+    ) -> Result<bool, crate::weights::WeightsError> {
+        let meta = self.metadata(machine);
         match &self.predictor {
             LearnedPredictor::Integer(w) => crate::weights::write_dense(w, &meta, path)?,
             LearnedPredictor::Float(w) => crate::weights::write_dense(w, &meta, path)?,

@@ -85,6 +85,58 @@ pub struct WrongAnswer {
     pub generated: String,
 }
 
+/// The answers of decoded chains scored against their pairs: whole answers, answer digits,
+/// whole chains, a few wrong answers. The one rule every scorer of chains uses (the command
+/// line's decoding, Python's `multiply.score`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ChainsScore {
+    /// Pairs scored.
+    pub pairs: usize,
+    /// Pairs whose 8 answer digits are all right.
+    pub exact: usize,
+    /// `exact / pairs`.
+    pub exact_rate: f64,
+    /// Answer digits right, over all pairs.
+    pub digits_correct: usize,
+    /// `digits_correct / (8·pairs)`.
+    pub per_digit_accuracy: f64,
+    /// Pairs whose whole generated chain equals the reference chain.
+    pub chains_exact: usize,
+    /// Up to 3 wrong answers: `a×b`, the true product, the generated answer digits.
+    pub wrong_examples: Vec<WrongAnswer>,
+}
+
+impl ChainsScore {
+    /// Scores `generated`, the whole chain decoded from the prompt of `chain`.
+    pub fn add(
+        &mut self,
+        chain: &Chain,
+        generated: &[crate::predictor::TokenId],
+        vocab: &super::vocab::Vocabulary,
+    ) {
+        self.pairs += 1;
+        let right = chain.digits_correct(generated);
+        self.digits_correct += right;
+        if right == super::ANSWER_DIGITS {
+            self.exact += 1;
+        } else if self.wrong_examples.len() < 3 {
+            self.wrong_examples.push(WrongAnswer {
+                pair: format!("{}×{}", chain.pair.a, chain.pair.b),
+                expected: format!("{:08}", chain.pair.product()),
+                generated: vocab
+                    .decode(&generated[chain.answer_range()])
+                    .unwrap_or_else(|_| "?".into()),
+            });
+        }
+        if generated == chain.tokens {
+            self.chains_exact += 1;
+        }
+        self.exact_rate = self.exact as f64 / self.pairs as f64;
+        self.per_digit_accuracy =
+            self.digits_correct as f64 / (super::ANSWER_DIGITS * self.pairs) as f64;
+    }
+}
+
 /// Decodes every chain greedily from its prompt and scores the answers.
 pub fn decode_and_score(
     model: &ArModel,
@@ -95,18 +147,7 @@ pub fn decode_and_score(
     let t0 = Instant::now();
     let vocab = super::vocab::Vocabulary::new();
     let device = Device::Cpu;
-    let mut score = DecodeScore {
-        pairs: chains.len(),
-        exact: 0,
-        exact_rate: 0.0,
-        digits_correct: 0,
-        per_digit_accuracy: 0.0,
-        chains_exact: 0,
-        wrong_examples: Vec::new(),
-        teacher_forced_accuracy: 0.0,
-        teacher_forced_by_position: Vec::new(),
-        seconds: 0.0,
-    };
+    let mut answers = ChainsScore::default();
     let mut done = 0;
     let len = chains.first().map_or(0, |c| c.tokens.len());
     let mut forced_right = vec![0usize; len];
@@ -150,38 +191,29 @@ pub fn decode_and_score(
                 .iter()
                 .map(|&i| crate::predictor::TokenId(i))
                 .collect();
-            let right = chain.digits_correct(&generated);
-            score.digits_correct += right;
-            if right == super::ANSWER_DIGITS {
-                score.exact += 1;
-            } else if score.wrong_examples.len() < 3 {
-                score.wrong_examples.push(WrongAnswer {
-                    pair: format!("{}×{}", chain.pair.a, chain.pair.b),
-                    expected: format!("{:08}", chain.pair.product()),
-                    generated: vocab
-                        .decode(&generated[chain.answer_range()])
-                        .unwrap_or_else(|_| "?".into()),
-                });
-            }
-            if generated == chain.tokens {
-                score.chains_exact += 1;
-            }
+            answers.add(chain, &generated, &vocab);
         }
         done += b;
         progress(done);
     }
     let prompt = chains.first().map_or(0, |c| c.prompt_len());
-    let n = score.pairs.max(1) as f64;
-    score.teacher_forced_by_position = (0..len)
-        .map(|t| (t >= prompt).then(|| forced_right[t] as f64 / n))
-        .collect();
-    score.teacher_forced_accuracy = forced_right[prompt.min(len)..].iter().sum::<usize>() as f64
-        / (n * len.saturating_sub(prompt).max(1) as f64);
-    score.exact_rate = score.exact as f64 / score.pairs.max(1) as f64;
-    score.per_digit_accuracy =
-        score.digits_correct as f64 / (super::ANSWER_DIGITS * score.pairs).max(1) as f64;
-    score.seconds = t0.elapsed().as_secs_f64();
-    Ok(score)
+    let n = chains.len().max(1) as f64;
+    let a = answers;
+    Ok(DecodeScore {
+        pairs: a.pairs,
+        exact: a.exact,
+        exact_rate: a.exact_rate,
+        digits_correct: a.digits_correct,
+        per_digit_accuracy: a.per_digit_accuracy,
+        chains_exact: a.chains_exact,
+        wrong_examples: a.wrong_examples,
+        teacher_forced_by_position: (0..len)
+            .map(|t| (t >= prompt).then(|| forced_right[t] as f64 / n))
+            .collect(),
+        teacher_forced_accuracy: forced_right[prompt.min(len)..].iter().sum::<usize>() as f64
+            / (n * len.saturating_sub(prompt).max(1) as f64),
+        seconds: t0.elapsed().as_secs_f64(),
+    })
 }
 
 /// A training run of the neural route.
