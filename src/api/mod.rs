@@ -24,7 +24,7 @@
 
 pub mod error;
 pub mod files;
-pub mod learn;
+pub mod inputs;
 pub mod learner;
 pub mod load;
 pub mod models;
@@ -39,7 +39,7 @@ pub mod trace;
 
 pub use error::{chain, ApiError};
 pub use files::{file_metadata, read_weights, write_weights};
-pub use learn::{input_spec, InputsField, InputsRequest};
+pub use inputs::{input_spec, InputsField, InputsRequest};
 pub use learner::{
     learn, learn_defaults, learned_predictor, Algo, InputSpec, LearnOptions, LearnProgress,
     LearnReport, Learned, LearnedPredictor, LearnerKind, OutputKind, SoftmaxOptions,

@@ -17,14 +17,14 @@ pub enum InputSource {
     File(PathBuf),
 }
 
-/// Which part of an [`InputsRequest`](crate::api::learn::InputsRequest) is at fault.
+/// Which part of an [`InputsRequest`](crate::api::inputs::InputsRequest) is at fault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputsField {
-    /// [`InputsRequest::words`](crate::api::learn::InputsRequest::words).
+    /// [`InputsRequest::words`](crate::api::inputs::InputsRequest::words).
     Words,
-    /// [`InputsRequest::pattern`](crate::api::learn::InputsRequest::pattern).
+    /// [`InputsRequest::pattern`](crate::api::inputs::InputsRequest::pattern).
     Pattern,
-    /// [`InputsRequest::alphabet`](crate::api::learn::InputsRequest::alphabet).
+    /// [`InputsRequest::alphabet`](crate::api::inputs::InputsRequest::alphabet).
     Alphabet,
 }
 
