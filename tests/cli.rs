@@ -915,3 +915,31 @@ fn every_error_message_is_said_once() {
         }
     }
 }
+
+/// A standard-format string that starts with an undefined transition (`---1LB_1LA---`) is the
+/// machine, wherever it stands among the flags, not an unknown flag (issue 25.6); an unknown flag
+/// is still one.
+#[test]
+fn a_standard_string_starting_with_dashes_is_a_machine() {
+    for args in [
+        &["--json", "run", "---1LB_1LA---"][..],
+        &["--json", "run", "--max-steps", "9", "---1LB_1LA---"][..],
+        &["--json", "run", "---1LB_1LA---", "--max-steps", "9"][..],
+    ] {
+        let out = arsim(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let j = json(&out);
+        assert_eq!(
+            (&j["machine"], &j["steps"], &j["stop"]),
+            (&"---1LB_1LA---".into(), &1.into(), &"halted".into()),
+            "{args:?}"
+        );
+    }
+    let out = arsim(&["run", "--bogus", "machines/bb2.ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unexpected argument '--bogus'"));
+}

@@ -55,7 +55,7 @@ impl From<anyhow::Error> for Failure {
 
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(standard_strings_last(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -79,6 +79,30 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A bbchallenge standard-format string whose first state has an undefined transition starts
+/// with `---` (`---1LB_1LA---`), which an argument parser takes for a flag. The machine is the
+/// one positional argument of every command, so such an argument moves behind a `--` at the end
+/// (where no `--` stands before it already): `arsim run ---1LB_1LA---` runs the machine.
+fn standard_strings_last(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let looks_standard = |a: &std::ffi::OsString| {
+        a.to_str().is_some_and(|s| {
+            s.starts_with("---")
+                && s.len() > 3
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+    };
+    let end_of_flags = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    if let Some(i) = args[..end_of_flags].iter().position(looks_standard) {
+        let machine = args.remove(i);
+        if end_of_flags == args.len() + 1 {
+            args.push("--".into());
+        }
+        args.push(machine);
+    }
+    args
 }
 
 /// The error and its causes, joined by ": ", each said once: many library errors already
