@@ -943,3 +943,40 @@ fn a_standard_string_starting_with_dashes_is_a_machine() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unexpected argument '--bogus'"));
 }
+
+/// `convert` and `dot` take `--start`, `--lenient` and `--undefined` as every other command does:
+/// the message that tells a user to give `--start` is one they can follow there too (issue 25.7).
+#[test]
+fn convert_and_dot_take_the_loading_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let tm = dir.path().join("m.tm");
+    std::fs::write(&tm, "a _ 1 r b\nb _ 1 l halt\n").unwrap();
+    let out = arsim(&["convert", tm.to_str().unwrap(), "--to", "ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--start"));
+    std::fs::write(&tm, "a _ 1 r b\nb _ 1 l halt\nnot a rule\n").unwrap();
+    let tm = tm.to_str().unwrap();
+    let out = arsim(&["convert", tm, "--start", "a", "--lenient", "--to", "ron"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("start: \"a\""));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning"));
+    let out = arsim(&["dot", tm, "--start", "a", "--lenient"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = arsim(&[
+        "convert",
+        "1RB---_1LA1RZ",
+        "--undefined",
+        "no-rule",
+        "--to",
+        "standard",
+    ]);
+    assert!(out.status.success());
+}

@@ -3,14 +3,32 @@
 use crate::flags::MachineSource;
 use crate::{print_json, Failure};
 use anyhow::{anyhow, Result};
+use arsim::api::{load_run, InputSource, LoadOptions, MachineRequest};
 use arsim::fs::write_atomic;
 use arsim::machine::convert::write_machine;
-use arsim::machine::{load_machine_as, Machine, MachineFormat};
+use arsim::machine::{Machine, MachineFormat};
 use std::path::PathBuf;
 
 /// Loads a machine for convert and dot.
+/// The machine of `src`, loaded through the front door as every command loads one (its own
+/// input is not needed here); lenient loading's warnings go to stderr.
 fn load_source(src: &MachineSource) -> Result<Machine> {
-    Ok(load_machine_as(&src.machine, src.format)?)
+    let req = MachineRequest {
+        machine: src.machine.clone(),
+        options: LoadOptions {
+            format: src.format,
+            lenient: src.lenient,
+            undefined: src.undefined,
+            start: src.start.clone(),
+            input: None,
+        },
+        input: InputSource::Own,
+    };
+    let loaded = load_run(&req).map_err(crate::flag_hint)?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(loaded.machine)
 }
 
 pub fn cmd_convert(

@@ -317,6 +317,17 @@ pub struct MachineSource {
     /// Read the machine in this format, whatever its extension or content.
     #[arg(long, value_enum)]
     pub format: Option<MachineFormat>,
+    /// Start in this state (Morphett files start in 0 unless told).
+    #[arg(long, value_name = "STATE")]
+    pub start: Option<String>,
+    /// Morphett files: skip bad lines and let a later rule for the same state and symbol win,
+    /// each with a warning, as Morphett's simulator does (strict by default).
+    #[arg(long)]
+    pub lenient: bool,
+    /// An undefined transition (bbchallenge's ---, a Morphett state and symbol without a
+    /// rule): halt = the step into it counts and halts; no-rule = the run stops before it.
+    #[arg(long, value_enum, default_value_t = Undefined::Halt, value_name = "MEANING")]
+    pub undefined: Undefined,
 }
 
 /// Pictures of a trace: a space-time diagram, one row per step, one column per cell.
