@@ -38,6 +38,17 @@ pub enum SizeError {
     /// A window of no cells.
     #[error("a tape window of 0 cells holds no cell to run on: the window needs 1 cell or more")]
     EmptyWindow,
+    /// A window wider than any predictor can read across: the `cells` predictor reads S + 2
+    /// tokens back, and the executor's ring holds at most [`MAX_OFFSET`] of them.
+    #[error("a tape window of {size} cells (about {estimate}) is wider than the {max} cells a predictor can read back across (the executor keeps at most {MAX_OFFSET} tokens)")]
+    WindowTooWide {
+        /// The cells asked for.
+        size: usize,
+        /// What it would allocate.
+        estimate: String,
+        /// The widest window.
+        max: usize,
+    },
     /// A size whose estimate is over its limit.
     #[error("{what} of {size} would need about {estimate}, over the limit of {limit}")]
     TooLarge {
@@ -76,7 +87,14 @@ pub fn check_window(size: usize) -> Result<(), SizeError> {
         return Err(SizeError::EmptyWindow);
     }
     let estimate = (size as u64).saturating_mul(BYTES_PER_CELL);
-    if size > MAX_WINDOW || estimate > MEMORY_LIMIT {
+    if size > MAX_WINDOW {
+        return Err(SizeError::WindowTooWide {
+            size,
+            estimate: bytes(estimate),
+            max: MAX_WINDOW,
+        });
+    }
+    if estimate > MEMORY_LIMIT {
         let limit_cells = MAX_WINDOW.min((MEMORY_LIMIT / BYTES_PER_CELL) as usize);
         return Err(SizeError::TooLarge {
             what: "a tape window",

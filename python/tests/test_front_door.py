@@ -49,7 +49,7 @@ def test_a_trace_too_long_to_collect_is_bad_input_not_a_crash():
 
 def test_a_window_beyond_the_limits_is_bad_input_not_an_allocation():
     m = arsim.load("machines/bb2.ron")
-    with pytest.raises(arsim.BadInput, match="a tape window of 1000000000 cells would need about"):
+    with pytest.raises(arsim.BadInput, match="a tape window of 1000000000 cells"):
         m.trace(tape=10**9)
     with pytest.raises(arsim.BadInput, match="a tape window of 1000000000 cells"):
         arsim.compile(m, tape=10**9)

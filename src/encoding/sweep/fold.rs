@@ -34,7 +34,7 @@ pub enum Fold {
 
 /// Chains of stay moves that never end: the sweep encoding cannot fold them.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("machine {machine}: a chain of stay moves never ends ({}); the sweep encoding folds every chain of stay moves, so it cannot take this machine ({} (state, symbol) pairs lead into such a chain)", .cycles.join("; "), .pairs.len())]
+#[error("a chain of stay moves never ends ({}); the sweep encoding folds every chain of stay moves, so it cannot take this machine ({} (state, symbol) pairs lead into such a chain)", .cycles.join("; "), .pairs.len())]
 pub struct StayLoops {
     /// The machine's name.
     pub machine: String,
