@@ -733,3 +733,48 @@ fn a_head_start_survives_conversion_where_the_format_can_say_it() {
     let yaml = String::from_utf8(write_machine(&first, MachineFormat::Yaml).unwrap()).unwrap();
     assert!(yaml.contains("input: \"111\""), "{yaml}");
 }
+
+/// Messages that blamed the wrong thing (issue 25.8): a start state given beside a file is not
+/// blamed on the file's `start:` line; a byte-order mark is no part of a `.ron` or `.tm` file; a
+/// RON struct of another name is named as such, not as a Rust type of arsim's.
+#[test]
+fn loading_messages_blame_the_right_thing() {
+    use arsim::machine::{load_machine_with, LoadOptions};
+    let opts = LoadOptions {
+        start: Some("Q".into()),
+        ..LoadOptions::default()
+    };
+    let e = load_machine_with("machines/bb2.ron", &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown state \"Q\" in start") && !e.contains("bb2.ron:1"),
+        "{e}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bom = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, [&b"\xef\xbb\xbf"[..], text.as_bytes()].concat()).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let ron = bom(
+        "bb2.ron",
+        &std::fs::read_to_string("machines/bb2.ron").unwrap(),
+    );
+    assert_eq!(
+        interpreter::run(&load_machine(&ron).unwrap(), &Input::default(), 100).steps,
+        6
+    );
+    let tm = bom("one.tm", "0 _ 1 r halt\n");
+    assert_eq!(
+        interpreter::run(&load_machine(&tm).unwrap(), &Input::default(), 100).steps,
+        1
+    );
+    let p = dir.path().join("other.ron");
+    std::fs::write(&p, "Machine(name: \"x\")").unwrap();
+    let e = load_machine(p.to_str().unwrap()).unwrap_err().to_string();
+    assert!(
+        e.contains("expected a machine") && !e.contains("MachineSpec"),
+        "{e}"
+    );
+}

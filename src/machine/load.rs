@@ -318,6 +318,8 @@ pub(crate) fn from_bytes_with(
     index: Option<usize>,
     opts: &LoadOptions,
 ) -> Result<Loaded, LoadError> {
+    // A byte-order mark (editors on Windows write one) is no part of the text.
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let text = || {
         std::str::from_utf8(bytes).map_err(|_| LoadError::NotText {
             path: path.to_string(),
@@ -332,10 +334,11 @@ pub(crate) fn from_bytes_with(
                 col: e.col,
                 message: e.message,
             })?;
+            let mut map = SourceMap::scan(text);
             if let Some(start) = &opts.start {
                 spec.start = start.clone();
+                map.forget("start");
             }
-            let map = SourceMap::scan(text);
             let mut m = validate(&spec, Some(&map), Some(path)).map_err(LoadError::Invalid)?;
             if m.name.is_empty() {
                 m.name = stem.to_string();

@@ -29,7 +29,18 @@ pub fn parse(text: &str) -> Result<MachineSpec, RonError> {
         .map_err(|e| RonError {
             line: e.span.start.line,
             col: e.span.start.col,
-            message: e.code.to_string(),
+            // serde names the Rust type; a file names none, or any.
+            message: e
+                .code
+                .to_string()
+                .replace(
+                    "Expected struct `MachineSpec` but found",
+                    "expected a machine `( name: …, symbols: …, states: …, rules: … )`, found the struct",
+                )
+                .replace(
+                    "for struct `MachineSpec`",
+                    "for a machine `( name: …, symbols: …, states: …, rules: … )`",
+                ),
         })
 }
 
@@ -167,6 +178,12 @@ impl SourceMap {
             i += 1;
         }
         map
+    }
+
+    /// Forgets the line of a top-level key whose value came from elsewhere (a start state given
+    /// beside the file), so that no problem with it is blamed on the file.
+    pub fn forget(&mut self, key: &str) {
+        self.keys.remove(key);
     }
 
     /// The line of a top-level key such as `start`.
