@@ -980,3 +980,53 @@ fn convert_and_dot_take_the_loading_flags() {
     ]);
     assert!(out.status.success());
 }
+
+/// Exits that tell the truth when stdout fails (issue 25.24): a pipe closed before the report
+/// is printed cuts the output short but keeps a failed certificate's exit 1, and a full disk is
+/// an error (exit 2, said on stderr), not a panic (101).
+#[test]
+fn a_failed_write_never_turns_into_success_or_a_panic() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("bb2.safetensors");
+    assert!(
+        arsim(&["compile", "machines/bb2.ron", "--out", w.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let closed = |args: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_arsim"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before anything is written
+        child.wait().unwrap().code()
+    };
+    // bb2's weights on another machine: the certificate fails, and says so through the pipe.
+    assert_eq!(
+        closed(&["certify", "1RB0LB_1LA1RZ", "--weights", w.to_str().unwrap()]),
+        Some(1)
+    );
+    assert_eq!(closed(&["certify", "machines/bb2.ron"]), Some(0));
+    if std::path::Path::new("/dev/full").exists() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_arsim"))
+            .args(["run", "machines/bb2.ron"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("cannot write to standard output") && !err.contains("panicked"),
+            "{err}"
+        );
+    }
+}

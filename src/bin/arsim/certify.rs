@@ -37,6 +37,7 @@ pub fn cmd_certify(
     });
     bar.finish_and_clear();
     let report = report.map_err(anyhow::Error::from)?;
+    crate::verdict_before_printing(!report.certified());
     if json {
         print_json(&certify_json(&m, &p, &report));
     } else {

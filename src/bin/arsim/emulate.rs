@@ -38,6 +38,7 @@ pub fn cmd_emulate(
 /// Prints an emulation report and maps it to the exit status: a run that left the window is
 /// bad input (2), a divergence a failed verification (1).
 pub fn report_emulation(report: &EmulationReport, json: bool) -> Result<(), Failure> {
+    crate::verdict_before_printing(!report.agree);
     if json {
         print_json(report);
     } else {

@@ -130,6 +130,11 @@ fn message(e: &anyhow::Error) -> String {
 
 /// `arsim run machines/bb5.ron | head -1`: when stdout is closed early, printing fails; exit
 /// quietly with 0, as Unix filters do, instead of panicking with a message.
+///
+/// A closed pipe may end the output early, but never turns a failure into success: a command
+/// whose verdict is known before it prints says so with [`verdict_before_printing`], and that
+/// status is the exit's. Any other failure to write (`> /dev/full`) is an error, exit 2, not a
+/// panic.
 fn quiet_on_closed_stdout() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -139,11 +144,30 @@ fn quiet_on_closed_stdout() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(0);
+        if message.contains("failed printing to stdout") {
+            if message.contains("Broken pipe") {
+                std::process::exit(
+                    EXIT_IF_CUT
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                        .into(),
+                );
+            }
+            let why = message.rsplit(": ").next().unwrap_or(message);
+            eprintln!("error: cannot write to standard output: {why}");
+            std::process::exit(2);
         }
         default(info);
     }));
+}
+
+/// The exit status of a command whose output a closed pipe cuts short (0 until a command says
+/// its verdict).
+static EXIT_IF_CUT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Records `failed` (exit 1) before a command prints a report of a failed check, so that a
+/// closed stdout ends it with that status and not 0.
+pub fn verdict_before_printing(failed: bool) {
+    EXIT_IF_CUT.store(failed as u8, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Prints one JSON object on stdout, its first key `schema_version`, the rest as the value
