@@ -54,6 +54,14 @@ pub enum WindowError {
     /// The window has no cells.
     #[error("the tape window must have at least one cell")]
     Empty,
+    /// The window's origin (where the input's first cell goes) lies outside it.
+    #[error("the window's origin, cell {origin}, lies outside its {size} cells")]
+    OriginOutside {
+        /// The origin.
+        origin: usize,
+        /// Window size.
+        size: usize,
+    },
     /// The input does not fit right of the origin.
     #[error("the input ({input} cells from window cell {origin}) does not fit in a window of {size} cells")]
     InputTooLong {
@@ -99,7 +107,13 @@ impl WindowConfig {
         if window.size == 0 {
             return Err(WindowError::Empty);
         }
-        if window.origin >= window.size || window.origin + input.len() > window.size {
+        if window.origin >= window.size {
+            return Err(WindowError::OriginOutside {
+                origin: window.origin,
+                size: window.size,
+            });
+        }
+        if window.origin + input.len() > window.size {
             return Err(WindowError::InputTooLong {
                 input: input.len(),
                 origin: window.origin,

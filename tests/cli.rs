@@ -1030,3 +1030,30 @@ fn a_failed_write_never_turns_into_success_or_a_panic() {
         );
     }
 }
+
+/// Nonsense refused where it is given (issue 25.27): an origin outside the window is refused
+/// before a file is written that `emulate` would refuse, and `#N` on a file of one machine is
+/// not silently ignored.
+#[test]
+fn an_origin_outside_the_window_and_an_index_into_one_machine_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("o.safetensors");
+    let out = arsim(&[
+        "compile",
+        "machines/bb2.ron",
+        "--tape",
+        "5",
+        "--origin",
+        "18446744073709551615",
+        "--out",
+        w.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("origin, cell 18446744073709551615, lies outside its 5 cells"));
+    assert!(!w.exists());
+    let out = arsim(&["run", "machines/bb2.ron#3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("picks a machine of a seed database"));
+    assert!(arsim(&["run", "machines/bb2.ron#0"]).status.success());
+}

@@ -40,6 +40,14 @@ pub enum ApiError {
         /// Why.
         message: String,
     },
+    /// The window cannot hold the run at all.
+    #[error("machine {machine}: {source}")]
+    Window {
+        /// The machine's name.
+        machine: String,
+        /// Why.
+        source: crate::window::WindowError,
+    },
     /// A collected trace would hold more tokens than the limit.
     #[error("machine {machine}: the trace has more than {limit} tokens (after {steps} steps); bound the steps, or take a smaller window")]
     TraceTooLong {

@@ -23,7 +23,7 @@ use crate::rows::ExecutorChoice;
 use crate::weights::Weights;
 use crate::weights::{self, with_dense, Metadata};
 use crate::window::window_of_run;
-use crate::window::Window;
+use crate::window::{Window, WindowError};
 use std::path::Path;
 
 /// `kind` for `machine` on `window`; a machine the encoding cannot take is a compile error.
@@ -95,6 +95,15 @@ pub fn resolve_window(
         .or_else(|| meta.and_then(|m| m.window))
         .unwrap_or_else(|| window_of_run(machine, input, max_steps));
     crate::limits::check_window(w.size)?;
+    if w.origin >= w.size {
+        return Err(ApiError::Window {
+            machine: machine.name().to_string(),
+            source: WindowError::OriginOutside {
+                origin: w.origin,
+                size: w.size,
+            },
+        });
+    }
     Ok(w)
 }
 

@@ -105,6 +105,16 @@ pub enum LoadError {
         "no such machine file: {0} (and it is not a standard-format string such as 1RB1LB_1LA1RZ)"
     )]
     NotFound(String),
+    /// `FILE#N` on a file that holds one machine: only a seed database has machines to pick.
+    #[error("{path}#{index}: `#N` picks a machine of a seed database; {path} is one machine ({format} format)")]
+    NotADatabase {
+        /// The file.
+        path: String,
+        /// The index asked for.
+        index: usize,
+        /// The file's format.
+        format: &'static str,
+    },
     /// The file could not be read.
     #[error("cannot read {path}: {error}")]
     Io {
@@ -325,6 +335,13 @@ pub(crate) fn from_bytes_with(
             path: path.to_string(),
         })
     };
+    if let (Some(index @ 1..), false) = (index, format == MachineFormat::Seed) {
+        return Err(LoadError::NotADatabase {
+            path: path.to_string(),
+            index,
+            format: format.name(),
+        });
+    }
     let mut loaded = match format {
         MachineFormat::Ron => {
             let text = text()?;
