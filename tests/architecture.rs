@@ -836,11 +836,17 @@ mod each_rule_can_fail {
         files
     }
 
-    fn violations(extra: &[SourceFile]) -> Vec<String> {
-        check(&tree(extra), &Layers::parse(TABLE))
+    /// The rules' messages for the files `t`, under the small table.
+    fn run(t: &[SourceFile]) -> Vec<String> {
+        check(t, &Layers::parse(TABLE))
             .into_iter()
             .map(|v| v.0)
             .collect()
+    }
+
+    /// The rules' messages for the clean tree with `extra` files added.
+    fn violations(extra: &[SourceFile]) -> Vec<String> {
+        run(&tree(extra))
     }
 
     #[test]
@@ -866,10 +872,7 @@ mod each_rule_can_fail {
         );
         let mut t = tree(&[]);
         t[3].text = "pub fn load() { crate::encoding::registry::f; }".into();
-        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
-            .into_iter()
-            .map(|v| v.0)
-            .collect();
+        let v = run(&t);
         assert!(
             v.iter()
                 .any(|v| v.contains("src/machine/load.rs:1") && v.contains("up a layer")),
@@ -883,10 +886,7 @@ mod each_rule_can_fail {
         // machine/mod.rs → machine/load.rs (re-export), load.rs → machine/mod.rs (super).
         t[2].text = "pub mod load; pub use load::load; pub struct M;".into();
         t[3].text = "use super::M; pub fn load() {}".into();
-        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
-            .into_iter()
-            .map(|v| v.0)
-            .collect();
+        let v = run(&t);
         assert!(
             v.iter().any(|v| v.starts_with("a circle of 2 files")),
             "{v:?}"
@@ -899,7 +899,7 @@ mod each_rule_can_fail {
         // machine/mod.rs only re-exports; load.rs names `crate::machine::M`, defined in model.rs.
         t[2].text = "pub mod load; pub mod model; pub use load::load; pub use model::M;".into();
         t[3].text = "use crate::machine::M; pub fn load() {}".into();
-        assert!(check(&t, &Layers::parse(TABLE)).is_empty());
+        assert!(run(&t).is_empty());
     }
 
     #[test]
@@ -908,14 +908,11 @@ mod each_rule_can_fail {
         t[2].text = "pub mod load; pub mod model; pub use load::load; pub use model::M;".into();
         // `use crate::machine;` alone is no edge to machine/mod.rs; `machine::M` is one to model.rs.
         t[3].text = "use crate::machine; pub fn load() -> machine::M { machine::M }".into();
-        assert!(check(&t, &Layers::parse(TABLE)).is_empty());
+        assert!(run(&t).is_empty());
         t[4].text = "pub mod registry; pub enum EncodingKind { A, B } use crate::machine; fn f(_: machine::M) {}".into();
         t[3].text =
             "use crate::encoding; pub fn load() -> encoding::EncodingKind { todo() }".into();
-        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
-            .into_iter()
-            .map(|v| v.0)
-            .collect();
+        let v = run(&t);
         assert!(
             v.iter()
                 .any(|v| v.contains("src/machine/load.rs:1") && v.contains("up a layer")),
@@ -928,10 +925,7 @@ mod each_rule_can_fail {
         let mut t = tree(&[]);
         t[2].text = "pub mod load; pub use load::load; pub struct M;".into();
         t[3].text = "macro_rules! m { () => { crate::machine::M } } pub fn load() {}".into();
-        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
-            .into_iter()
-            .map(|v| v.0)
-            .collect();
+        let v = run(&t);
         assert!(v.iter().any(|v| v.starts_with("a circle")), "{v:?}");
     }
 
@@ -939,7 +933,7 @@ mod each_rule_can_fail {
     fn unit_tests_may_reach_up() {
         let mut t = tree(&[]);
         t[3].text = "pub fn load() {} #[cfg(test)] mod tests { use crate::api::load; }".into();
-        assert!(check(&t, &Layers::parse(TABLE)).is_empty());
+        assert!(run(&t).is_empty());
     }
 
     #[test]
@@ -969,16 +963,10 @@ mod each_rule_can_fail {
     fn a_wildcard_arm_fails_even_in_the_registry() {
         let mut t = tree(&[]);
         t[5].text = "fn f(k: E) { match k { EncodingKind::A => {}, _ => {} } }".into();
-        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
-            .into_iter()
-            .map(|v| v.0)
-            .collect();
+        let v = run(&t);
         assert!(v.iter().any(|v| v.contains("wildcard arm")), "{v:?}");
         t[5].text = "fn f(k: E) { match k { EncodingKind::A => {}, other => {} } }".into();
-        let v: Vec<String> = check(&t, &Layers::parse(TABLE))
-            .into_iter()
-            .map(|v| v.0)
-            .collect();
+        let v = run(&t);
         assert!(v.iter().any(|v| v.contains("wildcard arm")), "{v:?}");
     }
 
