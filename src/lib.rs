@@ -38,6 +38,7 @@ pub mod encoding;
 pub mod executor;
 pub mod fs;
 pub mod graph;
+pub mod hf;
 pub mod interpreter;
 pub mod kernel;
 pub mod learn;

@@ -163,6 +163,9 @@ pub enum ApiError {
         /// What is wrong with it.
         message: String,
     },
+    /// A model directory could not be written or read back (`compile --hf`, `certify --hf`).
+    #[error(transparent)]
+    Hf(#[from] crate::hf::HfError),
     /// A request these weights cannot serve (sparse weights as offset matrices, say).
     #[error("{message}")]
     Unsupported {

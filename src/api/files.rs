@@ -37,7 +37,9 @@ fn header_format(path: &Path) -> Result<Option<String>, ApiError> {
         })
     };
     let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut head = [0u8; 8];
+    // The 8-byte header length and the header's first byte, `{` in every safetensors file: a
+    // length whose low bytes happen to read as a pickle's opcode is still a safetensors file.
+    let mut head = [0u8; 9];
     let mut got = 0;
     while got < head.len() {
         match file.read(&mut head[got..]).map_err(io)? {
@@ -46,6 +48,7 @@ fn header_format(path: &Path) -> Result<Option<String>, ApiError> {
         }
     }
     let what = match &head[..got] {
+        [_, _, _, _, _, _, _, _, b'{'] => None,
         [b'P', b'K', 3, 4, ..] => {
             Some("a zip archive (PyTorch's torch.save writes these .pt files)")
         }
@@ -61,12 +64,12 @@ fn header_format(path: &Path) -> Result<Option<String>, ApiError> {
     if got < head.len() {
         return Ok(None);
     }
-    let n = u64::from_le_bytes(head);
-    if n > MAX_HEADER {
+    let n = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+    if n > MAX_HEADER || n == 0 {
         return Ok(None);
     }
-    let mut json = vec![0u8; n as usize];
-    if file.read_exact(&mut json).is_err() {
+    let mut json = vec![b'{'; n as usize];
+    if file.read_exact(&mut json[1..]).is_err() {
         return Ok(None);
     }
     let Ok(header) = serde_json::from_slice::<serde_json::Value>(&json) else {
@@ -82,21 +85,22 @@ fn header_format(path: &Path) -> Result<Option<String>, ApiError> {
 /// Writes `weights` with `meta` to `path`, whole or not at all, in the same bytes every time
 /// (the header's keys sorted: `weights::canonical`).
 pub fn write_weights(weights: &Weights, meta: &Metadata, path: &Path) -> Result<(), ApiError> {
-    let bytes = match weights {
+    write_atomic(path, &weights_bytes(weights, meta)).map_err(WeightsError::from)?;
+    Ok(())
+}
+
+/// The bytes [`write_weights`] writes.
+pub fn weights_bytes(weights: &Weights, meta: &Metadata) -> Vec<u8> {
+    match weights {
         Weights::Dense(d) => with_dense!(d, p => weights::dense_bytes(p, meta)),
         Weights::Sparse(p) => weights::sparse_bytes(p, meta),
-    };
-    write_atomic(path, &bytes).map_err(WeightsError::from)?;
-    Ok(())
+    }
 }
 
 /// The metadata a file of `weights` written with `meta` holds, key by key (the layout, dtype and
 /// rule filled in from the weights, as [`write_weights`] writes them).
 pub fn file_metadata(weights: &Weights, meta: &Metadata) -> BTreeMap<String, String> {
-    let bytes = match weights {
-        Weights::Dense(d) => with_dense!(d, p => weights::dense_bytes(p, meta)),
-        Weights::Sparse(p) => weights::sparse_bytes(p, meta),
-    };
+    let bytes = weights_bytes(weights, meta);
     weights::header(&bytes)
         .and_then(|h| h.get("__metadata__").cloned())
         .and_then(|m| serde_json::from_value(m).ok())
@@ -146,5 +150,23 @@ mod tests {
         std::fs::write(&pt, b"\x80\x02}q\x00.").unwrap();
         let e = read_weights(&pt).unwrap_err().to_string();
         assert!(e.contains("pickle"), "{e}");
+    }
+
+    #[test]
+    fn a_header_whose_length_reads_like_a_pickle_is_still_safetensors() {
+        // A header of 0x280 bytes starts the file with 0x80 0x02, a pickle's first two bytes.
+        let mut header = r#"{"__metadata__":{"format":"arsim-linear-ar/1","pad":""}}"#.to_string();
+        let pad = 0x280 - header.len();
+        header.insert_str(header.len() - 3, &"x".repeat(pad));
+        assert_eq!(header.len(), 0x280);
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(header.as_bytes());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.safetensors");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(
+            header_format(&path).unwrap().as_deref(),
+            Some("arsim-linear-ar/1")
+        );
     }
 }

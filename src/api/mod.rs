@@ -24,6 +24,7 @@
 
 pub mod error;
 pub mod files;
+pub mod hf;
 pub mod inputs;
 pub mod learner;
 pub mod load;
@@ -38,7 +39,8 @@ pub mod tokens;
 pub mod trace;
 
 pub use error::{chain, ApiError};
-pub use files::{file_metadata, read_weights, write_weights};
+pub use files::{file_metadata, read_weights, weights_bytes, write_weights};
+pub use hf::{certify_hf, export_hf, HfCertificate, HfExport};
 pub use inputs::{input_spec, InputsField, InputsRequest};
 pub use learner::{
     learn, learn_defaults, learned_predictor, Algo, InputSpec, LearnOptions, LearnProgress,

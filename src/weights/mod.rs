@@ -25,6 +25,7 @@
 mod canonical;
 pub mod meta;
 
+pub(crate) use canonical::canonical as canonical_bytes;
 pub use meta::{ascii_alias, fingerprint, Metadata};
 
 use crate::fs::{write_atomic, WriteError};

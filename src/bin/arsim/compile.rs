@@ -30,6 +30,7 @@ pub fn cmd_compile(
     out: Option<PathBuf>,
     list: bool,
     pictures: Pictures,
+    hf: Option<(PathBuf, Option<usize>)>,
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
@@ -51,10 +52,16 @@ pub fn cmd_compile(
     if let Some(path) = &out {
         arsim::api::save(&m, &enc, &weights, &input, path).map_err(anyhow::Error::from)?;
     }
+    let exported = match hf {
+        Some((dir, context)) => Some(crate::hf::export(
+            &m, &enc, &weights, &input, &dir, context, json,
+        )?),
+        None => None,
+    };
     match &weights {
-        Weights::Dense(DenseWeights::Int(p)) => {
-            dense(&m, encoding, w, p, &labels, list, out, pictures, json)
-        }
+        Weights::Dense(DenseWeights::Int(p)) => dense(
+            &m, encoding, w, p, &labels, list, out, pictures, exported, json,
+        ),
         Weights::Sparse(p) => {
             sparse(&m, w, p, &labels, list, out, json);
             Ok(())
@@ -73,6 +80,7 @@ fn dense(
     list: bool,
     out: Option<PathBuf>,
     pictures: Pictures,
+    hf: Option<arsim::api::HfExport>,
     json: bool,
 ) -> Result<(), Failure> {
     let layout = p.layout();
@@ -108,6 +116,7 @@ fn dense(
             "out": out.as_ref().map(|p| p.display().to_string()),
             "png": png.as_ref().map(|p| p.display().to_string()),
             "svg": svg.as_ref().map(|p| p.display().to_string()),
+            "hf": hf,
         }));
     } else {
         println!("machine      {}", m.name());
@@ -140,6 +149,9 @@ fn dense(
         }
         for path in [&out, &png, &svg].into_iter().flatten() {
             println!("wrote        {}", path.display());
+        }
+        if let Some(e) = &hf {
+            crate::hf::print_export(e);
         }
     }
     Ok(())

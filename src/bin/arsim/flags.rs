@@ -100,6 +100,15 @@ pub enum Command {
         /// The old spelling of --plot FILE.svg, kept for one version.
         #[arg(long, value_parser = svg_path, hide = true)]
         svg: Option<PathBuf>,
+        /// Also write the predictor as a Hugging Face GPT-2 model directory (config.json,
+        /// model.safetensors, tokenizer): `AutoModelForCausalLM.from_pretrained(DIR)` loads it and
+        /// its greedy generate() is this predictor (proofs/transformer.md).
+        #[arg(long, value_name = "DIR")]
+        hf: Option<PathBuf>,
+        /// The model's context length with --hf, `<bos>` included [default: the trace of the
+        /// input, plus one].
+        #[arg(long, value_name = "N", requires = "hf")]
+        context: Option<usize>,
     },
     /// Check the compiled weights on every local context a valid trace can contain.
     ///
@@ -117,6 +126,11 @@ pub enum Command {
         /// Certify these weights (a safetensors file) instead of the compiled ones.
         #[arg(long)]
         weights: Option<PathBuf>,
+        /// Certify a model directory written by `compile --hf`: its predictor on every local
+        /// context, the model against the construction bit for bit, and the float bound (f32
+        /// and bf16) at every position before its context length.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["weights", "encoding", "tape"])]
+        hf: Option<PathBuf>,
     },
     /// Measure length complexity (generated tokens) against tape size or input length.
     ///

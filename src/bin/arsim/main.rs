@@ -8,6 +8,7 @@ mod compile;
 mod convert;
 mod emulate;
 mod flags;
+mod hf;
 mod hints;
 mod learn;
 mod length;
@@ -269,6 +270,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             plot,
             png,
             svg,
+            hf,
+            context,
         } => compile::cmd_compile(
             &machine,
             &window,
@@ -279,13 +282,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 let (png, svg) = flags::pictures(plot, png, svg);
                 compile::Pictures { png, svg }
             },
+            hf.map(|dir| (dir, context)),
             json,
         ),
+        Command::Certify {
+            machine,
+            window: _,
+            encoding: _,
+            weights: _,
+            hf: Some(dir),
+        } => hf::cmd_certify_hf(&machine, &dir, json),
         Command::Certify {
             machine,
             window,
             encoding,
             weights,
+            hf: None,
         } => certify::cmd_certify(&machine, &window, encoding, weights.as_deref(), json),
         Command::Length {
             machine,

@@ -1,0 +1,218 @@
+//! Compiled predictors as Hugging Face GPT-2 checkpoints, for every shell: `arsim compile --hf
+//! DIR`, `arsim certify --hf DIR` and Python's `arsim.hf.export` all come here
+//! (proofs/transformer.md).
+//!
+//! ```
+//! use arsim::api::{export_hf, certify_hf, load_machine, EncodingKind, HeldPredictor, Input};
+//! let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
+//! let p = HeldPredictor::compile(&bb2, &Input::default(), EncodingKind::Cells, None).unwrap();
+//! let dir = tempfile::tempdir().unwrap();
+//! let export = export_hf(&p, &bb2, &Input::default(), dir.path(), None).unwrap();
+//! assert_eq!(export.heads, 3);
+//! let cert = certify_hf(dir.path(), None, &mut |_, _| {}).unwrap();
+//! assert!(cert.certified);
+//! ```
+
+use crate::api::error::ApiError;
+use crate::api::files::{file_metadata, weights_bytes};
+use crate::api::predictors::{HeldPredictor, COMPILE_MAX_STEPS};
+use crate::api::trace::token_trace;
+use crate::certify::{Certificate, CertifyReport};
+use crate::hf::{self, FloatCertificate, Plan};
+use crate::machine::convert::write_machine;
+use crate::machine::load::MachineFormat;
+use crate::machine::load_machine;
+use crate::machine::{Input, Machine};
+use crate::weights::{with_dense, DenseWeights, Weights};
+use serde::Serialize;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// The longest trace whose length sizes a default context.
+pub const MAX_DEFAULT_CONTEXT: usize = 1 << 20;
+
+/// What `export_hf` wrote.
+#[derive(Clone, Debug, Serialize)]
+pub struct HfExport {
+    /// The directory.
+    pub dir: String,
+    /// The files written in it.
+    pub files: Vec<String>,
+    /// The context length N (`n_positions`), `<bos>` included.
+    pub context: usize,
+    /// The vocabulary: the dictionary and `<bos>`.
+    pub vocab_size: usize,
+    /// One head per offset.
+    pub heads: usize,
+    /// `n_embd / n_head`.
+    pub head_dim: usize,
+    /// `n_embd`.
+    pub n_embd: usize,
+    /// K, the ternary digits of a position.
+    pub frequencies: usize,
+    /// β.
+    pub temperature: f64,
+    /// Parameters in `model.safetensors`.
+    pub parameters: u64,
+}
+
+fn hf_error(e: hf::HfError) -> ApiError {
+    ApiError::Hf(e)
+}
+
+/// The dense weights and the plan `held` exports to at `context`.
+fn plan_of(
+    held: &HeldPredictor,
+    context: usize,
+    prompt: usize,
+) -> Result<(Plan, Vec<hf::gpt2::Tensor>), ApiError> {
+    with_dense!(dense(held)?, p => hf::build(p, context, prompt)).map_err(hf_error)
+}
+
+/// The dense weights of `held`; sparse (`gates`) weights have no offsets for heads to read.
+fn dense(held: &HeldPredictor) -> Result<&DenseWeights, ApiError> {
+    match &held.weights {
+        Weights::Dense(d) => Ok(d),
+        Weights::Sparse(_) => Err(ApiError::Unsupported {
+            message: "gates weights are one sparse map per position, not offset matrices: a transformer's heads read fixed offsets; export a cells or sweep predictor".into(),
+        }),
+    }
+}
+
+/// The prompt length and the trace length of `input` under `held`'s encoding and window.
+fn trace_length(
+    held: &HeldPredictor,
+    machine: &Machine,
+    input: &Input,
+) -> Result<(usize, usize), ApiError> {
+    let t = token_trace(
+        machine,
+        input,
+        held.kind()?,
+        held.window(),
+        COMPILE_MAX_STEPS,
+        MAX_DEFAULT_CONTEXT as u64,
+    )?;
+    Ok((t.prompt_tokens, t.ids.len()))
+}
+
+/// Writes `held` (for `machine`) as a GPT-2 model directory `dir`: context `context`, else the
+/// run of `input` (at most [`COMPILE_MAX_STEPS`] steps) and `<bos>`.
+pub fn export_hf(
+    held: &HeldPredictor,
+    machine: &Machine,
+    input: &Input,
+    dir: &Path,
+    context: Option<usize>,
+) -> Result<HfExport, ApiError> {
+    let (prompt, length) = trace_length(held, machine, input)?;
+    let context = context.unwrap_or(length + 1);
+    let (plan, tensors) = plan_of(held, context, prompt)?;
+    let predictor_file = weights_bytes(&held.weights, &held.meta);
+    let machine_ron =
+        write_machine(machine, MachineFormat::Ron).map_err(|e| ApiError::Unsupported {
+            message: format!("machine {}: {e}", machine.name()),
+        })?;
+    let arsim = json!({
+        "format": hf::FORMAT,
+        "version": hf::FORMAT_VERSION,
+        "plan": plan,
+        "machine": machine.name(),
+        "encoding": held.kind()?.name(),
+        "tape_cells": held.window().map(|w| w.size),
+        "predictor": file_metadata(&held.weights, &held.meta),
+        "proof": "proofs/transformer.md",
+    });
+    let labels = held.layout().map(|l| l.tokens.clone()).unwrap_or_default();
+    let files = hf::files(&plan, &tensors, &labels, arsim, predictor_file, machine_ron);
+    let written = hf::write_dir(dir, &files).map_err(hf_error)?;
+    Ok(HfExport {
+        dir: dir.display().to_string(),
+        files: written.iter().map(|p| p.display().to_string()).collect(),
+        context: plan.context,
+        vocab_size: plan.vocab_size(),
+        heads: plan.heads(),
+        head_dim: plan.head_dim,
+        n_embd: plan.n_embd(),
+        frequencies: plan.frequencies,
+        temperature: plan.temperature,
+        parameters: tensors.iter().map(|t| t.values.len() as u64).sum(),
+    })
+}
+
+/// What `arsim certify --hf` found.
+#[derive(Clone, Debug, Serialize)]
+pub struct HfCertificate {
+    /// The directory.
+    pub dir: String,
+    /// The machine's name.
+    pub machine: String,
+    /// The encoding.
+    pub encoding: &'static str,
+    /// The window size S.
+    pub tape_cells: usize,
+    /// `model.safetensors` is the construction of `arsim.safetensors`, bit for bit.
+    pub model_is_construction: bool,
+    /// The linear predictor's own certificate (every local context).
+    pub local: Certificate,
+    /// The float certificate: the bound at each precision.
+    pub float: FloatCertificate,
+    /// The local certificate holds and the f32 bound holds: `generate()` in float32 is the
+    /// predictor's greedy trace at every position before the context length.
+    pub certified: bool,
+    /// The same in bfloat16.
+    pub certified_bf16: bool,
+}
+
+/// Certifies the model directory `dir` (written by [`export_hf`]): its predictor on every
+/// local context of `machine` (else of `dir/machine.ron`), the model against the construction,
+/// and the float bound at every position before its context length.
+pub fn certify_hf(
+    dir: &Path,
+    machine: Option<&Machine>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<HfCertificate, ApiError> {
+    let (_, plan) = hf::read_config(dir).map_err(hf_error)?;
+    let held = HeldPredictor::read(&dir.join("arsim.safetensors"))?;
+    let own;
+    let machine = match machine {
+        Some(m) => m,
+        None => {
+            let path: PathBuf = dir.join("machine.ron");
+            own = load_machine(&path.display().to_string())?;
+            &own
+        }
+    };
+    let prompt = plan
+        .context
+        .min(plan.offsets.iter().copied().max().unwrap_or(1));
+    let (rebuilt, tensors) = plan_of(&held, plan.context, prompt)?;
+    if rebuilt != plan {
+        return Err(hf_error(hf::HfError::Mismatch {
+            path: dir.join("config.json").display().to_string(),
+            tensor: "arsim.plan".into(),
+            message: format!("the record says {plan:?}, the predictor builds {rebuilt:?}"),
+        }));
+    }
+    hf::check_model(dir, &tensors).map_err(hf_error)?;
+    let (prepared, report) = held.certify(machine, &Input::default(), None, progress)?;
+    let CertifyReport::Local(local) = report else {
+        return Err(ApiError::Unsupported {
+            message: "gates weights have no offset matrices to export".into(),
+        });
+    };
+    let margin = local.min_margin.value();
+    let float = with_dense!(dense(&held)?, p => hf::float_certificate(&plan, p, margin));
+    let holds = |i: usize| float.bounds[i].holds;
+    Ok(HfCertificate {
+        dir: dir.display().to_string(),
+        machine: machine.name().to_string(),
+        encoding: prepared.kind().name(),
+        tape_cells: prepared.window().size,
+        model_is_construction: true,
+        certified: local.certified && holds(0),
+        certified_bf16: local.certified && holds(1),
+        local,
+        float,
+    })
+}
