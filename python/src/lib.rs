@@ -380,6 +380,24 @@ impl Predictor {
         })
     }
 
+    /// `arsim compile --hf DIR` for this predictor: a Hugging Face GPT-2 model directory
+    /// (proofs/transformer.md); the export's facts as JSON.
+    #[pyo3(signature = (dir, machine, input, context))]
+    fn export_hf(
+        &self,
+        py: Python<'_>,
+        dir: PathBuf,
+        machine: Option<&Machine>,
+        input: Option<&str>,
+        context: Option<usize>,
+    ) -> Result<String> {
+        let run = self.machine_for(machine)?.with_input(input)?;
+        let e = py
+            .allow_threads(|| api::export_hf(&self.held, &run.machine, &run.input, &dir, context))
+            .map_err(bad)?;
+        Ok(json!(e))
+    }
+
     /// Writes the weights and metadata as a safetensors file (whole, or not at all), the bytes
     /// `arsim compile --out` writes.
     fn save(&self, py: Python<'_>, path: PathBuf) -> Result<()> {
@@ -709,6 +727,17 @@ fn checkpoint_logits<'py>(
     Ok((PyBytes::new(py, &bytes), vocab))
 }
 
+/// `arsim certify --hf DIR --json`: the model directory's predictor, construction and float
+/// bound (the machine from `machine`, else the directory's own `machine.ron`).
+#[pyfunction]
+#[pyo3(signature = (dir, machine=None))]
+fn certify_hf(py: Python<'_>, dir: PathBuf, machine: Option<&Machine>) -> Result<String> {
+    let m = machine.map(|m| m.loaded.own.machine.clone());
+    interruptible(py, |tick| {
+        Ok(json!(api::certify_hf(&dir, m.as_ref(), &mut |_, _| tick())?))
+    })
+}
+
 #[pymodule]
 fn _arsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -721,6 +750,7 @@ fn _arsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Ngram>()?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(load_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(certify_hf, m)?)?;
     m.add_function(wrap_pyfunction!(multiply_vocabulary, m)?)?;
     m.add_function(wrap_pyfunction!(multiply_cot_shape, m)?)?;
     m.add_function(wrap_pyfunction!(multiply_chain, m)?)?;

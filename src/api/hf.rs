@@ -106,7 +106,8 @@ pub fn export_hf(
     context: Option<usize>,
 ) -> Result<HfExport, ApiError> {
     let (prompt, length) = trace_length(held, machine, input)?;
-    let context = context.unwrap_or(length + 1);
+    // At least one position past the prompt, so that a run of 0 steps still exports.
+    let context = context.unwrap_or(length.max(prompt + 1) + 1);
     let (plan, tensors) = plan_of(held, context, prompt)?;
     let predictor_file = weights_bytes(&held.weights, &held.meta);
     let machine_ron =

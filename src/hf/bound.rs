@@ -142,11 +142,9 @@ pub struct FloatBound {
     pub score_error: f64,
     /// L: the attention weight a head can put off its target, at any position.
     pub leak: f64,
-    /// The relative error of a head's main term, the first layer norm's rounding at the
-    /// position it reads included.
+    /// η: the relative error of a head's main term against hard attention (both layer norms'
+    /// rounding included; their common scales cancel in the argmax).
     pub head_error: f64,
-    /// The final layer norm's per-element rounding, relative.
-    pub layer_norm_error: f64,
     /// The error of a difference of two logits from the unembedding's sums, in score units.
     pub logit_error: f64,
     /// The total: how much of the margin the float model can lose, in score units.
@@ -162,65 +160,73 @@ impl FloatBound {
     }
 }
 
-/// The bound for `plan` at `precision`, for a predictor certified with margin `margin`.
+/// The bound for `plan` at `precision`, for a predictor certified with margin `margin`
+/// (proofs/transformer.md, "The bound", whose steps the comments name).
 pub fn bound(plan: &Plan, spread: &WeightSpread, margin: f64, precision: Precision) -> FloatBound {
+    use std::f64::consts::SQRT_2;
     let u = precision.unit();
     let d = plan.n_embd();
     let k = plan.frequencies as f64;
     let n = plan.context as f64;
     let beta = plan.temperature;
+    let p = plan.position_norm2();
 
-    // The first layer norm. Inputs have Σ|x| ≤ 2 + √(2K+2)·√P; its computed mean is off 0 by
-    // the rounding of the stored embedding and of the sum.
-    let sum_abs = 2.0 + ((2.0 * k + 2.0) * plan.position_norm2()).sqrt();
-    let mean = (u + gamma(d)) * sum_abs / d as f64;
-    let e1 = u + gamma(d + 8);
-    // `y_i − y_anchor` against `x_i c₁`: relative ε_r, absolute ε_a (units of c₁).
-    let eps_r = 2.0 * u + e1 + gamma(2);
-    let eps_a = 2.0 * u * mean;
-    // Queries and keys, per component, in units of λ c₁.
-    let eta_qk = std::f64::consts::SQRT_2 * (eps_r + 2.0 * u + gamma(4) + 2.0 * eps_a);
-    // Σ_i |q_i||k_i| ≤ K (a cos/sin pair has norm 1), so the products' errors sum to at most
-    // K(2η + η²), the f32 sum adds γ_2K·K, and the product and the scale are stored (4uK).
-    let score_error = SAFETY
-        * beta
-        * (k * (2.0 * eta_qk + eta_qk * eta_qk) + k * gamma(2 * plan.frequencies) + 4.0 * u * k);
-    // Every position but the target scores at least 1.5 β lower (plan::gap), at most 2(N−1) of
-    // them, each off by at most 2E relative to the target.
-    let leak =
-        (2.0 * (n - 1.0) * (-1.5 * beta + 2.0 * score_error).exp()).min(1.0) * (1.0 + 4.0 * ACC);
-    // The value a head reads, then its output: the weight on the target (1 − L, stored), the
-    // sum (nearest rounding: 2L + 3 ulps of the accumulator), stored; the output map (its
-    // factor stored, one product, stored).
-    let eps_v = eps_r + 2.0 * eps_a + u + gamma(2);
-    let head_error = SAFETY * (2.0 * e1 + 3.0 * leak + 2.0 * u + eps_v + 3.0 * ACC + 3.0 * u);
-    let leaked = SAFETY * leak * (1.0 + eps_v);
-
-    // The final layer norm: common scale aside, each element rounded once, plus twice its mean's
-    // rounding (read through the anchor).
+    // (F1) The first layer norm. Token entries (±1) are stored exactly, position entries to
+    // within u, so the variance is off by at most 2u·P/(2+P) relative and ĉ₁ by half that, plus
+    // the f32 sums. Σx = 0 exactly, so the computed mean is only rounding.
+    let e1 = u * p / (2.0 + p) + gamma(d + 4);
+    let sum_abs_pos = ((2.0 * k + 2.0) * p).sqrt();
+    let mean = (u * sum_abs_pos + gamma(d) * (2.0 + sum_abs_pos)) / d as f64;
+    // Each column reads `ŷ_i − ŷ_anchor`: x_i c₁ to within e1 + 2u (the position entry and
+    // ŷ_i stored; 0 + u for token entries), and 2u|μ̂| absolute, in units of c₁.
+    let r_y = e1 + 2.0 * u;
+    let a_y = 2.0 * u * mean;
+    // (F2) Scores. A query component sums two stored weights (λc, λs) times ŷ, a key component
+    // one; each is stored. In units of λ c₁, per (cos, sin) pair (norm 1):
+    let comp_q = SQRT_2 * (r_y + 2.0 * a_y + u) + gamma(3) + u;
+    let comp_k = r_y + 2.0 * a_y + u + gamma(3) + u;
+    let (e_q, e_k) = (SQRT_2 * comp_q, SQRT_2 * comp_k);
+    // Over K pairs, the f32 dot product, and the score (≤ βK) stored and scaled.
+    let score_error =
+        SAFETY * beta * k * (e_q + e_k + e_q * e_k + gamma(2 * plan.frequencies) + 3.0 * u);
+    // (F3) The leak: every other position scores at least 1.5β lower (plan::gap), at most
+    // 2(N−1) of them, each moved by at most 2E against the target.
+    let leak = ((2.0 * (n - 1.0) * (-1.5 * beta + 2.0 * score_error).exp()) * (1.0 + 4.0 * ACC))
+        .min(1.0);
+    // (F4) A head's main term against hard attention, factors common to every head left out (ĝ,
+    // ĉ₂): ĉ₁ at the position it reads (e1), ŷ and v stored (2u, and the anchor's 2a_y); the
+    // weight on the target (1 − L, stored: off by L, or L + u once L is over u/2); the sum of
+    // the weighted values (the nearest-rounding lemma: 2L + 3 f32 ulps) stored (u); the output
+    // map's product stored (u); the final layer norm's element stored (u) with its mean read
+    // through the anchor (2u|μ̂'|).
     let h = plan.heads() as f64;
-    let mean_f = (u + gamma(d)) * (sum_abs + 2.0 * h) / d as f64 + 2.0 * h * head_error / d as f64;
-    let ln_error = SAFETY * (u + 2.0 * u * mean_f);
-    // The unembedding: stored weights (exact when integers fit), f32 sums over n_embd, the
-    // logit stored; for a difference of two logits.
+    let target_weight = if leak > u / 2.0 { leak + u } else { leak };
+    let mean_f = (u * sum_abs_pos + gamma(d) * (2.0 + sum_abs_pos + 2.0 * h)) / d as f64
+        + 2.0 * h * (r_y + target_weight + 2.0 * leak + 3.0 * u) / d as f64;
+    let head_error = SAFETY
+        * (e1 + 2.0 * u + 2.0 * a_y + target_weight + 2.0 * leak + 3.0 * ACC + 3.0 * u
+            + 2.0 * u * mean_f);
+    // (F5) What leaks lands on other tokens' columns: at most L of the head's mass.
+    let leaked = SAFETY * leak * (1.0 + r_y + u);
+    // (F6) The unembedding: its weights stored (exact when integers fit the precision), the f32
+    // sum over n_embd, each logit stored (|logit| ≤ Σ_h M_h + |bos| in score units); the anchor
+    // column's row sum times the rounded mean. For a difference of two logits.
     let stored = if spread.exact_in_bf16 || precision == Precision::F32 {
         0.0
     } else {
         u
     };
     let sum_m: f64 = spread.largest.iter().sum();
-    // Σ_c |U[d, c]| |z_c| ≤ Σ_h M_h (1 + η)(1 + L) on the token columns, |<bos> score| on head
-    // 0's mean column, and the anchor column's row sum times the rounded mean.
-    let per_logit = (gamma(d) + u + stored)
-        * ((1.0 + head_error) * (sum_m * (1.0 + leaked) + spread.bos_score.abs()))
-        + (u + gamma(d)) * spread.row_sum * 2.0 * mean_f;
+    let scale = (1.0 + head_error) * (sum_m * (1.0 + leaked) + spread.bos_score.abs());
+    let per_logit =
+        (gamma(d) + stored + u) * scale + (u + gamma(d)) * spread.row_sum * 2.0 * mean_f;
     let logit_error = SAFETY * 2.0 * per_logit;
-    // Against any rival, each head's main term moves by R_h·(η + ln), the leak by R_h·L, and
-    // against `<bos>` head 0's mean column by |bos score|·(η + ln).
+    // (F7) Against any rival, head h's main term moves the difference by R_h·η, the leak by
+    // R_h·L; against `<bos>`, head 0's mean column by |bos score|·η.
     let sum_r: f64 = spread.range.iter().sum();
     let margin_loss =
-        (sum_r + spread.bos_score.abs()) * (head_error + ln_error) + sum_r * leaked + logit_error;
-    let terms_small = [score_error / beta.max(1.0), head_error, ln_error, leaked]
+        (sum_r + spread.bos_score.abs()) * head_error + sum_r * leaked + logit_error;
+    let terms_small = [score_error / beta.max(1.0) / k, head_error, leaked, e_q, e_k]
         .iter()
         .all(|&t| t < 0.25);
     FloatBound {
@@ -229,7 +235,6 @@ pub fn bound(plan: &Plan, spread: &WeightSpread, margin: f64, precision: Precisi
         score_error,
         leak,
         head_error,
-        layer_norm_error: ln_error,
         logit_error,
         margin_loss,
         holds: terms_small && margin_loss < margin && margin_loss.is_finite(),
