@@ -75,12 +75,12 @@ needs_torch = pytest.mark.skipif(_RUNNABLE is not None, reason=_RUNNABLE or "")
 
 
 @needs_torch
-@pytest.mark.parametrize("machine,word", [("machines/bb4.ron", None), ("machines/binary-add.ron", "1011+11001"), ("machines/palindrome.ron", None)])
+@pytest.mark.parametrize("machine,word", [("machines/bb4.ron", None), ("machines/binary-add.ron", "1011+11001"), ("machines/palindrome.ron", "abba")])
 def test_generate_is_the_interpreters_trace(tmp_path, machine, word):
     d, facts, t = _export(tmp_path, machine, word)
     assert arsim.hf.certify(d)["certified"]
     model, tok = arsim.hf.load(d)
-    ids = torch.tensor([[facts["vocab_size"] - 1] + t.ids.tolist()])
+    ids = torch.tensor([[facts["bos_token_id"]] + t.ids.tolist()])
     # The tokenizer puts <bos> first and reads the dictionary's labels.
     assert tok(" ".join(t.tokens()), return_tensors="pt").input_ids.tolist() == ids.tolist()
     prompt = ids[:, : len(t.prompt) + 1]
@@ -99,7 +99,7 @@ def test_every_halting_corpus_run_teacher_forced(tmp_path, machine, word):
         pytest.skip(f"{machine} {word!r}: {len(t)} tokens, over {FORWARD_MAX_TOKENS} for one forward pass")
     d, facts, _ = _export(tmp_path, machine, word or None)
     model, _ = arsim.hf.load(d)
-    ids = torch.tensor([[facts["vocab_size"] - 1] + t.ids.tolist()])
+    ids = torch.tensor([[facts["bos_token_id"]] + t.ids.tolist()])
     with torch.no_grad():
         logits = model(ids).logits[0]
     start = len(t.prompt)

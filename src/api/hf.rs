@@ -40,8 +40,10 @@ pub struct HfExport {
     pub files: Vec<String>,
     /// The context length N (`n_positions`), `<bos>` included.
     pub context: usize,
-    /// The vocabulary: the dictionary and `<bos>`.
+    /// The vocabulary: the dictionary, `<bos>` and `<unk>`.
     pub vocab_size: usize,
+    /// `<bos>`'s id (the dictionary's size), which every model input starts with.
+    pub bos_token_id: usize,
     /// One head per offset.
     pub heads: usize,
     /// `n_embd / n_head`.
@@ -132,6 +134,7 @@ pub fn export_hf(
         files: written.iter().map(|p| p.display().to_string()).collect(),
         context: plan.context,
         vocab_size: plan.vocab_size(),
+        bos_token_id: plan.bos(),
         heads: plan.heads(),
         head_dim: plan.head_dim,
         n_embd: plan.n_embd(),

@@ -191,8 +191,8 @@ pub fn bound(plan: &Plan, spread: &WeightSpread, margin: f64, precision: Precisi
         SAFETY * beta * k * (e_q + e_k + e_q * e_k + gamma(2 * plan.frequencies) + 3.0 * u);
     // (F3) The leak: every other position scores at least 1.5β lower (plan::gap), at most
     // 2(N−1) of them, each moved by at most 2E against the target.
-    let leak = ((2.0 * (n - 1.0) * (-1.5 * beta + 2.0 * score_error).exp()) * (1.0 + 4.0 * ACC))
-        .min(1.0);
+    let leak =
+        ((2.0 * (n - 1.0) * (-1.5 * beta + 2.0 * score_error).exp()) * (1.0 + 4.0 * ACC)).min(1.0);
     // (F4) A head's main term against hard attention, factors common to every head left out (ĝ,
     // ĉ₂): ĉ₁ at the position it reads (e1), ŷ and v stored (2u, and the anchor's 2a_y); the
     // weight on the target (1 − L, stored: off by L, or L + u once L is over u/2); the sum of
@@ -204,7 +204,13 @@ pub fn bound(plan: &Plan, spread: &WeightSpread, margin: f64, precision: Precisi
     let mean_f = (u * sum_abs_pos + gamma(d) * (2.0 + sum_abs_pos + 2.0 * h)) / d as f64
         + 2.0 * h * (r_y + target_weight + 2.0 * leak + 3.0 * u) / d as f64;
     let head_error = SAFETY
-        * (e1 + 2.0 * u + 2.0 * a_y + target_weight + 2.0 * leak + 3.0 * ACC + 3.0 * u
+        * (e1
+            + 2.0 * u
+            + 2.0 * a_y
+            + target_weight
+            + 2.0 * leak
+            + 3.0 * ACC
+            + 3.0 * u
             + 2.0 * u * mean_f);
     // (F5) What leaks lands on other tokens' columns: at most L of the head's mass.
     let leaked = SAFETY * leak * (1.0 + r_y + u);
@@ -224,11 +230,16 @@ pub fn bound(plan: &Plan, spread: &WeightSpread, margin: f64, precision: Precisi
     // (F7) Against any rival, head h's main term moves the difference by R_h·η, the leak by
     // R_h·L; against `<bos>`, head 0's mean column by |bos score|·η.
     let sum_r: f64 = spread.range.iter().sum();
-    let margin_loss =
-        (sum_r + spread.bos_score.abs()) * head_error + sum_r * leaked + logit_error;
-    let terms_small = [score_error / beta.max(1.0) / k, head_error, leaked, e_q, e_k]
-        .iter()
-        .all(|&t| t < 0.25);
+    let margin_loss = (sum_r + spread.bos_score.abs()) * head_error + sum_r * leaked + logit_error;
+    let terms_small = [
+        score_error / beta.max(1.0) / k,
+        head_error,
+        leaked,
+        e_q,
+        e_k,
+    ]
+    .iter()
+    .all(|&t| t < 0.25);
     FloatBound {
         precision,
         unit_roundoff: u,

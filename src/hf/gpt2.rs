@@ -139,8 +139,7 @@ pub fn tensors(plan: &Plan, weights: &[Vec<Vec<f64>>]) -> Vec<Tensor> {
         c_proj.set(h * hd + v1, at(Dim::HeadMean(h)), g);
     }
 
-    // The unembedding holds the predictor's weights; `<bos>` scores `bos_score` from head 0's
-    // mean dimension (which holds −1 at every position).
+    // The unembedding holds the predictor's weights.
     let mut lm_head = Tensor::zeros("lm_head.weight", &[v1, d]);
     for (h, w) in weights.iter().enumerate() {
         for (out, row) in w.iter().enumerate() {
@@ -149,7 +148,9 @@ pub fn tensors(plan: &Plan, weights: &[Vec<Vec<f64>>]) -> Vec<Tensor> {
             }
         }
     }
+    // `<bos>` and `<unk>` score `bos_score` from head 0's mean dimension (−1 at every position).
     lm_head.set(plan.bos(), at(Dim::HeadMean(0)), -bos_score(weights));
+    lm_head.set(plan.unk(), at(Dim::HeadMean(0)), -bos_score(weights));
     for out in 0..v1 {
         let sum: f64 = (0..d).map(|i| lm_head.at(out, i)).sum();
         lm_head.set(out, at(Dim::Anchor), -sum);
@@ -224,8 +225,7 @@ pub fn generation_config(plan: &Plan) -> Value {
 }
 
 /// `tokenizer.json`: a `tokenizers` word-level model over the dictionary's labels, split on
-/// white space, with `<bos>` put before every text; an unknown label is an error (its
-/// `unk_token` is not in the vocabulary).
+/// white space, with `<bos>` put before every text; a label not in the dictionary is `<unk>`.
 pub fn tokenizer(plan: &Plan, labels: &[String]) -> Value {
     let bos = plan.bos();
     let mut vocab = serde_json::Map::new();
@@ -233,16 +233,19 @@ pub fn tokenizer(plan: &Plan, labels: &[String]) -> Value {
         vocab.insert(l.clone(), json!(i));
     }
     vocab.insert("<bos>".into(), json!(bos));
+    vocab.insert("<unk>".into(), json!(plan.unk()));
     let special = |id: &str| json!({"SpecialToken": {"id": id, "type_id": 0}});
     let seq = |id: &str| json!({"Sequence": {"id": id, "type_id": 0}});
     json!({
         "version": "1.0",
         "truncation": null,
         "padding": null,
-        "added_tokens": [{
-            "id": bos, "content": "<bos>", "single_word": false, "lstrip": false,
-            "rstrip": false, "normalized": false, "special": true
-        }],
+        "added_tokens": [
+            {"id": bos, "content": "<bos>", "single_word": false, "lstrip": false,
+             "rstrip": false, "normalized": false, "special": true},
+            {"id": plan.unk(), "content": "<unk>", "single_word": false, "lstrip": false,
+             "rstrip": false, "normalized": false, "special": true}
+        ],
         "normalizer": null,
         "pre_tokenizer": {"type": "WhitespaceSplit"},
         "post_processor": {
@@ -264,6 +267,7 @@ pub fn tokenizer_config(plan: &Plan) -> Value {
         "bos_token": "<bos>",
         "eos_token": "<bos>",
         "pad_token": "<bos>",
+        "unk_token": "<unk>",
         "model_max_length": plan.context,
         "clean_up_tokenization_spaces": false,
     })

@@ -62,7 +62,7 @@ pub enum HfError {
         limit_mib: u64,
     },
     /// A label the word-level tokenizer cannot hold.
-    #[error("token {id} is labelled {label:?}, which holds white space: the tokenizer splits on white space")]
+    #[error("token {id} is labelled {label:?}: a word-level tokenizer needs labels that are non-empty, hold no white space, and are not <bos> or <unk>")]
     Label {
         /// The token.
         id: usize,
@@ -104,7 +104,11 @@ pub fn build<T: Weight>(
 ) -> Result<(Plan, Vec<Tensor>), HfError> {
     let layout = predictor.layout();
     for (id, label) in layout.tokens.iter().enumerate() {
-        if label.chars().any(char::is_whitespace) || label.is_empty() || label == "<bos>" {
+        if label.chars().any(char::is_whitespace)
+            || label.is_empty()
+            || label == "<bos>"
+            || label == "<unk>"
+        {
             return Err(HfError::Label {
                 id,
                 label: label.clone(),
@@ -129,9 +133,7 @@ pub fn build<T: Weight>(
         });
     }
     let mut plan = Plan::new(predictor, context, 1.0);
-    let bytes = (plan.n_embd() as u64)
-        .saturating_mul(context as u64 + 4 * plan.n_embd() as u64 + plan.vocab_size() as u64)
-        .saturating_mul(4);
+    let bytes = model_size(&plan, context);
     if bytes > MAX_MODEL_BYTES {
         return Err(HfError::TooLarge {
             context,
@@ -144,6 +146,23 @@ pub fn build<T: Weight>(
     let weights = gpt2::head_weights(predictor);
     let tensors = gpt2::tensors(&plan, &weights);
     Ok((plan, tensors))
+}
+
+/// About how many bytes `model.safetensors` takes at `context` (the position table, the
+/// `[n_embd, 3 n_embd]` and `[n_embd, n_embd]` maps, the embeddings and the unembedding).
+pub fn model_size(plan: &Plan, context: usize) -> u64 {
+    (plan.n_embd() as u64)
+        .saturating_mul(
+            (context as u64)
+                .saturating_add(4 * plan.n_embd() as u64 + 2 * plan.vocab_size() as u64),
+        )
+        .saturating_mul(4)
+}
+
+/// The largest context whose model fits [`MAX_MODEL_BYTES`] at `plan`'s width.
+pub fn size_limit_context(plan: &Plan) -> usize {
+    let fixed = model_size(plan, 0);
+    (MAX_MODEL_BYTES.saturating_sub(fixed) / (4 * plan.n_embd() as u64)) as usize
 }
 
 /// The safetensors bytes of `tensors`, in `f32`, header keys sorted.
@@ -321,9 +340,11 @@ pub struct FloatCertificate {
     pub weights: WeightSpread,
     /// The bound at each precision.
     pub bounds: Vec<FloatBound>,
-    /// The largest context (a power of 3) each precision certifies with these weights, the
-    /// model rebuilt for it (`null` when none).
+    /// The largest context (a power of 3, or the size limit) each precision certifies with
+    /// these weights, the model rebuilt for it (`null` when none).
     pub largest_context: HashMap<&'static str, Option<usize>>,
+    /// The largest context whose model fits the size limit ([`MAX_MODEL_BYTES`]).
+    pub size_limit_context: usize,
 }
 
 /// The float certificate of `plan` for `predictor`.
@@ -338,12 +359,13 @@ pub fn float_certificate<T: Weight>(
         .iter()
         .map(|&p| bound::bound(plan, &spread, margin, p))
         .collect();
+    let cap = size_limit_context(plan);
     let largest_context = Precision::ALL
         .iter()
         .map(|&p| {
             (
                 p.name(),
-                bound::largest_context(plan, &spread, margin, p, 1 << 40),
+                bound::largest_context(plan, &spread, margin, p, cap),
             )
         })
         .collect();
@@ -358,5 +380,6 @@ pub fn float_certificate<T: Weight>(
         weights: spread,
         bounds,
         largest_context,
+        size_limit_context: cap,
     }
 }

@@ -3,7 +3,7 @@
 //! residual stream named, as Tracr names them.
 //!
 //! The residual stream of the model, from the bottom up (`Dim`):
-//! - `tok:t`, one a token of the vocabulary (the dictionary, then `<bos>`), and `tok:mean`: the
+//! - `tok:t`, one a token of the vocabulary (the dictionary, `<bos>`, `<unk>`), and `tok:mean`: the
 //!   token embedding `e_tok:t − e_tok:mean`, which sums to 0 and has norm √2;
 //! - `pos:cos f`, `pos:sin f` for the K frequencies ω_f = 2π/3^(f+1), and `pos:fix 0`,
 //!   `pos:fix 1`: the position embedding, its two fix dimensions chosen so that it too sums to 0
@@ -97,9 +97,15 @@ impl Plan {
         self.vocab
     }
 
-    /// The model's vocabulary size (the dictionary and `<bos>`).
-    pub fn vocab_size(&self) -> usize {
+    /// `<unk>`'s id: what the tokenizer makes of a label not in the dictionary (a model input
+    /// like `<bos>`, never an output).
+    pub fn unk(&self) -> usize {
         self.vocab + 1
+    }
+
+    /// The model's vocabulary size (the dictionary, `<bos>` and `<unk>`).
+    pub fn vocab_size(&self) -> usize {
+        self.vocab + 2
     }
 
     /// `n_embd`.
@@ -133,7 +139,11 @@ impl Plan {
     /// Every dimension's name, in order (`unused` past the construction's).
     pub fn dim_names(&self, labels: &[String]) -> Vec<String> {
         let mut names = vec!["unused".to_string(); self.n_embd()];
-        let label = |t: usize| labels.get(t).cloned().unwrap_or_else(|| "<bos>".into());
+        let label = |t: usize| match labels.get(t) {
+            Some(l) => l.clone(),
+            None if t == self.bos() => "<bos>".into(),
+            None => "<unk>".into(),
+        };
         for t in 0..self.vocab_size() {
             names[self.index(Dim::Tok(t))] = format!("tok:{}", label(t));
             for h in 0..self.heads() {

@@ -114,7 +114,11 @@ fn print_text(c: &HfCertificate) {
             b.margin_loss,
             f.margin,
             if b.holds { "holds" } else { "FAILS" },
-            largest.map_or("none".to_string(), |n| n.to_string())
+            match largest {
+                None => "none".to_string(),
+                Some(n) if n == f.size_limit_context => format!("{n}, the size limit"),
+                Some(n) => n.to_string(),
+            }
         );
     }
     if c.certified {
