@@ -11,13 +11,14 @@
   layers as ``x @ W`` (``[in, out]``); here they are reassembled into the dense matrix and
   transposed to PyTorch's ``[out, in]``.
 
->>> import arsim, arsim.torch
->>> bb2 = arsim.load("machines/bb2.ron")
->>> m = arsim.torch.to_module(arsim.compile(bb2))
->>> t = bb2.trace()
->>> out = m.generate(t.prompt, len(t) - len(t.prompt))
->>> bool((out.numpy() == t.ids[len(t.prompt):]).all())
-True
+Without PyTorch installed the module still imports; using any of it raises ImportError saying
+what to install. Example (``_EXAMPLE``, a doctest wherever torch is installed)::
+
+    import arsim, arsim.torch
+    bb2 = arsim.load("1RB1LB_1LA1RZ")
+    m = arsim.torch.to_module(arsim.compile(bb2))
+    t = bb2.trace()
+    out = m.generate(t.prompt, len(t) - len(t.prompt))   # == t.ids[len(t.prompt):]
 """
 
 from __future__ import annotations
@@ -27,14 +28,53 @@ import os as _os
 from typing import Sequence
 
 import numpy as _np
-import torch
-from torch import nn
+
+
+class _NoTorch:
+    """Stands in for ``torch`` and ``torch.nn`` where PyTorch is not installed: the classes
+    below can still be defined (on ``object``), and anything that needs PyTorch raises
+    ImportError naming it."""
+
+    Module = object
+
+    def __init__(self, error: ImportError):
+        self._error = error
+
+    def no_grad(self):
+        return lambda f: f
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # introspection (doctest, pickle, help) finds nothing here
+            raise AttributeError(name)
+        raise ImportError(f"arsim.torch needs PyTorch ({self._error}): pip install torch, or pip install 'arsim[torch]'")
+
+
+try:
+    import torch
+    from torch import nn
+except ImportError as _e:  # pragma: no cover - depends on the environment
+    torch = nn = _NoTorch(_e)  # type: ignore[assignment]
 
 from . import _arsim
 from . import checkpoint_logits  # noqa: F401  (arsim's own logits, re-exported)
 from .onnx import tables as _tables
 
 __all__ = ["ArPredictor", "to_module", "LinearModel", "load_checkpoint", "checkpoint_logits"]
+
+_EXAMPLE = """
+>>> import arsim, arsim.torch
+>>> bb2 = arsim.load("1RB1LB_1LA1RZ")
+>>> m = arsim.torch.to_module(arsim.compile(bb2))
+>>> t = bb2.trace()
+>>> out = m.generate(t.prompt, len(t) - len(t.prompt))
+>>> bool((out.numpy() == t.ids[len(t.prompt):]).all())
+True
+"""
+
+# The example runs as a doctest (`pytest --doctest-modules --pyargs arsim`) where torch is
+# installed; elsewhere there is nothing to run.
+if not isinstance(torch, _NoTorch):
+    __test__ = {"to_module": _EXAMPLE}
 
 
 class ArPredictor(nn.Module):
@@ -105,8 +145,11 @@ class LinearModel(nn.Module):
         if self.activation is not None:
             self.linear2 = nn.Linear(d, d)
         self.out_embedding = nn.Linear(d, num_tokens)
-        lower = torch.tril(torch.ones(T, T))  # [out position, in position]
-        self.register_buffer("mask", lower.view(T, 1, T, 1).expand(T, d, T, d).reshape(T * d, T * d).clone())
+        lower = torch.tril(torch.ones(T, T, dtype=torch.bool))  # [out position, in position]
+        # A bool mask (a quarter of a float one: 1.5 GB at the paper's d = 128), rebuilt from the
+        # shape, so not saved with the state dict.
+        mask = lower.view(T, 1, T, 1).expand(T, d, T, d).reshape(T * d, T * d).clone()
+        self.register_buffer("mask", mask, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``[B, L, V]`` for tokens ``[B, L]`` (``L ≤ T``; padded on the right to T)."""
@@ -142,7 +185,9 @@ def _load_state_dict_file(path) -> LinearModel:
         raise _arsim.BadInput(f"{path}: not an arsim checkpoint (safetensors) nor a {STATE_DICT_FORMAT} state dict")
     cfg = blob["config"]
     model = LinearModel(cfg["vocab"], cfg["context"], cfg["d"], activation="relu" if cfg["architecture"] == "mlp" else "none")
-    model.load_state_dict(blob["state_dict"])
+    state = dict(blob["state_dict"])
+    state.pop("mask", None)  # written by versions that saved the mask
+    model.load_state_dict(state)
     model.config, model.task, model.step = cfg, blob.get("task"), blob.get("step")
     return model
 

@@ -104,6 +104,13 @@ impl Checkpoint {
             message,
         };
         let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        if let Some(what) = crate::weights::foreign_format(&bytes) {
+            return Err(err(format!(
+                "{what}, not an arsim training checkpoint (the safetensors file \
+                 `--checkpoint` writes); a model saved by examples/train_ddp.py is scored by \
+                 `train_ddp.py --score FILE` and read by arsim.torch.load_checkpoint"
+            )));
+        }
         let (_, header) = safetensors::SafeTensors::read_metadata(&bytes)
             .map_err(|e| err(format!("not a safetensors file: {e}")))?;
         let meta = header.metadata().clone().unwrap_or_default();
