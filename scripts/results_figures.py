@@ -11,8 +11,8 @@ the figures found there must be the ones the reports give.
     python3 scripts/results_figures.py --self-test  # a changed report must fail --check
 
 Standard library only; ``.ci/run`` runs ``--check`` and ``--self-test``. Figures with no
-report behind them (the paper's own numbers, the old-split history, the parity and n-gram
-cross-check runs) are not claims here, and RESULTS.md says so beside them.
+report behind them (the paper's own numbers, the old-split history, the n-gram cross-check)
+are not claims here, and RESULTS.md says so beside them.
 """
 
 from __future__ import annotations
@@ -128,6 +128,13 @@ def wilson(k: int, total: int, z: float = 1.96) -> str:
         return f"{v:.2f}".rstrip("0").rstrip(".") if v not in (0.0, 100.0) else f"{v:.0f}"
 
     return f"{f(centre - half)}, {f(centre + half)}"
+
+
+def permille(k: int, total: int) -> str:
+    """k/total as a percentage to one decimal, halves rounded up (exact integer arithmetic:
+    1,657/2,000 is 82.85%, written 82.9)."""
+    tenths = (2000 * k + total) // (2 * total)
+    return f"{tenths // 10}.{tenths % 10}"
 
 
 def exact_pct(rate: float) -> str:
@@ -437,6 +444,51 @@ def claims(r: Reports) -> List[Claim]:
     x3 = [r[f"extrapolation/binary-multiply-train1-3-s{s}"] for s in range(3)]
     C("({fail} of {ctx}, margins down to {mm})", fail=span([x["certificate"]["failed"] for x in x3]), ctx=n(x3[0]["certificate"]["contexts"]),
       mm=minus(str(min(x["certificate"]["min_margin"] for x in x3))))
+
+    # ---- the test half
+    def mean_or_one(values: List[float]) -> str:
+        return mean_sd(values) if len(values) > 1 else f"{pct(values[0])}%"
+
+    none_seeds = sorted(int(k[-1]) for k in m if re.fullmatch(r"test/none-mlp-d64-s\d", k))
+    nt = [m[f"test/none-mlp-d64-s{s}"] for s in none_seeds]
+    nv = [m[f"none-mlp-d64-s{s}"] for s in none_seeds]
+    for s_, t_ in zip(none_seeds, nt):
+        assert t_["eval_split"] == "test" and t_["training"]["started_at_step"] == t_["training"]["steps"]
+        again = m[f"test/validation/none-mlp-d64-s{s_}"]
+        # The retrained checkpoint is the committed row's model: same figures, bit for bit.
+        same = lambda v: {k: x for k, x in v.items() if k != "seconds"}  # noqa: E731
+        assert same(again["validation"]) == same(m[f"none-mlp-d64-s{s_}"]["validation"]), s_
+        assert again["training"]["final_loss_mean10"] == m[f"none-mlp-d64-s{s_}"]["training"]["final_loss_mean10"], s_
+    C("| `none` | `mlp`, d = 64 (best) | {seeds} | {vex} | {tex} | {vpd} | {tpd} |", seeds=", ".join(map(str, none_seeds)),
+      vex=mean_or_one(exact_rates(nv)), tex=mean_or_one([t["validation"]["exact_rate"] for t in nt]),
+      vpd=mean_or_one(per_digit(nv)), tpd=mean_or_one([t["validation"]["per_digit_accuracy"] for t in nt]))
+    C("| `carry` | `transformer`, d = 36 (smallest reaching 99%) | — | {vex} | not scored | {vpd}% | not scored |",
+      vex=mean_sd(exact_rates(tr)), vpd=pct(statistics.mean(per_digit(tr))))
+    C("| `carry` | `mlp`, d = 32 (the first table's row) | 0, 1, 2 | {vex} | {tex} | {vpd}% | {tpd}% |",
+      vex=mean_sd(exact_rates(cms)), tex=mean_sd([t["validation"]["exact_rate"] for t in test]),
+      vpd=pct(statistics.mean(per_digit(cms))), tpd=pct(statistics.mean([t["validation"]["per_digit_accuracy"] for t in test])))
+    C("| `paper` | `transformer`, d = 28 (best) | — | {vex}% | not scored | {vpd}% | not scored |",
+      vex=pct(pt["validation"]["exact_rate"]), vpd=pct(pt["validation"]["per_digit_accuracy"]))
+    tt = m["test/tm-compiled"]
+    assert tt["split"] == "test" and tc["split"] == "validation"
+    C("| `tm` | `compiled` predictor | — | {vex}% ({vk} of {vn}) | {tex}% ({tk} of {tn}) | — | — |",
+      vex=pct(tc["validation"]["exact_rate"]), vk=n(tc["validation"]["exact"]), vn=n(tc["validation"]["pairs"]),
+      tex=pct(tt["validation"]["exact_rate"]), tk=n(tt["validation"]["exact"]), tn=n(tt["validation"]["pairs"]))
+    C("on the test sample ({n} traces, {tok} tokens, every one checked against the interpreter, {secs} s).",
+      n=n(tt["validation"]["pairs"]), tok=millions(tt["chain_tokens_mean"] * tt["validation"]["pairs"]), secs=f"{tt['seconds']:.1f}")
+    C("row's figures exactly ({pd}% per digit, loss {loss}: the same model, bit for bit)",
+      pd=pct(nv[0]["validation"]["per_digit_accuracy"]), loss=f"{nv[0]['training']['final_loss_mean10']:.4f}")
+
+    # ---- parity, learned
+    for cot in ("running-xor", "popcount"):
+        for train in (100, 300, 1000, 3000, 10000):
+            x = r[f"parity/{cot}-n32-train{train}-s1"]
+            exact = f"{n(x['exact'])} ({permille(x['exact'], x['test'])}%)"
+            if x["exact"] == x["test"]:
+                exact = f"**{n(x['exact'])} (100%)**"
+            right = n(x["answer_right"]) + (f" ({permille(x['answer_right'], x['test'])}%)" if train == 100 and cot == "running-xor" else "")
+            C(f"| `{cot}` | {{tokens}} | {n(train)} | {{passes}} | {{mistakes}} | {{exact}} | {{right}} |",
+              tokens=x["chain_tokens"], passes=x["passes"], mistakes=n(x["mistakes"]), exact=exact, right=right)
 
     # ---- TinyStories
     t = {k[len("text/") :]: v for k, v in r.items() if k.startswith("text/")}
