@@ -8,10 +8,12 @@ takes rows rank::N of every global batch), and the model is scored by greedy dec
 fixed held-out sample with `arsim.tasks.multiply.score` (the library's scoring: the same pairs
 and rules as `arsim task multiply --eval-split validation|test`).
 
-Smoke test on CPU (gloo):
+Smoke test on CPU (gloo; under torchrun the width is --width, since torchrun reads --d as its own):
     torchrun --nproc_per_node 2 examples/train_ddp.py --steps 5
 The paper's run (--paper: its recipe, see below) on N GPUs of one machine (nccl):
     torchrun --nproc_per_node N examples/train_ddp.py --paper --out paper-d128.pt --json-out paper-d128.json
+The memory and compute estimate alone, for 8 GPUs (no torchrun needed):
+    python3 examples/train_ddp.py --paper --estimate --nproc 8
 Score a kept model once on the test half (no torchrun needed):
     python3 examples/train_ddp.py --score paper-d128.pt --eval-split test --json-out paper-d128-test.json
 Several machines: add --nnodes M --node_rank R --rdzv_endpoint HOST:PORT to torchrun.
@@ -57,15 +59,22 @@ PAPER = dict(cot="paper", d=128, batch=2048, lr=1e-3, weight_decay=0.1, train=10
 H100_FLOPS = {"fp32": 0.6 * 67e12, "tf32": 0.6 * 495e12}
 
 
+#: arsim's recipe, the default without --paper.
+ARSIM = dict(cot="carry", d=32, batch=64, lr=3e-3, weight_decay=0.01)
+
+
 def parse():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--paper", action="store_true", help="the paper's run and recipe (see above)")
-    ap.add_argument("--cot", default="carry", choices=multiply.COTS)
-    ap.add_argument("--d", type=int, default=32, help="embedding width")
-    ap.add_argument("--batch", type=int, default=64, help="global batch (all ranks together)")
-    ap.add_argument("--steps", type=int, default=None, help="optimizer steps (default: 1000; --paper: 48,829)")
-    ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (arsim's recipe: warm-up, cosine to 10%%)")
-    ap.add_argument("--weight-decay", type=float, default=0.01)
+    ap.add_argument("--paper", action="store_true",
+                    help="the paper's run and recipe (see above); flags given beside it override its values")
+    ap.add_argument("--cot", choices=multiply.COTS, help="chain of thought (default: carry; --paper: paper)")
+    # Under torchrun, --d is taken for an abbreviation of torchrun's own --duplicate-* options:
+    # say --width there.
+    ap.add_argument("--d", "--width", dest="d", type=int, help="embedding width (default: 32; --paper: 128)")
+    ap.add_argument("--batch", type=int, help="global batch, all ranks together (default: 64; --paper: 2048)")
+    ap.add_argument("--steps", type=int, help="optimizer steps (default: 1000; --paper: 48,829)")
+    ap.add_argument("--lr", type=float, help="peak learning rate (default: 3e-3 with warm-up and cosine to 10%%; --paper: 1e-3, linear decay)")
+    ap.add_argument("--weight-decay", type=float, help="AdamW weight decay (default: 0.01; --paper: 0.1, biases excepted)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tf32", action="store_true", help="TF32 matrix products (faster on GPUs; the paper's run was fp32)")
     ap.add_argument("--eval", "--eval-pairs", dest="eval_pairs", type=int, default=multiply.EVAL_PAIRS,
@@ -74,15 +83,17 @@ def parse():
                     help="the held-out half scored: validation while tuning, test once for a reported row")
     ap.add_argument("--out", default=None, help="write the trained model's state dict here (default: not kept)")
     ap.add_argument("--json-out", default=None, help="write the report here too (it is printed either way)")
+    ap.add_argument("--estimate", action="store_true", help="print the memory and compute estimate for --nproc and stop")
+    ap.add_argument("--nproc", type=int, default=1, help="with --estimate: the processes (GPUs) to estimate for")
     ap.add_argument("--score", metavar="MODEL", default=None,
                     help="score a state dict written by --out on --eval-split, without training")
     args = ap.parse_args()
-    if args.paper:
-        for k, v in PAPER.items():
-            if k != "train" and k != "clip":
-                setattr(args, k.replace("-", "_"), v)
-        args.steps = args.steps or math.ceil(PAPER["train"] / PAPER["batch"])
-    args.steps = args.steps or 1000
+    preset = PAPER if args.paper else ARSIM
+    for k in ARSIM:
+        if getattr(args, k) is None:
+            setattr(args, k, preset[k])
+    if args.steps is None:
+        args.steps = math.ceil(PAPER["train"] / PAPER["batch"]) if args.paper else 1000
     return args
 
 
@@ -138,7 +149,7 @@ def estimate(vocab, T, d, batch, world, steps):
 def print_estimate(args, vocab, T, world):
     params, memory, flops = estimate(vocab, T, args.d, args.batch, world, args.steps)
     lines = [f"model: {params:,} parameters ({(T * args.d) ** 2:,} in the dense masked layer; "
-             f"{T * (T + 1) // 2 * args.d ** 2:,} of them below the mask)"]
+             f"{T * (T + 1) // 2 * args.d ** 2:,} of them kept by the causal mask)"]
     lines.append("memory per process, estimated (fp32):")
     lines += [f"  {k:52s} {v:7.1f} GiB" for k, v in memory.items()]
     lines.append(f"  {'total':52s} {sum(memory.values()):7.1f} GiB")
@@ -195,6 +206,8 @@ def main():
     args = parse()
     if args.score:
         return score_only(args)
+    if args.estimate:
+        return print_estimate(args, len(multiply.vocabulary()), multiply.length(args.cot) - 1, args.nproc)
     cuda = torch.cuda.is_available()
     dist.init_process_group("nccl" if cuda else "gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
