@@ -85,6 +85,8 @@ def to_model(predictor, opset: int = 13):
             out = "scores" if j == k - 1 else f"sum_{j}"
             nodes.append(helper.make_node("Add", [partial, f"part_{j}"], [out]))
             partial = out
+    if partial is None:
+        raise ValueError("a predictor without offsets has no graph")
     if partial != "scores":
         nodes.append(helper.make_node("Identity", [partial], ["scores"]))
     inits.append(numpy_helper.from_array(_np.array([1], dtype=_np.int64), "axis1"))

@@ -220,7 +220,7 @@ def test_a_torch_file_given_as_a_training_checkpoint_is_named_as_one(tmp_path):
 
 def test_compile_given_a_path_says_to_load_it():
     """Issue 25.21: compile("path.ron") was an AttributeError."""
-    with pytest.raises(arsim.BadInput, match=r"compile takes a Machine .*arsim.load\('machines/bb2.ron'\)"):
+    with pytest.raises(arsim.BadInput, match=r"compile takes a Machine.*arsim.load\('machines/bb2.ron'\)"):
         arsim.compile("machines/bb2.ron")
     with pytest.raises(arsim.BadInput, match="got int"):
         arsim.compile(3)
