@@ -556,6 +556,16 @@ def claims(r: Reports) -> List[Claim]:
     x = t[tr_keys[0]]["neural"]
     C("| TinyStories (no chain) | `transformer`, T = 64, d = 72 | {params} | {fpt} | {flops} | 0,1,2 | — | **{b} bits per byte** |",
       params=n(x["parameters"]), fpt=n(x["training_flops_per_token"]), flops=sci(x["training_flops"]), b=bpb_sd(tr_keys))
+    base = t["transformer-t64-d72-s0"]["baselines"]
+    for model, label, bold in [("unigram", "unigram, Kneser-Ney", False), ("bigram", "bigram, Kneser-Ney", False),
+                               ("trigram", "trigram, Kneser-Ney", True), ("bigram, modified KN", "bigram, modified Kneser-Ney", False),
+                               ("trigram, modified KN", "trigram, modified Kneser-Ney", True)]:
+        x = next(b for b in base["models"] + base["modified_kn"] if b["model"] == model)
+        v = x["validation"]
+        ppl = f"{v['perplexity']:.1f}" if v["perplexity"] > 100 else f"{v['perplexity']:.2f}"
+        b_ = "**" if bold else ""
+        C(f"| {label} | {{params}} n-grams | {{tokens}}{' (counted once)' if model == 'unigram' else ''} | < 1 s | {b_}{{ppl}}{b_} | {b_}{{bpb}}{b_} | `--baselines` |",
+          params=n(x["parameters"]), tokens=millions(base["train_tokens"]), ppl=ppl, bpb=f"{v['bits_per_byte']:.3f}")
     pw = t["linear-t63-d64-paperwin-paperconfig-s0"]["neural"]
     C("12 epochs of this sample are {steps} updates, and the linear model ends at {b} bits per byte\n  (perplexity {ppl}; training loss {loss} nats per token over its last 10 updates)",
       steps=pw["training"]["steps"], b=f"{pw['validation']['bits_per_byte']:.3f}", ppl=f"{pw['validation']['perplexity']:.1f}",
