@@ -11,11 +11,11 @@ and rules as `arsim task multiply --eval-split validation|test`).
 Smoke test on CPU (gloo; under torchrun the width is --width, since torchrun reads --d as its own):
     torchrun --nproc_per_node 2 examples/train_ddp.py --steps 5
 The paper's run (--paper: its recipe, see below) on N GPUs of one machine (nccl):
-    torchrun --nproc_per_node N examples/train_ddp.py --paper --out paper-d128.pt --json-out paper-d128.json
+    torchrun --nproc_per_node N examples/train_ddp.py --paper --out paper-d128.st --json-out paper-d128.json
 The memory and compute estimate alone, for 8 GPUs (no torchrun needed):
     python3 examples/train_ddp.py --paper --estimate --nproc 8
 Score a kept model once on the test half (no torchrun needed):
-    python3 examples/train_ddp.py --score paper-d128.pt --eval-split test --json-out paper-d128-test.json
+    python3 examples/train_ddp.py --score paper-d128.st --eval-split test --json-out paper-d128-test.json
 Several machines: add --nnodes M --node_rank R --rdzv_endpoint HOST:PORT to torchrun.
 
 --paper is the run of the paper's code (emalach/LinearLM: configs/config_linear_prod.json,
@@ -31,9 +31,12 @@ the last; this one has T = 306 (its fan-in for the default initialisation is 0.3
 every step here has 2,048 sequences, where the paper's last batch has 256 (100,001,792
 sequences in all, against 100,000,000).
 
-The model is written (by rank 0) to --out only when given, as a state dict that
-`arsim.torch.load_checkpoint(path)` reads back and `--score` scores; `arsim task multiply
---resume` does not read it (it reads arsim's own safetensors checkpoints, and says so).
+The model is written (by rank 0) to --out only when given, as an arsim training checkpoint
+(safetensors, with AdamW's moments: `arsim.torch.save_checkpoint`), so arsim itself scores it:
+the report's `arsim_score` is the `arsim task multiply … --resume OUT --eval-split test`
+command that decodes and scores it with 0 further steps (on a CPU, at d = 128, hours; `--score`
+does the same decoding on the GPU with the library's scoring), and
+`arsim.torch.load_checkpoint(OUT)` reads it back.
 """
 
 import argparse
@@ -81,12 +84,12 @@ def parse():
                     help="held-out pairs scored (arsim task multiply --eval)")
     ap.add_argument("--eval-split", default="validation", choices=["validation", "test"],
                     help="the held-out half scored: validation while tuning, test once for a reported row")
-    ap.add_argument("--out", default=None, help="write the trained model's state dict here (default: not kept)")
+    ap.add_argument("--out", default=None, help="write the trained model here as an arsim checkpoint (default: not kept)")
     ap.add_argument("--json-out", default=None, help="write the report here too (it is printed either way)")
     ap.add_argument("--estimate", action="store_true", help="print the memory and compute estimate for --nproc and stop")
     ap.add_argument("--nproc", type=int, default=1, help="with --estimate: the processes (GPUs) to estimate for")
     ap.add_argument("--score", metavar="MODEL", default=None,
-                    help="score a state dict written by --out on --eval-split, without training")
+                    help="score a checkpoint written by --out on --eval-split, without training")
     args = ap.parse_args()
     preset = PAPER if args.paper else ARSIM
     for k in ARSIM:
@@ -256,17 +259,25 @@ def main():
         config = {"architecture": "mlp", "vocab": vocab, "context": L - 1, "d": args.d}
         task = {"task": "multiply", "cot": args.cot, "batch": args.batch, "seed": args.seed,
                 "train_seqs": args.steps * args.batch, "recipe": "paper" if args.paper else "arsim"}
+        arsim_score = None
         if args.out:
-            tmp = f"{args.out}.tmp{os.getpid()}"
-            torch.save({"format": at.STATE_DICT_FORMAT, "config": config, "task": task,
-                        "step": args.steps, "state_dict": model.state_dict()}, tmp)
-            os.replace(tmp, args.out)
+            at.save_checkpoint(model, args.out, cot=args.cot, batch=args.batch, seed=args.seed,
+                               train_seqs=task["train_seqs"], step=args.steps, lr=args.lr,
+                               weight_decay=args.weight_decay, recipe=task["recipe"], optimizer=opt)
+            # arsim's --paper-config sets the batch (2,048), lr and weight decay itself; a --paper
+            # run with another batch is not a run arsim can resume, so it has no command.
+            flags = ("--paper-config" if args.paper else
+                     f"--batch {args.batch} --lr {args.lr} --weight-decay {args.weight_decay}")
+            if not args.paper or args.batch == PAPER["batch"]:
+                arsim_score = (f"arsim task multiply --cot {args.cot} --model mlp --d {args.d} {flags} --seed {args.seed} "
+                               f"--train {task['train_seqs']} --resume {args.out} --eval-split test --json")
         result = score(model, args.cot, args.eval_pairs, args.eval_split, device)
         write_report({"cot": args.cot, "model": config, "parameters": sum(p.numel() for p in model.parameters()),
                       "recipe": task["recipe"], "train_seqs": task["train_seqs"], "batch": args.batch,
                       "lr": args.lr, "weight_decay": args.weight_decay, "seed": args.seed, "steps": args.steps,
                       "processes": world, "tf32": args.tf32, "training_seconds": seconds,
-                      "eval_split": args.eval_split, args.eval_split: result, "out": args.out}, args.json_out)
+                      "eval_split": args.eval_split, args.eval_split: result, "out": args.out,
+                      "arsim_score": arsim_score}, args.json_out)
     dist.destroy_process_group()
 
 

@@ -41,8 +41,8 @@ NOT_RUN = {
     "cargo run --release -- emulate machines/bb5.ron --max-steps 47176870": "about 1.5 min of 2 cores (5.8·10^11 tokens); BENCHMARKS.md measures it",
     "pip install ./python": "installs into the environment: .ci/python.sh runs it in a fresh venv",
     "torchrun --nproc_per_node 2 examples/train_ddp.py --steps 5": "needs PyTorch, which CI does not install (python/tests/test_torch.py skips likewise)",
-    "torchrun --nproc_per_node N examples/train_ddp.py --paper --out paper-d128.pt --json-out paper-d128.json": "the paper's run: N GPUs, hours",
-    "python3 examples/train_ddp.py --score paper-d128.pt --eval-split test --json-out paper-d128-test.json": "needs the model the paper's run writes, and PyTorch",
+    "torchrun --nproc_per_node N examples/train_ddp.py --paper --out paper-d128.st --json-out paper-d128.json": "the paper's run: N GPUs, hours",
+    "python3 examples/train_ddp.py --score paper-d128.st --eval-split test --json-out paper-d128-test.json": "needs the model the paper's run writes, and PyTorch",
 }
 
 #: Commands that need the Python package (`import arsim`).
