@@ -525,7 +525,7 @@ def claims(r: Reports) -> List[Claim]:
       tex=pct(tt["validation"]["exact_rate"]), tk=n(tt["validation"]["exact"]), tn=n(tt["validation"]["pairs"]))
     C("on the test sample ({n} traces, {tok} tokens, every one checked against the interpreter, {secs} s).",
       n=n(tt["validation"]["pairs"]), tok=millions(tt["chain_tokens_mean"] * tt["validation"]["pairs"]), secs=f"{tt['seconds']:.1f}")
-    C("row's figures exactly ({pd}% per digit, loss {loss}: the same model, bit for bit,",
+    C("gives the committed row's figures exactly (seed 0: {pd}% per digit, loss {loss}: the same\nmodel, bit for bit,",
       pd=pct(nv[0]["validation"]["per_digit_accuracy"]), loss=f"{nv[0]['training']['final_loss_mean10']:.4f}")
 
     # ---- parity, learned

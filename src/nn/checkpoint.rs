@@ -106,9 +106,9 @@ impl Checkpoint {
         let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
         if let Some(what) = crate::weights::foreign_format(&bytes) {
             return Err(err(format!(
-                "{what}, not an arsim training checkpoint (the safetensors file \
-                 `--checkpoint` writes); a model saved by examples/train_ddp.py is scored by \
-                 `train_ddp.py --score FILE` and read by arsim.torch.load_checkpoint"
+                "{what}, not an arsim training checkpoint (safetensors); a PyTorch \
+                 LinearModel becomes one with arsim.torch.save_checkpoint, as \
+                 examples/train_ddp.py saves its models"
             )));
         }
         let (_, header) = safetensors::SafeTensors::read_metadata(&bytes)
