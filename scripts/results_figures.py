@@ -556,6 +556,17 @@ def claims(r: Reports) -> List[Claim]:
     x = t[tr_keys[0]]["neural"]
     C("| TinyStories (no chain) | `transformer`, T = 64, d = 72 | {params} | {fpt} | {flops} | 0,1,2 | — | **{b} bits per byte** |",
       params=n(x["parameters"]), fpt=n(x["training_flops_per_token"]), flops=sci(x["training_flops"]), b=bpb_sd(tr_keys))
+    b256 = t["linear-t8-d64-b256-s0"]["neural"]
+    C("| linear, T = 8, d = 64, **T = 64's steps**: batch 256 | {params} | {seen} (12 epochs, {steps} steps) | {time} min wall (1, a core shared with three other jobs; 7.1 min of CPU) | {ppl} | **{bpb}** |",
+      params=n(b256["parameters"]), seen=millions(b256["train_tokens_seen"]), steps=n(b256["training"]["steps"]),
+      time=minutes1(b256["training"]["seconds"]), ppl=f"{b256['validation']['perplexity']:.2f}", bpb=f"{b256['validation']['bits_per_byte']:.3f}")
+    C("It reaches {bpb} bits per byte (perplexity {ppl})", bpb=f"{b256['validation']['bits_per_byte']:.3f}", ppl=f"{b256['validation']['perplexity']:.2f}")
+    C("per byte every {every} steps: {curve}) was still falling", every=n(b256["curve"][0]["step"]),
+      curve=", ".join(f"{c['validation_bits_per_byte']:.3f}" for c in b256["curve"]))
+    lin1 = t["linear-t64-d64-s1"]["neural"]
+    C("| TinyStories (no chain) | `linear`, T = 8, d = 64, batch 256: the best linear row, at {ratio}× the FLOPs | {params} | {fpt} | {flops} | 0 | — | {bpb} bits per byte |",
+      ratio=f"{b256['training_flops'] / lin1['training_flops']:.2f}", params=n(b256["parameters"]), fpt=n(b256["training_flops_per_token"]),
+      flops=sci(b256["training_flops"]), bpb=f"{b256['validation']['bits_per_byte']:.3f}")
     base = t["transformer-t64-d72-s0"]["baselines"]
     for model, label, bold in [("unigram", "unigram, Kneser-Ney", False), ("bigram", "bigram, Kneser-Ney", False),
                                ("trigram", "trigram, Kneser-Ney", True), ("bigram, modified KN", "bigram, modified Kneser-Ney", False),
