@@ -15,7 +15,8 @@
 //! - a library file that imports through the crate root (`crate::Machine`);
 //! - a `match`, `matches!`, `if let` or `==` on `EncodingKind`, `AnyEncoding` or `AnyTrace`
 //!   outside the encoding registry, and a wildcard arm in a `match` on them anywhere;
-//! - a path in `python/src/` into the library other than through the front door.
+//! - a path in `python/src/` into the library other than through the front door, or into the
+//!   command line (crate `arsim_cli`, `python/cli`) other than its entry `main_with_args`.
 //!
 //! The unit tests at the bottom feed each rule a small tree that breaks it, so that no rule can
 //! pass vacuously.
@@ -29,6 +30,10 @@ use syn::visit::Visit;
 const REGISTRY: &str = "src/encoding/registry.rs";
 /// The front door: the only library module `python/src/` may name.
 const FRONT_DOOR: &str = "api";
+/// The command line as a crate (`python/cli`, whose root is `src/bin/arsim/main.rs`), and the
+/// one item of it `python/src/` may name: the `arsim` console script runs the binary's own main.
+const CLI_CRATE: &str = "arsim_cli";
+const CLI_ENTRY: &str = "main_with_args";
 /// Types whose variants are the list of encodings.
 const ENCODING_ENUMS: [&str; 3] = ["EncodingKind", "AnyEncoding", "AnyTrace"];
 
@@ -208,6 +213,8 @@ impl<'a> Collector<'a> {
         }
         match first.as_str() {
             "arsim" if !in_library => Some(segs[1..].to_vec()),
+            // Kept whole, so that the front-door rule sees the crate's name.
+            CLI_CRATE if self.file.shell == Some("python/src") => Some(segs.to_vec()),
             "crate" if in_library => Some(segs[1..].to_vec()),
             "self" if in_library => {
                 let mut m = self.here();
@@ -694,12 +701,18 @@ fn check(files: &[SourceFile], layers: &Layers) -> Vec<Violation> {
                 }
                 continue;
             }
-            if f.shell == Some("python/src") && n.segments[0] != FRONT_DOOR {
+            let path = n.segments.join("::");
+            let why = match n.segments[0].as_str() {
+                _ if f.shell != Some("python/src") => None,
+                FRONT_DOOR => None,
+                CLI_CRATE if n.segments[1..] == [CLI_ENTRY] => None,
+                CLI_CRATE => Some(format!("`{path}` is not the command line's entry")),
+                _ => Some(format!("`arsim::{path}` is not the front door")),
+            };
+            if let Some(why) = why {
                 out.insert(Violation(format!(
-                    "{}:{}: `arsim::{}` is not the front door: python/src uses only `arsim::{FRONT_DOOR}`",
-                    f.rel,
-                    n.line,
-                    n.segments.join("::")
+                    "{}:{}: {why}: python/src uses only `arsim::{FRONT_DOOR}` and `{CLI_CRATE}::{CLI_ENTRY}`",
+                    f.rel, n.line
                 )));
             }
             if f.shell.is_some() {
@@ -978,6 +991,28 @@ mod each_rule_can_fail {
         )]);
         assert!(v.iter().any(|v| v.contains("not the front door")), "{v:?}");
         let v = violations(&[file("python/src/core.rs", "fn f() { arsim::api::load(); }")]);
+        assert!(v.is_empty(), "{v:?}");
+    }
+
+    #[test]
+    fn python_past_the_command_line_entry_fails() {
+        let v = violations(&[file(
+            "python/src/lib.rs",
+            "fn f() { arsim_cli::print_json(&1); }",
+        )]);
+        assert!(
+            v.iter().any(|v| v.contains("not the command line's entry")),
+            "{v:?}"
+        );
+        let v = violations(&[file("python/src/lib.rs", "use arsim_cli::flags::Cli;")]);
+        assert!(
+            v.iter().any(|v| v.contains("not the command line's entry")),
+            "{v:?}"
+        );
+        let v = violations(&[file(
+            "python/src/lib.rs",
+            "fn f() { arsim_cli::main_with_args(vec![]); }",
+        )]);
         assert!(v.is_empty(), "{v:?}");
     }
 }

@@ -37,7 +37,10 @@ import numpy as _np
 from . import _arsim
 from ._arsim import BadInput, Error, VerificationFailed
 
+__version__: str = _arsim.__version__
+
 __all__ = [
+    "__version__",
     "Error",
     "BadInput",
     "VerificationFailed",
@@ -86,6 +89,7 @@ class Trace:
     """A run as a token trace: ``ids`` (numpy ``int32``), ``labels`` (the dictionary, by id),
     and ``info`` (encoding, window, prompt length, steps).
 
+    >>> import arsim
     >>> t = arsim.load("1RB1LB_1LA1RZ").trace()
     >>> t.ids.dtype, len(t.ids) == (t.info["steps"] + 1) * (t.info["tape_cells"] + 1)
     (dtype('int32'), True)
@@ -119,9 +123,14 @@ class Trace:
 class Machine:
     """A validated Turing machine; make one with :func:`load`.
 
-    >>> m = arsim.load("machines/binary-increment.ron")
+    >>> import arsim, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "increment.tm")   # Morphett's format
+    >>> _ = open(path, "w").write(
+    ...     "0 0 0 r 0\\n0 1 1 r 0\\n0 _ _ l carry\\n"
+    ...     "carry 1 0 l carry\\ncarry 0 1 * halt\\ncarry _ 1 * halt\\n")
+    >>> m = arsim.load(path)
     >>> m.name, m.blank
-    ('binary-increment', '_')
+    ('increment', '_')
     >>> m.run("1011")["tape"]
     '1100'
     """
@@ -156,8 +165,11 @@ class Machine:
         ``$INITIAL_TAPE``, a ``.ron`` file's ``input``; else empty): what every method runs when
         no ``input`` is passed, as the command line does without ``--input``.
 
-        >>> arsim.load("tests/data/conformance/turingmachine.io/binaryAdd.yaml").input
-        '1011+11001'
+        >>> import arsim, os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "walk.yaml")
+        >>> _ = open(path, "w").write("input: '0110'\\nblank: ' '\\nstart state: walk\\ntable:\\n  walk:\\n    [0,1]: R\\n    ' ': {R: done}\\n  done:\\n")
+        >>> arsim.load(path).input
+        '0110'
         """
         return self._info["input"]
 
@@ -179,7 +191,8 @@ class Machine:
         starts on, as in Morphett's simulator (``head_start`` in the summary); every other
         method that takes an input reads it the same way.
 
-        >>> arsim.load("machines/bb4.ron").run()["steps"]
+        >>> import arsim
+        >>> arsim.load("1RB1LB_1LA0LC_1RZ1LD_1RD0RA").run()["steps"]
         107
         """
         return _json.loads(self._inner.run(input, max_steps))
@@ -197,7 +210,8 @@ class Machine:
         whole, so it is bounded: one longer than ``2**26`` tokens, or a window beyond arsim's
         limits, is :class:`BadInput` (stream long runs with :meth:`Predictor.emulate`).
 
-        >>> t = arsim.load("machines/bb4.ron").trace()
+        >>> import arsim
+        >>> t = arsim.load("1RB1LB_1LA0LC_1RZ1LD_1RD0RA").trace()
         >>> t.info["steps"], t.info["tape_cells"]
         (107, 14)
         """
@@ -218,7 +232,8 @@ class Predictor:
     matrices are read-only: edit a copy and pass it to :meth:`with_weights`, which returns a
     new predictor (checked as a weight file is).
 
-    >>> p = arsim.compile(arsim.load("machines/bb4.ron"))
+    >>> import arsim
+    >>> p = arsim.compile(arsim.load("1RB1LB_1LA0LC_1RZ1LD_1RD0RA"))
     >>> sorted(p.weights) == sorted(p.offsets) and p.weights[p.offsets[0]].dtype.name
     'int32'
     >>> p.dictionary[:4]
@@ -238,7 +253,8 @@ class Predictor:
         """One read-only ``[vocab, vocab]`` matrix per offset (``int32``; ``float32`` when
         learned by softmax regression; ``float64`` from a float64 file), keyed by offset.
 
-        >>> p = arsim.compile(arsim.load("machines/bb2.ron"))
+        >>> import arsim
+        >>> p = arsim.compile(arsim.load("1RB1LB_1LA1RZ"))
         >>> p.weights[p.offsets[0]].flags.writeable
         False
         """
@@ -308,8 +324,9 @@ class Predictor:
         command line fails: a divergence :class:`VerificationFailed`, a run that left the window
         :class:`BadInput`. Ctrl-C interrupts it.
 
-        >>> inc = arsim.load("machines/binary-increment.ron")
-        >>> arsim.compile(inc, input="1011").emulate("1011")["stop"]
+        >>> import arsim
+        >>> bb2 = arsim.load("1RB1LB_1LA1RZ")
+        >>> arsim.compile(bb2, input="11").emulate("11")["stop"]
         'halted'
         """
         return _json.loads(self._inner.emulate(input, self._m(machine), max_steps, tape, origin, check))
@@ -319,7 +336,8 @@ class Predictor:
         certify --json``; ``gates`` weights gate by gate, the circuit sized by ``input``). With
         ``check=True`` a failed certificate raises :class:`VerificationFailed`.
 
-        >>> arsim.compile(arsim.load("machines/bb3.ron")).certify()["min_margin"] > 0
+        >>> import arsim
+        >>> arsim.compile(arsim.load("1RB1RZ_1LB0RC_1LC1LA")).certify()["min_margin"] > 0
         True
         """
         report = _json.loads(self._inner.certify(self._m(machine), input))
@@ -332,8 +350,9 @@ class Predictor:
         predictor, the very bytes ``arsim compile --out`` writes. Read it back with
         :func:`load_weights`.
 
+        >>> import arsim
         >>> import tempfile, os
-        >>> p = arsim.compile(arsim.load("machines/bb2.ron"))
+        >>> p = arsim.compile(arsim.load("1RB1LB_1LA1RZ"))
         >>> f = os.path.join(tempfile.mkdtemp(), "bb2.safetensors")
         >>> p.save(f)
         >>> q = arsim.load_weights(f)
@@ -348,7 +367,8 @@ class Predictor:
         result holds integers when every matrix does, else ``float64`` if any matrix is
         ``float64``, else ``float32``; this predictor is unchanged.
 
-        >>> p = arsim.compile(arsim.load("machines/bb2.ron"))
+        >>> import arsim
+        >>> p = arsim.compile(arsim.load("1RB1LB_1LA1RZ"))
         >>> q = p.with_weights({p.offsets[0]: _np.zeros_like(p.weights[p.offsets[0]])})
         >>> q.emulate()["agree"], p.emulate()["agree"]
         (False, True)
@@ -378,7 +398,8 @@ class Predictor:
         """Feeds ``prompt`` (token ids ``[L]``) to arsim's executor and generates ``n`` tokens
         greedily: ``[n]``. A batch of prompts ``[B, L]`` gives ``[B, n]``. Ctrl-C interrupts it.
 
-        >>> bb2 = arsim.load("machines/bb2.ron")
+        >>> import arsim
+        >>> bb2 = arsim.load("1RB1LB_1LA1RZ")
         >>> t = bb2.trace()
         >>> p = arsim.compile(bb2)
         >>> out = p.generate(t.prompt, len(t) - len(t.prompt))
@@ -398,6 +419,8 @@ class Predictor:
         m = machine if machine is not None else self._machine
         if m is None:
             raise BadInput("pass machine=arsim.load(...): these weights were read from a file")
+        if self.window is None:
+            raise BadInput("this predictor has no window (its file names none): pass tape= and origin= to emulate instead")
         size, origin = self.window
         return m.trace(input, self.encoding, tape=size, origin=origin, max_steps=0).prompt
 
@@ -420,6 +443,7 @@ def load(
     command line's flags of the same names: ``lenient`` (Morphett files), ``undefined`` (what an
     undefined transition means: halt, no-rule, …), ``start`` (the start state).
 
+    >>> import arsim
     >>> arsim.load("1RB1LB_1LA1RZ").states
     ['A', 'B', 'Z']
     """
@@ -436,10 +460,15 @@ def compile(
     """Compiles ``machine`` to a linear predictor (``arsim compile``). Without ``tape`` the
     window is the cells the run on ``input`` (default: the machine's own) visits.
 
-    >>> p = arsim.compile(arsim.load("machines/bb3.ron"), tape=20, origin=10)
+    >>> import arsim
+    >>> p = arsim.compile(arsim.load("1RB1RZ_1LB0RC_1LC1LA"), tape=20, origin=10)
     >>> p.window, p.offset_names
     ((20, 10), ['S', 'S+1', 'S+2'])
     """
+    if not isinstance(machine, Machine):
+        what = f"{type(machine).__name__} {machine!r}"[:200]
+        hint = f" (load it first: arsim.compile(arsim.load({_os.fspath(machine)!r})))" if isinstance(machine, (str, _os.PathLike)) else ""
+        raise BadInput(f"compile takes a Machine, as arsim.load returns; got {what}{hint}")
     return Predictor(machine._inner.compile(encoding, tape, origin, input), machine)
 
 
@@ -477,7 +506,12 @@ def learn(
     learn --json`` and the learned predictor (``None`` for the time-dependent learner).
     ``inputs`` is a list of words. Ctrl-C interrupts it.
 
-    >>> report, p = arsim.learn(arsim.load("machines/binary-increment.ron"), train=20, test=20)
+    >>> import arsim, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "increment.tm")   # binary increment, Morphett's format
+    >>> _ = open(path, "w").write(
+    ...     "0 0 0 r 0\\n0 1 1 r 0\\n0 _ _ l carry\\n"
+    ...     "carry 1 0 l carry\\ncarry 0 1 * halt\\ncarry _ 1 * halt\\n")
+    >>> report, p = arsim.learn(arsim.load(path), train=20, test=20)
     >>> report["test"]["trace_errors"], p.dtype.name
     (0, 'int32')
     """

@@ -8,28 +8,43 @@ the trace: the padding row, all zero). Its outputs are ``scores [N, vocab]`` and
 ``W_j`` transposed with a zero padding row: ``table_j[x] = W_j[:, x]``.
 
 Requires the ``onnx`` package (``pip install onnx``); :func:`contexts` and :func:`generate`
-need only numpy and a session.
+need only numpy and a session. Example (``_EXAMPLE``, a doctest wherever onnx and onnxruntime
+are installed)::
 
->>> import arsim, arsim.onnx, tempfile, os
->>> p = arsim.compile(arsim.load("machines/bb2.ron"))
->>> f = os.path.join(tempfile.mkdtemp(), "bb2.onnx")
->>> arsim.onnx.export(p, f)
->>> import onnxruntime
->>> s = onnxruntime.InferenceSession(f, providers=["CPUExecutionProvider"])
->>> t = arsim.load("machines/bb2.ron").trace()
->>> out = arsim.onnx.generate(s, p, t.prompt, len(t) - len(t.prompt))
->>> bool((out == t.ids[len(t.prompt):]).all())
-True
+    import arsim, arsim.onnx, onnxruntime
+    p = arsim.compile(arsim.load("1RB1LB_1LA1RZ"))
+    arsim.onnx.export(p, "bb2.onnx")
+    s = onnxruntime.InferenceSession("bb2.onnx", providers=["CPUExecutionProvider"])
+    t = arsim.load("1RB1LB_1LA1RZ").trace()
+    out = arsim.onnx.generate(s, p, t.prompt, len(t) - len(t.prompt))   # == t.ids[len(t.prompt):]
 """
 
 from __future__ import annotations
 
 import os as _os
+from importlib.util import find_spec as _find_spec
 from typing import Sequence
 
 import numpy as _np
 
 __all__ = ["tables", "to_model", "export", "contexts", "generate"]
+
+_EXAMPLE = """
+>>> import arsim, arsim.onnx, onnxruntime, tempfile, os
+>>> p = arsim.compile(arsim.load("1RB1LB_1LA1RZ"))
+>>> f = os.path.join(tempfile.mkdtemp(), "bb2.onnx")
+>>> arsim.onnx.export(p, f)
+>>> s = onnxruntime.InferenceSession(f, providers=["CPUExecutionProvider"])
+>>> t = arsim.load("1RB1LB_1LA1RZ").trace()
+>>> out = arsim.onnx.generate(s, p, t.prompt, len(t) - len(t.prompt))
+>>> bool((out == t.ids[len(t.prompt):]).all())
+True
+"""
+
+# The example runs as a doctest (`pytest --doctest-modules --pyargs arsim`) where its packages
+# are installed; elsewhere there is nothing to run, and the module still imports.
+if all(_find_spec(m) is not None for m in ("onnx", "onnxruntime")):
+    __test__ = {"export_and_run": _EXAMPLE}
 
 
 def tables(predictor) -> list:
@@ -70,6 +85,8 @@ def to_model(predictor, opset: int = 13):
             out = "scores" if j == k - 1 else f"sum_{j}"
             nodes.append(helper.make_node("Add", [partial, f"part_{j}"], [out]))
             partial = out
+    if partial is None:
+        raise ValueError("a predictor without offsets has no graph")
     if partial != "scores":
         nodes.append(helper.make_node("Identity", [partial], ["scores"]))
     inits.append(numpy_helper.from_array(_np.array([1], dtype=_np.int64), "axis1"))
@@ -115,10 +132,10 @@ def contexts(predictor, ids: Sequence[int]) -> _np.ndarray:
     from . import _token_rows
 
     rows, _ = _token_rows(ids, "ids", batched=False)
-    ids = _np.asarray(rows[0], dtype=_np.int64)
+    arr = _np.asarray(rows[0], dtype=_np.int64)
     v = len(predictor.dictionary)
-    padded = _np.concatenate([_np.full(max(predictor.offsets), v, dtype=_np.int64), ids])
-    base = max(predictor.offsets) + _np.arange(len(ids))
+    padded = _np.concatenate([_np.full(max(predictor.offsets), v, dtype=_np.int64), arr])
+    base = max(predictor.offsets) + _np.arange(len(arr))
     return _np.stack([padded[base - o] for o in predictor.offsets], axis=1)
 
 

@@ -11,13 +11,14 @@
   layers as ``x @ W`` (``[in, out]``); here they are reassembled into the dense matrix and
   transposed to PyTorch's ``[out, in]``.
 
->>> import arsim, arsim.torch
->>> bb2 = arsim.load("machines/bb2.ron")
->>> m = arsim.torch.to_module(arsim.compile(bb2))
->>> t = bb2.trace()
->>> out = m.generate(t.prompt, len(t) - len(t.prompt))
->>> bool((out.numpy() == t.ids[len(t.prompt):]).all())
-True
+Without PyTorch installed the module still imports; using any of it raises ImportError saying
+what to install. Example (``_EXAMPLE``, a doctest wherever torch is installed)::
+
+    import arsim, arsim.torch
+    bb2 = arsim.load("1RB1LB_1LA1RZ")
+    m = arsim.torch.to_module(arsim.compile(bb2))
+    t = bb2.trace()
+    out = m.generate(t.prompt, len(t) - len(t.prompt))   # == t.ids[len(t.prompt):]
 """
 
 from __future__ import annotations
@@ -27,14 +28,53 @@ import os as _os
 from typing import Sequence
 
 import numpy as _np
-import torch
-from torch import nn
+
+
+class _NoTorch:
+    """Stands in for ``torch`` and ``torch.nn`` where PyTorch is not installed: the classes
+    below can still be defined (on ``object``), and anything that needs PyTorch raises
+    ImportError naming it."""
+
+    Module = object
+
+    def __init__(self, error: ImportError):
+        self._error = error
+
+    def no_grad(self):
+        return lambda f: f
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # introspection (doctest, pickle, help) finds nothing here
+            raise AttributeError(name)
+        raise ImportError(f"arsim.torch needs PyTorch ({self._error}): pip install torch, or pip install 'arsim[torch]'")
+
+
+try:
+    import torch
+    from torch import nn
+except ImportError as _e:  # pragma: no cover - depends on the environment
+    torch = nn = _NoTorch(_e)  # type: ignore[assignment]
 
 from . import _arsim
 from . import checkpoint_logits  # noqa: F401  (arsim's own logits, re-exported)
 from .onnx import tables as _tables
 
-__all__ = ["ArPredictor", "to_module", "LinearModel", "load_checkpoint", "checkpoint_logits"]
+__all__ = ["ArPredictor", "to_module", "LinearModel", "load_checkpoint", "save_checkpoint", "checkpoint_logits"]
+
+_EXAMPLE = """
+>>> import arsim, arsim.torch
+>>> bb2 = arsim.load("1RB1LB_1LA1RZ")
+>>> m = arsim.torch.to_module(arsim.compile(bb2))
+>>> t = bb2.trace()
+>>> out = m.generate(t.prompt, len(t) - len(t.prompt))
+>>> bool((out.numpy() == t.ids[len(t.prompt):]).all())
+True
+"""
+
+# The example runs as a doctest (`pytest --doctest-modules --pyargs arsim`) where torch is
+# installed; elsewhere there is nothing to run.
+if not isinstance(torch, _NoTorch):
+    __test__ = {"to_module": _EXAMPLE}
 
 
 class ArPredictor(nn.Module):
@@ -105,8 +145,11 @@ class LinearModel(nn.Module):
         if self.activation is not None:
             self.linear2 = nn.Linear(d, d)
         self.out_embedding = nn.Linear(d, num_tokens)
-        lower = torch.tril(torch.ones(T, T))  # [out position, in position]
-        self.register_buffer("mask", lower.view(T, 1, T, 1).expand(T, d, T, d).reshape(T * d, T * d).clone())
+        lower = torch.tril(torch.ones(T, T, dtype=torch.bool))  # [out position, in position]
+        # A bool mask (a quarter of a float one: 1.5 GB at the paper's d = 128), rebuilt from the
+        # shape, so not saved with the state dict.
+        mask = lower.view(T, 1, T, 1).expand(T, d, T, d).reshape(T * d, T * d).clone()
+        self.register_buffer("mask", mask, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``[B, L, V]`` for tokens ``[B, L]`` (``L ≤ T``; padded on the right to T)."""
@@ -142,7 +185,9 @@ def _load_state_dict_file(path) -> LinearModel:
         raise _arsim.BadInput(f"{path}: not an arsim checkpoint (safetensors) nor a {STATE_DICT_FORMAT} state dict")
     cfg = blob["config"]
     model = LinearModel(cfg["vocab"], cfg["context"], cfg["d"], activation="relu" if cfg["architecture"] == "mlp" else "none")
-    model.load_state_dict(blob["state_dict"])
+    state = dict(blob["state_dict"])
+    state.pop("mask", None)  # written by versions that saved the mask
+    model.load_state_dict(state)
     model.config, model.task, model.step = cfg, blob.get("task"), blob.get("step")
     return model
 
@@ -180,3 +225,100 @@ def load_checkpoint(path) -> LinearModel:
         model.out_embedding.bias.copy_(t["output.bias"])
     model.config, model.task, model.step = cfg, info["task"], info["step"]
     return model
+
+
+#: The `format` of arsim's training checkpoints (`nn::checkpoint::FORMAT`).
+CHECKPOINT_FORMAT = "arsim-ar-model/1"
+
+
+def _default_chunk(context: int) -> int:
+    """`nn::ModelConfig::default_chunk`: about 16 chunks of at least 4 positions."""
+    return min(max(-(-context // 16), 4), max(context, 1))
+
+
+def _blocks(dense: "torch.Tensor", T: int, d: int, chunk: int) -> dict:
+    """arsim's chunked blocks from the ``[T·d (in), T·d (out)]`` matrix (the inverse of
+    :func:`_dense_masked`)."""
+    out = {}
+    for k, s in enumerate(range(0, T, chunk)):
+        e = min(s + chunk, T)
+        out[f"masked.diagonal.{k}"] = dense[s * d : e * d, s * d : e * d]
+        if s > 0:
+            out[f"masked.below.{k}"] = dense[: s * d, s * d : e * d]
+    return out
+
+
+def _arsim_tensors(model: LinearModel) -> dict:
+    """The model's parameters under arsim's names and layouts (``[in, out]``)."""
+    T, d = model.T, model.d
+    t = {"embedding": model.in_embedding.weight}
+    t.update(_blocks(model.linear1.weight.T, T, d, _default_chunk(T)))
+    t["masked.bias"] = model.linear1.bias
+    if model.activation is not None:
+        t["hidden.weight"] = model.linear2.weight.T
+        t["hidden.bias"] = model.linear2.bias
+    t["output.weight"] = model.out_embedding.weight.T
+    t["output.bias"] = model.out_embedding.bias
+    return t
+
+
+def save_checkpoint(model: LinearModel, path, *, cot: str, batch: int, seed: int, train_seqs: int, step: int,
+                    lr: float, weight_decay: float, recipe: str = "arsim", optimizer=None) -> None:
+    """Writes ``model`` as an arsim training checkpoint (safetensors, ``arsim-ar-model/1``):
+    ``arsim task multiply --cot COT --model mlp|linear --d D --batch BATCH --seed SEED --train
+    TRAIN_SEQS --resume PATH [--eval-split test]`` (with ``--paper-config`` for ``recipe=
+    "paper"``) then scores it with 0 further steps when ``step`` is the run's last, through
+    arsim's own decoding and scoring, and :func:`load_checkpoint` reads it back. With
+    ``optimizer`` (a ``torch.optim.AdamW`` over the model), its moments are saved too, so that
+    arsim can train on from them. A model that used ``linear1``'s bias must say so by it: arsim
+    applies the saved bias under its own recipe, and never under the paper's."""
+    if recipe not in ("arsim", "paper"):
+        raise _arsim.BadInput(f"recipe must be 'arsim' or 'paper', not {recipe!r}")
+    arch = "mlp" if model.activation is not None else "linear"
+    T, d = model.T, model.d
+    config = {"architecture": arch, "vocab": model.out_embedding.out_features, "context": T, "d": d,
+              "chunk": _default_chunk(T), "layers": 0, "heads": 0}
+    task = {"task": "multiply", "cot": cot, "batch": batch, "seed": seed, "schedule": {"train_seqs": train_seqs}}
+    named = _arsim_tensors(model)
+    tensors = {k: v.detach() for k, v in named.items()}
+    if optimizer is not None:
+        by_param = {id(p): n for n, p in model.named_parameters()}
+        layout = {"in_embedding.weight": "embedding", "linear1.bias": "masked.bias", "linear2.bias": "hidden.bias",
+                  "out_embedding.bias": "output.bias"}
+        for p, st in optimizer.state.items():
+            name = by_param.get(id(p))
+            if name is None or "exp_avg" not in st:
+                continue
+            m, v = st["exp_avg"], st["exp_avg_sq"]
+            if name == "linear1.weight":
+                chunk = _default_chunk(T)
+                tensors.update({f"adam.m.{k}": x for k, x in _blocks(m.T, T, d, chunk).items()})
+                tensors.update({f"adam.v.{k}": x for k, x in _blocks(v.T, T, d, chunk).items()})
+            elif name in ("linear2.weight", "out_embedding.weight"):
+                ours = "hidden.weight" if name == "linear2.weight" else "output.weight"
+                tensors[f"adam.m.{ours}"], tensors[f"adam.v.{ours}"] = m.T, v.T
+            elif name in layout:
+                tensors[f"adam.m.{layout[name]}"], tensors[f"adam.v.{layout[name]}"] = m, v
+    meta = {"format": CHECKPOINT_FORMAT, "config": _json.dumps(config), "task": _json.dumps(task), "step": str(step),
+            "lr": repr(float(lr)), "weight_decay": repr(float(weight_decay)), "recipe": recipe}
+    _write_safetensors(_os.fspath(path), {k: v.float().cpu().contiguous().numpy() for k, v in tensors.items()}, meta)
+
+
+def _write_safetensors(path: str, arrays: dict, meta: dict) -> None:
+    """The safetensors layout (8-byte header length, JSON header, little-endian f32 data),
+    written whole: to a temporary file beside ``path``, then renamed over it."""
+    header: dict = {"__metadata__": meta}
+    offset = 0
+    for name in sorted(arrays):
+        a = arrays[name]
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
+        offset += a.nbytes
+    text = _json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    tmp = f"{path}.tmp{_os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(len(text).to_bytes(8, "little"))
+        f.write(text)
+        for name in sorted(arrays):
+            f.write(_np.ascontiguousarray(arrays[name], dtype="<f4").tobytes())
+    _os.replace(tmp, path)

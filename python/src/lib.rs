@@ -543,10 +543,14 @@ fn multiply_batch<'py>(
 fn multiply_validation<'py>(
     py: Python<'py>,
     cot_name: &str,
+    split: &str,
     n: usize,
 ) -> Result<PairsAndChains<'py>> {
     let f = cot(cot_name)?;
-    let chains = py.allow_threads(|| tasks::multiply_validation(f, n));
+    let split = option::<tasks::Split>("split", split)?;
+    let chains = py
+        .allow_threads(|| tasks::multiply_validation(f, split, n))
+        .map_err(bad)?;
     let pairs = chains.iter().map(|c| (c.pair.a, c.pair.b)).collect();
     let ids = chains.iter().flat_map(|c| c.tokens.iter().map(|t| t.0));
     Ok((pairs, PyBytes::new(py, &id_bytes(ids))))
@@ -556,12 +560,14 @@ fn multiply_validation<'py>(
 fn multiply_score(
     py: Python<'_>,
     cot_name: &str,
+    split: &str,
     n: usize,
     generated: Vec<Vec<i64>>,
 ) -> Result<String> {
     let f = cot(cot_name)?;
+    let split = option::<tasks::Split>("split", split)?;
     let score = py
-        .allow_threads(|| tasks::multiply_score(f, n, &generated))
+        .allow_threads(|| tasks::multiply_score(f, split, n, &generated))
         .map_err(bad)?;
     Ok(json!(score))
 }
@@ -738,6 +744,16 @@ fn certify_hf(py: Python<'_>, dir: PathBuf, machine: Option<&Machine>) -> Result
     })
 }
 
+// ---------------------------------------------------------------- the command line
+
+/// The command line (`arsim ARGS…`, the first argument the program's name): the binary's own
+/// `main` (crate `python/cli`), run by the `arsim` console script. Returns the exit status. The
+/// GIL is released: the command prints to the process's stdout and stderr itself.
+#[pyfunction]
+fn main(py: Python<'_>, args: Vec<std::ffi::OsString>) -> u8 {
+    py.allow_threads(|| arsim_cli::main_with_args(args))
+}
+
 #[pymodule]
 fn _arsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -765,5 +781,7 @@ fn _arsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bits_per_byte, m)?)?;
     m.add_function(wrap_pyfunction!(checkpoint_tensors, m)?)?;
     m.add_function(wrap_pyfunction!(checkpoint_logits, m)?)?;
+    m.add_function(wrap_pyfunction!(main, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-"""Shared fixtures: the repository root (machine paths in docstrings are relative to it), the
+"""Shared fixtures: the repository root (the tests' machine paths are relative to it), the
 corpus of machines, and the command-line binary when one is built."""
 
 import glob

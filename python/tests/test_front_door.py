@@ -208,6 +208,48 @@ def test_a_torch_file_is_named_as_one(tmp_path):
         arsim.load_weights(pt)
 
 
+def test_a_torch_file_given_as_a_training_checkpoint_is_named_as_one(tmp_path):
+    """Issue 25.21: the library's checkpoint reader (`--resume`, checkpoint_logits) named a .pt
+    "not a safetensors file: header too large"."""
+    pt = tmp_path / "train_ddp.pt"
+    pt.write_bytes(b"PK\x03\x04\x00\x00\x08\x08" + b"\x00" * 64)
+    with pytest.raises(arsim.BadInput, match="zip archive .*not an arsim training checkpoint") as e:
+        arsim.checkpoint_logits(pt, np.zeros((1, 4), dtype=np.int64))
+    assert "header too large" not in str(e.value)
+
+
+def test_compile_given_a_path_says_to_load_it():
+    """Issue 25.21: compile("path.ron") was an AttributeError."""
+    with pytest.raises(arsim.BadInput, match=r"compile takes a Machine.*arsim.load\('machines/bb2.ron'\)"):
+        arsim.compile("machines/bb2.ron")
+    with pytest.raises(arsim.BadInput, match="got int"):
+        arsim.compile(3)
+
+
+def test_the_console_script_is_the_binarys_command_line(arsim_bin):
+    """Issue 25.18: `arsim` from pip runs the binary's own main: same output, same exit codes."""
+    import subprocess
+    import sys
+
+    py = [sys.executable, "-m", "arsim"]
+    for args in (["--json", "run", "1RB1LB_1LA1RZ"], ["--json", "emulate", "machines/bb3.ron"], ["run", "no-such.ron"],
+                 ["certify", "1RB0LB_1LA1RZ", "--weights", "no-such.safetensors"], ["--help"]):
+        ours = subprocess.run(py + args, capture_output=True, text=True)
+        theirs = subprocess.run([arsim_bin, *args], capture_output=True, text=True)
+        assert ours.returncode == theirs.returncode, (args, ours.stderr)
+        if "emulate" not in args:  # emulate's report has its speed in it
+            assert ours.stdout == theirs.stdout, args
+        assert ours.stderr.replace("python -m arsim", "arsim") == theirs.stderr, args
+
+
+def test_version_is_the_command_lines():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "arsim", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["arsim", arsim.__version__]
+
+
 def test_ids_are_checked_at_the_border():
     from arsim.tasks import multiply
 

@@ -102,3 +102,40 @@ def test_ddp_example_runs_on_cpu_and_its_state_dict_loads(tmp_path):
     assert '"pairs": 20' in r.stdout
     model = at.load_checkpoint(out)
     assert model.task["cot"] == "carry" and model.step == 5
+
+
+@pytest.mark.parametrize("activation,arch", [("relu", "mlp"), ("none", "linear")])
+def test_a_pytorch_model_saved_as_an_arsim_checkpoint_is_scored_by_arsim(tmp_path, arsim_bin, activation, arch):
+    """Issue 25.17: a model trained in PyTorch (train_ddp.py --out) lands in arsim's own scoring:
+    `task multiply --resume F --eval-split test` decodes it with 0 further steps and gets the
+    score Python's decoding gets; its logits are the PyTorch model's."""
+    torch.manual_seed(0)
+    cot, V = "carry", len(multiply.vocabulary())
+    model = at.LinearModel(V, T=multiply.length(cot) - 1, d=8, activation=activation)
+    opt = torch.optim.AdamW(model.parameters(), lr=5e-3)
+    data = multiply.batches(64, 0, cot)
+    for _ in range(10):
+        x = torch.as_tensor(next(data))
+        loss = torch.nn.functional.cross_entropy(model(x[:, :-1]).reshape(-1, V), x[:, 1:].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    f = tmp_path / "m.st"
+    at.save_checkpoint(model, f, cot=cot, batch=64, seed=0, train_seqs=640, step=10, lr=5e-3, weight_decay=0.01, optimizer=opt)
+    toks = multiply.validation(3, cot)[1][:, :-1]
+    with torch.no_grad():
+        assert np.abs(arsim.checkpoint_logits(f, toks) - model(torch.as_tensor(toks)).numpy()).max() < 1e-4
+    out = run_cli(arsim_bin, "--json", "task", "multiply", "--cot", cot, "--model", arch, "--d", "8", "--train", "640",
+                  "--batch", "64", "--seed", "0", "--lr", "5e-3", "--eval", "50", "--resume", str(f), "--eval-split", "test",
+                  "--threads", "1")
+    report = json.loads(out.stdout)
+    assert report["training"]["started_at_step"] == report["training"]["steps"] == 10
+    _, chains = multiply.validation(50, cot, split="test")
+    ids = torch.as_tensor(chains).clone()
+    model.eval()
+    with torch.no_grad():
+        for t in range(multiply.prompt_length(cot) - 1, ids.shape[1] - 1):
+            ids[:, t + 1] = model(ids[:, : t + 1])[:, t].argmax(-1)
+    ours = multiply.score(ids.numpy(), cot=cot, split="test")
+    assert report["validation"]["digits_correct"] == ours["digits_correct"]
+    assert report["validation"]["exact"] == ours["exact"]

@@ -47,15 +47,7 @@ fn header_format(path: &Path) -> Result<Option<String>, ApiError> {
             n => got += n,
         }
     }
-    let what = match &head[..got] {
-        [_, _, _, _, _, _, _, _, b'{'] => None,
-        [b'P', b'K', 3, 4, ..] => {
-            Some("a zip archive (PyTorch's torch.save writes these .pt files)")
-        }
-        [0x80, 2..=5, ..] => Some("a Python pickle (an old torch.save .pt file?)"),
-        _ => None,
-    };
-    if let Some(what) = what {
+    if let Some(what) = weights::foreign_format(&head[..got]) {
         return Err(ApiError::NotSafetensors {
             path: path.display().to_string(),
             what,

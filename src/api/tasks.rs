@@ -64,28 +64,44 @@ pub fn multiply_batch(
     (pairs, ids)
 }
 
-/// The fixed validation sample of `arsim task multiply --eval n` (seed `EVAL_SEED`).
-pub fn multiply_validation(format: CotFormat, n: usize) -> Vec<Chain> {
-    Dataset::new(Split::Validation, format).sample_chains(n, EVAL_SEED)
+/// The fixed sample of `arsim task multiply --eval n --eval-split split` (seed `EVAL_SEED`):
+/// the held-out pairs every row is scored on (`Split::Validation` while tuning, `Split::Test`
+/// once for a reported row). `Split::Train` is refused: it is not a held-out half.
+pub fn multiply_validation(
+    format: CotFormat,
+    split: Split,
+    n: usize,
+) -> Result<Vec<Chain>, ApiError> {
+    if split == Split::Train {
+        return Err(ApiError::Shape {
+            what: "split".to_string(),
+            message:
+                "the scored sample is drawn from a held-out half: validation or test, not train"
+                    .to_string(),
+        });
+    }
+    Ok(Dataset::new(split, format).sample_chains(n, EVAL_SEED))
 }
 
-/// Scores greedily decoded chains of the validation sample of `n` pairs: row k of `generated`
-/// is the chain decoded from the prompt of sample pair k (the rule of `decode_and_score`:
-/// answer digits right, whole answers, whole chains).
+/// Scores greedily decoded chains of the sample of `n` pairs of `split` (validation or test):
+/// row k of `generated` is the chain decoded from the prompt of sample pair k (the rule of
+/// `decode_and_score`: answer digits right, whole answers, whole chains).
 pub fn multiply_score(
     format: CotFormat,
+    split: Split,
     n: usize,
     generated: &[Vec<i64>],
 ) -> Result<ChainsScore, ApiError> {
-    let chains = multiply_validation(format, n);
+    let chains = multiply_validation(format, split, n)?;
     let len = format.len();
     if generated.len() != chains.len() || generated.iter().any(|r| r.len() != len) {
         let lens: Vec<usize> = generated.iter().map(Vec::len).collect();
         return Err(ApiError::Shape {
             what: "predicted chains".to_string(),
             message: format!(
-                "expected {} chains of {len} tokens (the validation sample of {n} pairs, cot {}), got {} rows of lengths {:?}",
+                "expected {} chains of {len} tokens (the {} sample of {n} pairs, cot {}), got {} rows of lengths {:?}",
                 chains.len(),
+                split.name(),
                 format.name(),
                 generated.len(),
                 &lens[..lens.len().min(8)]
@@ -226,17 +242,31 @@ mod tests {
     #[test]
     fn the_validation_sample_scores_perfectly_and_bad_rows_are_named() {
         let f = CotFormat::Carry;
-        let truth: Vec<Vec<i64>> = multiply_validation(f, 5)
+        let truth: Vec<Vec<i64>> = multiply_validation(f, Split::Validation, 5)
+            .unwrap()
             .iter()
             .map(|c| c.tokens.iter().map(|t| i64::from(t.0)).collect())
             .collect();
-        let s = multiply_score(f, 5, &truth).unwrap();
+        let s = multiply_score(f, Split::Validation, 5, &truth).unwrap();
         assert_eq!((s.exact, s.chains_exact, s.per_digit_accuracy), (5, 5, 1.0));
         let mut bad = truth.clone();
         bad[2][20] = -1;
-        let e = multiply_score(f, 5, &bad).unwrap_err().to_string();
+        let e = multiply_score(f, Split::Validation, 5, &bad)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("chain 2: token 20 is -1, a negative id"), "{e}");
-        let e = multiply_score(f, 5, &truth[..4]).unwrap_err().to_string();
+        let e = multiply_score(f, Split::Validation, 5, &truth[..4])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("expected 5 chains of 75 tokens"), "{e}");
+        // The test half is another sample, scored by the same rules; train is no held-out half.
+        let test = multiply_validation(f, Split::Test, 5).unwrap();
+        assert!(test.iter().all(|c| c.pair.split() == Split::Test));
+        assert!(test[0].pair != multiply_validation(f, Split::Validation, 1).unwrap()[0].pair);
+        let e = multiply_score(f, Split::Test, 5, &truth)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("prompt"), "{e}");
+        assert!(multiply_validation(f, Split::Train, 5).is_err());
     }
 }

@@ -104,6 +104,13 @@ impl Checkpoint {
             message,
         };
         let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        if let Some(what) = crate::weights::foreign_format(&bytes) {
+            return Err(err(format!(
+                "{what}, not an arsim training checkpoint (safetensors); a PyTorch \
+                 LinearModel becomes one with arsim.torch.save_checkpoint, as \
+                 examples/train_ddp.py saves its models"
+            )));
+        }
         let (_, header) = safetensors::SafeTensors::read_metadata(&bytes)
             .map_err(|e| err(format!("not a safetensors file: {e}")))?;
         let meta = header.metadata().clone().unwrap_or_default();

@@ -342,6 +342,23 @@ fn f16_to_f64(h: u16) -> f64 {
     }
 }
 
+/// What a file is, from its first bytes, when it is recognisably not safetensors: PyTorch's
+/// `torch.save` zip archive, or a pickle. Every reader of safetensors files (weight files,
+/// training checkpoints) says so, instead of the safetensors crate's "header too large" (the
+/// zip's first bytes read as a header length of gigabytes).
+pub fn foreign_format(head: &[u8]) -> Option<&'static str> {
+    match head {
+        // A safetensors header starts with `{` after its 8-byte length: a length whose low
+        // bytes read like a pickle's opcode (0x280 bytes: 0x80 0x02) is still safetensors.
+        [_, _, _, _, _, _, _, _, b'{', ..] => None,
+        [b'P', b'K', 3, 4, ..] => {
+            Some("a zip archive (PyTorch's torch.save writes these .pt files)")
+        }
+        [0x80, 2..=5, ..] => Some("a Python pickle (an old torch.save .pt file?)"),
+        _ => None,
+    }
+}
+
 /// Reads a dense predictor with its metadata.
 pub fn read_dense(path: &Path) -> Result<(DenseWeights, Metadata), WeightsError> {
     let (bytes, bad) = open(path)?;

@@ -4,6 +4,7 @@ train/validation split of the 8,889² pairs (operands 1111..9999), seeded traini
 (batch k is a pure function of the seed and k, never the whole dataset), and :func:`score`, the
 greedy-decoding rules on the same validation sample.
 
+>>> import arsim
 >>> from arsim.tasks import multiply
 >>> len(multiply.vocabulary())
 117
@@ -140,26 +141,32 @@ def batches(batch_size: int = 64, seed: int = 0, cot: str = "paper", start: int 
         step += 1
 
 
-def validation(n: int = EVAL_PAIRS, cot: str = "paper") -> Tuple[_np.ndarray, _np.ndarray]:
-    """The fixed validation sample every row of the results table is scored on (seed 2024):
-    ``(pairs [n, 2], chains [n, length])``. Greedy-decode each chain from its first
-    :func:`prompt_length` tokens and pass the result to :func:`score`.
+def validation(n: int = EVAL_PAIRS, cot: str = "paper", split: str = "validation") -> Tuple[_np.ndarray, _np.ndarray]:
+    """The fixed sample every row of the results table is scored on (seed 2024), from the
+    held-out half ``split``: ``"validation"`` while tuning, ``"test"`` once for a reported row
+    (``arsim task multiply --eval-split``). Returns ``(pairs [n, 2], chains [n, length])``.
+    Greedy-decode each chain from its first :func:`prompt_length` tokens and pass the result to
+    :func:`score` with the same ``split``.
 
     >>> pairs, chains = validation(3, cot="none")
     >>> chains.shape, all(split_of(int(a), int(b)) == "validation" for a, b in pairs)
     ((3, 19), True)
+    >>> pairs, _ = validation(3, cot="none", split="test")
+    >>> all(split_of(int(a), int(b)) == "test" for a, b in pairs)
+    True
     """
-    pairs, raw = _arsim.multiply_validation(cot, n)
+    pairs, raw = _arsim.multiply_validation(cot, split, n)
     return _np.asarray(pairs, dtype=_np.int64).reshape(-1, 2), _ids(raw).reshape(-1, length(cot))
 
 
-def score(predicted_chains, cot: str = "paper", n: Optional[int] = None) -> dict:
-    """Scores greedily decoded chains of the validation sample, row k decoded from the prompt
-    of pair k of :func:`validation`, with the rules of ``arsim task multiply``: exact answers
+def score(predicted_chains, cot: str = "paper", n: Optional[int] = None, split: str = "validation") -> dict:
+    """Scores greedily decoded chains of the sample of ``split``, row k decoded from the prompt
+    of pair k of :func:`validation` (with the same ``split``), with the rules of ``arsim task multiply``: exact answers
     (all 8 digits), per-digit accuracy, whole chains exact, a few wrong answers. The chains
     are ``[n, length(cot)]`` token ids; any other shape, or an id outside the vocabulary, is
     :class:`arsim.BadInput` naming it.
 
+    >>> import arsim
     >>> _, truth = validation(10, cot="carry")
     >>> s = score(truth, cot="carry")
     >>> s["exact"], s["per_digit_accuracy"], s["chains_exact"]
@@ -173,4 +180,4 @@ def score(predicted_chains, cot: str = "paper", n: Optional[int] = None) -> dict
     rows, _ = _token_rows(chains, "predicted_chains")
     if n is None:
         n = len(rows)
-    return _json.loads(_arsim.multiply_score(cot, n, rows))
+    return _json.loads(_arsim.multiply_score(cot, split, n, rows))

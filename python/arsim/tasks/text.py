@@ -2,6 +2,7 @@
 lines), the story-level split, arsim's byte-level BPE :class:`Tokenizer` (also written as a
 Hugging Face ``tokenizers`` file), interpolated Kneser-Ney n-gram baselines, and bits per byte.
 
+>>> import arsim
 >>> from arsim.tasks import text
 >>> stories = ["Once upon a time there was a cat.\\n", "The cat sat on a mat.\\n"] * 5
 >>> tok = text.Tokenizer.train(stories, vocab_size=280)

@@ -54,22 +54,31 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
-fn main() -> ExitCode {
+/// The command line: `arsim ARGS…` with the process's arguments.
+pub fn main() -> ExitCode {
+    ExitCode::from(main_with_args(std::env::args_os().collect()))
+}
+
+/// The command line with the arguments given (the first is the program's name), returning the
+/// exit status: what `main` runs, and what the Python package's `arsim` console script runs
+/// (`python/src/lib.rs`, through the crate `python/cli`, whose library root is this file), so
+/// that `pip install ./python` brings the same command line, not a second one.
+pub fn main_with_args(args: Vec<std::ffi::OsString>) -> u8 {
     quiet_on_closed_stdout();
-    let cli = match Cli::try_parse_from(standard_strings_last(std::env::args_os().collect())) {
+    let cli = match Cli::try_parse_from(standard_strings_last(args)) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return if e.use_stderr() { 2 } else { 0 };
         }
     };
     let json = cli.json;
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Verification) => ExitCode::from(1),
+        Ok(()) => 0,
+        Err(Failure::Verification) => 1,
         Err(Failure::InputAfterReport(e)) => {
             eprintln!("error: {}", message(&e));
-            ExitCode::from(2)
+            2
         }
         Err(Failure::Input(e)) => {
             let text = message(&e);
@@ -77,7 +86,7 @@ fn main() -> ExitCode {
                 print_json(&serde_json::json!({ "error": text, "exit_code": 2 }));
             }
             eprintln!("error: {text}");
-            ExitCode::from(2)
+            2
         }
     }
 }
