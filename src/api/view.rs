@@ -325,6 +325,25 @@ impl View {
         (encoding, window, max_steps): (EncodingKind, Option<Window>, u64),
         deadline: Option<Instant>,
     ) -> Result<View, ApiError> {
+        // Refused before anything is compiled.
+        if max_steps > VIEW_MAX_STEPS {
+            return Err(over("a step limit of", max_steps, VIEW_MAX_STEPS));
+        }
+        check_time(deadline)?;
+        let prepared = prepare(&run.machine, &run.input, encoding, window, None, max_steps)?;
+        View::of_prepared(run, text, prepared, max_steps, deadline)
+    }
+
+    /// A machine already loaded, run by a predictor already prepared (compiled, learned, or
+    /// read from a file: [`crate::api::HeldPredictor::prepared`]), refused past the viewer's
+    /// limits.
+    pub fn of_prepared(
+        run: LoadedRun,
+        text: &str,
+        prepared: Prepared,
+        max_steps: u64,
+        deadline: Option<Instant>,
+    ) -> Result<View, ApiError> {
         if max_steps > VIEW_MAX_STEPS {
             return Err(over("a step limit of", max_steps, VIEW_MAX_STEPS));
         }
@@ -333,10 +352,6 @@ impl View {
             input,
             warnings,
         } = run;
-        let req = (encoding, window, max_steps);
-        check_time(deadline)?;
-        let (encoding, window, max_steps) = req;
-        let prepared = prepare(&machine, &input, encoding, window, None, max_steps)?;
         // The run's length, before anything walks it: the interpreter is cheap next to it.
         let steps = crate::interpreter::run(&machine, &input, max_steps).steps;
         let row = prepared.enc.row_len() as u64;

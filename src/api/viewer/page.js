@@ -181,8 +181,11 @@
     const done = st.pos % l === 0 ? r : r - 1;
     const shown = rowAt(Math.max(done, 0));
     if (shown) drawTape(shown.tape);
-    for (let i = st.drawnRows; i <= done; i++) { const rr = rowAt(i); if (!rr) break; drawSpacetimeRow(rr); st.drawnRows = i + 1; }
-    if (done < st.drawnRows - 1) { clearSpacetime(); for (let i = 0; i <= done; i++) { const rr = rowAt(i); if (rr) drawSpacetimeRow(rr); } st.drawnRows = done + 1; }
+    // The diagram grows by the rows completed since the last frame (after a jump, the last 64:
+    // the rows skipped were never fetched).
+    if (done < st.drawnRows - 1) clearSpacetime();
+    for (let i = Math.max(st.drawnRows, done - 64, 0); i <= done; i++) { const rr = rowAt(i); if (rr) drawSpacetimeRow(rr); }
+    st.drawnRows = Math.max(st.drawnRows, done + 1);
     highlightState(shown && shown.tape ? shown.tape.state : null);
     const generated = Math.max(0, st.pos - l);
     $("formula").dataset.generated = generated;
@@ -316,6 +319,14 @@
   $("step-token").onclick = () => { pause(); step(1); };
   $("step-row").onclick = () => { pause(); stepRow(); };
   $("restart").onclick = () => { pause(); if (st.summary) { st.pos = rowLen(); clearSpacetime(); getPage(0).then(render, () => {}); } };
+  // Go to a row: the page asks for that row's page alone, however far it is.
+  $("go").onclick = () => {
+    pause(); if (!st.summary) return;
+    const r = Math.max(0, Math.min(Number($("goto").value) || 0, st.summary.rows - 1));
+    const target = (r + 1) * rowLen();
+    if (target < st.pos) { st.pos = rowLen(); st.drawnRows = 0; clearSpacetime(); }
+    step(target - st.pos);
+  };
   $("speed").oninput = () => { $("speed-text").textContent = speeds() + " tokens/s"; };
   $("speed").oninput();
   $("machine-text").addEventListener("input", () => { st.fileBytes = null; st.fileName = null; markLines([]); });
