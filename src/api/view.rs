@@ -25,7 +25,7 @@ use crate::api::load::LoadedRun;
 use crate::api::predictors::certify_json;
 use crate::api::prepare::{prepare, Prepared};
 use crate::emulate::EmulationReport;
-use crate::encoding::{Encoding, EncodingKind};
+use crate::encoding::{AnyEncoding, Encoding, EncodingKind};
 use crate::machine::load::from_bytes_with;
 use crate::machine::{Input, LoadOptions, Machine, MachineFormat};
 use crate::predictor::{argmax, Context, LinearAr, Predictor, TokenId, Weight};
@@ -393,7 +393,10 @@ impl View {
                 reason: Some(crate::api::chain(&e)),
             },
         };
-        let summary = summary(&machine, &prepared, emulation, certificate, warnings);
+        // The rows are the interpreter's (a predictor that diverged stopped generating early).
+        let tokens = reference(&prepared.enc, &machine, &input, max_steps)?.count() as u64;
+        let mut summary = summary(&machine, &prepared, emulation, certificate, warnings);
+        summary.rows = tokens / row.max(1);
         Ok(View {
             text: text.to_string(),
             machine,
@@ -440,12 +443,7 @@ impl View {
             .min((VIEW_MAX_PAGE_TOKENS / row_len.max(1)).max(1));
         let start = from_row.saturating_mul(row_len);
         let stop = start.saturating_add(rows * row_len);
-        let mut trace = enc
-            .trace(&self.machine, &self.input, self.max_steps)
-            .map_err(|e| ApiError::Compile {
-                machine: self.machine.name().to_string(),
-                message: e.to_string(),
-            })?;
+        let mut trace = reference(enc, &self.machine, &self.input, self.max_steps)?;
         let mut weights = self.prepared.weights.clone();
         let vocab = weights.as_predictor().vocab();
         let ring_len = (weights.as_predictor().max_offset() + 1).next_power_of_two();
@@ -582,6 +580,20 @@ pub fn error_lines(e: &ApiError) -> Vec<usize> {
     lines
 }
 
+/// The interpreter's run of `input` in `enc`'s tokens.
+fn reference<'m>(
+    enc: &AnyEncoding,
+    machine: &'m Machine,
+    input: &Input,
+    max_steps: u64,
+) -> Result<<AnyEncoding as Encoding>::Trace<'m>, ApiError> {
+    enc.trace(machine, input, max_steps)
+        .map_err(|e| ApiError::Compile {
+            machine: machine.name().to_string(),
+            message: e.to_string(),
+        })
+}
+
 /// The summary of a prepared machine and its run.
 fn summary(
     m: &Machine,
@@ -606,7 +618,6 @@ fn summary(
         Weights::Dense(d) => with_dense!(d, w => (w.layout().offsets.clone(), heatmap(w))),
         Weights::Sparse(s) => (vec![s.max_offset()], None),
     };
-    let row = enc.row_len() as u64;
     ViewSummary {
         machine: m.name().to_string(),
         description: m.description().to_string(),
@@ -628,7 +639,7 @@ fn summary(
         offset_names: offsets.iter().map(|&o| enc.offset_name(o)).collect(),
         offsets,
         prompt_tokens: enc.row_len(),
-        rows: (emulation.prompt_tokens as u64 + emulation.generated_tokens) / row.max(1),
+        rows: 0,
         weights,
         emulation,
         certificate,
