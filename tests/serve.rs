@@ -270,6 +270,42 @@ fn the_api_serves_the_command_lines_tokens_and_errors() {
 }
 
 #[test]
+fn every_format_goes_through_the_api_and_a_binary_seed_as_bytes() {
+    let server = Server::start(&[]);
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    let text = |f: &str| std::fs::read_to_string(format!("{data}{f}")).unwrap();
+    let seed = std::fs::read(format!(
+        "{data}conformance/bbchallenge/bb5_simulate_test.seed"
+    ))
+    .unwrap();
+    for (body, machine) in [
+        (
+            json!({ "machine": text("binary-increment.yaml"), "name": "binary-increment.yaml" }),
+            "binary-increment",
+        ),
+        (
+            json!({ "machine": text("morphett-palindrome.tm"), "name": "p.tm", "input": "abba" }),
+            "p",
+        ),
+        (json!({ "machine": "1RB1LB_1LA1RZ" }), "pasted"),
+        (
+            json!({ "machine_bytes": seed, "name": "bb5.seed", "max_steps": 1000 }),
+            "bb5",
+        ),
+    ] {
+        let (status, s) = server.post("/api/view", &body);
+        assert_eq!(status, 200, "{s}");
+        assert!(s["machine"].as_str().unwrap().starts_with(machine), "{s}");
+        assert_eq!(s["emulation"]["agree"], true);
+    }
+    // A YAML file's error at its line.
+    let bad = text("binary-increment.yaml").replacen("table:", "tabel:", 1);
+    let (status, e) = server.post("/api/view", &json!({ "machine": bad, "name": "b.yaml" }));
+    assert_eq!(status, 400, "{e}");
+    assert!(e["error"].as_str().unwrap().starts_with("b.yaml"), "{e}");
+}
+
+#[test]
 fn it_binds_to_loopback_unless_told_and_warns_when_told() {
     let server = Server::start(&[]);
     assert!(server.addr.starts_with("127.0.0.1:"), "{}", server.addr);
