@@ -112,6 +112,27 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
+/// The top-level keys docs/json.md lists under `### \`heading\``.
+fn documented(heading: &str) -> std::collections::BTreeSet<String> {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/json.md")).unwrap();
+    let section = doc
+        .split(&format!("### `{heading}`"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("docs/json.md has no section {heading}"));
+    let section = section.split("\n#").next().unwrap();
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .map(|r| r.split('`').next().unwrap().to_string())
+        .filter(|k| !k.contains('.'))
+        .collect()
+}
+
+fn keys_of(v: &Value) -> std::collections::BTreeSet<String> {
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
 fn bb4() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/machines/bb4.ron")).unwrap()
 }
@@ -151,6 +172,7 @@ fn the_api_serves_the_command_lines_tokens_and_errors() {
     assert_eq!(s["emulation"]["length_formula"], "T·(S+1) = 107·15");
     assert_eq!(s["certificate"]["certified"], true);
     assert_eq!(s["certificate"]["min_margin"], 1);
+    assert_eq!(keys_of(&s), documented("POST /api/view"));
     let dictionary: Vec<String> = serde_json::from_value(s["dictionary"].clone()).unwrap();
 
     // Rows, paged: the tokens are the command line's, and each winner is the argmax of its
@@ -163,6 +185,7 @@ fn the_api_serves_the_command_lines_tokens_and_errors() {
             &json!({ "machine": bb4(), "name": "bb4.ron", "from_row": from, "rows": 40 }),
         );
         assert_eq!(status, 200, "{page}");
+        assert_eq!(keys_of(&page), documented("POST /api/rows"));
         for row in page["rows"].as_array().unwrap() {
             let tokens: Vec<String> = row["tokens"]
                 .as_array()

@@ -464,7 +464,7 @@ impl View {
             };
             if pos >= start {
                 let r = pos / row_len;
-                if pos % row_len == 0 {
+                if pos.is_multiple_of(row_len) {
                     page.rows.push(ViewRow {
                         row: r,
                         step: enc.locate(&self.machine, pos).0,
