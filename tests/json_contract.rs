@@ -97,6 +97,8 @@ fn every_json_output_matches_docs_json_md() {
     // Pictures the examples write go to the temporary directory too.
     let svg = dir.path().join("trace.svg");
     let svg = svg.to_str().unwrap();
+    let html = dir.path().join("trace.html");
+    let html = html.to_str().unwrap();
     // `task frontier` reads `task multiply` reports: one short run writes one.
     let report = dir.path().join("multiply.json");
     let out = arsim(&[
@@ -146,6 +148,7 @@ fn every_json_output_matches_docs_json_md() {
             .map(|a| match a.as_str() {
                 "stories.txt" => corpus,
                 "trace.svg" => svg,
+                "trace.html" => html,
                 "multiply.json" => report,
                 a => a,
             })

@@ -119,6 +119,17 @@ class Trace:
     def __repr__(self) -> str:
         return f"Trace({self.info['machine']}, {self.info['encoding']}, {len(self.ids)} tokens)"
 
+    def _repr_html_(self) -> Optional[str]:
+        """The viewer page (``arsim serve``'s) with this run embedded, as a notebook shows it;
+        ``None`` (the text repr) for a trace made without a machine, or past the viewer's limits."""
+        viewer = getattr(self, "_viewer", None)
+        if viewer is None:
+            return None
+        try:
+            return viewer()
+        except Error:
+            return None
+
 
 class Machine:
     """A validated Turing machine; make one with :func:`load`.
@@ -218,7 +229,9 @@ class Machine:
         raw, labels, info = self._inner.trace(input, encoding, tape, origin, max_steps)
         info = _json.loads(info)
         info.pop("labels", None)
-        return Trace(_ids(raw), labels, info)
+        t = Trace(_ids(raw), labels, info)
+        t._viewer = lambda: self._inner.viewer_html(input, encoding, tape, origin, min(max_steps, 1_000_000))
+        return t
 
     def __repr__(self) -> str:
         return f"Machine({self.name!r})"
@@ -330,6 +343,16 @@ class Predictor:
         'halted'
         """
         return _json.loads(self._inner.emulate(input, self._m(machine), max_steps, tape, origin, check))
+
+    def _repr_html_(self) -> Optional[str]:
+        """The viewer page running these weights on the machine's own input, as a notebook
+        shows it; ``None`` (the text repr) without a machine, or past the viewer's limits."""
+        if self._machine is None:
+            return None
+        try:
+            return self._inner.viewer_html(self._m(None), None, 10_000)
+        except Error:
+            return None
 
     def certify(self, machine: Optional[Machine] = None, check: bool = False, input: Optional[str] = None) -> dict:
         """Checks the weights on every local context a valid trace can contain (``arsim

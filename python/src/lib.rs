@@ -168,6 +168,27 @@ impl Machine {
         Ok((PyBytes::new(py, &bytes), t.labels.clone(), json!(t)))
     }
 
+    /// The viewer page (`arsim serve`'s) with this run embedded, in an `<iframe srcdoc>`: a
+    /// notebook's `_repr_html_` (`api::view`, its limits on steps and embedded bytes).
+    #[pyo3(signature = (input, encoding, tape, origin, max_steps))]
+    fn viewer_html(
+        &self,
+        py: Python<'_>,
+        input: Option<&str>,
+        encoding: &str,
+        tape: Option<i64>,
+        origin: Option<i64>,
+        max_steps: u64,
+    ) -> Result<String> {
+        let run = (*self.loaded.with_input(input)?).clone();
+        let kind: EncodingKind = option("encoding", encoding)?;
+        let w = window(tape, origin)?;
+        py.allow_threads(|| {
+            api::View::of_run(run, "", (kind, w, max_steps), None)?.notebook_html(u64::MAX)
+        })
+        .map_err(bad)
+    }
+
     /// The compiled predictor (`arsim compile`).
     #[pyo3(signature = (encoding, tape, origin, input))]
     fn compile(
@@ -362,6 +383,23 @@ impl Predictor {
             }
         }
         Ok(json!(report))
+    }
+
+    /// The viewer page running these weights on `input` (`Machine.viewer_html`'s page).
+    #[pyo3(signature = (machine, input, max_steps))]
+    fn viewer_html(
+        &self,
+        py: Python<'_>,
+        machine: Option<&Machine>,
+        input: Option<&str>,
+        max_steps: u64,
+    ) -> Result<String> {
+        let run = (*self.machine_for(machine)?.with_input(input)?).clone();
+        py.allow_threads(|| {
+            let p = self.held.prepared(&run.machine, &run.input, None, max_steps)?;
+            api::View::of_prepared(run, "", p, max_steps, None)?.notebook_html(u64::MAX)
+        })
+        .map_err(bad)
     }
 
     /// `arsim certify --json` for this predictor.

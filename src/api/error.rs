@@ -198,6 +198,20 @@ pub enum ApiError {
     /// A text corpus could not be read.
     #[error(transparent)]
     Corpus(#[from] CorpusError),
+    /// A request past one of the viewer's limits (`api::view`).
+    #[error("{what} is over the limit of {limit}")]
+    Limit {
+        /// What was asked for, with its size.
+        what: String,
+        /// The limit.
+        limit: String,
+    },
+    /// A request that took longer than it may.
+    #[error("the request took longer than its limit of {seconds} s; ask for fewer steps or rows")]
+    TimeLimit {
+        /// The limit, in seconds.
+        seconds: f64,
+    },
 }
 
 /// Where an input word came from, for a message.

@@ -37,6 +37,7 @@ pub mod source;
 pub mod tasks;
 pub mod tokens;
 pub mod trace;
+pub mod view;
 
 pub use error::{chain, ApiError};
 pub use files::{file_metadata, read_weights, weights_bytes, write_weights};
@@ -59,6 +60,7 @@ pub use prepare::{
 };
 pub use tokens::token_ids;
 pub use trace::{token_trace, token_trace_with, TokenTrace, MAX_TRACE_TOKENS};
+pub use view::{error_lines, page_html, RowsPage, View, ViewRequest, ViewSummary};
 
 // The types the front door takes and returns.
 pub use crate::certify::{Certificate, CertifyReport, LocalCertifyReport};

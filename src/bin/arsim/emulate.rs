@@ -46,13 +46,21 @@ pub fn report_emulation(report: &EmulationReport, json: bool) -> Result<(), Fail
     }
     match arsim::api::verdict(report) {
         Verdict::Agree => Ok(()),
-        // The library's words, with the flag that gives a window.
         Verdict::LeftWindow(_) => Err(Failure::InputAfterReport(anyhow!(
-            "{}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)",
-            report.left_window.as_deref().unwrap_or_default()
+            "{}",
+            left_window_message(report)
         ))),
         Verdict::Diverged(_) => Err(Failure::Verification),
     }
+}
+
+/// The command line's message for a run that left the window: the library's words, with the
+/// flag that gives a window (`arsim serve`'s page shows the same).
+pub fn left_window_message(report: &EmulationReport) -> String {
+    format!(
+        "{}; the trace was verified up to there. Give a larger --tape (or leave it out to use the cells the run visits)",
+        report.left_window.as_deref().unwrap_or_default()
+    )
 }
 
 fn print_emulation(r: &EmulationReport) {

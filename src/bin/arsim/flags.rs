@@ -190,8 +190,27 @@ pub enum Command {
         /// Print the token names instead of the compact row.
         #[arg(long)]
         tokens: bool,
+        /// Write the viewer page (`arsim serve`'s) with this run embedded, to open with no
+        /// server: FILE.html
+        #[arg(long, conflicts_with_all = ["tokens", "plot", "png", "svg", "emulate"])]
+        html: Option<PathBuf>,
         #[command(flatten)]
         picture: PictureArgs,
+    },
+    /// Serve the viewer page: paste a machine and watch the predictor generate its run.
+    ///
+    /// A local web server (loopback unless --bind) with one page and a JSON API, both
+    /// through the library's front door and its limits. Example: arsim serve --open
+    Serve {
+        /// The port (0: any free one; the first line printed says which).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// The address to listen on; anything but loopback is reachable from elsewhere.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the page in a browser.
+        #[arg(long)]
+        open: bool,
     },
     /// Write a machine in another format: ron, standard, seed, morphett or yaml.
     ///

@@ -14,6 +14,7 @@ mod learn;
 mod length;
 mod progress;
 mod run;
+mod serve;
 mod task_flags;
 mod task_frontier;
 mod task_multiply;
@@ -355,8 +356,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             window,
             max_steps,
             tokens,
+            html,
             picture,
         } => {
+            if let Some(path) = html {
+                return trace::cmd_trace_html(&machine, &window, max_steps, &path, json);
+            }
             let picture = picture.resolve();
             if picture.png.is_some() || picture.svg.is_some() {
                 trace::cmd_trace_picture(&machine, &window, max_steps, &picture, json)
@@ -370,6 +375,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 trace::cmd_trace(&machine, &window, max_steps, tokens, json)
             }
         }
+        Command::Serve { port, bind, open } => serve::cmd_serve(port, bind, open),
         Command::Convert { machine, to, out } => convert::cmd_convert(&machine, to, out, json),
         Command::Dot { machine, out, png } => convert::cmd_dot(&machine, out, png, json),
         Command::Learn {

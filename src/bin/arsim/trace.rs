@@ -3,6 +3,7 @@
 use crate::flags::{MachineArgs, PictureArgs, WindowArgs};
 use crate::{load, print_json, Failure};
 use anyhow::anyhow;
+use arsim::api::view::{self, View};
 use arsim::api::{prepare, resolve_window};
 use arsim::draw::spacetime::{self, SpaceTimeOptions};
 use arsim::encoding::cells::render_trace;
@@ -143,6 +144,56 @@ pub fn cmd_trace_picture(
     }
     if pic.emulate && d.wrong_tokens > 0 {
         return Err(Failure::Verification);
+    }
+    Ok(())
+}
+
+/// `arsim trace --html FILE`: the viewer page with the run embedded (every row the viewer's
+/// limits allow), written whole, to open with no server.
+pub fn cmd_trace_html(
+    args: &MachineArgs,
+    wargs: &WindowArgs,
+    max_steps: u64,
+    path: &std::path::Path,
+    json: bool,
+) -> Result<(), Failure> {
+    let (machine, input) = load(args)?;
+    // The machine file, shown beside the rows (a standard string is its own text).
+    let text = match std::fs::read(&args.machine) {
+        Ok(bytes) if bytes.len() <= view::VIEW_MAX_MACHINE_BYTES => {
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        _ => args.machine.clone(),
+    };
+    let run = arsim::api::LoadedRun {
+        machine,
+        input,
+        warnings: Vec::new(),
+    };
+    let how = (EncodingKind::Cells, wargs.window(), max_steps);
+    let v = View::of_run(run, &text, how, None).map_err(crate::flag_hint)?;
+    let html = v.offline_page(u64::MAX).map_err(anyhow::Error::from)?;
+    write_atomic(path, html.as_bytes()).map_err(anyhow::Error::from)?;
+    let s = v.summary();
+    if json {
+        print_json(&serde_json::json!({
+            "machine": s.machine,
+            "encoding": s.encoding,
+            "tape_cells": s.tape_cells,
+            "origin": s.origin,
+            "steps": s.emulation.steps,
+            "rows": s.rows,
+            "bytes": html.len(),
+            "files": [path.display().to_string()],
+        }));
+    } else {
+        println!(
+            "wrote {} ({} rows of {}, {} bytes): open it in a browser, no server needed",
+            path.display(),
+            s.rows,
+            s.machine,
+            html.len()
+        );
     }
     Ok(())
 }
