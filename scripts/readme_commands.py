@@ -39,6 +39,8 @@ README = ROOT / "README.md"
 NOT_RUN = {
     "cargo test --release": "the test suite itself: .ci/run runs it first",
     "cargo run --release -- emulate machines/bb5.ron --max-steps 47176870": "about 1.5 min of 2 cores (5.8·10^11 tokens); BENCHMARKS.md measures it",
+    "python3 examples/hf_bb4.py --out bb4-hf --plot bb4-attention.png": "needs PyTorch and transformers, which CI does not install (python/tests/test_hf.py runs the exported models where they are)",
+    "cargo run --release -- serve --open": "a server that runs until stopped, and opens a browser: tests/serve.rs and tests/browser.rs start it on a free loopback port",
     "pip install ./python": "installs into the environment: .ci/python.sh runs it in a fresh venv",
     "torchrun --nproc_per_node 2 examples/train_ddp.py --steps 5": "needs PyTorch, which CI does not install (python/tests/test_torch.py skips likewise)",
     "torchrun --nproc_per_node N examples/train_ddp.py --paper --out paper-d128.st --json-out paper-d128.json": "the paper's run: N GPUs, hours",
