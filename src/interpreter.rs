@@ -279,6 +279,10 @@ pub struct RunReport {
     pub input: String,
     /// The cell the head started on (0: the input's first).
     pub head_start: usize,
+    /// The convention a rule of the machine was read under, when its source gives one
+    /// ([`Machine::convention`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub convention: Option<String>,
     /// How the run went.
     #[serde(flatten)]
     pub run: RunSummary,
@@ -291,6 +295,7 @@ impl RunReport {
             machine: machine.name().to_string(),
             input: machine.render(input),
             head_start: input.head,
+            convention: machine.convention().map(str::to_string),
             run,
         }
     }

@@ -174,6 +174,8 @@ pub struct Machine {
     pub(crate) input: Option<String>,
     /// Whether a space in an input word is the blank (Morphett's convention).
     pub(crate) space_is_blank: bool,
+    /// The convention a rule was read under, for reports (see [`Machine::convention`]).
+    pub(crate) convention: Option<String>,
 }
 
 impl Machine {
@@ -232,6 +234,12 @@ impl Machine {
     /// `$INITIAL_TAPE:` comment, a `.ron` file's `input`. Commands run it when given no input.
     pub fn default_input(&self) -> Option<&str> {
         self.input.as_deref()
+    }
+    /// The convention the machine's source gave a rule of, said in its reports: for a
+    /// bbchallenge machine with `---` read as a halting step, that the step writes 1 (how
+    /// bbchallenge counts Σ, the ones left on the tape).
+    pub fn convention(&self) -> Option<&str> {
+        self.convention.as_deref()
     }
     /// The examples listed in the machine's file.
     pub fn examples(&self) -> &[Example] {

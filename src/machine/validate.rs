@@ -505,6 +505,7 @@ impl Validator<'_> {
             inputs,
             input: spec.input.clone(),
             space_is_blank: false,
+            convention: spec.convention.clone(),
         })
     }
 }

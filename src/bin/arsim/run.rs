@@ -30,6 +30,9 @@ pub fn cmd_run(args: &MachineArgs, max_steps: u64, json: bool) -> Result<(), Fai
         println!("stop      {}", r.stop);
         println!("state     {}", r.state);
         println!("nonblank  {}", r.nonblank);
+        if let Some(c) = &report.convention {
+            println!("convention {c} (--undefined no-rule: a missing rule, no step)");
+        }
         if report.head_start > 0 {
             println!(
                 "start     head on cell {} (the input's `*`)",
