@@ -355,6 +355,26 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn sighup_is_handled_as_sigint_and_sigterm_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let _guard = cleanup::register(&dir.path().join("x"));
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: reads the installed action into a zeroed struct.
+            let installed = unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(sig, std::ptr::null(), &mut old);
+                old.sa_sigaction
+            };
+            assert_ne!(
+                installed,
+                libc::SIG_DFL,
+                "signal {sig} has the cleanup handler"
+            );
+        }
+    }
+
     #[test]
     fn stale_temporaries_of_dead_processes_are_swept() {
         let dir = tempfile::tempdir().unwrap();

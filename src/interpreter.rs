@@ -177,6 +177,9 @@ impl<'m> Interpreter<'m> {
                 break r;
             }
             if pos == 0 || pos == self.tape.len() - 1 {
+                if self.tape.len() >= crate::limits::MAX_TAPE_CELLS {
+                    break Stop::TapeLimit;
+                }
                 let shift = self.grow();
                 pos += shift;
                 lo += shift;

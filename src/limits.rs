@@ -40,6 +40,12 @@ pub fn gates_bytes_per_cell(bits: usize) -> u64 {
     bits.saturating_mul(bits.saturating_mul(48).saturating_add(160))
 }
 
+/// The reference interpreter's tape is not doubled again once it holds this many cells (one
+/// byte a cell, so at most 2 GiB, with 3 GiB held while the last doubling copies): a run whose
+/// head goes past it stops with `tape-limit` (`run 1RA1RA --max-steps 100000000000` grew its
+/// tape until the allocator aborted).
+pub const MAX_TAPE_CELLS: usize = 1 << 30;
+
 /// The most threads a training run may ask for: more than any machine arsim runs on has
 /// cores, and few enough that candle's thread pool starts (`--threads 1000` panicked inside
 /// candle, `--threads 100000` hung).

@@ -195,6 +195,9 @@ pub enum ApiError {
     /// A text corpus could not be read.
     #[error(transparent)]
     Corpus(#[from] CorpusError),
+    /// A text-task setting outside its values (a vocabulary below the bytes).
+    #[error(transparent)]
+    TextSetting(#[from] crate::tasks::text::TextSettingError),
 }
 
 /// Where an input word came from, for a message.

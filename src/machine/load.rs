@@ -377,7 +377,7 @@ pub(crate) fn from_bytes_with(
             }
             let mut m = validate(&spec, Some(&map), Some(path)).map_err(LoadError::Invalid)?;
             if m.name.is_empty() {
-                m.name = stem.to_string();
+                m.name = crate::printable::printable(stem).into_owned();
             }
             return Ok(Loaded {
                 machine: m,
@@ -391,9 +391,10 @@ pub(crate) fn from_bytes_with(
                     error,
                 })?;
             let mut l = finish(spec, opts, path, None, Vec::new())?;
+            let stem = crate::printable::printable(stem);
             l.machine.name = match (seed::header(bytes), index) {
                 (Some(_), Some(i)) => format!("{stem}#{i}"),
-                _ => stem.to_string(),
+                _ => stem.into_owned(),
             };
             return Ok(l);
         }
@@ -445,15 +446,13 @@ pub(crate) fn from_bytes_with(
                 .map(|w| at_line(path, w.line.unwrap_or(0), &w.message))
                 .collect();
             let mut l = finish(y.spec, opts, path, None, warnings)?;
-            l.machine.name = if name.is_empty() {
-                stem.to_string()
-            } else {
-                name
-            };
+            l.machine.name =
+                crate::printable::printable(if name.is_empty() { stem } else { &name })
+                    .into_owned();
             return Ok(l);
         }
     };
-    loaded.machine.name = stem.to_string();
+    loaded.machine.name = crate::printable::printable(stem).into_owned();
     Ok(loaded)
 }
 
@@ -478,7 +477,7 @@ pub fn from_ron_text(text: &str, path: &str, stem: &str) -> Result<Machine, Load
     let map = SourceMap::scan(text);
     let mut m = validate(&spec, Some(&map), Some(path)).map_err(LoadError::Invalid)?;
     if m.name.is_empty() {
-        m.name = stem.to_string();
+        m.name = crate::printable::printable(stem).into_owned();
     }
     Ok(m)
 }

@@ -81,6 +81,9 @@ pub enum Stop {
     NoRule,
     /// The step limit was reached first.
     StepLimit,
+    /// The reference interpreter's tape reached the most cells it keeps
+    /// ([`crate::limits::MAX_TAPE_CELLS`]) before the step limit.
+    TapeLimit,
 }
 
 impl Stop {
@@ -90,6 +93,7 @@ impl Stop {
             Stop::Halted => "halted",
             Stop::NoRule => "no-rule",
             Stop::StepLimit => "step-limit",
+            Stop::TapeLimit => "tape-limit",
         }
     }
 
@@ -99,6 +103,7 @@ impl Stop {
             "halted" => Some(Stop::Halted),
             "no-rule" => Some(Stop::NoRule),
             "step-limit" => Some(Stop::StepLimit),
+            "tape-limit" => Some(Stop::TapeLimit),
             _ => None,
         }
     }

@@ -77,6 +77,7 @@ fn api(e: &ApiError) -> Option<(String, String)> {
     match e {
         ApiError::Load(e) => load(e),
         ApiError::Size(e) => size(e),
+        ApiError::Draw { source, .. } => draw(source),
         ApiError::Model(e) => nn(e),
         ApiError::Learn { source, .. } => learn(source),
         ApiError::Encoding { path, found } => Some(said(

@@ -205,7 +205,11 @@ fn message(e: &anyhow::Error) -> String {
         }
         out.push_str(&text);
     }
-    out
+    // A parser's message may quote a file's text: its control characters escaped, line by line.
+    out.lines()
+        .map(|l| arsim::printable::printable(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `arsim run machines/bb5.ron | head -1`: when stdout is closed early, printing fails; exit
@@ -243,6 +247,15 @@ fn quiet_on_closed_stdout() {
 /// The exit status of a command whose output a closed pipe cuts short (0 until a command says
 /// its verdict; 2 while an error is printed).
 static EXIT_IF_CUT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Ends the process as a closed stdout ends any command: with the status recorded so far.
+pub fn exit_cut_short() -> ! {
+    std::process::exit(
+        EXIT_IF_CUT
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .into(),
+    )
+}
 
 /// Records `failed` (exit 1) before a command prints a report of a failed check, so that a
 /// closed stdout ends it with that status and not 0.

@@ -216,13 +216,12 @@ pub fn run_row(
                 return Err(RowError::LearningRate(o.run.lr));
             }
             // A sequence of a batch holds its tokens' activations: about 4 bytes of each
-            // token's d-wide vectors (eight of them a block) and its logits.
+            // token's d-wide vectors (eight of them) and its logits. (The model itself, its
+            // blocks included, is checked on its own before training.)
             crate::limits::check_count(
                 "sequences per batch",
                 o.batch as u64,
-                (format.len() as u64).saturating_mul(
-                    4 * (8 * (o.d as u64).saturating_mul(o.layers.max(1) as u64) + 2 * 117),
-                ),
+                (format.len() as u64).saturating_mul(4 * (8 * o.d as u64 + 2 * 117)),
             )?;
             nn::set_threads(o.threads)?;
             let neural = NeuralOptions {
