@@ -284,7 +284,6 @@ pub struct RunReport {
     pub head_start: usize,
     /// The convention a rule of the machine was read under, when its source gives one
     /// ([`Machine::convention`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub convention: Option<String>,
     /// How the run went.
     #[serde(flatten)]
@@ -326,6 +325,7 @@ mod tests {
             keys,
             [
                 "cells",
+                "convention",
                 "head",
                 "head_start",
                 "input",

@@ -573,7 +573,7 @@ mod conventions {
         assert_eq!(v["steps"], 47_176_869);
         assert_eq!(v["nonblank"], 4_097);
         assert_eq!(v["stop"], "no-rule");
-        assert!(v.get("convention").is_none());
+        assert!(v["convention"].is_null());
     }
 
     #[test]

@@ -273,7 +273,8 @@ pub fn architecture_differences(saved: &ModelConfig, config: &ModelConfig) -> Ve
     out
 }
 
-/// How the task records differ, key by key (`cot is carry here but paper in the checkpoint`);
+/// How the task records differ, key by key (`the task's cot is "carry" here but "paper" in the
+/// checkpoint`);
 /// the whole records where they differ otherwise.
 fn task_differences(saved: &serde_json::Value, here: &serde_json::Value) -> String {
     let (Some(s), Some(h)) = (saved.as_object(), here.as_object()) else {
@@ -298,7 +299,7 @@ fn task_differences(saved: &serde_json::Value, here: &serde_json::Value) -> Stri
             )
         })
         .collect();
-    format!("another task: {}", said.join("; "))
+    format!("was trained for another task: {}", said.join(", "))
 }
 
 /// A fresh model and optimizer for `config` (seeded, initialised by `hyper.recipe`), or, with
@@ -329,9 +330,11 @@ pub fn start_or_resume(
                 }
                 v
             };
-            if without_schedule(&ck.task) != without_schedule(task) {
-                return Err(refuse(task_differences(&ck.task, task)));
-            }
+            let task_differs = without_schedule(&ck.task) != without_schedule(task);
+            let task_said = match task_differs {
+                true => task_differences(&ck.task, task),
+                false => String::new(),
+            };
             let mut differences = architecture_differences(&ck.config, &config);
             if ck.recipe != hyper.recipe {
                 differences.push(Difference {
@@ -343,8 +346,12 @@ pub fn start_or_resume(
             if !differences.is_empty() {
                 return Err(NnError::Mismatch {
                     path: path.display().to_string(),
+                    task: task_said,
                     differences,
                 });
+            }
+            if task_differs {
+                return Err(refuse(task_said));
             }
             let (model, mut opt) = ck.restore()?;
             let mut notes = Vec::new();

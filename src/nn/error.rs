@@ -66,10 +66,13 @@ pub enum NnError {
     #[error("cannot resume {0}")]
     Resume(String),
     /// A checkpoint of another architecture or recipe than the run asked for.
-    #[error("cannot resume {path}: a different architecture: {}", join(.differences))]
+    #[error("cannot resume {path}: {}a different architecture: {}", task_said(.task), join(.differences))]
     Mismatch {
         /// The checkpoint.
         path: String,
+        /// How the task differs, in words, when it does too (another chain of thought changes
+        /// the context: the chain is what to name first); empty when the task is the same.
+        task: String,
         /// Every difference, in the order the settings are listed.
         differences: Vec<Difference>,
     },
@@ -94,6 +97,14 @@ pub enum NnError {
         /// The loss.
         loss: f64,
     },
+}
+
+/// `was trained for another task: …; ` before an architecture's differences, or nothing.
+pub fn task_said(task: &str) -> String {
+    match task {
+        "" => String::new(),
+        t => format!("{t}; "),
+    }
 }
 
 /// `, 12 blocks` for a transformer's blocks, nothing for a model without blocks.

@@ -247,8 +247,13 @@ fn nn(e: &NnError) -> Option<(String, String)> {
             "the training stories of {corpus} have {tokens} tokens, not one window of \
              --context {context} + 1 ({windowing} windowing)"
         ),
-        NnError::Mismatch { path, differences } => format!(
-            "cannot resume {path}: a different architecture: {}",
+        NnError::Mismatch {
+            path,
+            task,
+            differences,
+        } => format!(
+            "cannot resume {path}: {}a different architecture: {}",
+            arsim::nn::task_said(task),
             differences
                 .iter()
                 .map(difference)
@@ -440,6 +445,7 @@ mod tests {
         );
         let mismatch = NnError::Mismatch {
             path: "ck".into(),
+            task: String::new(),
             differences: vec![
                 Difference {
                     setting: TrainSetting::Architecture,
