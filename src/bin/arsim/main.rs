@@ -409,7 +409,7 @@ fn refuse_overwrites(command: &Command) -> Result<(), Failure> {
         Some((file, n)) if !Path::new(machine).exists() && n.parse::<usize>().is_ok() => file,
         _ => machine,
     };
-    let mut inputs = vec![("the machine file", Path::new(machine_file))];
+    let mut inputs = vec![("machine file", Path::new(machine_file))];
     inputs.extend(input_file.map(|p| ("--input-file", p)));
     inputs.extend(weights.map(|p| ("--weights", p)));
     for (flag, out) in outputs {

@@ -27,28 +27,34 @@ pub fn cmd_trace(
         resolve_window(wargs.window(), None, &m, &input, max_steps).map_err(anyhow::Error::from)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if json {
-        writeln!(
-            out,
-            "{{\n  \"schema_version\": {},\n  \"machine\": {},\n  \"tape_cells\": {},\n  \"origin\": {},\n  \"rows\": [",
-            crate::SCHEMA_VERSION,
-            compact(&m.name()),
-            w.size,
-            w.origin
-        )
-        .map_err(write_failed)?;
-    }
+    // The header goes out with the first row (or at the end, for a run of none), so that a run
+    // refused before its first row prints only the error object.
+    let header = format!(
+        "{{\n  \"schema_version\": {},\n  \"machine\": {},\n  \"tape_cells\": {},\n  \"origin\": {},\n  \"rows\": [",
+        crate::SCHEMA_VERSION,
+        compact(&m.name()),
+        w.size,
+        w.origin
+    );
     let mut first = true;
     let mut failed = None;
     let end = render_trace(&m, &input, w, max_steps, tokens, &mut |r| {
         let written = if json {
-            let sep = if first { "" } else { ",\n" };
+            let sep = if first {
+                format!("{header}\n")
+            } else {
+                ",\n".into()
+            };
             first = false;
             write!(out, "{sep}    {}", compact(&r))
         } else {
             writeln!(out, "{:>6}  {}", r.step, r.row)
         };
         if let Err(e) = written {
+            // `| head`: stop the run now, not after writing every row into a closed pipe.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                crate::exit_cut_short();
+            }
             failed.get_or_insert(e);
         }
     })
@@ -58,7 +64,11 @@ pub fn cmd_trace(
         let closing = writeln!(
             out,
             "{}  ],\n  \"steps\": {},\n  \"final\": {},\n  \"left_window\": {}\n}}",
-            if first { "" } else { "\n" },
+            if first {
+                format!("{header}\n")
+            } else {
+                "\n".into()
+            },
             end.steps,
             end.is_final,
             compact(&left)
