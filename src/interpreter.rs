@@ -177,6 +177,9 @@ impl<'m> Interpreter<'m> {
                 break r;
             }
             if pos == 0 || pos == self.tape.len() - 1 {
+                if self.tape.len() >= crate::limits::MAX_TAPE_CELLS {
+                    break Stop::TapeLimit;
+                }
                 let shift = self.grow();
                 pos += shift;
                 lo += shift;
@@ -279,6 +282,9 @@ pub struct RunReport {
     pub input: String,
     /// The cell the head started on (0: the input's first).
     pub head_start: usize,
+    /// The convention a rule of the machine was read under, when its source gives one
+    /// ([`Machine::convention`]).
+    pub convention: Option<String>,
     /// How the run went.
     #[serde(flatten)]
     pub run: RunSummary,
@@ -291,6 +297,7 @@ impl RunReport {
             machine: machine.name().to_string(),
             input: machine.render(input),
             head_start: input.head,
+            convention: machine.convention().map(str::to_string),
             run,
         }
     }
@@ -318,6 +325,7 @@ mod tests {
             keys,
             [
                 "cells",
+                "convention",
                 "head",
                 "head_start",
                 "input",

@@ -43,6 +43,32 @@ pub enum Plan {
     },
 }
 
+impl Plan {
+    /// Checks what the plan allocates before any run: each random input no longer than a
+    /// window holds, and the runs (an input and a report row each, about 256 bytes and 8 a
+    /// cell of the longest input) within [`crate::limits::MEMORY_LIMIT`].
+    pub fn check(&self) -> Result<(), crate::limits::SizeError> {
+        if let Plan::Inputs {
+            lengths, samples, ..
+        } = self
+        {
+            let longest = lengths.iter().copied().max().unwrap_or(0);
+            crate::limits::check_at_most(
+                "cells of a random input",
+                longest as u64,
+                crate::limits::MAX_WINDOW as u64,
+                "cells of the widest tape window",
+            )?;
+            crate::limits::check_count(
+                "random inputs (the lengths times the inputs per length)",
+                (lengths.len() as u64).saturating_mul(*samples as u64),
+                256 + 8 * longest as u64,
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// One measured run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LengthRow {
@@ -150,13 +176,17 @@ pub fn measure(
     max_steps: u64,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<LengthReport, EmulateError> {
+    plan.check()?;
     let runs = runs_of(machine, plan, max_steps);
     let total = runs.len() * kinds.len();
     let mut rows = Vec::with_capacity(total);
     let mut infos = Vec::with_capacity(kinds.len());
     for &kind in kinds {
         infos.push(kind.info());
-        let make = |w: Window| Ok(AnyEncoding::new(kind, machine, w)?);
+        let make = |w: Window| {
+            AnyEncoding::check_window(kind, machine, w.size)?;
+            Ok(AnyEncoding::new(kind, machine, w)?)
+        };
         rows_of(machine, &make, &runs, max_steps, &mut rows, &mut |n| {
             progress(n, total)
         })?;
@@ -173,6 +203,7 @@ pub fn measure_with<E: Encoding>(
     max_steps: u64,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<LengthReport, EmulateError> {
+    plan.check()?;
     let runs = runs_of(machine, plan, max_steps);
     let total = runs.len();
     let mut rows = Vec::with_capacity(total);

@@ -47,6 +47,7 @@ pub mod limits;
 pub mod machine;
 pub mod nn;
 pub mod predictor;
+pub mod printable;
 pub mod rows;
 pub mod tasks;
 pub mod token;

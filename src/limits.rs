@@ -29,11 +29,37 @@ pub const MAX_WINDOW: usize = MAX_OFFSET - 2;
 /// 1,000-state chain gives 411,556 KB, about 102.
 pub const BYTES_PER_WEIGHT: u64 = 100;
 
+/// Bytes one window cell costs under the `gates` encoding, whose cell is `bits` one-hot bits,
+/// each one threshold gate over the `3·bits` bits of three cells of the row before: a gate's
+/// inputs are `(index, weight)` pairs of 16 bytes, with about 160 bytes of vectors and maps
+/// around them. For BB(2) (8 bits a cell) that is 4,352 bytes, the 4.4 KB a cell the issue that
+/// added it measured (`emulate machines/bb2.ron --encoding gates --tape 3000000` aborting at
+/// 8 GiB, after passing the `cells` check at 24 bytes a cell).
+pub fn gates_bytes_per_cell(bits: usize) -> u64 {
+    let bits = bits as u64;
+    bits.saturating_mul(bits.saturating_mul(48).saturating_add(160))
+}
+
+/// The reference interpreter's tape is not doubled again once it holds this many cells (one
+/// byte a cell, so at most 2 GiB, with 3 GiB held while the last doubling copies): a run whose
+/// head goes past it stops with `tape-limit` (`run 1RA1RA --max-steps 100000000000` grew its
+/// tape until the allocator aborted).
+pub const MAX_TAPE_CELLS: usize = 1 << 30;
+
+/// The most threads a training run may ask for: more than any machine arsim runs on has
+/// cores, and few enough that candle's thread pool starts (`--threads 1000` panicked inside
+/// candle, `--threads 100000` hung).
+pub const MAX_THREADS: usize = 256;
+
+/// The largest file arsim reads whole (a machine, weights, a checkpoint, a corpus): the memory
+/// budget. A device (`/dev/zero`) is refused unread, a pipe read up to this many bytes.
+pub const MAX_FILE: u64 = MEMORY_LIMIT;
+
 /// The deepest YAML nesting a machine document may have (a turingmachine.io table is 3 deep).
 pub const MAX_YAML_DEPTH: usize = 64;
 
 /// A size refused before anything was allocated.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 pub enum SizeError {
     /// A window of no cells.
     #[error("a tape window of 0 cells holds no cell to run on: the window needs 1 cell or more")]
@@ -60,6 +86,44 @@ pub enum SizeError {
         estimate: String,
         /// The limit, readable.
         limit: String,
+    },
+    /// A count of things (training sequences, samples, lengths) that would not fit in memory.
+    #[error(
+        "{count} {what} would need about {estimate}, over the limit of {limit} ({max} at most)"
+    )]
+    TooMany {
+        /// What is counted, with the option that sets it in words (`training chains`).
+        what: &'static str,
+        /// The count asked for.
+        count: u64,
+        /// What it would allocate, readable.
+        estimate: String,
+        /// The limit, readable.
+        limit: String,
+        /// The largest count within it.
+        max: u64,
+    },
+    /// Things of which even one would not fit in memory (a trace of inputs too long).
+    #[error("each of the {what} would need about {estimate}, over the limit of {limit}")]
+    EachTooLarge {
+        /// What is counted, in words.
+        what: &'static str,
+        /// What one would allocate, readable.
+        estimate: String,
+        /// The limit, readable.
+        limit: String,
+    },
+    /// A count over a fixed bound (threads, the pairs that exist).
+    #[error("{count} {what} {} more than the {max} {why}", if *.count == 1 { "is" } else { "are" })]
+    OverBound {
+        /// What is counted, in words.
+        what: &'static str,
+        /// The count asked for.
+        count: u64,
+        /// The bound.
+        max: u64,
+        /// Why that is the bound.
+        why: &'static str,
     },
     /// A YAML document nested deeper than [`MAX_YAML_DEPTH`].
     #[error(
@@ -107,6 +171,81 @@ pub fn check_window(size: usize) -> Result<(), SizeError> {
         });
     }
     Ok(())
+}
+
+/// Checks a tape window of `size` cells under an encoding whose cell costs `bytes_per_cell`
+/// (more than the [`BYTES_PER_CELL`] that [`check_window`] counts): `what` names the encoding.
+pub fn check_window_cost(
+    size: usize,
+    what: &'static str,
+    bytes_per_cell: u64,
+) -> Result<(), SizeError> {
+    let estimate = (size as u64).saturating_mul(bytes_per_cell);
+    if estimate > MEMORY_LIMIT {
+        let limit_cells = MEMORY_LIMIT / bytes_per_cell.max(1);
+        return Err(SizeError::TooLarge {
+            what,
+            size: format!("{size} cells"),
+            estimate: bytes(estimate),
+            limit: format!(
+                "{limit_cells} cells ({} a cell, {})",
+                bytes(bytes_per_cell),
+                bytes(MEMORY_LIMIT)
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a count of `count` things each costing about `bytes_each` bytes against
+/// [`MEMORY_LIMIT`]; `what` names them (`training chains`).
+pub fn check_count(what: &'static str, count: u64, bytes_each: u64) -> Result<(), SizeError> {
+    if count > 0 && bytes_each > MEMORY_LIMIT {
+        return Err(SizeError::EachTooLarge {
+            what,
+            estimate: bytes(bytes_each),
+            limit: bytes(MEMORY_LIMIT),
+        });
+    }
+    let estimate = count.saturating_mul(bytes_each);
+    if estimate > MEMORY_LIMIT {
+        return Err(SizeError::TooMany {
+            what,
+            count,
+            estimate: bytes(estimate),
+            limit: bytes(MEMORY_LIMIT),
+            max: MEMORY_LIMIT / bytes_each.max(1),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a count against a fixed bound `max`; `why` says what the bound is.
+pub fn check_at_most(
+    what: &'static str,
+    count: u64,
+    max: u64,
+    why: &'static str,
+) -> Result<(), SizeError> {
+    if count > max {
+        return Err(SizeError::OverBound {
+            what,
+            count,
+            max,
+            why,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a thread count against [`MAX_THREADS`].
+pub fn check_threads(threads: usize) -> Result<(), SizeError> {
+    check_at_most(
+        "threads",
+        threads as u64,
+        MAX_THREADS as u64,
+        "threads arsim starts (0: one a core)",
+    )
 }
 
 /// Checks a `cells` dictionary of `states` × `symbols` state-symbol tokens plus the plain
@@ -185,6 +324,27 @@ mod tests {
         assert!(e.to_string().contains("22.4 GiB"), "{e}");
         assert!(e.to_string().contains("16777214 cells"), "{e}");
         assert!(check_window(usize::MAX).is_err());
+    }
+
+    #[test]
+    fn gates_windows_count_their_gates() {
+        // BB(2): |Γ|(|Q|+1) = 2·4 = 8 bits a cell.
+        assert_eq!(gates_bytes_per_cell(8), 4352);
+        assert!(check_window_cost(1_000_000, "a gates window", gates_bytes_per_cell(8)).is_ok());
+        let e =
+            check_window_cost(3_000_000, "a gates window", gates_bytes_per_cell(8)).unwrap_err();
+        assert!(e.to_string().contains("3000000 cells"), "{e}");
+        assert!(e.to_string().contains("1973790 cells"), "{e}");
+    }
+
+    #[test]
+    fn counts_and_bounds() {
+        assert!(check_count("training chains", 1000, 100).is_ok());
+        let e = check_count("training chains", 1_000_000_000, 100).unwrap_err();
+        assert!(e.to_string().contains("93.1 GiB"), "{e}");
+        assert!(check_threads(MAX_THREADS).is_ok());
+        let e = check_threads(1000).unwrap_err();
+        assert!(e.to_string().contains("256"), "{e}");
     }
 
     #[test]

@@ -212,6 +212,9 @@ pub enum ApiError {
         /// The limit, in seconds.
         seconds: f64,
     },
+    /// A text-task setting outside its values (a vocabulary below the bytes).
+    #[error(transparent)]
+    TextSetting(#[from] crate::tasks::text::TextSettingError),
 }
 
 /// Where an input word came from, for a message.

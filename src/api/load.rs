@@ -62,15 +62,18 @@ fn read_input_file(path: &std::path::Path) -> Result<String, ApiError> {
         path: path.display().to_string(),
         source,
     };
+    let limit = limits::MAX_WINDOW as u64 * 4 + 2;
     let len = std::fs::metadata(path).map_err(io)?.len();
-    if len > limits::MAX_WINDOW as u64 * 4 + 2 {
+    if len > limit {
         return Err(ApiError::InputFileSize {
             path: path.display().to_string(),
             bytes: len,
             limit: limits::MAX_WINDOW,
         });
     }
-    let text = std::fs::read_to_string(path).map_err(io)?;
+    // A device or a pipe has no size to check first: read_bounded refuses the one and stops
+    // reading the other at the limit.
+    let text = crate::fs::read_text_bounded(path, limit).map_err(io)?;
     let word = text.strip_suffix('\n').unwrap_or(&text);
     Ok(word.strip_suffix('\r').unwrap_or(word).to_string())
 }

@@ -32,6 +32,7 @@ pub fn encoding(
     kind: EncodingKind,
     window: Window,
 ) -> Result<AnyEncoding, ApiError> {
+    AnyEncoding::check_window(kind, machine, window.size)?;
     AnyEncoding::new(kind, machine, window).map_err(|e| ApiError::Compile {
         machine: machine.name().to_string(),
         message: e.to_string(),

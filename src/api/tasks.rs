@@ -217,6 +217,8 @@ pub fn text_baselines(
     seed: u64,
     validation_fraction: f64,
 ) -> Result<(BaselineReport, Bpe), ApiError> {
+    // The baselines sample nothing: only the vocabulary is checked (a temperature of 0).
+    crate::tasks::text::check_settings(vocab, 0.0)?;
     let corpus = corpus::read_corpus(path)?;
     let b = run_baselines(
         &corpus,

@@ -215,9 +215,11 @@ pub fn to_ron(circuit: &ThresholdCircuit) -> String {
 /// Reads a circuit from a `.ron` file.
 pub fn read_circuit(path: &Path) -> Result<ThresholdCircuit, CircuitFileError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| CircuitFileError::Io {
-        path: shown.clone(),
-        source,
+    let text = crate::fs::read_text_bounded(path, crate::limits::MAX_FILE).map_err(|source| {
+        CircuitFileError::Io {
+            path: shown.clone(),
+            source,
+        }
     })?;
     from_ron_text(&text, &shown)
 }

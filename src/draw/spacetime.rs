@@ -364,7 +364,14 @@ fn sample(
             range.start, range.end
         )));
     }
-    let (max_w, max_h) = (opts.max_width.max(1), opts.max_height.max(1));
+    // A picture of no pixels was drawn one pixel wide before: say so instead.
+    if opts.max_width == 0 || opts.max_height == 0 {
+        return Err(DrawError::Size(format!(
+            "a picture at most {} pixels wide and {} high has no pixel to draw in: both must be 1 or more",
+            opts.max_width, opts.max_height
+        )));
+    }
+    let (max_w, max_h) = (opts.max_width, opts.max_height);
     let cells = window.size;
     let n_rows = end - start;
     // The cell side comes from the window's width, so a narrow window of a long run is drawn

@@ -118,6 +118,9 @@ pub enum EmulateError {
     /// The row executor was asked for a predictor it cannot run.
     #[error(transparent)]
     Rows(#[from] crate::rows::RowsError),
+    /// A window or a count beyond what arsim builds.
+    #[error(transparent)]
+    Size(#[from] crate::limits::SizeError),
 }
 
 /// The predictor's labels, where it carries them, must be the encoding's dictionary and its size

@@ -117,6 +117,26 @@ impl AnyEncoding {
         })
     }
 
+    /// Checks a window of `size` cells at what `kind` builds a cell: `cells` and `sweep` at
+    /// [`crate::limits::check_window`]'s cost, `gates` at its gates' cost
+    /// ([`crate::limits::gates_bytes_per_cell`]), which is hundreds of times more.
+    pub fn check_window(
+        kind: EncodingKind,
+        machine: &Machine,
+        size: usize,
+    ) -> Result<(), crate::limits::SizeError> {
+        crate::limits::check_window(size)?;
+        if kind == EncodingKind::Gates {
+            let bits = machine.num_symbols() * (machine.num_states() + 1);
+            crate::limits::check_window_cost(
+                size,
+                "a gates window",
+                crate::limits::gates_bytes_per_cell(bits),
+            )?;
+        }
+        Ok(())
+    }
+
     /// Calls `w` with the encoding as its own type: the one dispatch, so that what `w` does a
     /// token at a time is compiled for that encoding (no branch a token, as through
     /// [`AnyTrace`]).

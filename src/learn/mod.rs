@@ -178,6 +178,9 @@ pub enum LearnError {
     /// Held-out lengths of their own need weights that carry to a wider window.
     #[error("held-out lengths of their own move the learned weights to the held-out inputs' wider window offset for offset: that needs an encoding whose offsets read the same cells on any window (cells), the local window and the time-invariant learner")]
     Extrapolation,
+    /// More or longer traces than fit in memory.
+    #[error(transparent)]
+    Size(#[from] crate::limits::SizeError),
     /// Nothing to train on or test on.
     #[error("need at least one training and one held-out trace (got {train} and {test})")]
     Empty {
@@ -413,6 +416,7 @@ pub(crate) fn prepare_with(
             test: opts.test,
         });
     }
+    check_sizes(opts, train)?;
     let split = split(&opts.inputs, train, opts.test, opts.seed)?;
     if split.eval_lengths.is_none() {
         let all: Vec<Vec<SymbolId>> = split.train.iter().chain(&split.test).cloned().collect();
@@ -441,6 +445,49 @@ pub(crate) fn prepare_with(
         held_out: Some(held_out),
         split,
     })
+}
+
+/// Checks what a run of `train` training and `opts.test` held-out traces keeps before drawing
+/// them: its longest input no longer than a window holds, and the traces within
+/// [`crate::limits::MEMORY_LIMIT`], each counted at its input (8 bytes a symbol) and one row of
+/// examples (S + 1 tokens, each reading its offsets: S + 2 of them on the `all` window).
+fn check_sizes(opts: &LearnOptions, train: usize) -> Result<(), crate::limits::SizeError> {
+    let longest = match &opts.inputs {
+        InputSpec::Random {
+            pattern,
+            lengths,
+            eval_lengths,
+        } => {
+            let run = lengths
+                .iter()
+                .chain(eval_lengths)
+                .flatten()
+                .copied()
+                .max()
+                .unwrap_or(0);
+            pattern.items.len().max(1).saturating_mul(run)
+        }
+        InputSpec::Listed(words) => words.iter().map(Vec::len).max().unwrap_or(0),
+        InputSpec::Given { train, test } => {
+            train.iter().chain(test).map(Vec::len).max().unwrap_or(0)
+        }
+    } as u64;
+    crate::limits::check_at_most(
+        "cells of an input",
+        longest,
+        crate::limits::MAX_WINDOW as u64,
+        "cells of the widest tape window (the run lengths times the pattern's parts)",
+    )?;
+    let cells = longest + 3;
+    let offsets = match opts.window {
+        WindowKind::All => cells + 2,
+        WindowKind::Local => 3,
+    };
+    crate::limits::check_count(
+        "training and held-out traces",
+        (train as u64).saturating_add(opts.test as u64),
+        64 + 8 * longest + (cells + 1).saturating_mul(offsets).saturating_mul(4),
+    )
 }
 
 /// Training examples of the first `n` training inputs.

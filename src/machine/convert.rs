@@ -76,10 +76,17 @@ mod tests {
             standard::to_standard(&back).unwrap(),
             "1RB1LC_1RC1RB_1RD0LE_1LA1LD_1RZ0LA"
         );
-        let stay = crate::machine::load_machine("1RB1LC_1RC1RB_1RD0LE_1LA1LD_1SZ0LA").unwrap();
+        // A stay that goes on is no rule the seed format has; one that writes 1 and halts is
+        // bbchallenge's `---`, Σ counted as bbchallenge counts it.
+        let stay = crate::machine::load_machine("1RB1LC_1RC1RB_1RD0LE_1LA1LD_1SA0LA").unwrap();
         assert!(matches!(
             write_machine(&stay, MachineFormat::Seed),
             Err(ConvertError::Seed(SeedError::Inexpressible(_)))
         ));
+        let halt = crate::machine::load_machine("1RB1LC_1RC1RB_1RD0LE_1LA1LD_1SZ0LA").unwrap();
+        assert_eq!(
+            standard::to_standard(&halt).unwrap(),
+            "1RB1LC_1RC1RB_1RD0LE_1LA1LD_---0LA"
+        );
     }
 }

@@ -105,6 +105,14 @@ pub enum LoadError {
         "no such machine file: {0} (and it is not a standard-format string such as 1RB1LB_1LA1RZ)"
     )]
     NotFound(String),
+    /// The argument is no file, and reads as a standard-format string with a mistake.
+    #[error("{arg} is no machine file, and as a standard-format string: {error}")]
+    NotStandard {
+        /// The argument.
+        arg: String,
+        /// Where the string goes wrong.
+        error: StandardError,
+    },
     /// `FILE#N` on a file that holds one machine: only a seed database has machines to pick.
     #[error("{path}#{index}: `#N` picks a machine of a seed database; {path} is one machine ({format} format)")]
     NotADatabase {
@@ -246,6 +254,16 @@ pub fn load_machine_with(arg: &str, opts: &LoadOptions) -> Result<Loaded, LoadEr
             })?;
         return finish(spec, opts, arg, None, Vec::new());
     }
+    if matches!(opts.format, None | Some(MachineFormat::Standard))
+        && (opts.format.is_some() || standard::looks_attempted(arg))
+    {
+        if let Err(error) = standard::parse_with(arg, opts.undefined) {
+            return Err(LoadError::NotStandard {
+                arg: arg.to_string(),
+                error,
+            });
+        }
+    }
     Err(LoadError::NotFound(arg.to_string()))
 }
 
@@ -290,10 +308,11 @@ pub(crate) fn load_file_with(
     index: Option<usize>,
 ) -> Result<Loaded, LoadError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
-        path: shown.clone(),
-        error,
-    })?;
+    let bytes =
+        crate::fs::read_bounded(path, crate::limits::MAX_FILE).map_err(|error| LoadError::Io {
+            path: shown.clone(),
+            error,
+        })?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -358,7 +377,7 @@ pub(crate) fn from_bytes_with(
             }
             let mut m = validate(&spec, Some(&map), Some(path)).map_err(LoadError::Invalid)?;
             if m.name.is_empty() {
-                m.name = stem.to_string();
+                m.name = crate::printable::printable(stem).into_owned();
             }
             return Ok(Loaded {
                 machine: m,
@@ -372,9 +391,10 @@ pub(crate) fn from_bytes_with(
                     error,
                 })?;
             let mut l = finish(spec, opts, path, None, Vec::new())?;
+            let stem = crate::printable::printable(stem);
             l.machine.name = match (seed::header(bytes), index) {
                 (Some(_), Some(i)) => format!("{stem}#{i}"),
-                _ => stem.to_string(),
+                _ => stem.into_owned(),
             };
             return Ok(l);
         }
@@ -420,16 +440,19 @@ pub(crate) fn from_bytes_with(
                 }
             }
             let name = y.spec.name.clone();
-            let mut l = finish(y.spec, opts, path, None, Vec::new())?;
-            l.machine.name = if name.is_empty() {
-                stem.to_string()
-            } else {
-                name
-            };
+            let warnings = y
+                .warnings
+                .iter()
+                .map(|w| at_line(path, w.line.unwrap_or(0), &w.message))
+                .collect();
+            let mut l = finish(y.spec, opts, path, None, warnings)?;
+            l.machine.name =
+                crate::printable::printable(if name.is_empty() { stem } else { &name })
+                    .into_owned();
             return Ok(l);
         }
     };
-    loaded.machine.name = stem.to_string();
+    loaded.machine.name = crate::printable::printable(stem).into_owned();
     Ok(loaded)
 }
 
@@ -454,7 +477,7 @@ pub fn from_ron_text(text: &str, path: &str, stem: &str) -> Result<Machine, Load
     let map = SourceMap::scan(text);
     let mut m = validate(&spec, Some(&map), Some(path)).map_err(LoadError::Invalid)?;
     if m.name.is_empty() {
-        m.name = stem.to_string();
+        m.name = crate::printable::printable(stem).into_owned();
     }
     Ok(m)
 }

@@ -81,6 +81,9 @@ pub enum Stop {
     NoRule,
     /// The step limit was reached first.
     StepLimit,
+    /// The reference interpreter's tape reached the most cells it keeps
+    /// ([`crate::limits::MAX_TAPE_CELLS`]) before the step limit.
+    TapeLimit,
 }
 
 impl Stop {
@@ -90,6 +93,7 @@ impl Stop {
             Stop::Halted => "halted",
             Stop::NoRule => "no-rule",
             Stop::StepLimit => "step-limit",
+            Stop::TapeLimit => "tape-limit",
         }
     }
 
@@ -99,6 +103,7 @@ impl Stop {
             "halted" => Some(Stop::Halted),
             "no-rule" => Some(Stop::NoRule),
             "step-limit" => Some(Stop::StepLimit),
+            "tape-limit" => Some(Stop::TapeLimit),
             _ => None,
         }
     }
@@ -174,6 +179,8 @@ pub struct Machine {
     pub(crate) input: Option<String>,
     /// Whether a space in an input word is the blank (Morphett's convention).
     pub(crate) space_is_blank: bool,
+    /// The convention a rule was read under, for reports (see [`Machine::convention`]).
+    pub(crate) convention: Option<String>,
 }
 
 impl Machine {
@@ -232,6 +239,12 @@ impl Machine {
     /// `$INITIAL_TAPE:` comment, a `.ron` file's `input`. Commands run it when given no input.
     pub fn default_input(&self) -> Option<&str> {
         self.input.as_deref()
+    }
+    /// The convention the machine's source gave a rule of, said in its reports: for a
+    /// bbchallenge machine with `---` read as a halting step, that the step writes 1 (how
+    /// bbchallenge counts Σ, the ones left on the tape).
+    pub fn convention(&self) -> Option<&str> {
+        self.convention.as_deref()
     }
     /// The examples listed in the machine's file.
     pub fn examples(&self) -> &[Example] {

@@ -484,6 +484,7 @@ pub fn parse_with(text: &str, opts: &MorphettOptions) -> Result<MorphettMachine,
             input: file_input,
             inputs: None,
             examples: Vec::new(),
+            convention: None,
         },
         warnings,
     })

@@ -38,6 +38,10 @@ pub struct MachineSpec {
     /// Example runs that the tests check.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<ExampleSpec>,
+    /// The convention the machine's source gives a rule of, said in reports (bbchallenge's
+    /// `---`: a halting step that writes 1); not part of a `.ron` file.
+    #[serde(skip)]
+    pub convention: Option<String>,
 }
 
 /// One rule `(state, read, write, move, next)`.
@@ -114,6 +118,7 @@ impl Machine {
                 .collect(),
             input: self.input.clone(),
             inputs: self.inputs.as_ref().map(|d| d.to_spec(self)),
+            convention: self.convention.clone(),
         }
     }
 }

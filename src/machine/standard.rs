@@ -4,11 +4,13 @@
 //! (0, 1, 2, …; 0 is the blank): the symbol written, the move `L`/`R`, the next state letter.
 //! A letter past the last state (conventionally `Z`) is a halting state: that transition counts
 //! as a step and writes its symbol. `---` is an undefined transition; bbchallenge counts the
-//! step into it and halts there without writing or moving (see [`Undefined`]). By default it is
-//! read as exactly that rule, "write the symbol read, stay, go to the halting state" (the
-//! halting state is the letter the machine's `1RZ`-style halts use, else `Z`), and written back
-//! as `---`; with [`Undefined::NoRule`] it is a missing rule: the run stops with `no-rule`,
-//! one step earlier.
+//! step into it and halts there, and its Σ (the ones left on the tape) counts that step as
+//! writing a 1, as a `1RZ` halt does (see [`Undefined`]). By default it is read as that rule,
+//! "write 1, stay, go to the halting state" (the halting state is the letter the machine's
+//! `1RZ`-style halts use, else `Z`), so that BB(5)'s `---0LA` leaves Σ = 4098 ones as its
+//! `1RZ0LA` form does, and written back as `---`; the machine says the convention
+//! ([`Machine::convention`](super::Machine::convention)). With [`Undefined::NoRule`] it is a
+//! missing rule: the run stops with `no-rule`, one step earlier, writing nothing.
 
 use super::spec::{MachineSpec, RuleSpec};
 use super::{Machine, Move, Undefined};
@@ -58,6 +60,18 @@ pub(crate) fn looks_standard(text: &str) -> bool {
         && t.is_ascii()
         && t.split('_')
             .all(|g| !g.is_empty() && g.len() % 3 == 0 && g.as_bytes().chunks(3).all(triple))
+}
+
+/// Whether `text`, not a standard-format string, was meant as one: letters, digits, `-` and
+/// `_` only (no path's `/` or `.`), in `_`-separated groups or one group of whole triples, so
+/// that `1XB1LB_1LA1RZ` is told where it goes wrong instead of only that no such file exists.
+pub(crate) fn looks_attempted(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && t.bytes().any(|b| b.is_ascii_digit() || b == b'-')
+        && (t.contains('_') || (t.len() % 3 == 0 && t.as_bytes()[0].is_ascii_digit()))
 }
 
 /// Parses a standard-format string into a spec (not yet validated), `---` read as
@@ -147,16 +161,21 @@ pub fn parse_with(text: &str, undefined: Undefined) -> Result<MachineSpec, Stand
             }
             None => "halt".to_string(),
         };
+        // bbchallenge's Σ counts the halting step as writing a 1 (a one-symbol machine has
+        // only the blank to write).
+        let one = if k > 1 { "1" } else { "0" };
         for (q, s) in undefined_at {
             rules.push(RuleSpec(
                 q.to_string(),
                 s.to_string(),
-                s.to_string(),
+                one.to_string(),
                 Move::S,
                 stop.clone(),
             ));
         }
     }
+    let convention = (undefined == Undefined::Halt && text.contains("---"))
+        .then(|| UNDEFINED_WRITES_ONE.to_string());
     let mut states: Vec<String> = (0..groups.len()).map(|i| letter(i).to_string()).collect();
     states.extend(halting.iter().map(|c| c.to_string()));
     let mut halting: Vec<String> = halting.iter().map(|c| c.to_string()).collect();
@@ -173,9 +192,14 @@ pub fn parse_with(text: &str, undefined: Undefined) -> Result<MachineSpec, Stand
         start: "A".into(),
         halting,
         rules,
+        convention,
         ..MachineSpec::default()
     })
 }
+
+/// The convention a bbchallenge machine's `---` is read under ([`Undefined::Halt`]).
+pub const UNDEFINED_WRITES_ONE: &str =
+    "bbchallenge's: an undefined transition (---) is a halting step that writes 1";
 
 /// Writes a machine in the standard format, or says why it cannot be written.
 ///
@@ -215,8 +239,12 @@ pub(crate) fn to_standard(m: &Machine) -> Result<String, StandardError> {
         for s in 0..k {
             match m.table[q * k + s] {
                 None => out.push_str("---"),
+                // What `parse` reads `---` as (write 1, stay, halt), or the symbol read kept
+                // (how arsim read it before it counted Σ as bbchallenge does).
                 Some(t)
-                    if t.movement == Move::S && t.write.index() == s && m.is_halting(t.next) =>
+                    if t.movement == Move::S
+                        && (t.write.index() == 1.min(k - 1) || t.write.index() == s)
+                        && m.is_halting(t.next) =>
                 {
                     out.push_str("---")
                 }
@@ -260,8 +288,9 @@ mod tests {
 
     #[test]
     fn undefined_transitions_halt_with_a_step_or_are_missing_rules() {
-        // bbchallenge's reading: `---` is a halting step that keeps the symbol and stays.
+        // bbchallenge's reading: `---` is a halting step that writes 1 and stays.
         let spec = parse("1RB---_1LA1RZ").unwrap();
+        assert_eq!(spec.convention.as_deref(), Some(UNDEFINED_WRITES_ONE));
         assert_eq!(spec.rules.len(), 4);
         assert!(spec.rules.contains(&RuleSpec(
             "A".into(),
@@ -286,7 +315,8 @@ mod tests {
 
     #[test]
     fn bb5_with_undefined_halt_takes_bbchallenges_step_count() {
-        // bbchallenge: 47,176,870 steps. The halting step keeps the 0 it reads.
+        // bbchallenge: 47,176,870 steps and Σ = 4098: the halting step writes 1 on the 0 it
+        // reads, as the `1RZ0LA` form's does.
         let m = validate(
             &parse("1RB1LC_1RC1RB_1RD0LE_1LA1LD_---0LA").unwrap(),
             None,
@@ -296,10 +326,23 @@ mod tests {
         let r = crate::interpreter::run(&m, &Input::default(), 50_000_000);
         assert_eq!(
             (r.steps, r.stop, r.nonblank),
-            (47_176_870, crate::machine::Stop::Halted, 4097)
+            (47_176_870, crate::machine::Stop::Halted, 4098)
         );
         let r = crate::interpreter::run(&m, &Input::default(), 47_176_869);
         assert_eq!(r.stop, crate::machine::Stop::StepLimit);
+        // Read as a missing rule, the run stops a step earlier, on the 4097 ones before it.
+        let m = validate(
+            &parse_with("1RB1LC_1RC1RB_1RD0LE_1LA1LD_---0LA", Undefined::NoRule).unwrap(),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(m.convention(), None);
+        let r = crate::interpreter::run(&m, &Input::default(), 50_000_000);
+        assert_eq!(
+            (r.steps, r.stop, r.nonblank),
+            (47_176_869, crate::machine::Stop::NoRule, 4097)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! when the spec came from a file, the line (found by [`SourceMap`]).
 
 use super::ron_format::SourceMap;
-use super::spec::MachineSpec;
+use super::spec::{ExampleSpec, MachineSpec, RuleSpec};
 use super::{
     split_head_marker, Example, Input, InputDistribution, Machine, StateId, Stop, SymbolId,
     Transition, HEAD_MARKER,
@@ -163,6 +163,7 @@ pub fn validate(
         errors: Vec::new(),
         map,
     };
+    let spec = &printable_spec(spec);
     let machine = v.run(spec);
     match machine {
         Some(m) if v.errors.is_empty() => Ok(m),
@@ -170,6 +171,43 @@ pub fn validate(
             source: source.map(str::to_string),
             errors: v.errors,
         }),
+    }
+}
+
+/// `spec` with every name and symbol it holds escaped ([`printable`]): a machine file's
+/// control characters reach no terminal, page or picture, and no error message either. A
+/// symbol that is a control character becomes several characters, which validation then
+/// refuses as not a single character, naming it escaped.
+fn printable_spec(spec: &MachineSpec) -> MachineSpec {
+    let p = |s: &String| crate::printable::printable(s).into_owned();
+    let po = |s: &Option<String>| s.as_ref().map(p);
+    MachineSpec {
+        name: p(&spec.name),
+        description: p(&spec.description),
+        symbols: spec.symbols.iter().map(p).collect(),
+        blank: p(&spec.blank),
+        states: spec.states.iter().map(p).collect(),
+        start: p(&spec.start),
+        halting: spec.halting.iter().map(p).collect(),
+        rules: spec
+            .rules
+            .iter()
+            .map(|r| RuleSpec(p(&r.0), p(&r.1), p(&r.2), r.3, p(&r.4)))
+            .collect(),
+        input: po(&spec.input),
+        inputs: spec.inputs.clone(),
+        examples: spec
+            .examples
+            .iter()
+            .map(|e| ExampleSpec {
+                input: p(&e.input),
+                state: po(&e.state),
+                tape: po(&e.tape),
+                stop: po(&e.stop),
+                ..e.clone()
+            })
+            .collect(),
+        convention: spec.convention.clone(),
     }
 }
 
@@ -505,6 +543,7 @@ impl Validator<'_> {
             inputs,
             input: spec.input.clone(),
             space_is_blank: false,
+            convention: spec.convention.clone(),
         })
     }
 }

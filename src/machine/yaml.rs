@@ -49,6 +49,8 @@ pub struct YamlMachine {
     pub spec: MachineSpec,
     /// The document's `input`, if any.
     pub input: Option<String>,
+    /// What arsim reads that turingmachine.io would not (its first `N` move), with its line.
+    pub warnings: Vec<YamlError>,
 }
 
 /// A scalar as the site reads it (JavaScript's `String(x)`); `None` for null and collections.
@@ -220,6 +222,13 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
             return Err(multi_tape(find_key_line(text, k)));
         }
     }
+    // Another simulator's dialect names its tape count: `type: 3tape`.
+    if let Some(kind) = get("type").and_then(scalar) {
+        let k = kind.to_ascii_lowercase();
+        if k.contains("tape") && !matches!(k.trim(), "1tape" | "1-tape" | "1 tape" | "onetape") {
+            return Err(multi_tape(find_key_line(text, "type")));
+        }
+    }
     let blank_text = get("blank")
         .and_then(scalar)
         .ok_or_else(|| fail(None, "no blank symbol (e.g. blank: ' ')".into()))?;
@@ -290,6 +299,7 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
     };
     let mut halting = Vec::new();
     let mut rules = Vec::new();
+    let mut warnings = Vec::new();
     for (k, entry) in table {
         let q = scalar(k).unwrap_or_default();
         let line = find_key_line(text, &q);
@@ -316,6 +326,15 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
             };
             let instr =
                 parse_instr(v, &synonyms).map_err(|m| fail(line, format!("state \"{q}\": {m}")))?;
+            if instr.movement == Move::S && warnings.is_empty() {
+                warnings.push(fail(
+                    line,
+                    format!(
+                        "state \"{q}\": N (stay) is read as a move that stays, but \
+                         turingmachine.io has only L and R and refuses this document"
+                    ),
+                ));
+            }
             if let Some(n) = &instr.next {
                 if !states.contains(n) {
                     return Err(fail(
@@ -384,8 +403,10 @@ pub fn parse(text: &str) -> Result<YamlMachine, YamlError> {
             input: input.clone(),
             inputs: None,
             examples: Vec::new(),
+            convention: None,
         },
         input,
+        warnings,
     })
 }
 
@@ -638,6 +659,7 @@ table:
             "input: ['1', '0']\nblank: ' '\nstart state: a\ntable:\n  a:\n",
             "tapes: 2\nblank: ' '\nstart state: a\ntable:\n  a:\n",
             "blank: ' '\nstart state: a\ntable:\n  a:\n    [[1, 0], [0, 1]]: R\n",
+            "type: 3tape\nblank: ' '\nstart state: a\ntable:\n  a:\n    '0': {write: ' 0 ', R}\n",
         ] {
             let e = parse(doc).unwrap_err();
             assert!(
@@ -645,5 +667,21 @@ table:
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn n_moves_are_read_as_stays_and_said_to_be_arsims_own() {
+        let doc = "blank: ' '\nstart state: a\ntable:\n  a:\n    '1': {write: 0, N: b}\n  b:\n";
+        let y = parse(doc).unwrap();
+        assert_eq!(y.spec.rules[0].3, Move::S);
+        assert_eq!(y.warnings.len(), 1);
+        assert_eq!(y.warnings[0].line, Some(4));
+        assert!(
+            y.warnings[0].message.contains("only L and R"),
+            "{:?}",
+            y.warnings
+        );
+        let plain = "blank: ' '\nstart state: a\ntable:\n  a:\n    '1': {write: 0, R: b}\n  b:\n";
+        assert!(parse(plain).unwrap().warnings.is_empty());
     }
 }

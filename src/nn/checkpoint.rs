@@ -103,7 +103,8 @@ impl Checkpoint {
             path: path.display().to_string(),
             message,
         };
-        let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        let bytes = crate::fs::read_bounded(path, crate::limits::MAX_FILE)
+            .map_err(|e| err(e.to_string()))?;
         if let Some(what) = crate::weights::foreign_format(&bytes) {
             return Err(err(format!(
                 "{what}, not an arsim training checkpoint (safetensors); a PyTorch \
@@ -279,6 +280,35 @@ pub fn architecture_differences(saved: &ModelConfig, config: &ModelConfig) -> Ve
     out
 }
 
+/// How the task records differ, key by key (`the task's cot is "carry" here but "paper" in the
+/// checkpoint`);
+/// the whole records where they differ otherwise.
+fn task_differences(saved: &serde_json::Value, here: &serde_json::Value) -> String {
+    let (Some(s), Some(h)) = (saved.as_object(), here.as_object()) else {
+        return format!("was trained for {saved}, this run is {here}");
+    };
+    let null = serde_json::Value::Null;
+    let mut keys: Vec<&String> = s
+        .keys()
+        .chain(h.keys())
+        .filter(|k| *k != "schedule")
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let said: Vec<String> = keys
+        .into_iter()
+        .filter(|k| s.get(*k) != h.get(*k))
+        .map(|k| {
+            format!(
+                "the task's {k} is {} here but {} in the checkpoint",
+                h.get(k).unwrap_or(&null),
+                s.get(k).unwrap_or(&null)
+            )
+        })
+        .collect();
+    format!("was trained for another task: {}", said.join(", "))
+}
+
 /// A fresh model and optimizer for `config` (seeded, initialised by `hyper.recipe`), or, with
 /// `resume`, the checkpoint's model and optimizer after checking that it has the same
 /// architecture and recipe and was trained for the same `task`.
@@ -295,6 +325,23 @@ pub fn start_or_resume(
             let ck = Checkpoint::load(path, &device)?;
             let refuse =
                 |message: String| NnError::Resume(format!("{}: {message}", path.display()));
+            // The task's `schedule` (how long the run is) may change: a longer run continues
+            // the checkpoint (a shorter one is refused by `train` when the checkpoint is past
+            // its end); everything else in the record is the data and must match. Checked
+            // before the architecture: another chain of thought changes the context too, and
+            // the chain is what to name.
+            let without_schedule = |v: &serde_json::Value| {
+                let mut v = v.clone();
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("schedule");
+                }
+                v
+            };
+            let task_differs = without_schedule(&ck.task) != without_schedule(task);
+            let task_said = match task_differs {
+                true => task_differences(&ck.task, task),
+                false => String::new(),
+            };
             let mut differences = architecture_differences(&ck.config, &config);
             if ck.recipe != hyper.recipe {
                 differences.push(Difference {
@@ -306,24 +353,12 @@ pub fn start_or_resume(
             if !differences.is_empty() {
                 return Err(NnError::Mismatch {
                     path: path.display().to_string(),
+                    task: task_said,
                     differences,
                 });
             }
-            // The task's `schedule` (how long the run is) may change: a longer run continues
-            // the checkpoint (a shorter one is refused by `train` when the checkpoint is past
-            // its end); everything else in the record is the data and must match.
-            let without_schedule = |v: &serde_json::Value| {
-                let mut v = v.clone();
-                if let Some(o) = v.as_object_mut() {
-                    o.remove("schedule");
-                }
-                v
-            };
-            if without_schedule(&ck.task) != without_schedule(task) {
-                return Err(refuse(format!(
-                    "was trained for {}, this run is {}",
-                    ck.task, task
-                )));
+            if task_differs {
+                return Err(refuse(task_said));
             }
             let (model, mut opt) = ck.restore()?;
             let mut notes = Vec::new();

@@ -2,13 +2,16 @@
 //! ([`set_threads`]) and the allocator tuning that keeps a training step's freed tensors in the
 //! process ([`keep_freed_memory`]).
 
-/// Sets candle's CPU backend to `threads` threads (0: leave the default, all cores).
+/// Sets candle's CPU backend to `threads` threads (0: leave the default, all cores), refusing
+/// more than [`crate::limits::MAX_THREADS`].
 ///
 /// candle's matrix products read the thread count from `RAYON_NUM_THREADS` once.
-pub fn set_threads(threads: usize) {
+pub fn set_threads(threads: usize) -> Result<(), crate::limits::SizeError> {
+    crate::limits::check_threads(threads)?;
     if threads > 0 {
         std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
     }
+    Ok(())
 }
 
 /// Keeps freed memory in the process: glibc's allocator hands blocks above its mmap threshold

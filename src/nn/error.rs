@@ -21,10 +21,12 @@ pub enum NnError {
         message: String,
     },
     /// A model whose training would hold more memory than the limit.
-    #[error("a {architecture} model with d = {d}, context = {context}, vocabulary = {vocab} needs about {needed_gib:.3e} GiB to train (parameters, gradients and AdamW's two moments in f32), over the limit of {limit_gib} GiB: choose a smaller width d, context or vocabulary")]
+    #[error("a {architecture} model with d = {d}, context = {context}, vocabulary = {vocab}{} needs about {needed_gib:.3e} GiB to train (parameters, gradients and AdamW's two moments in f32), over the limit of {limit_gib} GiB: choose a smaller {}", layers_said(*.layers), smaller(*.layers, "width d", "context", "vocabulary", "number of blocks"))]
     TooLarge {
         /// The architecture's name (`mlp`, `linear`, …).
         architecture: String,
+        /// The transformer's blocks (0 for the other architectures, which have none).
+        layers: usize,
         /// The width.
         d: usize,
         /// The context, in tokens.
@@ -64,12 +66,28 @@ pub enum NnError {
     #[error("cannot resume {0}")]
     Resume(String),
     /// A checkpoint of another architecture or recipe than the run asked for.
-    #[error("cannot resume {path}: a different architecture: {}", join(.differences))]
+    #[error("cannot resume {path}: {}a different architecture: {}", task_said(.task), join(.differences))]
     Mismatch {
         /// The checkpoint.
         path: String,
+        /// How the task differs, in words, when it does too (another chain of thought changes
+        /// the context: the chain is what to name first); empty when the task is the same.
+        task: String,
         /// Every difference, in the order the settings are listed.
         differences: Vec<Difference>,
+    },
+    /// An output path that is an input of the run.
+    #[error(transparent)]
+    SameFile(#[from] crate::fs::SameFileError),
+    /// A setting that is not a number in its range (`NaN`, a negative weight decay).
+    #[error("{} {value} must be {range}", .setting.name())]
+    Setting {
+        /// The setting.
+        setting: TrainSetting,
+        /// The value given.
+        value: f64,
+        /// The values it may take, in words.
+        range: &'static str,
     },
     /// The loss became NaN or infinite.
     #[error("training diverged at step {step}: loss {loss} (try a smaller learning rate)")]
@@ -79,6 +97,31 @@ pub enum NnError {
         /// The loss.
         loss: f64,
     },
+}
+
+/// `was trained for another task: …; ` before an architecture's differences, or nothing.
+pub fn task_said(task: &str) -> String {
+    match task {
+        "" => String::new(),
+        t => format!("{t}; "),
+    }
+}
+
+/// `, 12 blocks` for a transformer's blocks, nothing for a model without blocks.
+pub fn layers_said(layers: usize) -> String {
+    match layers {
+        0 => String::new(),
+        n => format!(", {n} blocks"),
+    }
+}
+
+/// The settings a too-large model can shrink, the blocks last and only where it has some:
+/// `width d, context or vocabulary`. Each shell passes its own words for them.
+pub fn smaller(layers: usize, d: &str, context: &str, vocab: &str, blocks: &str) -> String {
+    match layers {
+        0 => format!("{d}, {context} or {vocab}"),
+        _ => format!("{d}, {context}, {vocab} or {blocks}"),
+    }
 }
 
 /// A setting of a model run that a message names. The library says it in words

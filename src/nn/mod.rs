@@ -37,7 +37,7 @@ mod vmath;
 pub use adamw::AdamW;
 pub use checkpoint::{start_or_resume, Checkpoint, Hyper, ResumeNote, Started};
 pub use cpu::{keep_freed_memory, set_threads};
-pub use error::{Difference, NnError, TrainSetting};
+pub use error::{layers_said, smaller, task_said, Difference, NnError, TrainSetting};
 pub use model::{ArModel, Architecture, ModelConfig};
 pub use recipe::Recipe;
 pub use tensor::max_abs_difference;

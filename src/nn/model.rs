@@ -162,6 +162,10 @@ impl ModelConfig {
         if need > MAX_TRAINING_BYTES as f64 {
             return Err(NnError::TooLarge {
                 architecture: self.architecture.name().to_string(),
+                layers: match self.architecture {
+                    Architecture::Transformer => self.layers,
+                    _ => 0,
+                },
                 d: self.d,
                 context: self.context,
                 vocab: self.vocab,

@@ -16,7 +16,7 @@
 pub use super::adamw::AdamW;
 use super::checkpoint::{start_or_resume, Checkpoint, Hyper, ResumeNote, Started};
 use super::cpu::keep_freed_memory;
-use super::error::NnError;
+use super::error::{NnError, TrainSetting};
 use super::model::{ArModel, ModelConfig};
 pub use super::recipe::Recipe;
 use candle_core::{Device, Tensor};
@@ -60,6 +60,28 @@ impl RunOptions {
         seed: u64,
         task: &serde_json::Value,
     ) -> Result<Started, NnError> {
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(NnError::Setting {
+                setting: TrainSetting::LearningRate,
+                value: self.lr,
+                range: "a positive number",
+            });
+        }
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            return Err(NnError::Setting {
+                setting: TrainSetting::WeightDecay,
+                value: self.weight_decay,
+                range: "a number of 0 or more",
+            });
+        }
+        // The checkpoint is written during and at the end of training: a directory that does
+        // not exist is found now, not after the training it would have kept.
+        if let Some(path) = &self.checkpoint {
+            crate::fs::check_directory_of(path).map_err(|e| NnError::Checkpoint {
+                path: e.path,
+                message: e.source.to_string(),
+            })?;
+        }
         start_or_resume(
             config,
             seed,
@@ -271,6 +293,22 @@ pub fn train(
 }
 
 impl TrainReport {
+    /// The loss's change over the steps trained here, `loss 2.1234 → 0.5678` (`digits` after
+    /// the point), or, for a resumed run that trained none, that it trained none: the mean of
+    /// no losses is no loss.
+    pub fn loss_said(&self, digits: usize) -> String {
+        if self.steps <= self.started_at_step {
+            return format!(
+                "no step trained here (resumed at step {} of {})",
+                self.started_at_step, self.schedule_steps
+            );
+        }
+        format!(
+            "loss {:.digits$} → {:.digits$}",
+            self.first_loss, self.final_loss
+        )
+    }
+
     /// One report for consecutive segments of one run (as [`train`] with increasing
     /// `stop_at` produces them).
     pub fn merge(segments: &[TrainReport]) -> TrainReport {

@@ -81,6 +81,9 @@ pub enum ParityError {
     /// The circuit did not compile.
     #[error(transparent)]
     Compile(#[from] CircuitCompileError),
+    /// More chains than fit in memory.
+    #[error(transparent)]
+    Size(#[from] crate::limits::SizeError),
 }
 
 /// Number of bits of the largest count of `a` operands: ⌈log2(a+1)⌉.

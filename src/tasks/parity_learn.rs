@@ -93,6 +93,12 @@ fn random_inputs(n: usize, count: usize, rng: &mut impl Rng) -> Vec<Vec<bool>> {
 pub fn learn_parity(o: &ParityLearnOptions) -> Result<ParityLearnReport, ParityError> {
     let circuit = parity_circuit(o.n, o.cot, o.k)?;
     let gates = circuit.gates().len();
+    // Each chain is kept: its input and its chain as vectors of bools, and their headers.
+    crate::limits::check_count(
+        "training and test chains",
+        (o.train as u64).saturating_add(o.test as u64),
+        48 + 2 * o.n as u64 + gates as u64,
+    )?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(o.seed);
     let train = random_inputs(o.n, o.train, &mut rng);
     let test = random_inputs(o.n, o.test, &mut rng);

@@ -151,11 +151,16 @@ impl Metadata {
                 "format version {version} is newer than this arsim reads (1)"
             ));
         }
-        let get = |k: &str| map.get(k).cloned();
+        // Names a file gives are printed (reports, pictures, messages): their control
+        // characters escaped, as a machine's are when it is validated, so the two still match.
+        let shown = |v: &String| crate::printable::printable(v).into_owned();
+        let get = |k: &str| map.get(k).map(shown);
         let list = |k: &str| -> Result<Vec<String>, String> {
             match map.get(k) {
                 None => Ok(Vec::new()),
-                Some(v) => serde_json::from_str(v).map_err(|e| format!("metadata `{k}`: {e}")),
+                Some(v) => serde_json::from_str::<Vec<String>>(v)
+                    .map(|l| l.iter().map(shown).collect())
+                    .map_err(|e| format!("metadata `{k}`: {e}")),
             }
         };
         let number = |k: &str| -> Result<Option<usize>, String> {
@@ -178,7 +183,7 @@ impl Metadata {
         if offsets.len() != offset_names.len() {
             return Err("offsets and offset_names differ in length".into());
         }
-        let encoding = map.get("encoding").cloned();
+        let encoding = get("encoding");
         let window = match (number("window_size")?, number("origin")?) {
             (Some(size), Some(origin)) => Some(Window { size, origin }),
             _ => None,

@@ -270,9 +270,11 @@ pub fn write_dense<T: Storable>(
 /// The file's bytes and a function making its format errors.
 fn open(path: &Path) -> Result<(Vec<u8>, impl Fn(String) -> WeightsError), WeightsError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
-        path: shown.clone(),
-        source,
+    let bytes = crate::fs::read_bounded(path, crate::limits::MAX_FILE).map_err(|source| {
+        WeightsError::Io {
+            path: shown.clone(),
+            source,
+        }
     })?;
     let bad = move |message: String| WeightsError::Format {
         path: shown.clone(),

@@ -34,6 +34,9 @@ pub fn flag_words(e: &(dyn Error + 'static)) -> Option<(String, String)> {
     if let Some(e) = e.downcast_ref::<SizeError>() {
         return size(e);
     }
+    if let Some(arsim::emulate::EmulateError::Size(e)) = e.downcast_ref() {
+        return size(e);
+    }
     if let Some(e) = e.downcast_ref::<DrawError>() {
         return draw(e);
     }
@@ -74,6 +77,7 @@ fn api(e: &ApiError) -> Option<(String, String)> {
     match e {
         ApiError::Load(e) => load(e),
         ApiError::Size(e) => size(e),
+        ApiError::Draw { source, .. } => draw(source),
         ApiError::Model(e) => nn(e),
         ApiError::Learn { source, .. } => learn(source),
         ApiError::Encoding { path, found } => Some(said(
@@ -101,13 +105,36 @@ fn load(e: &LoadError) -> Option<(String, String)> {
 }
 
 fn size(e: &SizeError) -> Option<(String, String)> {
-    match e {
-        SizeError::EmptyWindow => Some(said(
-            e,
-            "a tape window of 0 cells holds no cell to run on: give --tape 1 or more".into(),
-        )),
-        _ => None,
-    }
+    let what = match e {
+        SizeError::EmptyWindow => {
+            return Some(said(
+                e,
+                "a tape window of 0 cells holds no cell to run on: give --tape 1 or more".into(),
+            ))
+        }
+        SizeError::TooMany { what, .. } | SizeError::OverBound { what, .. } => *what,
+        SizeError::EachTooLarge { what, .. } => match *what {
+            "training and held-out traces" => "inputs of the longest length",
+            other => other,
+        },
+        SizeError::TooLarge { what, .. } => *what,
+        _ => return None,
+    };
+    let flag = match what {
+        "threads" => "--threads",
+        "sequences per batch" => "--batch",
+        "evaluation pairs" => "--eval",
+        "training traces" => "--train",
+        "training and test chains" => "--train and --eval",
+        "training and held-out traces" => "--train and --eval",
+        "cells of an input" => "--lengths",
+        "cells of a random input" => "--lengths",
+        "random inputs (the lengths times the inputs per length)" => "--lengths × --per-length",
+        "a gates window" => "--tape",
+        "inputs of the longest length" => "--lengths",
+        _ => return None,
+    };
+    Some(said(e, format!("{e} ({flag})")))
 }
 
 /// The library's advice for a picture too large to draw (its message's end).
@@ -115,6 +142,9 @@ const DRAW_FEWER: &str = "; draw fewer cells or steps";
 
 fn draw(e: &DrawError) -> Option<(String, String)> {
     match e {
+        DrawError::Size(text) if text.contains("has no pixel to draw in") => {
+            Some(said(e, format!("{text} (--width, --height)")))
+        }
         DrawError::Size(text) => {
             let head = text.strip_suffix(DRAW_FEWER)?;
             Some(said(e, format!("{head}; use --width/--steps")))
@@ -186,16 +216,18 @@ fn nn(e: &NnError) -> Option<(String, String)> {
     let flags = match e {
         NnError::TooLarge {
             architecture,
+            layers,
             d,
             context,
             vocab,
             needed_gib,
             limit_gib,
         } => format!(
-            "a {architecture} model with d = {d}, context = {context}, vocabulary = {vocab} \
+            "a {architecture} model with d = {d}, context = {context}, vocabulary = {vocab}{} \
              needs about {needed_gib:.3e} GiB to train (parameters, gradients and AdamW's two \
-             moments in f32), over the limit of {limit_gib} GiB: choose a smaller --d, \
-             --context or --vocab"
+             moments in f32), over the limit of {limit_gib} GiB: choose a smaller {}",
+            arsim::nn::layers_said(*layers),
+            arsim::nn::smaller(*layers, "--d", "--context", "--vocab", "--layers")
         ),
         NnError::NoValidationTokens {
             corpus,
@@ -215,14 +247,24 @@ fn nn(e: &NnError) -> Option<(String, String)> {
             "the training stories of {corpus} have {tokens} tokens, not one window of \
              --context {context} + 1 ({windowing} windowing)"
         ),
-        NnError::Mismatch { path, differences } => format!(
-            "cannot resume {path}: a different architecture: {}",
+        NnError::Mismatch {
+            path,
+            task,
+            differences,
+        } => format!(
+            "cannot resume {path}: {}a different architecture: {}",
+            arsim::nn::task_said(task),
             differences
                 .iter()
                 .map(difference)
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
+        NnError::Setting {
+            setting,
+            value,
+            range,
+        } => format!("{} {value} must be {range}", setting_flag(*setting)?),
         NnError::Diverged { step, loss } => {
             format!("training diverged at step {step}: loss {loss} (try a smaller --lr)")
         }
@@ -245,6 +287,7 @@ fn row(e: &RowError) -> Option<(String, String)> {
         RowError::Load(e) => return load(e),
         RowError::Train(e) => return nn(e),
         RowError::Learn(e) => return learn(e),
+        RowError::Size(e) => return size(e),
     };
     Some(said(e, flags))
 }
@@ -271,6 +314,7 @@ fn parity(e: &ParityError) -> Option<(String, String)> {
         ParityError::NoSamples => format!(
             "--eval must be at least 1 for n > {EXHAUSTIVE_MAX_N} (smaller n try every input)"
         ),
+        ParityError::Size(e) => return size(e),
         _ => return None,
     };
     Some(said(e, flags))
@@ -290,6 +334,7 @@ fn learn(e: &LearnError) -> Option<(String, String)> {
              the same cells on any window (cells), the local window and the time-invariant \
              learner"
             .to_string(),
+        LearnError::Size(e) => return size(e),
         _ => return None,
     };
     Some(said(e, flags))
@@ -400,6 +445,7 @@ mod tests {
         );
         let mismatch = NnError::Mismatch {
             path: "ck".into(),
+            task: String::new(),
             differences: vec![
                 Difference {
                     setting: TrainSetting::Architecture,

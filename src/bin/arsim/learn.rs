@@ -365,7 +365,7 @@ pub struct ChainArgs {
 
 /// Reads an earlier `learn --chain-length --json` report.
 fn read_chain_report(path: &std::path::Path) -> Result<ChainLengthReport> {
-    let text = std::fs::read_to_string(path)
+    let text = arsim::fs::read_text_bounded(path, arsim::limits::MAX_FILE)
         .with_context(|| format!("--plot-with {}: cannot read it", path.display()))?;
     serde_json::from_str(&text).with_context(|| {
         format!(

@@ -3,7 +3,6 @@
 use crate::flags::MachineArgs;
 use crate::progress::progress_bar;
 use crate::{load, print_json, Failure};
-use anyhow::anyhow;
 use arsim::encoding::EncodingKind;
 use arsim::length::{measure, Plan};
 use std::path::Path;
@@ -25,7 +24,7 @@ pub fn cmd_length(
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })
-    .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
+    .map_err(|e| anyhow::Error::new(e).context(format!("machine {}", args.machine)))?;
     bar.finish_and_clear();
     if let Some(path) = plot {
         arsim::length::plot(&report, path).map_err(anyhow::Error::from)?;

@@ -66,12 +66,14 @@ pub fn main() -> ExitCode {
 /// that `pip install ./python` brings the same command line, not a second one.
 pub fn main_with_args(args: Vec<std::ffi::OsString>) -> u8 {
     quiet_on_closed_stdout();
-    let cli = match Cli::try_parse_from(standard_strings_last(args)) {
+    let args = negative_values_joined(standard_strings_last(args));
+    let json_asked = args
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json");
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
-        }
+        Err(e) => return usage_error(e, json_asked),
     };
     let json = cli.json;
     match run(cli) {
@@ -83,6 +85,8 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> u8 {
         }
         Err(Failure::Input(e)) => {
             let text = message(&e);
+            // A closed pipe cutting the error object short still exits 2.
+            EXIT_IF_CUT.store(2, std::sync::atomic::Ordering::Relaxed);
             if json {
                 print_json(&serde_json::json!({ "error": text, "exit_code": 2 }));
             }
@@ -116,6 +120,82 @@ fn standard_strings_last(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsS
     args
 }
 
+/// `--tape -1`: an argument parser takes `-1` for a flag and answers "unexpected argument
+/// '-1'" with a wrong tip. A negative number after a long flag is joined to it (`--tape=-1`),
+/// so that the flag's own parser sees it and [`usage_error`] can say what the flag takes.
+fn negative_values_joined(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let negative = |a: &std::ffi::OsString| {
+        a.to_str().is_some_and(|s| {
+            s.strip_prefix('-')
+                .is_some_and(|n| n.parse::<f64>().is_ok() && !n.starts_with('-'))
+        })
+    };
+    let mut out: Vec<std::ffi::OsString> = Vec::with_capacity(args.len());
+    let mut flags_ended = false;
+    for a in args {
+        let joins = !flags_ended
+            && negative(&a)
+            && out.last().and_then(|p| p.to_str()).is_some_and(|p| {
+                p.starts_with("--") && p.len() > 2 && !p.contains('=') && p != "--json"
+            });
+        flags_ended |= a == "--";
+        match out.last_mut() {
+            Some(flag) if joins => {
+                flag.push("=");
+                flag.push(&a);
+            }
+            _ => out.push(a),
+        }
+    }
+    out
+}
+
+/// A usage error: clap's message, except that a negative number given to a flag that counts
+/// says so; with `--json`, also the JSON error object every other bad input prints. Help and
+/// `--version` exit 0.
+fn usage_error(e: clap::Error, json: bool) -> u8 {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !e.use_stderr() {
+        let _ = e.print();
+        return 0;
+    }
+    let context = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let negative = match (
+        e.kind(),
+        context(ContextKind::InvalidArg),
+        context(ContextKind::InvalidValue),
+    ) {
+        (ErrorKind::ValueValidation, Some(arg), Some(value)) if value.starts_with('-') => {
+            let flag = arg.split_whitespace().next().unwrap_or(&arg).to_string();
+            Some(format!("{flag} takes a number of 0 or more, not {value}"))
+        }
+        _ => None,
+    };
+    let text = match &negative {
+        Some(m) => format!("error: {m}"),
+        None => e.render().to_string(),
+    };
+    EXIT_IF_CUT.store(2, std::sync::atomic::Ordering::Relaxed);
+    if json {
+        let first = text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("error: ");
+        print_json(&serde_json::json!({ "error": first, "exit_code": 2 }));
+    }
+    match negative {
+        Some(_) => eprintln!("{text}"),
+        None => {
+            let _ = e.print();
+        }
+    }
+    2
+}
+
 /// The error and its causes, joined by ": ", each said once: many library errors already
 /// print their source in their own message (`machine M: {source}`), and repeating it would
 /// read "X: X". A library error that says an option in words is said with its flag
@@ -136,7 +216,11 @@ fn message(e: &anyhow::Error) -> String {
         }
         out.push_str(&text);
     }
-    out
+    // A parser's message may quote a file's text: its control characters escaped, line by line.
+    out.lines()
+        .map(|l| arsim::printable::printable(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `arsim run machines/bb5.ron | head -1`: when stdout is closed early, printing fails; exit
@@ -172,8 +256,17 @@ fn quiet_on_closed_stdout() {
 }
 
 /// The exit status of a command whose output a closed pipe cuts short (0 until a command says
-/// its verdict).
+/// its verdict; 2 while an error is printed).
 static EXIT_IF_CUT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Ends the process as a closed stdout ends any command: with the status recorded so far.
+pub fn exit_cut_short() -> ! {
+    std::process::exit(
+        EXIT_IF_CUT
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .into(),
+    )
+}
 
 /// Records `failed` (exit 1) before a command prints a report of a failed check, so that a
 /// closed stdout ends it with that status and not 0.
@@ -250,8 +343,97 @@ pub fn flag_hint(e: ApiError) -> anyhow::Error {
     }
 }
 
+/// Refuses an output path that is one of the command's input files (the machine file, the
+/// input file, the weights): writing it would destroy the input it was made from.
+fn refuse_overwrites(command: &Command) -> Result<(), Failure> {
+    use std::path::Path;
+    let none: Option<&Path> = None;
+    let (machine, input_file, weights, outputs): (
+        &str,
+        Option<&Path>,
+        Option<&Path>,
+        Vec<(&str, Option<&Path>)>,
+    ) = match command {
+        Command::Compile {
+            machine,
+            out,
+            plot,
+            png,
+            svg,
+            ..
+        } => (
+            &machine.machine,
+            machine.input_file.as_deref(),
+            none,
+            vec![
+                ("--out", out.as_deref()),
+                ("--plot", plot.as_deref()),
+                ("--png", png.as_deref()),
+                ("--svg", svg.as_deref()),
+            ],
+        ),
+        Command::Trace {
+            machine, picture, ..
+        } => (
+            &machine.machine,
+            machine.input_file.as_deref(),
+            picture.weights.as_deref(),
+            vec![
+                ("--plot", picture.plot.as_deref()),
+                ("--png", picture.png.as_deref()),
+                ("--svg", picture.svg.as_deref()),
+            ],
+        ),
+        Command::Convert { machine, out, .. } => (
+            &machine.machine,
+            none,
+            none,
+            vec![("--out", out.as_deref())],
+        ),
+        Command::Dot { machine, out, png } => (
+            &machine.machine,
+            none,
+            none,
+            vec![("--out", out.as_deref()), ("--plot", png.as_deref())],
+        ),
+        Command::Learn {
+            machine,
+            save,
+            plot,
+            ..
+        } => (
+            machine,
+            none,
+            none,
+            vec![("--out", save.as_deref()), ("--plot", plot.as_deref())],
+        ),
+        Command::Length { machine, plot, .. } => (
+            &machine.machine,
+            machine.input_file.as_deref(),
+            none,
+            vec![("--plot", plot.as_deref())],
+        ),
+        _ => return Ok(()),
+    };
+    // `FILE#N` names the file FILE.
+    let machine_file = match machine.rsplit_once('#') {
+        Some((file, n)) if !Path::new(machine).exists() && n.parse::<usize>().is_ok() => file,
+        _ => machine,
+    };
+    let mut inputs = vec![("machine file", Path::new(machine_file))];
+    inputs.extend(input_file.map(|p| ("--input-file", p)));
+    inputs.extend(weights.map(|p| ("--weights", p)));
+    for (flag, out) in outputs {
+        if let Some(out) = out {
+            arsim::fs::refuse_overwrite((flag, out), &inputs).map_err(anyhow::Error::from)?;
+        }
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), Failure> {
     let json = cli.json;
+    refuse_overwrites(&cli.command)?;
     match cli.command {
         Command::Run { machine, max_steps } => run::cmd_run(&machine, max_steps, json),
         Command::Emulate {

@@ -28,8 +28,17 @@ pub fn cmd_run(args: &MachineArgs, max_steps: u64, json: bool) -> Result<(), Fai
         println!("machine   {}", report.machine);
         println!("steps     {}", r.steps);
         println!("stop      {}", r.stop);
+        if r.stop == Stop::TapeLimit {
+            println!(
+                "          (the tape reached {} cells, the most the interpreter keeps: the run stops there)",
+                arsim::limits::MAX_TAPE_CELLS
+            );
+        }
         println!("state     {}", r.state);
         println!("nonblank  {}", r.nonblank);
+        if let Some(c) = &report.convention {
+            println!("convention {c} (--undefined no-rule: a missing rule, no step)");
+        }
         if report.head_start > 0 {
             println!(
                 "start     head on cell {} (the input's `*`)",

@@ -122,7 +122,7 @@ pub struct MultiplyArgs {
     #[arg(long, value_enum, default_value_t = WindowKind::All)]
     pub window: WindowKind,
     /// Print the chain of thought of the pair A × B instead.
-    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with = "stats")]
     pub show: Option<Vec<u32>>,
     /// Print the vocabulary size, every format's length and the split counts instead.
     #[arg(long)]

@@ -203,15 +203,14 @@ fn print_neural_row(r: &NeuralReport) {
     );
     println!("cot          {} ({} tokens)", r.cot.name(), r.chain_tokens);
     println!(
-        "training     {} sequences, batch {}, {} steps in {:.1} s ({:.0} tokens/s, {} threads); loss {:.4} → {:.4}",
+        "training     {} sequences, batch {}, {} steps in {:.1} s ({:.0} tokens/s, {} threads); {}",
         r.train_seqs,
         r.batch,
         t.steps,
         t.seconds,
         t.tokens_per_second,
         r.threads,
-        t.first_loss,
-        t.final_loss,
+        t.loss_said(4),
     );
     println!(
         "validation   {} pairs, greedy decoding: exact {} ({:.2} %), per digit {:.2} %, whole chain right {}",

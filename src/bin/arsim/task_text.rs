@@ -31,7 +31,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
     let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from);
     reading.finish_and_clear();
     let corpus = corpus?;
-    arsim::nn::set_threads(args.run.threads);
+    arsim::nn::set_threads(args.run.threads).map_err(anyhow::Error::from)?;
     let (batch, lr, weight_decay) = args.run.batch_lr_decay(
         (args.batch, args.lr, args.weight_decay),
         (
@@ -106,7 +106,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
     );
     let n = &r.neural;
     println!(
-        "training     {}: {} parameters, {} epochs over {} tokens, {} steps in {:.1} s ({:.0} tokens/s, {} threads); loss {:.3} → {:.3}",
+        "training     {}: {} parameters, {} epochs over {} tokens, {} steps in {:.1} s ({:.0} tokens/s, {} threads); {}",
         n.model,
         n.parameters,
         n.epochs,
@@ -115,8 +115,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
         n.training.seconds,
         n.training.tokens_per_second,
         n.threads,
-        n.training.first_loss,
-        n.training.final_loss
+        n.training.loss_said(3)
     );
     println!("model                 parameters  val tokens  nats/token  perplexity  bits/byte");
     let row = |name: &str, params: usize, v: &arsim::tasks::text::metrics::EvalReport| {
@@ -159,6 +158,31 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
 
 pub fn cmd_task_text(args: &TextArgs, json: bool) -> Result<(), Failure> {
     use arsim::tasks::text::{baselines, corpus};
+    arsim::tasks::text::check_settings(args.vocab, args.temperature).map_err(|e| {
+        anyhow!(match e {
+            arsim::tasks::text::TextSettingError::Vocabulary(v) => format!(
+                "--vocab {v} is below the {} tokens of the bytes and <|endoftext|>",
+                arsim::tasks::text::bpe::MIN_VOCAB
+            ),
+            arsim::tasks::text::TextSettingError::Temperature(t) =>
+                format!("--temperature {t} must be a number of 0 or more (0: greedy)"),
+        })
+    })?;
+    // Outputs written only here, after the run: refused before it when they would overwrite
+    // the corpus or land in a directory that does not exist (the run's own outputs, the
+    // checkpoint and the tokenizer, are checked by the library).
+    let outputs = [
+        ("--hf-tokenizer", &args.tokenizer_out),
+        ("--plot", &args.plot),
+        ("--tokenizer", &args.tokenizer),
+    ];
+    for (flag, path) in outputs {
+        if let Some(path) = path {
+            arsim::fs::refuse_overwrite((flag, path), &[("--corpus", &args.corpus)])
+                .map_err(anyhow::Error::from)?;
+            arsim::fs::check_directory_of(path).map_err(|e| anyhow!("{flag} {}", e))?;
+        }
+    }
     if !(0.0..1.0).contains(&args.validation) || args.validation == 0.0 {
         return Err(anyhow!("--validation {} must be in (0, 1)", args.validation).into());
     }

@@ -10,7 +10,11 @@ use arsim::encoding::cells::render_trace;
 use arsim::encoding::EncodingKind;
 use arsim::fs::write_atomic;
 
-/// `arsim trace` without a picture: rows on stdout as they come, or one JSON object.
+/// `arsim trace` without a picture: rows on stdout as they come, as text or inside one JSON
+/// object that is written as it goes (its header keys, then each row of `rows` as the run makes
+/// it, then the keys that need the run's end), so that memory stays bounded however long the
+/// run: `--json trace machines/loop.ron --max-steps 10000000` held 3 GB when the object was
+/// built whole.
 pub fn cmd_trace(
     args: &MachineArgs,
     wargs: &WindowArgs,
@@ -18,28 +22,64 @@ pub fn cmd_trace(
     tokens: bool,
     json: bool,
 ) -> Result<(), Failure> {
+    use std::io::Write;
     let (m, input) = load(args)?;
     let w =
         resolve_window(wargs.window(), None, &m, &input, max_steps).map_err(anyhow::Error::from)?;
-    let mut rows = Vec::new();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    // The header goes out with the first row (or at the end, for a run of none), so that a run
+    // refused before its first row prints only the error object.
+    let header = format!(
+        "{{\n  \"schema_version\": {},\n  \"machine\": {},\n  \"tape_cells\": {},\n  \"origin\": {},\n  \"rows\": [",
+        crate::SCHEMA_VERSION,
+        compact(&m.name()),
+        w.size,
+        w.origin
+    );
+    let mut first = true;
+    let mut failed = None;
     let end = render_trace(&m, &input, w, max_steps, tokens, &mut |r| {
-        if json {
-            rows.push(r);
+        let written = if json {
+            let sep = if first {
+                format!("{header}\n")
+            } else {
+                ",\n".into()
+            };
+            first = false;
+            write!(out, "{sep}    {}", compact(&r))
         } else {
-            println!("{:>6}  {}", r.step, r.row);
+            writeln!(out, "{:>6}  {}", r.step, r.row)
+        };
+        if let Err(e) = written {
+            // `| head`: stop the run now, not after writing every row into a closed pipe.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                crate::exit_cut_short();
+            }
+            failed.get_or_insert(e);
         }
     })
     .map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
     if json {
-        print_json(&serde_json::json!({
-            "machine": m.name(),
-            "tape_cells": w.size,
-            "origin": w.origin,
-            "steps": end.steps,
-            "final": end.is_final,
-            "rows": rows,
-            "left_window": end.left_window.as_ref().map(|e| e.to_string()),
-        }));
+        let left = end.left_window.as_ref().map(|e| e.to_string());
+        let closing = writeln!(
+            out,
+            "{}  ],\n  \"steps\": {},\n  \"final\": {},\n  \"left_window\": {}\n}}",
+            if first {
+                format!("{header}\n")
+            } else {
+                "\n".into()
+            },
+            end.steps,
+            end.is_final,
+            compact(&left)
+        );
+        if let Err(e) = closing {
+            failed.get_or_insert(e);
+        }
+    }
+    if let Some(e) = failed.or_else(|| out.flush().err()) {
+        return Err(write_failed(e));
     }
     if let Some(e) = end.left_window {
         return Err(Failure::InputAfterReport(anyhow!(
@@ -48,6 +88,20 @@ pub fn cmd_trace(
         )));
     }
     Ok(())
+}
+
+/// A value as compact JSON (a name, a row, an optional message: they serialise infallibly).
+fn compact<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// A write to stdout that failed: a closed pipe ends quietly with the exit status recorded so
+/// far, as every other command's printing does; any other failure is an error.
+fn write_failed(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        crate::exit_cut_short();
+    }
+    Failure::Input(anyhow!("cannot write to standard output: {e}"))
 }
 
 pub fn cmd_trace_picture(
@@ -85,7 +139,8 @@ pub fn cmd_trace_picture(
             .map_err(anyhow::Error::from)?;
         (spacetime::reference(&m, &input, w, max_steps, &opts), w)
     };
-    let d = diagram.map_err(|e| anyhow!("machine {}: {e}", args.machine))?;
+    let d =
+        diagram.map_err(|e| anyhow::Error::new(e).context(format!("machine {}", args.machine)))?;
     let mut written = Vec::new();
     if let Some(path) = &pic.png {
         let bytes = d.to_png().map_err(anyhow::Error::from)?;

@@ -153,9 +153,11 @@ pub enum FrontierError {
 /// Reads one report.
 pub fn read_run(path: &Path) -> Result<ReportedRun, FrontierError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| FrontierError::Io {
-        path: shown.clone(),
-        source,
+    let text = crate::fs::read_text_bounded(path, crate::limits::MAX_FILE).map_err(|source| {
+        FrontierError::Io {
+            path: shown.clone(),
+            source,
+        }
     })?;
     let r: ReportFile = serde_json::from_str(&text).map_err(|e| FrontierError::Report {
         path: shown.clone(),

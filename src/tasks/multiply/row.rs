@@ -176,6 +176,10 @@ pub enum RowError {
     /// Learning the machine's predictor failed.
     #[error(transparent)]
     Learn(#[from] LearnError),
+    /// A count beyond what exists or fits: more evaluation pairs than the split has, a batch
+    /// or a thread count too large.
+    #[error(transparent)]
+    Size(#[from] crate::limits::SizeError),
 }
 
 impl RowError {
@@ -197,6 +201,12 @@ pub fn run_row(
     progress: &mut dyn FnMut(RowProgress),
 ) -> Result<MultiplyRow, RowError> {
     RowError::check(o.route, o.model)?;
+    crate::limits::check_at_most(
+        "evaluation pairs",
+        o.eval_pairs as u64,
+        o.eval_split.len(),
+        "pairs the split holds",
+    )?;
     match (o.route.format(), o.model.architecture()) {
         (Some(format), Some(architecture)) => {
             if o.d == 0 || o.batch == 0 || o.train_seqs == 0 || o.eval_pairs == 0 {
@@ -205,7 +215,15 @@ pub fn run_row(
             if !(o.run.lr > 0.0 && o.run.lr.is_finite()) {
                 return Err(RowError::LearningRate(o.run.lr));
             }
-            nn::set_threads(o.threads);
+            // A sequence of a batch holds its tokens' activations: about 4 bytes of each
+            // token's d-wide vectors (eight of them) and its logits. (The model itself, its
+            // blocks included, is checked on its own before training.)
+            crate::limits::check_count(
+                "sequences per batch",
+                o.batch as u64,
+                (format.len() as u64).saturating_mul(4 * (8 * o.d as u64 + 2 * 117)),
+            )?;
+            nn::set_threads(o.threads)?;
             let neural = NeuralOptions {
                 format,
                 architecture,
@@ -232,6 +250,12 @@ pub fn run_row(
                 });
                 Ok(MultiplyRow::Compiled(r))
             } else {
+                crate::limits::check_at_most(
+                    "training traces",
+                    o.train_seqs as u64,
+                    Split::Train.len(),
+                    "distinct training pairs the split holds",
+                )?;
                 let r = run_learned(
                     &machine,
                     o.train_seqs,

@@ -371,10 +371,13 @@ impl Bpe {
 
     /// Reads a tokenizer written by [`Bpe::save`].
     pub fn load(path: &Path) -> Result<Bpe, TokenizerError> {
-        let json = std::fs::read_to_string(path).map_err(|source| TokenizerError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let json =
+            crate::fs::read_text_bounded(path, crate::limits::MAX_FILE).map_err(|source| {
+                TokenizerError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
         Bpe::from_json(&json, path)
     }
 }

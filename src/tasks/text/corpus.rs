@@ -90,9 +90,11 @@ impl Corpus {
 
 /// Reads and parses the corpus file at `path`.
 pub fn read_corpus(path: &Path) -> Result<Corpus, CorpusError> {
-    let bytes = std::fs::read(path).map_err(|source| CorpusError::Io {
-        path: path.to_path_buf(),
-        source,
+    let bytes = crate::fs::read_bounded(path, crate::limits::MAX_FILE).map_err(|source| {
+        CorpusError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     })?;
     parse_corpus(&bytes, path)
 }

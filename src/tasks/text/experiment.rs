@@ -147,12 +147,33 @@ pub fn tokenizer_path(checkpoint: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Refuses, before any work, an output that would overwrite the corpus (the checkpoint, the
+/// tokenizer beside it, the tokenizer file) or be written in a directory that does not exist.
+fn check_outputs(corpus: &Corpus, o: &TextOptions) -> Result<(), NnError> {
+    let beside = o.run.checkpoint.as_deref().map(tokenizer_path);
+    let outputs = [
+        ("the checkpoint", o.run.checkpoint.as_deref()),
+        ("the checkpoint's tokenizer", beside.as_deref()),
+        ("the tokenizer file", o.tokenizer.as_deref()),
+    ];
+    for (name, path) in outputs {
+        let Some(path) = path else { continue };
+        crate::fs::refuse_overwrite((name, path), &[("corpus", corpus.path())])?;
+        crate::fs::check_directory_of(path).map_err(|e| NnError::Checkpoint {
+            path: e.path,
+            message: e.source.to_string(),
+        })?;
+    }
+    Ok(())
+}
+
 /// Runs the whole experiment on `corpus`.
 pub fn run_text(
     corpus: &Corpus,
     o: &TextOptions,
     progress: &mut dyn FnMut(nn::TrainProgress),
 ) -> Result<TextReport, NnError> {
+    check_outputs(corpus, o)?;
     progress(nn::TrainProgress::Phase(
         "splitting, training the tokenizer and counting n-grams",
     ));

@@ -31,3 +31,27 @@ pub mod ngram;
 pub mod plot;
 pub mod sample;
 pub mod split;
+
+/// A setting of the text task outside the values it takes, said in words.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum TextSettingError {
+    /// A vocabulary smaller than the bytes and `<|endoftext|>`.
+    #[error("the vocabulary size {0} is below the {min} tokens of the bytes and <|endoftext|>", min = bpe::MIN_VOCAB)]
+    Vocabulary(usize),
+    /// A temperature that is not a number of 0 or more.
+    #[error("the sampling temperature {0} must be a number of 0 or more (0: greedy)")]
+    Temperature(f64),
+}
+
+/// Checks the tokenizer's vocabulary size and the sampling temperature before any work (a
+/// vocabulary below [`bpe::MIN_VOCAB`] was silently raised to it; a `NaN` temperature sampled
+/// nonsense).
+pub fn check_settings(vocab: usize, temperature: f64) -> Result<(), TextSettingError> {
+    if vocab < bpe::MIN_VOCAB {
+        return Err(TextSettingError::Vocabulary(vocab));
+    }
+    if !(temperature >= 0.0 && temperature.is_finite()) {
+        return Err(TextSettingError::Temperature(temperature));
+    }
+    Ok(())
+}
