@@ -99,6 +99,8 @@ fn every_json_output_matches_docs_json_md() {
     let svg = svg.to_str().unwrap();
     let html = dir.path().join("trace.html");
     let html = html.to_str().unwrap();
+    let hf_dir = dir.path().join("hf-dir");
+    let hf_dir = hf_dir.to_str().unwrap();
     // `task frontier` reads `task multiply` reports: one short run writes one.
     let report = dir.path().join("multiply.json");
     let out = arsim(&[
@@ -149,6 +151,7 @@ fn every_json_output_matches_docs_json_md() {
                 "stories.txt" => corpus,
                 "trace.svg" => svg,
                 "trace.html" => html,
+                "hf-dir" => hf_dir,
                 "multiply.json" => report,
                 a => a,
             })

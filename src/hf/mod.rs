@@ -50,7 +50,7 @@ pub enum HfError {
         why: String,
     },
     /// The model file would be too large.
-    #[error("a context of {context} positions makes a model of about {mib} MiB (n_embd {n_embd}), over the limit of {limit_mib} MiB; give a smaller --context")]
+    #[error("a context of {context} positions makes a model of about {mib} MiB (n_embd {n_embd}), over the limit of {limit_mib} MiB; give a smaller context")]
     TooLarge {
         /// The context asked for.
         context: usize,
@@ -246,14 +246,14 @@ pub fn read_config(dir: &Path) -> Result<(Value, Plan), HfError> {
     let arsim = config.get("arsim").ok_or_else(|| {
         file_error(
             &path,
-            "no `arsim` record: this is not a model `arsim compile --hf` wrote",
+            "no `arsim` record: this is not a model arsim's Hugging Face export wrote",
         )
     })?;
     if arsim.get("format").and_then(Value::as_str) != Some(FORMAT) {
         return Err(file_error(
             &path,
             format!(
-                "arsim.format is not {FORMAT:?}: this is not a model `arsim compile --hf` wrote"
+                "arsim.format is not {FORMAT:?}: this is not a model arsim's Hugging Face export wrote"
             ),
         ));
     }

@@ -84,6 +84,11 @@ fn api(e: &ApiError) -> Option<(String, String)> {
             e,
             format!("{path} holds {found} weights; give --encoding {found}"),
         )),
+        ApiError::Hf(h @ arsim::hf::HfError::TooLarge { .. }) => Some(said(
+            e,
+            h.to_string()
+                .replace("give a smaller context", "give a smaller --context"),
+        )),
         _ => None,
     }
 }
