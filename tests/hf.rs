@@ -263,3 +263,82 @@ fn a_context_too_long_for_bf16_is_certified_in_f32_only_and_says_so() {
         "bf16 certifies {bf16} positions, fewer than bb4's trace"
     );
 }
+
+#[test]
+fn a_trained_transformer_exports_to_gpt2_with_the_same_logits() {
+    // A short multiplication run of arsim's transformer (2 blocks, 4 heads of 2), then its
+    // checkpoint as a GPT-2: the output bias rides on the mean dimensions.
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("t.safetensors");
+    let cks = ck.to_str().unwrap();
+    let out = common::arsim(&[
+        "task",
+        "multiply",
+        "--cot",
+        "none",
+        "--model",
+        "transformer",
+        "--d",
+        "8",
+        "--train",
+        "64",
+        "--batch",
+        "32",
+        "--eval",
+        "5",
+        "--checkpoint",
+        cks,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hf_dir = dir.path().join("hf");
+    let e = arsim::api::export_checkpoint_hf(&ck, &hf_dir).unwrap();
+    assert_eq!((e.layers, e.heads, e.n_embd), (2, 4, 12));
+    assert!(hf_dir.join("model.safetensors").exists() && hf_dir.join("config.json").exists());
+
+    let t = arsim::api::checkpoint_tensors(&ck).unwrap();
+    let get = |name: &str| {
+        t.tensors
+            .iter()
+            .find(|x| x.0 == name)
+            .map(|x| (x.1.as_slice(), x.2.as_slice()))
+    };
+    let c = |k: &str| t.config[k].as_u64().unwrap() as usize;
+    let shape = arsim::hf::checkpoint::TransformerShape {
+        vocab: c("vocab"),
+        context: c("context"),
+        d: c("d"),
+        layers: c("layers"),
+        heads: c("heads"),
+    };
+    let (config, tensors) = arsim::hf::checkpoint::gpt2_of_transformer(shape, &get).unwrap();
+    let model = Model::of_shape(
+        arsim::hf::forward::Shape {
+            n_embd: config["n_embd"].as_u64().unwrap() as usize,
+            n_head: shape.heads,
+            n_layer: shape.layers,
+            n_inner: 4 * shape.d,
+            vocab: shape.vocab,
+            epsilon: config["layer_norm_epsilon"].as_f64().unwrap(),
+        },
+        &tensors,
+        Some(Precision::F32),
+    );
+    let tokens: Vec<i64> = (0..shape.context as i64)
+        .map(|i| (i * 7 + 3) % shape.vocab as i64)
+        .collect();
+    let (want, vocab) = arsim::api::checkpoint_logits(&ck, &tokens, 1).unwrap();
+    let ids: Vec<usize> = tokens.iter().map(|&x| x as usize).collect();
+    let got = model.logits(&ids);
+    let mut worst: f64 = 0.0;
+    for (m, row) in got.iter().enumerate() {
+        for (d, &x) in row.iter().enumerate() {
+            worst = worst.max((x - f64::from(want[m * vocab + d])).abs());
+        }
+    }
+    eprintln!("GPT-2 of the trained transformer: logits within {worst:.2e} of arsim's");
+    assert!(worst < 1e-4, "logits differ by {worst}");
+}

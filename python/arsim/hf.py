@@ -25,7 +25,7 @@ from typing import Optional, Union
 
 from . import _arsim, Machine, Predictor, VerificationFailed
 
-__all__ = ["export", "certify", "load"]
+__all__ = ["export", "export_checkpoint", "certify", "load"]
 
 PathLike = Union[str, "_os.PathLike[str]"]
 
@@ -46,6 +46,15 @@ def export(
     inner = predictor._inner
     m = predictor._m(machine)
     return _json.loads(inner.export_hf(_os.fspath(dir), m, input, context))
+
+
+def export_checkpoint(path: PathLike, dir: PathLike) -> dict:
+    """Writes a trained ``--model transformer`` checkpoint (``arsim task … --checkpoint``) as a
+    Hugging Face GPT-2 directory (``config.json``, ``model.safetensors``) whose logits are the
+    checkpoint's (to float rounding): GPT-2's ``lm_head`` has no bias, so arsim's output bias
+    rides on one extra "mean" dimension per head that every layer norm leaves unchanged
+    (proofs/transformer.md, §6)."""
+    return _json.loads(_arsim.export_checkpoint_hf(_os.fspath(path), _os.fspath(dir)))
 
 
 def certify(dir: PathLike, machine: Optional[Machine] = None, check: bool = False) -> dict:

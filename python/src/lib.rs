@@ -782,6 +782,16 @@ fn certify_hf(py: Python<'_>, dir: PathBuf, machine: Option<&Machine>) -> Result
     })
 }
 
+/// A trained `--model transformer` checkpoint as a Hugging Face GPT-2 directory (its logits the
+/// checkpoint's; `hf::checkpoint`); the export's facts as JSON.
+#[pyfunction]
+fn export_checkpoint_hf(py: Python<'_>, path: PathBuf, dir: PathBuf) -> Result<String> {
+    let e = py
+        .allow_threads(|| api::export_checkpoint_hf(&path, &dir))
+        .map_err(bad)?;
+    Ok(json!(e))
+}
+
 // ---------------------------------------------------------------- the command line
 
 /// The command line (`arsim ARGS…`, the first argument the program's name): the binary's own
@@ -805,6 +815,7 @@ fn _arsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(load_weights, m)?)?;
     m.add_function(wrap_pyfunction!(certify_hf, m)?)?;
+    m.add_function(wrap_pyfunction!(export_checkpoint_hf, m)?)?;
     m.add_function(wrap_pyfunction!(multiply_vocabulary, m)?)?;
     m.add_function(wrap_pyfunction!(multiply_cot_shape, m)?)?;
     m.add_function(wrap_pyfunction!(multiply_chain, m)?)?;

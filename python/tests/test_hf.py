@@ -106,3 +106,23 @@ def test_every_halting_corpus_run_teacher_forced(tmp_path, machine, word):
     got = logits[start:-1].argmax(-1).numpy()
     want = ids[0, start + 1 :].numpy()
     assert np.array_equal(got, want), f"{machine}: first difference at {np.nonzero(got != want)[0][:1]}"
+
+
+@needs_torch
+def test_a_trained_transformer_loads_in_transformers_with_arsims_logits(tmp_path, arsim_bin):
+    import subprocess
+
+    ck = tmp_path / "t.safetensors"
+    subprocess.run(
+        [arsim_bin, "task", "multiply", "--cot", "none", "--model", "transformer", "--d", "8",
+         "--train", "64", "--batch", "32", "--eval", "5", "--checkpoint", str(ck)],
+        check=True, capture_output=True,
+    )
+    facts = arsim.hf.export_checkpoint(ck, tmp_path / "hf")
+    model = transformers.AutoModelForCausalLM.from_pretrained(tmp_path / "hf").eval()
+    T = facts["context"]
+    tokens = np.array([[(i * 7 + 3) % facts["vocab_size"] for i in range(T)]])
+    want = arsim.checkpoint_logits(ck, tokens)
+    with torch.no_grad():
+        got = model(torch.tensor(tokens)).logits.numpy()
+    assert np.abs(got - want).max() < 1e-4, np.abs(got - want).max()

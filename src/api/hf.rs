@@ -220,3 +220,95 @@ pub fn certify_hf(
         float,
     })
 }
+
+/// What `export_checkpoint_hf` wrote.
+#[derive(Clone, Debug, Serialize)]
+pub struct HfCheckpointExport {
+    /// The directory.
+    pub dir: String,
+    /// The files written in it.
+    pub files: Vec<String>,
+    /// `n_embd`: the model's width plus one mean dimension per head (`hf::checkpoint`).
+    pub n_embd: usize,
+    /// Blocks.
+    pub layers: usize,
+    /// Heads.
+    pub heads: usize,
+    /// The context length.
+    pub context: usize,
+    /// The vocabulary.
+    pub vocab_size: usize,
+}
+
+/// Writes the trained `--model transformer` checkpoint `path` as a Hugging Face GPT-2 directory
+/// `dir` (`config.json`, `model.safetensors`): its logits are the checkpoint's, the output
+/// layer's bias carried on mean dimensions (`hf::checkpoint`).
+pub fn export_checkpoint_hf(path: &Path, dir: &Path) -> Result<HfCheckpointExport, ApiError> {
+    let ck = crate::api::models::checkpoint_tensors(path)?;
+    let field = |k: &str| {
+        ck.config
+            .get(k)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0) as usize
+    };
+    let arch = ck
+        .config
+        .get("architecture")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    if !arch.eq_ignore_ascii_case("transformer") {
+        return Err(ApiError::Unsupported {
+            message: format!(
+                "{}: a {arch} model is not a transformer; the paper's mlp and linear models load in PyTorch with arsim.torch.load_checkpoint",
+                path.display()
+            ),
+        });
+    }
+    let shape = hf::checkpoint::TransformerShape {
+        vocab: field("vocab"),
+        context: field("context"),
+        d: field("d"),
+        layers: field("layers"),
+        heads: field("heads").max(1),
+    };
+    let get = |name: &str| {
+        ck.tensors
+            .iter()
+            .find(|t| t.0 == name)
+            .map(|t| (t.1.as_slice(), t.2.as_slice()))
+    };
+    let (mut config, tensors) =
+        hf::checkpoint::gpt2_of_transformer(shape, &get).map_err(|e| ApiError::Unsupported {
+            message: format!("{}: {e}", path.display()),
+        })?;
+    config["arsim"] = json!({
+        "format": "arsim-hf-gpt2-trained",
+        "version": hf::FORMAT_VERSION,
+        "checkpoint": path.display().to_string(),
+        "config": ck.config,
+        "task": ck.task,
+        "step": ck.step,
+        "proof": "proofs/transformer.md#6",
+    });
+    let json_bytes = |v: &serde_json::Value| {
+        let mut s = serde_json::to_vec_pretty(v).expect("JSON serialises");
+        s.push(b'\n');
+        s
+    };
+    let files = hf::Files {
+        files: vec![
+            ("model.safetensors", hf::model_bytes(&tensors)),
+            ("config.json", json_bytes(&config)),
+        ],
+    };
+    let written = hf::write_dir(dir, &files).map_err(hf_error)?;
+    Ok(HfCheckpointExport {
+        dir: dir.display().to_string(),
+        files: written.iter().map(|p| p.display().to_string()).collect(),
+        n_embd: shape.d + shape.heads,
+        layers: shape.layers,
+        heads: shape.heads,
+        context: shape.context,
+        vocab_size: shape.vocab,
+    })
+}

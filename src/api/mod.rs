@@ -41,7 +41,9 @@ pub mod view;
 
 pub use error::{chain, ApiError};
 pub use files::{file_metadata, read_weights, weights_bytes, write_weights};
-pub use hf::{certify_hf, export_hf, HfCertificate, HfExport};
+pub use hf::{
+    certify_hf, export_checkpoint_hf, export_hf, HfCertificate, HfCheckpointExport, HfExport,
+};
 pub use inputs::{input_spec, InputsField, InputsRequest};
 pub use learner::{
     learn, learn_defaults, learned_predictor, Algo, InputSpec, LearnOptions, LearnProgress,

@@ -8,55 +8,79 @@ use super::bound::Precision;
 use super::gpt2::Tensor;
 use super::plan::{Plan, LAYER_NORM_EPSILON};
 
-/// The model's tensors, rounded to a precision, by role.
-pub struct Model<'t> {
-    plan: &'t Plan,
-    precision: Option<Precision>,
-    t: Vec<Vec<f64>>,
+/// A GPT-2's shape, as its `config.json` gives it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Shape {
+    /// `n_embd`.
+    pub n_embd: usize,
+    /// `n_head`.
+    pub n_head: usize,
+    /// `n_layer`.
+    pub n_layer: usize,
+    /// `n_inner`.
+    pub n_inner: usize,
+    /// `vocab_size`.
+    pub vocab: usize,
+    /// `layer_norm_epsilon`.
+    pub epsilon: f64,
 }
 
-const NAMES: [&str; 17] = [
-    "transformer.wte.weight",
-    "transformer.wpe.weight",
-    "transformer.h.0.ln_1.weight",
-    "transformer.h.0.ln_1.bias",
-    "transformer.h.0.attn.c_attn.weight",
-    "transformer.h.0.attn.c_attn.bias",
-    "transformer.h.0.attn.c_proj.weight",
-    "transformer.h.0.attn.c_proj.bias",
-    "transformer.h.0.ln_2.weight",
-    "transformer.h.0.ln_2.bias",
-    "transformer.h.0.mlp.c_fc.weight",
-    "transformer.h.0.mlp.c_fc.bias",
-    "transformer.h.0.mlp.c_proj.weight",
-    "transformer.h.0.mlp.c_proj.bias",
-    "transformer.ln_f.weight",
-    "transformer.ln_f.bias",
-    "lm_head.weight",
-];
+impl Shape {
+    /// The shape of the exported construction.
+    pub fn of_plan(plan: &Plan) -> Shape {
+        Shape {
+            n_embd: plan.n_embd(),
+            n_head: plan.heads(),
+            n_layer: 1,
+            n_inner: 1,
+            vocab: plan.vocab_size(),
+            epsilon: LAYER_NORM_EPSILON,
+        }
+    }
+}
 
-impl<'t> Model<'t> {
-    /// The model of `tensors` (as [`super::gpt2::tensors`] lists them), stored in `f32` and then
-    /// cast to `precision` (`None`: exact, `f64`).
-    pub fn new(plan: &'t Plan, tensors: &[Tensor], precision: Option<Precision>) -> Model<'t> {
-        let t = NAMES
+/// A GPT-2's tensors, rounded to a precision, by name.
+pub struct Model {
+    shape: Shape,
+    precision: Option<Precision>,
+    t: std::collections::HashMap<String, Vec<f64>>,
+}
+
+impl Model {
+    /// The exported construction of `plan` (stored in `f32`, then cast to `precision`; `None`:
+    /// exact, `f64`).
+    pub fn new(plan: &Plan, tensors: &[Tensor], precision: Option<Precision>) -> Model {
+        Model::of_shape(Shape::of_plan(plan), tensors, precision)
+    }
+
+    /// Any GPT-2 of `shape` whose tensors are `tensors`.
+    pub fn of_shape(shape: Shape, tensors: &[Tensor], precision: Option<Precision>) -> Model {
+        let t = tensors
             .iter()
-            .map(|name| {
-                let tensor = tensors
-                    .iter()
-                    .find(|t| t.name == *name)
-                    .expect("every GPT-2 tensor is built");
-                tensor
+            .map(|tensor| {
+                let values = tensor
                     .values
                     .iter()
                     .map(|&x| match precision {
                         None => x,
                         Some(p) => p.round(x as f32 as f64),
                     })
-                    .collect()
+                    .collect();
+                (tensor.name.clone(), values)
             })
             .collect();
-        Model { plan, precision, t }
+        Model {
+            shape,
+            precision,
+            t,
+        }
+    }
+
+    fn get(&self, name: &str) -> &[f64] {
+        self.t
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_else(|| panic!("the model has no tensor {name}"))
     }
 
     fn r(&self, x: f64) -> f64 {
@@ -66,24 +90,29 @@ impl<'t> Model<'t> {
         }
     }
 
-    fn layer_norm(&self, x: &[f64], gain: usize, bias: usize) -> Vec<f64> {
+    fn layer_norm(&self, x: &[f64], name: &str) -> Vec<f64> {
+        let (gain, bias) = (
+            self.get(&format!("{name}.weight")),
+            self.get(&format!("{name}.bias")),
+        );
         let d = x.len() as f64;
         let mean = x.iter().sum::<f64>() / d;
         let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / d;
-        let scale = 1.0 / (var + LAYER_NORM_EPSILON).sqrt();
+        let scale = 1.0 / (var + self.shape.epsilon).sqrt();
         x.iter()
             .enumerate()
-            .map(|(i, v)| self.r((v - mean) * scale * self.t[gain][i] + self.t[bias][i]))
+            .map(|(i, v)| self.r((v - mean) * scale * gain[i] + bias[i]))
             .collect()
     }
 
-    /// `x [in] · W [in, out] + b`, rounded.
-    fn affine(&self, x: &[f64], w: usize, b: usize, out: usize) -> Vec<f64> {
-        let mut y: Vec<f64> = self.t[b].clone();
+    /// `x [in] · W [in, out] + b` (a Conv1D), rounded.
+    fn affine(&self, x: &[f64], name: &str) -> Vec<f64> {
+        let w = self.get(&format!("{name}.weight"));
+        let mut y: Vec<f64> = self.get(&format!("{name}.bias")).to_vec();
+        let out = y.len();
         for (i, &xi) in x.iter().enumerate() {
             if xi != 0.0 {
-                let row = &self.t[w][i * out..(i + 1) * out];
-                for (yo, &wo) in y.iter_mut().zip(row) {
+                for (yo, &wo) in y.iter_mut().zip(&w[i * out..(i + 1) * out]) {
                     *yo += xi * wo;
                 }
             }
@@ -91,67 +120,91 @@ impl<'t> Model<'t> {
         y.into_iter().map(|v| self.r(v)).collect()
     }
 
-    /// The logits after every position of `ids` (`ids[0]` is `<bos>`): `logits[m][d]`.
+    /// The logits after every position of `ids`: `logits[m][d]`.
     pub fn logits(&self, ids: &[usize]) -> Vec<Vec<f64>> {
-        let plan = self.plan;
-        let d = plan.n_embd();
-        let hd = plan.head_dim;
-        let v1 = plan.vocab_size();
+        let Shape {
+            n_embd: d,
+            n_head: heads,
+            n_layer,
+            vocab,
+            ..
+        } = self.shape;
+        let hd = d / heads;
         let scale = self.r(1.0 / (hd as f64).sqrt());
-        let x: Vec<Vec<f64>> = ids
+        let (wte, wpe) = (
+            self.get("transformer.wte.weight"),
+            self.get("transformer.wpe.weight"),
+        );
+        let mut x: Vec<Vec<f64>> = ids
             .iter()
             .enumerate()
             .map(|(m, &id)| {
                 (0..d)
-                    .map(|i| self.r(self.t[0][id * d + i] + self.t[1][m * d + i]))
+                    .map(|i| self.r(wte[id * d + i] + wpe[m * d + i]))
                     .collect()
             })
             .collect();
-        let qkv: Vec<Vec<f64>> = x
-            .iter()
-            .map(|xm| self.affine(&self.layer_norm(xm, 2, 3), 4, 5, 3 * d))
-            .collect();
-        let mut out = Vec::with_capacity(ids.len());
-        for m in 0..ids.len() {
-            let mut heads = vec![0.0; d];
-            for h in 0..plan.heads() {
-                let q = &qkv[m][h * hd..(h + 1) * hd];
-                let scores: Vec<f64> = (0..=m)
-                    .map(|n| {
-                        let k = &qkv[n][d + h * hd..d + (h + 1) * hd];
-                        self.r(self.r(q.iter().zip(k).map(|(a, b)| a * b).sum::<f64>()) * scale)
-                    })
-                    .collect();
-                let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                let e: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
-                let z: f64 = e.iter().sum();
-                for (n, en) in e.iter().enumerate() {
-                    let w = self.r(en / z);
-                    if w != 0.0 {
-                        let v = &qkv[n][2 * d + h * hd..2 * d + (h + 1) * hd];
-                        for (o, vi) in heads[h * hd..(h + 1) * hd].iter_mut().zip(v) {
-                            *o += w * vi;
+        for l in 0..n_layer {
+            let b = format!("transformer.h.{l}");
+            let qkv: Vec<Vec<f64>> = x
+                .iter()
+                .map(|xm| {
+                    self.affine(
+                        &self.layer_norm(xm, &format!("{b}.ln_1")),
+                        &format!("{b}.attn.c_attn"),
+                    )
+                })
+                .collect();
+            for m in 0..ids.len() {
+                let mut heads_out = vec![0.0; d];
+                for h in 0..heads {
+                    let q = &qkv[m][h * hd..(h + 1) * hd];
+                    let scores: Vec<f64> = (0..=m)
+                        .map(|n| {
+                            let k = &qkv[n][d + h * hd..d + (h + 1) * hd];
+                            self.r(self.r(q.iter().zip(k).map(|(a, b)| a * b).sum::<f64>()) * scale)
+                        })
+                        .collect();
+                    let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                    let e: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
+                    let z: f64 = e.iter().sum();
+                    for (n, en) in e.iter().enumerate() {
+                        let w = self.r(en / z);
+                        if w != 0.0 {
+                            let v = &qkv[n][2 * d + h * hd..2 * d + (h + 1) * hd];
+                            for (o, vi) in heads_out[h * hd..(h + 1) * hd].iter_mut().zip(v) {
+                                *o += w * vi;
+                            }
                         }
                     }
                 }
+                let heads_out: Vec<f64> = heads_out.into_iter().map(|v| self.r(v)).collect();
+                let attn = self.affine(&heads_out, &format!("{b}.attn.c_proj"));
+                let x2: Vec<f64> = x[m].iter().zip(&attn).map(|(a, c)| self.r(a + c)).collect();
+                let hidden = self.affine(
+                    &self.layer_norm(&x2, &format!("{b}.ln_2")),
+                    &format!("{b}.mlp.c_fc"),
+                );
+                let hidden: Vec<f64> = hidden.iter().map(|&v| self.r(gelu_new(v))).collect();
+                let mlp = self.affine(&hidden, &format!("{b}.mlp.c_proj"));
+                x[m] = x2.iter().zip(&mlp).map(|(a, c)| self.r(a + c)).collect();
             }
-            let heads: Vec<f64> = heads.into_iter().map(|v| self.r(v)).collect();
-            let attn = self.affine(&heads, 6, 7, d);
-            let x2: Vec<f64> = x[m].iter().zip(&attn).map(|(a, b)| self.r(a + b)).collect();
-            let hidden = self.affine(&self.layer_norm(&x2, 8, 9), 10, 11, 1);
-            let hidden: Vec<f64> = hidden.iter().map(|&h| self.r(gelu_new(h))).collect();
-            let mlp = self.affine(&hidden, 12, 13, d);
-            let x3: Vec<f64> = x2.iter().zip(&mlp).map(|(a, b)| self.r(a + b)).collect();
-            let z = self.layer_norm(&x3, 14, 15);
-            let logits = (0..v1)
-                .map(|o| {
-                    let row = &self.t[16][o * d..(o + 1) * d];
-                    self.r(row.iter().zip(&z).map(|(a, b)| a * b).sum::<f64>())
-                })
-                .collect();
-            out.push(logits);
         }
-        out
+        let lm = self.get("lm_head.weight");
+        x.iter()
+            .map(|xm| {
+                let z = self.layer_norm(xm, "transformer.ln_f");
+                (0..vocab)
+                    .map(|o| {
+                        self.r(lm[o * d..(o + 1) * d]
+                            .iter()
+                            .zip(&z)
+                            .map(|(a, b)| a * b)
+                            .sum::<f64>())
+                    })
+                    .collect()
+            })
+            .collect()
     }
 }
 

@@ -7,7 +7,9 @@
 //! - [`plan`]: the construction's shape and its named residual dimensions;
 //! - [`gpt2`]: the tensors, `config.json`, `generation_config.json` and the tokenizer;
 //! - [`bound`]: the float certificate (leak, layer norms, rounding; f32 and bf16);
-//! - [`forward`]: the model evaluated directly, rounding as a precision does, to check the bound.
+//! - [`forward`]: any GPT-2 evaluated directly, rounding as a precision does, to check the bound;
+//! - [`checkpoint`]: a trained `--model transformer` checkpoint as a GPT-2 (its output bias on
+//!   mean dimensions).
 //!
 //! A directory written by [`write_dir`] also holds the predictor it was built from
 //! (`arsim.safetensors`, the bytes `arsim compile --out` writes) and the machine
@@ -15,6 +17,7 @@
 //! `model.safetensors` bit for bit, and certify both.
 
 pub mod bound;
+pub mod checkpoint;
 pub mod forward;
 pub mod gpt2;
 pub mod plan;
