@@ -14,22 +14,22 @@ use arsim::hf::{gpt2, Plan, Precision};
 fn export(machine: &str) -> (HeldPredictor, Plan, Vec<gpt2::Tensor>, Vec<usize>, usize) {
     let m = load_machine(machine).unwrap();
     let held = HeldPredictor::compile(&m, &Input::default(), EncodingKind::Cells, None).unwrap();
-    let t = token_trace(
-        &m,
-        &Input::default(),
-        EncodingKind::Cells,
-        held.window(),
-        10_000,
-        1 << 20,
-    )
-    .unwrap();
-    let mut ids = vec![t.labels.len()];
-    ids.extend(t.ids.iter().map(|id| id.index()));
+    let (ids, prompt) = model_input(&m, &held);
     let arsim::api::Weights::Dense(arsim::api::DenseWeights::Int(p)) = &held.weights else {
         panic!("compiled cells weights are dense integers")
     };
-    let (plan, tensors) = arsim::hf::build(p, ids.len(), t.prompt_tokens).unwrap();
-    (held.clone(), plan, tensors, ids, t.prompt_tokens)
+    let (plan, tensors) = arsim::hf::build(p, ids.len(), prompt).unwrap();
+    (held.clone(), plan, tensors, ids, prompt)
+}
+
+/// The model's input for `m`'s run on `held`'s window: `<bos>` (the dictionary's size), then the
+/// trace; and the prompt's length.
+fn model_input(m: &arsim::api::Machine, held: &HeldPredictor) -> (Vec<usize>, usize) {
+    let (input, kind) = (Input::default(), EncodingKind::Cells);
+    let t = token_trace(m, &input, kind, held.window(), 10_000, 1 << 20).unwrap();
+    let mut ids = vec![t.labels.len()];
+    ids.extend(t.ids.iter().map(|id| id.index()));
+    (ids, t.prompt_tokens)
 }
 
 /// The linear predictor's integer scores for the token after position `m` of `ids`.
@@ -168,20 +168,10 @@ fn a_model_built_to_break_bf16_is_refused_and_does_break() {
     let arsim::api::Weights::Dense(arsim::api::DenseWeights::Int(p)) = &shifted.weights else {
         unreachable!()
     };
-    let t = token_trace(
-        &m,
-        &Input::default(),
-        EncodingKind::Cells,
-        held.window(),
-        1000,
-        1 << 20,
-    )
-    .unwrap();
-    let mut ids = vec![t.labels.len()];
-    ids.extend(t.ids.iter().map(|id| id.index()));
-    let (plan, tensors) = arsim::hf::build(p, ids.len(), t.prompt_tokens).unwrap();
+    let (ids, prompt) = model_input(&m, &held);
+    let (plan, tensors) = arsim::hf::build(p, ids.len(), prompt).unwrap();
     let logits = Model::new(&plan, &tensors, Some(Precision::Bf16)).logits(&ids);
-    let wrong = (t.prompt_tokens..ids.len() - 1)
+    let wrong = (prompt..ids.len() - 1)
         .filter(|&m| argmax(&logits[m]) != ids[m + 1])
         .count();
     assert!(
