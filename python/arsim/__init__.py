@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json as _json
 import os as _os
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as _np
 
@@ -103,6 +103,8 @@ class Trace:
         self.ids = _readonly(ids)
         self.labels = labels
         self.info = info
+        # The viewer page of this run, set by :meth:`Machine.trace` (which holds the machine).
+        self._viewer: Optional[Callable[[], str]] = None
 
     def tokens(self) -> List[str]:
         """The trace as token names."""
@@ -122,7 +124,7 @@ class Trace:
     def _repr_html_(self) -> Optional[str]:
         """The viewer page (``arsim serve``'s) with this run embedded, as a notebook shows it;
         ``None`` (the text repr) for a trace made without a machine, or past the viewer's limits."""
-        viewer = getattr(self, "_viewer", None)
+        viewer = self._viewer
         if viewer is None:
             return None
         try:

@@ -157,7 +157,9 @@ class LinearModel(nn.Module):
         if L < self.T:
             x = torch.nn.functional.pad(x, (0, self.T - L))
         h = self.in_embedding(x).reshape(-1, self.T * self.d)
-        h = torch.nn.functional.linear(h, self.linear1.weight * self.mask, self.linear1.bias)
+        # A registered buffer: a Tensor, which nn.Module's attribute type does not say.
+        mask: torch.Tensor = self.mask  # type: ignore[assignment]
+        h = torch.nn.functional.linear(h, self.linear1.weight * mask, self.linear1.bias)
         h = h.view(-1, self.T, self.d)
         if self.activation is not None:
             h = self.activation(self.linear2(self.activation(h)))
@@ -188,7 +190,7 @@ def _load_state_dict_file(path) -> LinearModel:
     state = dict(blob["state_dict"])
     state.pop("mask", None)  # written by versions that saved the mask
     model.load_state_dict(state)
-    model.config, model.task, model.step = cfg, blob.get("task"), blob.get("step")
+    model.config, model.task, model.step = cfg, blob.get("task"), blob.get("step")  # type: ignore[assignment]
     return model
 
 
