@@ -3,6 +3,7 @@
 //! typed report (text, or one JSON object with `--json`), and maps outcomes to exit codes:
 //! 0 success, 1 a verification or certification failure, 2 bad input or usage.
 
+mod args;
 mod certify;
 mod compile;
 mod convert;
@@ -66,14 +67,14 @@ pub fn main() -> ExitCode {
 /// that `pip install ./python` brings the same command line, not a second one.
 pub fn main_with_args(args: Vec<std::ffi::OsString>) -> u8 {
     quiet_on_closed_stdout();
-    let args = negative_values_joined(standard_strings_last(args));
+    let args = args::negative_values_joined(args::standard_strings_last(args));
     let json_asked = args
         .iter()
         .take_while(|a| *a != "--")
         .any(|a| a == "--json");
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => return usage_error(e, json_asked),
+        Err(e) => return args::usage_error(e, json_asked),
     };
     let json = cli.json;
     match run(cli) {
@@ -94,106 +95,6 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> u8 {
             2
         }
     }
-}
-
-/// A bbchallenge standard-format string whose first state has an undefined transition starts
-/// with `---` (`---1LB_1LA---`), which an argument parser takes for a flag. The machine is the
-/// one positional argument of every command, so such an argument moves behind a `--` at the end
-/// (where no `--` stands before it already): `arsim run ---1LB_1LA---` runs the machine.
-fn standard_strings_last(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let looks_standard = |a: &std::ffi::OsString| {
-        a.to_str().is_some_and(|s| {
-            s.starts_with("---")
-                && s.len() > 3
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-    };
-    let end_of_flags = args.iter().position(|a| a == "--").unwrap_or(args.len());
-    if let Some(i) = args[..end_of_flags].iter().position(looks_standard) {
-        let machine = args.remove(i);
-        if end_of_flags == args.len() + 1 {
-            args.push("--".into());
-        }
-        args.push(machine);
-    }
-    args
-}
-
-/// `--tape -1`: an argument parser takes `-1` for a flag and answers "unexpected argument
-/// '-1'" with a wrong tip. A negative number after a long flag is joined to it (`--tape=-1`),
-/// so that the flag's own parser sees it and [`usage_error`] can say what the flag takes.
-fn negative_values_joined(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let negative = |a: &std::ffi::OsString| {
-        a.to_str().is_some_and(|s| {
-            s.strip_prefix('-')
-                .is_some_and(|n| n.parse::<f64>().is_ok() && !n.starts_with('-'))
-        })
-    };
-    let mut out: Vec<std::ffi::OsString> = Vec::with_capacity(args.len());
-    let mut flags_ended = false;
-    for a in args {
-        let joins = !flags_ended
-            && negative(&a)
-            && out.last().and_then(|p| p.to_str()).is_some_and(|p| {
-                p.starts_with("--") && p.len() > 2 && !p.contains('=') && p != "--json"
-            });
-        flags_ended |= a == "--";
-        match out.last_mut() {
-            Some(flag) if joins => {
-                flag.push("=");
-                flag.push(&a);
-            }
-            _ => out.push(a),
-        }
-    }
-    out
-}
-
-/// A usage error: clap's message, except that a negative number given to a flag that counts
-/// says so; with `--json`, also the JSON error object every other bad input prints. Help and
-/// `--version` exit 0.
-fn usage_error(e: clap::Error, json: bool) -> u8 {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if !e.use_stderr() {
-        let _ = e.print();
-        return 0;
-    }
-    let context = |kind| match e.get(kind) {
-        Some(ContextValue::String(s)) => Some(s.clone()),
-        _ => None,
-    };
-    let negative = match (
-        e.kind(),
-        context(ContextKind::InvalidArg),
-        context(ContextKind::InvalidValue),
-    ) {
-        (ErrorKind::ValueValidation, Some(arg), Some(value)) if value.starts_with('-') => {
-            let flag = arg.split_whitespace().next().unwrap_or(&arg).to_string();
-            Some(format!("{flag} takes a number of 0 or more, not {value}"))
-        }
-        _ => None,
-    };
-    let text = match &negative {
-        Some(m) => format!("error: {m}"),
-        None => e.render().to_string(),
-    };
-    EXIT_IF_CUT.store(2, std::sync::atomic::Ordering::Relaxed);
-    if json {
-        let first = text
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim_start_matches("error: ");
-        print_json(&serde_json::json!({ "error": first, "exit_code": 2 }));
-    }
-    match negative {
-        Some(_) => eprintln!("{text}"),
-        None => {
-            let _ = e.print();
-        }
-    }
-    2
 }
 
 /// The error and its causes, joined by ": ", each said once: many library errors already
@@ -257,7 +158,7 @@ fn quiet_on_closed_stdout() {
 
 /// The exit status of a command whose output a closed pipe cuts short (0 until a command says
 /// its verdict; 2 while an error is printed).
-static EXIT_IF_CUT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+pub(crate) static EXIT_IF_CUT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
 /// Ends the process as a closed stdout ends any command: with the status recorded so far.
 pub fn exit_cut_short() -> ! {
