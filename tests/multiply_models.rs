@@ -71,13 +71,21 @@ fn a_tiny_mlp_lowers_the_loss_and_a_checkpoint_decodes_the_same() {
     let chains = Dataset::new(Split::Validation, CotFormat::Carry).sample_chains(40, EVAL_SEED);
     let a = decode_and_score(&model, &chains, 16, &mut |_| {}).unwrap();
     let b = decode_and_score(&back, &chains, 7, &mut |_| {}).unwrap();
-    assert_eq!(a.pairs, 40);
+    assert_eq!(a.answers.pairs, 40);
     assert_eq!(
-        (a.exact, a.digits_correct, a.chains_exact),
-        (b.exact, b.digits_correct, b.chains_exact)
+        (
+            a.answers.exact,
+            a.answers.digits_correct,
+            a.answers.chains_exact
+        ),
+        (
+            b.answers.exact,
+            b.answers.digits_correct,
+            b.answers.chains_exact
+        )
     );
     // A chain right token for token has its answer right.
-    assert!(a.digits_correct <= 8 * 40 && a.chains_exact <= a.exact);
+    assert!(a.answers.digits_correct <= 8 * 40 && a.answers.chains_exact <= a.answers.exact);
 }
 
 #[test]
@@ -87,10 +95,13 @@ fn decoding_scores_what_it_generates() {
     let (model, _) = tiny_mlp();
     let chains = Dataset::new(Split::Validation, CotFormat::Carry).sample_chains(30, EVAL_SEED);
     let s = decode_and_score(&model, &chains, 30, &mut |_| {}).unwrap();
-    assert_eq!(s.exact, 0);
-    assert_eq!(s.chains_exact, 0);
-    assert_eq!(s.per_digit_accuracy, s.digits_correct as f64 / 240.0);
-    assert_eq!(s.wrong_examples.len(), 3);
+    assert_eq!(s.answers.exact, 0);
+    assert_eq!(s.answers.chains_exact, 0);
+    assert_eq!(
+        s.answers.per_digit_accuracy,
+        s.answers.digits_correct as f64 / 240.0
+    );
+    assert_eq!(s.answers.wrong_examples.len(), 3);
     // Teacher forcing scores every position after the prompt, none of the prompt's.
     let by = &s.teacher_forced_by_position;
     assert_eq!(by.len(), CotFormat::Carry.len());

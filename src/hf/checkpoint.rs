@@ -75,16 +75,16 @@ pub fn gpt2_of_transformer<'t>(
         Ok(values.iter().map(|&x| f64::from(x)).collect())
     };
     // `[rows, d]` → `[rows, n]`: each row with its mean in every mean dimension.
-    let with_means = |name: &str, rows: usize, x: &[f64]| Tensor {
-        name: name.into(),
-        shape: if rows == 0 { vec![n] } else { vec![rows, n] },
-        values: x
+    let with_means = |name: &str, rows: usize, x: &[f64]| {
+        let values = x
             .chunks(d)
             .flat_map(|row| {
                 let mean = row.iter().sum::<f64>() / d as f64;
                 row.iter().copied().chain(std::iter::repeat_n(mean, h))
             })
-            .collect(),
+            .collect();
+        let shape: &[usize] = if rows == 0 { &[n] } else { &[rows, n] };
+        Tensor::new(name, shape, values)
     };
     let norm = |name: &str, gain: &[f64], bias: &[f64], final_bias: f64| {
         let mut g: Vec<f64> = gain.iter().map(|x| x * scale).collect();
@@ -93,16 +93,8 @@ pub fn gpt2_of_transformer<'t>(
         b.push(final_bias);
         b.extend(std::iter::repeat_n(0.0, h - 1));
         [
-            Tensor {
-                name: format!("{name}.weight"),
-                shape: vec![n],
-                values: g,
-            },
-            Tensor {
-                name: format!("{name}.bias"),
-                shape: vec![n],
-                values: b,
-            },
+            Tensor::new(format!("{name}.weight"), &[n], g),
+            Tensor::new(format!("{name}.bias"), &[n], b),
         ]
     };
     let mut out = vec![
@@ -142,16 +134,12 @@ pub fn gpt2_of_transformer<'t>(
                 }
             }
         }
-        out.push(Tensor {
-            name: format!("{o}.attn.c_attn.weight"),
-            shape: vec![n, 3 * n],
-            values: cw,
-        });
-        out.push(Tensor {
-            name: format!("{o}.attn.c_attn.bias"),
-            shape: vec![3 * n],
-            values: cb,
-        });
+        out.push(Tensor::new(
+            format!("{o}.attn.c_attn.weight"),
+            &[n, 3 * n],
+            cw,
+        ));
+        out.push(Tensor::new(format!("{o}.attn.c_attn.bias"), &[3 * n], cb));
         // The output map: input rows per head (its extra one 0), output with the means.
         let w = tensor(&format!("{p}.proj.weight"), &[d, d])?;
         let mut rows = vec![0.0; n * d];
@@ -172,16 +160,12 @@ pub fn gpt2_of_transformer<'t>(
         ));
         let mut fc = tensor(&format!("{p}.fc1.weight"), &[d, 4 * d])?;
         fc.extend(std::iter::repeat_n(0.0, h * 4 * d));
-        out.push(Tensor {
-            name: format!("{o}.mlp.c_fc.weight"),
-            shape: vec![n, 4 * d],
-            values: fc,
-        });
-        out.push(Tensor {
-            name: format!("{o}.mlp.c_fc.bias"),
-            shape: vec![4 * d],
-            values: tensor(&format!("{p}.fc1.bias"), &[4 * d])?,
-        });
+        out.push(Tensor::new(format!("{o}.mlp.c_fc.weight"), &[n, 4 * d], fc));
+        out.push(Tensor::new(
+            format!("{o}.mlp.c_fc.bias"),
+            &[4 * d],
+            tensor(&format!("{p}.fc1.bias"), &[4 * d])?,
+        ));
         let w = tensor(&format!("{p}.fc2.weight"), &[4 * d, d])?;
         out.push(with_means(&format!("{o}.mlp.c_proj.weight"), 4 * d, &w));
         let b = tensor(&format!("{p}.fc2.bias"), &[d])?;
@@ -204,11 +188,7 @@ pub fn gpt2_of_transformer<'t>(
         }
         lm[o * n + d] = b[o];
     }
-    out.push(Tensor {
-        name: "lm_head.weight".into(),
-        shape: vec![v, n],
-        values: lm,
-    });
+    out.push(Tensor::new("lm_head.weight", &[v, n], lm));
     let config = json!({
         "architectures": ["GPT2LMHeadModel"],
         "model_type": "gpt2",

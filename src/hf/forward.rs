@@ -120,7 +120,8 @@ impl Model {
         y.into_iter().map(|v| self.r(v)).collect()
     }
 
-    /// The logits after every position of `ids`: `logits[m][d]`.
+    /// The logits after every position of `ids`: `logits[m][d]`. Panics when a GPT-2 tensor
+    /// is missing from the model (a check of arsim's own exports, not a reader of any file).
     pub fn logits(&self, ids: &[usize]) -> Vec<Vec<f64>> {
         let Shape {
             n_embd: d,

@@ -21,6 +21,16 @@ pub struct Tensor {
 }
 
 impl Tensor {
+    /// The tensor `name` of `shape` holding `values` (row-major).
+    pub fn new(name: impl Into<String>, shape: &[usize], values: Vec<f64>) -> Tensor {
+        debug_assert_eq!(shape.iter().product::<usize>(), values.len());
+        Tensor {
+            name: name.into(),
+            shape: shape.to_vec(),
+            values,
+        }
+    }
+
     fn zeros(name: &str, shape: &[usize]) -> Tensor {
         Tensor {
             name: name.to_string(),

@@ -193,7 +193,7 @@ fn print_multiply_row(row: &MultiplyRow) {
 }
 
 fn print_neural_row(r: &NeuralReport) {
-    let (m, t, v) = (&r.model, &r.training, &r.validation);
+    let (m, t, v) = (&r.model, &r.training, &r.validation.answers);
     println!(
         "model        {} d={} context={} ({} parameters, masked weights not counted)",
         m.architecture.name(),
@@ -222,7 +222,7 @@ fn print_neural_row(r: &NeuralReport) {
     );
     println!(
         "             teacher-forced token accuracy after the prompt {:.2} %",
-        100.0 * v.teacher_forced_accuracy
+        100.0 * r.validation.teacher_forced_accuracy
     );
     for x in &v.wrong_examples {
         println!(

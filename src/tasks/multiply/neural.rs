@@ -50,20 +50,10 @@ impl Batches for ChainBatches {
 /// Greedy decoding's scores on validation pairs.
 #[derive(Clone, Debug, Serialize)]
 pub struct DecodeScore {
-    /// Validation pairs decoded (a fixed sample, seed [`EVAL_SEED`]).
-    pub pairs: usize,
-    /// Pairs whose 8 answer digits are all right.
-    pub exact: usize,
-    /// `exact / pairs`.
-    pub exact_rate: f64,
-    /// Answer digits right, over all pairs.
-    pub digits_correct: usize,
-    /// `digits_correct / (8·pairs)`.
-    pub per_digit_accuracy: f64,
-    /// Pairs whose whole generated chain equals the reference chain.
-    pub chains_exact: usize,
-    /// Up to 3 wrong answers: `a×b`, the true product, the generated answer digits.
-    pub wrong_examples: Vec<WrongAnswer>,
+    /// The decoded answers scored (validation pairs: a fixed sample, seed [`EVAL_SEED`]); its
+    /// keys sit at this object's top level in the JSON.
+    #[serde(flatten)]
+    pub answers: ChainsScore,
     /// Teacher-forced accuracy of every generated position (the true chain as context, the
     /// model's argmax compared with the next true token), over the positions after the prompt.
     pub teacher_forced_accuracy: f64,
@@ -198,15 +188,8 @@ pub fn decode_and_score(
     }
     let prompt = chains.first().map_or(0, |c| c.prompt_len());
     let n = chains.len().max(1) as f64;
-    let a = answers;
     Ok(DecodeScore {
-        pairs: a.pairs,
-        exact: a.exact,
-        exact_rate: a.exact_rate,
-        digits_correct: a.digits_correct,
-        per_digit_accuracy: a.per_digit_accuracy,
-        chains_exact: a.chains_exact,
-        wrong_examples: a.wrong_examples,
+        answers,
         teacher_forced_by_position: (0..len)
             .map(|t| (t >= prompt).then(|| forced_right[t] as f64 / n))
             .collect(),
