@@ -152,7 +152,7 @@ fn a_model_built_to_break_bf16_is_refused_and_does_break() {
     let m = load_machine("machines/bb2.ron").unwrap();
     let dir = tempfile::tempdir().unwrap();
     export_hf(&shifted, &m, &Input::default(), dir.path(), None).unwrap();
-    let cert = certify_hf(dir.path(), Some(&m), &mut |_, _| {}).unwrap();
+    let cert = certify_hf(dir.path(), Some(&m), Precision::F32, &mut |_, _| {}).unwrap();
     assert!(cert.local.certified, "the integer predictor is still right");
     assert!(
         cert.certified,
@@ -252,6 +252,35 @@ fn a_context_too_long_for_bf16_is_certified_in_f32_only_and_says_so() {
         bf16 < 1621,
         "bf16 certifies {bf16} positions, fewer than bb4's trace"
     );
+    // Asked for bf16, the command refuses with exit 1 and names the bound.
+    let bf16_verdict = |json: &str| {
+        let args = [
+            json,
+            "certify",
+            "machines/bb4.ron",
+            "--hf",
+            ds,
+            "--precision",
+            "bf16",
+        ];
+        common::arsim(&args[usize::from(json.is_empty())..])
+    };
+    let out = bf16_verdict("");
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!(
+            "NO in bfloat16: the bound fails at context 1621; bfloat16 certifies contexts up to {bf16}"
+        )),
+        "{said}"
+    );
+    let out = bf16_verdict("--json");
+    assert_eq!(out.status.code(), Some(1));
+    let j = common::json(&out);
+    assert_eq!(
+        (&j["precision"], &j["certified"]),
+        (&"bf16".into(), &false.into())
+    );
 }
 
 #[test]
@@ -261,7 +290,9 @@ fn a_trained_transformer_exports_to_gpt2_with_the_same_logits() {
     let dir = tempfile::tempdir().unwrap();
     let ck = dir.path().join("t.safetensors");
     let cks = ck.to_str().unwrap();
+    let hf_dir = dir.path().join("hf");
     let out = common::arsim(&[
+        "--json",
         "task",
         "multiply",
         "--cot",
@@ -278,15 +309,24 @@ fn a_trained_transformer_exports_to_gpt2_with_the_same_logits() {
         "5",
         "--checkpoint",
         cks,
+        "--hf",
+        hf_dir.to_str().unwrap(),
     ]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let hf_dir = dir.path().join("hf");
-    let e = arsim::api::export_checkpoint_hf(&ck, &hf_dir).unwrap();
-    assert_eq!((e.layers, e.heads, e.n_embd), (2, 4, 12));
+    let e = &common::json(&out)["hf"];
+    assert_eq!(
+        (&e["layers"], &e["heads"], &e["n_embd"]),
+        (&2.into(), &4.into(), &12.into())
+    );
+    assert_eq!(
+        e["tokenizer"],
+        serde_json::Value::Null,
+        "multiplication has no BPE"
+    );
     assert!(hf_dir.join("model.safetensors").exists() && hf_dir.join("config.json").exists());
 
     let t = arsim::api::checkpoint_tensors(&ck).unwrap();
@@ -331,4 +371,66 @@ fn a_trained_transformer_exports_to_gpt2_with_the_same_logits() {
     }
     eprintln!("GPT-2 of the trained transformer: logits within {worst:.2e} of arsim's");
     assert!(worst < 1e-4, "logits differ by {worst}");
+}
+
+#[test]
+fn a_trained_text_transformer_exports_with_its_tokenizer_and_other_models_are_refused_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = common::write_stories(dir.path());
+    let ck = dir.path().join("t.safetensors");
+    let hf_dir = dir.path().join("hf");
+    let run = |model: &str| {
+        common::arsim(&[
+            "--json",
+            "task",
+            "text",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--vocab",
+            "300",
+            "--context",
+            "4",
+            "--d",
+            "8",
+            "--heads",
+            "2",
+            "--layers",
+            "1",
+            "--epochs",
+            "1",
+            "--model",
+            model,
+            "--checkpoint",
+            ck.to_str().unwrap(),
+            "--hf",
+            hf_dir.to_str().unwrap(),
+        ])
+    };
+    // The paper's linear model is not a GPT-2: refused before anything is trained or written.
+    let out = run("linear");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("linear model is not a transformer"), "{err}");
+    assert!(
+        !ck.exists() && !hf_dir.exists(),
+        "nothing trained or written"
+    );
+
+    let out = run("transformer");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = common::json(&out);
+    assert!(j["hf"]["tokenizer"].is_string());
+    // The run's BPE (fewer than --vocab tokens on a corpus this small), in Hugging Face's
+    // format: one entry per row of the model's output layer.
+    let tokenizer: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(hf_dir.join("tokenizer.json")).unwrap()).unwrap();
+    let entries = tokenizer["model"]["vocab"]
+        .as_object()
+        .map_or(0, |v| v.len());
+    assert_eq!(j["hf"]["vocab_size"], entries);
+    assert_eq!(j["neural"]["config"]["vocab"], entries);
 }

@@ -88,11 +88,7 @@ fn keys_of(v: &serde_json::Value) -> BTreeSet<String> {
 fn every_json_output_matches_docs_json_md() {
     let dir = tempfile::tempdir().unwrap();
     // `task text` reads a corpus: the doc's examples name `stories.txt`.
-    let corpus = dir.path().join("stories.txt");
-    let stories: String = (0..40)
-        .map(|i| format!("Once upon a time, a cat named Tom{i} sat on a mat.\n<|endoftext|>\n"))
-        .collect();
-    std::fs::write(&corpus, stories).unwrap();
+    let corpus = common::write_stories(dir.path());
     let corpus = corpus.to_str().unwrap();
     // Pictures the examples write go to the temporary directory too.
     let svg = dir.path().join("trace.svg");
@@ -101,6 +97,10 @@ fn every_json_output_matches_docs_json_md() {
     let html = html.to_str().unwrap();
     let hf_dir = dir.path().join("hf-dir");
     let hf_dir = hf_dir.to_str().unwrap();
+    let hf_trained = dir.path().join("hf-trained");
+    let hf_trained = hf_trained.to_str().unwrap();
+    let trained = dir.path().join("trained.safetensors");
+    let trained = trained.to_str().unwrap();
     // `task frontier` reads `task multiply` reports: one short run writes one.
     let report = dir.path().join("multiply.json");
     let out = arsim(&[
@@ -152,6 +152,8 @@ fn every_json_output_matches_docs_json_md() {
                 "trace.svg" => svg,
                 "trace.html" => html,
                 "hf-dir" => hf_dir,
+                "hf-trained" => hf_trained,
+                "trained.safetensors" => trained,
                 "multiply.json" => report,
                 a => a,
             })

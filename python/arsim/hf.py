@@ -57,15 +57,21 @@ def export_checkpoint(path: PathLike, dir: PathLike) -> dict:
     return _json.loads(_arsim.export_checkpoint_hf(_os.fspath(path), _os.fspath(dir)))
 
 
-def certify(dir: PathLike, machine: Optional[Machine] = None, check: bool = False) -> dict:
-    """``arsim certify --hf DIR --json``: the predictor on every local context, the model against
-    the construction bit for bit, and the float bound at every position before the context
-    length, in float32 and bfloat16. With ``check=True`` a model that is not certified in
-    float32 raises :class:`VerificationFailed`."""
+def certify(dir: PathLike, machine: Optional[Machine] = None, check: bool = False, precision: str = "f32") -> dict:
+    """``arsim certify --hf DIR --precision P --json``: the predictor on every local context, the
+    model against the construction bit for bit, and the float bound at every position before the
+    context length, in float32 and bfloat16; ``report["certified"]`` is the verdict for
+    ``precision`` (``"f32"`` or ``"bf16"``). With ``check=True`` a model that is not certified in
+    that precision raises :class:`VerificationFailed`, naming the largest context it certifies."""
     m = machine._inner if machine is not None else None
-    report = _json.loads(_arsim.certify_hf(_os.fspath(dir), m))
+    report = _json.loads(_arsim.certify_hf(_os.fspath(dir), m, precision))
     if check and not report["certified"]:
-        raise VerificationFailed(f"{_os.fspath(dir)} is not certified: {report['float']['bounds']}")
+        name = {"f32": "float32", "bf16": "bfloat16"}[report["precision"]]
+        largest = report["float"]["largest_context"].get(name)
+        raise VerificationFailed(
+            f"{_os.fspath(dir)} is not certified in {name}: the bound fails at context "
+            f"{report['float']['context']}; {name} certifies contexts up to {largest}"
+        )
     return report
 
 

@@ -774,11 +774,22 @@ fn checkpoint_logits<'py>(
 /// `arsim certify --hf DIR --json`: the model directory's predictor, construction and float
 /// bound (the machine from `machine`, else the directory's own `machine.ron`).
 #[pyfunction]
-#[pyo3(signature = (dir, machine=None))]
-fn certify_hf(py: Python<'_>, dir: PathBuf, machine: Option<&Machine>) -> Result<String> {
+#[pyo3(signature = (dir, machine=None, precision="f32"))]
+fn certify_hf(
+    py: Python<'_>,
+    dir: PathBuf,
+    machine: Option<&Machine>,
+    precision: &str,
+) -> Result<String> {
     let m = machine.map(|m| m.loaded.own.machine.clone());
+    let precision: api::Precision = option("precision", precision)?;
     interruptible(py, |tick| {
-        Ok(json!(api::certify_hf(&dir, m.as_ref(), &mut |_, _| tick())?))
+        Ok(json!(api::certify_hf(
+            &dir,
+            m.as_ref(),
+            precision,
+            &mut |_, _| tick()
+        )?))
     })
 }
 

@@ -48,6 +48,19 @@ def test_export_writes_a_standard_gpt2_directory_and_certifies(tmp_path):
     assert c["float"]["context"] == facts["context"]
 
 
+def test_bf16_is_refused_past_its_bound_naming_it(tmp_path):
+    d, _, _ = _export(tmp_path, "machines/bb4.ron")
+    f32 = arsim.hf.certify(d)
+    assert f32["certified"] and f32["precision"] == "f32"
+    bf16 = arsim.hf.certify(d, precision="bf16")
+    assert bf16["precision"] == "bf16" and not bf16["certified"]
+    largest = bf16["float"]["largest_context"]["bfloat16"]
+    with pytest.raises(arsim.VerificationFailed, match=f"bfloat16 certifies contexts up to {largest}"):
+        arsim.hf.certify(d, precision="bf16", check=True)
+    with pytest.raises(arsim.BadInput, match="precision"):
+        arsim.hf.certify(d, precision="fp8")
+
+
 def test_a_changed_model_is_refused(tmp_path):
     d, _, _ = _export(tmp_path, "machines/bb2.ron")
     raw = bytearray((d / "model.safetensors").read_bytes())

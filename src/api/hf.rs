@@ -3,13 +3,13 @@
 //! (proofs/transformer.md).
 //!
 //! ```
-//! use arsim::api::{export_hf, certify_hf, load_machine, EncodingKind, HeldPredictor, Input};
+//! use arsim::api::{export_hf, certify_hf, load_machine, EncodingKind, HeldPredictor, Input, Precision};
 //! let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
 //! let p = HeldPredictor::compile(&bb2, &Input::default(), EncodingKind::Cells, None).unwrap();
 //! let dir = tempfile::tempdir().unwrap();
 //! let export = export_hf(&p, &bb2, &Input::default(), dir.path(), None).unwrap();
 //! assert_eq!(export.heads, 3);
-//! let cert = certify_hf(dir.path(), None, &mut |_, _| {}).unwrap();
+//! let cert = certify_hf(dir.path(), None, Precision::F32, &mut |_, _| {}).unwrap();
 //! assert!(cert.certified);
 //! ```
 
@@ -18,11 +18,15 @@ use crate::api::files::{file_metadata, weights_bytes};
 use crate::api::predictors::{HeldPredictor, COMPILE_MAX_STEPS};
 use crate::api::trace::token_trace;
 use crate::certify::{Certificate, CertifyReport};
-use crate::hf::{self, FloatCertificate, Plan};
+use crate::hf::{self, FloatCertificate, Plan, Precision};
 use crate::machine::convert::write_machine;
 use crate::machine::load::MachineFormat;
 use crate::machine::load_machine;
 use crate::machine::{Input, Machine};
+use crate::nn::Architecture;
+use crate::tasks::text::bpe::Bpe;
+use crate::tasks::text::experiment::tokenizer_path;
+use crate::tasks::text::hf_tokenizer;
 use crate::weights::{with_dense, DenseWeights, Weights};
 use serde::Serialize;
 use serde_json::json;
@@ -161,10 +165,12 @@ pub struct HfCertificate {
     pub local: Certificate,
     /// The float certificate: the bound at each precision.
     pub float: FloatCertificate,
-    /// The local certificate holds and the f32 bound holds: `generate()` in float32 is the
-    /// predictor's greedy trace at every position before the context length.
+    /// The precision the verdict `certified` is for.
+    pub precision: Precision,
+    /// The local certificate holds and the bound at `precision` holds: `generate()` in that
+    /// precision is the predictor's greedy trace at every position before the context length.
     pub certified: bool,
-    /// The same in bfloat16.
+    /// The local certificate holds and the bfloat16 bound holds, whichever precision was asked.
     pub certified_bf16: bool,
 }
 
@@ -174,6 +180,7 @@ pub struct HfCertificate {
 pub fn certify_hf(
     dir: &Path,
     machine: Option<&Machine>,
+    precision: Precision,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<HfCertificate, ApiError> {
     let (_, plan) = hf::read_config(dir).map_err(hf_error)?;
@@ -207,15 +214,16 @@ pub fn certify_hf(
     };
     let margin = local.min_margin.value();
     let float = with_dense!(dense(&held)?, p => hf::float_certificate(&plan, p, margin));
-    let holds = |i: usize| float.bounds[i].holds;
+    let holds = |p: Precision| float.bounds.iter().any(|b| b.precision == p && b.holds);
     Ok(HfCertificate {
         dir: dir.display().to_string(),
         machine: machine.name().to_string(),
         encoding: prepared.kind().name(),
         tape_cells: prepared.window().size,
         model_is_construction: true,
-        certified: local.certified && holds(0),
-        certified_bf16: local.certified && holds(1),
+        precision,
+        certified: local.certified && holds(precision),
+        certified_bf16: local.certified && holds(Precision::Bf16),
         local,
         float,
     })
@@ -238,6 +246,9 @@ pub struct HfCheckpointExport {
     pub context: usize,
     /// The vocabulary.
     pub vocab_size: usize,
+    /// The tokenizer converted into the directory's `tokenizer.json` (the text task's, kept
+    /// beside the checkpoint), or `None`.
+    pub tokenizer: Option<String>,
 }
 
 /// Writes the trained `--model transformer` checkpoint `path` as a Hugging Face GPT-2 directory
@@ -295,12 +306,21 @@ pub fn export_checkpoint_hf(path: &Path, dir: &Path) -> Result<HfCheckpointExpor
         s.push(b'\n');
         s
     };
-    let files = hf::Files {
+    let mut files = hf::Files {
         files: vec![
             ("model.safetensors", hf::model_bytes(&tensors)),
             ("config.json", json_bytes(&config)),
         ],
     };
+    // The text task keeps its tokenizer beside the checkpoint; with it the directory is whole
+    // for `AutoTokenizer.from_pretrained` too.
+    let tokenizer = tokenizer_path(path);
+    let has_tokenizer = tokenizer.is_file();
+    if has_tokenizer {
+        let bpe = Bpe::load(&tokenizer)?;
+        let text = hf_tokenizer::to_json(&bpe)?;
+        files.files.push(("tokenizer.json", text.into_bytes()));
+    }
     let written = hf::write_dir(dir, &files).map_err(hf_error)?;
     Ok(HfCheckpointExport {
         dir: dir.display().to_string(),
@@ -310,5 +330,42 @@ pub fn export_checkpoint_hf(path: &Path, dir: &Path) -> Result<HfCheckpointExpor
         heads: shape.heads,
         context: shape.context,
         vocab_size: shape.vocab,
+        tokenizer: has_tokenizer.then(|| tokenizer.display().to_string()),
     })
+}
+
+/// Refuses, before a training run, a Hugging Face export (`--hf`) its model cannot give: only a
+/// transformer is a GPT-2 (the paper's MLP and linear models load in PyTorch through
+/// `arsim.torch`), and `dir` must be a directory or not exist yet.
+pub fn check_checkpoint_export(
+    architecture: Option<Architecture>,
+    dir: &Path,
+) -> Result<(), ApiError> {
+    match architecture {
+        Some(Architecture::Transformer) => {}
+        Some(other) => {
+            return Err(ApiError::Unsupported {
+                message: format!(
+                    "{}: the {} model is not a transformer; only a trained transformer becomes a Hugging Face GPT-2 (the paper's mlp and linear models load in PyTorch with arsim.torch.load_checkpoint)",
+                    dir.display(),
+                    other.name()
+                ),
+            })
+        }
+        None => {
+            return Err(ApiError::Unsupported {
+                message: format!(
+                    "{}: the machine's own predictors are not trained here; a compiled machine becomes a Hugging Face GPT-2 through its compiler's export",
+                    dir.display()
+                ),
+            })
+        }
+    }
+    if dir.exists() && !dir.is_dir() {
+        return Err(hf_error(hf::HfError::File {
+            path: dir.display().to_string(),
+            message: "exists and is not a directory: a model directory goes there".to_string(),
+        }));
+    }
+    Ok(())
 }

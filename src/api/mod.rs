@@ -39,10 +39,12 @@ pub mod tokens;
 pub mod trace;
 pub mod view;
 
+pub use crate::hf::Precision;
 pub use error::{chain, ApiError};
 pub use files::{file_metadata, read_weights, weights_bytes, write_weights};
 pub use hf::{
-    certify_hf, export_checkpoint_hf, export_hf, HfCertificate, HfCheckpointExport, HfExport,
+    certify_hf, check_checkpoint_export, export_checkpoint_hf, export_hf, HfCertificate,
+    HfCheckpointExport, HfExport,
 };
 pub use inputs::{input_spec, InputsField, InputsRequest};
 pub use learner::{

@@ -20,6 +20,7 @@ use serde::Serialize;
 
 /// A float format the model may run in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// IEEE binary32: u = 2⁻²⁴.

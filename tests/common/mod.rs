@@ -38,6 +38,18 @@ pub fn arsim(args: &[&str]) -> Output {
 }
 
 /// The one JSON object a `--json` run printed.
+/// A small corpus of 40 stories in TinyStories' format, written to `dir/stories.txt` (for the
+/// text task's command-line tests, which must not need `../shared/`).
+#[allow(dead_code)] // not every test binary trains on text
+pub fn write_stories(dir: &std::path::Path) -> PathBuf {
+    let corpus = dir.join("stories.txt");
+    let stories: String = (0..40)
+        .map(|i| format!("Once upon a time, a cat named Tom{i} sat on a mat.\n<|endoftext|>\n"))
+        .collect();
+    std::fs::write(&corpus, stories).unwrap();
+    corpus
+}
+
 pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))

@@ -2,6 +2,7 @@
 //! the library's own types ([`WindowArgs::window`]); the task flags are in `task_flags.rs`.
 
 use crate::task_flags::TaskCommand;
+use arsim::api::Precision;
 use arsim::encoding::EncodingKind;
 use arsim::encoding::WindowKind;
 use arsim::learn::outputs::OutputKind;
@@ -131,6 +132,10 @@ pub enum Command {
         /// and bf16) at every position before its context length.
         #[arg(long, value_name = "DIR", conflicts_with_all = ["weights", "encoding", "tape"])]
         hf: Option<PathBuf>,
+        /// The precision the --hf verdict is for (both are bounded and reported): the model
+        /// is certified, exit 0, only where the bound holds at this one.
+        #[arg(long, value_enum, default_value_t = Precision::F32, requires = "hf")]
+        precision: Precision,
     },
     /// Measure length complexity (generated tokens) against tape size or input length.
     ///

@@ -384,13 +384,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
             encoding: _,
             weights: _,
             hf: Some(dir),
-        } => hf::cmd_certify_hf(&machine, &dir, json),
+            precision,
+        } => hf::cmd_certify_hf(&machine, &dir, precision, json),
         Command::Certify {
             machine,
             window,
             encoding,
             weights,
             hf: None,
+            precision: _,
         } => certify::cmd_certify(&machine, &window, encoding, weights.as_deref(), json),
         Command::Length {
             machine,

@@ -122,10 +122,10 @@ pub struct MultiplyArgs {
     #[arg(long, value_enum, default_value_t = WindowKind::All)]
     pub window: WindowKind,
     /// Print the chain of thought of the pair A × B instead.
-    #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with = "stats")]
+    #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with_all = ["stats", "hf"])]
     pub show: Option<Vec<u32>>,
     /// Print the vocabulary size, every format's length and the split counts instead.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "hf")]
     pub stats: bool,
 }
 
@@ -143,6 +143,10 @@ pub struct TrainArgs {
     /// checkpoint records them and a mismatch is refused).
     #[arg(long)]
     pub resume: Option<PathBuf>,
+    /// After training, write the final checkpoint as a Hugging Face GPT-2 directory here
+    /// (--model transformer): config.json, model.safetensors, and the text task's tokenizer.json.
+    #[arg(long, value_name = "DIR", requires = "checkpoint")]
+    pub hf: Option<PathBuf>,
     /// Stop after this many optimizer steps in total (the schedule still spans the whole run;
     /// continue later with --resume).
     #[arg(long)]
@@ -214,7 +218,7 @@ pub struct TextArgs {
     #[arg(long, default_value_t = 0.1)]
     pub validation: f64,
     /// Only the n-gram baselines: no neural model is trained.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "hf")]
     pub baselines: bool,
     /// The neural model: linear (the paper's) or bigram (the softmax bigram baseline).
     #[arg(long, value_enum, default_value_t = TextModel::Linear)]

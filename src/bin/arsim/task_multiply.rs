@@ -159,6 +159,7 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
         machine: args.machine.clone(),
         window: args.window,
     };
+    crate::hf::check_trained(&args.run, args.model.architecture())?;
     // One bar per route, each shown only once its route reports to it.
     let mut training = TrainingBar::new(json, "pairs decoded");
     let pairs = progress_bar(json, args.eval_pairs as u64, "pairs");
@@ -173,13 +174,23 @@ fn multiply_experiment(args: &MultiplyArgs, json: bool) -> Result<(), Failure> {
     training.finish();
     pairs.finish_and_clear();
     let row = row.map_err(anyhow::Error::from)?;
-    if let MultiplyRow::Neural(r) = &row {
-        print_resume_notes(&r.training.notes);
-    }
+    let MultiplyRow::Neural(r) = &row else {
+        if json {
+            print_json(&row);
+        } else {
+            print_multiply_row(&row);
+        }
+        return Ok(());
+    };
+    print_resume_notes(&r.training.notes);
+    let hf = crate::hf::export_trained(&args.run, json)?;
     if json {
-        print_json(&row);
+        print_json(&crate::hf::WithHf { report: &**r, hf });
     } else {
-        print_multiply_row(&row);
+        print_neural_row(r);
+        if let Some(e) = &hf {
+            crate::hf::print_trained(e);
+        }
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
     if let Some(p) = &args.plot {
         arsim::tasks::text::plot::check_path(p).map_err(anyhow::Error::from)?;
     }
+    crate::hf::check_trained(&args.run, Some(args.model.architecture()))?;
     let reading = phase_spinner(json, "reading the corpus");
     let corpus = corpus::read_corpus(&args.corpus).map_err(anyhow::Error::from);
     reading.finish_and_clear();
@@ -94,8 +95,9 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
     if let Some(p) = &args.plot {
         arsim::tasks::text::plot::plot_curve(&r, p).map_err(anyhow::Error::from)?;
     }
+    let hf = crate::hf::export_trained(&args.run, json)?;
     if json {
-        print_json(&r);
+        print_json(&crate::hf::WithHf { report: &r, hf });
         return Ok(());
     }
     let b = &r.baselines;
@@ -152,6 +154,9 @@ fn text_experiment(args: &TextArgs, json: bool) -> Result<(), Failure> {
             "checkpoint   {c} (tokenizer: {})",
             experiment::tokenizer_path(c.as_ref()).display()
         );
+    }
+    if let Some(e) = &hf {
+        crate::hf::print_trained(e);
     }
     Ok(())
 }
