@@ -17,7 +17,7 @@ use crate::encoding::{Encoding, Trace};
 use crate::executor::StopRule;
 use crate::machine::Machine;
 use crate::predictor::{Context, LinearAr, Predictor, TokenId};
-use crate::rows::{ExecutorChoice, RowExecutor};
+use crate::rows::{Checked, ExecutorChoice, RowExecutor};
 use crate::verify::{top_two, Divergence, Verification};
 use crate::weights::{with_dense, DenseWeights, Weights};
 use crate::window::TraceEnd;
@@ -63,33 +63,52 @@ pub fn emulate_rows<E: Encoding>(
         }
         prompt_tokens = row_len;
     }
-    let mut diverged: Option<usize> = None;
+    // A second copy of the reference for the executor's second thread: each thread compares
+    // its own side of a row with its own copy (`RowExecutor::run_checked`).
+    let mut twin = enc.trace(machine, &opts.input, opts.max_steps)?;
+    let mut skip = vec![0u8; row_len];
+    twin.next_row(&mut skip);
     let mut generated = 0u64;
     let mut next_report = 1u64 << 20;
-    if prompt_tokens > 0 && trace.next_row(&mut reference) {
-        exec.run(u64::MAX, &mut |row| {
-            if row != &reference[..] {
-                diverged = row.iter().zip(&reference).position(|(a, b)| a != b);
-                return false;
-            }
-            generated += row_len as u64;
-            if generated >= next_report {
-                progress(generated);
-                next_report = generated + (1 << 20);
-            }
-            trace.next_row(&mut reference)
-        })?;
-    }
+    let checked = if prompt_tokens > 0 {
+        exec.run_checked(
+            u64::MAX,
+            &mut |row| {
+                let more = trace.next_row(row);
+                if more && generated >= next_report {
+                    progress(generated);
+                    next_report = generated + (1 << 20);
+                }
+                generated += row_len as u64 * u64::from(more);
+                more
+            },
+            &mut |row| twin.next_row(row),
+        )?
+    } else {
+        Checked {
+            rows: 0,
+            divergence: None,
+        }
+    };
     let seconds = start.elapsed().as_secs_f64();
+    generated = checked.rows * row_len as u64;
+    // On a divergence the reference may have run a row or two past it (the rows are compared
+    // on two threads): the report reads a reference replayed to the diverging row.
+    if checked.divergence.is_some() {
+        trace = enc.trace(machine, &opts.input, opts.max_steps)?;
+        for _ in 0..=checked.rows {
+            trace.next_row(&mut skip);
+        }
+    }
     let end = trace.end().cloned();
-    let divergence = match diverged {
-        Some(col) => {
-            generated += col as u64 + 1;
+    let divergence = match checked.divergence {
+        Some((col, expected)) => {
+            generated -= (row_len - col - 1) as u64;
             let position = exec.position() - row_len as u64 + col as u64;
             Some(row_divergence(
                 &exec,
                 position,
-                Some(TokenId(reference[col] as u32)),
+                Some(TokenId(expected as u32)),
             ))
         }
         // Every row agreed. The stop rule must fire on the last row when the run ended in a
@@ -113,7 +132,7 @@ pub fn emulate_rows<E: Encoding>(
     let v = Verification {
         prompt_tokens: prompt_tokens as u64,
         generated,
-        predictor_stopped: diverged.is_none(),
+        predictor_stopped: checked.divergence.is_none(),
         divergence: None,
         seconds,
     };

@@ -140,7 +140,7 @@ pub(crate) fn fill_row<T: Trace + ?Sized>(trace: &mut T, row: &mut [u8]) -> bool
 /// any implementation.
 pub trait Encoding {
     /// The interpreter's run in this encoding; it borrows the machine, not the encoding.
-    type Trace<'m>: Trace + 'm;
+    type Trace<'m>: Trace + Send + 'm;
 
     /// The encoding's static facts (its name among them).
     fn info(&self) -> &'static EncodingInfo;

@@ -32,7 +32,7 @@ trait Erased: Send + Sync {
         machine: &'m Machine,
         input: &Input,
         max_steps: u64,
-    ) -> Result<Box<dyn Trace + 'm>, WindowError>;
+    ) -> Result<Box<dyn Trace + Send + 'm>, WindowError>;
     fn halt(&self, machine: &Machine) -> RowHalt;
     fn compile(&self, machine: &Machine) -> Result<Weights, WindowError>;
     fn certify(
@@ -79,7 +79,7 @@ impl<E: Encoding + Send + Sync + 'static> Erased for E {
         machine: &'m Machine,
         input: &Input,
         max_steps: u64,
-    ) -> Result<Box<dyn Trace + 'm>, WindowError> {
+    ) -> Result<Box<dyn Trace + Send + 'm>, WindowError> {
         Ok(Box::new(Encoding::trace(self, machine, input, max_steps)?))
     }
     fn halt(&self, machine: &Machine) -> RowHalt {
@@ -157,7 +157,7 @@ impl std::fmt::Debug for DynEncoding {
     }
 }
 
-impl Trace for Box<dyn Trace + '_> {
+impl Trace for Box<dyn Trace + Send + '_> {
     fn end(&self) -> Option<&TraceEnd> {
         (**self).end()
     }
@@ -182,7 +182,7 @@ impl Trace for Box<dyn Trace + '_> {
 }
 
 impl Encoding for DynEncoding {
-    type Trace<'m> = Box<dyn Trace + 'm>;
+    type Trace<'m> = Box<dyn Trace + Send + 'm>;
 
     fn info(&self) -> &'static EncodingInfo {
         self.0.info()
@@ -210,7 +210,7 @@ impl Encoding for DynEncoding {
         machine: &'m Machine,
         input: &Input,
         max_steps: u64,
-    ) -> Result<Box<dyn Trace + 'm>, WindowError> {
+    ) -> Result<Box<dyn Trace + Send + 'm>, WindowError> {
         self.0.trace(machine, input, max_steps)
     }
     fn halt(&self, machine: &Machine) -> RowHalt {

@@ -31,7 +31,6 @@
 //! generated row compared with the reference row of its trace.
 
 use crate::predictor::{LinearAr, Predictor, TokenId};
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 /// Why a predictor cannot run row by row.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -74,76 +73,25 @@ pub enum ExecutorChoice {
     Tokens,
 }
 
-/// Rows at least this long are split over two threads (shorter ones cost more to hand over
-/// than to score).
+/// How [`RowExecutor::run_checked`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checked {
+    /// Rows generated, a diverging one included.
+    pub rows: u64,
+    /// The first token that differs from the reference: its column in the last row, and the
+    /// reference's token there.
+    pub divergence: Option<(usize, u8)>,
+}
+
+/// Rows at least this long run on two threads (the wavefront of `wavefront`: rows claimed in
+/// turn, each a few chunks behind the one before; shorter rows cost more to hand over than to
+/// score).
 pub const PARALLEL_MIN_ROW: usize = 2048;
 
 mod scorer;
+mod wavefront;
 
 pub use scorer::RowScorer;
-
-/// The handover of a row's cells between the main thread and the worker: the cells are cut
-/// into chunks, and whichever thread advances `claim` past a chunk scores it. The main thread
-/// never waits for a chunk nobody has started (it claims it itself), only for chunks the worker
-/// holds, so a worker the scheduler has parked costs at most one chunk.
-struct Shared {
-    /// The row being scored (1-based; 0 = none yet).
-    row: AtomicU64,
-    /// `row << 32 | next chunk`.
-    claim: AtomicU64,
-    /// `row << 32 | chunks the worker has finished in that row`.
-    worker_done: AtomicU64,
-    stop: AtomicBool,
-    past: AtomicPtr<u8>,
-    past_len: AtomicUsize,
-    out: AtomicPtr<u8>,
-}
-
-/// Claims the next chunk of `row`, if any is left.
-#[inline]
-fn claim(sh: &Shared, row: u64, chunks: usize) -> Option<usize> {
-    let mut v = sh.claim.load(Ordering::SeqCst);
-    loop {
-        let next = (v & 0xFFFF_FFFF) as usize;
-        if v >> 32 != row || next >= chunks {
-            return None;
-        }
-        match sh
-            .claim
-            .compare_exchange_weak(v, v + 1, Ordering::SeqCst, Ordering::SeqCst)
-        {
-            Ok(_) => return Some(next),
-            Err(now) => v = now,
-        }
-    }
-}
-
-/// Sets `stop` when dropped, so the worker ends even if the main loop unwinds.
-struct StopOnDrop<'a>(&'a Shared);
-
-impl Drop for StopOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-/// Spins (then yields, on a busy machine) until `done(a)` or `stop` is set; `false` on stop.
-#[inline]
-fn wait_until(a: &AtomicU64, stop: &AtomicBool, done: impl Fn(u64) -> bool) -> bool {
-    let mut spins = 0u32;
-    while !done(a.load(Ordering::Acquire)) {
-        if stop.load(Ordering::Acquire) {
-            return false;
-        }
-        if spins < 20_000 {
-            std::hint::spin_loop();
-            spins += 1;
-        } else {
-            std::thread::yield_now();
-        }
-    }
-    true
-}
 
 /// A predictor run row by row: the row's first token by the column kernel, the rest at once.
 #[derive(Clone, Debug)]
@@ -187,7 +135,7 @@ impl RowExecutor {
     }
 
     /// An executor on rows of `row_len` tokens, its context all padding; `threads` is 1, or 2
-    /// to split rows of at least [`PARALLEL_MIN_ROW`] tokens over two cores.
+    /// to run rows of at least [`PARALLEL_MIN_ROW`] tokens on two cores.
     pub fn new(
         predictor: LinearAr,
         row_len: usize,
@@ -289,84 +237,79 @@ impl RowExecutor {
             }
             return Ok(rows);
         }
-        let shared = Shared {
-            row: AtomicU64::new(0),
-            claim: AtomicU64::new(0),
-            worker_done: AtomicU64::new(0),
-            stop: AtomicBool::new(false),
-            past: AtomicPtr::new(std::ptr::null_mut()),
-            past_len: AtomicUsize::new(0),
-            out: AtomicPtr::new(std::ptr::null_mut()),
-        };
-        let mut worker_scorer = self.scorer.clone();
-        // About 8 chunks a row, each whole 64-token vectors but the last.
-        let cells = self.row_len - 1;
-        let chunk = (cells.div_ceil(8)).div_ceil(64) * 64;
-        let chunks = cells.div_ceil(chunk);
-        let span = move |c: usize| (c * chunk, ((c + 1) * chunk).min(cells));
-        let rows = std::thread::scope(|s| {
-            let sh = &shared;
-            s.spawn(move || {
-                let mut seen = 0;
-                while wait_until(&sh.row, &sh.stop, |r| r > seen) {
-                    let row = sh.row.load(Ordering::SeqCst);
-                    seen = row;
-                    let past = sh.past.load(Ordering::SeqCst);
-                    let past_len = sh.past_len.load(Ordering::SeqCst);
-                    let out = sh.out.load(Ordering::SeqCst);
-                    let mut finished = 0;
-                    // A successful claim of `row` means the main thread is still on `row`, so
-                    // the pointers read above are this row's (it republishes them only after
-                    // every chunk of the row is claimed and finished).
-                    while let Some(c) = claim(sh, row, chunks) {
-                        let (lo, hi) = span(c);
-                        // SAFETY: `past` is read-only during the row; chunk `c` of `out` is
-                        // ours alone (claimed), disjoint from `past` and from other chunks.
-                        unsafe {
-                            let past = std::slice::from_raw_parts(past, past_len);
-                            let out = std::slice::from_raw_parts_mut(out.add(lo), hi - lo);
-                            worker_scorer.score(past, lo, out);
-                        }
-                        finished += 1;
-                        sh.worker_done
-                            .store(row << 32 | finished, Ordering::Release);
-                    }
-                }
+        let check = wavefront::Check::Rows(on_row);
+        Ok(self.run_two(max_rows, check).0)
+    }
+
+    /// Generates rows until `max_rows`, the first token that differs from the reference, or
+    /// the reference's end, whichever comes first. `reference` fills the next reference row
+    /// (overwriting the previous one, as [`Trace::next_row`](crate::encoding::Trace::next_row)
+    /// does) and returns `false` once the reference has ended; `twin` is a second source of
+    /// the same rows, for the second thread, so that each thread compares its own side of a
+    /// row (one thread does not read the cells the other wrote).
+    pub fn run_checked(
+        &mut self,
+        max_rows: u64,
+        reference: &mut dyn FnMut(&mut [u8]) -> bool,
+        twin: &mut (dyn FnMut(&mut [u8]) -> bool + Send),
+    ) -> Result<Checked, RowsError> {
+        if !self.pos.is_multiple_of(self.row_len as u64) {
+            return Err(RowsError::Misaligned {
+                pos: self.pos,
+                row_len: self.row_len,
             });
-            let _stop = StopOnDrop(sh);
-            let mut rows = 0;
-            while rows < max_rows {
-                let start = self.begin_row();
-                let row = rows + 1;
-                let (past, out) = self.hist.split_at_mut(start);
-                let out = out.as_mut_ptr();
-                sh.past.store(past.as_ptr() as *mut u8, Ordering::SeqCst);
-                sh.past_len.store(past.len(), Ordering::SeqCst);
-                sh.out.store(out, Ordering::SeqCst);
-                sh.claim.store(row << 32, Ordering::SeqCst);
-                sh.row.store(row, Ordering::SeqCst);
-                let mut mine = 0;
-                while let Some(c) = claim(sh, row, chunks) {
-                    let (lo, hi) = span(c);
-                    // SAFETY: as for the worker: chunk `c` is ours alone.
-                    let out = unsafe { std::slice::from_raw_parts_mut(out.add(lo), hi - lo) };
-                    self.scorer.score(past, lo, out);
-                    mine += 1;
-                }
-                let theirs = (chunks - mine) as u64;
-                if theirs > 0 && !wait_until(&sh.worker_done, &sh.stop, |v| v == row << 32 | theirs)
-                {
-                    break; // only reached if the worker was told to stop
-                }
-                self.pos += self.row_len as u64;
-                rows += 1;
-                if !on_row(&self.hist[start - 1..]) {
-                    break;
-                }
+        }
+        if self.threads >= 2 && self.row_len >= PARALLEL_MIN_ROW {
+            let check = wavefront::Check::Reference(reference, twin);
+            let (rows, divergence) = self.run_two(max_rows, check);
+            return Ok(Checked { rows, divergence });
+        }
+        let mut expected = self.hist[self.hist.len() - self.row_len..].to_vec();
+        let mut rows = 0;
+        while rows < max_rows && reference(&mut expected) {
+            let start = self.begin_row();
+            let (past, out) = self.hist.split_at_mut(start);
+            self.scorer.score(past, 0, out);
+            self.pos += self.row_len as u64;
+            rows += 1;
+            let row = &self.hist[start - 1..];
+            // `!=` first: a vectorised comparison; the column only where they differ.
+            if row != &expected[..] {
+                let k = row
+                    .iter()
+                    .zip(&expected)
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(0);
+                return Ok(Checked {
+                    rows,
+                    divergence: Some((k, expected[k])),
+                });
             }
-            rows
-        });
-        Ok(rows)
+        }
+        Ok(Checked {
+            rows,
+            divergence: None,
+        })
+    }
+
+    /// Rows on two threads ([`wavefront`]); the position moves past the rows generated.
+    fn run_two(
+        &mut self,
+        max_rows: u64,
+        check: wavefront::Check<'_>,
+    ) -> (u64, Option<(usize, u8)>) {
+        let parts = wavefront::Parts {
+            hist: &mut self.hist,
+            row_len: self.row_len,
+            max_offset: self.max_offset,
+            scorer: &self.scorer,
+            predictor: &self.predictor,
+            inputs: &self.inputs,
+            offsets: &self.offsets,
+        };
+        let (rows, divergence) = wavefront::run(parts, max_rows, check);
+        self.pos += rows * self.row_len as u64;
+        (rows, divergence)
     }
 
     /// Scores the row's first token, appends it and room for the rest; returns where the rest
@@ -507,6 +450,139 @@ mod tests {
             let want = token_stream(&p, &prompt, rows * (s + 1));
             for threads in [1, 2] {
                 assert_eq!(row_stream(&p, &prompt, rows as u64, s + 1, threads), want);
+            }
+        }
+    }
+
+    /// A predictor with pseudo-random weights in `-r..=r` at the given offsets.
+    fn predictor_at(vocab: usize, offsets: Vec<usize>, r: i32, seed: u64) -> LinearAr {
+        let mut p = random_predictor(vocab, 1, r, seed);
+        let weights = p
+            .weights()
+            .iter()
+            .cycle()
+            .take(offsets.len())
+            .cloned()
+            .collect();
+        let layout = Layout {
+            tokens: p.layout().tokens.clone(),
+            offset_names: offsets.iter().map(|o| o.to_string()).collect(),
+            offsets,
+        };
+        p = LinearAr::new(layout, weights);
+        p
+    }
+
+    #[test]
+    fn the_wavefront_equals_tokens_across_epochs_stops_and_resumes() {
+        // Rows of 2,101 tokens: an epoch of the wavefront's buffer holds 499 of them, so 1,100
+        // rows wrap it twice and reuse every progress slot many times.
+        let len = PARALLEL_MIN_ROW + 53;
+        let cases = [
+            // cells' offsets (L−1, L, L+1)
+            predictor_at(15, vec![len - 1, len, len + 1], 2, 21),
+            // offsets two and three rows back: rows read the prefix the epoch's first row copies
+            predictor_at(9, vec![2 * len + 5, len - 1, 3 * len], 2, 22),
+        ];
+        for p in cases {
+            let prompt: Vec<u32> = (0..3 * len).map(|i| (i * 7 % p.vocab()) as u32).collect();
+            let rows = 1_100;
+            let want = token_stream(&p, &prompt, rows * len);
+            let mut e = RowExecutor::new(p.clone(), len, 2).unwrap();
+            for &t in &prompt {
+                e.feed(TokenId(t));
+            }
+            let mut got = Vec::new();
+            // Stopped by the caller at row 700 (of at most 777), then resumed for the rest.
+            let ran = e
+                .run(777, &mut |row| {
+                    got.extend_from_slice(row);
+                    got.len() < 700 * len
+                })
+                .unwrap();
+            assert_eq!(ran, 700);
+            assert_eq!(e.position(), (prompt.len() + 700 * len) as u64);
+            let ran = e
+                .run((rows - 700) as u64, &mut |row| {
+                    got.extend_from_slice(row);
+                    true
+                })
+                .unwrap();
+            assert_eq!(ran, (rows - 700) as u64);
+            assert_eq!(got.len(), want.len());
+            let first = got.iter().zip(&want).position(|(a, b)| a != b);
+            assert_eq!(first, None, "first difference at token {first:?}");
+            // The history left behind is the stream's own.
+            let n = e.position();
+            let tail: Vec<u8> = e
+                .tokens_before(n, 3 * len)
+                .iter()
+                .map(|t| t.0 as u8)
+                .collect();
+            assert_eq!(tail, want[want.len() - 3 * len..]);
+        }
+    }
+
+    #[test]
+    fn checked_runs_find_the_first_divergence_on_either_side_and_the_reference_end() {
+        let len = PARALLEL_MIN_ROW + 53;
+        let p = predictor_at(15, vec![len - 1, len, len + 1], 2, 31);
+        let prompt: Vec<u32> = (0..len).map(|i| (i * 5 % 15) as u32).collect();
+        let rows = 300;
+        let want = token_stream(&p, &prompt, rows * len);
+        // (row, column) of a planted difference: left of the split, right of it, the first
+        // token, the last cell; or none with the reference ending at row 250.
+        let cases = [
+            Some((40, 17)),
+            Some((41, len - 300)),
+            Some((130, 0)),
+            Some((200, len - 1)),
+            None,
+        ];
+        for plant in cases {
+            let mut reference = want.clone();
+            if let Some((r, c)) = plant {
+                reference[r * len + c] ^= 1;
+            }
+            let end = if plant.is_none() { 250 } else { rows };
+            let source = |reference: Vec<u8>| {
+                let mut row = 0;
+                move |buf: &mut [u8]| {
+                    if row == end {
+                        return false;
+                    }
+                    buf.copy_from_slice(&reference[row * len..(row + 1) * len]);
+                    row += 1;
+                    true
+                }
+            };
+            for threads in [1, 2] {
+                let mut e = RowExecutor::new(p.clone(), len, threads).unwrap();
+                for &t in &prompt {
+                    e.feed(TokenId(t));
+                }
+                let (mut a, mut b) = (source(reference.clone()), source(reference.clone()));
+                let got = e.run_checked(rows as u64, &mut a, &mut b).unwrap();
+                let expect = match plant {
+                    Some((r, c)) => Checked {
+                        rows: r as u64 + 1,
+                        divergence: Some((c, reference[r * len + c])),
+                    },
+                    None => Checked {
+                        rows: 250,
+                        divergence: None,
+                    },
+                };
+                assert_eq!(got, expect, "plant {plant:?}, {threads} threads");
+                assert_eq!(e.position(), (prompt.len() as u64) + got.rows * len as u64);
+                // What the executor keeps is the predictor's own stream up to there.
+                let n = got.rows as usize * len;
+                let kept: Vec<u8> = e
+                    .tokens_before(e.position(), len)
+                    .iter()
+                    .map(|t| t.0 as u8)
+                    .collect();
+                assert_eq!(kept, want[n - len..n]);
             }
         }
     }
