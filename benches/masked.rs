@@ -22,7 +22,7 @@
 //! (default: all cores). `MASKED_BENCH_QUICK=1` prints the tables only.
 
 use arsim::nn::masked::{block_mask, MaskedLinear, MaskedShape};
-use arsim::nn::{AdamW, ArModel, Architecture, ModelConfig};
+use arsim::nn::{AdamW, ArModel, Architecture, ModelConfig, Recipe};
 use candle_core::{Device, Tensor, Var};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
@@ -289,9 +289,10 @@ fn training_step(case: &Case) -> impl FnMut() {
         layers: 0,
         heads: 0,
     };
-    let model = ArModel::new(config, 0, &dev).unwrap();
-    let vars: Vec<Var> = model.named_vars().into_iter().map(|(_, v)| v).collect();
-    let mut opt = AdamW::new(&vars, 1e-3, 0.01).unwrap();
+    // The paper's recipe: its initialisation, its decay groups, its clipping to norm 1.0 (the
+    // optimizer `benches/baseline/torch_linearlm.py` runs on the PyTorch side).
+    let model = ArModel::new_with(config, 0, Recipe::Paper, &dev).unwrap();
+    let mut opt = AdamW::for_model(&model, 1e-3, 0.1, Recipe::Paper).unwrap();
     let tokens: Vec<u32> = (0..case.batch * (case.positions + 1))
         .map(|i| ((i * 7919) % case.vocab) as u32)
         .collect();
@@ -307,8 +308,7 @@ fn training_step(case: &Case) -> impl FnMut() {
         .contiguous()
         .unwrap();
     move || {
-        let loss = model.loss(&inputs, &targets).unwrap();
-        opt.backward_step(&loss, 1e-3).unwrap();
+        arsim::nn::train_step(&model, &mut opt, &inputs, &targets, 1e-3).unwrap();
     }
 }
 
@@ -441,7 +441,46 @@ fn report_each_thread_count() {
     }
 }
 
+/// `MASKED_BENCH_TRAIN=N`: `N` timed training steps per case (after two untimed ones), one
+/// JSON line per case with every step's CPU and wall seconds, for
+/// `benches/baseline/torch_linearlm.py`; `MASKED_BENCH_CASE` picks one case by name.
+fn train_steps_json(steps: usize) {
+    arsim::nn::keep_freed_memory();
+    let only = std::env::var("MASKED_BENCH_CASE").ok();
+    for case in CASES
+        .iter()
+        .filter(|c| only.as_deref().is_none_or(|n| n == c.name))
+    {
+        let mut step = training_step(case);
+        step();
+        step();
+        let times: Vec<Timing> = (0..steps).map(|_| time_once(&mut step)).collect();
+        let list = |f: fn(&Timing) -> f64| {
+            times
+                .iter()
+                .map(|t| format!("{:.6}", f(t)))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        println!(
+            "{{\"case\":\"{}\",\"batch\":{},\"positions\":{},\"threads\":{},\"cpu_s\":[{}],\"wall_s\":[{}]}}",
+            case.name,
+            case.batch,
+            case.positions,
+            threads(),
+            list(|t| t.cpu),
+            list(|t| t.wall)
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
+    if let Some(steps) = std::env::var("MASKED_BENCH_TRAIN")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        return train_steps_json(steps);
+    }
     report_each_thread_count();
     if std::env::var_os("MASKED_BENCH_QUICK").is_some() {
         return;

@@ -30,11 +30,11 @@ use candle_core::{
 
 /// A strided read-only view of an `rows × cols` f32 matrix inside a storage slice.
 #[derive(Clone, Copy)]
-struct View<'a> {
+pub(crate) struct View<'a> {
     data: &'a [f32],
     offset: usize,
-    rows: usize,
-    cols: usize,
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
     /// Stride between rows, then between columns, in elements.
     rs: usize,
     cs: usize,
@@ -61,8 +61,20 @@ impl<'a> View<'a> {
         Ok(v)
     }
 
+    /// A row-major `rows × cols` matrix filling `data` from its start.
+    pub(crate) fn matrix(data: &'a [f32], rows: usize, cols: usize) -> View<'a> {
+        View {
+            data,
+            offset: 0,
+            rows,
+            cols,
+            rs: cols,
+            cs: 1,
+        }
+    }
+
     /// Columns `c0..c0 + cols` of this view.
-    fn columns(self, c0: usize, cols: usize) -> View<'a> {
+    pub(crate) fn columns(self, c0: usize, cols: usize) -> View<'a> {
         View {
             offset: self.offset + c0 * self.cs,
             cols,
@@ -71,7 +83,7 @@ impl<'a> View<'a> {
     }
 
     /// The transposed view (no copy).
-    fn t(self) -> View<'a> {
+    pub(crate) fn t(self) -> View<'a> {
         View {
             rows: self.cols,
             cols: self.rows,
@@ -111,13 +123,13 @@ fn parallelism(flops: usize) -> gemm::Parallelism {
 /// A row-major f32 buffer that the products fill before it is read: its memory is not zeroed
 /// first (a weight gradient is tens of megabytes, and every product with `accumulate` false
 /// writes each element of its block).
-struct Output {
+pub(crate) struct Output {
     data: Vec<f32>,
     len: usize,
 }
 
 impl Output {
-    fn new(len: usize) -> Output {
+    pub(crate) fn new(len: usize) -> Output {
         Output {
             data: Vec::with_capacity(len),
             len,
@@ -126,7 +138,7 @@ impl Output {
 
     /// The buffer, once every element has been written (the caller's promise, kept by the
     /// product sequences below: each covers every column with a non-accumulating write first).
-    fn finish(mut self) -> Vec<f32> {
+    pub(crate) fn finish(mut self) -> Vec<f32> {
         // SAFETY: capacity is `len` and every element was written through `matmul` (see the
         // callers); f32 has no invalid bit patterns once written.
         unsafe { self.data.set_len(self.len) };
@@ -135,7 +147,7 @@ impl Output {
 }
 
 /// `dst[offset + r·dst_rs + c] (=|+=) (lhs · rhs)[r][c]`.
-fn matmul(
+pub(crate) fn matmul(
     dst: &mut Output,
     dst_offset: usize,
     dst_rs: usize,
@@ -203,7 +215,7 @@ fn matmul(
 
 /// Zeroes the masked entries of a chunk's `n·d × n·h` diagonal square (row-major, row stride
 /// `n·h`): entry `(i·d + a, j·h + b)` is kept when input position `i ≤` output position `j`.
-fn apply_mask(square: &mut [f32], n: usize, d: usize, h: usize) {
+pub(crate) fn apply_mask(square: &mut [f32], n: usize, d: usize, h: usize) {
     for r in 0..n * d {
         let i = r / d;
         // Columns of output positions `< i` are masked.
@@ -212,7 +224,7 @@ fn apply_mask(square: &mut [f32], n: usize, d: usize, h: usize) {
 }
 
 /// A copy of a diagonal square with its mask applied.
-fn masked_copy(dk: View<'_>, n: usize, d: usize, h: usize) -> Vec<f32> {
+pub(crate) fn masked_copy(dk: View<'_>, n: usize, d: usize, h: usize) -> Vec<f32> {
     let mut out = vec![0f32; n * d * n * h];
     for r in 0..dk.rows {
         for c in 0..dk.cols {
