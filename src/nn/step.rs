@@ -22,7 +22,7 @@
 //! candle's autograd path.
 
 use super::adamw::AdamW;
-use super::masked::kernel::{apply_mask, masked_copy, matmul, Output, View};
+use super::masked::kernel::{apply_mask, masked_copy, matmul, matmul_strided, Output, View};
 use super::model::{ArModel, Architecture};
 use super::tensor::ReadF32;
 use super::vmath::{dispatch, exp_nonpositive};
@@ -224,7 +224,10 @@ pub fn gradients(
     // The masked layer: per chunk dD_k (masked) and dA_k, and dx through all chunks at once.
     grads.push((bias, column_sums(&dy, t * d), (1, t * d)));
     let gv = View::matrix(&dy, b, t * d);
+    // dx stored by columns ([T·d, B] row-major): the products with the transposed weights
+    // then read the weights in place instead of packing them element by element.
     let mut dx = Output::new(n * d);
+    let by_columns = (1, b);
     for (k, r) in shape.chunks().enumerate() {
         let (s, c) = (r.start, r.len());
         let gk = gv.columns(s * d, c * d);
@@ -236,29 +239,23 @@ pub fn gradients(
         // Columns s·d..e·d of dx are written first by this chunk's diagonal; the columns before
         // them were written by the chunks before.
         let square = View::matrix(&squares[k], c * d, c * d);
-        matmul(&mut dx, s * d, t * d, false, gk, square.t())?;
+        matmul_strided(&mut dx, s * d * b, by_columns, false, gk, square.t())?;
         if let (Some(a), Some(a_s)) = (&below[k], below_s[k]) {
             let mut da = Output::new(s * d * c * d);
             matmul(&mut da, 0, c * d, false, xv.columns(0, s * d).t(), gk)?;
             grads.push((a, da.finish(), (s * d, c * d)));
-            matmul(
-                &mut dx,
-                0,
-                t * d,
-                true,
-                gk,
-                View::matrix(a_s, s * d, c * d).t(),
-            )?;
+            let a = View::matrix(a_s, s * d, c * d);
+            matmul_strided(&mut dx, 0, by_columns, true, gk, a.t())?;
         }
     }
     let dx = dx.finish();
-    // The embedding: each position's gradient added to its token's row.
+    // The embedding: each position's gradient added to its token's row, in position order.
     let mut de = vec![0f32; v * d];
-    for (&k, g) in tokens.iter().zip(dx.chunks_exact(d)) {
-        de[k as usize * d..][..d]
-            .iter_mut()
-            .zip(g)
-            .for_each(|(a, &g)| *a += g);
+    for (i, &k) in tokens.iter().enumerate() {
+        let (row, col) = (i / t, (i % t) * d);
+        for (a, e) in de[k as usize * d..][..d].iter_mut().enumerate() {
+            *e += dx[(col + a) * b + row];
+        }
     }
     grads.push((embedding, de, (v, d)));
 

@@ -155,6 +155,22 @@ pub(crate) fn matmul(
     lhs: View<'_>,
     rhs: View<'_>,
 ) -> Result<()> {
+    matmul_strided(dst, dst_offset, (dst_rs, 1), accumulate, lhs, rhs)
+}
+
+/// `dst[offset + r·rs + c·cs] (=|+=) (lhs · rhs)[r][c]`, for a destination stored by rows
+/// (`cs` 1) or by columns (`rs` 1). `gemm` packs an operand element by element when its rows
+/// are not contiguous, so a product whose right operand is a transposed weight matrix costs
+/// less written into a destination stored by columns (`gemm` then reads the weights as they
+/// lie).
+pub(crate) fn matmul_strided(
+    dst: &mut Output,
+    dst_offset: usize,
+    (dst_rs, dst_cs): (usize, usize),
+    accumulate: bool,
+    lhs: View<'_>,
+    rhs: View<'_>,
+) -> Result<()> {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
     if rhs.rows != k {
         return Err(Error::Msg(format!(
@@ -167,7 +183,11 @@ pub(crate) fn matmul(
     if m == 0 || n == 0 {
         return Ok(());
     }
-    if dst_offset + (m - 1) * dst_rs + n > dst.len || (m > 1 && dst_rs < n) {
+    // The block's elements are distinct: rows of n contiguous elements that do not overlap, or
+    // columns of m.
+    let distinct =
+        (dst_cs == 1 && (m == 1 || dst_rs >= n)) || (dst_rs == 1 && (n == 1 || dst_cs >= m));
+    if dst_offset + (m - 1) * dst_rs + (n - 1) * dst_cs >= dst.len || !distinct {
         return Err(Error::Msg(format!(
             "masked kernel: {m}×{n} result does not fit its destination"
         )));
@@ -176,8 +196,10 @@ pub(crate) fn matmul(
     if k == 0 {
         if !accumulate {
             for r in 0..m {
-                // SAFETY: in bounds (checked above); writes only.
-                unsafe { std::ptr::write_bytes(out.add(dst_offset + r * dst_rs), 0, n) };
+                for c in 0..n {
+                    // SAFETY: in bounds (checked above); writes only.
+                    unsafe { out.add(dst_offset + r * dst_rs + c * dst_cs).write(0.0) };
+                }
             }
         }
         return Ok(());
@@ -193,7 +215,7 @@ pub(crate) fn matmul(
             n,
             k,
             out.add(dst_offset),
-            1,
+            dst_cs as isize,
             dst_rs as isize,
             accumulate,
             lhs.data.as_ptr().add(lhs.offset),
