@@ -146,13 +146,15 @@ pub(crate) fn sum_of_squares(g: &Tensor) -> Result<f64> {
     Ok(f64::from(g.sqr()?.sum_all()?.to_scalar::<f32>()?))
 }
 
-/// `Σ x²` in 16 f32 lanes per block of 4,096, the blocks summed in f64.
+/// `Σ x²` in 64 f32 lanes (four vectors' worth, so that the additions of one lane do not wait
+/// for each other) per block of 4,096, the blocks summed in f64.
 fn squares(x: &[f32]) -> f64 {
     #[inline(always)]
     fn block_body(x: &[f32], out: &mut f32) {
-        let mut lanes = [0f32; 16];
-        let mut blocks = x.chunks_exact(16);
+        let mut lanes = [0f32; 64];
+        let mut blocks = x.chunks_exact(64);
         for b in &mut blocks {
+            let b: &[f32; 64] = b.try_into().expect("chunks of 64");
             for (l, &v) in lanes.iter_mut().zip(b) {
                 *l += v * v;
             }
@@ -218,6 +220,27 @@ pub(crate) fn adamw_update(
 mod tests {
     use super::*;
     use candle_core::Device;
+
+    /// The one-pass sum of squares against candle's `sqr` then `sum_all`, on a length that
+    /// leaves a partial block of 4,096 and a partial row of 64 lanes, and on a strided tensor
+    /// (candle's path).
+    #[test]
+    fn sum_of_squares_equals_candles() {
+        let dev = Device::Cpu;
+        let g = Tensor::randn(0f32, 1.0, (3, 4099), &dev).unwrap();
+        let want = f64::from(
+            g.sqr()
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap(),
+        );
+        let got = sum_of_squares(&g).unwrap();
+        assert!((got - want).abs() < 1e-5 * want, "{got} against {want}");
+        let t = g.t().unwrap();
+        assert!((sum_of_squares(&t).unwrap() - want).abs() < 1e-5 * want);
+    }
 
     /// The fused update against the same formula in candle's tensor arithmetic, over a few
     /// steps (moments carried), with weight decay and a clipping factor.
