@@ -8,8 +8,11 @@
 //!   operations ([`MaskedLinear::forward_candle`], the previous implementation) and the paper's
 //!   dense masked product `x · (W ⊙ M)`, forward alone and forward + backward, on 1 and 2
 //!   threads. All three agree before anything is timed.
+//! - **Model**: the whole model's forward and backward passes as the training step runs them
+//!   (`nn::step::gradients`, hand-written, no autograd), against the peak.
 //! - **Training step**: a whole step of the model (embedding, masked layer, head, softmax
-//!   cross-entropy, backward, AdamW), as tokens per second.
+//!   cross-entropy, backward, AdamW; `nn::train_step` with the paper's recipe), as tokens per
+//!   second.
 //!
 //! GFLOP/s count the useful multiply-adds only, `2·B·d·h·T(T+1)/2` per product (forward;
 //! forward + backward is three such products: `y`, `dx` and `dW`), not the masked entries the
@@ -19,10 +22,12 @@
 //!
 //! `cargo bench --bench masked`: the table for 1 and for 2 threads (each in a child process,
 //! since candle sizes its thread pools once), then criterion's rows at `RAYON_NUM_THREADS`
-//! (default: all cores). `MASKED_BENCH_QUICK=1` prints the tables only.
+//! (default: all cores). `MASKED_BENCH_QUICK=1` prints the tables only; `MASKED_BENCH_TRAIN=N`
+//! times `N` training steps per case and prints them as JSON (for
+//! `benches/baseline/torch_linearlm.py`, which compares them with the paper's PyTorch code).
 
 use arsim::nn::masked::{block_mask, MaskedLinear, MaskedShape};
-use arsim::nn::{AdamW, ArModel, Architecture, ModelConfig};
+use arsim::nn::{AdamW, ArModel, Architecture, ModelConfig, Recipe};
 use candle_core::{Device, Tensor, Var};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
@@ -277,8 +282,9 @@ enum Path {
     Dense,
 }
 
-/// A model of the case's shape, a fixed batch and its optimizer: one training step.
-fn training_step(case: &Case) -> impl FnMut() {
+/// A model of the case's shape with the paper's recipe, its optimizer, and a fixed batch
+/// (inputs, targets).
+fn training_setup(case: &Case) -> (ArModel, AdamW, Tensor, Tensor) {
     let dev = Device::Cpu;
     let config = ModelConfig {
         architecture: case.architecture,
@@ -289,26 +295,28 @@ fn training_step(case: &Case) -> impl FnMut() {
         layers: 0,
         heads: 0,
     };
-    let model = ArModel::new(config, 0, &dev).unwrap();
-    let vars: Vec<Var> = model.named_vars().into_iter().map(|(_, v)| v).collect();
-    let mut opt = AdamW::new(&vars, 1e-3, 0.01).unwrap();
+    // The paper's recipe: its initialisation, its decay groups, its clipping to norm 1.0 (the
+    // optimizer `benches/baseline/torch_linearlm.py` runs on the PyTorch side).
+    let model = ArModel::new_with(config, 0, Recipe::Paper, &dev).unwrap();
+    let opt = AdamW::for_model(&model, 1e-3, 0.1, Recipe::Paper).unwrap();
     let tokens: Vec<u32> = (0..case.batch * (case.positions + 1))
         .map(|i| ((i * 7919) % case.vocab) as u32)
         .collect();
     let all = Tensor::from_vec(tokens, (case.batch, case.positions + 1), &dev).unwrap();
-    let inputs = all
-        .narrow(1, 0, case.positions)
-        .unwrap()
-        .contiguous()
-        .unwrap();
-    let targets = all
-        .narrow(1, 1, case.positions)
-        .unwrap()
-        .contiguous()
-        .unwrap();
+    let window = |from| {
+        all.narrow(1, from, case.positions)
+            .unwrap()
+            .contiguous()
+            .unwrap()
+    };
+    (model, opt, window(0), window(1))
+}
+
+/// One training step of the case (`nn::train_step`, what `nn::train` runs per step).
+fn training_step(case: &Case) -> impl FnMut() {
+    let (model, mut opt, inputs, targets) = training_setup(case);
     move || {
-        let loss = model.loss(&inputs, &targets).unwrap();
-        opt.backward_step(&loss, 1e-3).unwrap();
+        arsim::nn::train_step(&model, &mut opt, &inputs, &targets, 1e-3).unwrap();
     }
 }
 
@@ -401,8 +409,30 @@ fn report() {
             "",
             accumulate.cpu * 1e3
         );
-        let t = median_seconds(training_step(case));
+        // The whole model's forward and backward passes as the training step runs them
+        // (`nn::step::gradients`: no optimizer), against the peak: the useful FLOP are
+        // `ModelConfig::training_flops_per_token` per token (the masked layer's live weights
+        // and the per-position layers, three products each).
         let tokens = (case.batch * case.positions) as f64;
+        let (model, _, inputs, targets) = training_setup(case);
+        let flops = model.config().training_flops_per_token() * tokens;
+        let t = median_seconds(|| {
+            black_box(arsim::nn::step::gradients(&model, &inputs, &targets).unwrap());
+        });
+        let (g, gc) = (flops / t.wall / 1e9, flops / t.cpu / 1e9);
+        println!(
+            "{:<15} {:>3} {:<18} {:>8.2}ms {:>9.1} {:>7.1}% | {:>8.2}ms {:>9.1} {:>7.1}%  (whole model, hand-written step)",
+            case.name,
+            threads,
+            "fwd+bwd/model",
+            t.wall * 1e3,
+            g,
+            100.0 * g / peak,
+            t.cpu * 1e3,
+            gc,
+            100.0 * gc / peak_cpu
+        );
+        let t = median_seconds(training_step(case));
         println!(
             "{:<15} {:>3} {:<18} {:>8.2}ms {:>9.0} tokens/s | {:>8.2}ms {:>9.0} tokens per CPU second (whole step: model + AdamW)",
             case.name,
@@ -441,7 +471,46 @@ fn report_each_thread_count() {
     }
 }
 
+/// `MASKED_BENCH_TRAIN=N`: `N` timed training steps per case (after two untimed ones), one
+/// JSON line per case with every step's CPU and wall seconds, for
+/// `benches/baseline/torch_linearlm.py`; `MASKED_BENCH_CASE` picks one case by name.
+fn train_steps_json(steps: usize) {
+    arsim::nn::keep_freed_memory();
+    let only = std::env::var("MASKED_BENCH_CASE").ok();
+    for case in CASES
+        .iter()
+        .filter(|c| only.as_deref().is_none_or(|n| n == c.name))
+    {
+        let mut step = training_step(case);
+        step();
+        step();
+        let times: Vec<Timing> = (0..steps).map(|_| time_once(&mut step)).collect();
+        let list = |f: fn(&Timing) -> f64| {
+            times
+                .iter()
+                .map(|t| format!("{:.6}", f(t)))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        println!(
+            "{{\"case\":\"{}\",\"batch\":{},\"positions\":{},\"threads\":{},\"cpu_s\":[{}],\"wall_s\":[{}]}}",
+            case.name,
+            case.batch,
+            case.positions,
+            threads(),
+            list(|t| t.cpu),
+            list(|t| t.wall)
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
+    if let Some(steps) = std::env::var("MASKED_BENCH_TRAIN")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        return train_steps_json(steps);
+    }
     report_each_thread_count();
     if std::env::var_os("MASKED_BENCH_QUICK").is_some() {
         return;

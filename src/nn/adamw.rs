@@ -4,6 +4,7 @@
 
 use super::model::ArModel;
 use super::recipe::Recipe;
+use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 
 /// AdamW (Loshchilov & Hutter) with decoupled weight decay, its moments exposed so that
@@ -87,7 +88,13 @@ impl AdamW {
 
     /// One update at learning rate `lr` from the gradients of `loss`.
     pub fn backward_step(&mut self, loss: &Tensor, lr: f64) -> candle_core::Result<()> {
-        let grads = loss.backward()?;
+        self.update(&loss.backward()?, lr)
+    }
+
+    /// One update at learning rate `lr` from `grads` (by parameter; a parameter without one
+    /// is left as it is), whether candle's autograd or the hand-written training step
+    /// (`nn::step`) computed them.
+    pub fn update(&mut self, grads: &GradStore, lr: f64) -> candle_core::Result<()> {
         self.step += 1;
         let t = self.step as i32;
         let c1 = 1.0 - self.beta1.powi(t);
@@ -97,7 +104,7 @@ impl AdamW {
         let mut squares = 0f64;
         for ((p, _, _), &trained) in self.state.iter().zip(&self.trained) {
             if let (true, Some(g)) = (trained, grads.get(p.as_tensor())) {
-                squares += f64::from(g.sqr()?.sum_all()?.to_scalar::<f32>()?);
+                squares += super::fused::sum_of_squares(g)?;
             }
         }
         self.last_grad_norm = squares.sqrt();
@@ -112,18 +119,19 @@ impl AdamW {
             let Some(g) = grads.get(p.as_tensor()) else {
                 continue;
             };
-            let g = if scale < 1.0 { (g * scale)? } else { g.clone() };
-            let g = &g;
             let decay = if self.decay[k] {
                 self.weight_decay
             } else {
                 0.0
             };
-            // In place, three passes (src/nn/fused.rs); the general path below otherwise.
+            // In place, one pass with the clipping folded in (src/nn/fused.rs); the general
+            // path below otherwise.
             let hyper = (self.beta1, self.beta2, self.eps);
-            if super::fused::adamw_update(p, m, v, g, hyper, (lr, decay), (c1, c2))? {
+            if super::fused::adamw_update(p, m, v, g, scale, hyper, (lr, decay), (c1, c2))? {
                 continue;
             }
+            let g = if scale < 1.0 { (g * scale)? } else { g.clone() };
+            let g = &g;
             let m_new = ((m.as_tensor() * self.beta1)? + (g * (1.0 - self.beta1))?)?;
             let v_new = ((v.as_tensor() * self.beta2)? + (g.sqr()? * (1.0 - self.beta2))?)?;
             let update = ((&m_new / c1)? / ((&v_new / c2)?.sqrt()? + self.eps)?)?;

@@ -1,21 +1,28 @@
-//! AdamW's update as three in-place passes over each parameter's memory, instead of the
-//! fifteen or so tensor operations (each a fresh allocation and a pass over the parameter's
-//! size) that candle's element-wise arithmetic takes. For the paper's models the parameters
-//! are tens of megabytes (the masked layer), so the update is memory-bound and its cost is the
-//! number of passes: a training step of the multiplication MLP spent more time in AdamW than in
-//! the masked layer's forward and backward passes together.
+//! AdamW's update as one in-place pass over each parameter's memory, instead of the fifteen
+//! or so tensor operations (each a fresh allocation and a pass over the parameter's size) that
+//! candle's element-wise arithmetic takes. For the paper's models the parameters are tens of
+//! megabytes (the masked layer), so the update is memory-bound and its cost is the number of
+//! passes: a training step of the multiplication MLP once spent more time in AdamW than in the
+//! masked layer's forward and backward passes together. One pass reads the gradient, the
+//! parameter and both moments and writes the last three (seven parameter-sized transfers,
+//! against ten for three separate passes and two more for scaling a clipped gradient first).
 //!
-//! The passes compute exactly [`super::AdamW`]'s formula in f32 (the constants rounded to f32
-//! once, as candle's `tensor * f64` does):
+//! The pass computes exactly [`super::AdamW`]'s formula in f32 (the constants rounded to f32
+//! once, as candle's `tensor * f64` does), with the clipping factor `s` (1 when not clipping):
 //!
 //! ```text
+//! g ← s·g
 //! m ← β1·m + (1−β1)·g
 //! v ← β2·v + (1−β2)·g²
 //! p ← p·(1 − lr·wd) − lr · (m/c1) / (√(v/c2) + ε)
 //! ```
+//!
+//! candle lends one tensor's storage mutably per in-place op, so the pass nests three of them
+//! (parameter, first moment, second moment), each holding the outer ones' slices.
 
-use super::tensor::contiguous_f32;
-use candle_core::{CpuStorage, InplaceOp2, InplaceOp3, Layout, Result, Tensor, Var};
+use super::tensor::ReadF32;
+use candle_core::{CpuStorage, InplaceOp1, Layout, Result, Tensor, Var};
+use std::cell::RefCell;
 
 fn contiguous_f32_mut<'a>(s: &'a mut CpuStorage, l: &Layout, what: &str) -> Result<&'a mut [f32]> {
     match (s, l.contiguous_offsets()) {
@@ -24,47 +31,12 @@ fn contiguous_f32_mut<'a>(s: &'a mut CpuStorage, l: &Layout, what: &str) -> Resu
     }
 }
 
-/// `dst ← decay·dst + (1−decay)·f(g)` with `f` the identity or the square.
-struct Moment {
-    decay: f32,
-    square: bool,
-}
-
-impl InplaceOp2 for Moment {
-    fn name(&self) -> &'static str {
-        "adamw-moment"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &mut CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<()> {
-        let m = contiguous_f32_mut(s1, l1, "moment")?;
-        let g = contiguous_f32(s2, l2, "fused AdamW", "gradient")?;
-        if m.len() != g.len() {
-            candle_core::bail!(
-                "fused AdamW: moment of {} for a gradient of {}",
-                m.len(),
-                g.len()
-            );
-        }
-        let (a, b) = (self.decay, 1.0 - self.decay);
-        if self.square {
-            m.iter_mut()
-                .zip(g)
-                .for_each(|(m, &g)| *m = *m * a + g * g * b);
-        } else {
-            m.iter_mut().zip(g).for_each(|(m, &g)| *m = *m * a + g * b);
-        }
-        Ok(())
-    }
-}
-
-/// `p ← p·keep − lr·(m/c1)/(√(v/c2)+ε)`.
-struct Step {
+/// The update's constants, in f32.
+#[derive(Clone, Copy)]
+struct Constants {
+    scale: f32,
+    b1: f32,
+    b2: f32,
     keep: f32,
     lr: f32,
     c1: f32,
@@ -72,42 +44,146 @@ struct Step {
     eps: f32,
 }
 
-impl InplaceOp3 for Step {
+/// The outermost op: lends the parameter, then runs [`WithMoment`] on the first moment.
+struct WithParameter<'a> {
+    m: &'a Tensor,
+    v: &'a Tensor,
+    g: &'a [f32],
+    k: Constants,
+}
+
+/// Lends the first moment, then runs [`Pass`] on the second.
+struct WithMoment<'a, 'p> {
+    p: RefCell<&'p mut [f32]>,
+    v: &'a Tensor,
+    g: &'a [f32],
+    k: Constants,
+}
+
+/// The pass itself, on the second moment with the other two lent.
+struct Pass<'a, 'p> {
+    p: RefCell<&'p mut [f32]>,
+    m: RefCell<&'p mut [f32]>,
+    g: &'a [f32],
+    k: Constants,
+}
+
+impl InplaceOp1 for WithParameter<'_> {
     fn name(&self) -> &'static str {
-        "adamw-step"
+        "adamw"
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &mut CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<()> {
-        let p = contiguous_f32_mut(s1, l1, "parameter")?;
-        let m = contiguous_f32(s2, l2, "fused AdamW", "first moment")?;
-        let v = contiguous_f32(s3, l3, "fused AdamW", "second moment")?;
-        if p.len() != m.len() || p.len() != v.len() {
-            candle_core::bail!("fused AdamW: parameter, moments of different sizes");
+    fn cpu_fwd(&self, s: &mut CpuStorage, l: &Layout) -> Result<()> {
+        let p = contiguous_f32_mut(s, l, "parameter")?;
+        self.m.inplace_op1(&WithMoment {
+            p: RefCell::new(p),
+            v: self.v,
+            g: self.g,
+            k: self.k,
+        })
+    }
+}
+
+impl InplaceOp1 for WithMoment<'_, '_> {
+    fn name(&self) -> &'static str {
+        "adamw"
+    }
+
+    fn cpu_fwd(&self, s: &mut CpuStorage, l: &Layout) -> Result<()> {
+        let m = contiguous_f32_mut(s, l, "first moment")?;
+        let mut p = self.p.borrow_mut();
+        self.v.inplace_op1(&Pass {
+            p: RefCell::new(&mut p[..]),
+            m: RefCell::new(m),
+            g: self.g,
+            k: self.k,
+        })
+    }
+}
+
+impl InplaceOp1 for Pass<'_, '_> {
+    fn name(&self) -> &'static str {
+        "adamw"
+    }
+
+    fn cpu_fwd(&self, s: &mut CpuStorage, l: &Layout) -> Result<()> {
+        let v = contiguous_f32_mut(s, l, "second moment")?;
+        let (mut p, mut m) = (self.p.borrow_mut(), self.m.borrow_mut());
+        let (p, m, g, k) = (&mut p[..], &mut m[..], self.g, self.k);
+        if p.len() != g.len() || m.len() != g.len() || v.len() != g.len() {
+            candle_core::bail!(
+                "fused AdamW: parameter, moments and gradient of sizes {}, {}, {}, {}",
+                p.len(),
+                m.len(),
+                v.len(),
+                g.len()
+            );
         }
-        for ((p, &m), &v) in p.iter_mut().zip(m).zip(v) {
-            let update = (m / self.c1) / ((v / self.c2).sqrt() + self.eps);
-            *p = *p * self.keep - update * self.lr;
-        }
+        update(p, m, v, g, k);
         Ok(())
     }
 }
 
-/// One AdamW update of `p` (moments `m`, `v`) from gradient `g`, in place; `false` when the
-/// tensors are not f32 on the CPU (the caller then takes candle's general path).
+#[inline(always)]
+fn update_body(p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], k: Constants) {
+    let (a1, b1, a2, b2) = (k.b1, 1.0 - k.b1, k.b2, 1.0 - k.b2);
+    for (((p, m), v), &g) in p.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
+        let g = g * k.scale;
+        *m = *m * a1 + g * b1;
+        *v = *v * a2 + g * g * b2;
+        let step = (*m / k.c1) / ((*v / k.c2).sqrt() + k.eps);
+        *p = *p * k.keep - step * k.lr;
+    }
+}
+super::vmath::dispatch!(update, update_body, (p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], k: Constants));
+
+/// `Σ g²` of a gradient in f64, one pass over its memory when it is a contiguous f32 tensor
+/// on the CPU (candle's `sqr` then `sum_all` otherwise).
+pub(crate) fn sum_of_squares(g: &Tensor) -> Result<f64> {
+    if let Some(read) = ReadF32::of(g) {
+        return Ok(squares(read.slice()));
+    }
+    Ok(f64::from(g.sqr()?.sum_all()?.to_scalar::<f32>()?))
+}
+
+/// `Σ x²` in 64 f32 lanes (four vectors' worth, so that the additions of one lane do not wait
+/// for each other) per block of 4,096, the blocks summed in f64.
+fn squares(x: &[f32]) -> f64 {
+    #[inline(always)]
+    fn block_body(x: &[f32], out: &mut f32) {
+        let mut lanes = [0f32; 64];
+        let mut blocks = x.chunks_exact(64);
+        for b in &mut blocks {
+            let b: &[f32; 64] = b.try_into().expect("chunks of 64");
+            for (l, &v) in lanes.iter_mut().zip(b) {
+                *l += v * v;
+            }
+        }
+        for &v in blocks.remainder() {
+            lanes[0] += v * v;
+        }
+        *out = lanes.iter().sum();
+    }
+    super::vmath::dispatch!(block, block_body, (x: &[f32], out: &mut f32));
+    x.chunks(4096)
+        .map(|c| {
+            let mut s = 0f32;
+            block(c, &mut s);
+            f64::from(s)
+        })
+        .sum()
+}
+
+/// One AdamW update of `p` (moments `m`, `v`) from gradient `g` times `scale`, in place;
+/// `false` when the tensors are not contiguous f32 on the CPU (the caller then takes candle's
+/// general path).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn adamw_update(
     p: &Var,
     m: &Var,
     v: &Var,
     g: &Tensor,
+    scale: f64,
     (beta1, beta2, eps): (f64, f64, f64),
     (lr, weight_decay): (f64, f64),
     (c1, c2): (f64, f64),
@@ -119,31 +195,24 @@ pub(crate) fn adamw_update(
         return Ok(false);
     }
     let g = g.contiguous()?;
-    m.as_tensor().inplace_op2(
-        &g,
-        &Moment {
-            decay: beta1 as f32,
-            square: false,
-        },
-    )?;
-    v.as_tensor().inplace_op2(
-        &g,
-        &Moment {
-            decay: beta2 as f32,
-            square: true,
-        },
-    )?;
-    p.as_tensor().inplace_op3(
-        m.as_tensor(),
-        v.as_tensor(),
-        &Step {
+    let Some(read) = ReadF32::of(&g) else {
+        return Ok(false);
+    };
+    p.as_tensor().inplace_op1(&WithParameter {
+        m: m.as_tensor(),
+        v: v.as_tensor(),
+        g: read.slice(),
+        k: Constants {
+            scale: scale as f32,
+            b1: beta1 as f32,
+            b2: beta2 as f32,
             keep: (1.0 - lr * weight_decay) as f32,
             lr: lr as f32,
             c1: c1 as f32,
             c2: c2 as f32,
             eps: eps as f32,
         },
-    )?;
+    })?;
     Ok(true)
 }
 
@@ -152,8 +221,29 @@ mod tests {
     use super::*;
     use candle_core::Device;
 
+    /// The one-pass sum of squares against candle's `sqr` then `sum_all`, on a length that
+    /// leaves a partial block of 4,096 and a partial row of 64 lanes, and on a strided tensor
+    /// (candle's path).
+    #[test]
+    fn sum_of_squares_equals_candles() {
+        let dev = Device::Cpu;
+        let g = Tensor::randn(0f32, 1.0, (3, 4099), &dev).unwrap();
+        let want = f64::from(
+            g.sqr()
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap(),
+        );
+        let got = sum_of_squares(&g).unwrap();
+        assert!((got - want).abs() < 1e-5 * want, "{got} against {want}");
+        let t = g.t().unwrap();
+        assert!((sum_of_squares(&t).unwrap() - want).abs() < 1e-5 * want);
+    }
+
     /// The fused update against the same formula in candle's tensor arithmetic, over a few
-    /// steps (moments carried), with weight decay.
+    /// steps (moments carried), with weight decay and a clipping factor.
     #[test]
     fn fused_update_equals_the_tensor_formula() {
         let dev = Device::Cpu;
@@ -183,11 +273,14 @@ mod tests {
                 &fused[1],
                 &fused[2],
                 &g,
+                0.5,
                 (b1, b2, eps),
                 (lr, wd),
                 (c1, c2)
             )
             .unwrap());
+            // The clipping factor 0.5 applies to the gradient first.
+            let g = (g * 0.5).unwrap();
             m = ((&m * b1).unwrap() + (&g * (1.0 - b1)).unwrap()).unwrap();
             v = ((&v * b2).unwrap() + (g.sqr().unwrap() * (1.0 - b2)).unwrap()).unwrap();
             let update =

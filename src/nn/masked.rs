@@ -29,7 +29,7 @@
 
 use candle_core::{DType, Device, Result, Tensor, Var};
 
-mod kernel;
+pub(crate) mod kernel;
 mod shape;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
@@ -128,6 +128,12 @@ impl MaskedLinear {
             masks,
             bias,
         })
+    }
+
+    /// `A_k` (none for chunk 0), `D_k` and the bias: the parameters the hand-written training
+    /// step (`nn::step`) reads and computes gradients for.
+    pub(crate) fn parts(&self) -> (&[Option<Var>], &[Var], &Var) {
+        (&self.below, &self.diagonal, &self.bias)
     }
 
     /// The layer's shape.

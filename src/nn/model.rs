@@ -467,6 +467,13 @@ impl ArModel {
         &self.config
     }
 
+    /// The embedding, the `d×d` layer (MLP only) and the output layer: what the hand-written
+    /// training step (`nn::step`) reads besides the masked layer.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn parts(&self) -> (&Var, Option<&(Var, Var)>, Option<&(Var, Var)>) {
+        (&self.embedding, self.hidden.as_ref(), self.output.as_ref())
+    }
+
     /// The masked layer (absent for the bigram).
     pub fn masked(&self) -> Option<&MaskedLinear> {
         self.masked.as_ref()

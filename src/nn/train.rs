@@ -249,9 +249,13 @@ pub fn train(
     let end = opts.stop_at.unwrap_or(opts.steps).min(opts.steps);
     for step in start..end {
         let (x, y) = data.batch(step, &device)?;
-        let loss = model.loss(&x, &y)?;
-        opt.backward_step(&loss, opts.lr_at(step))?;
-        let l = f64::from(loss.to_scalar::<f32>()?);
+        let l = f64::from(super::step::train_step(
+            model,
+            opt,
+            &x,
+            &y,
+            opts.lr_at(step),
+        )?);
         if !l.is_finite() {
             return Err(NnError::Diverged { step, loss: l });
         }

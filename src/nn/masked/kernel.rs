@@ -30,11 +30,11 @@ use candle_core::{
 
 /// A strided read-only view of an `rows × cols` f32 matrix inside a storage slice.
 #[derive(Clone, Copy)]
-struct View<'a> {
+pub(crate) struct View<'a> {
     data: &'a [f32],
     offset: usize,
-    rows: usize,
-    cols: usize,
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
     /// Stride between rows, then between columns, in elements.
     rs: usize,
     cs: usize,
@@ -61,8 +61,20 @@ impl<'a> View<'a> {
         Ok(v)
     }
 
+    /// A row-major `rows × cols` matrix filling `data` from its start.
+    pub(crate) fn matrix(data: &'a [f32], rows: usize, cols: usize) -> View<'a> {
+        View {
+            data,
+            offset: 0,
+            rows,
+            cols,
+            rs: cols,
+            cs: 1,
+        }
+    }
+
     /// Columns `c0..c0 + cols` of this view.
-    fn columns(self, c0: usize, cols: usize) -> View<'a> {
+    pub(crate) fn columns(self, c0: usize, cols: usize) -> View<'a> {
         View {
             offset: self.offset + c0 * self.cs,
             cols,
@@ -71,7 +83,7 @@ impl<'a> View<'a> {
     }
 
     /// The transposed view (no copy).
-    fn t(self) -> View<'a> {
+    pub(crate) fn t(self) -> View<'a> {
         View {
             rows: self.cols,
             cols: self.rows,
@@ -111,13 +123,13 @@ fn parallelism(flops: usize) -> gemm::Parallelism {
 /// A row-major f32 buffer that the products fill before it is read: its memory is not zeroed
 /// first (a weight gradient is tens of megabytes, and every product with `accumulate` false
 /// writes each element of its block).
-struct Output {
+pub(crate) struct Output {
     data: Vec<f32>,
     len: usize,
 }
 
 impl Output {
-    fn new(len: usize) -> Output {
+    pub(crate) fn new(len: usize) -> Output {
         Output {
             data: Vec::with_capacity(len),
             len,
@@ -126,7 +138,7 @@ impl Output {
 
     /// The buffer, once every element has been written (the caller's promise, kept by the
     /// product sequences below: each covers every column with a non-accumulating write first).
-    fn finish(mut self) -> Vec<f32> {
+    pub(crate) fn finish(mut self) -> Vec<f32> {
         // SAFETY: capacity is `len` and every element was written through `matmul` (see the
         // callers); f32 has no invalid bit patterns once written.
         unsafe { self.data.set_len(self.len) };
@@ -135,10 +147,26 @@ impl Output {
 }
 
 /// `dst[offset + r·dst_rs + c] (=|+=) (lhs · rhs)[r][c]`.
-fn matmul(
+pub(crate) fn matmul(
     dst: &mut Output,
     dst_offset: usize,
     dst_rs: usize,
+    accumulate: bool,
+    lhs: View<'_>,
+    rhs: View<'_>,
+) -> Result<()> {
+    matmul_strided(dst, dst_offset, (dst_rs, 1), accumulate, lhs, rhs)
+}
+
+/// `dst[offset + r·rs + c·cs] (=|+=) (lhs · rhs)[r][c]`, for a destination stored by rows
+/// (`cs` 1) or by columns (`rs` 1). `gemm` packs an operand element by element when its rows
+/// are not contiguous, so a product whose right operand is a transposed weight matrix costs
+/// less written into a destination stored by columns (`gemm` then reads the weights as they
+/// lie).
+pub(crate) fn matmul_strided(
+    dst: &mut Output,
+    dst_offset: usize,
+    (dst_rs, dst_cs): (usize, usize),
     accumulate: bool,
     lhs: View<'_>,
     rhs: View<'_>,
@@ -155,7 +183,11 @@ fn matmul(
     if m == 0 || n == 0 {
         return Ok(());
     }
-    if dst_offset + (m - 1) * dst_rs + n > dst.len || (m > 1 && dst_rs < n) {
+    // The block's elements are distinct: rows of n contiguous elements that do not overlap, or
+    // columns of m.
+    let distinct =
+        (dst_cs == 1 && (m == 1 || dst_rs >= n)) || (dst_rs == 1 && (n == 1 || dst_cs >= m));
+    if dst_offset + (m - 1) * dst_rs + (n - 1) * dst_cs >= dst.len || !distinct {
         return Err(Error::Msg(format!(
             "masked kernel: {m}×{n} result does not fit its destination"
         )));
@@ -164,8 +196,10 @@ fn matmul(
     if k == 0 {
         if !accumulate {
             for r in 0..m {
-                // SAFETY: in bounds (checked above); writes only.
-                unsafe { std::ptr::write_bytes(out.add(dst_offset + r * dst_rs), 0, n) };
+                for c in 0..n {
+                    // SAFETY: in bounds (checked above); writes only.
+                    unsafe { out.add(dst_offset + r * dst_rs + c * dst_cs).write(0.0) };
+                }
             }
         }
         return Ok(());
@@ -181,7 +215,7 @@ fn matmul(
             n,
             k,
             out.add(dst_offset),
-            1,
+            dst_cs as isize,
             dst_rs as isize,
             accumulate,
             lhs.data.as_ptr().add(lhs.offset),
@@ -203,7 +237,7 @@ fn matmul(
 
 /// Zeroes the masked entries of a chunk's `n·d × n·h` diagonal square (row-major, row stride
 /// `n·h`): entry `(i·d + a, j·h + b)` is kept when input position `i ≤` output position `j`.
-fn apply_mask(square: &mut [f32], n: usize, d: usize, h: usize) {
+pub(crate) fn apply_mask(square: &mut [f32], n: usize, d: usize, h: usize) {
     for r in 0..n * d {
         let i = r / d;
         // Columns of output positions `< i` are masked.
@@ -212,7 +246,7 @@ fn apply_mask(square: &mut [f32], n: usize, d: usize, h: usize) {
 }
 
 /// A copy of a diagonal square with its mask applied.
-fn masked_copy(dk: View<'_>, n: usize, d: usize, h: usize) -> Vec<f32> {
+pub(crate) fn masked_copy(dk: View<'_>, n: usize, d: usize, h: usize) -> Vec<f32> {
     let mut out = vec![0f32; n * d * n * h];
     for r in 0..dk.rows {
         for c in 0..dk.cols {
