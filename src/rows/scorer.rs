@@ -5,8 +5,8 @@
 //!
 //! The packed keys run on one of three compiled paths ([`RowIsa`]), chosen at run time:
 //! - AVX-512 VBMI: 64 positions a step, one `vpermb` (a 64-entry byte table) per lookup;
-//! - AVX2: 32 positions a step, one in-lane `vpshufb` (a 16-entry byte table, broadcast to both
-//!   lanes) per lookup and 16 table entries, so 1 to 4 of them per lookup for up to 63 tokens;
+//! - AVX2: 32 positions a step, one in-lane `vpshufb` per 16-entry chunk of a table (the chunk
+//!   broadcast to both 128-bit lanes): one per lookup up to 15 tokens, four at 63;
 //! - portable Rust: a position at a time, the keys of every output token at once, from tables
 //!   transposed to be indexed by input token first (loops over 16 to 64 bytes that the compiler
 //!   vectorises with the target's baseline vector instructions).
@@ -152,7 +152,9 @@ impl Packed {
                 }
             },
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: as above.
+            // SAFETY: an `Isa::Avx2` is only made where AVX2 was detected at run time
+            // (`RowIsa::resolve`), and `set_isa` built `lanes` for it with `self.chunks`
+            // chunks a table; `score` checked the bounds.
             Isa::Avx2 => unsafe {
                 match (js.len(), self.chunks) {
                     (1, c) => avx2::score_k::<1>(self, c, js, past, first, out),
