@@ -394,11 +394,11 @@ mod avx2 {
         for d in 0..p.vocab {
             let t = tables.add(d * K * C);
             let mut key = _mm256_shuffle_epi8(_mm256_load_si256(t as *const _), idx[0][0]);
-            for o in 0..K {
-                for c in 0..C {
+            for (o, chunks) in idx.iter().enumerate() {
+                for (c, &ix) in chunks.iter().enumerate() {
                     if o + c > 0 {
                         let w = _mm256_load_si256(t.add(o * C + c) as *const _);
-                        key = _mm256_add_epi8(key, _mm256_shuffle_epi8(w, idx[o][c]));
+                        key = _mm256_add_epi8(key, _mm256_shuffle_epi8(w, ix));
                     }
                 }
             }
