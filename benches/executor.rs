@@ -13,7 +13,9 @@
 //! `executor/rows/…`: the row-parallel executor (`arsim::rows`, a whole row scored at once,
 //! on one and on two threads) against the token-serial kernel and the lookup table, on bb4's
 //! real window (S = 14) and on BB(5) from its first row at S = 1,024 and at its real window
-//! S = 12,289, one group per size so that each figure is a ratio in the same run.
+//! S = 12,289, one group per size so that each figure is a ratio in the same run. At S = 12,289
+//! each row scorer path the CPU has (`--isa avx512|avx2|portable`) runs on one thread too:
+//! `rows-1t-PATH` per wall second, `rows-1t-PATH-cpu-time` per CPU second of its thread.
 //!
 //! `cargo bench --bench executor`
 
@@ -23,11 +25,13 @@ use arsim::encoding::Encoding;
 use arsim::executor::Executor;
 use arsim::machine::{load_machine, Input, Machine};
 use arsim::predictor::{argmax, LinearAr, Predictor, TokenId};
+use arsim::rows::{RowExecutor, RowIsa};
 use arsim::verify::run_verified;
 use arsim::window::window_of_run;
 use arsim::window::Window;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
+use std::time::Duration;
 
 /// The prompt and the number of tokens to generate for `machine` on `input`.
 fn setup(m: &Machine, input: &Input) -> (Window, Vec<TokenId>, u64) {
@@ -248,9 +252,10 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-/// `rows` rows from the prompt with the row executor; returns the last token.
-fn generate_rows(p: &LinearAr, prompt: &[TokenId], rows: u64, threads: usize) -> u8 {
-    let mut e = arsim::rows::RowExecutor::new(p.clone(), prompt.len(), threads).unwrap();
+/// `rows` rows from the prompt with the row executor, its scorer on `isa`; returns the last
+/// token.
+fn generate_rows(p: &LinearAr, prompt: &[TokenId], rows: u64, threads: usize, isa: RowIsa) -> u8 {
+    let mut e = RowExecutor::with_isa(p.clone(), prompt.len(), threads, isa).unwrap();
     for &t in prompt {
         e.feed(t);
     }
@@ -261,6 +266,17 @@ fn generate_rows(p: &LinearAr, prompt: &[TokenId], rows: u64, threads: usize) ->
     })
     .unwrap();
     last
+}
+
+/// CPU time of the calling thread.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 fn bench_rows(c: &mut Criterion) {
@@ -305,6 +321,7 @@ fn bench_rows(c: &mut Criterion) {
         let compiled = machine_to_cells_predictor(m, w);
         let total = rows * (w.size as u64 + 1);
         let mut g = c.benchmark_group(format!("executor/rows/S={}", w.size));
+        let auto = RowIsa::Auto;
         g.sample_size(10);
         g.throughput(Throughput::Elements(total));
         let id = format!("{name}/D={}/rows={rows}", compiled.vocab());
@@ -312,8 +329,29 @@ fn bench_rows(c: &mut Criterion) {
             g.bench_with_input(
                 BenchmarkId::new(format!("rows-{threads}t"), &id),
                 &(),
-                |b, _| b.iter(|| generate_rows(&compiled, black_box(&prompt), rows, threads)),
+                |b, _| b.iter(|| generate_rows(&compiled, black_box(&prompt), rows, threads, auto)),
             );
+        }
+        // Each row scorer path on one thread, BB(5)'s real window: per wall second, and per
+        // CPU second of the thread that runs it (what a loaded machine does not distort).
+        for isa in RowIsa::PATHS.into_iter().filter(|_| w.size > 10_000) {
+            if let Some(f) = isa.missing_feature() {
+                eprintln!("executor/rows: no {} row, this CPU lacks {f}", isa.name());
+                continue;
+            }
+            let path = format!("rows-1t-{}", isa.name());
+            let run = || generate_rows(&compiled, black_box(&prompt), rows, 1, isa);
+            g.bench_with_input(BenchmarkId::new(&path, &id), &(), |b, _| b.iter(run));
+            let per_cpu = BenchmarkId::new(format!("{path}-cpu-time"), &id);
+            g.bench_with_input(per_cpu, &(), |b, _| {
+                b.iter_custom(|iters| {
+                    let start = thread_cpu_time();
+                    for _ in 0..iters {
+                        black_box(run());
+                    }
+                    thread_cpu_time() - start
+                })
+            });
         }
         let mut kernel = compiled.clone();
         g.bench_with_input(BenchmarkId::new("tokens-kernel", &id), &(), |b, _| {

@@ -18,11 +18,11 @@
 //!    its own. The command line and the Python package call it.
 //!
 //! ```
-//! use arsim::api::{load_run, prepare, EncodingKind, ExecutorChoice, MachineRequest};
+//! use arsim::api::{load_run, prepare, EncodingKind, ExecutorOptions, MachineRequest};
 //! let req = MachineRequest { machine: "1RB1LB_1LA1RZ".into(), ..Default::default() };
 //! let run = load_run(&req).unwrap();
 //! let p = prepare(&run.machine, &run.input, EncodingKind::Cells, None, None, 1_000).unwrap();
-//! let r = p.emulate(&run.machine, run.input, 1_000, ExecutorChoice::Auto, None, &mut |_| {});
+//! let r = p.emulate(&run.machine, run.input, 1_000, ExecutorOptions::default(), &mut |_| {});
 //! let report = r.unwrap();
 //! assert!(report.agree);
 //! assert_eq!(report.steps, 6);

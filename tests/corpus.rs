@@ -8,7 +8,7 @@
 mod common;
 use common::corpus;
 
-use arsim::api::prepare;
+use arsim::api::{prepare, ExecutorOptions};
 use arsim::encoding::{Encoding, EncodingKind};
 use arsim::interpreter;
 use arsim::machine::{Example, Input, Machine};
@@ -135,8 +135,11 @@ fn compiled_engine(
         m,
         e.input.clone(),
         max_steps,
-        executor,
-        Some(1),
+        ExecutorOptions {
+            executor,
+            threads: Some(1),
+            ..Default::default()
+        },
         &mut |_| {},
     ) {
         Ok(r) => r,
@@ -359,9 +362,11 @@ fn cells_certificates_hold_past_255_tokens() {
         assert_eq!(p.enc.vocab(), tokens, "{}", m.name());
         let cert = p.certify(&m, &input, &mut |_, _| {}).unwrap();
         assert!(cert.certified(), "{}: {cert:?}", m.name());
-        let r = p
-            .emulate(&m, input, 1_000, ExecutorChoice::Auto, Some(1), &mut |_| {})
-            .unwrap();
+        let one = ExecutorOptions {
+            threads: Some(1),
+            ..Default::default()
+        };
+        let r = p.emulate(&m, input, 1_000, one, &mut |_| {}).unwrap();
         assert!(r.agree, "{}", m.name());
         let want = if tokens > 255 { "tokens" } else { "rows" };
         assert_eq!(

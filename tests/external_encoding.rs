@@ -10,7 +10,7 @@
 //!
 //! ARCHITECTURE.md's "Adding an encoding" lists what this file had to write.
 
-use arsim::api::{ExecutorChoice, Input, LinearAr, Machine, Window};
+use arsim::api::{ExecutorOptions, Input, LinearAr, Machine, RowIsa, Window};
 use arsim::certify::{CertifyError, CertifyReport};
 use arsim::emulate::{emulate_compiled, emulate_on, emulate_rows, emulate_with, EmulateOptions};
 use arsim::encoding::cells::{self, Cells};
@@ -326,7 +326,7 @@ fn it_emulates_on_both_executors_and_they_report_the_same() {
     let enc = Permuted::new(&m, w);
     let p = int_weights(enc.compile(&m).unwrap());
     let tokens = emulate_with(&enc, &m, p.clone(), &o, &mut |_| {}).unwrap();
-    let rows = emulate_rows(&enc, &m, p.clone(), &o, 2, &mut |_| {}).unwrap();
+    let rows = emulate_rows(&enc, &m, p.clone(), &o, 2, RowIsa::Auto, &mut |_| {}).unwrap();
     assert!(tokens.agree && rows.agree, "{tokens:?}\n{rows:?}");
     assert_eq!((tokens.executor, rows.executor), ("tokens", "rows"));
     assert_eq!(tokens.encoding, "cells-permuted");
@@ -335,7 +335,11 @@ fn it_emulates_on_both_executors_and_they_report_the_same() {
         assert_eq!(r.generated_tokens, r.expected_tokens);
         assert_eq!(r.length_formula, format!("T·(S+1) = 21·{}", w.size + 1));
     }
-    let auto = emulate_on(&enc, &m, p, &o, ExecutorChoice::Auto, Some(1), &mut |_| {}).unwrap();
+    let one = ExecutorOptions {
+        threads: Some(1),
+        ..Default::default()
+    };
+    let auto = emulate_on(&enc, &m, p, &o, one, &mut |_| {}).unwrap();
     assert_eq!(auto.executor, "rows");
     assert_eq!(
         emulate_compiled(&enc, &m, &o, &mut |_| {})
@@ -356,7 +360,7 @@ fn a_wrong_weight_diverges_at_the_same_token_on_both_executors() {
     ws[1][(sym, sep)] = 40;
     let bad = LinearAr::new(p.layout().clone(), ws);
     let tokens = emulate_with(&enc, &m, bad.clone(), &o, &mut |_| {}).unwrap();
-    let rows = emulate_rows(&enc, &m, bad, &o, 1, &mut |_| {}).unwrap();
+    let rows = emulate_rows(&enc, &m, bad, &o, 1, RowIsa::Auto, &mut |_| {}).unwrap();
     assert!(!tokens.agree);
     assert_eq!(tokens.first_divergence, rows.first_divergence);
     assert_eq!(tokens.generated_tokens, rows.generated_tokens);

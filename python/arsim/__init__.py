@@ -330,21 +330,24 @@ class Predictor:
         tape: Optional[int] = None,
         origin: Optional[int] = None,
         check: bool = False,
+        isa: str = "auto",
     ) -> dict:
         """Runs the predictor from the prompt of ``input`` and checks every token against the
         interpreter: the report of ``arsim emulate --json`` (``agree``, ``first_divergence``
         with step, cell, expected and got tokens, context and top scores, ...), on the executor
         the command line picks. Without ``input``, the machine's own input. The window is
-        ``tape``/``origin``, else the predictor's. With ``check=True`` a failure raises as the
-        command line fails: a divergence :class:`VerificationFailed`, a run that left the window
-        :class:`BadInput`. Ctrl-C interrupts it.
+        ``tape``/``origin``, else the predictor's. ``isa`` is ``emulate --isa``: the row
+        executor's compiled path (``auto``, ``avx512``, ``avx2`` or ``portable``; one the CPU
+        lacks raises :class:`BadInput`), reported as ``row_scorer``. With ``check=True`` a
+        failure raises as the command line fails: a divergence :class:`VerificationFailed`, a
+        run that left the window :class:`BadInput`. Ctrl-C interrupts it.
 
         >>> import arsim
         >>> bb2 = arsim.load("1RB1LB_1LA1RZ")
         >>> arsim.compile(bb2, input="11").emulate("11")["stop"]
         'halted'
         """
-        return _json.loads(self._inner.emulate(input, self._m(machine), max_steps, tape, origin, check))
+        return _json.loads(self._inner.emulate(input, self._m(machine), max_steps, tape, origin, check, isa))
 
     def _repr_html_(self) -> Optional[str]:
         """The viewer page running these weights on the machine's own input, as a notebook

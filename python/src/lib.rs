@@ -14,7 +14,7 @@ mod core;
 use crate::core::{id_bytes, input_failure, interruptible, window, Failure};
 use arsim::api::tasks::{self, Bpe, CotFormat, NgramModel};
 use arsim::api::{
-    self, EncodingKind, ExecutorChoice, HeldPredictor, InputSource, InputsRequest, LoadOptions,
+    self, EncodingKind, ExecutorOptions, HeldPredictor, InputSource, InputsRequest, LoadOptions,
     LoadedRun, MachineFormat, MachineRequest, Undefined, Verdict,
 };
 use pyo3::create_exception;
@@ -352,9 +352,9 @@ impl Predictor {
         Ok((dtype, ms.iter().map(|m| PyBytes::new(py, m)).collect()))
     }
 
-    /// `arsim emulate --json` for this predictor; with `check`, a failure raises as the command
-    /// line fails.
-    #[pyo3(signature = (input, machine, max_steps, tape, origin, check))]
+    /// `arsim emulate --json` for this predictor, its row scorer on the path `isa` names
+    /// (`--isa`); with `check`, a failure raises as the command line fails.
+    #[pyo3(signature = (input, machine, max_steps, tape, origin, check, isa))]
     #[allow(clippy::too_many_arguments)]
     fn emulate(
         &self,
@@ -365,15 +365,19 @@ impl Predictor {
         tape: Option<i64>,
         origin: Option<i64>,
         check: bool,
+        isa: &str,
     ) -> Result<String> {
         let run = self.machine_for(machine)?.with_input(input)?;
         let w = window(tape, origin)?;
+        let on = ExecutorOptions {
+            isa: option("isa", isa)?,
+            ..Default::default()
+        };
         let report = interruptible(py, |tick| {
             let (m, input) = (&run.machine, run.input.clone());
-            let auto = ExecutorChoice::Auto;
             Ok(self
                 .held
-                .emulate(m, input, w, max_steps, auto, None, &mut |_| tick())?)
+                .emulate(m, input, w, max_steps, on, &mut |_| tick())?)
         })?;
         if check {
             match api::verdict(&report) {

@@ -75,6 +75,28 @@ def test_the_machine_files_own_input_is_run_as_the_command_line_runs_it(arsim_bi
     assert m.run("1+1")["tape"] == "10 1"
 
 
+def test_isa_picks_the_row_scorer_as_emulate_isa_does(arsim_bin):
+    p = arsim.compile(arsim.load("machines/bb4.ron"))
+    kinds = {"avx512": "packed-avx512-vbmi", "avx2": "packed-avx2", "portable": "packed-portable"}
+    ran = 0
+    for isa, kind in kinds.items():
+        cli = run_cli(arsim_bin, "--json", "emulate", "machines/bb4.ron", "--isa", isa, check=False)
+        if cli.returncode != 0:
+            # The CPU lacks the path: both shells refuse it, naming the feature.
+            assert cli.returncode == 2 and "lacks" in cli.stderr
+            with pytest.raises(arsim.BadInput, match="lacks"):
+                p.emulate(isa=isa)
+            continue
+        r = p.emulate(isa=isa)
+        assert (r["row_scorer"], r["agree"]) == (kind, True)
+        assert json.loads(cli.stdout)["row_scorer"] == kind
+        ran += 1
+    assert ran >= 1, "the portable path runs everywhere"
+    assert p.emulate()["row_scorer"] in kinds.values()
+    with pytest.raises(arsim.BadInput, match="possible values: auto, avx512, avx2, portable"):
+        p.emulate(isa="sse")
+
+
 def test_a_morphett_initial_tape_is_the_input(tmp_path):
     tm = tmp_path / "left.tm"
     tm.write_text("; $INITIAL_TAPE: 10*1\n0 _ # * halt\n0 * * l 0\n")

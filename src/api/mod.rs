@@ -8,7 +8,7 @@
 //! `tests/architecture.rs`, and the types the front door returns are re-exported here.
 //!
 //! ```
-//! use arsim::api::{load_run, prepare, ExecutorChoice, InputSource, MachineRequest};
+//! use arsim::api::{load_run, prepare, ExecutorOptions, InputSource, MachineRequest};
 //! use arsim::api::EncodingKind;
 //! let req = MachineRequest {
 //!     machine: "1RB1LB_1LA1RZ".into(),
@@ -17,8 +17,8 @@
 //! };
 //! let run = load_run(&req).unwrap();
 //! let p = prepare(&run.machine, &run.input, EncodingKind::Cells, None, None, 1_000).unwrap();
-//! let auto = ExecutorChoice::Auto;
-//! let report = p.emulate(&run.machine, run.input, 1_000, auto, None, &mut |_| {}).unwrap();
+//! let auto = ExecutorOptions::default();
+//! let report = p.emulate(&run.machine, run.input, 1_000, auto, &mut |_| {}).unwrap();
 //! assert!(report.agree && report.head_start == 1);
 //! ```
 
@@ -68,6 +68,7 @@ pub use view::{error_lines, page_html, RowsPage, View, ViewRequest, ViewSummary}
 
 // The types the front door takes and returns.
 pub use crate::certify::{Certificate, CertifyReport, LocalCertifyReport};
+pub use crate::emulate::ExecutorOptions;
 pub use crate::emulate::{EmulateOptions, EmulationReport};
 pub use crate::encoding::gates::certify::CERTIFY_MAX_STEPS;
 pub use crate::encoding::{EncodingInfo, EncodingKind, WindowKind};
@@ -76,6 +77,6 @@ pub use crate::machine::{
     load_machine, load_machine_as, Input, LoadOptions, Machine, MachineFormat, Undefined,
 };
 pub use crate::predictor::{Layout, LinearAr, LinearArF32, TokenId};
-pub use crate::rows::ExecutorChoice;
+pub use crate::rows::{ExecutorChoice, RowIsa};
 pub use crate::weights::{DenseWeights, Metadata, Weights};
 pub use crate::window::Window;

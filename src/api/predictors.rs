@@ -10,7 +10,7 @@
 //! use arsim::api::{load_machine, EncodingKind, HeldPredictor, Input};
 //! let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
 //! let p = HeldPredictor::compile(&bb2, &Input::default(), EncodingKind::Cells, None).unwrap();
-//! let report = p.emulate(&bb2, Input::default(), None, 1_000, Default::default(), None, &mut |_| {});
+//! let report = p.emulate(&bb2, Input::default(), None, 1_000, Default::default(), &mut |_| {});
 //! assert!(report.unwrap().agree);
 //! ```
 
@@ -20,13 +20,12 @@ use crate::api::prepare::{compiled_for, metadata, prepare, prepare_weights, Prep
 use crate::api::tokens::token_ids;
 use crate::api::trace::MAX_TRACE_TOKENS;
 use crate::certify::{CertifyReport, LocalCertifyReport};
-use crate::emulate::EmulationReport;
+use crate::emulate::{EmulationReport, ExecutorOptions};
 use crate::encoding::gates::certify::{GatesCertificate, CERTIFY_MAX_STEPS};
 use crate::encoding::EncodingKind;
 use crate::executor::Executor;
 use crate::machine::{Input, Machine};
 use crate::predictor::{Layout, LinearAr, Weight};
-use crate::rows::ExecutorChoice;
 use crate::token::TokenId;
 use crate::weights::{DenseWeights, Metadata, Weights};
 use crate::window::Window;
@@ -154,20 +153,18 @@ impl HeldPredictor {
     }
 
     /// `arsim emulate` with these weights: run from the prompt of `input`, every token checked
-    /// against the interpreter, on the executor `executor` picks.
-    #[allow(clippy::too_many_arguments)]
+    /// against the interpreter, on the executor `run` picks.
     pub fn emulate(
         &self,
         machine: &Machine,
         input: Input,
         tape: Option<Window>,
         max_steps: u64,
-        executor: ExecutorChoice,
-        threads: Option<usize>,
+        run: ExecutorOptions,
         progress: &mut dyn FnMut(u64),
     ) -> Result<EmulationReport, ApiError> {
         self.prepared(machine, &input, tape, max_steps)?
-            .emulate(machine, input, max_steps, executor, threads, progress)
+            .emulate(machine, input, max_steps, run, progress)
     }
 
     /// `arsim certify` with these weights: every local context (every gate for `gates`).

@@ -8,18 +8,19 @@
 //! let bb2 = load_machine("1RB1LB_1LA1RZ").unwrap();
 //! let input = bb2.parse_input("1*1").unwrap(); // the head starts on cell 1
 //! let p = prepare(&bb2, &input, EncodingKind::Sweep, None, None, 1_000).unwrap();
-//! let auto = arsim::api::ExecutorChoice::Auto;
-//! let report = p.emulate(&bb2, input, 1_000, auto, None, &mut |_| {}).unwrap();
+//! let run = arsim::api::ExecutorOptions::default(); // rows where they apply, any path
+//! let report = p.emulate(&bb2, input, 1_000, run, &mut |_| {}).unwrap();
 //! assert!(report.agree && report.head_start == 1 && report.steps == 2);
 //! ```
 
 use crate::api::error::ApiError;
 use crate::api::files::{read_weights, write_weights};
 use crate::certify::CertifyReport;
-use crate::emulate::{emulate_weights, EmulateError, EmulateOptions, EmulationReport};
+use crate::emulate::{
+    emulate_weights, EmulateError, EmulateOptions, EmulationReport, ExecutorOptions,
+};
 use crate::encoding::{AnyEncoding, Encoding, EncodingKind, WithEncoding};
 use crate::machine::{Input, Machine};
-use crate::rows::ExecutorChoice;
 use crate::weights::Weights;
 use crate::weights::{self, with_dense, Metadata};
 use crate::window::window_of_run;
@@ -197,7 +198,7 @@ impl Prepared {
     }
 
     /// Runs the predictor on `input` and checks every token against the interpreter: integer
-    /// offset matrices on the executor `executor` picks (`threads` for rows,
+    /// offset matrices on the executor `run` picks (its threads and row scorer path for rows,
     /// [`crate::emulate::emulate_on`]), everything else token by token
     /// ([`crate::emulate::emulate_with`]).
     pub fn emulate(
@@ -205,8 +206,7 @@ impl Prepared {
         machine: &Machine,
         input: Input,
         max_steps: u64,
-        executor: ExecutorChoice,
-        threads: Option<usize>,
+        run: ExecutorOptions,
         progress: &mut dyn FnMut(u64),
     ) -> Result<EmulationReport, ApiError> {
         let opts = EmulateOptions {
@@ -219,8 +219,7 @@ impl Prepared {
             machine: &'a Machine,
             weights: Weights,
             opts: &'a EmulateOptions,
-            executor: ExecutorChoice,
-            threads: Option<usize>,
+            run: ExecutorOptions,
             progress: &'a mut (dyn FnMut(u64) + 'p),
         }
         impl WithEncoding for Run<'_, '_> {
@@ -231,8 +230,7 @@ impl Prepared {
                     self.machine,
                     self.weights,
                     self.opts,
-                    self.executor,
-                    self.threads,
+                    self.run,
                     self.progress,
                 )
             }
@@ -242,8 +240,7 @@ impl Prepared {
             machine,
             weights: self.weights,
             opts: &opts,
-            executor,
-            threads,
+            run,
             progress,
         });
         report.map_err(|source: EmulateError| ApiError::Emulate {
@@ -314,8 +311,10 @@ mod tests {
                     &m,
                     Input::default(),
                     1_000,
-                    ExecutorChoice::Auto,
-                    Some(1),
+                    ExecutorOptions {
+                        threads: Some(1),
+                        ..Default::default()
+                    },
                     &mut |_| {}
                 )
                 .unwrap()

@@ -25,11 +25,11 @@ use crate::api::load::LoadedRun;
 use crate::api::predictors::certify_json;
 use crate::api::prepare::{prepare, Prepared};
 use crate::emulate::EmulationReport;
+use crate::emulate::ExecutorOptions;
 use crate::encoding::{AnyEncoding, Encoding, EncodingKind};
 use crate::machine::load::from_bytes_with;
 use crate::machine::{Input, LoadOptions, Machine, MachineFormat};
 use crate::predictor::{argmax, Context, LinearAr, Predictor, TokenId, Weight};
-use crate::rows::ExecutorChoice;
 use crate::weights::{with_dense, Weights};
 use crate::window::Window;
 use serde::Serialize;
@@ -368,8 +368,10 @@ impl View {
             &machine,
             input.clone(),
             max_steps,
-            ExecutorChoice::Auto,
-            Some(1),
+            ExecutorOptions {
+                threads: Some(1),
+                ..Default::default()
+            },
             &mut |_| {},
         )?;
         check_time(deadline)?;

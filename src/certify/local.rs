@@ -181,9 +181,9 @@ pub(crate) struct ContextChecker<'p, T: Weight> {
     predictor: &'p LinearAr<T>,
     /// The executor's own argmax (the SIMD kernel, or the generic loop) must agree too.
     executor_view: LinearAr<T>,
-    /// `cells` with integer weights: the row executor's scoring ([`crate::rows::RowScorer`])
-    /// must agree as well.
-    pub(crate) rows_view: Option<crate::rows::RowScorer>,
+    /// `cells` with integer weights: the row executor's scoring ([`crate::rows::RowScorer`]),
+    /// on every path this CPU has (`emulate --isa` may pick any), must agree as well.
+    pub(crate) rows_views: Vec<crate::rows::RowScorer>,
     scores: Vec<T>,
     cert: Certificate,
 }
@@ -193,7 +193,7 @@ impl<'p, T: Weight> ContextChecker<'p, T> {
         ContextChecker {
             predictor,
             executor_view: predictor.clone(),
-            rows_view: None,
+            rows_views: Vec::new(),
             scores: vec![T::default(); predictor.layout().tokens.len()],
             cert: Certificate {
                 certified: true,
@@ -242,7 +242,7 @@ impl<'p, T: Weight> ContextChecker<'p, T> {
             Margin::Float(own - best_other.unwrap_or(own - 1.0))
         };
         let mut got = self.executor_view.argmax_of(&inputs);
-        if let Some(rows) = &mut self.rows_view {
+        for rows in &mut self.rows_views {
             let by_rows = rows.argmax_of(&inputs);
             if by_rows != expected {
                 got = by_rows;

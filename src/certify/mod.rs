@@ -6,7 +6,7 @@
 //! separator context, the predictor's exact integer scores must put the token of the local rule
 //! ([`next_cell`](crate::encoding::cells::next_cell)) first with a margin of at least 1, and the executor's own argmax (the SIMD
 //! kernel of [`LinearAr::argmax_of`](crate::predictor::LinearAr::argmax_of)) must pick it, and so must the row executor's scoring
-//! ([`crate::rows::RowScorer`], for `cells`). With the induction in `proofs/cells.md`
+//! ([`crate::rows::RowScorer`], for `cells`, on every path the CPU has: AVX-512 VBMI, AVX2, portable). With the induction in `proofs/cells.md`
 //! this proves the emulation right for every input that stays inside the window.
 //! [`certify_sweep`](crate::encoding::sweep::certify::certify_sweep) does the same for the `sweep` encoding (proofs/sweep.md#certificate).
 //!

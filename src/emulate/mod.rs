@@ -13,7 +13,7 @@ pub mod rows;
 pub mod tokens;
 
 pub use report::{EmulateError, EmulateOptions, EmulationReport};
-pub use rows::{emulate_on, emulate_rows, emulate_weights};
+pub use rows::{emulate_on, emulate_rows, emulate_weights, ExecutorOptions};
 pub use tokens::{
     emulate, emulate_cells, emulate_cells_with, emulate_compiled, emulate_gates,
     emulate_gates_with, emulate_sweep, emulate_sweep_with, emulate_with,

@@ -40,6 +40,9 @@ pub struct EmulationReport {
     /// The executor that generated the tokens: `tokens` (token by token) or `rows` (row-parallel,
     /// [`crate::rows`]).
     pub executor: &'static str,
+    /// The row executor's arithmetic ([`crate::rows::RowScorer::kind`]): `packed-avx512-vbmi`,
+    /// `packed-avx2`, `packed-portable` or `columns`; null when the tokens ran.
+    pub row_scorer: Option<&'static str>,
     /// The input word (without a head marker).
     pub input: String,
     /// The input's cell the head started on (0: its first); window cell `origin + head_start`.
@@ -217,6 +220,7 @@ impl Outcome {
             machine: machine.name().to_string(),
             encoding,
             executor,
+            row_scorer: None,
             input: machine.render(&opts.input),
             head_start: opts.input.head,
             steps: self.steps,

@@ -17,17 +17,31 @@ use crate::encoding::{Encoding, Trace};
 use crate::executor::StopRule;
 use crate::machine::Machine;
 use crate::predictor::{Context, LinearAr, Predictor, TokenId};
-use crate::rows::{Checked, ExecutorChoice, RowExecutor};
+use crate::rows::{Checked, ExecutorChoice, RowExecutor, RowIsa, RowsError};
 use crate::verify::{top_two, Divergence, Verification};
 use crate::weights::{with_dense, DenseWeights, Weights};
 use crate::window::TraceEnd;
 use std::time::Instant;
 
+/// How an emulation runs its predictor: which executor, on how many threads, with which row
+/// scorer path. What `emulate --executor/--threads/--isa` give; the default picks each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExecutorOptions {
+    /// Rows, tokens, or rows where the predictor qualifies.
+    pub executor: ExecutorChoice,
+    /// Threads of the row executor (1 or 2; `None`: both, where the machine has two).
+    pub threads: Option<usize>,
+    /// The row scorer's compiled path ([`RowIsa::Auto`]: the best the CPU has).
+    pub isa: RowIsa,
+}
+
 /// Emulates `machine` under `enc` with `predictor` on the row executor, every row compared with
-/// the reference's; the report is the token driver's, with `executor: "rows"`.
+/// the reference's; the report is the token driver's, with `executor: "rows"` and the row
+/// scorer's path as `row_scorer`.
 ///
-/// `threads` (1 or 2) splits long rows over cores. `progress` is called about every 2^20
-/// tokens with the number generated so far.
+/// `threads` (1 or 2) splits long rows over cores; `isa` picks the row scorer's path (an error
+/// when the CPU lacks it). `progress` is called about every 2^20 tokens with the number
+/// generated so far.
 ///
 /// ```
 /// use arsim::{emulate::{emulate_rows, EmulateOptions}, encoding::{cells::Cells, Encoding}};
@@ -36,7 +50,7 @@ use std::time::Instant;
 /// let opts = EmulateOptions { input: Default::default(), window: None, max_steps: 1_000 };
 /// let cells = Cells::new(&bb3, opts.window_for(&bb3));
 /// let Ok(Weights::Dense(DenseWeights::Int(p))) = cells.compile(&bb3) else { unreachable!() };
-/// let report = emulate_rows(&cells, &bb3, p, &opts, 1, &mut |_| {}).unwrap();
+/// let report = emulate_rows(&cells, &bb3, p, &opts, 1, Default::default(), &mut |_| {}).unwrap();
 /// assert!(report.agree);
 /// assert_eq!((report.executor, report.steps), ("rows", 21));
 /// assert_eq!(report.generated_tokens, 21 * (report.tape_cells as u64 + 1));
@@ -47,13 +61,14 @@ pub fn emulate_rows<E: Encoding>(
     predictor: LinearAr,
     opts: &EmulateOptions,
     threads: usize,
+    isa: RowIsa,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
     check_predictor(enc, machine, &predictor)?;
     let row_len = enc.row_len();
     let offsets = predictor.layout().offsets.clone();
     let mut trace = enc.trace(machine, &opts.input, opts.max_steps)?;
-    let mut exec = RowExecutor::new(predictor, row_len, threads)?;
+    let mut exec = RowExecutor::with_isa(predictor, row_len, threads, isa)?;
     let start = Instant::now();
     let mut reference = vec![0u8; row_len];
     let mut prompt_tokens = 0;
@@ -137,7 +152,9 @@ pub fn emulate_rows<E: Encoding>(
         seconds,
     };
     let run = Outcome::of(enc, machine, &trace, offsets, divergence);
-    Ok(run.report(machine, enc.info().name, "rows", opts, &v))
+    let mut report = run.report(machine, enc.info().name, "rows", opts, &v);
+    report.row_scorer = Some(exec.kind());
+    Ok(report)
 }
 
 /// The divergence at `position` of the row executor's history: its context, what it generated
@@ -160,49 +177,50 @@ fn row_divergence(exec: &RowExecutor, position: u64, expected: Option<TokenId>) 
 }
 
 /// Emulates `machine` under `enc` with `weights` of any kind: integer offset matrices on the
-/// executor `choice` picks ([`emulate_on`]), float ones and sparse maps token by token
-/// ([`emulate_with`]). `choice` may not ask for rows for weights the row executor cannot run.
+/// executor `run` picks ([`emulate_on`]), float ones and sparse maps token by token
+/// ([`emulate_with`]). `run` may not ask for rows for weights the row executor cannot run, nor
+/// for a row scorer path the CPU lacks.
 pub fn emulate_weights<E: Encoding>(
     enc: &E,
     machine: &Machine,
     weights: Weights,
     opts: &EmulateOptions,
-    choice: ExecutorChoice,
-    threads: Option<usize>,
+    run: ExecutorOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
+    run.isa.check().map_err(RowsError::from)?;
     match weights {
-        Weights::Dense(DenseWeights::Int(p)) => {
-            emulate_on(enc, machine, p, opts, choice, threads, progress)
-        }
-        _ if choice == ExecutorChoice::Rows => Err(EmulateError::RowsNeedIntegers),
+        Weights::Dense(DenseWeights::Int(p)) => emulate_on(enc, machine, p, opts, run, progress),
+        _ if run.executor == ExecutorChoice::Rows => Err(EmulateError::RowsNeedIntegers),
         Weights::Dense(d) => with_dense!(d, p => emulate_with(enc, machine, p, opts, progress)),
         Weights::Sparse(p) => emulate_with(enc, machine, p, opts, progress),
     }
 }
 
-/// Emulates `machine` under `enc` with an integer predictor on the executor `choice` picks:
-/// `auto` runs rows ([`emulate_rows`], on up to two cores) when the predictor qualifies for
-/// rows of this encoding ([`RowExecutor::qualifies`]), else tokens ([`emulate_with`]). Rows use
-/// `threads` cores (1 or 2; `None`: both, where the machine has two).
+/// Emulates `machine` under `enc` with an integer predictor on the executor `run.executor`
+/// picks: `auto` runs rows ([`emulate_rows`], on up to two cores) when the predictor qualifies
+/// for rows of this encoding ([`RowExecutor::qualifies`]), else tokens ([`emulate_with`]). Rows
+/// use `run.threads` cores (1 or 2; `None`: both, where the machine has two) and the row scorer
+/// path `run.isa`, which is checked against the CPU even when the tokens run.
 pub fn emulate_on<E: Encoding>(
     enc: &E,
     machine: &Machine,
     predictor: LinearAr,
     opts: &EmulateOptions,
-    choice: ExecutorChoice,
-    threads: Option<usize>,
+    run: ExecutorOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<EmulationReport, EmulateError> {
-    let rows = match choice {
+    run.isa.check().map_err(RowsError::from)?;
+    let rows = match run.executor {
         ExecutorChoice::Tokens => false,
         ExecutorChoice::Rows => true,
         ExecutorChoice::Auto => RowExecutor::qualifies(&predictor, enc.row_len()).is_ok(),
     };
     if rows {
-        let threads = threads
+        let threads = run
+            .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(2)));
-        emulate_rows(enc, machine, predictor, opts, threads, progress)
+        emulate_rows(enc, machine, predictor, opts, threads, run.isa, progress)
     } else {
         emulate_with(enc, machine, predictor, opts, progress)
     }
@@ -229,8 +247,16 @@ mod tests {
         };
         let want =
             crate::emulate::emulate_cells_with(&m, good.clone(), &opts, &mut |_| {}).unwrap();
-        let got =
-            emulate_rows(&Cells::new(&m, w), &m, good.clone(), &opts, 1, &mut |_| {}).unwrap();
+        let got = emulate_rows(
+            &Cells::new(&m, w),
+            &m,
+            good.clone(),
+            &opts,
+            1,
+            RowIsa::Auto,
+            &mut |_| {},
+        )
+        .unwrap();
         assert!(got.agree);
         assert_eq!(
             (got.steps, got.generated_tokens, &got.stop),
@@ -241,7 +267,16 @@ mod tests {
         weights[1][(1, 0)] = 20;
         let bad = LinearAr::new(good.layout().clone(), weights);
         let want = crate::emulate::emulate_cells_with(&m, bad.clone(), &opts, &mut |_| {}).unwrap();
-        let got = emulate_rows(&Cells::new(&m, w), &m, bad, &opts, 1, &mut |_| {}).unwrap();
+        let got = emulate_rows(
+            &Cells::new(&m, w),
+            &m,
+            bad,
+            &opts,
+            1,
+            RowIsa::Auto,
+            &mut |_| {},
+        );
+        let got = got.unwrap();
         assert!(!got.agree);
         assert_eq!(got.first_divergence, want.first_divergence);
         assert_eq!(got.generated_tokens, want.generated_tokens);

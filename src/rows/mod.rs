@@ -10,7 +10,9 @@
 //! Scoring, per position p and output token d: `score_d(p) = Σ_o W_o[d, x(p − j_o)]`. The
 //! [`RowScorer`] keeps, per dictionary entry d and offset o, the weight row `W_o[d, ·]` as a
 //! 64-byte table indexed by token id, and looks up 64 positions at once with one AVX-512 VBMI
-//! `vpermb`. The argmax is one running unsigned byte maximum of a packed key
+//! `vpermb` (or 32 with AVX2 `vpshufb`, or one at a time in portable Rust: [`RowIsa`] picks the
+//! path, by default the best the CPU has). The argmax is one running unsigned byte maximum of a
+//! packed key
 //!
 //! ```text
 //! key_d(p) = ((score_d(p) − lo) << b) + (2^b − 1 − d)        (b bits hold any d < |D|)
@@ -57,6 +59,9 @@ pub enum RowsError {
         /// The row length.
         row_len: usize,
     },
+    /// The scorer path asked for needs a CPU feature this CPU lacks.
+    #[error(transparent)]
+    Isa(#[from] IsaError),
 }
 
 /// Which executor runs a `cells` emulation.
@@ -88,9 +93,11 @@ pub struct Checked {
 /// score).
 pub const PARALLEL_MIN_ROW: usize = 2048;
 
+mod isa;
 mod scorer;
 mod wavefront;
 
+pub use isa::{IsaError, RowIsa};
 pub use scorer::RowScorer;
 
 /// A predictor run row by row: the row's first token by the column kernel, the rest at once.
@@ -160,6 +167,19 @@ impl RowExecutor {
             pos: 0,
             threads: threads.clamp(1, 2),
         })
+    }
+
+    /// [`RowExecutor::new`] with its row scorer on the path `isa` names
+    /// ([`RowScorer::with_isa`]).
+    pub fn with_isa(
+        predictor: LinearAr,
+        row_len: usize,
+        threads: usize,
+        isa: RowIsa,
+    ) -> Result<RowExecutor, RowsError> {
+        let mut e = RowExecutor::new(predictor, row_len, threads)?;
+        e.scorer = RowScorer::with_isa(&e.predictor, isa)?;
+        Ok(e)
     }
 
     /// Which arithmetic scores the rows ([`RowScorer::kind`]).

@@ -16,7 +16,7 @@ pub fn cmd_emulate(
     encoding: EncodingKind,
     max_steps: u64,
     weights: Option<&Path>,
-    (executor, threads): (arsim::rows::ExecutorChoice, Option<usize>),
+    run: arsim::api::ExecutorOptions,
     json: bool,
 ) -> Result<(), Failure> {
     let (m, input) = load(args)?;
@@ -27,9 +27,7 @@ pub fn cmd_emulate(
     let unit = encoding.info().token_unit;
     let bar = progress_bar(json, steps.saturating_mul(p.tokens_per_step()), unit);
     let report = p
-        .emulate(&m, input, max_steps, executor, threads, &mut |n| {
-            bar.set_position(n)
-        })
+        .emulate(&m, input, max_steps, run, &mut |n| bar.set_position(n))
         .map_err(anyhow::Error::from)?;
     bar.finish_and_clear();
     report_emulation(&report, json)

@@ -72,6 +72,11 @@ pub enum Command {
         /// Threads of the rows executor: 1 or 2 (default: 2 where the machine has two cores).
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
         threads: Option<u8>,
+        /// The row executor's compiled path: avx512 (AVX-512 VBMI, 64 tokens a step), avx2 (32
+        /// a step), portable (plain Rust, any CPU), or auto (the best this CPU has). A path the
+        /// CPU lacks is refused.
+        #[arg(long, value_enum, default_value_t = arsim::rows::RowIsa::Auto)]
+        isa: arsim::rows::RowIsa,
     },
     /// Compile the machine to a linear predictor and describe or write its weights.
     ///

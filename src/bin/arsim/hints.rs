@@ -16,6 +16,7 @@ use arsim::limits::SizeError;
 use arsim::machine::morphett::MorphettErrorKind;
 use arsim::machine::LoadError;
 use arsim::nn::{Difference, NnError, ResumeNote, TrainSetting};
+use arsim::rows::{IsaError, RowIsa, RowsError};
 use arsim::tasks::multiply::frontier::FrontierError;
 use arsim::tasks::multiply::RowError;
 use arsim::tasks::parity::{ParityError, EXHAUSTIVE_MAX_N};
@@ -36,6 +37,9 @@ pub fn flag_words(e: &(dyn Error + 'static)) -> Option<(String, String)> {
     }
     if let Some(arsim::emulate::EmulateError::Size(e)) = e.downcast_ref() {
         return size(e);
+    }
+    if let Some(arsim::emulate::EmulateError::Rows(RowsError::Isa(e))) = e.downcast_ref() {
+        return Some(isa_flag(e));
     }
     if let Some(e) = e.downcast_ref::<DrawError>() {
         return draw(e);
@@ -65,6 +69,19 @@ pub fn flag_words(e: &(dyn Error + 'static)) -> Option<(String, String)> {
         return inputs(e);
     }
     None
+}
+
+/// A row scorer path the CPU lacks, with the `--isa` values it has.
+fn isa_flag(e: &IsaError) -> (String, String) {
+    let have: Vec<&str> = RowIsa::available().iter().map(|i| i.name()).collect();
+    let have = have.join(", ");
+    said(
+        e,
+        format!(
+            "{e} (--isa {}); give --isa auto, or one of the paths it has: {have}",
+            e.isa
+        ),
+    )
 }
 
 /// `(library, command line)`.

@@ -345,13 +345,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
             weights,
             executor,
             threads,
+            isa,
         } => emulate::cmd_emulate(
             &machine,
             &window,
             encoding,
             max_steps,
             weights.as_deref(),
-            (executor, threads.map(usize::from)),
+            arsim::api::ExecutorOptions {
+                executor,
+                threads: threads.map(usize::from),
+                isa,
+            },
             json,
         ),
         Command::Compile {

@@ -45,10 +45,10 @@ pub(crate) fn certify_cells_reporting<T: Weight>(
     let edge = |t: CellToken| std::iter::once(t);
     let mut checker = ContextChecker::new(predictor);
     // Where the row executor would run these weights (integer, at most 255 tokens), its own
-    // scoring must pick the same token; elsewhere it does not run them, and its byte-wide
-    // token ids would say nothing about the predictor.
+    // scoring must pick the same token, on each path the CPU has; elsewhere it does not run
+    // them, and its byte-wide token ids would say nothing about the predictor.
     if let Some(p) = T::as_exact(predictor).filter(|p| RowExecutor::qualifies(p, s + 1).is_ok()) {
-        checker.rows_view = Some(RowScorer::new(p));
+        checker.rows_views = RowScorer::every_path(p);
     }
     let name = |t: TokenId| dict.name(machine, t);
     let mut check = |left: CellToken, centre: CellToken, right: CellToken, expected: CellToken| {
