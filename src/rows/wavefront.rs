@@ -24,8 +24,12 @@
 //!   bounds the run. With one callback, left hands it each whole row.
 //! - **The split moves at every epoch** so that neither thread waits for the other: each
 //!   measures the time it spent waiting, and half the difference, in cells, moves the split.
+//! - **The threads start on two CPUs** (Linux): a new thread starts beside its parent and the
+//!   kernel moved it only after ~15 ms, during which the two took turns on one core. The worker
+//!   pins itself away from the caller's CPU for its first rows, then gives the pin back.
 //! - **The buffer is fixed** (no reallocation while two threads hold pointers into it): a
-//!   history prefix of `keep` (the largest offset) tokens, then `epoch` row slots. At each
+//!   history prefix of `keep` (the largest offset) tokens, then `epoch` row slots (2 MiB; an
+//!   epoch's barrier costs a few microseconds, against ~0.4 ms of rows on BB(5)). At each
 //!   epoch's first row both threads meet: left waits for right to finish the row before,
 //!   copies its last `keep` tokens into the prefix, moves the split, and lets right go on.
 //!
@@ -142,6 +146,36 @@ struct Hands {
     waited: u64,
 }
 
+/// Starts the calling thread on a CPU other than `other`'s, where the process may use one:
+/// the kernel first places a new thread beside its parent and moves it only after many
+/// milliseconds, during which the two would take turns on one core. Returns the affinity to
+/// restore once the threads run apart (the kernel then has no reason to bring them together).
+#[cfg(target_os = "linux")]
+fn start_apart(other: libc::c_int) -> Option<libc::cpu_set_t> {
+    // SAFETY: `cpu_set_t` is plain data, and these calls only read and write the sets given.
+    unsafe {
+        let mut allowed: libc::cpu_set_t = std::mem::zeroed();
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        if other < 0 || libc::sched_getaffinity(0, size, &mut allowed) != 0 {
+            return None;
+        }
+        let cpu = (0..libc::CPU_SETSIZE as usize)
+            .find(|&c| c != other as usize && libc::CPU_ISSET(c, &allowed))?;
+        let mut one: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut one);
+        (libc::sched_setaffinity(0, size, &one) == 0).then_some(allowed)
+    }
+}
+
+/// Gives the calling thread back the affinity `start_apart` took from it.
+#[cfg(target_os = "linux")]
+fn end_apart(allowed: Option<libc::cpu_set_t>) {
+    if let Some(allowed) = allowed {
+        // SAFETY: as in `start_apart`.
+        unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &allowed) };
+    }
+}
+
 impl Shared {
     /// Where row `row` starts in the buffer.
     fn start(&self, row: u64) -> usize {
@@ -252,10 +286,18 @@ impl Shared {
 
     /// The worker: right's side of every row until the run ends or stops; with a reference,
     /// each row's side compared with it.
-    fn right(&self, mut hands: Hands, mut reference: Option<Source<'_>>) {
+    fn right(&self, mut hands: Hands, mut reference: Option<Source<'_>>, left_cpu: i32) {
+        #[cfg(target_os = "linux")]
+        let mut apart = Some(start_apart(left_cpu));
+        #[cfg(not(target_os = "linux"))]
+        let _ = left_cpu;
         let cells = self.row_len - 1;
         let mut split = self.split.get() as usize;
         for row in 0..self.max_rows {
+            #[cfg(target_os = "linux")]
+            if row == 64 {
+                end_apart(apart.take().flatten());
+            }
             if self.div_row() < row {
                 return;
             }
@@ -343,7 +385,7 @@ pub(super) fn run(exec: Parts<'_>, max_rows: u64, check: Check<'_>) -> (u64, Opt
     // The history: the last `keep` tokens first, then the row slots.
     let drop = exec.hist.len() - keep;
     exec.hist.drain(..drop);
-    let epoch = ((1usize << 20) / len).max(keep.div_ceil(len) + 8).max(16) as u64;
+    let epoch = ((1usize << 21) / len).max(keep.div_ceil(len) + 8).max(16) as u64;
     exec.hist.resize(keep + epoch as usize * len, 0);
     let sh = Shared {
         left_first: Padded::new(0),
@@ -380,7 +422,12 @@ pub(super) fn run(exec: Parts<'_>, max_rows: u64, check: Check<'_>) -> (u64, Opt
     };
     let rows = std::thread::scope(|s| {
         let sh = &sh;
-        s.spawn(move || sh.right(theirs, their_source));
+        // SAFETY: `sched_getcpu` has no preconditions (-1 where it is not known).
+        #[cfg(target_os = "linux")]
+        let here = unsafe { libc::sched_getcpu() };
+        #[cfg(not(target_os = "linux"))]
+        let here = -1;
+        s.spawn(move || sh.right(theirs, their_source, here));
         let _stop = StopOnDrop(sh);
         let mut split = sh.split.get() as usize;
         let mut epoch_start = (Instant::now(), 0u64, 0u64);
