@@ -93,7 +93,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(16))]
+    #![proptest_config(ProptestConfig::with_cases(32))]
 
     /// Rows long enough to be split over two threads, ragged at the end.
     #[test]
@@ -108,6 +108,61 @@ proptest! {
             ReferenceTrace::new(&m, &Input::default(), w, 0).unwrap().take(w.size + 1).collect();
         let (by_tokens, by_rows) = both(&p, &prompt, 4, 2);
         prop_assert_eq!(by_rows, by_tokens);
+    }
+
+    /// Emulations on rows long enough for two threads, where each thread checks its own side
+    /// of every row against its own copy of the reference, with a weight made wrong for the
+    /// context of a token anywhere in the run (so that a divergence falls at or before it, on
+    /// either side of the split): the token executor's report, the first divergence (position,
+    /// context, top scores) included.
+    #[test]
+    fn long_rows_on_two_threads_report_what_tokens_report(
+        m in common::random_machines(3),
+        extra in 0usize..300,
+        at in 0usize..100,
+        pick in 0usize..1_000_000,
+        wrong in 1usize..64,
+    ) {
+        // The head starts anywhere, so that divergences fall on either side of the split.
+        let size = PARALLEL_MIN_ROW + extra;
+        let w = Window { size, origin: (size - 1) * at / 100 };
+        let opts = EmulateOptions { input: Input::default(), window: Some(w), max_steps: 120 };
+        let good = machine_to_cells_predictor(&m, w);
+        let trace: Vec<TokenId> = ReferenceTrace::new(&m, &Input::default(), w, 120).unwrap().collect();
+        let len = size + 1;
+        let offsets = good.layout().offsets.clone();
+        // Generated positions under a rare token (the head's, a written cell's): a weight of
+        // that token changes the run there and not at every blank cell.
+        let mut count = vec![0usize; good.vocab() + 1];
+        for t in &trace {
+            count[(t.0 as usize).min(good.vocab())] += 1;
+        }
+        let most = count.iter().copied().max().unwrap_or(0);
+        let reach = offsets.iter().copied().max().unwrap_or(0).max(len);
+        let under_head: Vec<usize> = (reach..trace.len())
+            .filter(|&q| count[(trace[q - offsets[1]].0 as usize).min(good.vocab())] * 8 < most)
+            .collect();
+        let p = if !under_head.is_empty() {
+            // A generated position, its inputs, and another output that now wins there.
+            let q = under_head[pick % under_head.len()];
+            let xs: Vec<usize> = offsets.iter().map(|&j| trace[q - j].0 as usize).collect();
+            let d = trace[q].0 as usize;
+            let v = good.vocab();
+            let e = (d + 1 + wrong % (v - 1)) % v;
+            let score = |t: usize| -> i32 {
+                good.weights().iter().zip(&xs).map(|(w, &x)| if x < v { w[(t, x)] } else { 0 }).sum()
+            };
+            // e now beats d by one at this context.
+            let mut ws = good.weights().to_vec();
+            ws[1][(e, xs[1])] += score(d) - score(e) + 1;
+            LinearAr::new(good.layout().clone(), ws)
+        } else {
+            good
+        };
+        let by_tokens = emulate_cells_with(&m, p.clone(), &opts, &mut |_| {}).unwrap();
+        let cells = Cells::new(&m, w);
+        let by_rows = emulate_rows(&cells, &m, p, &opts, 2, RowIsa::Auto, &mut |_| {}).unwrap();
+        prop_assert_eq!(outcome(&by_rows), outcome(&by_tokens));
     }
 }
 
