@@ -246,12 +246,9 @@ impl RowExecutor {
         if self.threads < 2 || self.row_len < PARALLEL_MIN_ROW {
             let mut rows = 0;
             while rows < max_rows {
-                let start = self.begin_row();
-                let (past, out) = self.hist.split_at_mut(start);
-                self.scorer.score(past, 0, out);
-                self.pos += self.row_len as u64;
+                let start = self.one_row();
                 rows += 1;
-                if !on_row(&self.hist[start - 1..]) {
+                if !on_row(&self.hist[start..]) {
                     break;
                 }
             }
@@ -287,12 +284,9 @@ impl RowExecutor {
         let mut expected = self.hist[self.hist.len() - self.row_len..].to_vec();
         let mut rows = 0;
         while rows < max_rows && reference(&mut expected) {
-            let start = self.begin_row();
-            let (past, out) = self.hist.split_at_mut(start);
-            self.scorer.score(past, 0, out);
-            self.pos += self.row_len as u64;
+            let start = self.one_row();
             rows += 1;
-            let row = &self.hist[start - 1..];
+            let row = &self.hist[start..];
             // `!=` first: a vectorised comparison; the column only where they differ.
             if row != &expected[..] {
                 let k = row
@@ -330,6 +324,15 @@ impl RowExecutor {
         let (rows, divergence) = wavefront::run(parts, max_rows, check);
         self.pos += rows * self.row_len as u64;
         (rows, divergence)
+    }
+
+    /// Generates one row on this thread; returns where it starts in `hist` (it ends `hist`).
+    fn one_row(&mut self) -> usize {
+        let start = self.begin_row();
+        let (past, out) = self.hist.split_at_mut(start);
+        self.scorer.score(past, 0, out);
+        self.pos += self.row_len as u64;
+        start - 1
     }
 
     /// Scores the row's first token, appends it and room for the rest; returns where the rest
