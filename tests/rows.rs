@@ -95,7 +95,8 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
-    /// Rows long enough to be split over two threads, ragged at the end.
+    /// Rows long enough to be split over two threads, ragged at the end, for three blocks of
+    /// rows (the threads meet at each).
     #[test]
     fn long_rows_split_over_two_threads_equal_tokens(
         m in common::random_machines(3),
@@ -106,7 +107,7 @@ proptest! {
         let p = perturbed(&machine_to_cells_predictor(&m, w), &changes);
         let prompt: Vec<TokenId> =
             ReferenceTrace::new(&m, &Input::default(), w, 0).unwrap().take(w.size + 1).collect();
-        let (by_tokens, by_rows) = both(&p, &prompt, 4, 2);
+        let (by_tokens, by_rows) = both(&p, &prompt, 150, 2);
         prop_assert_eq!(by_rows, by_tokens);
     }
 
@@ -305,7 +306,7 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(8))]
 
-    /// Rows long enough to be split over two threads, on every path.
+    /// Rows long enough to be split over two threads, on every path, for three blocks of rows.
     #[test]
     fn every_path_splits_rows_over_two_threads(
         vocab in vocab(),
@@ -316,7 +317,7 @@ proptest! {
         let p = random_predictor(vocab, 3, row_len - 1, false, seed);
         let prompt: Vec<u32> = (0..row_len).map(|i| (i * 7 + seed as usize % 5) as u32 % (vocab as u32 + 1)).collect();
         for isa in paths() {
-            let (by_tokens, by_rows) = on_path(&p, &prompt, row_len, 3, 2, isa);
+            let (by_tokens, by_rows) = on_path(&p, &prompt, row_len, 130, 2, isa);
             prop_assert_eq!(by_rows, by_tokens, "{:?}, {} tokens", isa, vocab);
         }
     }

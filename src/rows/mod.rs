@@ -88,14 +88,13 @@ pub struct Checked {
     pub divergence: Option<(usize, u8)>,
 }
 
-/// Rows at least this long run on two threads (the wavefront of `wavefront`: rows claimed in
-/// turn, each a few chunks behind the one before; shorter rows cost more to hand over than to
-/// score).
+/// Rows at least this long run on two threads ([`blocks`]: each side scores its half widened
+/// by margins of up to 64 positions, which shorter rows would spend most of their time on).
 pub const PARALLEL_MIN_ROW: usize = 2048;
 
+mod blocks;
 mod isa;
 mod scorer;
-mod wavefront;
 
 pub use isa::{IsaError, RowIsa};
 pub use scorer::RowScorer;
@@ -243,7 +242,7 @@ impl RowExecutor {
                 row_len: self.row_len,
             });
         }
-        if self.threads < 2 || self.row_len < PARALLEL_MIN_ROW {
+        if !self.two_threads() {
             let mut rows = 0;
             while rows < max_rows {
                 let start = self.one_row();
@@ -254,7 +253,7 @@ impl RowExecutor {
             }
             return Ok(rows);
         }
-        let check = wavefront::Check::Rows(on_row);
+        let check = blocks::Check::Rows(on_row);
         Ok(self.run_two(max_rows, check).0)
     }
 
@@ -276,8 +275,8 @@ impl RowExecutor {
                 row_len: self.row_len,
             });
         }
-        if self.threads >= 2 && self.row_len >= PARALLEL_MIN_ROW {
-            let check = wavefront::Check::Reference(reference, twin);
+        if self.two_threads() {
+            let check = blocks::Check::Reference(reference, twin);
             let (rows, divergence) = self.run_two(max_rows, check);
             return Ok(Checked { rows, divergence });
         }
@@ -306,22 +305,24 @@ impl RowExecutor {
         })
     }
 
-    /// Rows on two threads ([`wavefront`]); the position moves past the rows generated.
-    fn run_two(
-        &mut self,
-        max_rows: u64,
-        check: wavefront::Check<'_>,
-    ) -> (u64, Option<(usize, u8)>) {
-        let parts = wavefront::Parts {
+    /// Whether rows run on two threads: asked for, rows of at least [`PARALLEL_MIN_ROW`]
+    /// tokens, and offsets within one of the row length ([`blocks`]).
+    fn two_threads(&self) -> bool {
+        self.threads >= 2
+            && self.row_len >= PARALLEL_MIN_ROW
+            && blocks::fits(&self.offsets, self.row_len)
+    }
+
+    /// Rows on two threads ([`blocks`]); the position moves past the rows generated.
+    fn run_two(&mut self, max_rows: u64, check: blocks::Check<'_>) -> (u64, Option<(usize, u8)>) {
+        let parts = blocks::Parts {
             hist: &mut self.hist,
             row_len: self.row_len,
-            max_offset: self.max_offset,
-            scorer: &self.scorer,
-            predictor: &self.predictor,
-            inputs: &self.inputs,
             offsets: &self.offsets,
+            scorer: &self.scorer,
+            pad: self.vocab as u8,
         };
-        let (rows, divergence) = wavefront::run(parts, max_rows, check);
+        let (rows, divergence) = blocks::run(parts, max_rows, check);
         self.pos += rows * self.row_len as u64;
         (rows, divergence)
     }
@@ -497,14 +498,14 @@ mod tests {
     }
 
     #[test]
-    fn the_wavefront_equals_tokens_across_epochs_stops_and_resumes() {
-        // Rows of 2,101 tokens: an epoch of the wavefront's buffer holds 499 of them, so 1,100
-        // rows wrap it twice and reuse every progress slot many times.
+    fn two_threads_equal_tokens_across_blocks_stops_and_resumes() {
+        // 1,100 rows of 2,101 tokens: 18 blocks of the two threads, every slot of the edge rows
+        // and of the rows handed over reused many times; stopped inside a block.
         let len = PARALLEL_MIN_ROW + 53;
         let cases = [
-            // cells' offsets (L−1, L, L+1)
+            // cells' offsets (L−1, L, L+1): two threads
             predictor_at(15, vec![len - 1, len, len + 1], 2, 21),
-            // offsets two and three rows back: rows read the prefix the epoch's first row copies
+            // offsets two and three rows back: one thread, whatever was asked
             predictor_at(9, vec![2 * len + 5, len - 1, 3 * len], 2, 22),
         ];
         for p in cases {
@@ -535,14 +536,14 @@ mod tests {
             assert_eq!(got.len(), want.len());
             let first = got.iter().zip(&want).position(|(a, b)| a != b);
             assert_eq!(first, None, "first difference at token {first:?}");
-            // The history left behind is the stream's own.
+            // The history left behind is the stream's own: the last two rows at least.
             let n = e.position();
             let tail: Vec<u8> = e
-                .tokens_before(n, 3 * len)
+                .tokens_before(n, 2 * len)
                 .iter()
                 .map(|t| t.0 as u8)
                 .collect();
-            assert_eq!(tail, want[want.len() - 3 * len..]);
+            assert_eq!(tail, want[want.len() - 2 * len..]);
         }
     }
 
@@ -555,9 +556,14 @@ mod tests {
         let want = token_stream(&p, &prompt, rows * len);
         // (row, column) of a planted difference: left of the split, right of it, the first
         // token, the last cell; or none with the reference ending at row 250.
+        // Blocks are 64 rows: rows 0, 63, 64 and 127 are a block's first or last.
         let cases = [
+            Some((0, 9)),
             Some((40, 17)),
             Some((41, len - 300)),
+            Some((63, len - 2)),
+            Some((64, 1)),
+            Some((127, len - 70)),
             Some((130, 0)),
             Some((200, len - 1)),
             None,

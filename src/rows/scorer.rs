@@ -476,6 +476,13 @@ impl RowScorer {
         RowScorer { offsets, tier }
     }
 
+    /// Reads its inputs at `offsets` instead (as many, in the same order): the same predictor
+    /// on positions laid out with another row length.
+    pub(super) fn set_offsets(&mut self, offsets: &[usize]) {
+        debug_assert_eq!(offsets.len(), self.offsets.len());
+        self.offsets.copy_from_slice(offsets);
+    }
+
     /// Which arithmetic scores: `packed-avx512-vbmi`, `packed-avx2`, `packed-portable` or
     /// `columns`.
     pub fn kind(&self) -> &'static str {
