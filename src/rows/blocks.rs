@@ -1,5 +1,5 @@
-//! Two threads on every row, each on its own side in its own memory, meeting every [`BLOCK`]
-//! rows: blocks with margins.
+//! Two threads on every row, each on its own side in its own memory, meeting once a block of
+//! K rows (64 of BB(5)'s; [`block_rows`]): blocks with margins.
 //!
 //! Position p reads p − L − 1, p − L and p − L + 1 (offsets within one of the row length L;
 //! [`fits`] says when), so K rows of a side depend on the rows before them only within K
@@ -37,10 +37,19 @@ use super::RowScorer;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
-/// Rows of a block: the threads meet once per block.
-pub(super) const BLOCK: usize = 64;
-/// Margin of a private row on each side: the widest margin scored and the neighbour it reads.
-const MARGIN: usize = BLOCK + 1;
+/// Most rows of a block: the threads meet once per block.
+const MAX_BLOCK: usize = 64;
+/// Fewest rows of a block (rows of millions of tokens).
+const MIN_BLOCK: usize = 2;
+/// Tokens of a block's rows, about: what bounds a thread's private rows on long rows.
+const BLOCK_TOKENS: usize = 4 << 20;
+
+/// Rows of a block for rows of `row_len` tokens: 64, or fewer where 64 rows would pass
+/// [`BLOCK_TOKENS`] (each thread keeps a block of its half rows and three more; memory stays
+/// within a few rows however long they are, as on one thread).
+pub(super) fn block_rows(row_len: usize) -> usize {
+    (BLOCK_TOKENS / row_len).clamp(MIN_BLOCK, MAX_BLOCK)
+}
 /// Spins before a waiting thread yields its core.
 const SPINS: u32 = 256;
 
@@ -66,7 +75,7 @@ pub(super) fn fits(offsets: &[usize], row_len: usize) -> bool {
 }
 
 // Each side keeps at least an eighth of a row, wider than two margins.
-const _: () = assert!(super::PARALLEL_MIN_ROW / 8 > 2 * MARGIN);
+const _: () = assert!(super::PARALLEL_MIN_ROW / 8 > 2 * (MAX_BLOCK + 1));
 
 /// An atomic alone on its cache line pair, so the two threads' writes do not share a line.
 #[repr(align(128))]
@@ -103,6 +112,8 @@ struct Shared {
     /// block ahead of the one A hands over, which may need the last row of the one before).
     rows: *mut u8,
     row_len: usize,
+    /// Rows of a block ([`block_rows`]).
+    block: usize,
     max_rows: u64,
 }
 
@@ -127,6 +138,9 @@ struct Hands {
     offsets: Vec<usize>,
     /// Private rows r0 − 2 .. r0 + k of the current block, `width` apart.
     ring: Vec<u8>,
+    /// The margin of a private row on each side: the widest margin scored (the block's rows)
+    /// and the neighbour it reads.
+    margin: usize,
     width: usize,
     /// The current block's first row and this thread's columns.
     r0: i64,
@@ -143,7 +157,7 @@ impl Hands {
     /// Where column `x` of row `q` lies in the ring (q ≥ r0 − 2, x within the private row).
     fn at(&self, q: i64, x: isize) -> usize {
         let slot = (q + 2 - self.r0) as usize;
-        slot * self.width + (x + MARGIN as isize - self.x0 as isize) as usize
+        slot * self.width + (x + self.margin as isize - self.x0 as isize) as usize
     }
 
     /// This thread's side of row `q`.
@@ -195,8 +209,8 @@ impl Shared {
 
     /// Row `q`'s slot in the callback's rows (`q` in block `q / K`).
     fn row_slot(&self, q: u64) -> *mut u8 {
-        let block = q / BLOCK as u64;
-        let i = (block % 3) as usize * BLOCK + (q % BLOCK as u64) as usize;
+        let k = self.block as u64;
+        let i = ((q / k) % 3 * k + q % k) as usize;
         // SAFETY: the buffer holds three blocks of K rows of L.
         unsafe { self.rows.add(i * self.row_len) }
     }
@@ -217,7 +231,7 @@ impl Shared {
         let mut handed = 0u64;
         let mut n = 0u64;
         loop {
-            let r0 = n * BLOCK as u64;
+            let r0 = n * self.block as u64;
             // Blocks before n are complete on both sides (their edges written).
             if n > 0 && !self.wait(other, n, r0, &mut hands.waited) {
                 return if on_row.is_some() { handed } else { r0 };
@@ -253,7 +267,7 @@ impl Shared {
                     let next = rebalance(
                         len,
                         s,
-                        8 * BLOCK as u64,
+                        8 * self.block as u64,
                         balance_at.elapsed().as_nanos() as u64,
                         wa - balance_a,
                         wb - balance_b,
@@ -268,7 +282,7 @@ impl Shared {
             if me == 1 {
                 self.waited_b.set(hands.waited);
             }
-            let k = (self.max_rows - r0).min(BLOCK as u64);
+            let k = (self.max_rows - r0).min(self.block as u64);
             let s = self.split[(n % 2) as usize].get() as usize;
             self.fill(me, hands, n, s);
             // Private rows r0 − 1 (B only: its right margin is row r0's head) to r0 + k − 1,
@@ -349,11 +363,11 @@ impl Shared {
     /// positions before the block copied from its edge rows.
     fn fill(&self, me: usize, hands: &mut Hands, n: u64, s: usize) {
         let len = self.row_len;
-        let r0 = (n * BLOCK as u64) as i64;
+        let r0 = (n * self.block as u64) as i64;
         (hands.x0, hands.x1) = if me == 0 { (0, s) } else { (s, len) };
         hands.r0 = r0;
-        hands.width = hands.x1 - hands.x0 + 2 * MARGIN;
-        let need = (BLOCK + 3) * hands.width;
+        hands.width = hands.x1 - hands.x0 + 2 * hands.margin;
+        let need = (self.block + 3) * hands.width;
         if hands.ring.len() < need {
             hands.ring.resize(need, 0);
         }
@@ -371,8 +385,8 @@ impl Shared {
         let first = (r0 - 2) * len as i64;
         for q in r0 - 2..=r0 {
             let row_start = q * len as i64;
-            let lo = (row_start + hands.x0 as i64 - MARGIN as i64).max(first);
-            let hi = (row_start + hands.x1 as i64 + MARGIN as i64).min(r0 * len as i64);
+            let lo = (row_start + hands.x0 as i64 - hands.margin as i64).max(first);
+            let hi = (row_start + hands.x1 as i64 + hands.margin as i64).min(r0 * len as i64);
             if lo < hi {
                 let at = hands.at(q, (lo - row_start) as isize);
                 let from = (lo - first) as usize;
@@ -438,8 +452,9 @@ pub(super) fn run(exec: Parts<'_>, max_rows: u64, check: Check<'_>) -> (u64, Opt
     let have = exec.hist.len().min(2 * len);
     edges[2 * len - have..2 * len].copy_from_slice(&exec.hist[exec.hist.len() - have..]);
     let wants_rows = matches!(check, Check::Rows(_));
+    let block = block_rows(len);
     let mut rows_buf = if wants_rows {
-        vec![0u8; 3 * BLOCK * len]
+        vec![0u8; 3 * block * len]
     } else {
         Vec::new()
     };
@@ -457,12 +472,14 @@ pub(super) fn run(exec: Parts<'_>, max_rows: u64, check: Check<'_>) -> (u64, Opt
             std::ptr::null_mut()
         },
         row_len: len,
+        block,
         max_rows,
     };
     let hands = || Hands {
         scorer: exec.scorer.clone(),
         offsets: exec.offsets.to_vec(),
         ring: Vec::new(),
+        margin: block + 1,
         width: 0,
         r0: 0,
         x0: 0,

@@ -88,7 +88,7 @@ pub struct Checked {
     pub divergence: Option<(usize, u8)>,
 }
 
-/// Rows at least this long run on two threads ([`blocks`]: each side scores its half widened
+/// Rows at least this long run on two threads (`rows::blocks`: each side scores its half widened
 /// by margins of up to 64 positions, which shorter rows would spend most of their time on).
 pub const PARALLEL_MIN_ROW: usize = 2048;
 
@@ -545,6 +545,48 @@ mod tests {
                 .collect();
             assert_eq!(tail, want[want.len() - 2 * len..]);
         }
+    }
+
+    #[test]
+    fn two_threads_on_long_rows_meet_in_shorter_blocks() {
+        // Rows of 300,001 tokens: blocks of 13 rows (a thread's rows stay within a few MiB),
+        // 40 rows are three blocks and a ragged one, through both ways of checking.
+        let len = 300_001;
+        assert_eq!(blocks::block_rows(len), 13);
+        let p = predictor_at(7, vec![len - 1, len, len + 1], 2, 41);
+        let prompt: Vec<u32> = (0..len).map(|i| (i * 3 % 7) as u32).collect();
+        let rows = 40;
+        let want = token_stream(&p, &prompt, rows * len);
+        let mut e = RowExecutor::new(p.clone(), len, 2).unwrap();
+        for &t in &prompt {
+            e.feed(TokenId(t));
+        }
+        let mut got = Vec::new();
+        let ran = e
+            .run(rows as u64, &mut |row| {
+                got.extend_from_slice(row);
+                true
+            })
+            .unwrap();
+        assert_eq!((ran, got == want), (rows as u64, true));
+        let mut e = RowExecutor::new(p, len, 2).unwrap();
+        for &t in &prompt {
+            e.feed(TokenId(t));
+        }
+        let source = || {
+            let (want, mut row) = (want.clone(), 0);
+            move |buf: &mut [u8]| {
+                let more = row < rows;
+                if more {
+                    buf.copy_from_slice(&want[row * len..(row + 1) * len]);
+                    row += 1;
+                }
+                more
+            }
+        };
+        let (mut a, mut b) = (source(), source());
+        let checked = e.run_checked(u64::MAX, &mut a, &mut b).unwrap();
+        assert_eq!((checked.rows, checked.divergence), (rows as u64, None));
     }
 
     #[test]
