@@ -78,11 +78,17 @@ pub fn emulate_rows<E: Encoding>(
         }
         prompt_tokens = row_len;
     }
-    // A second copy of the reference for the executor's second thread: each thread compares
-    // its own side of a row with its own copy (`RowExecutor::run_checked`).
-    let mut twin = enc.trace(machine, &opts.input, opts.max_steps)?;
+    // A second copy of the reference for the executor's second thread, where it runs one:
+    // each thread compares its own side of a row with its own copy
+    // (`RowExecutor::run_checked`).
     let mut skip = vec![0u8; row_len];
-    twin.next_row(&mut skip);
+    let mut twin = match exec.two_threads() {
+        true => Some(enc.trace(machine, &opts.input, opts.max_steps)?),
+        false => None,
+    };
+    if let Some(twin) = &mut twin {
+        twin.next_row(&mut skip);
+    }
     let mut generated = 0u64;
     let mut next_report = 1u64 << 20;
     let checked = if prompt_tokens > 0 {
@@ -97,7 +103,7 @@ pub fn emulate_rows<E: Encoding>(
                 generated += row_len as u64 * u64::from(more);
                 more
             },
-            &mut |row| twin.next_row(row),
+            &mut |row| twin.as_mut().is_some_and(|t| t.next_row(row)),
         )?
     } else {
         Checked {

@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 /// Most rows of a block: the threads meet once per block.
-const MAX_BLOCK: usize = 64;
+pub(super) const MAX_BLOCK: usize = 64;
 /// Fewest rows of a block (rows of millions of tokens).
 const MIN_BLOCK: usize = 2;
 /// Tokens of a block's rows, about: what bounds a thread's private rows on long rows.
@@ -66,16 +66,13 @@ pub(super) enum Check<'a> {
     Reference(&'a mut dyn FnMut(&mut [u8]) -> bool, Source<'a>),
 }
 
-/// Whether rows of `row_len` tokens (at least [`super::PARALLEL_MIN_ROW`]) under `offsets`
-/// can run on two threads: every offset within one of the row length.
+/// Whether rows of `row_len` tokens (long enough for margins: the caller's threshold) under
+/// `offsets` can run on two threads: every offset within one of the row length.
 pub(super) fn fits(offsets: &[usize], row_len: usize) -> bool {
     offsets
         .iter()
         .all(|&j| j + 1 >= row_len && j <= row_len + 1)
 }
-
-// Each side keeps at least an eighth of a row, wider than two margins.
-const _: () = assert!(super::PARALLEL_MIN_ROW / 8 > 2 * (MAX_BLOCK + 1));
 
 /// An atomic alone on its cache line pair, so the two threads' writes do not share a line.
 #[repr(align(128))]

@@ -92,6 +92,9 @@ pub struct Checked {
 /// by margins of up to 64 positions, which shorter rows would spend most of their time on).
 pub const PARALLEL_MIN_ROW: usize = 2048;
 
+// Each side keeps at least an eighth of a row, wider than its two margins.
+const _: () = assert!(PARALLEL_MIN_ROW / 8 > 2 * (blocks::MAX_BLOCK + 1));
+
 mod blocks;
 mod isa;
 mod scorer;
@@ -306,8 +309,9 @@ impl RowExecutor {
     }
 
     /// Whether rows run on two threads: asked for, rows of at least [`PARALLEL_MIN_ROW`]
-    /// tokens, and offsets within one of the row length ([`blocks`]).
-    fn two_threads(&self) -> bool {
+    /// tokens, and offsets within one of the row length (`rows::blocks`). Only then does
+    /// [`RowExecutor::run_checked`] call its second source.
+    pub fn two_threads(&self) -> bool {
         self.threads >= 2
             && self.row_len >= PARALLEL_MIN_ROW
             && blocks::fits(&self.offsets, self.row_len)
