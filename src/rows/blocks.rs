@@ -50,6 +50,7 @@ const BLOCK_TOKENS: usize = 4 << 20;
 pub(super) fn block_rows(row_len: usize) -> usize {
     (BLOCK_TOKENS / row_len).clamp(MIN_BLOCK, MAX_BLOCK)
 }
+
 /// Spins before a waiting thread yields its core.
 const SPINS: u32 = 256;
 

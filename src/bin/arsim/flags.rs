@@ -69,7 +69,8 @@ pub enum Command {
         /// token at a time), or auto (rows when the predictor's offsets allow it).
         #[arg(long, value_enum, default_value_t = arsim::rows::ExecutorChoice::Auto)]
         executor: arsim::rows::ExecutorChoice,
-        /// Threads of the rows executor: 1 or 2 (default: 2 where the machine has two cores).
+        /// Threads of the rows executor: 1 or 2 (default: 2 where the machine has two cores;
+        /// rows shorter than 2,048 tokens run on one).
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
         threads: Option<u8>,
         /// The row executor's compiled path: avx512 (AVX-512 VBMI, 64 tokens a step), avx2 (32
