@@ -561,18 +561,7 @@ mod tests {
         let prompt: Vec<u32> = (0..len).map(|i| (i * 3 % 7) as u32).collect();
         let rows = 40;
         let want = token_stream(&p, &prompt, rows * len);
-        let mut e = RowExecutor::new(p.clone(), len, 2).unwrap();
-        for &t in &prompt {
-            e.feed(TokenId(t));
-        }
-        let mut got = Vec::new();
-        let ran = e
-            .run(rows as u64, &mut |row| {
-                got.extend_from_slice(row);
-                true
-            })
-            .unwrap();
-        assert_eq!((ran, got == want), (rows as u64, true));
+        assert!(row_stream(&p, &prompt, rows as u64, len, 2) == want);
         let mut e = RowExecutor::new(p, len, 2).unwrap();
         for &t in &prompt {
             e.feed(TokenId(t));
