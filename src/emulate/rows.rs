@@ -82,9 +82,10 @@ pub fn emulate_rows<E: Encoding>(
     // each thread compares its own side of a row with its own copy
     // (`RowExecutor::run_checked`).
     let mut skip = vec![0u8; row_len];
-    let mut twin = match exec.two_threads() {
-        true => Some(enc.trace(machine, &opts.input, opts.max_steps)?),
-        false => None,
+    let mut twin = if exec.two_threads() {
+        Some(enc.trace(machine, &opts.input, opts.max_steps)?)
+    } else {
+        None
     };
     if let Some(twin) = &mut twin {
         twin.next_row(&mut skip);

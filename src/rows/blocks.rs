@@ -58,13 +58,19 @@ const SPINS: u32 = 256;
 /// the reference has ended).
 type Source<'a> = &'a mut (dyn FnMut(&mut [u8]) -> bool + Send);
 
+/// A source of reference rows on the thread that calls it.
+type LocalSource<'a> = &'a mut dyn FnMut(&mut [u8]) -> bool;
+
+/// The caller's callback for whole rows (`false`: stop after this one).
+type OnRow<'a> = &'a mut dyn FnMut(&[u8]) -> bool;
+
 /// How a run is checked.
 pub(super) enum Check<'a> {
     /// The caller compares each row, in order, on this thread (`false`: stop after it).
-    Rows(&'a mut dyn FnMut(&[u8]) -> bool),
+    Rows(OnRow<'a>),
     /// Each thread compares its side of each row with its own copy of the reference: this
     /// thread's source and the worker's.
-    Reference(&'a mut dyn FnMut(&mut [u8]) -> bool, Source<'a>),
+    Reference(LocalSource<'a>, Source<'a>),
 }
 
 /// Whether rows of `row_len` tokens (long enough for margins: the caller's threshold) under
@@ -220,8 +226,8 @@ impl Shared {
         &self,
         me: usize,
         hands: &mut Hands,
-        mut reference: Option<(&mut dyn FnMut(&mut [u8]) -> bool, Vec<u8>)>,
-        mut on_row: Option<&mut dyn FnMut(&[u8]) -> bool>,
+        mut reference: Option<(LocalSource<'_>, Vec<u8>)>,
+        mut on_row: Option<OnRow<'_>>,
     ) -> u64 {
         let len = self.row_len;
         let other = &self.done[1 - me];
@@ -260,7 +266,7 @@ impl Shared {
             if me == 0 && n > 0 {
                 // Block n + 1's split, from the waits since the last change.
                 let (wa, wb) = (hands.waited, self.waited_b.get());
-                if n % 8 == 0 {
+                if n.is_multiple_of(8) {
                     let s = self.split[(n % 2) as usize].get() as usize;
                     let next = rebalance(
                         len,
@@ -324,28 +330,17 @@ impl Shared {
                     }
                 }
                 if self.wants_rows() {
-                    let side = hands.side(q);
-                    // SAFETY: this thread's columns of row q's slot, which nobody reads until
-                    // this block is done (see `row_slot`).
-                    unsafe {
-                        let slot = self.row_slot(q as u64).add(hands.x0);
-                        std::ptr::copy_nonoverlapping(side.as_ptr(), slot, side.len())
-                    };
+                    // SAFETY: row q's slot, which nobody reads until this block is done (see
+                    // `row_slot`).
+                    unsafe { put_side(self.row_slot(q as u64), hands, q) };
                 }
             }
             // This side of the block's last two rows, for both threads' next block.
             let edges = self.edges(n + 1);
             for (i, q) in [r0 + k - 2, r0 + k - 1].into_iter().enumerate() {
-                let side = hands.side(q);
-                // SAFETY: this thread's columns of the slot for block n + 1, which the other
-                // read last for block n − 1, before it finished that block and this one began.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        side.as_ptr(),
-                        edges.add(i * len + hands.x0),
-                        side.len(),
-                    )
-                };
+                // SAFETY: the slot for block n + 1, which the other read last for block n − 1,
+                // before it finished that block and this one began.
+                unsafe { put_side(edges.add(i * len), hands, q) };
             }
             self.done[me].set(n + 1);
             n += 1;
@@ -395,8 +390,18 @@ impl Shared {
     }
 }
 
-/// Scores `n` positions of the ring from `at` (private offsets: they read the private row
-/// before).
+/// Copies this thread's side of row `q` into its columns of the shared row at `row`.
+///
+/// # Safety
+/// `row` holds a row of L tokens whose columns `x0..x1` nobody else reads or writes now.
+unsafe fn put_side(row: *mut u8, hands: &Hands, q: i64) {
+    let side = hands.side(q);
+    // SAFETY: as the caller promises; `side` is this thread's ring, not shared.
+    unsafe { std::ptr::copy_nonoverlapping(side.as_ptr(), row.add(hands.x0), side.len()) };
+}
+
+/// Scores `n` positions of the ring from `at` (private offsets W − 1 ..= W + 1, every offset
+/// within one of the row length as [`fits`] asks: they read the private row before).
 fn score_run(hands: &mut Hands, at: usize, n: usize) {
     let (min, max) = (hands.width - 1, hands.width + 1);
     let (past, out) = hands.ring.split_at_mut(at);
@@ -508,7 +513,7 @@ pub(super) fn run(exec: Parts<'_>, max_rows: u64, check: Check<'_>) -> (u64, Opt
                 hb.apart = start_apart(here);
             }
             let _stop = StopOnDrop(sh);
-            let theirs = theirs.map(|(f, row)| (f as &mut dyn FnMut(&mut [u8]) -> bool, row));
+            let theirs = theirs.map(|(f, row)| (f as LocalSource<'_>, row));
             let rows = sh.side(1, hb, theirs, None);
             #[cfg(target_os = "linux")]
             end_apart(hb.apart.take());
